@@ -1,0 +1,23 @@
+//! # CrossEntropy, backward — yours to write (the lecture's exercise 2)
+//!
+//! Forward (`src/cross_entropy.rs`): `probs = softmax(logits)` row by row,
+//! `loss = -1/n Σ_i log probs[i, targets[i]]`. Derive `dlogits` in one
+//! expression and accumulate (`+=`) it into `dlogits`, scaled by `dloss`.
+//! The answer, with its derivation, is in `solutions/cross_entropy.rs`.
+
+use ndarray::ArrayRef2;
+
+use crate::cross_entropy::CrossEntropyCache;
+use crate::float::Float;
+
+/// Accumulates (`+=`) `dlogits` from `dloss`.
+pub fn backward<F: Float>(
+    dlogits: &mut ArrayRef2<F>,   // (B, V)
+    dloss: F,                     // the gradient arriving at the loss, 1 at the top
+    cache: &CrossEntropyCache<F>, // probs (B, V)
+    targets: &[usize],            // (B,)
+) {
+    todo!(
+        "differentiate -log softmax(l)[y] with respect to l_j: two cases, j == y and j != y; then divide by n"
+    )
+}

@@ -1,0 +1,20 @@
+//! # Embedding, backward — yours to write
+//!
+//! Forward (`src/embedding.rs`): `out[b,t,:] = table[idx[b,t], :]`, with
+//! `table (V, E)`, `idx (B, T)`, `out (B, T, E)`. Accumulate (`+=`) into
+//! `grads.dtable`. The answer, with its derivation, is in
+//! `solutions/embedding.rs`.
+
+use ndarray::{ArrayRef2, ArrayRef3};
+
+use crate::embedding::EmbeddingGrads;
+use crate::float::Float;
+
+/// Accumulates (`+=`) each `dout[b,t]` into the row of `dtable` it came from.
+pub fn backward<F: Float>(
+    grads: &mut EmbeddingGrads<F>, // dtable (V, E)
+    dout: &ArrayRef3<F>,           // (B, T, E)
+    idx: &ArrayRef2<usize>,        // (B, T)
+) {
+    todo!("loop over idx; a row looked up several times must receive every gradient, added")
+}

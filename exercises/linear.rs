@@ -1,0 +1,24 @@
+//! # Linear, backward — yours to write
+//!
+//! Forward (`src/linear.rs`): `out = x @ w + b`, with `x (B, I)`,
+//! `w (I, O)`, `b (O,)`, `out (B, O)`. Accumulate (`+=`) into the gradients
+//! you are handed: a layer used twice gets both contributions. The answer,
+//! with its derivation, is in `solutions/linear.rs`.
+
+use ndarray::ArrayRef2;
+
+use crate::float::Float;
+use crate::linear::{Linear, LinearGrads};
+
+/// Accumulates (`+=`) `dx`, `grads.dw` and `grads.db` from `dout`.
+pub fn backward<F: Float>(
+    dx: &mut ArrayRef2<F>,      // (B, I)
+    grads: &mut LinearGrads<F>, // dw (I, O), db (O,)
+    dout: &ArrayRef2<F>,        // (B, O)
+    x: &ArrayRef2<F>,           // (B, I)
+    layer: &Linear<F>,          // w (I, O)
+) {
+    todo!(
+        "each gradient has its variable's shape: find the matmul of dout with w or x that gives it; b was broadcast over the batch"
+    )
+}

@@ -1,0 +1,77 @@
+//! # BatchNorm1d, backward — solution (the lecture's exercise 3)
+//!
+//! Forward (`src/batchnorm.rs`), per feature column, over a batch of `n` rows:
+//!
+//! ```text
+//! μ    = 1/n Σ_j x_j                      mean     (1, H)
+//! σ²   = 1/(n-1) Σ_j (x_j - μ)²           var      (1, H)
+//! s    = (σ² + ε)^-1/2                    var_inv  (1, H)
+//! x̂_i  = (x_i - μ)·s                      xhat     (B, H)
+//! y_i  = γ·x̂_i + β                        out      (B, H)
+//! ```
+//!
+//! **The parameters.** `γ` and `β` were broadcast down the batch, so their
+//! gradients sum over it: `dγ = Σ_i dy_i·x̂_i`, `dβ = Σ_i dy_i`.
+//!
+//! **The input, in one expression.** Let `g_i = γ·dy_i` be the gradient
+//! arriving at `x̂_i`. Each `x_i` reaches the loss three ways: directly through
+//! its own `x̂_i`, through `σ²`, and through `μ`.
+//!
+//! - Through `σ²`: `dσ² = Σ_j g_j·(x_j - μ)·(-½)(σ² + ε)^-3/2 = -½ s³ Σ_j g_j (x_j - μ)`,
+//!   and `∂σ²/∂x_i = 2(x_i - μ)/(n-1)`. (The path from `σ²` back through `μ`
+//!   vanishes, because `Σ_j (x_j - μ) = 0`.)
+//! - Through `μ`: `dμ = -s Σ_j g_j` (again plus a term through `σ²` that
+//!   vanishes for the same reason), and `∂μ/∂x_i = 1/n`.
+//!
+//! Adding the three and writing `(x_i - μ)·s = x̂_i`:
+//!
+//! ```text
+//! dx_i = s·g_i - s/n Σ_j g_j - s/(n-1) · x̂_i Σ_j g_j x̂_j
+//!      = γ·s/n · ( n·dy_i - Σ_j dy_j - n/(n-1) · x̂_i · Σ_j dy_j x̂_j )
+//! ```
+//!
+//! The `n/(n-1)` is Bessel's correction showing through: with the biased
+//! variance (`1/n`) it would be 1. Note what the bracket says: the gradient
+//! is the upstream gradient with its mean removed and with its component
+//! along `x̂` removed, because shifting or scaling a whole column of `x` does
+//! not change `x̂`.
+
+use ndarray::{ArrayRef2, Zip};
+
+use crate::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
+use crate::float::Float;
+
+/// Accumulates (`+=`) `dx`, `dgain` and `dbias` from `dout`, in training mode.
+pub fn backward<F: Float>(
+    dx: &mut ArrayRef2<F>,         // (B, H)
+    grads: &mut BatchNormGrads<F>, // dgain, dbias (1, H)
+    dout: &ArrayRef2<F>,           // (B, H)
+    cache: &BatchNormCache<F>,     // xhat (B, H), var_inv (1, H)
+    layer: &BatchNorm1d<F>,        // gain (1, H)
+) {
+    let n = F::count(dout.nrows());
+    // dγ = Σ_i dy_i·x̂_i,  dβ = Σ_i dy_i
+    Zip::from(grads.dgain.row_mut(0))
+        .and(grads.dbias.row_mut(0))
+        .and(dout.columns())
+        .and(cache.xhat.columns())
+        .for_each(|dgain, dbias, dout, xhat| {
+            *dgain += dout.dot(&xhat);
+            *dbias += dout.sum();
+        });
+    // dx_i = γ·s/n · (n·dy_i - Σ_j dy_j - n/(n-1) · x̂_i · Σ_j dy_j x̂_j), one column at a time
+    Zip::from(dx.columns_mut())
+        .and(dout.columns())
+        .and(cache.xhat.columns())
+        .and(layer.gain.row(0))
+        .and(cache.var_inv.row(0))
+        .for_each(|dx, dout, xhat, &gain, &var_inv| {
+            let sum_dout = dout.sum();
+            let sum_dout_xhat = dout.dot(&xhat);
+            let scale = gain * var_inv / n;
+            let bessel = n / (n - F::one());
+            Zip::from(dx).and(dout).and(xhat).for_each(|dx, &dy, &xh| {
+                *dx += scale * (n * dy - sum_dout - bessel * xh * sum_dout_xhat);
+            });
+        });
+}

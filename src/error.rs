@@ -1,0 +1,83 @@
+//! Errors that name the problem: the layer and the shapes, the file and the
+//! line, the row and the value.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// Everything that can go wrong outside a learner's own code.
+#[derive(Debug)]
+pub enum Error {
+    /// Two tensors meet at a layer's boundary with shapes that do not fit.
+    Shape { layer: &'static str, detail: String },
+    /// A value that the layer cannot take (a batch of one, an index outside
+    /// the vocabulary).
+    Input { layer: &'static str, detail: String },
+    /// A data file that cannot be used, with the line where that shows.
+    Data {
+        path: PathBuf,
+        line: Option<usize>,
+        detail: String,
+    },
+    /// A checkpoint that cannot be read or does not fit the model.
+    Checkpoint { path: PathBuf, detail: String },
+    /// Reading or writing a file failed.
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A setting that makes no sense (a batch size under 2, a zero width).
+    Config(String),
+    /// The loss stopped being a finite number.
+    Diverged { step: usize, loss: f64 },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Shape { layer, detail } => write!(f, "{layer}: shape mismatch: {detail}"),
+            Error::Input { layer, detail } => write!(f, "{layer}: {detail}"),
+            Error::Data { path, line, detail } => match line {
+                Some(line) => write!(f, "{}:{line}: {detail}", path.display()),
+                None => write!(f, "{}: {detail}", path.display()),
+            },
+            Error::Checkpoint { path, detail } => {
+                write!(f, "checkpoint {}: {detail}", path.display())
+            }
+            Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            Error::Config(detail) => write!(f, "invalid setting: {detail}"),
+            Error::Diverged { step, loss } => write!(
+                f,
+                "the loss became {loss} at step {step}; training stopped (try a smaller --lr)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// This crate's result type.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Fails with a [`Error::Shape`] unless `got` equals `expected`.
+pub fn expect_shape(
+    layer: &'static str,
+    what: &str,
+    got: &[usize],
+    expected: &[usize],
+) -> Result<()> {
+    if got == expected {
+        Ok(())
+    } else {
+        Err(Error::Shape {
+            layer,
+            detail: format!("{what} has shape {got:?}, expected {expected:?}"),
+        })
+    }
+}

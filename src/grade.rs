@@ -1,0 +1,934 @@
+//! # The grader
+//!
+//! Runs a [`Backprop`] implementation's backward passes on fixed inputs and
+//! grades each gradient twice: against the [`oracle`](crate::oracle) (finite
+//! differences, the authority) and against the reference solution, in the
+//! lecture's `cmp` style: `exact | approximate | maxdiff`.
+//!
+//! An exercise still at `todo!()` is [`Status::NotAttempted`], never a
+//! failure. A panic in a learner's code (a shape mismatch, say) is caught and
+//! reported with the exercise's name and the shapes it was handed.
+
+use std::any::Any;
+use std::cell::Cell;
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Once;
+
+use ndarray::{Array, Array1, Array2, Array3, ArrayD, ArrayRef, Dimension, ShapeBuilder};
+use ndarray_rand::RandomExt;
+use ndarray_rand::rand_distr::{StandardNormal, Uniform};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::backprop::Backprop;
+use crate::batchnorm::{BatchNorm1d, BatchNormCache};
+use crate::cross_entropy::{self, CrossEntropyCache};
+use crate::embedding::Embedding;
+use crate::linear::Linear;
+use crate::oracle::{self, Config, Report};
+use crate::solutions::Solutions;
+use crate::step_by_step::{Forward, Grads, Sizes, Var, lecture_setup};
+
+/// The seed of every graded input: the same numbers for everyone.
+pub const SEED: u64 = 42;
+
+/// One thing to grade.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Exercise {
+    Linear,
+    Embedding,
+    Tanh,
+    /// The lecture's exercise 3, as a layer.
+    BatchNorm,
+    /// The lecture's exercise 2, as a layer.
+    CrossEntropy,
+    /// One step of exercise 1.
+    Step(Var),
+    /// Exercise 1's steps chained end to end, each fed by the one before.
+    Chain,
+}
+
+impl Exercise {
+    /// Every exercise, in course order.
+    pub fn all() -> Vec<Exercise> {
+        let mut all = vec![
+            Exercise::Linear,
+            Exercise::Embedding,
+            Exercise::Tanh,
+            Exercise::CrossEntropy,
+            Exercise::BatchNorm,
+        ];
+        all.extend(Var::ALL.map(Exercise::Step));
+        all.push(Exercise::Chain);
+        all
+    }
+
+    /// A path-like name: `layers::linear`, `ex1::dcounts`, `ex2::cross_entropy`.
+    pub fn id(self) -> String {
+        match self {
+            Exercise::Linear => "layers::linear".into(),
+            Exercise::Embedding => "layers::embedding".into(),
+            Exercise::Tanh => "layers::tanh".into(),
+            Exercise::CrossEntropy => "ex2::cross_entropy".into(),
+            Exercise::BatchNorm => "ex3::batchnorm".into(),
+            Exercise::Step(var) => format!("ex1::{}", var.grad_name()),
+            Exercise::Chain => "ex1::chain".into(),
+        }
+    }
+
+    /// The file where the learner writes it.
+    pub fn file(self) -> &'static str {
+        match self {
+            Exercise::Linear => "exercises/linear.rs",
+            Exercise::Embedding => "exercises/embedding.rs",
+            Exercise::Tanh => "exercises/tanh.rs",
+            Exercise::CrossEntropy => "exercises/cross_entropy.rs",
+            Exercise::BatchNorm => "exercises/batchnorm.rs",
+            Exercise::Step(_) | Exercise::Chain => "exercises/step_by_step.rs",
+        }
+    }
+}
+
+/// How an exercise stands.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Status {
+    /// Every gradient agrees with finite differences and the reference.
+    Correct,
+    /// Still at `todo!()`.
+    NotAttempted,
+    /// Waits for other exercises (the chain waits for every step).
+    Blocked(String),
+    /// Attempted, and wrong: the message says where.
+    Wrong(String),
+}
+
+/// One gradient, compared.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    pub name: String,
+    /// Bit for bit the reference's.
+    pub exact: bool,
+    /// Within `1e-10 + 1e-7·|reference|` of the reference, element-wise.
+    pub approximate: bool,
+    /// The largest absolute difference from the reference.
+    pub maxdiff: f64,
+    /// The finite-difference check, where one was made.
+    pub oracle: Option<Report>,
+}
+
+impl Row {
+    pub fn ok(&self) -> bool {
+        self.approximate && self.oracle.as_ref().is_none_or(Report::passed)
+    }
+}
+
+/// An exercise's grade.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Grade {
+    pub exercise: Exercise,
+    pub status: Status,
+    pub rows: Vec<Row>,
+}
+
+thread_local! {
+    static QUIET: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f`, catching a panic. Panics inside are not printed (the grade
+/// reports them), except on other threads.
+fn attempt<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    QUIET.with(|q| q.set(true));
+    let result = catch_unwind(AssertUnwindSafe(f));
+    QUIET.with(|q| q.set(false));
+    result.map_err(panic_message)
+}
+
+fn panic_message(payload: Box<dyn Any + Send>) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic without a message".into()
+    }
+}
+
+/// `todo!()` panics with "not yet implemented".
+fn is_todo(message: &str) -> bool {
+    message.starts_with("not yet implemented")
+}
+
+/// Compares a learner's gradient with the reference's.
+pub fn compare<D: Dimension>(
+    name: &str,
+    learner: &ArrayRef<f64, D>,
+    reference: &ArrayRef<f64, D>,
+    oracle: Option<Report>,
+) -> Row {
+    if learner.shape() != reference.shape() {
+        return Row {
+            name: name.into(),
+            exact: false,
+            approximate: false,
+            maxdiff: f64::INFINITY,
+            oracle,
+        };
+    }
+    let mut exact = true;
+    let mut approximate = true;
+    let mut maxdiff: f64 = 0.0;
+    for (&a, &b) in learner.iter().zip(reference.iter()) {
+        let diff = (a - b).abs();
+        exact &= a == b;
+        approximate &= diff <= 1e-10 + 1e-7 * b.abs();
+        maxdiff = if diff.is_nan() {
+            f64::INFINITY
+        } else {
+            maxdiff.max(diff)
+        };
+    }
+    Row {
+        name: name.into(),
+        exact,
+        approximate,
+        maxdiff,
+        oracle,
+    }
+}
+
+/// Why a row is wrong, in words, with a hint where the numbers suggest one.
+fn diagnose<D: Dimension>(
+    row: &Row,
+    learner: &ArrayRef<f64, D>,
+    reference: &ArrayRef<f64, D>,
+) -> String {
+    if learner.shape() != reference.shape() {
+        let mut reversed = reference.shape().to_vec();
+        reversed.reverse();
+        let hint = if learner.shape() == reversed.as_slice() {
+            " (transposed?)"
+        } else {
+            ""
+        };
+        return format!(
+            "{} has shape {:?}, but its variable has shape {:?}{hint}",
+            row.name,
+            learner.shape(),
+            reference.shape()
+        );
+    }
+    let mut message = match &row.oracle {
+        Some(report) if !report.passed() => report.to_string(),
+        _ => format!(
+            "{}: differs from the reference by up to {:.3e}",
+            row.name, row.maxdiff
+        ),
+    };
+    if let Some(k) = constant_ratio(learner, reference) {
+        let hint = if (k + 1.0).abs() < 1e-6 {
+            "the sign is flipped".to_string()
+        } else {
+            format!(
+                "it is {k:.6} times the right gradient: a missing or extra factor (2? n? n/(n-1)?)"
+            )
+        };
+        message.push_str(&format!("\n  hint: {hint}"));
+    }
+    message
+}
+
+/// `k` when `learner ≈ k · reference` for one constant `k ≠ 1`.
+fn constant_ratio<D: Dimension>(
+    learner: &ArrayRef<f64, D>,
+    reference: &ArrayRef<f64, D>,
+) -> Option<f64> {
+    let (i, &r) = reference
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))?;
+    if r.abs() < 1e-12 {
+        return None;
+    }
+    let k = learner.iter().nth(i)? / r;
+    let fits = learner
+        .iter()
+        .zip(reference.iter())
+        .all(|(&a, &b)| (a - k * b).abs() <= 1e-9 + 1e-6 * (k * b).abs());
+    (fits && (k - 1.0).abs() > 1e-6 && k.is_finite()).then_some(k)
+}
+
+/// Finishes a grade from its rows: wrong if any row is.
+fn verdict(exercise: Exercise, rows: Vec<Row>, messages: Vec<String>) -> Grade {
+    let status = if messages.is_empty() {
+        Status::Correct
+    } else {
+        Status::Wrong(messages.join("\n"))
+    };
+    Grade {
+        exercise,
+        status,
+        rows,
+    }
+}
+
+fn failed(exercise: Exercise, message: String, shapes: &str) -> Grade {
+    let status = if is_todo(&message) {
+        Status::NotAttempted
+    } else {
+        Status::Wrong(format!(
+            "{} panicked: {message}\n  it was handed {shapes}",
+            exercise.id()
+        ))
+    };
+    Grade {
+        exercise,
+        status,
+        rows: vec![],
+    }
+}
+
+/// Grades one exercise of `B`.
+pub fn grade<B: Backprop>(exercise: Exercise) -> Grade {
+    match exercise {
+        Exercise::Linear => grade_linear::<B>(),
+        Exercise::Embedding => grade_embedding::<B>(),
+        Exercise::Tanh => grade_tanh::<B>(),
+        Exercise::BatchNorm => grade_batchnorm::<B>(),
+        Exercise::CrossEntropy => grade_cross_entropy::<B>(),
+        Exercise::Step(var) => grade_step::<B>(var),
+        Exercise::Chain => grade_chain::<B>(),
+    }
+}
+
+fn randn<Sh: ShapeBuilder>(shape: Sh, rng: &mut ChaCha8Rng) -> Array<f64, Sh::Dim> {
+    Array::random_using(shape, StandardNormal, rng)
+}
+
+fn dyn_<D: Dimension>(x: &ArrayRef<f64, D>) -> ArrayD<f64> {
+    x.to_owned().into_dyn()
+}
+
+/// A scalar loss of one variable, for the oracle.
+type Loss<'a> = Box<dyn Fn(&ArrayD<f64>) -> f64 + 'a>;
+
+/// One layer exercise, ready to grade: its gradients' names, the variables
+/// they belong to with the loss as a function of each, the values the
+/// gradients were prefilled with (a backward pass must add to them), and
+/// the shapes it was handed, for the message when it panics.
+struct LayerCase<'a> {
+    exercise: Exercise,
+    vars: Vec<(&'static str, ArrayD<f64>, Loss<'a>)>,
+    prefill: Vec<ArrayD<f64>>,
+    handed: String,
+}
+
+impl LayerCase<'_> {
+    /// Grades the learner's raw gradients (prefill included) against the
+    /// reference's and the oracle.
+    fn grade(
+        self,
+        learner: Result<Vec<ArrayD<f64>>, String>,
+        reference: Vec<ArrayD<f64>>,
+        extra: Vec<(Row, Option<String>)>,
+    ) -> Grade {
+        let learner = match learner {
+            Ok(grads) => grads,
+            Err(message) => return failed(self.exercise, message, &self.handed),
+        };
+        let cfg = Config {
+            seed: SEED,
+            ..Config::default()
+        };
+        let mut rows = vec![];
+        let mut messages = vec![];
+        for (((name, x, loss), prefill), (raw, reference)) in self
+            .vars
+            .iter()
+            .zip(&self.prefill)
+            .zip(learner.iter().zip(&reference))
+        {
+            let added = raw - prefill;
+            let reference = reference - prefill;
+            let report = oracle::check(name, x, &added, loss, &cfg);
+            let row = compare(
+                &format!("{} {name}", self.exercise.id()),
+                &added,
+                &reference,
+                Some(report),
+            );
+            if !row.ok() {
+                let mut message = diagnose(&row, &added, &reference);
+                if compare("", raw, &reference, None).approximate {
+                    message.push_str("\n  hint: it looks assigned (=), not accumulated (+=): add to the gradient you are handed");
+                }
+                messages.push(message);
+            }
+            rows.push(row);
+        }
+        for (row, message) in extra {
+            messages.extend(message);
+            rows.push(row);
+        }
+        verdict(self.exercise, rows, messages)
+    }
+}
+
+fn grade_linear<B: Backprop>() -> Grade {
+    let rng = &mut ChaCha8Rng::seed_from_u64(SEED);
+    let (n, fan_in, fan_out) = (5, 4, 3);
+    let x = randn((n, fan_in), rng);
+    let w = randn((fan_in, fan_out), rng);
+    let b = randn(fan_out, rng);
+    let dout = randn((n, fan_out), rng);
+    let (dx0, dw0, db0) = (
+        randn((n, fan_in), rng),
+        randn((fan_in, fan_out), rng),
+        randn(fan_out, rng),
+    );
+
+    fn run<B: Backprop>(
+        x: &Array2<f64>,
+        w: &Array2<f64>,
+        b: &Array1<f64>,
+        dout: &Array2<f64>,
+        prefill: (&Array2<f64>, &Array2<f64>, &Array1<f64>),
+    ) -> Vec<ArrayD<f64>> {
+        let layer = Linear::new(w.clone(), Some(b.clone())).expect("shapes fit");
+        let mut dx = prefill.0.clone();
+        let mut grads = layer.zero_grads();
+        grads.dw.assign(prefill.1);
+        grads.db = Some(prefill.2.clone());
+        B::linear_backward(&mut dx, &mut grads, dout, x, &layer);
+        vec![
+            dx.into_dyn(),
+            grads.dw.into_dyn(),
+            grads.db.expect("db").into_dyn(),
+        ]
+    }
+    let loss = |x: &ArrayD<f64>, w: &ArrayD<f64>, b: &ArrayD<f64>| {
+        let layer = Linear::new(
+            w.clone().into_dimensionality().unwrap(),
+            Some(b.clone().into_dimensionality().unwrap()),
+        )
+        .expect("shapes fit");
+        (layer
+            .forward(&x.view().into_dimensionality().unwrap())
+            .expect("shapes fit")
+            * &dout)
+            .sum()
+    };
+    let (xd, wd, bd) = (dyn_(&x), dyn_(&w), dyn_(&b));
+    let case = LayerCase {
+        exercise: Exercise::Linear,
+        vars: vec![
+            ("dx", xd.clone(), Box::new(|v| loss(v, &wd, &bd))),
+            ("dw", wd.clone(), Box::new(|v| loss(&xd, v, &bd))),
+            ("db", bd.clone(), Box::new(|v| loss(&xd, &wd, v))),
+        ],
+        prefill: vec![dyn_(&dx0), dyn_(&dw0), dyn_(&db0)],
+        handed: "dx (5, 4), dw (4, 3), db (3,), dout (5, 3), x (5, 4), w (4, 3)".into(),
+    };
+    let prefill = (&dx0, &dw0, &db0);
+    let learner = attempt(|| run::<B>(&x, &w, &b, &dout, prefill));
+    case.grade(
+        learner,
+        run::<Solutions>(&x, &w, &b, &dout, prefill),
+        vec![],
+    )
+}
+
+fn grade_embedding<B: Backprop>() -> Grade {
+    let rng = &mut ChaCha8Rng::seed_from_u64(SEED);
+    let (vocab, dim, n, block) = (6, 3, 4, 3);
+    let table = randn((vocab, dim), rng);
+    // Index 0 (the boundary token) appears again and again, as in real contexts.
+    let idx = Array2::from_shape_fn((n, block), |(i, t)| {
+        if t < 2 - i.min(2) {
+            0
+        } else {
+            rng.random_range(0..vocab)
+        }
+    });
+    let dout = randn((n, block, dim), rng);
+    let dtable0 = randn((vocab, dim), rng);
+
+    fn run<B: Backprop>(
+        idx: &Array2<usize>,
+        dout: &Array3<f64>,
+        dtable0: &Array2<f64>,
+    ) -> Vec<ArrayD<f64>> {
+        let mut grads = crate::embedding::EmbeddingGrads {
+            dtable: dtable0.clone(),
+        };
+        B::embedding_backward(&mut grads, dout, idx);
+        vec![grads.dtable.into_dyn()]
+    }
+    let loss = |t: &ArrayD<f64>| {
+        let emb = Embedding::new(t.clone().into_dimensionality().unwrap());
+        (emb.forward(&idx).expect("indices fit") * &dout).sum()
+    };
+    let case = LayerCase {
+        exercise: Exercise::Embedding,
+        vars: vec![("dtable", dyn_(&table), Box::new(loss))],
+        prefill: vec![dyn_(&dtable0)],
+        handed: format!(
+            "dtable ({vocab}, {dim}), dout ({n}, {block}, {dim}), idx ({n}, {block}) = {:?}",
+            idx.as_slice().unwrap()
+        ),
+    };
+    let learner = attempt(|| run::<B>(&idx, &dout, &dtable0));
+    case.grade(learner, run::<Solutions>(&idx, &dout, &dtable0), vec![])
+}
+
+fn grade_tanh<B: Backprop>() -> Grade {
+    let rng = &mut ChaCha8Rng::seed_from_u64(SEED);
+    let x = randn((4, 5), rng) * 1.5;
+    let dout = randn((4, 5), rng);
+    let dx0 = randn((4, 5), rng);
+
+    fn run<B: Backprop>(
+        x: &Array2<f64>,
+        dout: &Array2<f64>,
+        dx0: &Array2<f64>,
+    ) -> Vec<ArrayD<f64>> {
+        let out = crate::tanh::forward(x);
+        let mut dx = dx0.clone();
+        B::tanh_backward(&mut dx, dout, &out);
+        vec![dx.into_dyn()]
+    }
+    let loss = |x: &ArrayD<f64>| (crate::tanh::forward(x) * &dout.view().into_dyn()).sum();
+    let case = LayerCase {
+        exercise: Exercise::Tanh,
+        vars: vec![("dx", dyn_(&x), Box::new(loss))],
+        prefill: vec![dyn_(&dx0)],
+        handed: "dx (4, 5), dout (4, 5), out (4, 5)".into(),
+    };
+    let learner = attempt(|| run::<B>(&x, &dout, &dx0));
+    case.grade(learner, run::<Solutions>(&x, &dout, &dx0), vec![])
+}
+
+fn grade_batchnorm<B: Backprop>() -> Grade {
+    let rng = &mut ChaCha8Rng::seed_from_u64(SEED);
+    let (n, dim) = (6, 4);
+    let x = randn((n, dim), rng) * 2.0 + 1.0;
+    let mut layer = BatchNorm1d::<f64>::new(dim);
+    layer.gain = randn((1, dim), rng) * 0.1 + 1.0;
+    layer.bias = randn((1, dim), rng) * 0.1;
+    let dout = randn((n, dim), rng);
+    let (dx0, dgain0, dbias0) = (
+        randn((n, dim), rng),
+        randn((1, dim), rng),
+        randn((1, dim), rng),
+    );
+
+    fn run<B: Backprop>(
+        x: &Array2<f64>,
+        layer: &BatchNorm1d<f64>,
+        dout: &Array2<f64>,
+        prefill: [&Array2<f64>; 3],
+    ) -> Vec<ArrayD<f64>> {
+        let (_, cache) = layer.forward_train(x).expect("a batch of 6");
+        let mut dx = prefill[0].clone();
+        let mut grads = crate::batchnorm::BatchNormGrads {
+            dgain: prefill[1].clone(),
+            dbias: prefill[2].clone(),
+        };
+        B::batchnorm_backward(&mut dx, &mut grads, dout, &cache, layer);
+        vec![
+            dx.into_dyn(),
+            grads.dgain.into_dyn(),
+            grads.dbias.into_dyn(),
+        ]
+    }
+    let loss = |x: &ArrayD<f64>, gain: &ArrayD<f64>, bias: &ArrayD<f64>| {
+        let mut bn = layer.clone();
+        bn.gain = gain.clone().into_dimensionality().unwrap();
+        bn.bias = bias.clone().into_dimensionality().unwrap();
+        let (out, _) = bn
+            .forward_train(&x.view().into_dimensionality().unwrap())
+            .expect("a batch of 6");
+        (out * &dout).sum()
+    };
+    let (xd, gd, bd) = (dyn_(&x), dyn_(&layer.gain), dyn_(&layer.bias));
+    let case = LayerCase {
+        exercise: Exercise::BatchNorm,
+        vars: vec![
+            ("dx", xd.clone(), Box::new(|v| loss(v, &gd, &bd))),
+            ("dgain", gd.clone(), Box::new(|v| loss(&xd, v, &bd))),
+            ("dbias", bd.clone(), Box::new(|v| loss(&xd, &gd, v))),
+        ],
+        prefill: vec![dyn_(&dx0), dyn_(&dgain0), dyn_(&dbias0)],
+        handed: "dx (6, 4), dgain (1, 4), dbias (1, 4), dout (6, 4), cache.xhat (6, 4), cache.var_inv (1, 4), gain (1, 4)".into(),
+    };
+    let prefill = [&dx0, &dgain0, &dbias0];
+    let learner = attempt(|| run::<B>(&x, &layer, &dout, prefill));
+    if learner.is_err() {
+        return case.grade(learner, vec![], vec![]);
+    }
+    let extra = lecture_batchnorm_row::<B>();
+    case.grade(
+        learner,
+        run::<Solutions>(&x, &layer, &dout, prefill),
+        vec![extra],
+    )
+}
+
+/// Exercise 3 on the lecture's network: `dhprebn` from `dhpreact` in one go
+/// must match exercise 1's chain of steps.
+fn lecture_batchnorm_row<B: Backprop>() -> (Row, Option<String>) {
+    let (f, reference) = lecture();
+    let mut layer = BatchNorm1d::new(f.hprebn.ncols());
+    layer.gain = f.params.bngain.clone();
+    layer.bias = f.params.bnbias.clone();
+    let cache = BatchNormCache {
+        mean: f.bnmeani.clone(),
+        var: f.bnvar.clone(),
+        var_inv: f.bnvar_inv.clone(),
+        xhat: f.bnraw.clone(),
+    };
+    let mut dhprebn = Array2::zeros(f.hprebn.raw_dim());
+    let mut grads = layer.zero_grads();
+    if let Err(message) = attempt(|| {
+        B::batchnorm_backward(
+            &mut dhprebn,
+            &mut grads,
+            &reference.dhpreact,
+            &cache,
+            &layer,
+        )
+    }) {
+        let row = compare(
+            "ex3 dhprebn (lecture batch)",
+            &dhprebn,
+            &reference.dhprebn,
+            None,
+        );
+        return (
+            row,
+            Some(format!(
+                "ex3::batchnorm panicked on the lecture batch: {message}"
+            )),
+        );
+    }
+    lecture_row(
+        "ex3 dhprebn (lecture batch, vs exercise 1)",
+        &f,
+        Var::Hprebn,
+        &dhprebn.into_dyn(),
+        &reference.get(Var::Hprebn),
+    )
+}
+
+fn grade_cross_entropy<B: Backprop>() -> Grade {
+    let rng = &mut ChaCha8Rng::seed_from_u64(SEED);
+    let (n, vocab) = (6, 5);
+    let logits = randn((n, vocab), rng) * 3.0;
+    let targets: Vec<usize> = (0..n).map(|_| rng.random_range(0..vocab)).collect();
+    let dloss = rng.sample(Uniform::new(0.5, 2.0).expect("a range"));
+    let dlogits0 = randn((n, vocab), rng);
+
+    fn run<B: Backprop>(
+        logits: &Array2<f64>,
+        targets: &[usize],
+        dloss: f64,
+        dlogits0: &Array2<f64>,
+    ) -> Vec<ArrayD<f64>> {
+        let (_, cache) = cross_entropy::forward(logits, targets).expect("targets fit");
+        let mut dlogits = dlogits0.clone();
+        B::cross_entropy_backward(&mut dlogits, dloss, &cache, targets);
+        vec![dlogits.into_dyn()]
+    }
+    let loss = |l: &ArrayD<f64>| {
+        dloss
+            * cross_entropy::forward(&l.view().into_dimensionality().unwrap(), &targets)
+                .expect("targets fit")
+                .0
+    };
+    let case = LayerCase {
+        exercise: Exercise::CrossEntropy,
+        vars: vec![("dlogits", dyn_(&logits), Box::new(loss))],
+        prefill: vec![dyn_(&dlogits0)],
+        handed: format!(
+            "dlogits ({n}, {vocab}), dloss {dloss:.3}, cache.probs ({n}, {vocab}), targets ({n},)"
+        ),
+    };
+    let learner = attempt(|| run::<B>(&logits, &targets, dloss, &dlogits0));
+    if learner.is_err() {
+        return case.grade(learner, vec![], vec![]);
+    }
+    let extra = lecture_cross_entropy_row::<B>();
+    case.grade(
+        learner,
+        run::<Solutions>(&logits, &targets, dloss, &dlogits0),
+        vec![extra],
+    )
+}
+
+/// Exercise 2 on the lecture's network: `dlogits` in one go must match
+/// exercise 1's chain of steps.
+fn lecture_cross_entropy_row<B: Backprop>() -> (Row, Option<String>) {
+    let (f, reference) = lecture();
+    let cache = CrossEntropyCache {
+        probs: f.probs.clone(),
+    };
+    let mut dlogits = Array2::zeros(f.logits.raw_dim());
+    if let Err(message) =
+        attempt(|| B::cross_entropy_backward(&mut dlogits, 1.0, &cache, &f.batch.Yb))
+    {
+        let row = compare(
+            "ex2 dlogits (lecture batch)",
+            &dlogits,
+            &reference.dlogits,
+            None,
+        );
+        return (
+            row,
+            Some(format!(
+                "ex2::cross_entropy panicked on the lecture batch: {message}"
+            )),
+        );
+    }
+    lecture_row(
+        "ex2 dlogits (lecture batch, vs exercise 1)",
+        &f,
+        Var::Logits,
+        &dlogits.into_dyn(),
+        &reference.get(Var::Logits),
+    )
+}
+
+/// The lecture's network at its exercise sizes, and the reference gradients.
+pub fn lecture() -> (Forward, Grads) {
+    let (params, batch) = lecture_setup(Sizes::LECTURE, SEED);
+    let f = Forward::new(&params, &batch).expect("the lecture's network fits its batch");
+    let grads = Grads::chain::<Solutions>(&f);
+    (f, grads)
+}
+
+fn step_config() -> Config {
+    Config {
+        seed: SEED,
+        max_full: 400,
+        subset: 200,
+        ..Config::default()
+    }
+}
+
+/// Compares a gradient of the lecture's network with the reference and with
+/// finite differences of the loss in `var`.
+fn lecture_row(
+    name: &str,
+    f: &Forward,
+    var: Var,
+    learner: &ArrayD<f64>,
+    reference: &ndarray::ArrayViewD<f64>,
+) -> (Row, Option<String>) {
+    let report = oracle::check(
+        &var.grad_name(),
+        &var.value(f),
+        learner,
+        |v| Forward::with_override(&f.params, &f.batch, var, v).loss,
+        &step_config(),
+    );
+    let row = compare(name, learner, reference, Some(report));
+    let message = (!row.ok()).then(|| diagnose(&row, learner, reference));
+    (row, message)
+}
+
+fn grade_step<B: Backprop>(var: Var) -> Grade {
+    let exercise = Exercise::Step(var);
+    let (f, reference) = lecture();
+    let mut grads = reference.clone();
+    if let Err(message) = attempt(|| grads.step::<B>(var, &f)) {
+        let shape = var.value(&f).shape().to_vec();
+        return failed(
+            exercise,
+            message,
+            &format!(
+                "the forward pass and the reference's upstream gradients; {} must have shape {shape:?}",
+                var.grad_name()
+            ),
+        );
+    }
+    let (row, message) = lecture_row(
+        &format!("ex1 {}", var.grad_name()),
+        &f,
+        var,
+        &grads.get(var).to_owned(),
+        &reference.get(var),
+    );
+    verdict(exercise, vec![row], message.into_iter().collect())
+}
+
+fn grade_chain<B: Backprop>() -> Grade {
+    let (f, reference) = lecture();
+    let chained = match attempt(|| Grads::chain::<B>(&f)) {
+        Ok(grads) => grads,
+        Err(message) if is_todo(&message) => {
+            return Grade {
+                exercise: Exercise::Chain,
+                status: Status::NotAttempted,
+                rows: vec![],
+            };
+        }
+        Err(message) => {
+            return failed(
+                Exercise::Chain,
+                message,
+                "the forward pass; each step its own upstream gradients",
+            );
+        }
+    };
+    let rows: Vec<Row> = Var::ALL
+        .iter()
+        .map(|&var| {
+            compare(
+                &format!("chain {}", var.grad_name()),
+                &chained.get(var),
+                &reference.get(var),
+                None,
+            )
+        })
+        .collect();
+    let status = match Var::ALL.iter().zip(&rows).find(|(_, row)| !row.ok()) {
+        None => Status::Correct,
+        Some((&var, row)) => {
+            let mut alone = reference.clone();
+            let step_ok = attempt(|| alone.step::<B>(var, &f)).is_ok()
+                && compare("", &alone.get(var), &reference.get(var), None).approximate;
+            if step_ok {
+                Status::Wrong(format!(
+                    "{} is right when handed the reference's upstream gradients, but not your own (maxdiff {:.3e}): check the steps before it",
+                    var.grad_name(),
+                    row.maxdiff
+                ))
+            } else {
+                Status::Blocked(format!("fix {} first (its own row)", var.grad_name()))
+            }
+        }
+    };
+    Grade {
+        exercise: Exercise::Chain,
+        status,
+        rows,
+    }
+}
+
+impl Grade {
+    /// Passes a run: wrong is the only failure for a learner.
+    pub fn passed(&self) -> bool {
+        !matches!(self.status, Status::Wrong(_))
+    }
+}
+
+impl fmt::Display for Row {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let oracle = match &self.oracle {
+            None => "-".to_string(),
+            Some(r) if !r.passed() => "WRONG".to_string(),
+            Some(r) => match &r.worst {
+                Some(w) => format!("ok (worst abs err {:.1e})", w.abs_err),
+                None => "ok".into(),
+            },
+        };
+        write!(
+            f,
+            "{:<44} | exact: {:<5} | approximate: {:<5} | maxdiff: {:<8.1e} | finite differences: {oracle}",
+            self.name, self.exact, self.approximate, self.maxdiff
+        )
+    }
+}
+
+/// The `cmp` table of a set of grades, then one line of totals.
+pub fn table(implementation: &str, grades: &[Grade]) -> String {
+    let mut out = String::new();
+    for g in grades {
+        match &g.status {
+            Status::NotAttempted => out.push_str(&format!(
+                "{:<44} | not attempted ({})\n",
+                g.exercise.id(),
+                g.exercise.file()
+            )),
+            Status::Blocked(why) => {
+                out.push_str(&format!("{:<44} | waiting: {why}\n", g.exercise.id()))
+            }
+            Status::Correct | Status::Wrong(_) => {
+                for row in &g.rows {
+                    out.push_str(&format!("{row}\n"));
+                }
+                if let Status::Wrong(message) = &g.status
+                    && g.rows.is_empty()
+                {
+                    out.push_str(&format!(
+                        "{:<44} | WRONG: {}\n",
+                        g.exercise.id(),
+                        message.lines().next().unwrap_or("")
+                    ));
+                }
+            }
+        }
+    }
+    out.push_str(&summary(implementation, grades));
+    out.push('\n');
+    out
+}
+
+/// "exercises: 3/32 done, 29 not attempted, 0 wrong".
+pub fn summary(implementation: &str, grades: &[Grade]) -> String {
+    let count = |f: fn(&Status) -> bool| grades.iter().filter(|g| f(&g.status)).count();
+    let done = count(|s| matches!(s, Status::Correct));
+    let not_attempted = count(|s| matches!(s, Status::NotAttempted));
+    let waiting = count(|s| matches!(s, Status::Blocked(_)));
+    let wrong = count(|s| matches!(s, Status::Wrong(_)));
+    let mut line = format!(
+        "{implementation}: {done}/{} done, {not_attempted} not attempted",
+        grades.len()
+    );
+    if waiting > 0 {
+        line.push_str(&format!(", {waiting} waiting"));
+    }
+    line.push_str(&format!(", {wrong} wrong"));
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn todo_is_not_attempted_and_other_panics_are_reported() {
+        let todo: Result<(), String> = attempt(|| todo!("a hint"));
+        assert!(is_todo(&todo.unwrap_err()));
+        let other: Result<(), String> = attempt(|| panic!("shapes differ"));
+        assert_eq!(other.unwrap_err(), "shapes differ");
+    }
+
+    #[test]
+    fn compare_finds_the_largest_difference() {
+        let a = ndarray::array![1.0, 2.0, 3.0];
+        let b = ndarray::array![1.0, 2.5, 3.0];
+        let row = compare("x", &a, &b, None);
+        assert!(!row.exact && !row.approximate);
+        assert_eq!(row.maxdiff, 0.5);
+        assert!(compare("x", &a, &a, None).exact);
+    }
+
+    #[test]
+    fn a_constant_factor_is_named_in_the_hint() {
+        let b = ndarray::array![1.0, -2.0, 3.0];
+        assert_eq!(constant_ratio(&(&b * 2.0), &b), Some(2.0));
+        assert_eq!(constant_ratio(&(-&b), &b), Some(-1.0));
+        assert_eq!(constant_ratio(&b, &b), None);
+        assert_eq!(constant_ratio(&ndarray::array![1.0, 0.0, 3.0], &b), None);
+    }
+}

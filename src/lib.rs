@@ -1,0 +1,58 @@
+//! # backprop-ninja: backpropagation by hand
+//!
+//! The network of Andrej Karpathy's lecture *"makemore part 4: becoming a
+//! backprop ninja"* (from *Neural Networks: Zero to Hero*), written in Rust
+//! on `ndarray`, with every gradient derived by hand:
+//!
+//! ```text
+//! Xb (n, 3) ─ Embedding C ─ Linear W1,b1 ─ BatchNorm1d ─ Tanh ─ Linear W2,b2 ─ CrossEntropy ─ loss
+//! ```
+//!
+//! ## Where things are
+//!
+//! | file | what it is |
+//! |---|---|
+//! | `src/linear.rs`, `embedding.rs`, `tanh.rs`, `batchnorm.rs`, `cross_entropy.rs` | each layer's forward pass (given code) |
+//! | `exercises/<same name>.rs` | each layer's backward pass: **yours to write** |
+//! | `solutions/<same name>.rs` | the reference backward passes, with derivations |
+//! | `src/step_by_step.rs`, `exercises/step_by_step.rs` | exercise 1: the forward pass cut into 20 named steps, and the gradient of each |
+//! | [`oracle`] | finite differences that check any backward pass, element by element |
+//! | [`grade`] | the grader behind `cargo test exercises` and the `check` command |
+//! | [`backprop`] | the list of every backward pass, implemented by [`Solutions`] and [`Exercises`] |
+//!
+//! Exercise 2 of the lecture (cross-entropy in one expression) is
+//! `exercises/cross_entropy.rs`; exercise 3 (BatchNorm in one expression) is
+//! `exercises/batchnorm.rs`.
+//!
+//! ## Conventions
+//!
+//! - The gradient of `x` is `dx`, with the shape of `x`.
+//! - Backward passes *accumulate* (`+=`) into the gradients they are handed,
+//!   as in llm.c, so that a tensor used twice collects both contributions and
+//!   the trainer allocates nothing per step.
+//! - Arguments come in the order *gradients out, upstream gradient, what the
+//!   forward pass kept*.
+//! - Layers are generic over [`Float`]: checked in `f64`, trained in `f32`.
+
+pub mod backprop;
+pub mod batchnorm;
+pub mod cross_entropy;
+pub mod embedding;
+pub mod error;
+pub mod float;
+pub mod grade;
+pub mod linear;
+pub mod oracle;
+pub mod step_by_step;
+pub mod tanh;
+
+#[path = "../exercises/mod.rs"]
+pub mod exercises;
+#[path = "../solutions/mod.rs"]
+pub mod solutions;
+
+pub use backprop::Backprop;
+pub use error::{Error, Result};
+pub use exercises::Exercises;
+pub use float::Float;
+pub use solutions::Solutions;

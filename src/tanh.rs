@@ -1,0 +1,26 @@
+//! # Tanh: `out = tanh(x)`, element by element
+//!
+//! The MLP's non-linearity. Its backward pass is yours to write in
+//! `exercises/tanh.rs`; the derivation is in `solutions/tanh.rs`.
+//!
+//! Shapes: `out` has the shape of `x`, whatever it is (`(B, H)` in the MLP).
+
+use ndarray::{Array, ArrayRef, Dimension, Zip};
+
+use crate::error::{Result, expect_shape};
+use crate::float::Float;
+
+/// `out = tanh(x)`, a new array.
+pub fn forward<F: Float, D: Dimension>(x: &ArrayRef<F, D>) -> Array<F, D> {
+    x.mapv(F::tanh)
+}
+
+/// `out = tanh(x)`, written into `out` (no allocation).
+pub fn forward_into<F: Float, D: Dimension>(
+    x: &ArrayRef<F, D>,
+    out: &mut ArrayRef<F, D>,
+) -> Result<()> {
+    expect_shape("tanh", "output", out.shape(), x.shape())?;
+    Zip::from(out).and(x).for_each(|out, &x| *out = x.tanh());
+    Ok(())
+}
