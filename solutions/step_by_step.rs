@@ -152,9 +152,9 @@ pub fn dbnmeani(_f: &Forward, dbndiff: &Array2<f64>) -> Array2<f64> {
     -dbndiff.sum_axis(Axis(0)).insert_axis(Axis(0)) // (1, H)
 }
 
-/// `hprebn` is used twice: in `bndiff = hprebn - bnmeani` (local derivative
-/// 1) and in `bnmeani = 1/n · hprebn.sum(0)` (every row receives
-/// `dbnmeani / n`).
+/// `hprebn` is used twice: in `bndiff = hprebn - bnmeani` (local
+/// derivative one) and in `bnmeani = 1/n · hprebn.sum(0)` (every row
+/// receives `dbnmeani / n`).
 pub fn dhprebn(f: &Forward, dbndiff: &Array2<f64>, dbnmeani: &Array2<f64>) -> Array2<f64> {
     let n = f.n() as f64;
     dbndiff + &(dbnmeani / n) // (n, H), the (1, H) term broadcast

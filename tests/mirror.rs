@@ -1,0 +1,52 @@
+//! # exercises/ mirrors solutions/
+//!
+//! The compiler already checks that both sides define every function with
+//! the same signature (through `implement_backprop!`); this checks that no
+//! file stands on one side only.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+fn rust_files(dir: &str) -> BTreeSet<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    std::fs::read_dir(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".rs"))
+        .collect()
+}
+
+#[test]
+fn exercises_and_solutions_have_the_same_files() {
+    let exercises = rust_files("exercises");
+    let solutions = rust_files("solutions");
+    let only_exercises: Vec<_> = exercises.difference(&solutions).collect();
+    let only_solutions: Vec<_> = solutions.difference(&exercises).collect();
+    assert!(
+        only_exercises.is_empty() && only_solutions.is_empty(),
+        "files on one side only: exercises/ {only_exercises:?}, solutions/ {only_solutions:?}"
+    );
+    assert!(exercises.len() >= 6, "{exercises:?}");
+}
+
+#[test]
+fn every_layer_of_src_has_its_exercise_and_solution() {
+    let exercises = rust_files("exercises");
+    for layer in [
+        "linear.rs",
+        "embedding.rs",
+        "tanh.rs",
+        "batchnorm.rs",
+        "cross_entropy.rs",
+        "step_by_step.rs",
+    ] {
+        assert!(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("src")
+                .join(layer)
+                .exists(),
+            "src/{layer}"
+        );
+        assert!(exercises.contains(layer), "exercises/{layer}");
+    }
+}

@@ -1,0 +1,370 @@
+//! # The grader catches deliberately broken backward passes
+//!
+//! Each module below is the reference solution with one function broken the
+//! way learners really break it. The grader must fail that exercise, name
+//! the gradient, and leave the others alone.
+#![allow(non_snake_case)]
+
+use backprop_ninja::Backprop;
+use backprop_ninja::grade::{self, Exercise, Status};
+use backprop_ninja::step_by_step::Var;
+
+/// Grades `exercise` of `B` and returns its failure message.
+fn wrong<B: Backprop>(exercise: Exercise) -> String {
+    match grade::grade::<B>(exercise).status {
+        Status::Wrong(message) => message,
+        other => panic!("{} should be wrong, is {other:?}", exercise.id()),
+    }
+}
+
+/// A broken step of exercise 1 fails its own row, not its neighbours', and
+/// the chain waits for it instead of failing too.
+fn only_its_own_step_fails<B: Backprop>(var: Var) -> String {
+    let message = wrong::<B>(Exercise::Step(var));
+    assert!(
+        message.contains(&var.grad_name()),
+        "the message names {}: {message}",
+        var.grad_name()
+    );
+    let at = Var::ALL.iter().position(|&v| v == var).unwrap();
+    for &other in Var::ALL
+        .iter()
+        .skip(at.saturating_sub(1))
+        .take(3)
+        .filter(|&&v| v != var)
+    {
+        assert_eq!(
+            grade::grade::<B>(Exercise::Step(other)).status,
+            Status::Correct,
+            "{}",
+            other.grad_name()
+        );
+    }
+    let chain = grade::grade::<B>(Exercise::Chain).status;
+    assert!(
+        matches!(&chain, Status::Blocked(why) if why.contains(&var.grad_name())),
+        "{chain:?}"
+    );
+    message
+}
+
+mod bessel_replaced_by_n {
+    pub use backprop_ninja::solutions::{batchnorm, cross_entropy, embedding, linear, tanh};
+    pub mod step_by_step {
+        pub use backprop_ninja::solutions::step_by_step::*;
+        use backprop_ninja::step_by_step::Forward;
+        use ndarray::Array2;
+        pub fn dbndiff2(f: &Forward, dbnvar: &Array2<f64>) -> Array2<f64> {
+            Array2::ones(f.bndiff2.raw_dim()) / f.n() as f64 * dbnvar // 1/n, not 1/(n-1)
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn bessel_replaced_by_n_fails_dbndiff2() {
+    let message = only_its_own_step_fails::<bessel_replaced_by_n::Mutant>(Var::Bndiff2);
+    assert!(
+        message.contains("n/(n-1)"),
+        "the hint names the factor: {message}"
+    );
+}
+
+mod db2_not_summed {
+    pub use backprop_ninja::solutions::{batchnorm, cross_entropy, embedding, linear, tanh};
+    pub mod step_by_step {
+        pub use backprop_ninja::solutions::step_by_step::*;
+        use backprop_ninja::step_by_step::Forward;
+        use ndarray::{Array1, Array2};
+        pub fn db2(_f: &Forward, dlogits: &Array2<f64>) -> Array1<f64> {
+            dlogits.row(0).to_owned() // one row of the batch, not the sum
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn db2_not_summed_over_the_batch_fails_db2() {
+    only_its_own_step_fails::<db2_not_summed::Mutant>(Var::B2);
+}
+
+mod dc_assigned {
+    pub use backprop_ninja::solutions::{batchnorm, cross_entropy, embedding, linear, tanh};
+    pub mod step_by_step {
+        pub use backprop_ninja::solutions::step_by_step::*;
+        use backprop_ninja::step_by_step::Forward;
+        use ndarray::{Array2, Array3, Zip, s};
+        pub fn dC(f: &Forward, demb: &Array3<f64>) -> Array2<f64> {
+            let mut dC = Array2::zeros(f.params.C.raw_dim());
+            Zip::indexed(&f.batch.Xb).for_each(|(i, t), &ix| {
+                dC.row_mut(ix).assign(&demb.slice(s![i, t, ..])); // = instead of +=
+            });
+            dC
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn dc_assigned_instead_of_accumulated_fails_dc() {
+    only_its_own_step_fails::<dc_assigned::Mutant>(Var::C);
+}
+
+mod dw1_transposed {
+    pub use backprop_ninja::solutions::{batchnorm, cross_entropy, embedding, linear, tanh};
+    pub mod step_by_step {
+        pub use backprop_ninja::solutions::step_by_step::*;
+        use backprop_ninja::step_by_step::Forward;
+        use ndarray::Array2;
+        pub fn dW1(f: &Forward, dhprebn: &Array2<f64>) -> Array2<f64> {
+            dhprebn.t().dot(&f.embcat) // (H, block·E): the transpose
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn dw1_transposed_fails_dw1() {
+    let message = only_its_own_step_fails::<dw1_transposed::Mutant>(Var::W1);
+    assert!(message.contains("transposed?"), "{message}");
+}
+
+mod dcounts_one_path {
+    pub use backprop_ninja::solutions::{batchnorm, cross_entropy, embedding, linear, tanh};
+    pub mod step_by_step {
+        pub use backprop_ninja::solutions::step_by_step::*;
+        use backprop_ninja::step_by_step::Forward;
+        use ndarray::Array2;
+        pub fn dcounts(
+            f: &Forward,
+            dprobs: &Array2<f64>,
+            _dcounts_sum: &Array2<f64>,
+        ) -> Array2<f64> {
+            &f.counts_sum_inv * dprobs // the path through counts_sum is missing
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn dcounts_missing_its_second_path_fails_dcounts() {
+    only_its_own_step_fails::<dcounts_one_path::Mutant>(Var::Counts);
+}
+
+mod tanh_sign {
+    pub use backprop_ninja::solutions::{
+        batchnorm, cross_entropy, embedding, linear, step_by_step,
+    };
+    pub mod tanh {
+        use backprop_ninja::Float;
+        use ndarray::{ArrayRef, Dimension, Zip};
+        pub fn backward<F: Float, D: Dimension>(
+            dx: &mut ArrayRef<F, D>,
+            dout: &ArrayRef<F, D>,
+            out: &ArrayRef<F, D>,
+        ) {
+            Zip::from(dx)
+                .and(dout)
+                .and(out)
+                .for_each(|dx, &g, &t| *dx -= (F::one() - t * t) * g); // sign
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn a_flipped_sign_in_tanh_fails_tanh() {
+    let message = wrong::<tanh_sign::Mutant>(Exercise::Tanh);
+    assert!(message.contains("dx: WRONG"), "{message}");
+    assert!(message.contains("sign is flipped"), "{message}");
+    assert_eq!(
+        grade::grade::<tanh_sign::Mutant>(Exercise::Linear).status,
+        Status::Correct
+    );
+}
+
+mod linear_db_first_row {
+    pub use backprop_ninja::solutions::{batchnorm, cross_entropy, embedding, step_by_step, tanh};
+    pub mod linear {
+        use backprop_ninja::Float;
+        use backprop_ninja::linear::{Linear, LinearGrads};
+        use ndarray::ArrayRef2;
+        use ndarray::linalg::general_mat_mul;
+        pub fn backward<F: Float>(
+            dx: &mut ArrayRef2<F>,
+            grads: &mut LinearGrads<F>,
+            dout: &ArrayRef2<F>,
+            x: &ArrayRef2<F>,
+            layer: &Linear<F>,
+        ) {
+            general_mat_mul(F::one(), dout, &layer.w.t(), F::one(), dx);
+            general_mat_mul(F::one(), &x.t(), dout, F::one(), &mut grads.dw);
+            if let Some(db) = &mut grads.db {
+                *db += &dout.row(0); // no sum over the batch
+            }
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn a_bias_gradient_without_its_batch_sum_fails_linear_db() {
+    let message = wrong::<linear_db_first_row::Mutant>(Exercise::Linear);
+    assert!(message.contains("db: WRONG"), "{message}");
+    assert!(
+        !message.contains("dx: WRONG") && !message.contains("dw: WRONG"),
+        "{message}"
+    );
+}
+
+mod linear_dw_transposed {
+    pub use backprop_ninja::solutions::{batchnorm, cross_entropy, embedding, step_by_step, tanh};
+    pub mod linear {
+        use backprop_ninja::Float;
+        use backprop_ninja::linear::{Linear, LinearGrads};
+        use ndarray::ArrayRef2;
+        use ndarray::linalg::general_mat_mul;
+        pub fn backward<F: Float>(
+            dx: &mut ArrayRef2<F>,
+            grads: &mut LinearGrads<F>,
+            dout: &ArrayRef2<F>,
+            x: &ArrayRef2<F>,
+            layer: &Linear<F>,
+        ) {
+            general_mat_mul(F::one(), dout, &layer.w.t(), F::one(), dx);
+            // dw as (O, I), written into the (I, O) gradient: a shape mismatch.
+            general_mat_mul(F::one(), &dout.t(), x, F::one(), &mut grads.dw);
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn a_transposed_weight_gradient_fails_linear_with_the_shapes() {
+    let message = wrong::<linear_dw_transposed::Mutant>(Exercise::Linear);
+    assert!(message.contains("layers::linear panicked"), "{message}");
+    assert!(
+        message.contains("dw (4, 3)"),
+        "the shapes it was handed: {message}"
+    );
+}
+
+mod cross_entropy_no_mean {
+    pub use backprop_ninja::solutions::{batchnorm, embedding, linear, step_by_step, tanh};
+    pub mod cross_entropy {
+        use backprop_ninja::Float;
+        use backprop_ninja::cross_entropy::CrossEntropyCache;
+        use ndarray::{ArrayRef2, Zip};
+        pub fn backward<F: Float>(
+            dlogits: &mut ArrayRef2<F>,
+            dloss: F,
+            cache: &CrossEntropyCache<F>,
+            targets: &[usize],
+        ) {
+            Zip::from(dlogits.rows_mut())
+                .and(cache.probs.rows())
+                .and(targets)
+                .for_each(|mut dl, p, &y| {
+                    dl.zip_mut_with(&p, |d, &p| *d += dloss * p); // forgot the 1/n of the mean
+                    dl[y] -= dloss;
+                });
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn cross_entropy_without_the_mean_fails_with_a_factor_of_n() {
+    let message = wrong::<cross_entropy_no_mean::Mutant>(Exercise::CrossEntropy);
+    assert!(message.contains("dlogits: WRONG"), "{message}");
+    assert!(
+        message.contains("6.000000 times"),
+        "a batch of 6: {message}"
+    );
+}
+
+mod batchnorm_biased {
+    pub use backprop_ninja::solutions::{cross_entropy, embedding, linear, step_by_step, tanh};
+    pub mod batchnorm {
+        use backprop_ninja::Float;
+        use backprop_ninja::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
+        use ndarray::{ArrayRef2, Zip};
+        pub fn backward<F: Float>(
+            dx: &mut ArrayRef2<F>,
+            grads: &mut BatchNormGrads<F>,
+            dout: &ArrayRef2<F>,
+            cache: &BatchNormCache<F>,
+            layer: &BatchNorm1d<F>,
+        ) {
+            let n = F::count(dout.nrows());
+            Zip::from(grads.dgain.row_mut(0))
+                .and(grads.dbias.row_mut(0))
+                .and(dout.columns())
+                .and(cache.xhat.columns())
+                .for_each(|dg, db, d, xh| {
+                    *dg += d.dot(&xh);
+                    *db += d.sum();
+                });
+            Zip::from(dx.columns_mut())
+                .and(dout.columns())
+                .and(cache.xhat.columns())
+                .and(layer.gain.row(0))
+                .and(cache.var_inv.row(0))
+                .for_each(|dx, d, xh, &g, &s| {
+                    let (sum, sum_xh) = (d.sum(), d.dot(&xh));
+                    Zip::from(dx)
+                        .and(d)
+                        .and(xh)
+                        .for_each(|dx, &dy, &x| *dx += g * s / n * (n * dy - sum - x * sum_xh)); // n/(n-1) dropped
+                });
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn batchnorm_without_bessels_correction_fails_dx_only() {
+    let message = wrong::<batchnorm_biased::Mutant>(Exercise::BatchNorm);
+    assert!(message.contains("dx: WRONG"), "{message}");
+    assert!(!message.contains("dgain: WRONG"), "{message}");
+    assert!(
+        message.contains("dhprebn"),
+        "the lecture-batch row fails too: {message}"
+    );
+}
+
+mod embedding_assigned {
+    pub use backprop_ninja::solutions::{batchnorm, cross_entropy, linear, step_by_step, tanh};
+    pub mod embedding {
+        use backprop_ninja::Float;
+        use backprop_ninja::embedding::EmbeddingGrads;
+        use ndarray::{ArrayRef2, ArrayRef3, Axis};
+        pub fn backward<F: Float>(
+            grads: &mut EmbeddingGrads<F>,
+            dout: &ArrayRef3<F>,
+            idx: &ArrayRef2<usize>,
+        ) {
+            for (d, &v) in dout.lanes(Axis(2)).into_iter().zip(idx.iter()) {
+                grads.dtable.row_mut(v).assign(&d); // = instead of +=
+            }
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn an_embedding_that_overwrites_fails_dtable() {
+    let message = wrong::<embedding_assigned::Mutant>(Exercise::Embedding);
+    assert!(message.contains("dtable: WRONG"), "{message}");
+}

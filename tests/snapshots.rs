@@ -1,0 +1,109 @@
+//! # Snapshots of the reference gradients
+//!
+//! For a fixed seed, each reference gradient's shape, summary and leading
+//! values, rounded to 8 decimals (and `+ 0.0`, so no `-0`), so that they
+//! read the same on every CPU. A change to a solution shows up in review as
+//! a change to `tests/snapshots/snapshots__<layer>_<gradient>.snap`.
+
+use backprop_ninja::batchnorm::BatchNorm1d;
+use backprop_ninja::cross_entropy;
+use backprop_ninja::embedding::Embedding;
+use backprop_ninja::linear::Linear;
+use backprop_ninja::step_by_step::Var;
+use backprop_ninja::{Backprop, Solutions, grade};
+use ndarray::{Array, Array2, ArrayRef, Dimension, ShapeBuilder};
+use ndarray_rand::RandomExt;
+use ndarray_rand::rand_distr::StandardNormal;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+fn round(x: f64) -> f64 {
+    (x * 1e8).round() / 1e8 + 0.0
+}
+
+/// Shape, sum, mean, std, min, max and the first 12 values.
+fn describe<D: Dimension>(x: &ArrayRef<f64, D>) -> String {
+    let n = x.len() as f64;
+    let mean = x.sum() / n;
+    let std = (x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
+    let min = x.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let first: Vec<String> = x
+        .iter()
+        .take(12)
+        .map(|&v| format!("{:.8}", round(v)))
+        .collect();
+    format!(
+        "shape: {:?}\nsum:  {:.8}\nmean: {:.8}\nstd:  {:.8}\nmin:  {:.8}\nmax:  {:.8}\nfirst: {}\n",
+        x.shape(),
+        round(x.sum()),
+        round(mean),
+        round(std),
+        round(min),
+        round(max),
+        first.join(" ")
+    )
+}
+
+fn randn<Sh: ShapeBuilder>(shape: Sh, rng: &mut ChaCha8Rng) -> Array<f64, Sh::Dim> {
+    Array::random_using(shape, StandardNormal, rng)
+}
+
+#[test]
+fn solutions_layer_gradients() {
+    let rng = &mut ChaCha8Rng::seed_from_u64(2024);
+
+    let x = randn((4, 3), rng);
+    let layer = Linear::new(randn((3, 5), rng), Some(randn(5, rng))).unwrap();
+    let dout = randn((4, 5), rng);
+    let (mut dx, mut grads) = (Array2::zeros((4, 3)), layer.zero_grads());
+    Solutions::linear_backward(&mut dx, &mut grads, &dout, &x, &layer);
+    insta::assert_snapshot!("linear_dx", describe(&dx));
+    insta::assert_snapshot!("linear_dw", describe(&grads.dw));
+    insta::assert_snapshot!("linear_db", describe(grads.db.as_ref().unwrap()));
+
+    let emb = Embedding::new(randn((5, 2), rng));
+    let idx = ndarray::array![[0, 0, 3], [0, 3, 4], [1, 1, 1]];
+    let dout = randn((3, 3, 2), rng);
+    let mut grads = emb.zero_grads();
+    Solutions::embedding_backward(&mut grads, &dout, &idx);
+    insta::assert_snapshot!("embedding_dtable", describe(&grads.dtable));
+
+    let x = randn((3, 4), rng);
+    let out = backprop_ninja::tanh::forward(&x);
+    let dout = randn((3, 4), rng);
+    let mut dx = Array2::zeros((3, 4));
+    Solutions::tanh_backward(&mut dx, &dout, &out);
+    insta::assert_snapshot!("tanh_dx", describe(&dx));
+
+    let mut bn = BatchNorm1d::new(3);
+    bn.gain = randn((1, 3), rng) * 0.1 + 1.0;
+    bn.bias = randn((1, 3), rng) * 0.1;
+    let x = randn((5, 3), rng);
+    let (_, cache) = bn.forward_train(&x).unwrap();
+    let dout = randn((5, 3), rng);
+    let (mut dx, mut grads) = (Array2::zeros((5, 3)), bn.zero_grads());
+    Solutions::batchnorm_backward(&mut dx, &mut grads, &dout, &cache, &bn);
+    insta::assert_snapshot!("batchnorm_dx", describe(&dx));
+    insta::assert_snapshot!("batchnorm_dgain", describe(&grads.dgain));
+    insta::assert_snapshot!("batchnorm_dbias", describe(&grads.dbias));
+
+    let logits = randn((4, 6), rng) * 2.0;
+    let targets = [0, 5, 2, 2];
+    let (_, cache) = cross_entropy::forward(&logits, &targets).unwrap();
+    let mut dlogits = Array2::zeros((4, 6));
+    Solutions::cross_entropy_backward(&mut dlogits, 1.0, &cache, &targets);
+    insta::assert_snapshot!("cross_entropy_dlogits", describe(&dlogits));
+}
+
+#[test]
+fn solutions_exercise_1_gradients() {
+    let (f, grads) = grade::lecture();
+    insta::assert_snapshot!("ex1_loss", format!("{:.8}\n", round(f.loss)));
+    for var in Var::ALL {
+        insta::assert_snapshot!(
+            format!("ex1_{}", var.grad_name()),
+            describe(&grads.get(var))
+        );
+    }
+}
