@@ -299,14 +299,19 @@ fn failed(exercise: Exercise, message: String, shapes: &str) -> Grade {
 
 /// Grades one exercise of `B`.
 pub fn grade<B: Backprop>(exercise: Exercise) -> Grade {
+    grade_seeded::<B>(exercise, SEED)
+}
+
+/// Grades one exercise of `B` on inputs drawn from `seed`.
+pub fn grade_seeded<B: Backprop>(exercise: Exercise, seed: u64) -> Grade {
     match exercise {
-        Exercise::Linear => grade_linear::<B>(),
-        Exercise::Embedding => grade_embedding::<B>(),
-        Exercise::Tanh => grade_tanh::<B>(),
-        Exercise::BatchNorm => grade_batchnorm::<B>(),
-        Exercise::CrossEntropy => grade_cross_entropy::<B>(),
-        Exercise::Step(var) => grade_step::<B>(var),
-        Exercise::Chain => grade_chain::<B>(),
+        Exercise::Linear => grade_linear::<B>(seed),
+        Exercise::Embedding => grade_embedding::<B>(seed),
+        Exercise::Tanh => grade_tanh::<B>(seed),
+        Exercise::BatchNorm => grade_batchnorm::<B>(seed),
+        Exercise::CrossEntropy => grade_cross_entropy::<B>(seed),
+        Exercise::Step(var) => grade_step::<B>(var, seed),
+        Exercise::Chain => grade_chain::<B>(seed),
     }
 }
 
@@ -330,6 +335,7 @@ struct LayerCase<'a> {
     vars: Vec<(&'static str, ArrayD<f64>, Loss<'a>)>,
     prefill: Vec<ArrayD<f64>>,
     handed: String,
+    seed: u64,
 }
 
 impl LayerCase<'_> {
@@ -346,7 +352,7 @@ impl LayerCase<'_> {
             Err(message) => return failed(self.exercise, message, &self.handed),
         };
         let cfg = Config {
-            seed: SEED,
+            seed: self.seed,
             ..Config::default()
         };
         let mut rows = vec![];
@@ -383,8 +389,8 @@ impl LayerCase<'_> {
     }
 }
 
-fn grade_linear<B: Backprop>() -> Grade {
-    let rng = &mut ChaCha8Rng::seed_from_u64(SEED);
+fn grade_linear<B: Backprop>(seed: u64) -> Grade {
+    let rng = &mut ChaCha8Rng::seed_from_u64(seed);
     let (n, fan_in, fan_out) = (5, 4, 3);
     let x = randn((n, fan_in), rng);
     let w = randn((fan_in, fan_out), rng);
@@ -436,6 +442,7 @@ fn grade_linear<B: Backprop>() -> Grade {
             ("db", bd.clone(), Box::new(|v| loss(&xd, &wd, v))),
         ],
         prefill: vec![dyn_(&dx0), dyn_(&dw0), dyn_(&db0)],
+        seed,
         handed: "dx (5, 4), dw (4, 3), db (3,), dout (5, 3), x (5, 4), w (4, 3)".into(),
     };
     let prefill = (&dx0, &dw0, &db0);
@@ -447,8 +454,8 @@ fn grade_linear<B: Backprop>() -> Grade {
     )
 }
 
-fn grade_embedding<B: Backprop>() -> Grade {
-    let rng = &mut ChaCha8Rng::seed_from_u64(SEED);
+fn grade_embedding<B: Backprop>(seed: u64) -> Grade {
+    let rng = &mut ChaCha8Rng::seed_from_u64(seed);
     let (vocab, dim, n, block) = (6, 3, 4, 3);
     let table = randn((vocab, dim), rng);
     // Index 0 (the boundary token) appears again and again, as in real contexts.
@@ -481,6 +488,7 @@ fn grade_embedding<B: Backprop>() -> Grade {
         exercise: Exercise::Embedding,
         vars: vec![("dtable", dyn_(&table), Box::new(loss))],
         prefill: vec![dyn_(&dtable0)],
+        seed,
         handed: format!(
             "dtable ({vocab}, {dim}), dout ({n}, {block}, {dim}), idx ({n}, {block}) = {:?}",
             idx.as_slice().unwrap()
@@ -490,8 +498,8 @@ fn grade_embedding<B: Backprop>() -> Grade {
     case.grade(learner, run::<Solutions>(&idx, &dout, &dtable0), vec![])
 }
 
-fn grade_tanh<B: Backprop>() -> Grade {
-    let rng = &mut ChaCha8Rng::seed_from_u64(SEED);
+fn grade_tanh<B: Backprop>(seed: u64) -> Grade {
+    let rng = &mut ChaCha8Rng::seed_from_u64(seed);
     let x = randn((4, 5), rng) * 1.5;
     let dout = randn((4, 5), rng);
     let dx0 = randn((4, 5), rng);
@@ -511,14 +519,15 @@ fn grade_tanh<B: Backprop>() -> Grade {
         exercise: Exercise::Tanh,
         vars: vec![("dx", dyn_(&x), Box::new(loss))],
         prefill: vec![dyn_(&dx0)],
+        seed,
         handed: "dx (4, 5), dout (4, 5), out (4, 5)".into(),
     };
     let learner = attempt(|| run::<B>(&x, &dout, &dx0));
     case.grade(learner, run::<Solutions>(&x, &dout, &dx0), vec![])
 }
 
-fn grade_batchnorm<B: Backprop>() -> Grade {
-    let rng = &mut ChaCha8Rng::seed_from_u64(SEED);
+fn grade_batchnorm<B: Backprop>(seed: u64) -> Grade {
+    let rng = &mut ChaCha8Rng::seed_from_u64(seed);
     let (n, dim) = (6, 4);
     let x = randn((n, dim), rng) * 2.0 + 1.0;
     let mut layer = BatchNorm1d::<f64>::new(dim);
@@ -568,6 +577,7 @@ fn grade_batchnorm<B: Backprop>() -> Grade {
             ("dbias", bd.clone(), Box::new(|v| loss(&xd, &gd, v))),
         ],
         prefill: vec![dyn_(&dx0), dyn_(&dgain0), dyn_(&dbias0)],
+        seed,
         handed: "dx (6, 4), dgain (1, 4), dbias (1, 4), dout (6, 4), cache.xhat (6, 4), cache.var_inv (1, 4), gain (1, 4)".into(),
     };
     let prefill = [&dx0, &dgain0, &dbias0];
@@ -575,7 +585,7 @@ fn grade_batchnorm<B: Backprop>() -> Grade {
     if learner.is_err() {
         return case.grade(learner, vec![], vec![]);
     }
-    let extra = lecture_batchnorm_row::<B>();
+    let extra = lecture_batchnorm_row::<B>(seed);
     case.grade(
         learner,
         run::<Solutions>(&x, &layer, &dout, prefill),
@@ -585,8 +595,8 @@ fn grade_batchnorm<B: Backprop>() -> Grade {
 
 /// Exercise 3 on the lecture's network: `dhprebn` from `dhpreact` in one go
 /// must match exercise 1's chain of steps.
-fn lecture_batchnorm_row<B: Backprop>() -> (Row, Option<String>) {
-    let (f, reference) = lecture();
+fn lecture_batchnorm_row<B: Backprop>(seed: u64) -> (Row, Option<String>) {
+    let (f, reference) = lecture_seeded(seed);
     let mut layer = BatchNorm1d::new(f.hprebn.ncols());
     layer.gain = f.params.bngain.clone();
     layer.bias = f.params.bnbias.clone();
@@ -629,8 +639,8 @@ fn lecture_batchnorm_row<B: Backprop>() -> (Row, Option<String>) {
     )
 }
 
-fn grade_cross_entropy<B: Backprop>() -> Grade {
-    let rng = &mut ChaCha8Rng::seed_from_u64(SEED);
+fn grade_cross_entropy<B: Backprop>(seed: u64) -> Grade {
+    let rng = &mut ChaCha8Rng::seed_from_u64(seed);
     let (n, vocab) = (6, 5);
     let logits = randn((n, vocab), rng) * 3.0;
     let targets: Vec<usize> = (0..n).map(|_| rng.random_range(0..vocab)).collect();
@@ -658,6 +668,7 @@ fn grade_cross_entropy<B: Backprop>() -> Grade {
         exercise: Exercise::CrossEntropy,
         vars: vec![("dlogits", dyn_(&logits), Box::new(loss))],
         prefill: vec![dyn_(&dlogits0)],
+        seed,
         handed: format!(
             "dlogits ({n}, {vocab}), dloss {dloss:.3}, cache.probs ({n}, {vocab}), targets ({n},)"
         ),
@@ -666,7 +677,7 @@ fn grade_cross_entropy<B: Backprop>() -> Grade {
     if learner.is_err() {
         return case.grade(learner, vec![], vec![]);
     }
-    let extra = lecture_cross_entropy_row::<B>();
+    let extra = lecture_cross_entropy_row::<B>(seed);
     case.grade(
         learner,
         run::<Solutions>(&logits, &targets, dloss, &dlogits0),
@@ -676,8 +687,8 @@ fn grade_cross_entropy<B: Backprop>() -> Grade {
 
 /// Exercise 2 on the lecture's network: `dlogits` in one go must match
 /// exercise 1's chain of steps.
-fn lecture_cross_entropy_row<B: Backprop>() -> (Row, Option<String>) {
-    let (f, reference) = lecture();
+fn lecture_cross_entropy_row<B: Backprop>(seed: u64) -> (Row, Option<String>) {
+    let (f, reference) = lecture_seeded(seed);
     let cache = CrossEntropyCache {
         probs: f.probs.clone(),
     };
@@ -709,15 +720,20 @@ fn lecture_cross_entropy_row<B: Backprop>() -> (Row, Option<String>) {
 
 /// The lecture's network at its exercise sizes, and the reference gradients.
 pub fn lecture() -> (Forward, Grads) {
-    let (params, batch) = lecture_setup(Sizes::LECTURE, SEED);
+    lecture_seeded(SEED)
+}
+
+/// The same, drawn from `seed`.
+pub fn lecture_seeded(seed: u64) -> (Forward, Grads) {
+    let (params, batch) = lecture_setup(Sizes::LECTURE, seed);
     let f = Forward::new(&params, &batch).expect("the lecture's network fits its batch");
     let grads = Grads::chain::<Solutions>(&f);
     (f, grads)
 }
 
-fn step_config() -> Config {
+fn step_config(seed: u64) -> Config {
     Config {
-        seed: SEED,
+        seed,
         max_full: 400,
         subset: 200,
         ..Config::default()
@@ -738,16 +754,16 @@ fn lecture_row(
         &var.value(f),
         learner,
         |v| Forward::with_override(&f.params, &f.batch, var, v).loss,
-        &step_config(),
+        &step_config(SEED),
     );
     let row = compare(name, learner, reference, Some(report));
     let message = (!row.ok()).then(|| diagnose(&row, learner, reference));
     (row, message)
 }
 
-fn grade_step<B: Backprop>(var: Var) -> Grade {
+fn grade_step<B: Backprop>(var: Var, seed: u64) -> Grade {
     let exercise = Exercise::Step(var);
-    let (f, reference) = lecture();
+    let (f, reference) = lecture_seeded(seed);
     let mut grads = reference.clone();
     if let Err(message) = attempt(|| grads.step::<B>(var, &f)) {
         let shape = var.value(&f).shape().to_vec();
@@ -770,8 +786,8 @@ fn grade_step<B: Backprop>(var: Var) -> Grade {
     verdict(exercise, vec![row], message.into_iter().collect())
 }
 
-fn grade_chain<B: Backprop>() -> Grade {
-    let (f, reference) = lecture();
+fn grade_chain<B: Backprop>(seed: u64) -> Grade {
+    let (f, reference) = lecture_seeded(seed);
     let chained = match attempt(|| Grads::chain::<B>(&f)) {
         Ok(grads) => grads,
         Err(message) if is_todo(&message) => {

@@ -36,15 +36,21 @@
 
 pub mod backprop;
 pub mod batchnorm;
+pub mod checkpoint;
 pub mod cross_entropy;
+pub mod data;
 pub mod embedding;
 pub mod error;
+pub mod export;
 pub mod float;
 pub mod grade;
 pub mod linear;
+pub mod mlp;
 pub mod oracle;
 pub mod step_by_step;
 pub mod tanh;
+pub mod train;
+pub mod weights;
 
 #[path = "../exercises/mod.rs"]
 pub mod exercises;

@@ -1,1 +1,396 @@
-fn main() {}
+//! The `backprop-ninja` command: `train`, `sample`, `eval` and `check`.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use backprop_ninja::checkpoint::{self, Checkpoint};
+use backprop_ninja::data::Corpus;
+use backprop_ninja::grade::{self, Exercise, Status};
+use backprop_ninja::mlp::{Hyper, Mlp};
+use backprop_ninja::step_by_step::Grads;
+use backprop_ninja::train::{self, Dataset, Progress, TrainConfig};
+use backprop_ninja::{Backprop, Error, Exercises, Result, Solutions};
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+/// Backpropagation by hand: the makemore MLP with every gradient derived,
+/// checked against finite differences, and trained on names.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Impl {
+    /// The reference backward passes in solutions/
+    Solutions,
+    /// Your backward passes in exercises/
+    Exercises,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train the MLP on a corpus of words, save it, and sample names.
+    Train(TrainArgs),
+    /// Print the train, val and test loss of a saved model.
+    Eval {
+        #[arg(long, default_value = "model.safetensors")]
+        model: PathBuf,
+        /// The corpus it was trained on, if not the embedded one.
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
+    /// Sample words from a saved model.
+    Sample {
+        #[arg(long, default_value = "model.safetensors")]
+        model: PathBuf,
+        #[arg(long, default_value_t = 20)]
+        count: usize,
+        #[arg(long, default_value_t = 2147483657)]
+        seed: u64,
+        /// Every sample starts with these characters.
+        #[arg(long, default_value = "")]
+        prefix: String,
+    },
+    /// Check every backward pass on one batch of the lecture's network
+    /// against finite differences, and print the lecture's cmp table.
+    Check {
+        #[arg(long = "impl", value_enum, default_value_t = Impl::Solutions)]
+        implementation: Impl,
+        #[arg(long, default_value_t = grade::SEED)]
+        seed: u64,
+        /// Write the parameters, the batch, the loss and every gradient to
+        /// this safetensors file, to compare with PyTorch.
+        #[arg(long)]
+        export: Option<PathBuf>,
+    },
+}
+
+#[derive(clap::Args)]
+struct TrainArgs {
+    /// One word per line; the embedded corpus of 30,000 names if not given.
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Whose backward passes to train with.
+    #[arg(long = "impl", value_enum, default_value_t = Impl::Solutions)]
+    implementation: Impl,
+    #[arg(long, default_value_t = TrainConfig::LECTURE.steps)]
+    steps: usize,
+    #[arg(long, default_value_t = TrainConfig::LECTURE.batch_size)]
+    batch_size: usize,
+    #[arg(long, default_value_t = TrainConfig::LECTURE.lr)]
+    lr: f32,
+    /// The learning rate from --lr-decay-step on.
+    #[arg(long, default_value_t = TrainConfig::LECTURE.lr_decayed)]
+    lr_decayed: f32,
+    #[arg(long, default_value_t = TrainConfig::LECTURE.lr_decay_step)]
+    lr_decay_step: usize,
+    #[arg(long, default_value_t = 10)]
+    n_embd: usize,
+    #[arg(long, default_value_t = 200)]
+    n_hidden: usize,
+    #[arg(long, default_value_t = 3)]
+    block_size: usize,
+    #[arg(long, default_value_t = TrainConfig::LECTURE.seed)]
+    seed: u64,
+    /// Where to save the model (and checkpoints along the way).
+    #[arg(long, default_value = "model.safetensors")]
+    out: PathBuf,
+    /// Print the loss and save a checkpoint every this many steps.
+    #[arg(long, default_value_t = 10_000)]
+    eval_every: usize,
+    /// Continue training the model in this file.
+    #[arg(long)]
+    resume: Option<PathBuf>,
+    /// How many names to sample at the end.
+    #[arg(long, default_value_t = 20)]
+    samples: usize,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Train(args) => match args.implementation {
+            Impl::Solutions => run_train::<Solutions>(args),
+            Impl::Exercises => run_train::<Exercises>(args),
+        },
+        Command::Eval { model, data } => run_eval(&model, data.as_deref()),
+        Command::Sample {
+            model,
+            count,
+            seed,
+            prefix,
+        } => run_sample(&model, count, seed, &prefix),
+        Command::Check {
+            implementation,
+            seed,
+            export,
+        } => match implementation {
+            Impl::Solutions => run_check::<Solutions>(seed, export.as_deref()),
+            Impl::Exercises => run_check::<Exercises>(seed, export.as_deref()),
+        },
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_corpus(data: Option<&Path>) -> Result<Corpus> {
+    match data {
+        Some(path) => Corpus::from_file(path),
+        None => Ok(Corpus::embedded()),
+    }
+}
+
+/// Refuses to train with layer exercises still at `todo!()`.
+fn ready<B: Backprop>() -> Result<()> {
+    let layers = [
+        Exercise::Linear,
+        Exercise::Embedding,
+        Exercise::Tanh,
+        Exercise::BatchNorm,
+        Exercise::CrossEntropy,
+    ];
+    let grades: Vec<_> = layers.iter().map(|&e| grade::grade::<B>(e)).collect();
+    let todo: Vec<String> = grades
+        .iter()
+        .filter(|g| g.status == Status::NotAttempted)
+        .map(|g| format!("  {} ({})", g.exercise.id(), g.exercise.file()))
+        .collect();
+    if !todo.is_empty() {
+        return Err(Error::Config(format!(
+            "--impl {} needs every layer's backward pass; still at todo!():\n{}",
+            B::NAME,
+            todo.join("\n")
+        )));
+    }
+    for g in &grades {
+        if let Status::Wrong(message) = &g.status {
+            eprintln!(
+                "warning: {} is wrong, training with it anyway:\n  {}",
+                g.exercise.id(),
+                message.lines().next().unwrap_or("")
+            );
+        }
+    }
+    Ok(())
+}
+
+fn run_train<B: Backprop>(args: TrainArgs) -> Result<()> {
+    if B::NAME == "exercises" {
+        ready::<B>()?;
+    }
+    let corpus = load_corpus(args.data.as_deref())?;
+    let mut config = TrainConfig {
+        steps: args.steps,
+        batch_size: args.batch_size,
+        lr: args.lr,
+        lr_decayed: args.lr_decayed,
+        lr_decay_step: args.lr_decay_step,
+        seed: args.seed,
+    };
+    config.validate()?;
+    let (mut model, vocab, start) = match &args.resume {
+        Some(path) => {
+            let ckpt = checkpoint::load(path)?;
+            config.seed = ckpt.config.seed;
+            println!(
+                "resuming {} at step {} (seed {})",
+                path.display(),
+                ckpt.step,
+                config.seed
+            );
+            (ckpt.model, ckpt.vocab, ckpt.step)
+        }
+        None => {
+            let vocab = backprop_ninja::data::Vocab::from_words(&corpus.words);
+            let hyper = Hyper {
+                vocab: vocab.len(),
+                block: args.block_size,
+                n_embd: args.n_embd,
+                n_hidden: args.n_hidden,
+            };
+            let model = Mlp::lecture_init(hyper, &mut ChaCha8Rng::seed_from_u64(config.seed))?;
+            (model, vocab, 0)
+        }
+    };
+    let data = Dataset::with_vocab(&corpus, vocab.clone(), model.hyper.block, config.seed)?;
+    println!(
+        "data: {}, {} words, vocabulary of {} ({}), {}/{}/{} train/val/test examples",
+        corpus.source,
+        corpus.words.len(),
+        vocab.len(),
+        vocab.as_string(),
+        data.train.len(),
+        data.val.len(),
+        data.test.len()
+    );
+    let h = model.hyper;
+    println!(
+        "model: MLP with {} parameters (block {}, n_embd {}, n_hidden {}), backward passes from {}/",
+        model.num_params(),
+        h.block,
+        h.n_embd,
+        h.n_hidden,
+        B::NAME
+    );
+    let make_ckpt = |model: &Mlp<f32>, step: usize| Checkpoint {
+        model: model.clone(),
+        vocab: vocab.clone(),
+        step,
+        config,
+        data: corpus.source.clone(),
+    };
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = ProgressBar::new(config.steps as u64).with_position(start as u64);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{bar:30} {pos:>7}/{len:7} loss {msg} {per_sec:>12} eta {eta}",
+            )
+            .expect("a valid template"),
+        );
+        bar
+    });
+    let every = args.eval_every.max(1);
+    let on_step = |p: Progress| {
+        if let Some(bar) = &bar {
+            if p.step % 100 == 0 || p.step == p.steps {
+                bar.set_position(p.step as u64);
+                bar.set_message(format!("{:.4}", p.loss));
+            }
+            if p.step % every == 0 {
+                bar.println(format!(
+                    "{:7}/{:7}: {:.4}  (lr {})",
+                    p.step, p.steps, p.loss, p.lr
+                ));
+            }
+        } else if p.step % every == 0 || p.step == start + 1 {
+            println!("{:7}/{:7}: {:.4}  (lr {})", p.step, p.steps, p.loss, p.lr);
+        }
+    };
+    let save_checkpoint =
+        |model: &Mlp<f32>, step: usize| checkpoint::save(&args.out, &make_ckpt(model, step));
+    let seconds = train::train::<B>(
+        &mut model,
+        &data.train,
+        &config,
+        start,
+        every,
+        on_step,
+        save_checkpoint,
+    )?;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let trained = config.steps.saturating_sub(start);
+    if trained > 0 {
+        println!(
+            "trained {trained} steps in {seconds:.1} s ({:.1} µs/step)",
+            seconds * 1e6 / trained as f64
+        );
+    }
+    model.calibrate_batchnorm(&data.train.x)?;
+    print_losses(&model, &data)?;
+    checkpoint::save(&args.out, &make_ckpt(&model, config.steps.max(start)))?;
+    println!("saved {}", args.out.display());
+    if args.samples > 0 {
+        println!("samples:");
+        for word in train::sample(&model, &vocab, args.samples, "", config.seed)? {
+            println!("  {word}");
+        }
+    }
+    Ok(())
+}
+
+fn print_losses(model: &Mlp<f32>, data: &Dataset) -> Result<()> {
+    println!(
+        "loss (BatchNorm calibrated on the training set): train {:.4}  val {:.4}  test {:.4}",
+        model.loss(&data.train.x, &data.train.y)?,
+        model.loss(&data.val.x, &data.val.y)?,
+        model.loss(&data.test.x, &data.test.y)?
+    );
+    Ok(())
+}
+
+fn run_eval(path: &Path, data: Option<&Path>) -> Result<()> {
+    let ckpt = checkpoint::load(path)?;
+    let corpus = load_corpus(data)?;
+    if data.is_none() && !ckpt.data.starts_with("embedded") {
+        eprintln!(
+            "note: {} was trained on {}; pass --data to evaluate on it",
+            path.display(),
+            ckpt.data
+        );
+    }
+    let dataset = Dataset::with_vocab(
+        &corpus,
+        ckpt.vocab.clone(),
+        ckpt.model.hyper.block,
+        ckpt.config.seed,
+    )?;
+    println!(
+        "{}: step {}, data {}",
+        path.display(),
+        ckpt.step,
+        corpus.source
+    );
+    print_losses(&ckpt.model, &dataset)
+}
+
+fn run_sample(path: &Path, count: usize, seed: u64, prefix: &str) -> Result<()> {
+    let ckpt = checkpoint::load(path)?;
+    for word in train::sample(&ckpt.model, &ckpt.vocab, count, prefix, seed)? {
+        println!("{word}");
+    }
+    Ok(())
+}
+
+fn run_check<B: Backprop>(seed: u64, export: Option<&Path>) -> Result<()> {
+    let grades: Vec<_> = Exercise::all()
+        .into_iter()
+        .map(|e| grade::grade_seeded::<B>(e, seed))
+        .collect();
+    println!(
+        "backward passes of {}/ on the lecture's network, seed {seed}:",
+        B::NAME
+    );
+    print!("{}", grade::table(B::NAME, &grades));
+    for g in &grades {
+        if let Status::Wrong(message) = &g.status {
+            println!(
+                "\n{}:\n  {}",
+                g.exercise.id(),
+                message.replace('\n', "\n  ")
+            );
+        }
+    }
+    if let Some(path) = export {
+        let (f, _) = grade::lecture_seeded(seed);
+        let grads = std::panic::catch_unwind(|| Grads::chain::<B>(&f)).map_err(|_| {
+            Error::Config(format!(
+                "cannot export {}: exercise 1 is not complete (see the table)",
+                B::NAME
+            ))
+        })?;
+        backprop_ninja::export::export_check(path, &f, &grads)?;
+        println!(
+            "wrote {} (parameters, Xb, Yb, loss and the 26 gradients, float64)",
+            path.display()
+        );
+    }
+    if grades.iter().any(|g| !g.passed()) {
+        return Err(Error::Config(
+            "some backward passes are wrong (see above)".into(),
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,263 @@
+//! # Data: a corpus of words, its vocabulary, and the (context → next character) examples
+//!
+//! The embedded default corpus is `data/names.txt` (30,000 US first names
+//! from the Social Security Administration's public-domain baby-name data;
+//! see `data/README.md` for how it was derived). `--data PATH` takes any
+//! file with one word per line: lines are trimmed (so CRLF is fine), blank
+//! lines are skipped, and the vocabulary is every character that occurs,
+//! sorted, after the boundary token `.` at index 0.
+
+use std::path::{Path, PathBuf};
+
+use ndarray::Array2;
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+
+use crate::error::{Error, Result};
+
+/// The corpus shipped inside the crate.
+pub const DEFAULT_CORPUS: &str = include_str!("../data/names.txt");
+
+/// The boundary token: it starts every context and ends every word.
+pub const BOUNDARY: char = '.';
+
+/// The fewest words that split 80/10/10 into three non-empty parts.
+pub const MIN_WORDS: usize = 10;
+
+/// A list of words and where it came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Corpus {
+    pub words: Vec<String>,
+    /// A path, or "embedded" for the default corpus.
+    pub source: String,
+}
+
+impl Corpus {
+    /// The corpus shipped inside the crate.
+    pub fn embedded() -> Corpus {
+        Corpus::parse(DEFAULT_CORPUS, Path::new("embedded:data/names.txt"))
+            .expect("the embedded corpus is valid")
+    }
+
+    /// Reads one word per line from `path`.
+    pub fn from_file(path: &Path) -> Result<Corpus> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Corpus::parse(&text, path)
+    }
+
+    /// Parses one word per line; `path` names the source in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Corpus> {
+        let data_error = |line: Option<usize>, detail: String| Error::Data {
+            path: PathBuf::from(path),
+            line,
+            detail,
+        };
+        let mut words = vec![];
+        for (i, line) in text.lines().enumerate() {
+            let word = line.trim();
+            if word.is_empty() {
+                continue;
+            }
+            if word.contains(BOUNDARY) {
+                return Err(data_error(
+                    Some(i + 1),
+                    format!("{word:?} contains '{BOUNDARY}', the boundary token"),
+                ));
+            }
+            if word.chars().any(char::is_whitespace) {
+                return Err(data_error(
+                    Some(i + 1),
+                    format!("{word:?} has white space inside: one word per line"),
+                ));
+            }
+            words.push(word.to_string());
+        }
+        if words.is_empty() {
+            return Err(data_error(
+                None,
+                "no words: the file is empty or blank".into(),
+            ));
+        }
+        if words.len() < MIN_WORDS {
+            return Err(data_error(
+                None,
+                format!(
+                    "only {} word(s): at least {MIN_WORDS} are needed to split 80/10/10 into train, val and test",
+                    words.len()
+                ),
+            ));
+        }
+        Ok(Corpus {
+            words,
+            source: path.display().to_string(),
+        })
+    }
+}
+
+/// The characters of a corpus, `.` first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Vocab {
+    chars: Vec<char>,
+}
+
+impl Vocab {
+    /// `.` then every character of the words, sorted.
+    pub fn from_words(words: &[String]) -> Vocab {
+        let mut chars: Vec<char> = words.iter().flat_map(|w| w.chars()).collect();
+        chars.sort_unstable();
+        chars.dedup();
+        chars.insert(0, BOUNDARY);
+        Vocab { chars }
+    }
+
+    /// From the string `chars` (as stored in a checkpoint): `.` must come first.
+    pub fn from_chars(chars: &str) -> Option<Vocab> {
+        let chars: Vec<char> = chars.chars().collect();
+        (chars.first() == Some(&BOUNDARY)).then_some(Vocab { chars })
+    }
+
+    /// Every character, `.` first, as one string.
+    pub fn as_string(&self) -> String {
+        self.chars.iter().collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.chars.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.chars.is_empty()
+    }
+
+    /// The index of `c`, if it is in the vocabulary.
+    pub fn index(&self, c: char) -> Option<usize> {
+        self.chars.iter().position(|&x| x == c)
+    }
+
+    /// The character at `i`.
+    pub fn char(&self, i: usize) -> char {
+        self.chars[i]
+    }
+}
+
+/// Examples: each row of `x` is a context of `block` indices, `y` the next.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Examples {
+    /// `(N, block)`
+    pub x: Array2<usize>,
+    /// `(N,)`
+    pub y: Vec<usize>,
+}
+
+impl Examples {
+    /// Every (context, next) pair of every word, as in the lecture: the
+    /// context starts as `...` and the word ends with `.`.
+    pub fn build(words: &[String], vocab: &Vocab, block: usize) -> Result<Examples> {
+        let mut xs = vec![];
+        let mut y = vec![];
+        for word in words {
+            let mut context = vec![0; block];
+            for c in word.chars().chain([BOUNDARY]) {
+                let ix = vocab.index(c).ok_or_else(|| Error::Input {
+                    layer: "data",
+                    detail: format!(
+                        "character {c:?} of {word:?} is not in the vocabulary {:?}",
+                        vocab.as_string()
+                    ),
+                })?;
+                xs.extend_from_slice(&context);
+                y.push(ix);
+                context.remove(0);
+                context.push(ix);
+            }
+        }
+        let x = Array2::from_shape_vec((y.len(), block), xs).expect("block indices per example");
+        Ok(Examples { x, y })
+    }
+
+    pub fn len(&self) -> usize {
+        self.y.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.y.is_empty()
+    }
+}
+
+/// The words shuffled with `seed` and split 80/10/10.
+pub fn split(words: &[String], seed: u64) -> [Vec<String>; 3] {
+    let mut words = words.to_vec();
+    words.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
+    let n1 = words.len() * 8 / 10;
+    let n2 = words.len() * 9 / 10;
+    let test = words.split_off(n2);
+    let val = words.split_off(n1);
+    [words, val, test]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_crlf_blank_lines_and_spaces() {
+        let text = "emma\r\n\r\n  olivia \nava\n\nbo\ncy\ndi\ned\nfay\ngus\nhal\n";
+        let corpus = Corpus::parse(text, Path::new("t.txt")).unwrap();
+        assert_eq!(corpus.words[..3], ["emma", "olivia", "ava"]);
+        assert_eq!(corpus.words.len(), 10);
+    }
+
+    #[test]
+    fn refuses_empty_tiny_and_dotted_corpora_naming_the_problem() {
+        let err = Corpus::parse("\n\n", Path::new("e.txt"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "e.txt: no words: the file is empty or blank");
+        let err = Corpus::parse("emma\n", Path::new("one.txt"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("one.txt: only 1 word(s)"), "{err}");
+        let err = Corpus::parse("emma\nj.r.\n", Path::new("d.txt"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("d.txt:2: \"j.r.\" contains '.'"), "{err}");
+        let err = Corpus::from_file(Path::new("/no/such/file.txt"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("/no/such/file.txt: "), "{err}");
+    }
+
+    #[test]
+    fn the_vocabulary_and_examples_follow_the_lecture() {
+        let words = vec!["emma".to_string()];
+        let vocab = Vocab::from_words(&words);
+        assert_eq!(vocab.as_string(), ".aem");
+        let ex = Examples::build(&words, &vocab, 3).unwrap();
+        // ... → e, ..e → m, .em → m, emm → a, mma → .
+        assert_eq!(ex.y, vec![2, 3, 3, 1, 0]);
+        assert_eq!(ex.x.row(4).to_vec(), vec![3, 3, 1]);
+    }
+
+    #[test]
+    fn the_embedded_corpus_is_the_documented_one() {
+        let corpus = Corpus::embedded();
+        assert_eq!(corpus.words.len(), 30_000);
+        assert_eq!(
+            Vocab::from_words(&corpus.words).as_string(),
+            ".abcdefghijklmnopqrstuvwxyz"
+        );
+    }
+
+    #[test]
+    fn the_split_is_seeded_and_80_10_10() {
+        let words: Vec<String> = (0..100).map(|i| format!("w{i}")).collect();
+        let [train, val, test] = split(&words, 42);
+        assert_eq!((train.len(), val.len(), test.len()), (80, 10, 10));
+        assert_eq!(split(&words, 42)[0], train);
+        assert_ne!(split(&words, 43)[0], train);
+    }
+}

@@ -1,0 +1,239 @@
+//! # Exercise 4: training the MLP with a hand-written backward pass
+//!
+//! The lecture's loop: sample a batch of 32 examples, forward, backward,
+//! `p -= lr · dp`; `lr` 0.1, then 0.01 from step 100,000; 200,000 steps.
+//! Then calibrate BatchNorm on the training set and report the losses.
+//!
+//! The batch of step `i` is drawn from its own random stream (`seed`,
+//! stream `i`), so a run resumed from a checkpoint continues exactly as if it
+//! had never stopped.
+
+use std::time::Instant;
+
+use ndarray::Array2;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::backprop::Backprop;
+use crate::data::{Corpus, Examples, Vocab, split};
+use crate::error::{Error, Result};
+use crate::mlp::{Hyper, Mlp, Workspace};
+
+/// The hyperparameters of a run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TrainConfig {
+    pub steps: usize,
+    pub batch_size: usize,
+    pub lr: f32,
+    /// The learning rate from `lr_decay_step` on.
+    pub lr_decayed: f32,
+    pub lr_decay_step: usize,
+    pub seed: u64,
+}
+
+impl TrainConfig {
+    /// The lecture's: 200,000 steps of 32, lr 0.1 then 0.01 from 100,000.
+    pub const LECTURE: TrainConfig = TrainConfig {
+        steps: 200_000,
+        batch_size: 32,
+        lr: 0.1,
+        lr_decayed: 0.01,
+        lr_decay_step: 100_000,
+        seed: 2147483647,
+    };
+
+    /// Refuses settings that cannot train.
+    pub fn validate(&self) -> Result<()> {
+        if self.batch_size < 2 {
+            return Err(Error::Config(format!(
+                "batch size {} is too small: BatchNorm's Bessel-corrected variance divides by n-1, so at least 2",
+                self.batch_size
+            )));
+        }
+        for (name, lr) in [("lr", self.lr), ("lr-decayed", self.lr_decayed)] {
+            if !(lr.is_finite() && lr > 0.0) {
+                return Err(Error::Config(format!(
+                    "{name} must be a positive number, got {lr}"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The learning rate at `step`.
+    pub fn lr_at(&self, step: usize) -> f32 {
+        if step < self.lr_decay_step {
+            self.lr
+        } else {
+            self.lr_decayed
+        }
+    }
+}
+
+/// A corpus's vocabulary and its train, val and test examples.
+#[derive(Clone, Debug)]
+pub struct Dataset {
+    pub vocab: Vocab,
+    pub train: Examples,
+    pub val: Examples,
+    pub test: Examples,
+}
+
+impl Dataset {
+    /// Splits `corpus` 80/10/10 after shuffling with `seed`, as in the lecture.
+    pub fn new(corpus: &Corpus, block: usize, seed: u64) -> Result<Dataset> {
+        Dataset::with_vocab(corpus, Vocab::from_words(&corpus.words), block, seed)
+    }
+
+    /// The same, with a given vocabulary (a checkpoint's).
+    pub fn with_vocab(corpus: &Corpus, vocab: Vocab, block: usize, seed: u64) -> Result<Dataset> {
+        let [train, val, test] = split(&corpus.words, seed);
+        Ok(Dataset {
+            train: Examples::build(&train, &vocab, block)?,
+            val: Examples::build(&val, &vocab, block)?,
+            test: Examples::build(&test, &vocab, block)?,
+            vocab,
+        })
+    }
+}
+
+/// Where a run stands, for progress reports.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Progress {
+    pub step: usize,
+    pub steps: usize,
+    pub loss: f32,
+    pub lr: f32,
+}
+
+/// One training step: batch `step` into the workspace, forward, backward,
+/// update. Returns the batch loss.
+pub fn train_step<B: Backprop>(
+    model: &mut Mlp<f32>,
+    grads: &mut crate::mlp::MlpGrads<f32>,
+    ws: &mut Workspace<f32>,
+    data: &Examples,
+    cfg: &TrainConfig,
+    step: usize,
+) -> Result<f32> {
+    sample_batch(ws, data, cfg.seed, step);
+    let loss = model.forward(ws)?;
+    model.bn.update_running_stats(&ws.bn);
+    model.backward::<B>(ws, grads);
+    model.sgd_step(grads, cfg.lr_at(step));
+    Ok(loss)
+}
+
+/// Fills the workspace with batch `step`: random examples from stream `step`.
+pub fn sample_batch(ws: &mut Workspace<f32>, data: &Examples, seed: u64, step: usize) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(step as u64);
+    for row in 0..ws.batch() {
+        let i = rng.random_range(0..data.len());
+        ws.idx.row_mut(row).assign(&data.x.row(i));
+        ws.targets[row] = data.y[i];
+    }
+}
+
+/// Trains from `start` to `cfg.steps`, calling `on_step` after every step
+/// and `checkpoint` every `checkpoint_every` steps. Stops with
+/// [`Error::Diverged`] at the first loss that is not finite, before any
+/// checkpoint of the diverged model is written.
+pub fn train<B: Backprop>(
+    model: &mut Mlp<f32>,
+    data: &Examples,
+    cfg: &TrainConfig,
+    start: usize,
+    checkpoint_every: usize,
+    mut on_step: impl FnMut(Progress),
+    mut checkpoint: impl FnMut(&Mlp<f32>, usize) -> Result<()>,
+) -> Result<f64> {
+    cfg.validate()?;
+    let mut ws = Workspace::new(model.hyper, cfg.batch_size);
+    let mut grads = model.zero_grads();
+    let started = Instant::now();
+    for step in start..cfg.steps {
+        let loss = train_step::<B>(model, &mut grads, &mut ws, data, cfg, step)?;
+        if !loss.is_finite() {
+            return Err(Error::Diverged {
+                step,
+                loss: loss as f64,
+            });
+        }
+        on_step(Progress {
+            step: step + 1,
+            steps: cfg.steps,
+            loss,
+            lr: cfg.lr_at(step),
+        });
+        if checkpoint_every > 0 && (step + 1) % checkpoint_every == 0 && step + 1 < cfg.steps {
+            checkpoint(model, step + 1)?;
+        }
+    }
+    Ok(started.elapsed().as_secs_f64())
+}
+
+/// Draws `count` words from the model, each starting with `prefix`.
+pub fn sample(
+    model: &Mlp<f32>,
+    vocab: &Vocab,
+    count: usize,
+    prefix: &str,
+    seed: u64,
+) -> Result<Vec<String>> {
+    let block = model.hyper.block;
+    let mut start = vec![0usize; block];
+    for c in prefix.chars() {
+        let ix = vocab.index(c).filter(|&i| i != 0).ok_or_else(|| {
+            Error::Config(format!(
+                "the prefix character {c:?} is not in the model's vocabulary {:?}",
+                &vocab.as_string()[1..]
+            ))
+        })?;
+        start.remove(0);
+        start.push(ix);
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut words = vec![];
+    for _ in 0..count {
+        let mut context = start.clone();
+        let mut word = prefix.to_string();
+        loop {
+            let x = Array2::from_shape_vec((1, block), context.clone()).expect("one context");
+            let logits = model.logits(&x)?;
+            let (_, cache) = crate::cross_entropy::forward(&logits, &[0])?;
+            let ix = multinomial(cache.probs.row(0).as_slice().expect("a row"), &mut rng);
+            if ix == 0 || word.chars().count() >= 64 {
+                break;
+            }
+            word.push(vocab.char(ix));
+            context.remove(0);
+            context.push(ix);
+        }
+        words.push(word);
+    }
+    Ok(words)
+}
+
+/// An index drawn with the given probabilities.
+fn multinomial(probs: &[f32], rng: &mut impl Rng) -> usize {
+    let u: f32 = rng.random::<f32>() * probs.iter().sum::<f32>();
+    let mut acc = 0.0;
+    for (i, &p) in probs.iter().enumerate() {
+        acc += p;
+        if u < acc {
+            return i;
+        }
+    }
+    probs.len() - 1
+}
+
+/// The lecture's network sizes for training, with the vocabulary of the data.
+pub fn lecture_hyper(vocab: usize) -> Hyper {
+    Hyper {
+        vocab,
+        block: 3,
+        n_embd: 10,
+        n_hidden: 200,
+    }
+}
