@@ -36,7 +36,7 @@
 //! along `x̂` removed, because shifting or scaling a whole column of `x` does
 //! not change `x̂`.
 
-use ndarray::{ArrayRef2, Zip};
+use ndarray::{Array1, ArrayRef2, Zip};
 
 use crate::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
 use crate::float::Float;
@@ -50,28 +50,32 @@ pub fn backward<F: Float>(
     layer: &BatchNorm1d<F>,        // gain (1, H)
 ) {
     let n = F::count(dout.nrows());
-    // dγ = Σ_i dy_i·x̂_i,  dβ = Σ_i dy_i
-    Zip::from(grads.dgain.row_mut(0))
-        .and(grads.dbias.row_mut(0))
-        .and(dout.columns())
-        .and(cache.xhat.columns())
-        .for_each(|dgain, dbias, dout, xhat| {
-            *dgain += dout.dot(&xhat);
-            *dbias += dout.sum();
-        });
-    // dx_i = γ·s/n · (n·dy_i - Σ_j dy_j - n/(n-1) · x̂_i · Σ_j dy_j x̂_j), one column at a time
-    Zip::from(dx.columns_mut())
-        .and(dout.columns())
-        .and(cache.xhat.columns())
-        .and(layer.gain.row(0))
-        .and(cache.var_inv.row(0))
-        .for_each(|dx, dout, xhat, &gain, &var_inv| {
-            let sum_dout = dout.sum();
-            let sum_dout_xhat = dout.dot(&xhat);
-            let scale = gain * var_inv / n;
-            let bessel = n / (n - F::one());
-            Zip::from(dx).and(dout).and(xhat).for_each(|dx, &dy, &xh| {
-                *dx += scale * (n * dy - sum_dout - bessel * xh * sum_dout_xhat);
+    // The two sums over the batch: Σ_j dy_j and Σ_j dy_j·x̂_j, per feature (H,).
+    let mut sum_dout = Array1::zeros(dout.ncols());
+    let mut sum_dout_xhat = Array1::zeros(dout.ncols());
+    for (dout, xhat) in dout.rows().into_iter().zip(cache.xhat.rows()) {
+        Zip::from(&mut sum_dout)
+            .and(&mut sum_dout_xhat)
+            .and(&dout)
+            .and(&xhat)
+            .for_each(|s, sx, &dy, &xh| {
+                *s += dy;
+                *sx += dy * xh;
             });
+    }
+    // dγ = Σ_j dy_j·x̂_j,  dβ = Σ_j dy_j
+    grads.dgain += &sum_dout_xhat;
+    grads.dbias += &sum_dout;
+    // dx_i = γ·s/n · (n·dy_i - Σ_j dy_j - n/(n-1) · x̂_i · Σ_j dy_j x̂_j)
+    let scale = &layer.gain.row(0) * &cache.var_inv.row(0) / n; // γ·s/n (H,)
+    let bessel = n / (n - F::one());
+    Zip::from(dx)
+        .and(dout)
+        .and(&cache.xhat)
+        .and_broadcast(&scale)
+        .and_broadcast(&sum_dout)
+        .and_broadcast(&sum_dout_xhat)
+        .for_each(|dx, &dy, &xh, &scale, &sum, &sum_xh| {
+            *dx += scale * (n * dy - sum - bessel * xh * sum_xh);
         });
 }

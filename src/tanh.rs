@@ -12,7 +12,7 @@ use crate::float::Float;
 
 /// `out = tanh(x)`, a new array.
 pub fn forward<F: Float, D: Dimension>(x: &ArrayRef<F, D>) -> Array<F, D> {
-    x.mapv(F::tanh)
+    x.mapv(F::fast_tanh)
 }
 
 /// `out = tanh(x)`, written into `out` (no allocation).
@@ -21,6 +21,8 @@ pub fn forward_into<F: Float, D: Dimension>(
     out: &mut ArrayRef<F, D>,
 ) -> Result<()> {
     expect_shape("tanh", "output", out.shape(), x.shape())?;
-    Zip::from(out).and(x).for_each(|out, &x| *out = x.tanh());
+    Zip::from(out)
+        .and(x)
+        .for_each(|out, &x| *out = x.fast_tanh());
     Ok(())
 }
