@@ -86,7 +86,11 @@ pub fn load(path: &Path) -> Result<Checkpoint> {
     };
     match meta.get("format") {
         Some(f) if f == FORMAT => {}
-        Some(f) => return Err(fail(format!("format {f:?} is not {FORMAT:?}"))),
+        Some(f) => {
+            return Err(fail(format!(
+                "a {f:?} file, not a model of this crate ({FORMAT:?})"
+            )));
+        }
         None => {
             return Err(fail(format!(
                 "a safetensors file, but not a model of this crate (no \"format\": {FORMAT:?} in its metadata)"

@@ -1,0 +1,231 @@
+//! # The command line, as a user runs it
+//!
+//! Short runs of the real binary on the embedded corpus: train, then sample
+//! and eval the saved model; `check`; and every kind of bad input, which
+//! must end with a message naming the problem and a non-zero exit.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_backprop-ninja"))
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("backprop-ninja-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn train_then_sample_and_eval_the_saved_model() {
+    let dir = temp_dir("train");
+    let model = dir.join("m.safetensors");
+    let o = run(&[
+        "train",
+        "--steps",
+        "400",
+        "--eval-every",
+        "200",
+        "--samples",
+        "3",
+        "--out",
+        s(&model),
+    ]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{out}\n{}", stderr(&o));
+    assert!(out.contains("30000 words, vocabulary of 27"), "{out}");
+    assert!(
+        out.contains("    200/    400:"),
+        "plain progress lines when not a terminal: {out}"
+    );
+    assert!(
+        out.contains("train ") && out.contains("val ") && out.contains("samples:"),
+        "{out}"
+    );
+    assert!(model.exists());
+
+    let o = run(&[
+        "sample",
+        "--model",
+        s(&model),
+        "--count",
+        "5",
+        "--seed",
+        "3",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 5);
+    assert_eq!(
+        stdout(&o),
+        stdout(&run(&[
+            "sample",
+            "--model",
+            s(&model),
+            "--count",
+            "5",
+            "--seed",
+            "3"
+        ])),
+        "same seed, same names"
+    );
+
+    let o = run(&["eval", "--model", s(&model)]);
+    assert!(
+        o.status.success() && stdout(&o).contains("step 400"),
+        "{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+
+    let o = run(&["sample", "--model", s(&model), "--prefix", "a9"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("'9' is not in the model's vocabulary"),
+        "{}",
+        stderr(&o)
+    );
+
+    // Resume to 600 steps.
+    let o = run(&[
+        "train",
+        "--resume",
+        s(&model),
+        "--steps",
+        "600",
+        "--samples",
+        "0",
+        "--out",
+        s(&model),
+    ]);
+    assert!(
+        o.status.success() && stdout(&o).contains("resuming"),
+        "{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    assert!(stdout(&run(&["eval", "--model", s(&model)])).contains("step 600"));
+}
+
+#[test]
+fn bad_corpora_and_settings_are_refused_by_name() {
+    let dir = temp_dir("bad");
+    let cases: Vec<(Vec<String>, &str)> = {
+        let empty = dir.join("empty.txt");
+        std::fs::write(&empty, "\n \n").unwrap();
+        let one = dir.join("one.txt");
+        std::fs::write(&one, "emma\n").unwrap();
+        let missing = dir.join("missing.txt");
+        let args = |extra: &[&str]| -> Vec<String> {
+            ["train", "--steps", "10", "--samples", "0"]
+                .iter()
+                .chain(extra)
+                .map(|s| s.to_string())
+                .collect()
+        };
+        vec![
+            (args(&["--data", s(&empty)]), "no words"),
+            (args(&["--data", s(&one)]), "only 1 word(s)"),
+            (args(&["--data", s(&missing)]), "missing.txt"),
+            (args(&["--batch-size", "1"]), "batch size 1 is too small"),
+        ]
+    };
+    for (args, expected) in cases {
+        let o = bin().args(&args).output().unwrap();
+        assert!(!o.status.success(), "{args:?} should fail");
+        assert!(stderr(&o).contains(expected), "{args:?}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn damaged_or_foreign_checkpoints_are_refused_saying_which() {
+    let dir = temp_dir("ckpt");
+    let text = dir.join("names.safetensors");
+    std::fs::write(&text, "emma\nolivia\n").unwrap();
+    let o = run(&["sample", "--model", s(&text)]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("not a safetensors file"),
+        "{}",
+        stderr(&o)
+    );
+
+    let model = dir.join("m.safetensors");
+    assert!(
+        run(&[
+            "train",
+            "--steps",
+            "5",
+            "--samples",
+            "0",
+            "--out",
+            s(&model)
+        ])
+        .status
+        .success()
+    );
+    let bytes = std::fs::read(&model).unwrap();
+    let cut = dir.join("cut.safetensors");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let o = run(&["eval", "--model", s(&cut)]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("truncated"),
+        "{}",
+        stderr(&o)
+    );
+
+    let export = dir.join("check.safetensors");
+    assert!(run(&["check", "--export", s(&export)]).status.success());
+    let o = run(&["sample", "--model", s(&export)]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("not a model of this crate"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn check_prints_the_cmp_table_and_exports() {
+    let dir = temp_dir("check");
+    let export = dir.join("check.safetensors");
+    let o = run(&["check", "--seed", "7", "--export", s(&export)]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{out}{}", stderr(&o));
+    assert!(
+        out.contains("ex1 dcounts_sum_inv") && out.contains("exact: true"),
+        "{out}"
+    );
+    assert!(out.contains("solutions: 32/32 done"), "{out}");
+    assert!(export.exists());
+
+    // The learner's stubs: not attempted, and nothing to export.
+    let o = run(&["check", "--impl", "exercises"]);
+    assert!(
+        stdout(&o).contains("0/32 done, 32 not attempted"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&["train", "--impl", "exercises", "--steps", "10"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("still at todo!()") && stderr(&o).contains("exercises/linear.rs"),
+        "{}",
+        stderr(&o)
+    );
+}
