@@ -38,8 +38,8 @@ impl Float for f32 {
     fn fast_tanh(self) -> Self {
         let x = self.clamp(-9.0, 9.0);
         let x2 = x * x;
-        let p = x2 * -2.760_768_5e-16 + 2.000_187_9e-13; // P's coefficients, highest first
-        let p = x2 * p + -8.604_671_5e-11;
+        let p = x2 * -2.760_768_5e-16 + 2.000_188e-13; // P's coefficients, highest first
+        let p = x2 * p + -8.604_672e-11;
         let p = x2 * p + 5.122_297e-8;
         let p = x2 * p + 1.485_722_4e-5;
         let p = x2 * p + 6.372_619_3e-4;
@@ -48,6 +48,15 @@ impl Float for f32 {
         let q = x2 * q + 2.268_434_6e-3;
         let q = x2 * q + 4.893_525e-3;
         (x * p / q).clamp(-1.0, 1.0)
+    }
+}
+
+impl Float for f64 {
+    fn lit(x: f64) -> Self {
+        x
+    }
+    fn as_f64(self) -> f64 {
+        self
     }
 }
 
@@ -68,14 +77,5 @@ mod tests {
         assert_eq!(f32::INFINITY.fast_tanh(), 1.0);
         assert_eq!(f32::NEG_INFINITY.fast_tanh(), -1.0);
         assert_eq!(1.5f64.fast_tanh(), 1.5f64.tanh());
-    }
-}
-
-impl Float for f64 {
-    fn lit(x: f64) -> Self {
-        x
-    }
-    fn as_f64(self) -> f64 {
-        self
     }
 }

@@ -1,7 +1,7 @@
 //! # The grader
 //!
 //! Runs a [`Backprop`] implementation's backward passes on fixed inputs and
-//! grades each gradient twice: against the [`oracle`](crate::oracle) (finite
+//! grades each gradient twice: against the [`crate::oracle`] (finite
 //! differences, the authority) and against the reference solution, in the
 //! lecture's `cmp` style: `exact | approximate | maxdiff`.
 //!
