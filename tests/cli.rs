@@ -23,6 +23,16 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// The command failed, and said `expected` on stderr.
+fn assert_fails(o: &Output, expected: &str) {
+    assert!(!o.status.success(), "should fail with {expected:?}");
+    assert!(
+        stderr(o).contains(expected),
+        "expected {expected:?} in: {}",
+        stderr(o)
+    );
+}
+
 fn temp_dir(name: &str) -> PathBuf {
     let dir =
         std::env::temp_dir().join(format!("backprop-ninja-cli-{}-{name}", std::process::id()));
@@ -160,11 +170,7 @@ fn damaged_or_foreign_checkpoints_are_refused_saying_which() {
     let text = dir.join("names.safetensors");
     std::fs::write(&text, "emma\nolivia\n").unwrap();
     let o = run(&["sample", "--model", s(&text)]);
-    assert!(
-        !o.status.success() && stderr(&o).contains("not a safetensors file"),
-        "{}",
-        stderr(&o)
-    );
+    assert_fails(&o, "not a safetensors file");
 
     let model = dir.join("m.safetensors");
     assert!(
@@ -184,20 +190,12 @@ fn damaged_or_foreign_checkpoints_are_refused_saying_which() {
     let cut = dir.join("cut.safetensors");
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
     let o = run(&["eval", "--model", s(&cut)]);
-    assert!(
-        !o.status.success() && stderr(&o).contains("truncated"),
-        "{}",
-        stderr(&o)
-    );
+    assert_fails(&o, "truncated");
 
     let export = dir.join("check.safetensors");
     assert!(run(&["check", "--export", s(&export)]).status.success());
     let o = run(&["sample", "--model", s(&export)]);
-    assert!(
-        !o.status.success() && stderr(&o).contains("not a model of this crate"),
-        "{}",
-        stderr(&o)
-    );
+    assert_fails(&o, "not a model of this crate");
 }
 
 #[test]
