@@ -1,6 +1,6 @@
 //! # One training step at the lecture's sizes
 //!
-//! `cargo bench --bench train_step`: forward, backward (the solutions'
+//! `cargo bench --features bench --bench train_step`: forward, backward (the solutions'
 //! functions) and SGD update of the MLP (vocab 27, block 3, n_embd 10,
 //! n_hidden 200, batch 32, f32) on the embedded corpus. `benches/compare.sh`
 //! puts the figure beside PyTorch's for the same loop.

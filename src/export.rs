@@ -121,19 +121,4 @@ mod tests {
         assert_eq!(tensors["loss"].to_f64().into_iter().next(), Some(f.loss));
         std::fs::remove_dir_all(dir).unwrap();
     }
-
-    /// Writes the lecture's export to `$BACKPROP_NINJA_EXPORT`, for
-    /// `python3 scripts/verify_export.py`:
-    ///
-    /// ```text
-    /// BACKPROP_NINJA_EXPORT=/tmp/check.safetensors cargo test --lib export -- --ignored
-    /// ```
-    #[test]
-    #[ignore = "writes to the path in $BACKPROP_NINJA_EXPORT"]
-    fn write_lecture_export() {
-        let path = std::env::var_os("BACKPROP_NINJA_EXPORT")
-            .expect("set BACKPROP_NINJA_EXPORT to the file to write");
-        let (f, grads) = lecture();
-        export_check(Path::new(&path), &f, &grads).unwrap();
-    }
 }
