@@ -20,10 +20,10 @@
 //! get that shape.
 
 use ndarray::ArrayRef2;
-use ndarray::linalg::general_mat_mul;
 
 use crate::float::Float;
 use crate::linear::{Linear, LinearGrads};
+use crate::ops::matmul_acc;
 
 /// Accumulates (`+=`) `dx = dout @ wᵀ`, `dw = xᵀ @ dout` and
 /// `db = Σ_batch dout`.
@@ -34,8 +34,8 @@ pub fn backward<F: Float>(
     x: &ArrayRef2<F>,           // (B, I)
     layer: &Linear<F>,          // w (I, O)
 ) {
-    general_mat_mul(F::one(), dout, &layer.w.t(), F::one(), dx);
-    general_mat_mul(F::one(), &x.t(), dout, F::one(), &mut grads.dw);
+    matmul_acc(dx, dout, &layer.w.t()); // dx += dout @ wᵀ
+    matmul_acc(&mut grads.dw, &x.t(), dout); // dw += xᵀ @ dout
     if let Some(db) = &mut grads.db {
         for row in dout.rows() {
             *db += &row;

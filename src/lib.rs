@@ -47,6 +47,7 @@ pub mod grade;
 pub mod linear;
 pub mod mlp;
 pub mod oracle;
+pub mod ops;
 pub mod step_by_step;
 pub mod tanh;
 pub mod train;

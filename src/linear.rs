@@ -6,11 +6,11 @@
 //!
 //! Shapes: `x (B, fan_in) @ w (fan_in, fan_out) + b (fan_out,) = out (B, fan_out)`.
 
-use ndarray::linalg::general_mat_mul;
 use ndarray::{Array1, Array2, ArrayRef2};
 
 use crate::error::{Result, expect_shape};
 use crate::float::Float;
+use crate::ops::matmul_acc;
 
 /// The parameters: a weight matrix and an optional bias.
 #[derive(Clone, Debug, PartialEq)]
@@ -71,10 +71,11 @@ impl<F: Float> Linear<F> {
             out.shape(),
             &[x.nrows(), self.fan_out()],
         )?;
-        general_mat_mul(F::one(), x, &self.w, F::zero(), out); // (B, fan_out)
-        if let Some(b) = &self.b {
-            *out += &**b; // broadcast (fan_out,) over the batch
+        match &self.b {
+            Some(b) => out.assign(&**b), // broadcast (fan_out,) over the batch
+            None => out.fill(F::zero()),
         }
+        matmul_acc(out, x, &self.w); // += x @ w, (B, fan_out)
         Ok(())
     }
 }
