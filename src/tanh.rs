@@ -21,8 +21,13 @@ pub fn forward_into<F: Float, D: Dimension>(
     out: &mut ArrayRef<F, D>,
 ) -> Result<()> {
     expect_shape("tanh", "output", out.shape(), x.shape())?;
-    Zip::from(out)
-        .and(x)
-        .for_each(|out, &x| *out = x.fast_tanh());
+    let same_layout = out.strides() == x.strides();
+    match (out.as_slice_memory_order_mut(), x.as_slice_memory_order()) {
+        // the same memory order: one flat loop, vectorised
+        (Some(out), Some(x)) if same_layout => crate::ops::map_into(out, x, F::fast_tanh),
+        _ => Zip::from(out)
+            .and(x)
+            .for_each(|out, &x| *out = x.fast_tanh()),
+    }
     Ok(())
 }
