@@ -263,8 +263,19 @@ impl<F: Float> Mlp<F> {
     /// `p -= lr · dp` for every parameter, and the gradients back to zero.
     pub fn sgd_step(&mut self, grads: &mut MlpGrads<F>, lr: F) {
         let update = |p: &mut Array2<F>, g: &mut Array2<F>| {
-            p.zip_mut_with(g, |p, &g| *p -= lr * g);
-            g.fill(F::zero());
+            match (p.as_slice_mut(), g.as_slice_mut()) {
+                // one pass over both: update, then clear the gradient
+                (Some(p), Some(g)) => {
+                    for (p, g) in p.iter_mut().zip(g) {
+                        *p -= lr * *g;
+                        *g = F::zero();
+                    }
+                }
+                _ => {
+                    p.zip_mut_with(g, |p, &g| *p -= lr * g);
+                    g.fill(F::zero());
+                }
+            }
         };
         update(&mut self.emb.table, &mut grads.emb.dtable);
         update(&mut self.l1.w, &mut grads.l1.dw);
