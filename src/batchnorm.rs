@@ -151,7 +151,7 @@ impl<F: Float> BatchNorm1d<F> {
         let eps = self.eps;
         Zip::from(&mut *var_inv)
             .and(&*var)
-            .for_each(|vi, &v| *vi = (v + eps).powf(F::lit(-0.5)));
+            .for_each(|vi, &v| *vi = F::one() / (v + eps).sqrt()); // (var + eps)^-1/2
         Zip::from(&mut *xhat)
             .and(x)
             .and_broadcast(&*mean)
