@@ -253,10 +253,8 @@ fn run_train<B: Backprop>(args: TrainArgs) -> Result<()> {
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = ProgressBar::new(config.steps as u64).with_position(start as u64);
         bar.set_style(
-            ProgressStyle::with_template(
-                "{bar:30} {pos:>7}/{len:7} loss {msg} {per_sec:>12} eta {eta}",
-            )
-            .expect("a valid template"),
+            ProgressStyle::with_template("{bar:30} {pos:>7}/{len:7}  {msg}  eta {eta}")
+                .expect("a valid template"),
         );
         bar
     });
@@ -265,7 +263,11 @@ fn run_train<B: Backprop>(args: TrainArgs) -> Result<()> {
         if let Some(bar) = &bar {
             if p.step % 100 == 0 || p.step == p.steps {
                 bar.set_position(p.step as u64);
-                bar.set_message(format!("{:.4}", p.loss));
+                bar.set_message(format!(
+                    "loss {:.4}  {:>6.0} steps/s",
+                    p.loss,
+                    bar.per_sec()
+                ));
             }
             if p.step % every == 0 {
                 bar.println(format!(

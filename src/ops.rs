@@ -282,7 +282,11 @@ impl<F: Float> Op<F> {
                 let mut sum = ((acc[0] + acc[4]) + (acc[1] + acc[5]))
                     + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
                 for p in p..k {
-                    sum = fmadd::<F, FMA>(unsafe { *arow(r).add(p) }, unsafe { *bcol(s).add(p) }, sum);
+                    sum = fmadd::<F, FMA>(
+                        unsafe { *arow(r).add(p) },
+                        unsafe { *bcol(s).add(p) },
+                        sum,
+                    );
                 }
                 unsafe { *self.c.add((i + r) * self.rsc + j + s) += sum };
             }
@@ -370,7 +374,7 @@ mod tests {
     #[test]
     fn matmul_acc_matches_dot() {
         for m in [1, 2, 3, 4, 5, 9, 32] {
-            for k in [1, 3, 7, 8, 9, 27, 30] {
+            for k in [1, 3, 7, 8, 9, 27, 30, 64, 65, 200] {
                 for n in [1, 3, 7, 8, 9, 16, 17, 27, 30, 33] {
                     check(m, k, n);
                 }
