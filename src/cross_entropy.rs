@@ -77,7 +77,7 @@ pub fn forward_into<F: Float>(
             let max = logits.fold(F::neg_infinity(), |m, &l| m.max(l));
             Zip::from(&mut probs)
                 .and(&logits)
-                .for_each(|p, &l| *p = (l - max).exp()); // counts
+                .for_each(|p, &l| *p = (l - max).fast_exp()); // counts
             let sum = probs.sum();
             probs /= sum;
             nll -= (logits[y] - max) - sum.ln(); // -log softmax, stable

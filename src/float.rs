@@ -21,6 +21,10 @@ pub trait Float: NdFloat + Default + std::iter::Sum {
     fn fast_tanh(self) -> Self {
         self.tanh()
     }
+    /// `exp`, the same way: libm for `f64`, a vectorisable polynomial for `f32`.
+    fn fast_exp(self) -> Self {
+        self.exp()
+    }
 }
 
 impl Float for f32 {
@@ -48,6 +52,23 @@ impl Float for f32 {
         let q = x2 * q + 2.268_434_6e-3;
         let q = x2 * q + 4.893_525e-3;
         (x * p / q).clamp(-1.0, 1.0)
+    }
+    /// `exp(x) = 2ⁿ·e^r` with `n = round(x/ln 2)` and `|r| ≤ ln(2)/2`, `e^r`
+    /// by the Cephes polynomial: within 2 `f32` ulps. Inputs are clamped to
+    /// `[-87, 88]`, where `f32` neither overflows nor goes subnormal.
+    #[inline]
+    fn fast_exp(self) -> Self {
+        let x = self.clamp(-87.0, 88.0);
+        // round(x·log2(e)) without a call: adding 1.5·2²³ rounds to an integer.
+        let n = (x * std::f32::consts::LOG2_E + 12_582_912.0) - 12_582_912.0;
+        let r = x - n * 0.693_359_4 - n * -2.121_944_4e-4; // x - n·ln 2, in two parts
+        let p = r * 1.987_569_1e-4 + 1.398_2e-3;
+        let p = r * p + 8.333_452e-3;
+        let p = r * p + 4.166_579_6e-2;
+        let p = r * p + 0.166_666_65;
+        let p = r * p + 0.5;
+        let er = p * r * r + r + 1.0;
+        er * f32::from_bits(((n as i32 + 127) as u32) << 23)
     }
 }
 
@@ -77,5 +98,19 @@ mod tests {
         assert_eq!(f32::INFINITY.fast_tanh(), 1.0);
         assert_eq!(f32::NEG_INFINITY.fast_tanh(), -1.0);
         assert_eq!(1.5f64.fast_tanh(), 1.5f64.tanh());
+    }
+
+    #[test]
+    fn fast_exp_f32_is_within_a_few_ulps() {
+        let mut worst: f64 = 0.0;
+        for i in -870_000..=880_000 {
+            let x = i as f32 * 1e-4; // -87 ..= 88
+            let exact = (x as f64).exp();
+            worst = worst.max((x.fast_exp() as f64 - exact).abs() / exact);
+        }
+        assert!(worst < 3e-7, "max relative error {worst:e}");
+        assert_eq!(0.0f32.fast_exp(), 1.0);
+        assert!(f32::NEG_INFINITY.fast_exp() < 1e-37);
+        assert_eq!(1.5f64.fast_exp(), 1.5f64.exp());
     }
 }

@@ -128,10 +128,13 @@ pub fn train_step<B: Backprop>(
 pub fn sample_batch(ws: &mut Workspace<f32>, data: &Examples, seed: u64, step: usize) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(step as u64);
-    for row in 0..ws.batch() {
+    let block = data.x.ncols();
+    let x = data.x.as_slice().expect("examples in standard layout");
+    let idx = ws.idx.as_slice_mut().expect("a standard-layout workspace");
+    for (row, target) in idx.chunks_exact_mut(block).zip(&mut ws.targets) {
         let i = rng.random_range(0..data.len());
-        ws.idx.row_mut(row).assign(&data.x.row(i));
-        ws.targets[row] = data.y[i];
+        row.copy_from_slice(&x[i * block..(i + 1) * block]);
+        *target = data.y[i];
     }
 }
 

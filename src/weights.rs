@@ -154,7 +154,7 @@ element!(i64, I64);
 /// `tensor W1 has shape [30, 64], expected [30, 200]`), and leaves `tensors`
 /// as it was.
 ///
-/// ```ignore
+/// ```text
 /// let W1: Array2<f32> = take(&mut tensors, "W1", &[block * n_embd, n_hidden], path)?;
 /// ```
 pub fn take<A: Element, D: Dimension>(
