@@ -36,6 +36,7 @@
 
 pub mod backprop;
 pub mod batchnorm;
+pub mod bigram;
 pub mod checkpoint;
 pub mod cross_entropy;
 pub mod data;
@@ -45,8 +46,11 @@ pub mod export;
 pub mod float;
 pub mod grade;
 pub mod linear;
+pub mod micrograd;
+pub mod micrograd_nn;
 pub mod mlp;
 pub mod oracle;
+pub mod scalar_check;
 pub mod step_by_step;
 pub mod tanh;
 pub mod train;
