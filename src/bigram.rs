@@ -26,7 +26,7 @@
 //! neural model's one gradient, `dW`, is an exercise: `exercises/bigram.rs`.
 #![allow(non_snake_case)] // the lecture's names: N, P, W, dW
 
-use ndarray::{Array1, Array2, ArrayRef2, Axis, Zip};
+use ndarray::{Array1, Array2, ArrayRef2, Zip};
 use ndarray_rand::RandomExt;
 use ndarray_rand::rand_distr::StandardNormal;
 use rand::{Rng, SeedableRng};
@@ -168,23 +168,41 @@ pub fn init(vocab_len: usize, seed: u64) -> Array2<f64> {
 
 /// The neural model's forward pass over every bigram of `data`.
 pub fn forward(W: &ArrayRef2<f64>, data: &Bigrams) -> Result<NeuralForward> {
+    let mut f = NeuralForward {
+        probs: Array2::zeros((0, 0)),
+        nll: 0.0,
+        loss: 0.0,
+    };
+    forward_into(W, data, &mut f)?;
+    Ok(f)
+}
+
+/// The same, into `f`, reusing its `probs` when the shape fits: a training
+/// loop then allocates nothing per step.
+pub fn forward_into(W: &ArrayRef2<f64>, data: &Bigrams, f: &mut NeuralForward) -> Result<()> {
     data.check()?;
     let v = data.vocab.len();
     expect_shape("bigram", "W", W.shape(), &[v, v])?;
-    // `xenc @ W` with a one-hot `xenc` picks row `xs[i]` of `W`: no need to
-    // build the (n, V) one-hot matrix or multiply by it.
-    let logits = W.select(Axis(0), &data.xs); // (n, V)
-    let probs = softmax_rows(&logits);
+    if f.probs.dim() != (data.len(), v) {
+        f.probs = Array2::zeros((data.len(), v));
+    }
+    // `xenc @ W` with a one-hot `xenc` picks row `xs[i]` of `W`, so row `i`
+    // of `probs` is `softmax(W[xs[i]])`: V softmaxes, each copied to every
+    // bigram that starts with its character, instead of n.
+    let softmax_w = softmax_rows(W);
+    for (mut row, &x) in f.probs.rows_mut().into_iter().zip(&data.xs) {
+        row.assign(&softmax_w.row(x));
+    }
     let n = data.len() as f64;
-    let nll = -data
+    f.nll = -data
         .ys
         .iter()
         .enumerate()
-        .map(|(i, &y)| probs[[i, y]].ln())
+        .map(|(i, &y)| f.probs[[i, y]].ln())
         .sum::<f64>()
         / n;
-    let loss = nll + REG * W.mapv(|w| w * w).mean().expect("W is not empty");
-    Ok(NeuralForward { probs, nll, loss })
+    f.loss = f.nll + REG * W.mapv(|w| w * w).mean().expect("W is not empty");
+    Ok(())
 }
 
 /// `exp(logits) / exp(logits).sum(1)`, row by row. Each row's max is
@@ -247,8 +265,9 @@ pub fn train<B: Backprop>(
     cfg.validate()?;
     let mut W = init(data.vocab.len(), cfg.seed);
     let mut dW = Array2::zeros(W.raw_dim());
+    let mut f = forward(&W, data)?;
     for step in 1..=cfg.steps {
-        let f = forward(&W, data)?;
+        forward_into(&W, data, &mut f)?;
         if !f.loss.is_finite() {
             return Err(Error::Diverged { step, loss: f.loss });
         }
@@ -259,7 +278,7 @@ pub fn train<B: Backprop>(
             .and(&dW)
             .for_each(|w, &d| *w -= cfg.lr * d);
     }
-    let f = forward(&W, data)?;
+    forward_into(&W, data, &mut f)?;
     if !f.loss.is_finite() {
         return Err(Error::Diverged {
             step: cfg.steps,

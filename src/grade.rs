@@ -74,11 +74,11 @@ impl Exercise {
         all
     }
 
-    /// A path-like name: `micrograd::tanh`, `bigram::dW`, `layers::linear`, `ex1::dcounts`, `ex2::cross_entropy`.
+    /// A path-like name: `micrograd::tanh`, `bigram::neural`, `layers::linear`, `ex1::dcounts`, `ex2::cross_entropy`.
     pub fn id(self) -> String {
         match self {
             Exercise::Micrograd(op) => format!("micrograd::{}", op.name()),
-            Exercise::Bigram => "bigram::dW".into(),
+            Exercise::Bigram => "bigram::neural".into(),
             Exercise::Linear => "layers::linear".into(),
             Exercise::Embedding => "layers::embedding".into(),
             Exercise::Tanh => "layers::tanh".into(),

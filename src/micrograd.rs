@@ -304,7 +304,8 @@ impl Graph {
             }
             visited[v.0] = true;
             stack.push((v, true));
-            for input in self.op(v).inputs() {
+            // Reversed, so that the first input comes out first.
+            for input in self.op(v).inputs().into_iter().rev() {
                 if !visited[input.0] {
                     stack.push((input, false));
                 }
@@ -400,15 +401,15 @@ impl Graph {
     /// lecture's `draw_dot` shows, as text.
     ///
     /// ```text
-    ///    e = a * b      data  -6.0000  grad  -2.0000
+    ///        e = a * b                data   -6.0000  grad   -2.0000
     /// ```
     pub fn render(&self, root: Value) -> String {
         let mut out = String::new();
         for v in self.topo(root) {
-            let lhs = format!("{:>6} = {}", self.name(v), self.expression(v));
+            let lhs = format!("{:>8} = {}", self.name(v), self.expression(v));
             writeln!(
                 out,
-                "{lhs:<24} data {:>9.4}  grad {:>9.4}",
+                "{lhs:<28} data {:>9.4}  grad {:>9.4}",
                 self.data(v),
                 self.grad(v)
             )

@@ -388,3 +388,170 @@ fn an_embedding_that_overwrites_fails_dtable() {
     let message = wrong::<embedding_assigned::Mutant>(Exercise::Embedding);
     assert!(message.contains("dtable: WRONG"), "{message}");
 }
+
+mod micrograd_tanh_unsquared {
+    pub use backprop_ninja::solutions::{
+        batchnorm, bigram, cross_entropy, embedding, linear, step_by_step, tanh,
+    };
+    pub mod micrograd {
+        pub use backprop_ninja::solutions::micrograd::*;
+        pub fn tanh_backward(da: &mut f64, dout: f64, out: f64) {
+            *da += (1.0 - out) * dout; // 1 - out, not 1 - out²
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn a_scalar_tanh_without_its_square_fails_micrograd_tanh_only() {
+    use backprop_ninja::micrograd::OpKind;
+    type M = micrograd_tanh_unsquared::Mutant;
+    let message = wrong::<M>(Exercise::Micrograd(OpKind::Tanh));
+    assert!(message.contains("da: WRONG"), "{message}");
+    for op in OpKind::ALL.into_iter().filter(|&op| op != OpKind::Tanh) {
+        assert_eq!(
+            grade::grade::<M>(Exercise::Micrograd(op)).status,
+            Status::Correct
+        );
+    }
+}
+
+mod micrograd_mul_assigned {
+    pub use backprop_ninja::solutions::{
+        batchnorm, bigram, cross_entropy, embedding, linear, step_by_step, tanh,
+    };
+    pub mod micrograd {
+        pub use backprop_ninja::solutions::micrograd::*;
+        pub fn mul_backward(da: &mut f64, db: &mut f64, dout: f64, a: f64, b: f64) {
+            *da = b * dout; // = instead of +=: the lecture's bug
+            *db = a * dout;
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn a_scalar_mul_that_assigns_fails_with_the_accumulate_hint() {
+    use backprop_ninja::micrograd::{Graph, OpKind};
+    let message = wrong::<micrograd_mul_assigned::Mutant>(Exercise::Micrograd(OpKind::Mul));
+    assert!(message.contains("not accumulated (+=)"), "{message}");
+    // And in the engine, the lecture's symptom: `a` feeds two nodes, and
+    // the later `=` wipes out what the other path added.
+    let mut g = Graph::new();
+    let (a, b) = (g.leaf(-2.0), g.leaf(3.0));
+    let d = g.mul(a, b);
+    let e = g.add(a, b);
+    let f = g.mul(d, e);
+    g.backward_with::<micrograd_mul_assigned::Mutant>(f);
+    assert_eq!(g.grad(a), 3.0, "f = ab(a+b): df/da = -3 with +=");
+    g.zero_grad(&[a, b, d, e]); // every node: gradients accumulate
+    g.backward(f);
+    assert_eq!(g.grad(a), -3.0);
+}
+
+mod micrograd_pow_rule {
+    pub use backprop_ninja::solutions::{
+        batchnorm, bigram, cross_entropy, embedding, linear, step_by_step, tanh,
+    };
+    pub mod micrograd {
+        pub use backprop_ninja::solutions::micrograd::*;
+        pub fn pow_backward(da: &mut f64, dout: f64, a: f64, k: f64) {
+            *da += k * a.powf(k) * dout; // k·a^k, not k·a^(k-1)
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn a_power_rule_without_its_minus_one_fails_micrograd_pow() {
+    use backprop_ninja::micrograd::OpKind;
+    let message = wrong::<micrograd_pow_rule::Mutant>(Exercise::Micrograd(OpKind::Pow));
+    assert!(message.contains("da: WRONG"), "{message}");
+}
+
+mod micrograd_relu_always_on {
+    pub use backprop_ninja::solutions::{
+        batchnorm, bigram, cross_entropy, embedding, linear, step_by_step, tanh,
+    };
+    pub mod micrograd {
+        pub use backprop_ninja::solutions::micrograd::*;
+        pub fn relu_backward(da: &mut f64, dout: f64, _out: f64) {
+            *da += dout; // passes the gradient where the unit is off, too
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn a_relu_that_is_never_off_fails_micrograd_relu() {
+    use backprop_ninja::micrograd::OpKind;
+    let message = wrong::<micrograd_relu_always_on::Mutant>(Exercise::Micrograd(OpKind::Relu));
+    assert!(message.contains("da: WRONG"), "{message}");
+}
+
+mod bigram_without_regularisation {
+    pub use backprop_ninja::solutions::{
+        batchnorm, cross_entropy, embedding, linear, micrograd, step_by_step, tanh,
+    };
+    pub mod bigram {
+        use backprop_ninja::bigram::{Bigrams, NeuralForward};
+        use ndarray::ArrayRef2;
+        pub fn backward(
+            dW: &mut ArrayRef2<f64>,
+            f: &NeuralForward,
+            data: &Bigrams,
+            _W: &ArrayRef2<f64>,
+        ) {
+            let n = data.ys.len() as f64;
+            for ((&x, &y), probs) in data.xs.iter().zip(&data.ys).zip(f.probs.rows()) {
+                dW.row_mut(x).scaled_add(1.0 / n, &probs);
+                dW[[x, y]] -= 1.0 / n;
+            }
+            // the 0.01·mean(W²) term is forgotten
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn a_bigram_dw_without_the_regularisation_fails_bigram() {
+    let message = wrong::<bigram_without_regularisation::Mutant>(Exercise::Bigram);
+    assert!(message.contains("dW: WRONG"), "{message}");
+}
+
+mod bigram_one_hot_transposed {
+    pub use backprop_ninja::solutions::{
+        batchnorm, cross_entropy, embedding, linear, micrograd, step_by_step, tanh,
+    };
+    pub mod bigram {
+        use backprop_ninja::bigram::{Bigrams, NeuralForward, REG};
+        use ndarray::{ArrayRef2, Zip};
+        pub fn backward(
+            dW: &mut ArrayRef2<f64>,
+            f: &NeuralForward,
+            data: &Bigrams,
+            W: &ArrayRef2<f64>,
+        ) {
+            let n = data.ys.len() as f64;
+            for ((&x, &y), probs) in data.xs.iter().zip(&data.ys).zip(f.probs.rows()) {
+                dW.column_mut(x).scaled_add(1.0 / n, &probs); // a column, not the row xs[i]
+                dW[[y, x]] -= 1.0 / n;
+            }
+            let scale = 2.0 * REG / W.len() as f64;
+            Zip::from(dW).and(W).for_each(|dw, &w| *dw += scale * w);
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn a_bigram_dw_into_the_wrong_axis_fails_bigram() {
+    let message = wrong::<bigram_one_hot_transposed::Mutant>(Exercise::Bigram);
+    assert!(message.contains("dW: WRONG"), "{message}");
+}
