@@ -421,6 +421,9 @@ fn micrograd_forward(op: OpKind, a: f64, b: f64, k: f64) -> f64 {
     g.data(out)
 }
 
+/// A local step with its operation fixed: `(da, db, dout, [a, b, k])`.
+type ScalarStep<'a> = &'a dyn Fn(&mut f64, &mut f64, f64, [f64; 3]);
+
 /// One local step of `B`, accumulating into `da`, `db`.
 fn micrograd_step<B: Backprop>(op: OpKind, da: &mut f64, db: &mut f64, dout: f64, ab: [f64; 3]) {
     let [a, b, k] = ab;
@@ -458,7 +461,7 @@ fn grade_micrograd<B: Backprop>(op: OpKind, seed: u64) -> Grade {
     let (da0, db0) = (randn(n, rng), randn(n, rng));
     let binary = matches!(op, OpKind::Add | OpKind::Mul);
 
-    let run = |step: &dyn Fn(&mut f64, &mut f64, f64, [f64; 3])| -> Vec<ArrayD<f64>> {
+    let run = |step: ScalarStep| -> Vec<ArrayD<f64>> {
         let (mut da, mut db) = (da0.clone(), db0.clone());
         for i in 0..n {
             step(&mut da[i], &mut db[i], dout[i], [a[i], b[i], k[i]]);

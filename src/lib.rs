@@ -12,6 +12,10 @@
 //!
 //! | file | what it is |
 //! |---|---|
+//! | [`micrograd`], `exercises/micrograd.rs` | where the course starts: a scalar autograd engine, each operation's local backward yours to write |
+//! | [`micrograd_nn`] | Neuron, Layer, MLP on the scalar engine, trained on the lecture's toy data |
+//! | [`bigram`], `exercises/bigram.rs` | makemore part 1: the bigram model by counting and as a neural net, whose `dW` is yours |
+//! | [`scalar_check`] | the second oracle: exercise 1's network built from scalars, checked against the tensor gradients |
 //! | `src/linear.rs`, `embedding.rs`, `tanh.rs`, `batchnorm.rs`, `cross_entropy.rs` | each layer's forward pass (given code) |
 //! | `exercises/<same name>.rs` | each layer's backward pass: **yours to write** |
 //! | `solutions/<same name>.rs` | the reference backward passes, with derivations |

@@ -227,3 +227,38 @@ fn check_prints_the_cmp_table_and_exports() {
         stderr(&o)
     );
 }
+
+#[test]
+fn bigram_counts_trains_and_samples_on_the_embedded_corpus() {
+    let o = run(&["bigram", "--steps", "20", "--samples", "3"]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{out}\n{}", stderr(&o));
+    assert!(out.contains("30000 words, vocabulary of 27"), "{out}");
+    assert!(out.contains("counting (+1 smoothing): mean NLL"), "{out}");
+    assert!(
+        out.contains("neural (dW from solutions/, 20 steps"),
+        "{out}"
+    );
+    assert!(
+        out.contains("samples, same seed (counting | neural):"),
+        "{out}"
+    );
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("  ")).count(),
+        3,
+        "{out}"
+    );
+}
+
+#[test]
+fn bigram_refuses_bad_input_and_unwritten_exercises() {
+    assert_fails(
+        &run(&["bigram", "--data", "/no/such/names.txt"]),
+        "/no/such/names.txt",
+    );
+    assert_fails(&run(&["bigram", "--lr=-1"]), "learning rate");
+    assert_fails(
+        &run(&["bigram", "--impl", "exercises"]),
+        "still at todo!(): exercises/bigram.rs",
+    );
+}
