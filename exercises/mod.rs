@@ -10,9 +10,11 @@
 #![allow(unused_variables)] // stubs name every input they will need
 
 pub mod batchnorm;
+pub mod bigram;
 pub mod cross_entropy;
 pub mod embedding;
 pub mod linear;
+pub mod micrograd;
 pub mod step_by_step;
 pub mod tanh;
 

@@ -6,9 +6,11 @@
 //! functions unless it is told `--impl exercises`.
 
 pub mod batchnorm;
+pub mod bigram;
 pub mod cross_entropy;
 pub mod embedding;
 pub mod linear;
+pub mod micrograd;
 pub mod step_by_step;
 pub mod tanh;
 

@@ -14,6 +14,7 @@
 use ndarray::{Array1, Array2, Array3, ArrayRef, ArrayRef2, ArrayRef3, Dimension};
 
 use crate::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
+use crate::bigram::{Bigrams, NeuralForward};
 use crate::cross_entropy::CrossEntropyCache;
 use crate::embedding::EmbeddingGrads;
 use crate::float::Float;
@@ -24,6 +25,28 @@ use crate::step_by_step::Forward;
 pub trait Backprop {
     /// `"solutions"` or `"exercises"`.
     const NAME: &'static str;
+
+    /// micrograd, `out = a + b`: accumulates `da`, `db` (`exercises/micrograd.rs`).
+    fn micrograd_add_backward(da: &mut f64, db: &mut f64, dout: f64);
+    /// micrograd, `out = a · b`: accumulates `da`, `db` (`exercises/micrograd.rs`).
+    fn micrograd_mul_backward(da: &mut f64, db: &mut f64, dout: f64, a: f64, b: f64);
+    /// micrograd, `out = a^k`, `k` constant: accumulates `da` (`exercises/micrograd.rs`).
+    fn micrograd_pow_backward(da: &mut f64, dout: f64, a: f64, k: f64);
+    /// micrograd, `out = exp(a)`: accumulates `da` (`exercises/micrograd.rs`).
+    fn micrograd_exp_backward(da: &mut f64, dout: f64, out: f64);
+    /// micrograd, `out = tanh(a)`: accumulates `da` (`exercises/micrograd.rs`).
+    fn micrograd_tanh_backward(da: &mut f64, dout: f64, out: f64);
+    /// micrograd, `out = relu(a)`: accumulates `da` (`exercises/micrograd.rs`).
+    fn micrograd_relu_backward(da: &mut f64, dout: f64, out: f64);
+    /// micrograd, `out = ln(a)`: accumulates `da` (`exercises/micrograd.rs`).
+    fn micrograd_log_backward(da: &mut f64, dout: f64, a: f64);
+    /// The neural bigram: accumulates `dW` (`exercises/bigram.rs`).
+    fn bigram_backward(
+        dW: &mut ArrayRef2<f64>,
+        f: &NeuralForward,
+        data: &Bigrams,
+        W: &ArrayRef2<f64>,
+    );
 
     /// Linear: accumulates `dx`, `dw`, `db` (`exercises/linear.rs`).
     fn linear_backward<F: Float>(
@@ -116,7 +139,7 @@ pub trait Backprop {
 }
 
 /// Implements [`Backprop`] for `$ty` by calling the functions of the
-/// modules `linear`, `embedding`, `tanh`, `batchnorm`, `cross_entropy` and
+/// modules `micrograd`, `bigram`, `linear`, `embedding`, `tanh`, `batchnorm`, `cross_entropy` and
 /// `step_by_step` where it is invoked (`exercises/mod.rs`, `solutions/mod.rs`).
 #[doc(hidden)]
 #[macro_export]
@@ -124,6 +147,37 @@ macro_rules! implement_backprop {
     ($ty:ident, $name:literal) => {
         impl $crate::backprop::Backprop for $ty {
             const NAME: &'static str = $name;
+
+            fn micrograd_add_backward(da: &mut f64, db: &mut f64, dout: f64) {
+                micrograd::add_backward(da, db, dout)
+            }
+            fn micrograd_mul_backward(da: &mut f64, db: &mut f64, dout: f64, a: f64, b: f64) {
+                micrograd::mul_backward(da, db, dout, a, b)
+            }
+            fn micrograd_pow_backward(da: &mut f64, dout: f64, a: f64, k: f64) {
+                micrograd::pow_backward(da, dout, a, k)
+            }
+            fn micrograd_exp_backward(da: &mut f64, dout: f64, out: f64) {
+                micrograd::exp_backward(da, dout, out)
+            }
+            fn micrograd_tanh_backward(da: &mut f64, dout: f64, out: f64) {
+                micrograd::tanh_backward(da, dout, out)
+            }
+            fn micrograd_relu_backward(da: &mut f64, dout: f64, out: f64) {
+                micrograd::relu_backward(da, dout, out)
+            }
+            fn micrograd_log_backward(da: &mut f64, dout: f64, a: f64) {
+                micrograd::log_backward(da, dout, a)
+            }
+            #[allow(non_snake_case)] // the lecture's W
+            fn bigram_backward(
+                dW: &mut ::ndarray::ArrayRef2<f64>,
+                f: &$crate::bigram::NeuralForward,
+                data: &$crate::bigram::Bigrams,
+                W: &::ndarray::ArrayRef2<f64>,
+            ) {
+                bigram::backward(dW, f, data, W)
+            }
 
             fn linear_backward<F: $crate::float::Float>(
                 dx: &mut ::ndarray::ArrayRef2<F>,

@@ -15,7 +15,9 @@ use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Once;
 
-use ndarray::{Array, Array1, Array2, Array3, ArrayD, ArrayRef, Dimension, ShapeBuilder};
+use ndarray::{
+    Array, Array1, Array2, Array3, ArrayD, ArrayRef, ArrayRef2, Dimension, ShapeBuilder,
+};
 use ndarray_rand::RandomExt;
 use ndarray_rand::rand_distr::{StandardNormal, Uniform};
 use rand::{Rng, SeedableRng};
@@ -23,9 +25,11 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::backprop::Backprop;
 use crate::batchnorm::{BatchNorm1d, BatchNormCache};
+use crate::bigram::{self, Bigrams};
 use crate::cross_entropy::{self, CrossEntropyCache};
 use crate::embedding::Embedding;
 use crate::linear::Linear;
+use crate::micrograd::{Graph, OpKind};
 use crate::oracle::{self, Config, Report};
 use crate::solutions::Solutions;
 use crate::step_by_step::{Forward, Grads, Sizes, Var, lecture_setup};
@@ -36,6 +40,10 @@ pub const SEED: u64 = 42;
 /// One thing to grade.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Exercise {
+    /// The local backward step of one operation of the scalar engine.
+    Micrograd(OpKind),
+    /// The neural bigram's `dW`.
+    Bigram,
     Linear,
     Embedding,
     Tanh,
@@ -52,21 +60,25 @@ pub enum Exercise {
 impl Exercise {
     /// Every exercise, in course order.
     pub fn all() -> Vec<Exercise> {
-        let mut all = vec![
+        let mut all: Vec<Exercise> = OpKind::ALL.map(Exercise::Micrograd).into();
+        all.extend([
+            Exercise::Bigram,
             Exercise::Linear,
             Exercise::Embedding,
             Exercise::Tanh,
             Exercise::CrossEntropy,
             Exercise::BatchNorm,
-        ];
+        ]);
         all.extend(Var::ALL.map(Exercise::Step));
         all.push(Exercise::Chain);
         all
     }
 
-    /// A path-like name: `layers::linear`, `ex1::dcounts`, `ex2::cross_entropy`.
+    /// A path-like name: `micrograd::tanh`, `bigram::neural`, `layers::linear`, `ex1::dcounts`, `ex2::cross_entropy`.
     pub fn id(self) -> String {
         match self {
+            Exercise::Micrograd(op) => format!("micrograd::{}", op.name()),
+            Exercise::Bigram => "bigram::neural".into(),
             Exercise::Linear => "layers::linear".into(),
             Exercise::Embedding => "layers::embedding".into(),
             Exercise::Tanh => "layers::tanh".into(),
@@ -80,6 +92,8 @@ impl Exercise {
     /// The file where the learner writes it.
     pub fn file(self) -> &'static str {
         match self {
+            Exercise::Micrograd(_) => "exercises/micrograd.rs",
+            Exercise::Bigram => "exercises/bigram.rs",
             Exercise::Linear => "exercises/linear.rs",
             Exercise::Embedding => "exercises/embedding.rs",
             Exercise::Tanh => "exercises/tanh.rs",
@@ -305,6 +319,8 @@ pub fn grade<B: Backprop>(exercise: Exercise) -> Grade {
 /// Grades one exercise of `B` on inputs drawn from `seed`.
 pub fn grade_seeded<B: Backprop>(exercise: Exercise, seed: u64) -> Grade {
     match exercise {
+        Exercise::Micrograd(op) => grade_micrograd::<B>(op, seed),
+        Exercise::Bigram => grade_bigram::<B>(seed),
         Exercise::Linear => grade_linear::<B>(seed),
         Exercise::Embedding => grade_embedding::<B>(seed),
         Exercise::Tanh => grade_tanh::<B>(seed),
@@ -387,6 +403,143 @@ impl LayerCase<'_> {
         }
         verdict(self.exercise, rows, messages)
     }
+}
+
+/// `op` applied to `a` (and `b`, or the exponent `k`) by the scalar engine.
+fn micrograd_forward(op: OpKind, a: f64, b: f64, k: f64) -> f64 {
+    let mut g = Graph::new();
+    let (a, b) = (g.leaf(a), g.leaf(b));
+    let out = match op {
+        OpKind::Add => g.add(a, b),
+        OpKind::Mul => g.mul(a, b),
+        OpKind::Pow => g.pow(a, k),
+        OpKind::Exp => g.exp(a),
+        OpKind::Tanh => g.tanh(a),
+        OpKind::Relu => g.relu(a),
+        OpKind::Log => g.log(a),
+    };
+    g.data(out)
+}
+
+/// A local step with its operation fixed: `(da, db, dout, [a, b, k])`.
+type ScalarStep<'a> = &'a dyn Fn(&mut f64, &mut f64, f64, [f64; 3]);
+
+/// One local step of `B`, accumulating into `da`, `db`.
+fn micrograd_step<B: Backprop>(op: OpKind, da: &mut f64, db: &mut f64, dout: f64, ab: [f64; 3]) {
+    let [a, b, k] = ab;
+    let out = micrograd_forward(op, a, b, k);
+    match op {
+        OpKind::Add => B::micrograd_add_backward(da, db, dout),
+        OpKind::Mul => B::micrograd_mul_backward(da, db, dout, a, b),
+        OpKind::Pow => B::micrograd_pow_backward(da, dout, a, k),
+        OpKind::Exp => B::micrograd_exp_backward(da, dout, out),
+        OpKind::Tanh => B::micrograd_tanh_backward(da, dout, out),
+        OpKind::Relu => B::micrograd_relu_backward(da, dout, out),
+        OpKind::Log => B::micrograd_log_backward(da, dout, a),
+    }
+}
+
+/// A scalar operation, graded on six cases at once: the `i`-th elements of
+/// `a`, `b`, `k` and `dout` are one call of the local step, and the oracle
+/// differentiates `Σ_i out_i · dout_i`.
+fn grade_micrograd<B: Backprop>(op: OpKind, seed: u64) -> Grade {
+    let rng = &mut ChaCha8Rng::seed_from_u64(seed);
+    let n = 6;
+    let z = randn(n, rng);
+    // Inputs where the operation is smooth: log and pow (with a fractional
+    // exponent) need a > 0; relu is graded on both sides of its kink.
+    let a = match op {
+        OpKind::Pow | OpKind::Log => z.mapv(|z| 0.3 + z.abs()),
+        OpKind::Relu => Array1::from_shape_fn(n, |i| {
+            (0.2 + z[i].abs()) * if i % 2 == 0 { 1.0 } else { -1.0 }
+        }),
+        _ => z * 1.5,
+    };
+    let b = randn(n, rng);
+    let k = ndarray::array![2.0, -1.0, 0.5, 3.0, -0.5, 1.5];
+    let dout = randn(n, rng);
+    let (da0, db0) = (randn(n, rng), randn(n, rng));
+    let binary = matches!(op, OpKind::Add | OpKind::Mul);
+
+    let run = |step: ScalarStep| -> Vec<ArrayD<f64>> {
+        let (mut da, mut db) = (da0.clone(), db0.clone());
+        for i in 0..n {
+            step(&mut da[i], &mut db[i], dout[i], [a[i], b[i], k[i]]);
+        }
+        let mut grads = vec![da.into_dyn()];
+        if binary {
+            grads.push(db.into_dyn());
+        }
+        grads
+    };
+    let loss = |a: &ArrayD<f64>, b: &ArrayD<f64>| -> f64 {
+        (0..n)
+            .map(|i| micrograd_forward(op, a[i], b[i], k[i]) * dout[i])
+            .sum()
+    };
+    let (ad, bd) = (dyn_(&a), dyn_(&b));
+    let mut vars: Vec<(&'static str, ArrayD<f64>, Loss)> =
+        vec![("da", ad.clone(), Box::new(|v| loss(v, &bd)))];
+    let mut prefill = vec![dyn_(&da0)];
+    if binary {
+        vars.push(("db", bd.clone(), Box::new(|v| loss(&ad, v))));
+        prefill.push(dyn_(&db0));
+    }
+    let handed = match op {
+        OpKind::Add => "da, db, dout (f64)",
+        OpKind::Mul => "da, db, dout, a, b (f64)",
+        OpKind::Pow => "da, dout, a, k (f64), with a > 0",
+        OpKind::Log => "da, dout, a (f64), with a > 0",
+        OpKind::Exp | OpKind::Tanh | OpKind::Relu => "da, dout, out (f64)",
+    };
+    let case = LayerCase {
+        exercise: Exercise::Micrograd(op),
+        vars,
+        prefill,
+        seed,
+        handed: handed.into(),
+    };
+    let learner = attempt(|| run(&|da, db, dout, ab| micrograd_step::<B>(op, da, db, dout, ab)));
+    let reference = run(&|da, db, dout, ab| micrograd_step::<Solutions>(op, da, db, dout, ab));
+    case.grade(learner, reference, vec![])
+}
+
+/// The neural bigram's `dW`, on 9 random bigrams of a 5-character vocabulary.
+#[allow(non_snake_case)]
+fn grade_bigram<B: Backprop>(seed: u64) -> Grade {
+    let rng = &mut ChaCha8Rng::seed_from_u64(seed);
+    let vocab = crate::data::Vocab::from_words(&["abcd".to_string()]);
+    let (v, n) = (vocab.len(), 9);
+    let data = Bigrams {
+        xs: (0..n).map(|_| rng.random_range(0..v)).collect(),
+        ys: (0..n).map(|_| rng.random_range(0..v)).collect(),
+        vocab,
+    };
+    let W = randn((v, v), rng);
+    let dW0 = randn((v, v), rng);
+
+    let run =
+        |backward: fn(&mut ArrayRef2<f64>, &bigram::NeuralForward, &Bigrams, &ArrayRef2<f64>)| {
+            let f = bigram::forward(&W, &data).expect("the bigrams fit W");
+            let mut dW = dW0.clone();
+            backward(&mut dW, &f, &data, &W);
+            vec![dW.into_dyn()]
+        };
+    let loss = |w: &ArrayD<f64>| {
+        let w = w.view().into_dimensionality().expect("W is (V, V)");
+        bigram::forward(&w, &data).expect("the bigrams fit W").loss
+    };
+    let case = LayerCase {
+        exercise: Exercise::Bigram,
+        vars: vec![("dW", dyn_(&W), Box::new(loss))],
+        prefill: vec![dyn_(&dW0)],
+        seed,
+        handed: format!(
+            "dW ({v}, {v}), f.probs ({n}, {v}), data.xs ({n},), data.ys ({n},), W ({v}, {v})"
+        ),
+    };
+    let learner = attempt(|| run(B::bigram_backward));
+    case.grade(learner, run(Solutions::bigram_backward), vec![])
 }
 
 fn grade_linear<B: Backprop>(seed: u64) -> Grade {
@@ -899,7 +1052,7 @@ pub fn table(implementation: &str, grades: &[Grade]) -> String {
     out
 }
 
-/// "exercises: 3/32 done, 29 not attempted, 0 wrong".
+/// "exercises: 3/40 done, 37 not attempted, 0 wrong".
 pub fn summary(implementation: &str, grades: &[Grade]) -> String {
     let count = |f: fn(&Status) -> bool| grades.iter().filter(|g| f(&g.status)).count();
     let done = count(|s| matches!(s, Status::Correct));

@@ -12,6 +12,10 @@
 //!
 //! | file | what it is |
 //! |---|---|
+//! | [`micrograd`], `exercises/micrograd.rs` | where the course starts: a scalar autograd engine, each operation's local backward yours to write |
+//! | [`micrograd_nn`] | Neuron, Layer, MLP on the scalar engine, trained on the lecture's toy data |
+//! | [`bigram`], `exercises/bigram.rs` | makemore part 1: the bigram model by counting and as a neural net, whose `dW` is yours |
+//! | [`scalar_check`] | the second oracle: exercise 1's network built from scalars, checked against the tensor gradients |
 //! | `src/linear.rs`, `embedding.rs`, `tanh.rs`, `batchnorm.rs`, `cross_entropy.rs` | each layer's forward pass (given code) |
 //! | `exercises/<same name>.rs` | each layer's backward pass: **yours to write** |
 //! | `solutions/<same name>.rs` | the reference backward passes, with derivations |
@@ -36,6 +40,7 @@
 
 pub mod backprop;
 pub mod batchnorm;
+pub mod bigram;
 pub mod checkpoint;
 pub mod cross_entropy;
 pub mod data;
@@ -45,9 +50,12 @@ pub mod export;
 pub mod float;
 pub mod grade;
 pub mod linear;
+pub mod micrograd;
+pub mod micrograd_nn;
 pub mod mlp;
 pub mod ops;
 pub mod oracle;
+pub mod scalar_check;
 pub mod step_by_step;
 pub mod tanh;
 pub mod train;

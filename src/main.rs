@@ -1,9 +1,10 @@
-//! The `backprop-ninja` command: `train`, `sample`, `eval` and `check`.
+//! The `backprop-ninja` command: `bigram`, `train`, `sample`, `eval` and `check`.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use backprop_ninja::bigram::{self, Bigrams, Counting, NeuralConfig};
 use backprop_ninja::checkpoint::{self, Checkpoint};
 use backprop_ninja::data::Corpus;
 use backprop_ninja::grade::{self, Exercise, Status};
@@ -35,6 +36,9 @@ enum Impl {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The bigram model of makemore part 1, two ways: counting, and a
+    /// neural net trained with your dW (or the reference's); NLL and samples.
+    Bigram(BigramArgs),
     /// Train the MLP on a corpus of words, save it, and sample names.
     Train(TrainArgs),
     /// Print the train, val and test loss of a saved model.
@@ -69,6 +73,27 @@ enum Command {
         #[arg(long)]
         export: Option<PathBuf>,
     },
+}
+
+#[derive(clap::Args)]
+struct BigramArgs {
+    /// One word per line; the embedded corpus of 30,000 names if not given.
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Whose dW trains the neural model.
+    #[arg(long = "impl", value_enum, default_value_t = Impl::Solutions)]
+    implementation: Impl,
+    /// Steps of full-batch gradient descent for the neural model.
+    #[arg(long, default_value_t = NeuralConfig::LECTURE.steps)]
+    steps: usize,
+    #[arg(long, default_value_t = NeuralConfig::LECTURE.lr)]
+    lr: f64,
+    /// Seeds W and the samples.
+    #[arg(long, default_value_t = NeuralConfig::LECTURE.seed)]
+    seed: u64,
+    /// How many names to sample from each model.
+    #[arg(long, default_value_t = 10)]
+    samples: usize,
 }
 
 #[derive(clap::Args)]
@@ -115,6 +140,10 @@ struct TrainArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Bigram(args) => match args.implementation {
+            Impl::Solutions => run_bigram::<Solutions>(args),
+            Impl::Exercises => run_bigram::<Exercises>(args),
+        },
         Command::Train(args) => match args.implementation {
             Impl::Solutions => run_train::<Solutions>(args),
             Impl::Exercises => run_train::<Exercises>(args),
@@ -180,6 +209,64 @@ fn ready<B: Backprop>() -> Result<()> {
                 g.exercise.id(),
                 message.lines().next().unwrap_or("")
             );
+        }
+    }
+    Ok(())
+}
+
+fn run_bigram<B: Backprop>(args: BigramArgs) -> Result<()> {
+    if grade::grade::<B>(Exercise::Bigram).status == Status::NotAttempted {
+        return Err(Error::Config(format!(
+            "--impl {} needs the neural bigram's dW; still at todo!(): {}",
+            B::NAME,
+            Exercise::Bigram.file()
+        )));
+    }
+    let corpus = load_corpus(args.data.as_deref())?;
+    let data = Bigrams::from_words(&corpus.words)?;
+    let cfg = NeuralConfig {
+        steps: args.steps,
+        lr: args.lr,
+        seed: args.seed,
+    };
+    cfg.validate()?;
+    println!(
+        "data: {}, {} words, vocabulary of {} ({}), {} bigrams",
+        corpus.source,
+        corpus.words.len(),
+        data.vocab.len(),
+        data.vocab.as_string(),
+        data.len()
+    );
+    let counting = Counting::fit(&data, 1.0)?;
+    println!(
+        "counting (+1 smoothing): mean NLL {:.4}",
+        counting.nll(&data)?
+    );
+    let every = (cfg.steps / 10).max(1);
+    let (w, f) = bigram::train::<B>(&data, &cfg, |step, f| {
+        if step == 1 || step % every == 0 {
+            println!(
+                "neural {step:>6}/{}: loss {:.4}  (NLL {:.4})",
+                cfg.steps, f.loss, f.nll
+            );
+        }
+    })?;
+    println!(
+        "neural (dW from {}/, {} steps, lr {}): loss {:.4}, mean NLL {:.4}",
+        B::NAME,
+        cfg.steps,
+        cfg.lr,
+        f.loss,
+        f.nll
+    );
+    if args.samples > 0 {
+        let from_counts = bigram::sample(&counting.P, &data.vocab, args.samples, cfg.seed)?;
+        let neural_p = bigram::neural_probs(&w);
+        let from_net = bigram::sample(&neural_p, &data.vocab, args.samples, cfg.seed)?;
+        println!("samples, same seed (counting | neural):");
+        for (a, b) in from_counts.iter().zip(&from_net) {
+            println!("  {a:<20} {b}");
         }
     }
     Ok(())

@@ -209,13 +209,13 @@ fn check_prints_the_cmp_table_and_exports() {
         out.contains("ex1 dcounts_sum_inv") && out.contains("exact: true"),
         "{out}"
     );
-    assert!(out.contains("solutions: 32/32 done"), "{out}");
+    assert!(out.contains("solutions: 40/40 done"), "{out}");
     assert!(export.exists());
 
     // The learner's stubs: not attempted, and nothing to export.
     let o = run(&["check", "--impl", "exercises"]);
     assert!(
-        stdout(&o).contains("0/32 done, 32 not attempted"),
+        stdout(&o).contains("0/40 done, 40 not attempted"),
         "{}",
         stdout(&o)
     );
@@ -225,5 +225,40 @@ fn check_prints_the_cmp_table_and_exports() {
         stderr(&o).contains("still at todo!()") && stderr(&o).contains("exercises/linear.rs"),
         "{}",
         stderr(&o)
+    );
+}
+
+#[test]
+fn bigram_counts_trains_and_samples_on_the_embedded_corpus() {
+    let o = run(&["bigram", "--steps", "20", "--samples", "3"]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{out}\n{}", stderr(&o));
+    assert!(out.contains("30000 words, vocabulary of 27"), "{out}");
+    assert!(out.contains("counting (+1 smoothing): mean NLL"), "{out}");
+    assert!(
+        out.contains("neural (dW from solutions/, 20 steps"),
+        "{out}"
+    );
+    assert!(
+        out.contains("samples, same seed (counting | neural):"),
+        "{out}"
+    );
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("  ")).count(),
+        3,
+        "{out}"
+    );
+}
+
+#[test]
+fn bigram_refuses_bad_input_and_unwritten_exercises() {
+    assert_fails(
+        &run(&["bigram", "--data", "/no/such/names.txt"]),
+        "/no/such/names.txt",
+    );
+    assert_fails(&run(&["bigram", "--lr=-1"]), "learning rate");
+    assert_fails(
+        &run(&["bigram", "--impl", "exercises"]),
+        "still at todo!(): exercises/bigram.rs",
     );
 }

@@ -49,7 +49,9 @@ fn only_its_own_step_fails<B: Backprop>(var: Var) -> String {
 }
 
 mod bessel_replaced_by_n {
-    pub use backprop_ninja::solutions::{batchnorm, cross_entropy, embedding, linear, tanh};
+    pub use backprop_ninja::solutions::{
+        batchnorm, bigram, cross_entropy, embedding, linear, micrograd, tanh,
+    };
     pub mod step_by_step {
         pub use backprop_ninja::solutions::step_by_step::*;
         use backprop_ninja::step_by_step::Forward;
@@ -72,7 +74,9 @@ fn bessel_replaced_by_n_fails_dbndiff2() {
 }
 
 mod db2_not_summed {
-    pub use backprop_ninja::solutions::{batchnorm, cross_entropy, embedding, linear, tanh};
+    pub use backprop_ninja::solutions::{
+        batchnorm, bigram, cross_entropy, embedding, linear, micrograd, tanh,
+    };
     pub mod step_by_step {
         pub use backprop_ninja::solutions::step_by_step::*;
         use backprop_ninja::step_by_step::Forward;
@@ -91,7 +95,9 @@ fn db2_not_summed_over_the_batch_fails_db2() {
 }
 
 mod dc_assigned {
-    pub use backprop_ninja::solutions::{batchnorm, cross_entropy, embedding, linear, tanh};
+    pub use backprop_ninja::solutions::{
+        batchnorm, bigram, cross_entropy, embedding, linear, micrograd, tanh,
+    };
     pub mod step_by_step {
         pub use backprop_ninja::solutions::step_by_step::*;
         use backprop_ninja::step_by_step::Forward;
@@ -114,7 +120,9 @@ fn dc_assigned_instead_of_accumulated_fails_dc() {
 }
 
 mod dw1_transposed {
-    pub use backprop_ninja::solutions::{batchnorm, cross_entropy, embedding, linear, tanh};
+    pub use backprop_ninja::solutions::{
+        batchnorm, bigram, cross_entropy, embedding, linear, micrograd, tanh,
+    };
     pub mod step_by_step {
         pub use backprop_ninja::solutions::step_by_step::*;
         use backprop_ninja::step_by_step::Forward;
@@ -134,7 +142,9 @@ fn dw1_transposed_fails_dw1() {
 }
 
 mod dcounts_one_path {
-    pub use backprop_ninja::solutions::{batchnorm, cross_entropy, embedding, linear, tanh};
+    pub use backprop_ninja::solutions::{
+        batchnorm, bigram, cross_entropy, embedding, linear, micrograd, tanh,
+    };
     pub mod step_by_step {
         pub use backprop_ninja::solutions::step_by_step::*;
         use backprop_ninja::step_by_step::Forward;
@@ -158,7 +168,7 @@ fn dcounts_missing_its_second_path_fails_dcounts() {
 
 mod tanh_sign {
     pub use backprop_ninja::solutions::{
-        batchnorm, cross_entropy, embedding, linear, step_by_step,
+        batchnorm, bigram, cross_entropy, embedding, linear, micrograd, step_by_step,
     };
     pub mod tanh {
         use backprop_ninja::Float;
@@ -190,7 +200,9 @@ fn a_flipped_sign_in_tanh_fails_tanh() {
 }
 
 mod linear_db_first_row {
-    pub use backprop_ninja::solutions::{batchnorm, cross_entropy, embedding, step_by_step, tanh};
+    pub use backprop_ninja::solutions::{
+        batchnorm, bigram, cross_entropy, embedding, micrograd, step_by_step, tanh,
+    };
     pub mod linear {
         use backprop_ninja::Float;
         use backprop_ninja::linear::{Linear, LinearGrads};
@@ -225,7 +237,9 @@ fn a_bias_gradient_without_its_batch_sum_fails_linear_db() {
 }
 
 mod linear_dw_transposed {
-    pub use backprop_ninja::solutions::{batchnorm, cross_entropy, embedding, step_by_step, tanh};
+    pub use backprop_ninja::solutions::{
+        batchnorm, bigram, cross_entropy, embedding, micrograd, step_by_step, tanh,
+    };
     pub mod linear {
         use backprop_ninja::Float;
         use backprop_ninja::linear::{Linear, LinearGrads};
@@ -258,7 +272,9 @@ fn a_transposed_weight_gradient_fails_linear_with_the_shapes() {
 }
 
 mod cross_entropy_no_mean {
-    pub use backprop_ninja::solutions::{batchnorm, embedding, linear, step_by_step, tanh};
+    pub use backprop_ninja::solutions::{
+        batchnorm, bigram, embedding, linear, micrograd, step_by_step, tanh,
+    };
     pub mod cross_entropy {
         use backprop_ninja::Float;
         use backprop_ninja::cross_entropy::CrossEntropyCache;
@@ -293,7 +309,9 @@ fn cross_entropy_without_the_mean_fails_with_a_factor_of_n() {
 }
 
 mod batchnorm_biased {
-    pub use backprop_ninja::solutions::{cross_entropy, embedding, linear, step_by_step, tanh};
+    pub use backprop_ninja::solutions::{
+        bigram, cross_entropy, embedding, linear, micrograd, step_by_step, tanh,
+    };
     pub mod batchnorm {
         use backprop_ninja::Float;
         use backprop_ninja::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
@@ -344,7 +362,9 @@ fn batchnorm_without_bessels_correction_fails_dx_only() {
 }
 
 mod embedding_assigned {
-    pub use backprop_ninja::solutions::{batchnorm, cross_entropy, linear, step_by_step, tanh};
+    pub use backprop_ninja::solutions::{
+        batchnorm, bigram, cross_entropy, linear, micrograd, step_by_step, tanh,
+    };
     pub mod embedding {
         use backprop_ninja::Float;
         use backprop_ninja::embedding::EmbeddingGrads;
@@ -367,4 +387,171 @@ mod embedding_assigned {
 fn an_embedding_that_overwrites_fails_dtable() {
     let message = wrong::<embedding_assigned::Mutant>(Exercise::Embedding);
     assert!(message.contains("dtable: WRONG"), "{message}");
+}
+
+mod micrograd_tanh_unsquared {
+    pub use backprop_ninja::solutions::{
+        batchnorm, bigram, cross_entropy, embedding, linear, step_by_step, tanh,
+    };
+    pub mod micrograd {
+        pub use backprop_ninja::solutions::micrograd::*;
+        pub fn tanh_backward(da: &mut f64, dout: f64, out: f64) {
+            *da += (1.0 - out) * dout; // 1 - out, not 1 - out²
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn a_scalar_tanh_without_its_square_fails_micrograd_tanh_only() {
+    use backprop_ninja::micrograd::OpKind;
+    type M = micrograd_tanh_unsquared::Mutant;
+    let message = wrong::<M>(Exercise::Micrograd(OpKind::Tanh));
+    assert!(message.contains("da: WRONG"), "{message}");
+    for op in OpKind::ALL.into_iter().filter(|&op| op != OpKind::Tanh) {
+        assert_eq!(
+            grade::grade::<M>(Exercise::Micrograd(op)).status,
+            Status::Correct
+        );
+    }
+}
+
+mod micrograd_mul_assigned {
+    pub use backprop_ninja::solutions::{
+        batchnorm, bigram, cross_entropy, embedding, linear, step_by_step, tanh,
+    };
+    pub mod micrograd {
+        pub use backprop_ninja::solutions::micrograd::*;
+        pub fn mul_backward(da: &mut f64, db: &mut f64, dout: f64, a: f64, b: f64) {
+            *da = b * dout; // = instead of +=: the lecture's bug
+            *db = a * dout;
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn a_scalar_mul_that_assigns_fails_with_the_accumulate_hint() {
+    use backprop_ninja::micrograd::{Graph, OpKind};
+    let message = wrong::<micrograd_mul_assigned::Mutant>(Exercise::Micrograd(OpKind::Mul));
+    assert!(message.contains("not accumulated (+=)"), "{message}");
+    // And in the engine, the lecture's symptom: `a` feeds two nodes, and
+    // the later `=` wipes out what the other path added.
+    let mut g = Graph::new();
+    let (a, b) = (g.leaf(-2.0), g.leaf(3.0));
+    let d = g.mul(a, b);
+    let e = g.add(a, b);
+    let f = g.mul(d, e);
+    g.backward_with::<micrograd_mul_assigned::Mutant>(f);
+    assert_eq!(g.grad(a), 3.0, "f = ab(a+b): df/da = -3 with +=");
+    g.zero_grad(&[a, b, d, e]); // every node: gradients accumulate
+    g.backward(f);
+    assert_eq!(g.grad(a), -3.0);
+}
+
+mod micrograd_pow_rule {
+    pub use backprop_ninja::solutions::{
+        batchnorm, bigram, cross_entropy, embedding, linear, step_by_step, tanh,
+    };
+    pub mod micrograd {
+        pub use backprop_ninja::solutions::micrograd::*;
+        pub fn pow_backward(da: &mut f64, dout: f64, a: f64, k: f64) {
+            *da += k * a.powf(k) * dout; // k·a^k, not k·a^(k-1)
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn a_power_rule_without_its_minus_one_fails_micrograd_pow() {
+    use backprop_ninja::micrograd::OpKind;
+    let message = wrong::<micrograd_pow_rule::Mutant>(Exercise::Micrograd(OpKind::Pow));
+    assert!(message.contains("da: WRONG"), "{message}");
+}
+
+mod micrograd_relu_always_on {
+    pub use backprop_ninja::solutions::{
+        batchnorm, bigram, cross_entropy, embedding, linear, step_by_step, tanh,
+    };
+    pub mod micrograd {
+        pub use backprop_ninja::solutions::micrograd::*;
+        pub fn relu_backward(da: &mut f64, dout: f64, _out: f64) {
+            *da += dout; // passes the gradient where the unit is off, too
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn a_relu_that_is_never_off_fails_micrograd_relu() {
+    use backprop_ninja::micrograd::OpKind;
+    let message = wrong::<micrograd_relu_always_on::Mutant>(Exercise::Micrograd(OpKind::Relu));
+    assert!(message.contains("da: WRONG"), "{message}");
+}
+
+mod bigram_without_regularisation {
+    pub use backprop_ninja::solutions::{
+        batchnorm, cross_entropy, embedding, linear, micrograd, step_by_step, tanh,
+    };
+    pub mod bigram {
+        use backprop_ninja::bigram::{Bigrams, NeuralForward};
+        use ndarray::ArrayRef2;
+        pub fn backward(
+            dW: &mut ArrayRef2<f64>,
+            f: &NeuralForward,
+            data: &Bigrams,
+            _W: &ArrayRef2<f64>,
+        ) {
+            let n = data.ys.len() as f64;
+            for ((&x, &y), probs) in data.xs.iter().zip(&data.ys).zip(f.probs.rows()) {
+                dW.row_mut(x).scaled_add(1.0 / n, &probs);
+                dW[[x, y]] -= 1.0 / n;
+            }
+            // the 0.01·mean(W²) term is forgotten
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn a_bigram_dw_without_the_regularisation_fails_bigram() {
+    let message = wrong::<bigram_without_regularisation::Mutant>(Exercise::Bigram);
+    assert!(message.contains("dW: WRONG"), "{message}");
+}
+
+mod bigram_one_hot_transposed {
+    pub use backprop_ninja::solutions::{
+        batchnorm, cross_entropy, embedding, linear, micrograd, step_by_step, tanh,
+    };
+    pub mod bigram {
+        use backprop_ninja::bigram::{Bigrams, NeuralForward, REG};
+        use ndarray::{ArrayRef2, Zip};
+        pub fn backward(
+            dW: &mut ArrayRef2<f64>,
+            f: &NeuralForward,
+            data: &Bigrams,
+            W: &ArrayRef2<f64>,
+        ) {
+            let n = data.ys.len() as f64;
+            for ((&x, &y), probs) in data.xs.iter().zip(&data.ys).zip(f.probs.rows()) {
+                dW.column_mut(x).scaled_add(1.0 / n, &probs); // a column, not the row xs[i]
+                dW[[y, x]] -= 1.0 / n;
+            }
+            let scale = 2.0 * REG / W.len() as f64;
+            Zip::from(dW).and(W).for_each(|dw, &w| *dw += scale * w);
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn a_bigram_dw_into_the_wrong_axis_fails_bigram() {
+    let message = wrong::<bigram_one_hot_transposed::Mutant>(Exercise::Bigram);
+    assert!(message.contains("dW: WRONG"), "{message}");
 }
