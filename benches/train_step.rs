@@ -24,9 +24,15 @@ fn bench_train_step(c: &mut Criterion) {
     let mut step = 0;
     c.bench_function("train_step/lecture_mlp_f32", |b| {
         b.iter(|| {
-            let loss =
-                train_step::<Solutions>(&mut model, &mut grads, &mut ws, &data.train, &cfg, step)
-                    .expect("a step");
+            let loss = train_step::<Solutions, _>(
+                &mut model,
+                &mut grads,
+                &mut ws,
+                &data.train,
+                &cfg,
+                step,
+            )
+            .expect("a step");
             step += 1;
             loss
         })

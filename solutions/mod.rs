@@ -8,7 +8,9 @@
 pub mod batchnorm;
 pub mod cross_entropy;
 pub mod embedding;
+pub mod flatten_consecutive;
 pub mod linear;
+pub mod sequential;
 pub mod step_by_step;
 pub mod tanh;
 

@@ -42,14 +42,19 @@ pub mod data;
 pub mod embedding;
 pub mod error;
 pub mod export;
+pub mod flatten_consecutive;
 pub mod float;
 pub mod grade;
 pub mod linear;
 pub mod mlp;
+pub mod model;
 pub mod oracle;
+pub mod rows;
+pub mod sequential;
 pub mod step_by_step;
 pub mod tanh;
 pub mod train;
+pub mod wavenet;
 pub mod weights;
 
 #[path = "../exercises/mod.rs"]

@@ -209,13 +209,13 @@ fn check_prints_the_cmp_table_and_exports() {
         out.contains("ex1 dcounts_sum_inv") && out.contains("exact: true"),
         "{out}"
     );
-    assert!(out.contains("solutions: 32/32 done"), "{out}");
+    assert!(out.contains("solutions: 36/36 done"), "{out}");
     assert!(export.exists());
 
     // The learner's stubs: not attempted, and nothing to export.
     let o = run(&["check", "--impl", "exercises"]);
     assert!(
-        stdout(&o).contains("0/32 done, 32 not attempted"),
+        stdout(&o).contains("0/36 done, 36 not attempted"),
         "{}",
         stdout(&o)
     );

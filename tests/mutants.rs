@@ -49,7 +49,9 @@ fn only_its_own_step_fails<B: Backprop>(var: Var) -> String {
 }
 
 mod bessel_replaced_by_n {
-    pub use backprop_ninja::solutions::{batchnorm, cross_entropy, embedding, linear, tanh};
+    pub use backprop_ninja::solutions::{
+        batchnorm, cross_entropy, embedding, flatten_consecutive, linear, sequential, tanh,
+    };
     pub mod step_by_step {
         pub use backprop_ninja::solutions::step_by_step::*;
         use backprop_ninja::step_by_step::Forward;
@@ -72,7 +74,9 @@ fn bessel_replaced_by_n_fails_dbndiff2() {
 }
 
 mod db2_not_summed {
-    pub use backprop_ninja::solutions::{batchnorm, cross_entropy, embedding, linear, tanh};
+    pub use backprop_ninja::solutions::{
+        batchnorm, cross_entropy, embedding, flatten_consecutive, linear, sequential, tanh,
+    };
     pub mod step_by_step {
         pub use backprop_ninja::solutions::step_by_step::*;
         use backprop_ninja::step_by_step::Forward;
@@ -91,7 +95,9 @@ fn db2_not_summed_over_the_batch_fails_db2() {
 }
 
 mod dc_assigned {
-    pub use backprop_ninja::solutions::{batchnorm, cross_entropy, embedding, linear, tanh};
+    pub use backprop_ninja::solutions::{
+        batchnorm, cross_entropy, embedding, flatten_consecutive, linear, sequential, tanh,
+    };
     pub mod step_by_step {
         pub use backprop_ninja::solutions::step_by_step::*;
         use backprop_ninja::step_by_step::Forward;
@@ -114,7 +120,9 @@ fn dc_assigned_instead_of_accumulated_fails_dc() {
 }
 
 mod dw1_transposed {
-    pub use backprop_ninja::solutions::{batchnorm, cross_entropy, embedding, linear, tanh};
+    pub use backprop_ninja::solutions::{
+        batchnorm, cross_entropy, embedding, flatten_consecutive, linear, sequential, tanh,
+    };
     pub mod step_by_step {
         pub use backprop_ninja::solutions::step_by_step::*;
         use backprop_ninja::step_by_step::Forward;
@@ -134,7 +142,9 @@ fn dw1_transposed_fails_dw1() {
 }
 
 mod dcounts_one_path {
-    pub use backprop_ninja::solutions::{batchnorm, cross_entropy, embedding, linear, tanh};
+    pub use backprop_ninja::solutions::{
+        batchnorm, cross_entropy, embedding, flatten_consecutive, linear, sequential, tanh,
+    };
     pub mod step_by_step {
         pub use backprop_ninja::solutions::step_by_step::*;
         use backprop_ninja::step_by_step::Forward;
@@ -158,7 +168,7 @@ fn dcounts_missing_its_second_path_fails_dcounts() {
 
 mod tanh_sign {
     pub use backprop_ninja::solutions::{
-        batchnorm, cross_entropy, embedding, linear, step_by_step,
+        batchnorm, cross_entropy, embedding, flatten_consecutive, linear, sequential, step_by_step,
     };
     pub mod tanh {
         use backprop_ninja::Float;
@@ -190,10 +200,13 @@ fn a_flipped_sign_in_tanh_fails_tanh() {
 }
 
 mod linear_db_first_row {
-    pub use backprop_ninja::solutions::{batchnorm, cross_entropy, embedding, step_by_step, tanh};
+    pub use backprop_ninja::solutions::{
+        batchnorm, cross_entropy, embedding, flatten_consecutive, sequential, step_by_step, tanh,
+    };
     pub mod linear {
         use backprop_ninja::Float;
         use backprop_ninja::linear::{Linear, LinearGrads};
+        pub use backprop_ninja::solutions::linear::backward_3d;
         use ndarray::ArrayRef2;
         use ndarray::linalg::general_mat_mul;
         pub fn backward<F: Float>(
@@ -225,10 +238,13 @@ fn a_bias_gradient_without_its_batch_sum_fails_linear_db() {
 }
 
 mod linear_dw_transposed {
-    pub use backprop_ninja::solutions::{batchnorm, cross_entropy, embedding, step_by_step, tanh};
+    pub use backprop_ninja::solutions::{
+        batchnorm, cross_entropy, embedding, flatten_consecutive, sequential, step_by_step, tanh,
+    };
     pub mod linear {
         use backprop_ninja::Float;
         use backprop_ninja::linear::{Linear, LinearGrads};
+        pub use backprop_ninja::solutions::linear::backward_3d;
         use ndarray::ArrayRef2;
         use ndarray::linalg::general_mat_mul;
         pub fn backward<F: Float>(
@@ -258,7 +274,9 @@ fn a_transposed_weight_gradient_fails_linear_with_the_shapes() {
 }
 
 mod cross_entropy_no_mean {
-    pub use backprop_ninja::solutions::{batchnorm, embedding, linear, step_by_step, tanh};
+    pub use backprop_ninja::solutions::{
+        batchnorm, embedding, flatten_consecutive, linear, sequential, step_by_step, tanh,
+    };
     pub mod cross_entropy {
         use backprop_ninja::Float;
         use backprop_ninja::cross_entropy::CrossEntropyCache;
@@ -293,10 +311,13 @@ fn cross_entropy_without_the_mean_fails_with_a_factor_of_n() {
 }
 
 mod batchnorm_biased {
-    pub use backprop_ninja::solutions::{cross_entropy, embedding, linear, step_by_step, tanh};
+    pub use backprop_ninja::solutions::{
+        cross_entropy, embedding, flatten_consecutive, linear, sequential, step_by_step, tanh,
+    };
     pub mod batchnorm {
         use backprop_ninja::Float;
         use backprop_ninja::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
+        pub use backprop_ninja::solutions::batchnorm::backward_3d;
         use ndarray::{ArrayRef2, Zip};
         pub fn backward<F: Float>(
             dx: &mut ArrayRef2<F>,
@@ -344,7 +365,9 @@ fn batchnorm_without_bessels_correction_fails_dx_only() {
 }
 
 mod embedding_assigned {
-    pub use backprop_ninja::solutions::{batchnorm, cross_entropy, linear, step_by_step, tanh};
+    pub use backprop_ninja::solutions::{
+        batchnorm, cross_entropy, flatten_consecutive, linear, sequential, step_by_step, tanh,
+    };
     pub mod embedding {
         use backprop_ninja::Float;
         use backprop_ninja::embedding::EmbeddingGrads;
