@@ -391,3 +391,197 @@ fn an_embedding_that_overwrites_fails_dtable() {
     let message = wrong::<embedding_assigned::Mutant>(Exercise::Embedding);
     assert!(message.contains("dtable: WRONG"), "{message}");
 }
+
+mod flatten_wrong_time_step {
+    pub use backprop_ninja::solutions::{
+        batchnorm, cross_entropy, embedding, linear, sequential, step_by_step, tanh,
+    };
+    pub mod flatten_consecutive {
+        use backprop_ninja::Float;
+        use backprop_ninja::flatten_consecutive::FlattenConsecutive;
+        use ndarray::{ArrayRef3, s};
+        pub fn backward<F: Float>(
+            dx: &mut ArrayRef3<F>,
+            dout: &ArrayRef3<F>,
+            layer: &FlattenConsecutive,
+        ) {
+            let (b, t, c) = dx.dim();
+            let (n, groups) = (layer.n, t / layer.n);
+            for b in 0..b {
+                for t2 in 0..groups {
+                    for k in 0..n {
+                        // Position k·(T/n) + t', not t'·n + k: a stride, not neighbours.
+                        let mut row = dx.slice_mut(s![b, k * groups + t2, ..]);
+                        row += &dout.slice(s![b, t2, k * c..(k + 1) * c]);
+                    }
+                }
+            }
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn a_flatten_routing_gradients_to_the_wrong_time_step_fails_dx() {
+    let message = wrong::<flatten_wrong_time_step::Mutant>(Exercise::FlattenConsecutive);
+    assert!(message.contains("dx (n=2): WRONG"), "{message}");
+    // With T/n = 1 there is one group and the two routings coincide.
+    assert!(!message.contains("dx (n=4, T/n=1): WRONG"), "{message}");
+    // The container stays correct: it is graded with the reference's layers.
+    assert_eq!(
+        grade::grade::<flatten_wrong_time_step::Mutant>(Exercise::Sequential).status,
+        Status::Correct,
+        "the container is graded with the reference's layers"
+    );
+}
+
+mod batchnorm_3d_one_axis {
+    pub use backprop_ninja::solutions::{
+        cross_entropy, embedding, flatten_consecutive, linear, sequential, step_by_step, tanh,
+    };
+    pub mod batchnorm {
+        use backprop_ninja::Float;
+        use backprop_ninja::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
+        pub use backprop_ninja::solutions::batchnorm::backward;
+        use ndarray::{ArrayRef3, Axis, s};
+        /// Each position normalised over the batch alone: axis 0 only, n = B.
+        pub fn backward_3d<F: Float>(
+            dx: &mut ArrayRef3<F>,
+            grads: &mut BatchNormGrads<F>,
+            dout: &ArrayRef3<F>,
+            cache: &BatchNormCache<F>,
+            layer: &BatchNorm1d<F>,
+        ) {
+            let t = dx.len_of(Axis(1));
+            for pos in 0..t {
+                let rows = cache.xhat.slice(s![pos..;t, ..]); // rows b·T + pos
+                let one_position = BatchNormCache {
+                    xhat: rows.to_owned(),
+                    ..cache.clone()
+                };
+                backward(
+                    &mut dx.index_axis_mut(Axis(1), pos),
+                    grads,
+                    &dout.index_axis(Axis(1), pos),
+                    &one_position,
+                    layer,
+                );
+            }
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn a_3d_batchnorm_reducing_over_one_axis_only_fails_dx() {
+    let message = wrong::<batchnorm_3d_one_axis::Mutant>(Exercise::BatchNorm3d);
+    assert!(message.contains("dx: WRONG"), "{message}");
+    assert!(
+        !message.contains("dgain: WRONG") && !message.contains("dbias: WRONG"),
+        "the parameters' sums are the same either way: {message}"
+    );
+    assert_eq!(
+        grade::grade::<batchnorm_3d_one_axis::Mutant>(Exercise::BatchNorm).status,
+        Status::Correct,
+        "the 2-D layer is untouched"
+    );
+}
+
+mod linear_3d_last_position {
+    pub use backprop_ninja::solutions::{
+        batchnorm, cross_entropy, embedding, flatten_consecutive, sequential, step_by_step, tanh,
+    };
+    pub mod linear {
+        use backprop_ninja::Float;
+        use backprop_ninja::linear::{Linear, LinearGrads};
+        pub use backprop_ninja::solutions::linear::backward;
+        use ndarray::{ArrayRef3, Axis};
+        /// Each position's gradient assigned, not summed: dw is the last position's.
+        pub fn backward_3d<F: Float>(
+            dx: &mut ArrayRef3<F>,
+            grads: &mut LinearGrads<F>,
+            dout: &ArrayRef3<F>,
+            x: &ArrayRef3<F>,
+            layer: &Linear<F>,
+        ) {
+            let t = dx.len_of(Axis(1));
+            let before = grads.clone();
+            for pos in 0..t {
+                *grads = before.clone();
+                backward(
+                    &mut dx.index_axis_mut(Axis(1), pos),
+                    grads,
+                    &dout.index_axis(Axis(1), pos),
+                    &x.index_axis(Axis(1), pos),
+                    layer,
+                );
+            }
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn a_3d_linear_weight_gradient_not_summed_over_positions_fails_dw_and_db() {
+    let message = wrong::<linear_3d_last_position::Mutant>(Exercise::Linear3d);
+    assert!(message.contains("dw: WRONG"), "{message}");
+    assert!(message.contains("db: WRONG"), "{message}");
+    assert!(!message.contains("dx: WRONG"), "{message}");
+}
+
+mod sequential_tanh_input {
+    pub use backprop_ninja::solutions::{
+        batchnorm, cross_entropy, embedding, flatten_consecutive, linear, step_by_step, tanh,
+    };
+    pub mod sequential {
+        use backprop_ninja::sequential::{Layer, LayerGrads, Sequential, SequentialCache};
+        use backprop_ninja::{Backprop, Float};
+        use ndarray::Array3;
+        /// Tanh handed its input instead of its output.
+        pub fn backward<L: Backprop, F: Float>(
+            grads: &mut [LayerGrads<F>],
+            douts: &mut [Array3<F>],
+            cache: &SequentialCache<F>,
+            model: &Sequential<F>,
+        ) {
+            for (i, layer) in model.layers.iter().enumerate().rev() {
+                let (below, above) = douts.split_at_mut(i);
+                let dout = &above[0];
+                match (layer, &mut grads[i]) {
+                    (Layer::Embedding(_), LayerGrads::Embedding(g)) => {
+                        L::embedding_backward(g, dout, &cache.idx)
+                    }
+                    (Layer::FlattenConsecutive(f), _) => {
+                        L::flatten_consecutive_backward(&mut below[i - 1], dout, f)
+                    }
+                    (Layer::Linear(l), LayerGrads::Linear(g)) => {
+                        L::linear_backward_3d(&mut below[i - 1], g, dout, &cache.outs[i - 1], l)
+                    }
+                    (Layer::BatchNorm1d(bn), LayerGrads::BatchNorm1d(g)) => {
+                        let c = cache.bn[i].as_ref().unwrap();
+                        L::batchnorm_backward_3d(&mut below[i - 1], g, dout, c, bn)
+                    }
+                    (Layer::Tanh, _) => {
+                        L::tanh_backward(&mut below[i - 1], dout, &cache.outs[i - 1]) // input
+                    }
+                    _ => unreachable!(),
+                }
+            }
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn a_sequential_handing_tanh_its_input_fails_the_layers_below_it() {
+    let message = wrong::<sequential_tanh_input::Mutant>(Exercise::Sequential);
+    assert!(message.contains("layers[2] dw: WRONG"), "{message}");
+    assert!(
+        !message.contains("layers[9]"),
+        "the output layer is above every tanh: {message}"
+    );
+}
