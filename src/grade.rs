@@ -878,6 +878,9 @@ fn ix3(x: &ArrayD<f64>) -> ndarray::ArrayView3<'_, f64> {
         .expect("a 3-D variable")
 }
 
+/// A FlattenConsecutive case: the layer, `x`, `dout` and the prefilled `dx`.
+type FlattenCase = (FlattenConsecutive, Array3<f64>, Array3<f64>, Array3<f64>);
+
 fn grade_flatten_consecutive<B: Backprop>(seed: u64) -> Grade {
     let rng = &mut ChaCha8Rng::seed_from_u64(seed);
     // n = 2 on 8 positions, and n = 4 on 4 (T/n = 1: the lecture's (B, C·n)).
@@ -889,9 +892,7 @@ fn grade_flatten_consecutive<B: Backprop>(seed: u64) -> Grade {
         (layer, x, dout, dx0)
     });
 
-    fn run<B: Backprop>(
-        cases: &[(FlattenConsecutive, Array3<f64>, Array3<f64>, Array3<f64>)],
-    ) -> Vec<ArrayD<f64>> {
+    fn run<B: Backprop>(cases: &[FlattenCase]) -> Vec<ArrayD<f64>> {
         cases
             .iter()
             .map(|(layer, _, dout, dx0)| {
@@ -901,9 +902,9 @@ fn grade_flatten_consecutive<B: Backprop>(seed: u64) -> Grade {
             })
             .collect()
     }
-    let loss =
-        |(layer, _, dout, _): &(FlattenConsecutive, Array3<f64>, Array3<f64>, Array3<f64>),
-         x: &ArrayD<f64>| { (layer.forward(&ix3(x)).expect("shapes fit") * dout).sum() };
+    let loss = |(layer, _, dout, _): &FlattenCase, x: &ArrayD<f64>| {
+        (layer.forward(&ix3(x)).expect("shapes fit") * dout).sum()
+    };
     let case = LayerCase {
         exercise: Exercise::FlattenConsecutive,
         vars: vec![
@@ -1081,6 +1082,9 @@ pub fn wavenet_loss(model: &WaveNet<f64>, idx: &Array2<usize>, targets: &[usize]
     model.forward(&mut ws).expect("shapes fit")
 }
 
+/// A Sequential backward pass, its model and cache captured.
+type SequentialBackward<'a> = dyn Fn(&mut [LayerGrads<f64>], &mut [Array3<f64>]) + 'a;
+
 fn grade_sequential<B: Backprop>(seed: u64) -> Grade {
     let (model, idx, targets) = small_wavenet(seed);
     let mut ws = model.workspace(idx.nrows()).expect("shapes fit");
@@ -1101,7 +1105,7 @@ fn grade_sequential<B: Backprop>(seed: u64) -> Grade {
         .map(|g| g.to_owned())
         .collect();
 
-    let run = |sequential: &dyn Fn(&mut [LayerGrads<f64>], &mut [Array3<f64>])| {
+    let run = |sequential: &SequentialBackward| {
         let mut grads = prefilled.clone();
         let mut douts = ws.douts.clone();
         sequential(&mut grads, &mut douts);

@@ -166,6 +166,7 @@ impl Model for WaveNet<f32> {
 }
 
 /// A trained model of either kind, as a checkpoint holds it.
+#[allow(clippy::large_enum_variant)] // one per checkpoint, never in a loop
 #[derive(Clone, Debug, PartialEq)]
 pub enum Network {
     Mlp(Mlp<f32>),
