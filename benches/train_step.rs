@@ -1,36 +1,57 @@
-//! # One training step at the lecture's sizes
+//! # One training step at the lectures' sizes
 //!
 //! `cargo bench --features bench --bench train_step`: forward, backward (the solutions'
-//! functions) and SGD update of the MLP (vocab 27, block 3, n_embd 10,
-//! n_hidden 200, batch 32, f32) on the embedded corpus. `benches/compare.sh`
-//! puts the figure beside PyTorch's for the same loop.
+//! functions) and SGD update, in f32, on the embedded corpus, of
+//!
+//! - `train_step/lecture_mlp_f32`: the MLP of makemore part 4 (vocab 27,
+//!   block 3, n_embd 10, n_hidden 200, batch 32);
+//! - `train_step/wavenet_f32`: the WaveNet of part 5 (block 8, n_embd 24,
+//!   n_hidden 128, batch 32, 76,579 parameters).
+//!
+//! `benches/compare.sh` puts the figures beside PyTorch's for the same loops.
 
 use backprop_ninja::Solutions;
 use backprop_ninja::data::Corpus;
-use backprop_ninja::mlp::{Mlp, Workspace};
-use backprop_ninja::train::{Dataset, TrainConfig, lecture_hyper, train_step};
+use backprop_ninja::mlp::Mlp;
+use backprop_ninja::model::Model;
+use backprop_ninja::train::{Dataset, TrainConfig, lecture_hyper, train_step, wavenet_hyper};
+use backprop_ninja::wavenet::WaveNet;
 use criterion::{Criterion, criterion_group, criterion_main};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-fn bench_train_step(c: &mut Criterion) {
-    let cfg = TrainConfig::LECTURE;
-    let data = Dataset::new(&Corpus::embedded(), 3, cfg.seed).expect("the embedded corpus");
-    let hyper = lecture_hyper(data.vocab.len());
-    let mut model = Mlp::<f32>::lecture_init(hyper, &mut ChaCha8Rng::seed_from_u64(cfg.seed))
-        .expect("valid sizes");
+fn bench_model<M: Model>(c: &mut Criterion, name: &str, mut model: M, cfg: TrainConfig) {
+    let block = model.hyper().block;
+    let data = Dataset::new(&Corpus::embedded(), block, cfg.seed).expect("the embedded corpus");
     let mut grads = model.zero_grads();
-    let mut ws = Workspace::new(hyper, cfg.batch_size);
+    let mut ws = model.workspace(cfg.batch_size).expect("valid sizes");
     let mut step = 0;
-    c.bench_function("train_step/lecture_mlp_f32", |b| {
+    c.bench_function(name, |b| {
         b.iter(|| {
-            let loss =
-                train_step::<Solutions>(&mut model, &mut grads, &mut ws, &data.train, &cfg, step)
-                    .expect("a step");
+            let loss = train_step::<Solutions, M>(
+                &mut model,
+                &mut grads,
+                &mut ws,
+                &data.train,
+                &cfg,
+                step,
+            )
+            .expect("a step");
             step += 1;
             loss
         })
     });
+}
+
+fn bench_train_step(c: &mut Criterion) {
+    let cfg = TrainConfig::LECTURE;
+    let rng = &mut ChaCha8Rng::seed_from_u64(cfg.seed);
+    let mlp = Mlp::<f32>::lecture_init(lecture_hyper(27), rng).expect("valid sizes");
+    bench_model(c, "train_step/lecture_mlp_f32", mlp, cfg);
+    let cfg = TrainConfig::WAVENET;
+    let rng = &mut ChaCha8Rng::seed_from_u64(cfg.seed);
+    let wavenet = WaveNet::<f32>::lecture_init(wavenet_hyper(27), rng).expect("valid sizes");
+    bench_model(c, "train_step/wavenet_f32", wavenet, cfg);
 }
 
 criterion_group!(benches, bench_train_step);

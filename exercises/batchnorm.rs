@@ -7,7 +7,7 @@
 //! into `dx`, `grads.dgain` and `grads.dbias`. The answer, with its
 //! derivation, is in `solutions/batchnorm.rs`.
 
-use ndarray::ArrayRef2;
+use ndarray::{ArrayRef2, ArrayRef3};
 
 use crate::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
 use crate::float::Float;
@@ -22,5 +22,20 @@ pub fn backward<F: Float>(
 ) {
     todo!(
         "x reaches xhat directly, through the mean and through the variance: add the three paths, then simplify"
+    )
+}
+
+/// On `(B, T, H)` input (makemore part 5, the WaveNet): accumulates (`+=`)
+/// `dx`, `dgain` and `dbias`; the forward pass took its statistics over axes
+/// 0 and 1.
+pub fn backward_3d<F: Float>(
+    dx: &mut ArrayRef3<F>,         // (B, T, H)
+    grads: &mut BatchNormGrads<F>, // dgain, dbias (1, H)
+    dout: &ArrayRef3<F>,           // (B, T, H)
+    cache: &BatchNormCache<F>,     // xhat (B·T, H), var_inv (1, H)
+    layer: &BatchNorm1d<F>,        // gain (1, H)
+) {
+    todo!(
+        "the mean and variance ran over all B·T positions: which n is that? (crate::rows sees (B, T, H) as (B·T, H))"
     )
 }

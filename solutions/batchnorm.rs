@@ -36,10 +36,11 @@
 //! along `x̂` removed, because shifting or scaling a whole column of `x` does
 //! not change `x̂`.
 
-use ndarray::{Array1, ArrayRef2, Zip};
+use ndarray::{Array1, ArrayRef2, ArrayRef3, Zip};
 
 use crate::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
 use crate::float::Float;
+use crate::rows::{rows, rows_mut};
 
 /// Accumulates (`+=`) `dx`, `dgain` and `dbias` from `dout`, in training mode.
 pub fn backward<F: Float>(
@@ -78,4 +79,30 @@ pub fn backward<F: Float>(
         .for_each(|dx, &dy, &xh, &scale, &sum, &sum_xh| {
             *dx += scale * (n * dy - sum - bessel * xh * sum_xh);
         });
+}
+
+/// On `(B, T, H)` input (makemore part 5, the WaveNet): accumulates (`+=`)
+/// `dx`, `dgain` and `dbias`, with the statistics over axes 0 and 1.
+///
+/// The forward pass takes the mean and variance of each feature over all
+/// `B·T` positions, `μ = 1/(B·T) Σ_b Σ_t x[b,t]`, and so on: nothing in it
+/// tells `b` from `t`. Seen as `B·T` rows of `H` (`crate::rows`), it is the
+/// 2-D forward pass above with `n = B·T`, and its gradient is the one derived
+/// above, with `n = B·T` and Bessel's `n/(n-1) = B·T/(B·T - 1)`:
+///
+/// ```text
+/// dx_i = γ·s/n · ( n·dy_i - Σ_j dy_j - n/(n-1) · x̂_i · Σ_j dy_j x̂_j ),   i, j over all B·T positions
+/// ```
+///
+/// Summing over one axis only (each position `t` normalised over the batch,
+/// `n = B`) would be the gradient of another layer: every `x[b,t]` moves the
+/// mean that all `B·T` positions share.
+pub fn backward_3d<F: Float>(
+    dx: &mut ArrayRef3<F>,         // (B, T, H)
+    grads: &mut BatchNormGrads<F>, // dgain, dbias (1, H)
+    dout: &ArrayRef3<F>,           // (B, T, H)
+    cache: &BatchNormCache<F>,     // xhat (B·T, H), var_inv (1, H)
+    layer: &BatchNorm1d<F>,        // gain (1, H)
+) {
+    backward(&mut rows_mut(dx), grads, &rows(dout), cache, layer); // (B·T, H)
 }

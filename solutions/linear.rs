@@ -19,11 +19,12 @@
 //! variable, and there is only one way to multiply `dout` with `w` or `x` to
 //! get that shape.
 
-use ndarray::ArrayRef2;
+use ndarray::{ArrayRef2, ArrayRef3};
 
 use crate::float::Float;
 use crate::linear::{Linear, LinearGrads};
 use crate::ops::matmul_acc;
+use crate::rows::{rows, rows_mut};
 
 /// Accumulates (`+=`) `dx = dout @ wᵀ`, `dw = xᵀ @ dout` and
 /// `db = Σ_batch dout`.
@@ -41,4 +42,28 @@ pub fn backward<F: Float>(
             *db += &row;
         }
     }
+}
+
+/// On `(B, T, I)` input (makemore part 5, the WaveNet): accumulates (`+=`)
+/// the same three gradients, with the batch sums running over both `B` and `T`.
+///
+/// Forward: `out[b,t,j] = Σ_k x[b,t,k]·w[k,j] + b[j]`. The weight is shared by
+/// every position of every example, so it collects a contribution from each:
+///
+/// - `dw[k,j] = Σ_b Σ_t x[b,t,k]·dout[b,t,j]`: both leading axes are summed.
+/// - `db[j] = Σ_b Σ_t dout[b,t,j]`.
+/// - `dx[b,t,k] = Σ_j dout[b,t,j]·w[k,j]`: each position on its own.
+///
+/// With the `B·T` positions as rows, `(B, T, I)` seen as `(B·T, I)`, these are
+/// exactly the 2-D formulas: `dx = dout @ wᵀ`, `dw = xᵀ @ dout` (the matmul
+/// sums over all `B·T` rows at once), `db = dout.sum(rows)`. In PyTorch,
+/// `x.view(-1, I).T @ dout.view(-1, O)`.
+pub fn backward_3d<F: Float>(
+    dx: &mut ArrayRef3<F>,      // (B, T, I)
+    grads: &mut LinearGrads<F>, // dw (I, O), db (O,)
+    dout: &ArrayRef3<F>,        // (B, T, O)
+    x: &ArrayRef3<F>,           // (B, T, I)
+    layer: &Linear<F>,          // w (I, O)
+) {
+    backward(&mut rows_mut(dx), grads, &rows(dout), &rows(x), layer); // (B·T, ·)
 }

@@ -9,8 +9,10 @@ pub mod batchnorm;
 pub mod bigram;
 pub mod cross_entropy;
 pub mod embedding;
+pub mod flatten_consecutive;
 pub mod linear;
 pub mod micrograd;
+pub mod sequential;
 pub mod step_by_step;
 pub mod tanh;
 

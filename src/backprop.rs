@@ -17,8 +17,10 @@ use crate::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
 use crate::bigram::{Bigrams, NeuralForward};
 use crate::cross_entropy::CrossEntropyCache;
 use crate::embedding::EmbeddingGrads;
+use crate::flatten_consecutive::FlattenConsecutive;
 use crate::float::Float;
 use crate::linear::{Linear, LinearGrads};
+use crate::sequential::{LayerGrads, Sequential, SequentialCache};
 use crate::step_by_step::Forward;
 
 /// Every backward pass of the course, each a plain function of its inputs.
@@ -84,6 +86,37 @@ pub trait Backprop {
         targets: &[usize],
     );
 
+    /// FlattenConsecutive: accumulates `dx` (`exercises/flatten_consecutive.rs`; makemore part 5).
+    fn flatten_consecutive_backward<F: Float>(
+        dx: &mut ArrayRef3<F>,
+        dout: &ArrayRef3<F>,
+        layer: &FlattenConsecutive,
+    );
+    /// Linear on `(B, T, C)`: accumulates `dx`, `dw`, `db` (`exercises/linear.rs`; makemore part 5).
+    fn linear_backward_3d<F: Float>(
+        dx: &mut ArrayRef3<F>,
+        grads: &mut LinearGrads<F>,
+        dout: &ArrayRef3<F>,
+        x: &ArrayRef3<F>,
+        layer: &Linear<F>,
+    );
+    /// BatchNorm1d on `(B, T, H)`, training mode: accumulates `dx`, `dgain`, `dbias` (`exercises/batchnorm.rs`; makemore part 5).
+    fn batchnorm_backward_3d<F: Float>(
+        dx: &mut ArrayRef3<F>,
+        grads: &mut BatchNormGrads<F>,
+        dout: &ArrayRef3<F>,
+        cache: &BatchNormCache<F>,
+        layer: &BatchNorm1d<F>,
+    );
+    /// Sequential: runs the layers' backward passes, `L`'s, in reverse
+    /// (`exercises/sequential.rs`; makemore part 5).
+    fn sequential_backward<L: Backprop, F: Float>(
+        grads: &mut [LayerGrads<F>],
+        douts: &mut [Array3<F>],
+        cache: &SequentialCache<F>,
+        model: &Sequential<F>,
+    );
+
     /// Exercise 1, `dlogprobs` (`exercises/step_by_step.rs`).
     fn dlogprobs(f: &Forward) -> Array2<f64>;
     /// Exercise 1, `dprobs` (`exercises/step_by_step.rs`).
@@ -139,8 +172,9 @@ pub trait Backprop {
 }
 
 /// Implements [`Backprop`] for `$ty` by calling the functions of the
-/// modules `micrograd`, `bigram`, `linear`, `embedding`, `tanh`, `batchnorm`, `cross_entropy` and
-/// `step_by_step` where it is invoked (`exercises/mod.rs`, `solutions/mod.rs`).
+/// modules `micrograd`, `bigram`, `linear`, `embedding`, `tanh`, `batchnorm`,
+/// `cross_entropy`, `flatten_consecutive`, `sequential` and `step_by_step`
+/// where it is invoked (`exercises/mod.rs`, `solutions/mod.rs`).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! implement_backprop {
@@ -218,6 +252,39 @@ macro_rules! implement_backprop {
                 targets: &[usize],
             ) {
                 cross_entropy::backward(dlogits, dloss, cache, targets)
+            }
+            fn flatten_consecutive_backward<F: $crate::float::Float>(
+                dx: &mut ::ndarray::ArrayRef3<F>,
+                dout: &::ndarray::ArrayRef3<F>,
+                layer: &$crate::flatten_consecutive::FlattenConsecutive,
+            ) {
+                flatten_consecutive::backward(dx, dout, layer)
+            }
+            fn linear_backward_3d<F: $crate::float::Float>(
+                dx: &mut ::ndarray::ArrayRef3<F>,
+                grads: &mut $crate::linear::LinearGrads<F>,
+                dout: &::ndarray::ArrayRef3<F>,
+                x: &::ndarray::ArrayRef3<F>,
+                layer: &$crate::linear::Linear<F>,
+            ) {
+                linear::backward_3d(dx, grads, dout, x, layer)
+            }
+            fn batchnorm_backward_3d<F: $crate::float::Float>(
+                dx: &mut ::ndarray::ArrayRef3<F>,
+                grads: &mut $crate::batchnorm::BatchNormGrads<F>,
+                dout: &::ndarray::ArrayRef3<F>,
+                cache: &$crate::batchnorm::BatchNormCache<F>,
+                layer: &$crate::batchnorm::BatchNorm1d<F>,
+            ) {
+                batchnorm::backward_3d(dx, grads, dout, cache, layer)
+            }
+            fn sequential_backward<L: $crate::backprop::Backprop, F: $crate::float::Float>(
+                grads: &mut [$crate::sequential::LayerGrads<F>],
+                douts: &mut [::ndarray::Array3<F>],
+                cache: &$crate::sequential::SequentialCache<F>,
+                model: &$crate::sequential::Sequential<F>,
+            ) {
+                sequential::backward::<L, F>(grads, douts, cache, model)
             }
             fn dlogprobs(f: &$crate::step_by_step::Forward) -> ::ndarray::Array2<f64> {
                 step_by_step::dlogprobs(f)

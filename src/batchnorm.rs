@@ -13,11 +13,18 @@
 //! and in eval mode with running statistics instead of the batch's. Its
 //! backward pass (exercise 3 of the lecture) is yours to write in
 //! `exercises/batchnorm.rs`; the derivation is in `solutions/batchnorm.rs`.
+//!
+//! In the WaveNet of makemore part 5 the input is `(B, T, H)` and the
+//! statistics run over axes 0 *and* 1 (the lecture's `x.mean((0, 1))`): every
+//! position of every example is one more sample of each feature. That is the
+//! 2-D layer on `(B·T, H)` rows, with `n = B·T` in the mean and `n - 1` in
+//! Bessel's correction ([`BatchNorm1d::forward_train_3d`]).
 
-use ndarray::{Array2, ArrayRef2, Zip};
+use ndarray::{Array2, Array3, ArrayRef2, ArrayRef3, Zip};
 
 use crate::error::{Error, Result, expect_shape};
 use crate::float::Float;
+use crate::rows::{expect_standard, rows, rows_mut};
 
 /// The layer: learnable gain and bias, and running statistics for eval mode.
 #[derive(Clone, Debug, PartialEq)]
@@ -195,5 +202,95 @@ impl<F: Float> BatchNorm1d<F> {
             .and_broadcast(&self.bias)
             .for_each(|o, &x, &m, &v, &g, &b| *o = g * (x - m) / (v + eps).sqrt() + b);
         Ok(())
+    }
+}
+
+/// On `(B, T, H)` input (makemore part 5): statistics over axes 0 and 1.
+impl<F: Float> BatchNorm1d<F> {
+    fn check_3d(&self, x: &ArrayRef3<F>, out: &ArrayRef3<F>) -> Result<()> {
+        let (b, t, _) = x.dim();
+        expect_shape("batchnorm", "input x", x.shape(), &[b, t, self.dim()])?;
+        expect_shape("batchnorm", "output", out.shape(), x.shape())?;
+        expect_standard("batchnorm", "input x", x)?;
+        expect_standard("batchnorm", "output", out)
+    }
+
+    /// Training mode on `(B, T, H)`, a new output and cache (`xhat (B·T, H)`).
+    pub fn forward_train_3d(&self, x: &ArrayRef3<F>) -> Result<(Array3<F>, BatchNormCache<F>)> {
+        let (b, t, _) = x.dim();
+        let mut out = Array3::zeros(x.raw_dim());
+        let mut cache = BatchNormCache::new(b * t, self.dim());
+        self.forward_train_3d_into(x, &mut out, &mut cache)?;
+        Ok((out, cache))
+    }
+
+    /// Training mode on `(B, T, H)`: mean and Bessel-corrected variance of
+    /// each feature over all `n = B·T` positions (axes 0 and 1), written into
+    /// `out` and `cache`, whose `xhat` is `(B·T, H)`.
+    pub fn forward_train_3d_into(
+        &self,
+        x: &ArrayRef3<F>,
+        out: &mut ArrayRef3<F>,
+        cache: &mut BatchNormCache<F>,
+    ) -> Result<()> {
+        self.check_3d(x, out)?;
+        self.forward_train_into(&rows(x), &mut rows_mut(out), cache)
+    }
+
+    /// Eval mode on `(B, T, H)`, with the running statistics, a new array.
+    pub fn forward_eval_3d(&self, x: &ArrayRef3<F>) -> Result<Array3<F>> {
+        let mut out = Array3::zeros(x.raw_dim());
+        self.forward_eval_3d_into(x, &mut out)?;
+        Ok(out)
+    }
+
+    /// Eval mode on `(B, T, H)`, written into `out`.
+    pub fn forward_eval_3d_into(&self, x: &ArrayRef3<F>, out: &mut ArrayRef3<F>) -> Result<()> {
+        self.check_3d(x, out)?;
+        self.forward_eval_into(&rows(x), &mut rows_mut(out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{Axis, s};
+
+    /// The statistics of a `(B, T, H)` batch are over both leading axes,
+    /// `n = B·T` with Bessel's `n - 1`, not over each position on its own.
+    #[test]
+    fn statistics_of_a_3d_batch_run_over_axes_0_and_1() {
+        let x = Array3::from_shape_fn((3, 4, 2), |(b, t, h)| {
+            ((b * 7 + t * 3 + h) as f64).sin() * (1.0 + t as f64)
+        });
+        let (_, cache) = BatchNorm1d::new(2).forward_train_3d(&x).unwrap();
+        for h in 0..2 {
+            let all: Vec<f64> = x.slice(s![.., .., h]).iter().copied().collect();
+            let n = all.len() as f64; // 12
+            let mean = all.iter().sum::<f64>() / n;
+            let var = all.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
+            approx::assert_abs_diff_eq!(cache.mean[[0, h]], mean, epsilon = 1e-12);
+            approx::assert_abs_diff_eq!(cache.var[[0, h]], var, epsilon = 1e-12);
+            // One axis only (each position over the batch) would differ.
+            let per_position = x.slice(s![.., 0, h]).mean().unwrap();
+            assert!((per_position - mean).abs() > 1e-3);
+        }
+        // xhat row b·T + t is position t of example b.
+        let xhat = &cache.xhat;
+        let expected = (x[[2, 1, 0]] - cache.mean[[0, 0]]) * cache.var_inv[[0, 0]];
+        approx::assert_abs_diff_eq!(xhat[[2 * 4 + 1, 0]], expected, epsilon = 1e-12);
+    }
+
+    /// `(B, 1, H)` is the lecture's 2-D `(B, H)`: the same numbers.
+    #[test]
+    fn a_single_position_is_the_2d_layer() {
+        let x = Array2::from_shape_fn((5, 3), |(b, h)| ((b * 3 + h) as f64).cos());
+        let bn = BatchNorm1d::new(3);
+        let (out2, cache2) = bn.forward_train(&x).unwrap();
+        let (out3, cache3) = bn
+            .forward_train_3d(&x.clone().insert_axis(Axis(1)))
+            .unwrap();
+        assert_eq!(out3.index_axis(Axis(1), 0), out2);
+        assert_eq!(cache3, cache2);
     }
 }

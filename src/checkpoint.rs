@@ -1,30 +1,48 @@
-//! # Checkpoints: a trained MLP as a safetensors file
+//! # Checkpoints: a trained model as a safetensors file
 //!
-//! The tensors carry the lecture's names (`C`, `W1`, `b1`, `W2`, `b2`,
-//! `bngain`, `bnbias`, and BatchNorm's `bnmean_running`, `bnvar_running`), in
-//! `f32`, so that `safetensors.torch.load_file` opens the file in PyTorch.
-//! The header's metadata holds the vocabulary, the sizes, the step reached
-//! and the training settings, which is all `eval`, `sample` and `--resume`
-//! need. Files are written atomically (temp file + rename).
+//! The tensors are `f32`, so that `safetensors.torch.load_file` opens the
+//! file in PyTorch, and carry the lectures' names:
+//!
+//! - the MLP (makemore part 4): `C`, `W1`, `b1`, `W2`, `b2`, `bngain`,
+//!   `bnbias`, and BatchNorm's `bnmean_running`, `bnvar_running`;
+//! - the WaveNet (part 5): `layers.<i>.<attribute>` as in the lecture's
+//!   `Sequential` of layer classes: `layers.0.weight` (the embedding `(V, E)`),
+//!   `layers.<i>.weight` `(fan_in, fan_out)` and `layers.<i>.bias` of a
+//!   Linear, `layers.<i>.gamma`, `.beta`, `.running_mean`, `.running_var`
+//!   `(1, H)` of a BatchNorm1d.
+//!
+//! The header's metadata holds the model kind (`model`: `mlp` or `wavenet`),
+//! the vocabulary, the sizes, the step reached and the training settings,
+//! which is all `eval`, `sample` and `--resume` need. Files of the first
+//! format (MLPs only, before the WaveNet) still load. Files are written
+//! atomically (temp file + rename).
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::str::FromStr;
 
+use rand::SeedableRng;
+
 use crate::data::Vocab;
 use crate::error::{Error, Result};
 use crate::linear::Linear;
 use crate::mlp::{Hyper, Mlp};
+use crate::model::{ModelKind, Network};
+use crate::sequential::Layer;
 use crate::train::TrainConfig;
+use crate::wavenet::WaveNet;
 use crate::weights::{self, Tensor, take};
 
 /// What identifies a model file of this crate.
-pub const FORMAT: &str = "backprop-ninja mlp 1";
+pub const FORMAT: &str = "backprop-ninja 2";
+
+/// The first format: an MLP, with no `model` entry in the metadata.
+pub const FORMAT_MLP_1: &str = "backprop-ninja mlp 1";
 
 /// A model and everything needed to use it or go on training it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Checkpoint {
-    pub model: Mlp<f32>,
+    pub model: Network,
     pub vocab: Vocab,
     /// Steps trained so far.
     pub step: usize,
@@ -33,11 +51,10 @@ pub struct Checkpoint {
     pub data: String,
 }
 
-/// Writes `ckpt` to `path` atomically.
-pub fn save(path: &Path, ckpt: &Checkpoint) -> Result<()> {
-    let m = &ckpt.model;
+/// The MLP's tensors, with the lecture's names.
+fn mlp_tensors(m: &Mlp<f32>) -> Vec<(String, Tensor)> {
     let bias = |l: &Linear<f32>| l.b.clone().expect("the MLP's linear layers have biases");
-    let tensors = vec![
+    vec![
         ("C".to_string(), Tensor::new(m.emb.table.clone())),
         ("W1".to_string(), Tensor::new(m.l1.w.clone())),
         ("b1".to_string(), Tensor::new(bias(&m.l1))),
@@ -53,14 +70,49 @@ pub fn save(path: &Path, ckpt: &Checkpoint) -> Result<()> {
             "bnvar_running".to_string(),
             Tensor::new(m.bn.running_var.clone()),
         ),
-    ];
+    ]
+}
+
+/// The WaveNet's tensors, `layers.<i>.<attribute>`.
+fn wavenet_tensors(w: &WaveNet<f32>) -> Vec<(String, Tensor)> {
+    let mut tensors = vec![];
+    for (i, layer) in w.net.layers.iter().enumerate() {
+        let mut add = |name: &str, t: Tensor| tensors.push((format!("layers.{i}.{name}"), t));
+        match layer {
+            Layer::Embedding(e) => add("weight", Tensor::new(e.table.clone())),
+            Layer::Linear(l) => {
+                add("weight", Tensor::new(l.w.clone()));
+                if let Some(b) = &l.b {
+                    add("bias", Tensor::new(b.clone()));
+                }
+            }
+            Layer::BatchNorm1d(bn) => {
+                add("gamma", Tensor::new(bn.gain.clone()));
+                add("beta", Tensor::new(bn.bias.clone()));
+                add("running_mean", Tensor::new(bn.running_mean.clone()));
+                add("running_var", Tensor::new(bn.running_var.clone()));
+            }
+            Layer::FlattenConsecutive(_) | Layer::Tanh => {}
+        }
+    }
+    tensors
+}
+
+/// Writes `ckpt` to `path` atomically.
+pub fn save(path: &Path, ckpt: &Checkpoint) -> Result<()> {
+    let tensors = match &ckpt.model {
+        Network::Mlp(m) => mlp_tensors(m),
+        Network::WaveNet(w) => wavenet_tensors(w),
+    };
+    let hyper = ckpt.model.hyper();
     let c = &ckpt.config;
     let metadata: BTreeMap<String, String> = [
         ("format", FORMAT.to_string()),
+        ("model", ckpt.model.kind().name().to_string()),
         ("vocab", ckpt.vocab.as_string()),
-        ("block_size", m.hyper.block.to_string()),
-        ("n_embd", m.hyper.n_embd.to_string()),
-        ("n_hidden", m.hyper.n_hidden.to_string()),
+        ("block_size", hyper.block.to_string()),
+        ("n_embd", hyper.n_embd.to_string()),
+        ("n_hidden", hyper.n_hidden.to_string()),
         ("step", ckpt.step.to_string()),
         ("steps", c.steps.to_string()),
         ("batch_size", c.batch_size.to_string()),
@@ -84,8 +136,16 @@ pub fn load(path: &Path) -> Result<Checkpoint> {
         path: path.to_path_buf(),
         detail,
     };
-    match meta.get("format") {
-        Some(f) if f == FORMAT => {}
+    let kind = match meta.get("format") {
+        Some(f) if f == FORMAT_MLP_1 => ModelKind::Mlp,
+        Some(f) if f == FORMAT => {
+            let name = meta.get("model").map_or("", String::as_str);
+            ModelKind::from_name(name).ok_or_else(|| {
+                fail(format!(
+                    "metadata \"model\" = {name:?} is not a model this crate knows (mlp, wavenet)"
+                ))
+            })?
+        }
         Some(f) => {
             return Err(fail(format!(
                 "a {f:?} file, not a model of this crate ({FORMAT:?})"
@@ -96,7 +156,7 @@ pub fn load(path: &Path) -> Result<Checkpoint> {
                 "a safetensors file, but not a model of this crate (no \"format\": {FORMAT:?} in its metadata)"
             )));
         }
-    }
+    };
     fn get<T: FromStr>(meta: &BTreeMap<String, String>, key: &str, path: &Path) -> Result<T> {
         let value = meta.get(key).ok_or_else(|| Error::Checkpoint {
             path: path.to_path_buf(),
@@ -116,30 +176,9 @@ pub fn load(path: &Path) -> Result<Checkpoint> {
         n_embd: get(&meta, "n_embd", path)?,
         n_hidden: get(&meta, "n_hidden", path)?,
     };
-    let Hyper {
-        vocab: v,
-        block,
-        n_embd: e,
-        n_hidden: h,
-    } = hyper;
-    let mut bn = crate::batchnorm::BatchNorm1d::new(h);
-    bn.gain = take(&mut tensors, "bngain", &[1, h], path)?;
-    bn.bias = take(&mut tensors, "bnbias", &[1, h], path)?;
-    bn.running_mean = take(&mut tensors, "bnmean_running", &[1, h], path)?;
-    bn.running_var = take(&mut tensors, "bnvar_running", &[1, h], path)?;
-    bn.momentum = crate::mlp::RUNNING_MOMENTUM;
-    let model = Mlp {
-        hyper,
-        emb: crate::embedding::Embedding::new(take(&mut tensors, "C", &[v, e], path)?),
-        l1: Linear::new(
-            take(&mut tensors, "W1", &[block * e, h], path)?,
-            Some(take(&mut tensors, "b1", &[h], path)?),
-        )?,
-        bn,
-        l2: Linear::new(
-            take(&mut tensors, "W2", &[h, v], path)?,
-            Some(take(&mut tensors, "b2", &[v], path)?),
-        )?,
+    let model = match kind {
+        ModelKind::Mlp => Network::Mlp(load_mlp(&mut tensors, hyper, path)?),
+        ModelKind::WaveNet => Network::WaveNet(load_wavenet(&mut tensors, hyper, path)?),
     };
     let config = TrainConfig {
         steps: get(&meta, "steps", path)?,
@@ -158,6 +197,70 @@ pub fn load(path: &Path) -> Result<Checkpoint> {
     })
 }
 
+/// The MLP of `hyper` from its tensors.
+fn load_mlp(tensors: &mut BTreeMap<String, Tensor>, hyper: Hyper, path: &Path) -> Result<Mlp<f32>> {
+    let Hyper {
+        vocab: v,
+        block,
+        n_embd: e,
+        n_hidden: h,
+    } = hyper;
+    let mut bn = crate::batchnorm::BatchNorm1d::new(h);
+    bn.gain = take(tensors, "bngain", &[1, h], path)?;
+    bn.bias = take(tensors, "bnbias", &[1, h], path)?;
+    bn.running_mean = take(tensors, "bnmean_running", &[1, h], path)?;
+    bn.running_var = take(tensors, "bnvar_running", &[1, h], path)?;
+    bn.momentum = crate::mlp::RUNNING_MOMENTUM;
+    Ok(Mlp {
+        hyper,
+        emb: crate::embedding::Embedding::new(take(tensors, "C", &[v, e], path)?),
+        l1: Linear::new(
+            take(tensors, "W1", &[block * e, h], path)?,
+            Some(take(tensors, "b1", &[h], path)?),
+        )?,
+        bn,
+        l2: Linear::new(
+            take(tensors, "W2", &[h, v], path)?,
+            Some(take(tensors, "b2", &[v], path)?),
+        )?,
+    })
+}
+
+/// The WaveNet of `hyper` from its tensors: the lecture's layers, every
+/// parameter and running statistic read from the file.
+fn load_wavenet(
+    tensors: &mut BTreeMap<String, Tensor>,
+    hyper: Hyper,
+    path: &Path,
+) -> Result<WaveNet<f32>> {
+    let mut w = WaveNet::lecture_init(hyper, &mut rand_chacha::ChaCha8Rng::seed_from_u64(0))
+        .map_err(|e| Error::Checkpoint {
+            path: path.to_path_buf(),
+            detail: format!("its sizes do not make a WaveNet: {e}"),
+        })?;
+    for (i, layer) in w.net.layers.iter_mut().enumerate() {
+        let name = |attribute: &str| format!("layers.{i}.{attribute}");
+        match layer {
+            Layer::Embedding(e) => e.table = take(tensors, &name("weight"), e.table.shape(), path)?,
+            Layer::Linear(l) => {
+                l.w = take(tensors, &name("weight"), l.w.shape(), path)?;
+                if let Some(b) = &mut l.b {
+                    *b = take(tensors, &name("bias"), b.shape(), path)?;
+                }
+            }
+            Layer::BatchNorm1d(bn) => {
+                let shape = bn.gain.shape().to_vec();
+                bn.gain = take(tensors, &name("gamma"), &shape, path)?;
+                bn.bias = take(tensors, &name("beta"), &shape, path)?;
+                bn.running_mean = take(tensors, &name("running_mean"), &shape, path)?;
+                bn.running_var = take(tensors, &name("running_var"), &shape, path)?;
+            }
+            Layer::FlattenConsecutive(_) | Layer::Tanh => {}
+        }
+    }
+    Ok(w)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,7 +276,7 @@ mod tests {
         let model =
             Mlp::lecture_init(hyper, &mut rand_chacha::ChaCha8Rng::seed_from_u64(1)).unwrap();
         Checkpoint {
-            model,
+            model: model.into(),
             vocab: Vocab::from_chars(".abcd").unwrap(),
             step: 7,
             config: TrainConfig::LECTURE,
@@ -196,6 +299,50 @@ mod tests {
     }
 
     #[test]
+    fn a_wavenet_checkpoint_round_trips() {
+        let hyper = Hyper {
+            vocab: 5,
+            block: 4,
+            n_embd: 3,
+            n_hidden: 6,
+        };
+        let mut model =
+            WaveNet::lecture_init(hyper, &mut rand_chacha::ChaCha8Rng::seed_from_u64(2)).unwrap();
+        if let Layer::BatchNorm1d(bn) = &mut model.net.layers[3] {
+            bn.running_mean.fill(0.25); // not the initial value
+        }
+        let ckpt = Checkpoint {
+            model: model.into(),
+            config: TrainConfig::WAVENET,
+            ..tiny()
+        };
+        let path = temp("wavenet.safetensors");
+        save(&path, &ckpt).unwrap();
+        assert_eq!(load(&path).unwrap(), ckpt);
+        let (tensors, meta) = weights::load(&path).unwrap();
+        assert_eq!(meta["model"], "wavenet");
+        assert_eq!(tensors["layers.0.weight"].shape(), [5, 3]);
+        assert_eq!(tensors["layers.2.weight"].shape(), [6, 6]);
+        assert_eq!(tensors["layers.3.running_mean"].shape(), [1, 6]);
+        assert_eq!(tensors["layers.9.bias"].shape(), [5]);
+        assert!(
+            !tensors.contains_key("layers.2.bias"),
+            "no bias before BatchNorm"
+        );
+    }
+
+    #[test]
+    fn a_file_of_the_first_format_is_an_mlp() {
+        let path = temp("first-format.safetensors");
+        save(&path, &tiny()).unwrap();
+        let (tensors, mut meta) = weights::load(&path).unwrap();
+        meta.insert("format".into(), FORMAT_MLP_1.into());
+        meta.remove("model");
+        weights::save(&path, tensors.into_iter().collect(), meta).unwrap();
+        assert_eq!(load(&path).unwrap(), tiny());
+    }
+
+    #[test]
     fn other_files_are_refused_saying_why() {
         let path = temp("other.safetensors");
         weights::save(
@@ -209,7 +356,10 @@ mod tests {
 
         let path = temp("shapes.safetensors");
         let mut ckpt = tiny();
-        ckpt.model.hyper.n_hidden = 5; // metadata says 5, tensors have 4
+        let Network::Mlp(m) = &mut ckpt.model else {
+            unreachable!()
+        };
+        m.hyper.n_hidden = 5; // metadata says 5, tensors have 4
         save(&path, &ckpt).unwrap();
         let err = load(&path).unwrap_err().to_string();
         assert!(

@@ -16,7 +16,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Once;
 
 use ndarray::{
-    Array, Array1, Array2, Array3, ArrayD, ArrayRef, ArrayRef2, Dimension, ShapeBuilder,
+    Array, Array1, Array2, Array3, ArrayD, ArrayRef, ArrayRef2, Axis, Dimension, Ix3, ShapeBuilder,
 };
 use ndarray_rand::RandomExt;
 use ndarray_rand::rand_distr::{StandardNormal, Uniform};
@@ -28,11 +28,15 @@ use crate::batchnorm::{BatchNorm1d, BatchNormCache};
 use crate::bigram::{self, Bigrams};
 use crate::cross_entropy::{self, CrossEntropyCache};
 use crate::embedding::Embedding;
+use crate::flatten_consecutive::FlattenConsecutive;
 use crate::linear::Linear;
 use crate::micrograd::{Graph, OpKind};
+use crate::mlp::Hyper;
 use crate::oracle::{self, Config, Report};
+use crate::sequential::{LayerGrads, grads_mut};
 use crate::solutions::Solutions;
 use crate::step_by_step::{Forward, Grads, Sizes, Var, lecture_setup};
+use crate::wavenet::WaveNet;
 
 /// The seed of every graded input: the same numbers for everyone.
 pub const SEED: u64 = 42;
@@ -55,6 +59,14 @@ pub enum Exercise {
     Step(Var),
     /// Exercise 1's steps chained end to end, each fed by the one before.
     Chain,
+    /// Makemore part 5: fusing consecutive positions.
+    FlattenConsecutive,
+    /// Makemore part 5: Linear on `(B, T, C)`.
+    Linear3d,
+    /// Makemore part 5: BatchNorm1d on `(B, T, H)`, over axes 0 and 1.
+    BatchNorm3d,
+    /// Makemore part 5: the container's backward pass, on a small WaveNet.
+    Sequential,
 }
 
 impl Exercise {
@@ -71,6 +83,12 @@ impl Exercise {
         ]);
         all.extend(Var::ALL.map(Exercise::Step));
         all.push(Exercise::Chain);
+        all.extend([
+            Exercise::FlattenConsecutive,
+            Exercise::Linear3d,
+            Exercise::BatchNorm3d,
+            Exercise::Sequential,
+        ]);
         all
     }
 
@@ -86,6 +104,10 @@ impl Exercise {
             Exercise::BatchNorm => "ex3::batchnorm".into(),
             Exercise::Step(var) => format!("ex1::{}", var.grad_name()),
             Exercise::Chain => "ex1::chain".into(),
+            Exercise::FlattenConsecutive => "wavenet::flatten_consecutive".into(),
+            Exercise::Linear3d => "wavenet::linear_3d".into(),
+            Exercise::BatchNorm3d => "wavenet::batchnorm_3d".into(),
+            Exercise::Sequential => "wavenet::sequential".into(),
         }
     }
 
@@ -100,6 +122,10 @@ impl Exercise {
             Exercise::CrossEntropy => "exercises/cross_entropy.rs",
             Exercise::BatchNorm => "exercises/batchnorm.rs",
             Exercise::Step(_) | Exercise::Chain => "exercises/step_by_step.rs",
+            Exercise::FlattenConsecutive => "exercises/flatten_consecutive.rs",
+            Exercise::Linear3d => "exercises/linear.rs",
+            Exercise::BatchNorm3d => "exercises/batchnorm.rs",
+            Exercise::Sequential => "exercises/sequential.rs",
         }
     }
 }
@@ -328,6 +354,10 @@ pub fn grade_seeded<B: Backprop>(exercise: Exercise, seed: u64) -> Grade {
         Exercise::CrossEntropy => grade_cross_entropy::<B>(seed),
         Exercise::Step(var) => grade_step::<B>(var, seed),
         Exercise::Chain => grade_chain::<B>(seed),
+        Exercise::FlattenConsecutive => grade_flatten_consecutive::<B>(seed),
+        Exercise::Linear3d => grade_linear_3d::<B>(seed),
+        Exercise::BatchNorm3d => grade_batchnorm_3d::<B>(seed),
+        Exercise::Sequential => grade_sequential::<B>(seed),
     }
 }
 
@@ -348,7 +378,7 @@ type Loss<'a> = Box<dyn Fn(&ArrayD<f64>) -> f64 + 'a>;
 /// the shapes it was handed, for the message when it panics.
 struct LayerCase<'a> {
     exercise: Exercise,
-    vars: Vec<(&'static str, ArrayD<f64>, Loss<'a>)>,
+    vars: Vec<(String, ArrayD<f64>, Loss<'a>)>,
     prefill: Vec<ArrayD<f64>>,
     handed: String,
     seed: u64,
@@ -478,11 +508,11 @@ fn grade_micrograd<B: Backprop>(op: OpKind, seed: u64) -> Grade {
             .sum()
     };
     let (ad, bd) = (dyn_(&a), dyn_(&b));
-    let mut vars: Vec<(&'static str, ArrayD<f64>, Loss)> =
-        vec![("da", ad.clone(), Box::new(|v| loss(v, &bd)))];
+    let mut vars: Vec<(String, ArrayD<f64>, Loss)> =
+        vec![("da".into(), ad.clone(), Box::new(|v| loss(v, &bd)))];
     let mut prefill = vec![dyn_(&da0)];
     if binary {
-        vars.push(("db", bd.clone(), Box::new(|v| loss(&ad, v))));
+        vars.push(("db".into(), bd.clone(), Box::new(|v| loss(&ad, v))));
         prefill.push(dyn_(&db0));
     }
     let handed = match op {
@@ -531,7 +561,7 @@ fn grade_bigram<B: Backprop>(seed: u64) -> Grade {
     };
     let case = LayerCase {
         exercise: Exercise::Bigram,
-        vars: vec![("dW", dyn_(&W), Box::new(loss))],
+        vars: vec![("dW".into(), dyn_(&W), Box::new(loss))],
         prefill: vec![dyn_(&dW0)],
         seed,
         handed: format!(
@@ -590,9 +620,9 @@ fn grade_linear<B: Backprop>(seed: u64) -> Grade {
     let case = LayerCase {
         exercise: Exercise::Linear,
         vars: vec![
-            ("dx", xd.clone(), Box::new(|v| loss(v, &wd, &bd))),
-            ("dw", wd.clone(), Box::new(|v| loss(&xd, v, &bd))),
-            ("db", bd.clone(), Box::new(|v| loss(&xd, &wd, v))),
+            ("dx".into(), xd.clone(), Box::new(|v| loss(v, &wd, &bd))),
+            ("dw".into(), wd.clone(), Box::new(|v| loss(&xd, v, &bd))),
+            ("db".into(), bd.clone(), Box::new(|v| loss(&xd, &wd, v))),
         ],
         prefill: vec![dyn_(&dx0), dyn_(&dw0), dyn_(&db0)],
         seed,
@@ -639,7 +669,7 @@ fn grade_embedding<B: Backprop>(seed: u64) -> Grade {
     };
     let case = LayerCase {
         exercise: Exercise::Embedding,
-        vars: vec![("dtable", dyn_(&table), Box::new(loss))],
+        vars: vec![("dtable".into(), dyn_(&table), Box::new(loss))],
         prefill: vec![dyn_(&dtable0)],
         seed,
         handed: format!(
@@ -670,7 +700,7 @@ fn grade_tanh<B: Backprop>(seed: u64) -> Grade {
     let loss = |x: &ArrayD<f64>| (crate::tanh::forward(x) * &dout.view().into_dyn()).sum();
     let case = LayerCase {
         exercise: Exercise::Tanh,
-        vars: vec![("dx", dyn_(&x), Box::new(loss))],
+        vars: vec![("dx".into(), dyn_(&x), Box::new(loss))],
         prefill: vec![dyn_(&dx0)],
         seed,
         handed: "dx (4, 5), dout (4, 5), out (4, 5)".into(),
@@ -725,9 +755,9 @@ fn grade_batchnorm<B: Backprop>(seed: u64) -> Grade {
     let case = LayerCase {
         exercise: Exercise::BatchNorm,
         vars: vec![
-            ("dx", xd.clone(), Box::new(|v| loss(v, &gd, &bd))),
-            ("dgain", gd.clone(), Box::new(|v| loss(&xd, v, &bd))),
-            ("dbias", bd.clone(), Box::new(|v| loss(&xd, &gd, v))),
+            ("dx".into(), xd.clone(), Box::new(|v| loss(v, &gd, &bd))),
+            ("dgain".into(), gd.clone(), Box::new(|v| loss(&xd, v, &bd))),
+            ("dbias".into(), bd.clone(), Box::new(|v| loss(&xd, &gd, v))),
         ],
         prefill: vec![dyn_(&dx0), dyn_(&dgain0), dyn_(&dbias0)],
         seed,
@@ -819,7 +849,7 @@ fn grade_cross_entropy<B: Backprop>(seed: u64) -> Grade {
     };
     let case = LayerCase {
         exercise: Exercise::CrossEntropy,
-        vars: vec![("dlogits", dyn_(&logits), Box::new(loss))],
+        vars: vec![("dlogits".into(), dyn_(&logits), Box::new(loss))],
         prefill: vec![dyn_(&dlogits0)],
         seed,
         handed: format!(
@@ -991,6 +1021,279 @@ fn grade_chain<B: Backprop>(seed: u64) -> Grade {
         status,
         rows,
     }
+}
+
+fn ix3(x: &ArrayD<f64>) -> ndarray::ArrayView3<'_, f64> {
+    x.view()
+        .into_dimensionality::<Ix3>()
+        .expect("a 3-D variable")
+}
+
+/// A FlattenConsecutive case: the layer, `x`, `dout` and the prefilled `dx`.
+type FlattenCase = (FlattenConsecutive, Array3<f64>, Array3<f64>, Array3<f64>);
+
+fn grade_flatten_consecutive<B: Backprop>(seed: u64) -> Grade {
+    let rng = &mut ChaCha8Rng::seed_from_u64(seed);
+    // n = 2 on 8 positions, and n = 4 on 4 (T/n = 1: the lecture's (B, C·n)).
+    let cases = [(2, (2, 8, 3)), (4, (3, 4, 2))].map(|(n, (b, t, c))| {
+        let layer = FlattenConsecutive::new(n).expect("n ≥ 1");
+        let x = randn((b, t, c), rng);
+        let dout = randn((b, t / n, c * n), rng);
+        let dx0 = randn((b, t, c), rng);
+        (layer, x, dout, dx0)
+    });
+
+    fn run<B: Backprop>(cases: &[FlattenCase]) -> Vec<ArrayD<f64>> {
+        cases
+            .iter()
+            .map(|(layer, _, dout, dx0)| {
+                let mut dx = dx0.clone();
+                B::flatten_consecutive_backward(&mut dx, dout, layer);
+                dx.into_dyn()
+            })
+            .collect()
+    }
+    let loss = |(layer, _, dout, _): &FlattenCase, x: &ArrayD<f64>| {
+        (layer.forward(&ix3(x)).expect("shapes fit") * dout).sum()
+    };
+    let case = LayerCase {
+        exercise: Exercise::FlattenConsecutive,
+        vars: vec![
+            (
+                "dx (n=2)".into(),
+                dyn_(&cases[0].1),
+                Box::new(|v| loss(&cases[0], v)),
+            ),
+            (
+                "dx (n=4, T/n=1)".into(),
+                dyn_(&cases[1].1),
+                Box::new(|v| loss(&cases[1], v)),
+            ),
+        ],
+        prefill: vec![dyn_(&cases[0].3), dyn_(&cases[1].3)],
+        seed,
+        handed: "dx (2, 8, 3), dout (2, 4, 6), n = 2; then dx (3, 4, 2), dout (3, 1, 8), n = 4"
+            .into(),
+    };
+    let learner = attempt(|| run::<B>(&cases));
+    case.grade(learner, run::<Solutions>(&cases), vec![])
+}
+
+fn grade_linear_3d<B: Backprop>(seed: u64) -> Grade {
+    let rng = &mut ChaCha8Rng::seed_from_u64(seed);
+    let (n, t, fan_in, fan_out) = (3, 4, 5, 3);
+    let x = randn((n, t, fan_in), rng);
+    let w = randn((fan_in, fan_out), rng);
+    let b = randn(fan_out, rng);
+    let dout = randn((n, t, fan_out), rng);
+    let (dx0, dw0, db0) = (
+        randn((n, t, fan_in), rng),
+        randn((fan_in, fan_out), rng),
+        randn(fan_out, rng),
+    );
+
+    fn run<B: Backprop>(
+        x: &Array3<f64>,
+        layer: &Linear<f64>,
+        dout: &Array3<f64>,
+        prefill: (&Array3<f64>, &Array2<f64>, &Array1<f64>),
+    ) -> Vec<ArrayD<f64>> {
+        let mut dx = prefill.0.clone();
+        let mut grads = layer.zero_grads();
+        grads.dw.assign(prefill.1);
+        grads.db = Some(prefill.2.clone());
+        B::linear_backward_3d(&mut dx, &mut grads, dout, x, layer);
+        vec![
+            dx.into_dyn(),
+            grads.dw.into_dyn(),
+            grads.db.expect("db").into_dyn(),
+        ]
+    }
+    let loss = |x: &ArrayD<f64>, w: &ArrayD<f64>, b: &ArrayD<f64>| {
+        let layer = Linear::new(
+            w.clone().into_dimensionality().unwrap(),
+            Some(b.clone().into_dimensionality().unwrap()),
+        )
+        .expect("shapes fit");
+        (layer.forward_3d(&ix3(x)).expect("shapes fit") * &dout).sum()
+    };
+    let (xd, wd, bd) = (dyn_(&x), dyn_(&w), dyn_(&b));
+    let case = LayerCase {
+        exercise: Exercise::Linear3d,
+        vars: vec![
+            ("dx".into(), xd.clone(), Box::new(|v| loss(v, &wd, &bd))),
+            ("dw".into(), wd.clone(), Box::new(|v| loss(&xd, v, &bd))),
+            ("db".into(), bd.clone(), Box::new(|v| loss(&xd, &wd, v))),
+        ],
+        prefill: vec![dyn_(&dx0), dyn_(&dw0), dyn_(&db0)],
+        seed,
+        handed: "dx (3, 4, 5), dw (5, 3), db (3,), dout (3, 4, 3), x (3, 4, 5), w (5, 3)".into(),
+    };
+    let layer = Linear::new(w.clone(), Some(b.clone())).expect("shapes fit");
+    let prefill = (&dx0, &dw0, &db0);
+    let learner = attempt(|| run::<B>(&x, &layer, &dout, prefill));
+    case.grade(
+        learner,
+        run::<Solutions>(&x, &layer, &dout, prefill),
+        vec![],
+    )
+}
+
+fn grade_batchnorm_3d<B: Backprop>(seed: u64) -> Grade {
+    let rng = &mut ChaCha8Rng::seed_from_u64(seed);
+    let (n, t, dim) = (4, 3, 5);
+    // Each position its own scale and offset: statistics over one axis only would differ.
+    let x = randn((n, t, dim), rng) * 2.0
+        + Array3::from_shape_fn((1, t, dim), |(_, t, h)| (t * dim + h) as f64 * 0.3);
+    let mut layer = BatchNorm1d::<f64>::new(dim);
+    layer.gain = randn((1, dim), rng) * 0.1 + 1.0;
+    layer.bias = randn((1, dim), rng) * 0.1;
+    let dout = randn((n, t, dim), rng);
+    let (dx0, dgain0, dbias0) = (
+        randn((n, t, dim), rng),
+        randn((1, dim), rng),
+        randn((1, dim), rng),
+    );
+
+    fn run<B: Backprop>(
+        x: &Array3<f64>,
+        layer: &BatchNorm1d<f64>,
+        dout: &Array3<f64>,
+        prefill: (&Array3<f64>, &Array2<f64>, &Array2<f64>),
+    ) -> Vec<ArrayD<f64>> {
+        let (_, cache) = layer.forward_train_3d(x).expect("a batch of 4 × 3");
+        let mut dx = prefill.0.clone();
+        let mut grads = crate::batchnorm::BatchNormGrads {
+            dgain: prefill.1.clone(),
+            dbias: prefill.2.clone(),
+        };
+        B::batchnorm_backward_3d(&mut dx, &mut grads, dout, &cache, layer);
+        vec![
+            dx.into_dyn(),
+            grads.dgain.into_dyn(),
+            grads.dbias.into_dyn(),
+        ]
+    }
+    let loss = |x: &ArrayD<f64>, gain: &ArrayD<f64>, bias: &ArrayD<f64>| {
+        let mut bn = layer.clone();
+        bn.gain = gain.clone().into_dimensionality().unwrap();
+        bn.bias = bias.clone().into_dimensionality().unwrap();
+        let (out, _) = bn.forward_train_3d(&ix3(x)).expect("a batch of 4 × 3");
+        (out * &dout).sum()
+    };
+    let (xd, gd, bd) = (dyn_(&x), dyn_(&layer.gain), dyn_(&layer.bias));
+    let case = LayerCase {
+        exercise: Exercise::BatchNorm3d,
+        vars: vec![
+            ("dx".into(), xd.clone(), Box::new(|v| loss(v, &gd, &bd))),
+            ("dgain".into(), gd.clone(), Box::new(|v| loss(&xd, v, &bd))),
+            ("dbias".into(), bd.clone(), Box::new(|v| loss(&xd, &gd, v))),
+        ],
+        prefill: vec![dyn_(&dx0), dyn_(&dgain0), dyn_(&dbias0)],
+        seed,
+        handed: "dx (4, 3, 5), dgain (1, 5), dbias (1, 5), dout (4, 3, 5), cache.xhat (12, 5), cache.var_inv (1, 5), gain (1, 5)".into(),
+    };
+    let prefill = (&dx0, &dgain0, &dbias0);
+    let learner = attempt(|| run::<B>(&x, &layer, &dout, prefill));
+    case.grade(
+        learner,
+        run::<Solutions>(&x, &layer, &dout, prefill),
+        vec![],
+    )
+}
+
+/// A WaveNet small enough to check every parameter: 5 characters, a block
+/// of 4 (two levels), n_embd 3, n_hidden 4, a batch of 6; BatchNorm gains
+/// and biases and the output bias moved off their initial 1 and 0.
+pub fn small_wavenet(seed: u64) -> (WaveNet<f64>, Array2<usize>, Vec<usize>) {
+    let rng = &mut ChaCha8Rng::seed_from_u64(seed);
+    let hyper = Hyper {
+        vocab: 5,
+        block: 4,
+        n_embd: 3,
+        n_hidden: 4,
+    };
+    let mut model = WaveNet::lecture_init(hyper, rng).expect("valid sizes");
+    for (name, mut p) in model.net.params_mut() {
+        if name.ends_with("dgain") || name.ends_with("dbias") || name.ends_with("db") {
+            let r = randn(p.raw_dim(), rng) * 0.3;
+            p += &r;
+        }
+    }
+    let idx = Array2::from_shape_fn((6, 4), |_| rng.random_range(0..5));
+    let targets = (0..6).map(|_| rng.random_range(0..5)).collect();
+    (model, idx, targets)
+}
+
+/// The training-mode loss of `model` on one batch.
+pub fn wavenet_loss(model: &WaveNet<f64>, idx: &Array2<usize>, targets: &[usize]) -> f64 {
+    let mut ws = model.workspace(idx.nrows()).expect("shapes fit");
+    ws.cache.idx.assign(idx);
+    ws.targets.copy_from_slice(targets);
+    model.forward(&mut ws).expect("shapes fit")
+}
+
+/// A Sequential backward pass, its model and cache captured.
+type SequentialBackward<'a> = dyn Fn(&mut [LayerGrads<f64>], &mut [Array3<f64>]) + 'a;
+
+fn grade_sequential<B: Backprop>(seed: u64) -> Grade {
+    let (model, idx, targets) = small_wavenet(seed);
+    let mut ws = model.workspace(idx.nrows()).expect("shapes fit");
+    ws.cache.idx.assign(&idx);
+    ws.targets.copy_from_slice(&targets);
+    model.forward(&mut ws).expect("shapes fit");
+    let last = ws.douts.len() - 1;
+    let mut dlogits = ws.douts[last].index_axis_mut(Axis(1), 0);
+    Solutions::cross_entropy_backward(&mut dlogits, 1.0, &ws.ce, &targets);
+    let rng = &mut ChaCha8Rng::seed_from_u64(seed ^ 0x5e9);
+    let mut prefilled = model.zero_grads();
+    for mut g in grads_mut(&mut prefilled) {
+        let r = randn(g.raw_dim(), rng);
+        g.assign(&r);
+    }
+    let prefill: Vec<ArrayD<f64>> = grads_mut(&mut prefilled)
+        .iter()
+        .map(|g| g.to_owned())
+        .collect();
+
+    let run = |sequential: &SequentialBackward| {
+        let mut grads = prefilled.clone();
+        let mut douts = ws.douts.clone();
+        sequential(&mut grads, &mut douts);
+        grads_mut(&mut grads)
+            .iter()
+            .map(|g| g.to_owned())
+            .collect::<Vec<_>>()
+    };
+    let mut params = model.clone();
+    let vars = params
+        .net
+        .params_mut()
+        .into_iter()
+        .enumerate()
+        .map(|(k, (name, p))| {
+            let (model, idx, targets) = (&model, &idx, &targets);
+            let loss: Loss = Box::new(move |v: &ArrayD<f64>| {
+                let mut m = model.clone();
+                m.net.params_mut()[k].1.assign(v);
+                wavenet_loss(&m, idx, targets)
+            });
+            (name, p.to_owned(), loss)
+        })
+        .collect();
+    let case = LayerCase {
+        exercise: Exercise::Sequential,
+        vars,
+        prefill,
+        seed,
+        handed: "a WaveNet of 10 layers (vocab 5, block 4, n_embd 3, n_hidden 4), a batch of 6, douts[9] = dlogits (6, 1, 5), the other douts zero; the layers' backward passes are the reference's".into(),
+    };
+    let learner = attempt(|| {
+        run(&|g, d| B::sequential_backward::<Solutions, f64>(g, d, &ws.cache, &model.net))
+    });
+    let reference =
+        run(&|g, d| Solutions::sequential_backward::<Solutions, f64>(g, d, &ws.cache, &model.net));
+    case.grade(learner, reference, vec![])
 }
 
 impl Grade {

@@ -8,6 +8,14 @@
 //! Xb (n, 3) ─ Embedding C ─ Linear W1,b1 ─ BatchNorm1d ─ Tanh ─ Linear W2,b2 ─ CrossEntropy ─ loss
 //! ```
 //!
+//! and then the hierarchical WaveNet of *"makemore part 5: building a
+//! WaveNet"* ([`wavenet`]), a [`sequential::Sequential`] of the same layers on
+//! `(B, T, C)` input plus [`flatten_consecutive::FlattenConsecutive`]:
+//!
+//! ```text
+//! idx (B, 8) ─ Embedding ─ 3 × [FlattenConsecutive(2) ─ Linear ─ BatchNorm1d ─ Tanh] ─ Linear ─ CrossEntropy ─ loss
+//! ```
+//!
 //! ## Where things are
 //!
 //! | file | what it is |
@@ -20,6 +28,8 @@
 //! | `exercises/<same name>.rs` | each layer's backward pass: **yours to write** |
 //! | `solutions/<same name>.rs` | the reference backward passes, with derivations |
 //! | `src/step_by_step.rs`, `exercises/step_by_step.rs` | exercise 1: the forward pass cut into 20 named steps, and the gradient of each |
+//! | `src/flatten_consecutive.rs`, `sequential.rs` (and `backward_3d` in `linear.rs`, `batchnorm.rs`) | makemore part 5: the WaveNet's new layers; exercises and solutions of the same names |
+//! | [`mlp`], [`wavenet`], [`model`], [`train`] | the models and the training loop |
 //! | [`oracle`] | finite differences that check any backward pass, element by element |
 //! | [`grade`] | the grader behind `cargo test exercises` and the `check` command |
 //! | [`backprop`] | the list of every backward pass, implemented by [`Solutions`] and [`Exercises`] |
@@ -47,18 +57,23 @@ pub mod data;
 pub mod embedding;
 pub mod error;
 pub mod export;
+pub mod flatten_consecutive;
 pub mod float;
 pub mod grade;
 pub mod linear;
 pub mod micrograd;
 pub mod micrograd_nn;
 pub mod mlp;
+pub mod model;
 pub mod ops;
 pub mod oracle;
+pub mod rows;
 pub mod scalar_check;
+pub mod sequential;
 pub mod step_by_step;
 pub mod tanh;
 pub mod train;
+pub mod wavenet;
 pub mod weights;
 
 #[path = "../exercises/mod.rs"]

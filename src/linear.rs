@@ -5,12 +5,17 @@
 //! the derivation is in `solutions/linear.rs`.
 //!
 //! Shapes: `x (B, fan_in) @ w (fan_in, fan_out) + b (fan_out,) = out (B, fan_out)`.
+//!
+//! In the WaveNet of makemore part 5 the input is `(B, T, fan_in)`: every
+//! position of every example is one more row, `(B·T, fan_in)`
+//! ([`Linear::forward_3d`], backward in `exercises/linear.rs` too).
 
-use ndarray::{Array1, Array2, ArrayRef2};
+use ndarray::{Array1, Array2, Array3, ArrayRef2, ArrayRef3};
 
 use crate::error::{Result, expect_shape};
 use crate::float::Float;
 use crate::ops::matmul_acc;
+use crate::rows::{expect_standard, rows, rows_mut};
 
 /// The parameters: a weight matrix and an optional bias.
 #[derive(Clone, Debug, PartialEq)]
@@ -77,5 +82,27 @@ impl<F: Float> Linear<F> {
         }
         matmul_acc(out, x, &self.w); // += x @ w, (B, fan_out)
         Ok(())
+    }
+}
+
+/// On `(B, T, C)` input (makemore part 5): the same layer, one row per position.
+impl<F: Float> Linear<F> {
+    /// `out[b, t] = x[b, t] @ w + b`, a new `(B, T, fan_out)` array.
+    pub fn forward_3d(&self, x: &ArrayRef3<F>) -> Result<Array3<F>> {
+        let (b, t, _) = x.dim();
+        let mut out = Array3::zeros((b, t, self.fan_out()));
+        self.forward_3d_into(x, &mut out)?;
+        Ok(out)
+    }
+
+    /// `out[b, t] = x[b, t] @ w + b`, written into `out`: `x (B, T, fan_in)`
+    /// seen as `(B·T, fan_in)`, both in standard layout.
+    pub fn forward_3d_into(&self, x: &ArrayRef3<F>, out: &mut ArrayRef3<F>) -> Result<()> {
+        let (b, t, _) = x.dim();
+        expect_shape("linear", "input x", x.shape(), &[b, t, self.fan_in()])?;
+        expect_shape("linear", "output", out.shape(), &[b, t, self.fan_out()])?;
+        expect_standard("linear", "input x", x)?;
+        expect_standard("linear", "output", out)?;
+        self.forward_into(&rows(x), &mut rows_mut(out)) // (B·T, fan_out)
     }
 }

@@ -6,19 +6,21 @@ use std::process::ExitCode;
 
 use backprop_ninja::bigram::{self, Bigrams, Counting, NeuralConfig};
 use backprop_ninja::checkpoint::{self, Checkpoint};
-use backprop_ninja::data::Corpus;
+use backprop_ninja::data::{Corpus, Vocab};
 use backprop_ninja::grade::{self, Exercise, Status};
 use backprop_ninja::mlp::{Hyper, Mlp};
+use backprop_ninja::model::{Model, ModelKind, Network};
 use backprop_ninja::step_by_step::Grads;
 use backprop_ninja::train::{self, Dataset, Progress, TrainConfig};
+use backprop_ninja::wavenet::WaveNet;
 use backprop_ninja::{Backprop, Error, Exercises, Result, Solutions};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-/// Backpropagation by hand: the makemore MLP with every gradient derived,
-/// checked against finite differences, and trained on names.
+/// Backpropagation by hand: the makemore MLP and WaveNet with every gradient
+/// derived, checked against finite differences, and trained on names.
 #[derive(Parser)]
 #[command(version, about)]
 struct Cli {
@@ -34,12 +36,29 @@ enum Impl {
     Exercises,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ModelArg {
+    /// The MLP of makemore part 4 (block 3, n_embd 10, n_hidden 200)
+    Mlp,
+    /// The hierarchical WaveNet of makemore part 5 (block 8, n_embd 24, n_hidden 128)
+    Wavenet,
+}
+
+impl ModelArg {
+    fn kind(self) -> ModelKind {
+        match self {
+            ModelArg::Mlp => ModelKind::Mlp,
+            ModelArg::Wavenet => ModelKind::WaveNet,
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// The bigram model of makemore part 1, two ways: counting, and a
     /// neural net trained with your dW (or the reference's); NLL and samples.
     Bigram(BigramArgs),
-    /// Train the MLP on a corpus of words, save it, and sample names.
+    /// Train the MLP or the WaveNet on a corpus of words, save it, and sample names.
     Train(TrainArgs),
     /// Print the train, val and test loss of a saved model.
     Eval {
@@ -104,6 +123,9 @@ struct TrainArgs {
     /// Whose backward passes to train with.
     #[arg(long = "impl", value_enum, default_value_t = Impl::Solutions)]
     implementation: Impl,
+    /// Which model [default: mlp, or the checkpoint's with --resume]
+    #[arg(long, value_enum)]
+    model: Option<ModelArg>,
     #[arg(long, default_value_t = TrainConfig::LECTURE.steps)]
     steps: usize,
     #[arg(long, default_value_t = TrainConfig::LECTURE.batch_size)]
@@ -113,14 +135,18 @@ struct TrainArgs {
     /// The learning rate from --lr-decay-step on.
     #[arg(long, default_value_t = TrainConfig::LECTURE.lr_decayed)]
     lr_decayed: f32,
-    #[arg(long, default_value_t = TrainConfig::LECTURE.lr_decay_step)]
-    lr_decay_step: usize,
-    #[arg(long, default_value_t = 10)]
-    n_embd: usize,
-    #[arg(long, default_value_t = 200)]
-    n_hidden: usize,
-    #[arg(long, default_value_t = 3)]
-    block_size: usize,
+    /// [default: 100000 (mlp), 150000 (wavenet)]
+    #[arg(long)]
+    lr_decay_step: Option<usize>,
+    /// [default: 10 (mlp), 24 (wavenet)]
+    #[arg(long)]
+    n_embd: Option<usize>,
+    /// [default: 200 (mlp), 128 (wavenet)]
+    #[arg(long)]
+    n_hidden: Option<usize>,
+    /// [default: 3 (mlp), 8 (wavenet)]
+    #[arg(long)]
+    block_size: Option<usize>,
     #[arg(long, default_value_t = TrainConfig::LECTURE.seed)]
     seed: u64,
     /// Where to save the model (and checkpoints along the way).
@@ -181,14 +207,25 @@ fn load_corpus(data: Option<&Path>) -> Result<Corpus> {
 }
 
 /// Refuses to train with layer exercises still at `todo!()`.
-fn ready<B: Backprop>() -> Result<()> {
-    let layers = [
-        Exercise::Linear,
-        Exercise::Embedding,
-        Exercise::Tanh,
-        Exercise::BatchNorm,
-        Exercise::CrossEntropy,
-    ];
+fn ready<B: Backprop>(kind: ModelKind) -> Result<()> {
+    let layers = match kind {
+        ModelKind::Mlp => vec![
+            Exercise::Linear,
+            Exercise::Embedding,
+            Exercise::Tanh,
+            Exercise::BatchNorm,
+            Exercise::CrossEntropy,
+        ],
+        ModelKind::WaveNet => vec![
+            Exercise::Embedding,
+            Exercise::Tanh,
+            Exercise::CrossEntropy,
+            Exercise::FlattenConsecutive,
+            Exercise::Linear3d,
+            Exercise::BatchNorm3d,
+            Exercise::Sequential,
+        ],
+    };
     let grades: Vec<_> = layers.iter().map(|&e| grade::grade::<B>(e)).collect();
     let todo: Vec<String> = grades
         .iter()
@@ -273,136 +310,191 @@ fn run_bigram<B: Backprop>(args: BigramArgs) -> Result<()> {
 }
 
 fn run_train<B: Backprop>(args: TrainArgs) -> Result<()> {
-    if B::NAME == "exercises" {
-        ready::<B>()?;
-    }
     let corpus = load_corpus(args.data.as_deref())?;
+    let resumed = args.resume.as_deref().map(checkpoint::load).transpose()?;
+    let kind = match (&resumed, args.model) {
+        (Some(ckpt), Some(asked)) if ckpt.model.kind() != asked.kind() => {
+            return Err(Error::Config(format!(
+                "--model {} but {} holds a {}",
+                asked.kind().name(),
+                args.resume.as_ref().expect("resumed").display(),
+                ckpt.model.kind().name()
+            )));
+        }
+        (Some(ckpt), _) => ckpt.model.kind(),
+        (None, asked) => asked.map_or(ModelKind::Mlp, ModelArg::kind),
+    };
+    if B::NAME == "exercises" {
+        ready::<B>(kind)?;
+    }
+    let lecture = TrainConfig::lecture(kind);
     let mut config = TrainConfig {
         steps: args.steps,
         batch_size: args.batch_size,
         lr: args.lr,
         lr_decayed: args.lr_decayed,
-        lr_decay_step: args.lr_decay_step,
+        lr_decay_step: args.lr_decay_step.unwrap_or(lecture.lr_decay_step),
         seed: args.seed,
     };
     config.validate()?;
-    let (mut model, vocab, start) = match &args.resume {
-        Some(path) => {
-            let ckpt = checkpoint::load(path)?;
+    let (network, vocab, start) = match resumed {
+        Some(ckpt) => {
             config.seed = ckpt.config.seed;
             println!(
                 "resuming {} at step {} (seed {})",
-                path.display(),
+                args.resume.as_ref().expect("resumed").display(),
                 ckpt.step,
                 config.seed
             );
             (ckpt.model, ckpt.vocab, ckpt.step)
         }
         None => {
-            let vocab = backprop_ninja::data::Vocab::from_words(&corpus.words);
+            let vocab = Vocab::from_words(&corpus.words);
+            let lecture = train::hyper_for(kind, vocab.len());
             let hyper = Hyper {
                 vocab: vocab.len(),
-                block: args.block_size,
-                n_embd: args.n_embd,
-                n_hidden: args.n_hidden,
+                block: args.block_size.unwrap_or(lecture.block),
+                n_embd: args.n_embd.unwrap_or(lecture.n_embd),
+                n_hidden: args.n_hidden.unwrap_or(lecture.n_hidden),
             };
-            let model = Mlp::lecture_init(hyper, &mut ChaCha8Rng::seed_from_u64(config.seed))?;
-            (model, vocab, 0)
+            let rng = &mut ChaCha8Rng::seed_from_u64(config.seed);
+            let network = match kind {
+                ModelKind::Mlp => Network::Mlp(Mlp::lecture_init(hyper, rng)?),
+                ModelKind::WaveNet => Network::WaveNet(WaveNet::lecture_init(hyper, rng)?),
+            };
+            (network, vocab, 0)
         }
     };
-    let data = Dataset::with_vocab(&corpus, vocab.clone(), model.hyper.block, config.seed)?;
-    println!(
-        "data: {}, {} words, vocabulary of {} ({}), {}/{}/{} train/val/test examples",
-        corpus.source,
-        corpus.words.len(),
-        vocab.len(),
-        vocab.as_string(),
-        data.train.len(),
-        data.val.len(),
-        data.test.len()
-    );
-    let h = model.hyper;
-    println!(
-        "model: MLP with {} parameters (block {}, n_embd {}, n_hidden {}), backward passes from {}/",
-        model.num_params(),
-        h.block,
-        h.n_embd,
-        h.n_hidden,
-        B::NAME
-    );
-    let make_ckpt = |model: &Mlp<f32>, step: usize| Checkpoint {
-        model: model.clone(),
-        vocab: vocab.clone(),
-        step,
+    let run = Run {
+        args: &args,
+        corpus: &corpus,
+        vocab,
         config,
-        data: corpus.source.clone(),
-    };
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = ProgressBar::new(config.steps as u64).with_position(start as u64);
-        bar.set_style(
-            ProgressStyle::with_template("{bar:30} {pos:>7}/{len:7}  {msg}  eta {eta}")
-                .expect("a valid template"),
-        );
-        bar
-    });
-    let every = args.eval_every.max(1);
-    let on_step = |p: Progress| {
-        if let Some(bar) = &bar {
-            if p.step % 100 == 0 || p.step == p.steps {
-                bar.set_position(p.step as u64);
-                bar.set_message(format!(
-                    "loss {:.4}  {:>6.0} steps/s",
-                    p.loss,
-                    bar.per_sec()
-                ));
-            }
-            if p.step % every == 0 {
-                bar.println(format!(
-                    "{:7}/{:7}: {:.4}  (lr {})",
-                    p.step, p.steps, p.loss, p.lr
-                ));
-            }
-        } else if p.step % every == 0 || p.step == start + 1 {
-            println!("{:7}/{:7}: {:.4}  (lr {})", p.step, p.steps, p.loss, p.lr);
-        }
-    };
-    let save_checkpoint =
-        |model: &Mlp<f32>, step: usize| checkpoint::save(&args.out, &make_ckpt(model, step));
-    let seconds = train::train::<B>(
-        &mut model,
-        &data.train,
-        &config,
         start,
-        every,
-        on_step,
-        save_checkpoint,
-    )?;
-    if let Some(bar) = &bar {
-        bar.finish_and_clear();
+    };
+    match network {
+        Network::Mlp(m) => run.train::<B, _>(m),
+        Network::WaveNet(w) => run.train::<B, _>(w),
     }
-    let trained = config.steps.saturating_sub(start);
-    if trained > 0 {
-        println!(
-            "trained {trained} steps in {seconds:.1} s ({:.1} µs/step)",
-            seconds * 1e6 / trained as f64
-        );
-    }
-    model.calibrate_batchnorm(&data.train.x)?;
-    print_losses(&model, &data)?;
-    checkpoint::save(&args.out, &make_ckpt(&model, config.steps.max(start)))?;
-    println!("saved {}", args.out.display());
-    if args.samples > 0 {
-        println!("samples:");
-        for word in train::sample(&model, &vocab, args.samples, "", config.seed)? {
-            println!("  {word}");
-        }
-    }
-    Ok(())
 }
 
-fn print_losses(model: &Mlp<f32>, data: &Dataset) -> Result<()> {
+/// A training run, once its model is chosen.
+struct Run<'a> {
+    args: &'a TrainArgs,
+    corpus: &'a Corpus,
+    vocab: Vocab,
+    config: TrainConfig,
+    start: usize,
+}
+
+impl Run<'_> {
+    fn train<B: Backprop, M: Model + Into<Network>>(self, mut model: M) -> Result<()> {
+        let Run {
+            args,
+            corpus,
+            vocab,
+            config,
+            start,
+        } = self;
+        let data = Dataset::with_vocab(corpus, vocab.clone(), model.hyper().block, config.seed)?;
+        println!(
+            "data: {}, {} words, vocabulary of {} ({}), {}/{}/{} train/val/test examples",
+            corpus.source,
+            corpus.words.len(),
+            vocab.len(),
+            vocab.as_string(),
+            data.train.len(),
+            data.val.len(),
+            data.test.len()
+        );
+        let h = model.hyper();
+        println!(
+            "model: {} with {} parameters (block {}, n_embd {}, n_hidden {}), backward passes from {}/",
+            match M::KIND {
+                ModelKind::Mlp => "MLP",
+                ModelKind::WaveNet => "WaveNet",
+            },
+            model.num_params(),
+            h.block,
+            h.n_embd,
+            h.n_hidden,
+            B::NAME
+        );
+        let make_ckpt = |model: &M, step: usize| Checkpoint {
+            model: model.clone().into(),
+            vocab: vocab.clone(),
+            step,
+            config,
+            data: corpus.source.clone(),
+        };
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::new(config.steps as u64).with_position(start as u64);
+            bar.set_style(
+                ProgressStyle::with_template("{bar:30} {pos:>7}/{len:7}  {msg}  eta {eta}")
+                    .expect("a valid template"),
+            );
+            bar
+        });
+        let every = args.eval_every.max(1);
+        let on_step = |p: Progress| {
+            if let Some(bar) = &bar {
+                if p.step % 100 == 0 || p.step == p.steps {
+                    bar.set_position(p.step as u64);
+                    bar.set_message(format!(
+                        "loss {:.4}  {:>6.0} steps/s",
+                        p.loss,
+                        bar.per_sec()
+                    ));
+                }
+                if p.step % every == 0 {
+                    bar.println(format!(
+                        "{:7}/{:7}: {:.4}  (lr {})",
+                        p.step, p.steps, p.loss, p.lr
+                    ));
+                }
+            } else if p.step % every == 0 || p.step == start + 1 {
+                println!("{:7}/{:7}: {:.4}  (lr {})", p.step, p.steps, p.loss, p.lr);
+            }
+        };
+        let save_checkpoint =
+            |model: &M, step: usize| checkpoint::save(&args.out, &make_ckpt(model, step));
+        let seconds = train::train::<B, M>(
+            &mut model,
+            &data.train,
+            &config,
+            start,
+            every,
+            on_step,
+            save_checkpoint,
+        )?;
+        if let Some(bar) = &bar {
+            bar.finish_and_clear();
+        }
+        let trained = config.steps.saturating_sub(start);
+        if trained > 0 {
+            println!(
+                "trained {trained} steps in {seconds:.1} s ({:.1} µs/step)",
+                seconds * 1e6 / trained as f64
+            );
+        }
+        model.finish_training(&data.train.x)?;
+        print_losses(&model, &data)?;
+        checkpoint::save(&args.out, &make_ckpt(&model, config.steps.max(start)))?;
+        println!("saved {}", args.out.display());
+        if args.samples > 0 {
+            println!("samples:");
+            for word in train::sample(&model, &vocab, args.samples, "", config.seed)? {
+                println!("  {word}");
+            }
+        }
+        Ok(())
+    }
+}
+
+fn print_losses(model: &impl Model, data: &Dataset) -> Result<()> {
     println!(
-        "loss (BatchNorm calibrated on the training set): train {:.4}  val {:.4}  test {:.4}",
+        "loss ({}): train {:.4}  val {:.4}  test {:.4}",
+        model.eval_statistics(),
         model.loss(&data.train.x, &data.train.y)?,
         model.loss(&data.val.x, &data.val.y)?,
         model.loss(&data.test.x, &data.test.y)?
@@ -423,21 +515,29 @@ fn run_eval(path: &Path, data: Option<&Path>) -> Result<()> {
     let dataset = Dataset::with_vocab(
         &corpus,
         ckpt.vocab.clone(),
-        ckpt.model.hyper.block,
+        ckpt.model.hyper().block,
         ckpt.config.seed,
     )?;
     println!(
-        "{}: step {}, data {}",
+        "{}: {}, step {}, data {}",
         path.display(),
+        ckpt.model.kind().name(),
         ckpt.step,
         corpus.source
     );
-    print_losses(&ckpt.model, &dataset)
+    match &ckpt.model {
+        Network::Mlp(m) => print_losses(m, &dataset),
+        Network::WaveNet(w) => print_losses(w, &dataset),
+    }
 }
 
 fn run_sample(path: &Path, count: usize, seed: u64, prefix: &str) -> Result<()> {
     let ckpt = checkpoint::load(path)?;
-    for word in train::sample(&ckpt.model, &ckpt.vocab, count, prefix, seed)? {
+    let words = match &ckpt.model {
+        Network::Mlp(m) => train::sample(m, &ckpt.vocab, count, prefix, seed)?,
+        Network::WaveNet(w) => train::sample(w, &ckpt.vocab, count, prefix, seed)?,
+    };
+    for word in words {
         println!("{word}");
     }
     Ok(())

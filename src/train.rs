@@ -1,8 +1,10 @@
-//! # Exercise 4: training the MLP with a hand-written backward pass
+//! # Exercise 4: training with a hand-written backward pass
 //!
 //! The lecture's loop: sample a batch of 32 examples, forward, backward,
-//! `p -= lr · dp`; `lr` 0.1, then 0.01 from step 100,000; 200,000 steps.
-//! Then calibrate BatchNorm on the training set and report the losses.
+//! `p -= lr · dp`; 200,000 steps. The MLP of part 4 runs `lr` 0.1, then 0.01
+//! from step 100,000, and calibrates BatchNorm on the training set at the
+//! end; the WaveNet of part 5 drops to 0.01 at step 150,000 and keeps its
+//! running statistics. Any [`Model`] trains the same way.
 //!
 //! The batch of step `i` is drawn from its own random stream (`seed`,
 //! stream `i`), so a run resumed from a checkpoint continues exactly as if it
@@ -17,7 +19,8 @@ use rand_chacha::ChaCha8Rng;
 use crate::backprop::Backprop;
 use crate::data::{Corpus, Examples, Vocab, split};
 use crate::error::{Error, Result};
-use crate::mlp::{Hyper, Mlp, Workspace};
+use crate::mlp::Hyper;
+use crate::model::{Model, ModelKind};
 
 /// The hyperparameters of a run.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -41,6 +44,21 @@ impl TrainConfig {
         lr_decay_step: 100_000,
         seed: 2147483647,
     };
+
+    /// The WaveNet lecture's (makemore part 5): the same, but lr 0.01 from
+    /// step 150,000.
+    pub const WAVENET: TrainConfig = TrainConfig {
+        lr_decay_step: 150_000,
+        ..TrainConfig::LECTURE
+    };
+
+    /// The lecture's settings for a model kind.
+    pub fn lecture(kind: ModelKind) -> TrainConfig {
+        match kind {
+            ModelKind::Mlp => TrainConfig::LECTURE,
+            ModelKind::WaveNet => TrainConfig::WAVENET,
+        }
+    }
 
     /// Refuses settings that cannot train.
     pub fn validate(&self) -> Result<()> {
@@ -108,30 +126,34 @@ pub struct Progress {
 
 /// One training step: batch `step` into the workspace, forward, backward,
 /// update. Returns the batch loss.
-pub fn train_step<B: Backprop>(
-    model: &mut Mlp<f32>,
-    grads: &mut crate::mlp::MlpGrads<f32>,
-    ws: &mut Workspace<f32>,
+pub fn train_step<B: Backprop, M: Model>(
+    model: &mut M,
+    grads: &mut M::Grads,
+    ws: &mut M::Workspace,
     data: &Examples,
     cfg: &TrainConfig,
     step: usize,
 ) -> Result<f32> {
-    sample_batch(ws, data, cfg.seed, step);
-    let loss = model.forward(ws)?;
-    model.bn.update_running_stats(&ws.bn);
-    model.backward::<B>(ws, grads);
-    model.sgd_step(grads, cfg.lr_at(step));
-    Ok(loss)
+    let (idx, targets) = M::batch_mut(ws);
+    sample_batch(idx, targets, data, cfg.seed, step);
+    model.train_step::<B>(ws, grads, cfg.lr_at(step))
 }
 
-/// Fills the workspace with batch `step`: random examples from stream `step`.
-pub fn sample_batch(ws: &mut Workspace<f32>, data: &Examples, seed: u64, step: usize) {
+/// Fills `idx (B, T)` and `targets (B,)` with batch `step`: random examples
+/// from stream `step`.
+pub fn sample_batch(
+    idx: &mut Array2<usize>,
+    targets: &mut [usize],
+    data: &Examples,
+    seed: u64,
+    step: usize,
+) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(step as u64);
     let block = data.x.ncols();
     let x = data.x.as_slice().expect("examples in standard layout");
-    let idx = ws.idx.as_slice_mut().expect("a standard-layout workspace");
-    for (row, target) in idx.chunks_exact_mut(block).zip(&mut ws.targets) {
+    let idx = idx.as_slice_mut().expect("a standard-layout batch");
+    for (row, target) in idx.chunks_exact_mut(block).zip(targets.iter_mut()) {
         let i = rng.random_range(0..data.len());
         row.copy_from_slice(&x[i * block..(i + 1) * block]);
         *target = data.y[i];
@@ -142,21 +164,21 @@ pub fn sample_batch(ws: &mut Workspace<f32>, data: &Examples, seed: u64, step: u
 /// and `checkpoint` every `checkpoint_every` steps. Stops with
 /// [`Error::Diverged`] at the first loss that is not finite, before any
 /// checkpoint of the diverged model is written.
-pub fn train<B: Backprop>(
-    model: &mut Mlp<f32>,
+pub fn train<B: Backprop, M: Model>(
+    model: &mut M,
     data: &Examples,
     cfg: &TrainConfig,
     start: usize,
     checkpoint_every: usize,
     mut on_step: impl FnMut(Progress),
-    mut checkpoint: impl FnMut(&Mlp<f32>, usize) -> Result<()>,
+    mut checkpoint: impl FnMut(&M, usize) -> Result<()>,
 ) -> Result<f64> {
     cfg.validate()?;
-    let mut ws = Workspace::new(model.hyper, cfg.batch_size);
+    let mut ws = model.workspace(cfg.batch_size)?;
     let mut grads = model.zero_grads();
     let started = Instant::now();
     for step in start..cfg.steps {
-        let loss = train_step::<B>(model, &mut grads, &mut ws, data, cfg, step)?;
+        let loss = train_step::<B, M>(model, &mut grads, &mut ws, data, cfg, step)?;
         if !loss.is_finite() {
             return Err(Error::Diverged {
                 step,
@@ -178,13 +200,13 @@ pub fn train<B: Backprop>(
 
 /// Draws `count` words from the model, each starting with `prefix`.
 pub fn sample(
-    model: &Mlp<f32>,
+    model: &impl Model,
     vocab: &Vocab,
     count: usize,
     prefix: &str,
     seed: u64,
 ) -> Result<Vec<String>> {
-    let block = model.hyper.block;
+    let block = model.hyper().block;
     let mut start = vec![0usize; block];
     for c in prefix.chars() {
         let ix = vocab.index(c).filter(|&i| i != 0).ok_or_else(|| {
@@ -238,5 +260,24 @@ pub fn lecture_hyper(vocab: usize) -> Hyper {
         block: 3,
         n_embd: 10,
         n_hidden: 200,
+    }
+}
+
+/// The WaveNet lecture's sizes (makemore part 5): block 8, n_embd 24,
+/// n_hidden 128.
+pub fn wavenet_hyper(vocab: usize) -> Hyper {
+    Hyper {
+        vocab,
+        block: 8,
+        n_embd: 24,
+        n_hidden: 128,
+    }
+}
+
+/// The lecture's sizes for a model kind.
+pub fn hyper_for(kind: ModelKind, vocab: usize) -> Hyper {
+    match kind {
+        ModelKind::Mlp => lecture_hyper(vocab),
+        ModelKind::WaveNet => wavenet_hyper(vocab),
     }
 }

@@ -209,13 +209,13 @@ fn check_prints_the_cmp_table_and_exports() {
         out.contains("ex1 dcounts_sum_inv") && out.contains("exact: true"),
         "{out}"
     );
-    assert!(out.contains("solutions: 40/40 done"), "{out}");
+    assert!(out.contains("solutions: 44/44 done"), "{out}");
     assert!(export.exists());
 
     // The learner's stubs: not attempted, and nothing to export.
     let o = run(&["check", "--impl", "exercises"]);
     assert!(
-        stdout(&o).contains("0/40 done, 40 not attempted"),
+        stdout(&o).contains("0/44 done, 44 not attempted"),
         "{}",
         stdout(&o)
     );
@@ -261,4 +261,110 @@ fn bigram_refuses_bad_input_and_unwritten_exercises() {
         &run(&["bigram", "--impl", "exercises"]),
         "still at todo!(): exercises/bigram.rs",
     );
+}
+
+#[test]
+fn train_a_wavenet_then_sample_eval_and_resume_it() {
+    let dir = temp_dir("wavenet");
+    let model = dir.join("w.safetensors");
+    let o = run(&[
+        "train",
+        "--model",
+        "wavenet",
+        "--steps",
+        "200",
+        "--eval-every",
+        "100",
+        "--samples",
+        "2",
+        "--out",
+        s(&model),
+    ]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{out}\n{}", stderr(&o));
+    assert!(
+        out.contains("model: WaveNet with 76579 parameters (block 8, n_embd 24, n_hidden 128)"),
+        "{out}"
+    );
+    assert!(out.contains("    100/    200: "), "{out}");
+    assert!(out.contains("loss (BatchNorm running statistics)"), "{out}");
+
+    let o = run(&[
+        "sample",
+        "--model",
+        s(&model),
+        "--count",
+        "4",
+        "--prefix",
+        "ka",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 4);
+    assert!(
+        stdout(&o).lines().all(|w| w.starts_with("ka")),
+        "{}",
+        stdout(&o)
+    );
+
+    let o = run(&["eval", "--model", s(&model)]);
+    assert!(
+        o.status.success() && stdout(&o).contains("wavenet, step 200"),
+        "{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+
+    let o = run(&[
+        "train",
+        "--resume",
+        s(&model),
+        "--steps",
+        "250",
+        "--samples",
+        "0",
+        "--out",
+        s(&model),
+    ]);
+    assert!(
+        o.status.success() && stdout(&o).contains("model: WaveNet"),
+        "{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    assert!(stdout(&run(&["eval", "--model", s(&model)])).contains("step 250"));
+
+    let o = run(&[
+        "train",
+        "--resume",
+        s(&model),
+        "--model",
+        "mlp",
+        "--steps",
+        "300",
+        "--out",
+        s(&model),
+    ]);
+    assert_fails(&o, "holds a wavenet");
+
+    let o = run(&[
+        "train",
+        "--model",
+        "wavenet",
+        "--block-size",
+        "6",
+        "--steps",
+        "5",
+    ]);
+    assert_fails(&o, "block-size must be a power of two");
+
+    let o = run(&[
+        "train",
+        "--model",
+        "wavenet",
+        "--impl",
+        "exercises",
+        "--steps",
+        "5",
+    ]);
+    assert_fails(&o, "exercises/flatten_consecutive.rs");
 }

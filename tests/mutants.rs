@@ -49,9 +49,7 @@ fn only_its_own_step_fails<B: Backprop>(var: Var) -> String {
 }
 
 mod bessel_replaced_by_n {
-    pub use backprop_ninja::solutions::{
-        batchnorm, bigram, cross_entropy, embedding, linear, micrograd, tanh,
-    };
+    pub use backprop_ninja::solutions::*; // the reference, but for the module below
     pub mod step_by_step {
         pub use backprop_ninja::solutions::step_by_step::*;
         use backprop_ninja::step_by_step::Forward;
@@ -74,9 +72,7 @@ fn bessel_replaced_by_n_fails_dbndiff2() {
 }
 
 mod db2_not_summed {
-    pub use backprop_ninja::solutions::{
-        batchnorm, bigram, cross_entropy, embedding, linear, micrograd, tanh,
-    };
+    pub use backprop_ninja::solutions::*; // the reference, but for the module below
     pub mod step_by_step {
         pub use backprop_ninja::solutions::step_by_step::*;
         use backprop_ninja::step_by_step::Forward;
@@ -95,9 +91,7 @@ fn db2_not_summed_over_the_batch_fails_db2() {
 }
 
 mod dc_assigned {
-    pub use backprop_ninja::solutions::{
-        batchnorm, bigram, cross_entropy, embedding, linear, micrograd, tanh,
-    };
+    pub use backprop_ninja::solutions::*; // the reference, but for the module below
     pub mod step_by_step {
         pub use backprop_ninja::solutions::step_by_step::*;
         use backprop_ninja::step_by_step::Forward;
@@ -120,9 +114,7 @@ fn dc_assigned_instead_of_accumulated_fails_dc() {
 }
 
 mod dw1_transposed {
-    pub use backprop_ninja::solutions::{
-        batchnorm, bigram, cross_entropy, embedding, linear, micrograd, tanh,
-    };
+    pub use backprop_ninja::solutions::*; // the reference, but for the module below
     pub mod step_by_step {
         pub use backprop_ninja::solutions::step_by_step::*;
         use backprop_ninja::step_by_step::Forward;
@@ -142,9 +134,7 @@ fn dw1_transposed_fails_dw1() {
 }
 
 mod dcounts_one_path {
-    pub use backprop_ninja::solutions::{
-        batchnorm, bigram, cross_entropy, embedding, linear, micrograd, tanh,
-    };
+    pub use backprop_ninja::solutions::*; // the reference, but for the module below
     pub mod step_by_step {
         pub use backprop_ninja::solutions::step_by_step::*;
         use backprop_ninja::step_by_step::Forward;
@@ -167,9 +157,7 @@ fn dcounts_missing_its_second_path_fails_dcounts() {
 }
 
 mod tanh_sign {
-    pub use backprop_ninja::solutions::{
-        batchnorm, bigram, cross_entropy, embedding, linear, micrograd, step_by_step,
-    };
+    pub use backprop_ninja::solutions::*; // the reference, but for the module below
     pub mod tanh {
         use backprop_ninja::Float;
         use ndarray::{ArrayRef, Dimension, Zip};
@@ -200,12 +188,11 @@ fn a_flipped_sign_in_tanh_fails_tanh() {
 }
 
 mod linear_db_first_row {
-    pub use backprop_ninja::solutions::{
-        batchnorm, bigram, cross_entropy, embedding, micrograd, step_by_step, tanh,
-    };
+    pub use backprop_ninja::solutions::*; // the reference, but for the module below
     pub mod linear {
         use backprop_ninja::Float;
         use backprop_ninja::linear::{Linear, LinearGrads};
+        pub use backprop_ninja::solutions::linear::backward_3d;
         use ndarray::ArrayRef2;
         use ndarray::linalg::general_mat_mul;
         pub fn backward<F: Float>(
@@ -237,12 +224,11 @@ fn a_bias_gradient_without_its_batch_sum_fails_linear_db() {
 }
 
 mod linear_dw_transposed {
-    pub use backprop_ninja::solutions::{
-        batchnorm, bigram, cross_entropy, embedding, micrograd, step_by_step, tanh,
-    };
+    pub use backprop_ninja::solutions::*; // the reference, but for the module below
     pub mod linear {
         use backprop_ninja::Float;
         use backprop_ninja::linear::{Linear, LinearGrads};
+        pub use backprop_ninja::solutions::linear::backward_3d;
         use ndarray::ArrayRef2;
         use ndarray::linalg::general_mat_mul;
         pub fn backward<F: Float>(
@@ -272,9 +258,7 @@ fn a_transposed_weight_gradient_fails_linear_with_the_shapes() {
 }
 
 mod cross_entropy_no_mean {
-    pub use backprop_ninja::solutions::{
-        batchnorm, bigram, embedding, linear, micrograd, step_by_step, tanh,
-    };
+    pub use backprop_ninja::solutions::*; // the reference, but for the module below
     pub mod cross_entropy {
         use backprop_ninja::Float;
         use backprop_ninja::cross_entropy::CrossEntropyCache;
@@ -309,12 +293,11 @@ fn cross_entropy_without_the_mean_fails_with_a_factor_of_n() {
 }
 
 mod batchnorm_biased {
-    pub use backprop_ninja::solutions::{
-        bigram, cross_entropy, embedding, linear, micrograd, step_by_step, tanh,
-    };
+    pub use backprop_ninja::solutions::*; // the reference, but for the module below
     pub mod batchnorm {
         use backprop_ninja::Float;
         use backprop_ninja::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
+        pub use backprop_ninja::solutions::batchnorm::backward_3d;
         use ndarray::{ArrayRef2, Zip};
         pub fn backward<F: Float>(
             dx: &mut ArrayRef2<F>,
@@ -362,9 +345,7 @@ fn batchnorm_without_bessels_correction_fails_dx_only() {
 }
 
 mod embedding_assigned {
-    pub use backprop_ninja::solutions::{
-        batchnorm, bigram, cross_entropy, linear, micrograd, step_by_step, tanh,
-    };
+    pub use backprop_ninja::solutions::*; // the reference, but for the module below
     pub mod embedding {
         use backprop_ninja::Float;
         use backprop_ninja::embedding::EmbeddingGrads;
@@ -390,9 +371,7 @@ fn an_embedding_that_overwrites_fails_dtable() {
 }
 
 mod micrograd_tanh_unsquared {
-    pub use backprop_ninja::solutions::{
-        batchnorm, bigram, cross_entropy, embedding, linear, step_by_step, tanh,
-    };
+    pub use backprop_ninja::solutions::*; // the reference, but for the module below
     pub mod micrograd {
         pub use backprop_ninja::solutions::micrograd::*;
         pub fn tanh_backward(da: &mut f64, dout: f64, out: f64) {
@@ -418,9 +397,7 @@ fn a_scalar_tanh_without_its_square_fails_micrograd_tanh_only() {
 }
 
 mod micrograd_mul_assigned {
-    pub use backprop_ninja::solutions::{
-        batchnorm, bigram, cross_entropy, embedding, linear, step_by_step, tanh,
-    };
+    pub use backprop_ninja::solutions::*; // the reference, but for the module below
     pub mod micrograd {
         pub use backprop_ninja::solutions::micrograd::*;
         pub fn mul_backward(da: &mut f64, db: &mut f64, dout: f64, a: f64, b: f64) {
@@ -452,9 +429,7 @@ fn a_scalar_mul_that_assigns_fails_with_the_accumulate_hint() {
 }
 
 mod micrograd_pow_rule {
-    pub use backprop_ninja::solutions::{
-        batchnorm, bigram, cross_entropy, embedding, linear, step_by_step, tanh,
-    };
+    pub use backprop_ninja::solutions::*; // the reference, but for the module below
     pub mod micrograd {
         pub use backprop_ninja::solutions::micrograd::*;
         pub fn pow_backward(da: &mut f64, dout: f64, a: f64, k: f64) {
@@ -473,9 +448,7 @@ fn a_power_rule_without_its_minus_one_fails_micrograd_pow() {
 }
 
 mod micrograd_relu_always_on {
-    pub use backprop_ninja::solutions::{
-        batchnorm, bigram, cross_entropy, embedding, linear, step_by_step, tanh,
-    };
+    pub use backprop_ninja::solutions::*; // the reference, but for the module below
     pub mod micrograd {
         pub use backprop_ninja::solutions::micrograd::*;
         pub fn relu_backward(da: &mut f64, dout: f64, _out: f64) {
@@ -494,9 +467,7 @@ fn a_relu_that_is_never_off_fails_micrograd_relu() {
 }
 
 mod bigram_without_regularisation {
-    pub use backprop_ninja::solutions::{
-        batchnorm, cross_entropy, embedding, linear, micrograd, step_by_step, tanh,
-    };
+    pub use backprop_ninja::solutions::*; // the reference, but for the module below
     pub mod bigram {
         use backprop_ninja::bigram::{Bigrams, NeuralForward};
         use ndarray::ArrayRef2;
@@ -525,9 +496,7 @@ fn a_bigram_dw_without_the_regularisation_fails_bigram() {
 }
 
 mod bigram_one_hot_transposed {
-    pub use backprop_ninja::solutions::{
-        batchnorm, cross_entropy, embedding, linear, micrograd, step_by_step, tanh,
-    };
+    pub use backprop_ninja::solutions::*; // the reference, but for the module below
     pub mod bigram {
         use backprop_ninja::bigram::{Bigrams, NeuralForward, REG};
         use ndarray::{ArrayRef2, Zip};
@@ -554,4 +523,190 @@ mod bigram_one_hot_transposed {
 fn a_bigram_dw_into_the_wrong_axis_fails_bigram() {
     let message = wrong::<bigram_one_hot_transposed::Mutant>(Exercise::Bigram);
     assert!(message.contains("dW: WRONG"), "{message}");
+}
+
+mod flatten_wrong_time_step {
+    pub use backprop_ninja::solutions::*; // the reference, but for the module below
+    pub mod flatten_consecutive {
+        use backprop_ninja::Float;
+        use backprop_ninja::flatten_consecutive::FlattenConsecutive;
+        use ndarray::{ArrayRef3, s};
+        pub fn backward<F: Float>(
+            dx: &mut ArrayRef3<F>,
+            dout: &ArrayRef3<F>,
+            layer: &FlattenConsecutive,
+        ) {
+            let (b, t, c) = dx.dim();
+            let (n, groups) = (layer.n, t / layer.n);
+            for b in 0..b {
+                for t2 in 0..groups {
+                    for k in 0..n {
+                        // Position k·(T/n) + t', not t'·n + k: a stride, not neighbours.
+                        let mut row = dx.slice_mut(s![b, k * groups + t2, ..]);
+                        row += &dout.slice(s![b, t2, k * c..(k + 1) * c]);
+                    }
+                }
+            }
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn a_flatten_routing_gradients_to_the_wrong_time_step_fails_dx() {
+    let message = wrong::<flatten_wrong_time_step::Mutant>(Exercise::FlattenConsecutive);
+    assert!(message.contains("dx (n=2): WRONG"), "{message}");
+    // With T/n = 1 there is one group and the two routings coincide.
+    assert!(!message.contains("dx (n=4, T/n=1): WRONG"), "{message}");
+    // The container stays correct: it is graded with the reference's layers.
+    assert_eq!(
+        grade::grade::<flatten_wrong_time_step::Mutant>(Exercise::Sequential).status,
+        Status::Correct,
+        "the container is graded with the reference's layers"
+    );
+}
+
+mod batchnorm_3d_one_axis {
+    pub use backprop_ninja::solutions::*; // the reference, but for the module below
+    pub mod batchnorm {
+        use backprop_ninja::Float;
+        use backprop_ninja::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
+        pub use backprop_ninja::solutions::batchnorm::backward;
+        use ndarray::{ArrayRef3, Axis, s};
+        /// Each position normalised over the batch alone: axis 0 only, n = B.
+        pub fn backward_3d<F: Float>(
+            dx: &mut ArrayRef3<F>,
+            grads: &mut BatchNormGrads<F>,
+            dout: &ArrayRef3<F>,
+            cache: &BatchNormCache<F>,
+            layer: &BatchNorm1d<F>,
+        ) {
+            let t = dx.len_of(Axis(1));
+            for pos in 0..t {
+                let rows = cache.xhat.slice(s![pos..;t, ..]); // rows b·T + pos
+                let one_position = BatchNormCache {
+                    xhat: rows.to_owned(),
+                    ..cache.clone()
+                };
+                backward(
+                    &mut dx.index_axis_mut(Axis(1), pos),
+                    grads,
+                    &dout.index_axis(Axis(1), pos),
+                    &one_position,
+                    layer,
+                );
+            }
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn a_3d_batchnorm_reducing_over_one_axis_only_fails_dx() {
+    let message = wrong::<batchnorm_3d_one_axis::Mutant>(Exercise::BatchNorm3d);
+    assert!(message.contains("dx: WRONG"), "{message}");
+    assert!(
+        !message.contains("dgain: WRONG") && !message.contains("dbias: WRONG"),
+        "the parameters' sums are the same either way: {message}"
+    );
+    assert_eq!(
+        grade::grade::<batchnorm_3d_one_axis::Mutant>(Exercise::BatchNorm).status,
+        Status::Correct,
+        "the 2-D layer is untouched"
+    );
+}
+
+mod linear_3d_last_position {
+    pub use backprop_ninja::solutions::*; // the reference, but for the module below
+    pub mod linear {
+        use backprop_ninja::Float;
+        use backprop_ninja::linear::{Linear, LinearGrads};
+        pub use backprop_ninja::solutions::linear::backward;
+        use ndarray::{ArrayRef3, Axis};
+        /// Each position's gradient assigned, not summed: dw is the last position's.
+        pub fn backward_3d<F: Float>(
+            dx: &mut ArrayRef3<F>,
+            grads: &mut LinearGrads<F>,
+            dout: &ArrayRef3<F>,
+            x: &ArrayRef3<F>,
+            layer: &Linear<F>,
+        ) {
+            let t = dx.len_of(Axis(1));
+            let before = grads.clone();
+            for pos in 0..t {
+                *grads = before.clone();
+                backward(
+                    &mut dx.index_axis_mut(Axis(1), pos),
+                    grads,
+                    &dout.index_axis(Axis(1), pos),
+                    &x.index_axis(Axis(1), pos),
+                    layer,
+                );
+            }
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn a_3d_linear_weight_gradient_not_summed_over_positions_fails_dw_and_db() {
+    let message = wrong::<linear_3d_last_position::Mutant>(Exercise::Linear3d);
+    assert!(message.contains("dw: WRONG"), "{message}");
+    assert!(message.contains("db: WRONG"), "{message}");
+    assert!(!message.contains("dx: WRONG"), "{message}");
+}
+
+mod sequential_tanh_input {
+    pub use backprop_ninja::solutions::*; // the reference, but for the module below
+    pub mod sequential {
+        use backprop_ninja::sequential::{Layer, LayerGrads, Sequential, SequentialCache};
+        use backprop_ninja::{Backprop, Float};
+        use ndarray::Array3;
+        /// Tanh handed its input instead of its output.
+        pub fn backward<L: Backprop, F: Float>(
+            grads: &mut [LayerGrads<F>],
+            douts: &mut [Array3<F>],
+            cache: &SequentialCache<F>,
+            model: &Sequential<F>,
+        ) {
+            for (i, layer) in model.layers.iter().enumerate().rev() {
+                let (below, above) = douts.split_at_mut(i);
+                let dout = &above[0];
+                match (layer, &mut grads[i]) {
+                    (Layer::Embedding(_), LayerGrads::Embedding(g)) => {
+                        L::embedding_backward(g, dout, &cache.idx)
+                    }
+                    (Layer::FlattenConsecutive(f), _) => {
+                        L::flatten_consecutive_backward(&mut below[i - 1], dout, f)
+                    }
+                    (Layer::Linear(l), LayerGrads::Linear(g)) => {
+                        L::linear_backward_3d(&mut below[i - 1], g, dout, &cache.outs[i - 1], l)
+                    }
+                    (Layer::BatchNorm1d(bn), LayerGrads::BatchNorm1d(g)) => {
+                        let c = cache.bn[i].as_ref().unwrap();
+                        L::batchnorm_backward_3d(&mut below[i - 1], g, dout, c, bn)
+                    }
+                    (Layer::Tanh, _) => {
+                        L::tanh_backward(&mut below[i - 1], dout, &cache.outs[i - 1]) // input
+                    }
+                    _ => unreachable!(),
+                }
+            }
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn a_sequential_handing_tanh_its_input_fails_the_layers_below_it() {
+    let message = wrong::<sequential_tanh_input::Mutant>(Exercise::Sequential);
+    assert!(message.contains("layers[2] dw: WRONG"), "{message}");
+    assert!(
+        !message.contains("layers[9]"),
+        "the output layer is above every tanh: {message}"
+    );
 }

@@ -8,10 +8,13 @@
 use backprop_ninja::batchnorm::BatchNorm1d;
 use backprop_ninja::cross_entropy;
 use backprop_ninja::embedding::Embedding;
+use backprop_ninja::flatten_consecutive::FlattenConsecutive;
+use backprop_ninja::grade::small_wavenet;
 use backprop_ninja::linear::Linear;
+use backprop_ninja::sequential::grads_mut;
 use backprop_ninja::step_by_step::Var;
 use backprop_ninja::{Backprop, Solutions, grade};
-use ndarray::{Array, Array2, ArrayRef, Dimension, ShapeBuilder};
+use ndarray::{Array, Array2, Array3, ArrayRef, Axis, Dimension, ShapeBuilder};
 use ndarray_rand::RandomExt;
 use ndarray_rand::rand_distr::StandardNormal;
 use rand::SeedableRng;
@@ -106,4 +109,55 @@ fn solutions_exercise_1_gradients() {
             describe(&grads.get(var))
         );
     }
+}
+
+#[test]
+fn solutions_wavenet_layer_gradients() {
+    let rng = &mut ChaCha8Rng::seed_from_u64(2025);
+
+    let flatten = FlattenConsecutive::new(2).unwrap();
+    let dout = randn((2, 2, 6), rng);
+    let mut dx = Array3::zeros((2, 4, 3));
+    Solutions::flatten_consecutive_backward(&mut dx, &dout, &flatten);
+    insta::assert_snapshot!("flatten_consecutive_dx", describe(&dx));
+
+    let x = randn((2, 3, 4), rng);
+    let layer = Linear::new(randn((4, 5), rng), Some(randn(5, rng))).unwrap();
+    let dout = randn((2, 3, 5), rng);
+    let (mut dx, mut grads) = (Array3::zeros((2, 3, 4)), layer.zero_grads());
+    Solutions::linear_backward_3d(&mut dx, &mut grads, &dout, &x, &layer);
+    insta::assert_snapshot!("linear_3d_dx", describe(&dx));
+    insta::assert_snapshot!("linear_3d_dw", describe(&grads.dw));
+    insta::assert_snapshot!("linear_3d_db", describe(grads.db.as_ref().unwrap()));
+
+    let mut bn = BatchNorm1d::new(3);
+    bn.gain = randn((1, 3), rng) * 0.1 + 1.0;
+    bn.bias = randn((1, 3), rng) * 0.1;
+    let x = randn((4, 2, 3), rng);
+    let (_, cache) = bn.forward_train_3d(&x).unwrap();
+    let dout = randn((4, 2, 3), rng);
+    let (mut dx, mut grads) = (Array3::zeros((4, 2, 3)), bn.zero_grads());
+    Solutions::batchnorm_backward_3d(&mut dx, &mut grads, &dout, &cache, &bn);
+    insta::assert_snapshot!("batchnorm_3d_dx", describe(&dx));
+    insta::assert_snapshot!("batchnorm_3d_dgain", describe(&grads.dgain));
+    insta::assert_snapshot!("batchnorm_3d_dbias", describe(&grads.dbias));
+}
+
+#[test]
+fn solutions_small_wavenet_gradients() {
+    let (mut model, idx, targets) = small_wavenet(grade::SEED);
+    let mut ws = model.workspace(idx.nrows()).unwrap();
+    ws.cache.idx.assign(&idx);
+    ws.targets.copy_from_slice(&targets);
+    let loss = model.forward(&mut ws).unwrap();
+    insta::assert_snapshot!("wavenet_loss", format!("{:.8}\n", round(loss)));
+    let mut grads = model.zero_grads();
+    model.backward::<Solutions>(&mut ws, &mut grads);
+    let names: Vec<String> = model.net.params_mut().into_iter().map(|(n, _)| n).collect();
+    for (name, g) in names.iter().zip(grads_mut(&mut grads)) {
+        let name = name.replace(['[', ']'], "").replace(' ', "_"); // layers2_dw
+        insta::assert_snapshot!(format!("wavenet_{name}"), describe(&g));
+    }
+    let dlogits = ws.douts.last().unwrap().index_axis(Axis(1), 0);
+    insta::assert_snapshot!("wavenet_dlogits", describe(&dlogits));
 }

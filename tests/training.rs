@@ -35,7 +35,7 @@ fn the_same_seed_gives_the_same_numbers_bit_for_bit() {
     let data = Dataset::new(&Corpus::embedded(), 3, cfg.seed).unwrap();
     let run = || {
         let mut model = fresh_model(&data, &cfg);
-        train::train::<Solutions>(&mut model, &data.train, &cfg, 0, 0, |_| {}, |_, _| Ok(()))
+        train::train::<Solutions, _>(&mut model, &data.train, &cfg, 0, 0, |_| {}, |_, _| Ok(()))
             .unwrap();
         model
     };
@@ -44,7 +44,7 @@ fn the_same_seed_gives_the_same_numbers_bit_for_bit() {
     let mut other = TrainConfig { seed: 7, ..cfg };
     other.seed = 7;
     let mut c = fresh_model(&data, &cfg);
-    train::train::<Solutions>(&mut c, &data.train, &other, 0, 0, |_| {}, |_, _| Ok(())).unwrap();
+    train::train::<Solutions, _>(&mut c, &data.train, &other, 0, 0, |_| {}, |_, _| Ok(())).unwrap();
     assert_ne!(a, c, "another seed draws other batches");
 }
 
@@ -54,7 +54,7 @@ fn a_resumed_run_continues_exactly_where_it_stopped() {
     let data = Dataset::new(&Corpus::embedded(), 3, cfg.seed).unwrap();
     let mut straight = fresh_model(&data, &cfg);
     let mut halfway = None;
-    train::train::<Solutions>(
+    train::train::<Solutions, _>(
         &mut straight,
         &data.train,
         &cfg,
@@ -69,7 +69,7 @@ fn a_resumed_run_continues_exactly_where_it_stopped() {
     .unwrap();
     let (mut resumed, step) = halfway.expect("a checkpoint at step 100");
     assert_eq!(step, 100);
-    train::train::<Solutions>(
+    train::train::<Solutions, _>(
         &mut resumed,
         &data.train,
         &cfg,
@@ -92,7 +92,7 @@ fn a_diverging_loss_stops_with_the_step_number() {
     let data = Dataset::new(&Corpus::embedded(), 3, cfg.seed).unwrap();
     let mut model = fresh_model(&data, &cfg);
     let mut saved_after = vec![];
-    let err = train::train::<Solutions>(
+    let err = train::train::<Solutions, _>(
         &mut model,
         &data.train,
         &cfg,
@@ -122,7 +122,8 @@ fn a_short_run_learns_and_samples_names() {
     let data = Dataset::new(&Corpus::embedded(), 3, cfg.seed).unwrap();
     let mut model = fresh_model(&data, &cfg);
     let before = model.loss(&data.val.x, &data.val.y).unwrap();
-    train::train::<Solutions>(&mut model, &data.train, &cfg, 0, 0, |_| {}, |_, _| Ok(())).unwrap();
+    train::train::<Solutions, _>(&mut model, &data.train, &cfg, 0, 0, |_| {}, |_, _| Ok(()))
+        .unwrap();
     model.calibrate_batchnorm(&data.train.x).unwrap();
     let after = model.loss(&data.val.x, &data.val.y).unwrap();
     assert!(
@@ -156,7 +157,8 @@ fn the_lecture_run_on_names_txt_reaches_the_lecture_losses() {
     let data = Dataset::new(&corpus, 3, cfg.seed).unwrap();
     let mut model = fresh_model(&data, &cfg);
     assert_eq!(model.num_params(), 12_297);
-    train::train::<Solutions>(&mut model, &data.train, &cfg, 0, 0, |_| {}, |_, _| Ok(())).unwrap();
+    train::train::<Solutions, _>(&mut model, &data.train, &cfg, 0, 0, |_| {}, |_, _| Ok(()))
+        .unwrap();
     model.calibrate_batchnorm(&data.train.x).unwrap();
     let train_loss = model.loss(&data.train.x, &data.train.y).unwrap();
     let val_loss = model.loss(&data.val.x, &data.val.y).unwrap();

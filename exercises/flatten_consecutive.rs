@@ -1,0 +1,22 @@
+//! # FlattenConsecutive, backward — yours to write (makemore part 5)
+//!
+//! Forward (`src/flatten_consecutive.rs`): `x (B, T, C)` → `out (B, T/n, C·n)`
+//! with `out[b, t', k·C + c] = x[b, t'·n + k, c]`. Send each gradient back to
+//! the element it came from, and accumulate (`+=`) into `dx`. The answer,
+//! with its derivation, is in `solutions/flatten_consecutive.rs`.
+
+use ndarray::ArrayRef3;
+
+use crate::flatten_consecutive::FlattenConsecutive;
+use crate::float::Float;
+
+/// Accumulates (`+=`) `dx` from `dout`.
+pub fn backward<F: Float>(
+    dx: &mut ArrayRef3<F>,      // (B, T, C)
+    dout: &ArrayRef3<F>,        // (B, T/n, C·n)
+    layer: &FlattenConsecutive, // n
+) {
+    todo!(
+        "a copy's gradient goes back where the value came from: out[b, t', k·C + c] came from x[b, t'·n + k, c]"
+    )
+}

@@ -1,0 +1,202 @@
+//! # The models the trainer knows: the MLP and the WaveNet
+//!
+//! [`Model`] is what the training loop, the sampler and the evaluation need
+//! from a model; the MLP of makemore part 4 ([`Mlp`]) and the WaveNet of
+//! part 5 ([`WaveNet`]) implement it. A [`Network`] is either one, as a
+//! checkpoint holds it.
+
+use ndarray::{Array2, ArrayRef2};
+
+use crate::backprop::Backprop;
+use crate::error::Result;
+pub use crate::mlp::Hyper;
+use crate::mlp::{self, Mlp, MlpGrads};
+use crate::sequential::LayerGrads;
+use crate::wavenet::{self, WaveNet};
+
+/// Which model: `mlp` (makemore part 4) or `wavenet` (part 5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModelKind {
+    Mlp,
+    WaveNet,
+}
+
+impl ModelKind {
+    /// `"mlp"` or `"wavenet"`, as on the command line and in checkpoints.
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelKind::Mlp => "mlp",
+            ModelKind::WaveNet => "wavenet",
+        }
+    }
+
+    /// The inverse of [`ModelKind::name`].
+    pub fn from_name(name: &str) -> Option<ModelKind> {
+        [ModelKind::Mlp, ModelKind::WaveNet]
+            .into_iter()
+            .find(|k| k.name() == name)
+    }
+}
+
+/// What the trainer needs from a model trained in `f32`.
+pub trait Model: Clone {
+    /// Activations and gradients of one batch, allocated once.
+    type Workspace;
+    /// The gradients of the parameters.
+    type Grads;
+    const KIND: ModelKind;
+
+    fn hyper(&self) -> Hyper;
+    fn num_params(&self) -> usize;
+    /// Room for a batch of `batch` examples.
+    fn workspace(&self, batch: usize) -> Result<Self::Workspace>;
+    fn zero_grads(&self) -> Self::Grads;
+    /// The batch's contexts `(B, T)` and targets `(B,)`, to fill.
+    fn batch_mut(ws: &mut Self::Workspace) -> (&mut Array2<usize>, &mut [usize]);
+    /// Forward, BatchNorm running statistics, backward with `B`'s backward
+    /// passes, then `p -= lr · dp`; the batch loss.
+    fn train_step<B: Backprop>(
+        &mut self,
+        ws: &mut Self::Workspace,
+        grads: &mut Self::Grads,
+        lr: f32,
+    ) -> Result<f32>;
+    /// What to do after the last step, before evaluating (the MLP calibrates
+    /// BatchNorm on the training set, as in part 4; the WaveNet keeps its
+    /// running statistics, as in part 5).
+    fn finish_training(&mut self, x_train: &ArrayRef2<usize>) -> Result<()>;
+    /// Which BatchNorm statistics evaluation uses, in words.
+    fn eval_statistics(&self) -> &'static str;
+    /// Eval-mode logits `(N, V)`.
+    fn logits(&self, x: &ArrayRef2<usize>) -> Result<Array2<f32>>;
+    /// Eval-mode mean loss.
+    fn loss(&self, x: &ArrayRef2<usize>, y: &[usize]) -> Result<f64>;
+}
+
+impl Model for Mlp<f32> {
+    type Workspace = mlp::Workspace<f32>;
+    type Grads = MlpGrads<f32>;
+    const KIND: ModelKind = ModelKind::Mlp;
+
+    fn hyper(&self) -> Hyper {
+        self.hyper
+    }
+    fn num_params(&self) -> usize {
+        Mlp::num_params(self)
+    }
+    fn workspace(&self, batch: usize) -> Result<Self::Workspace> {
+        Ok(mlp::Workspace::new(self.hyper, batch))
+    }
+    fn zero_grads(&self) -> Self::Grads {
+        Mlp::zero_grads(self)
+    }
+    fn batch_mut(ws: &mut Self::Workspace) -> (&mut Array2<usize>, &mut [usize]) {
+        (&mut ws.idx, &mut ws.targets)
+    }
+    fn train_step<B: Backprop>(
+        &mut self,
+        ws: &mut Self::Workspace,
+        grads: &mut Self::Grads,
+        lr: f32,
+    ) -> Result<f32> {
+        let loss = self.forward(ws)?;
+        self.bn.update_running_stats(&ws.bn);
+        self.backward::<B>(ws, grads);
+        self.sgd_step(grads, lr);
+        Ok(loss)
+    }
+    fn finish_training(&mut self, x_train: &ArrayRef2<usize>) -> Result<()> {
+        self.calibrate_batchnorm(x_train)
+    }
+    fn eval_statistics(&self) -> &'static str {
+        "BatchNorm calibrated on the training set"
+    }
+    fn logits(&self, x: &ArrayRef2<usize>) -> Result<Array2<f32>> {
+        Mlp::logits(self, x)
+    }
+    fn loss(&self, x: &ArrayRef2<usize>, y: &[usize]) -> Result<f64> {
+        Mlp::loss(self, x, y)
+    }
+}
+
+impl Model for WaveNet<f32> {
+    type Workspace = wavenet::Workspace<f32>;
+    type Grads = Vec<LayerGrads<f32>>;
+    const KIND: ModelKind = ModelKind::WaveNet;
+
+    fn hyper(&self) -> Hyper {
+        self.hyper
+    }
+    fn num_params(&self) -> usize {
+        WaveNet::num_params(self)
+    }
+    fn workspace(&self, batch: usize) -> Result<Self::Workspace> {
+        WaveNet::workspace(self, batch)
+    }
+    fn zero_grads(&self) -> Self::Grads {
+        WaveNet::zero_grads(self)
+    }
+    fn batch_mut(ws: &mut Self::Workspace) -> (&mut Array2<usize>, &mut [usize]) {
+        (&mut ws.cache.idx, &mut ws.targets)
+    }
+    fn train_step<B: Backprop>(
+        &mut self,
+        ws: &mut Self::Workspace,
+        grads: &mut Self::Grads,
+        lr: f32,
+    ) -> Result<f32> {
+        let loss = self.forward(ws)?;
+        self.update_running_stats(ws);
+        self.backward::<B>(ws, grads);
+        self.sgd_step(grads, lr);
+        Ok(loss)
+    }
+    fn finish_training(&mut self, _x_train: &ArrayRef2<usize>) -> Result<()> {
+        Ok(())
+    }
+    fn eval_statistics(&self) -> &'static str {
+        "BatchNorm running statistics"
+    }
+    fn logits(&self, x: &ArrayRef2<usize>) -> Result<Array2<f32>> {
+        WaveNet::logits(self, x)
+    }
+    fn loss(&self, x: &ArrayRef2<usize>, y: &[usize]) -> Result<f64> {
+        WaveNet::loss(self, x, y)
+    }
+}
+
+/// A trained model of either kind, as a checkpoint holds it.
+#[allow(clippy::large_enum_variant)] // one per checkpoint, never in a loop
+#[derive(Clone, Debug, PartialEq)]
+pub enum Network {
+    Mlp(Mlp<f32>),
+    WaveNet(WaveNet<f32>),
+}
+
+impl Network {
+    pub fn kind(&self) -> ModelKind {
+        match self {
+            Network::Mlp(_) => ModelKind::Mlp,
+            Network::WaveNet(_) => ModelKind::WaveNet,
+        }
+    }
+
+    pub fn hyper(&self) -> Hyper {
+        match self {
+            Network::Mlp(m) => m.hyper,
+            Network::WaveNet(w) => w.hyper,
+        }
+    }
+}
+
+impl From<Mlp<f32>> for Network {
+    fn from(m: Mlp<f32>) -> Network {
+        Network::Mlp(m)
+    }
+}
+
+impl From<WaveNet<f32>> for Network {
+    fn from(w: WaveNet<f32>) -> Network {
+        Network::WaveNet(w)
+    }
+}

@@ -1,0 +1,265 @@
+//! # The hierarchical WaveNet of makemore part 5, assembled from the layers
+//!
+//! ```text
+//! idx (B, 8) ─ Embedding ─ (B, 8, E)
+//!   ─ FlattenConsecutive(2) ─ (B, 4, 2E) ─ Linear, no bias ─ BatchNorm1d ─ Tanh ─ (B, 4, H)
+//!   ─ FlattenConsecutive(2) ─ (B, 2, 2H) ─ Linear, no bias ─ BatchNorm1d ─ Tanh ─ (B, 2, H)
+//!   ─ FlattenConsecutive(2) ─ (B, 1, 2H) ─ Linear, no bias ─ BatchNorm1d ─ Tanh ─ (B, 1, H)
+//!   ─ Linear ─ logits (B, 1, V) = (B, V) ─ CrossEntropy ─ loss
+//! ```
+//!
+//! Characters are fused two at a time, level by level, like the dilated
+//! convolutions of DeepMind's WaveNet: with a block of 8 characters, three
+//! levels. The lecture's sizes are `n_embd` 24 and `n_hidden` 128, 76,579
+//! parameters for 27 characters.
+//!
+//! The model is a [`Sequential`]; the training step writes into a
+//! [`Workspace`] allocated once, and its backward pass is the [`Backprop`]
+//! implementation's `sequential_backward`, which calls that implementation's
+//! layer backward passes: `--impl exercises` trains with yours alone.
+//!
+//! As in the lecture, BatchNorm keeps running statistics with momentum 0.1
+//! during training and evaluation uses them.
+
+use ndarray::{Array2, Array3, ArrayRef2, Axis};
+use ndarray_rand::RandomExt;
+use ndarray_rand::rand_distr::{Distribution, StandardNormal};
+use rand::Rng;
+
+use crate::backprop::Backprop;
+use crate::batchnorm::BatchNorm1d;
+use crate::cross_entropy::{self, CrossEntropyCache};
+use crate::embedding::Embedding;
+use crate::error::{Error, Result};
+use crate::flatten_consecutive::FlattenConsecutive;
+use crate::float::Float;
+use crate::linear::Linear;
+use crate::mlp::Hyper;
+use crate::sequential::{Layer, LayerGrads, Sequential, SequentialCache};
+
+/// The model: its sizes and its layers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WaveNet<F> {
+    /// `block` is the context, a power of two: `log2(block)` levels.
+    pub hyper: Hyper,
+    pub net: Sequential<F>,
+}
+
+/// Every activation and gradient of one batch, allocated once.
+#[derive(Clone, Debug)]
+pub struct Workspace<F> {
+    /// The input `idx (B, T)` and every layer's output.
+    pub cache: SequentialCache<F>,
+    /// `(B,)` the next characters
+    pub targets: Vec<usize>,
+    pub ce: CrossEntropyCache<F>,
+    /// The gradient of each layer's output; the last is `dlogits (B, 1, V)`.
+    pub douts: Vec<Array3<F>>,
+}
+
+impl<F: Float> Workspace<F> {
+    /// The rows in a batch.
+    pub fn batch(&self) -> usize {
+        self.targets.len()
+    }
+}
+
+/// The number of levels for a context of `block` characters: `log2(block)`.
+pub fn levels(block: usize) -> Result<usize> {
+    if block < 2 || !block.is_power_of_two() {
+        return Err(Error::Config(format!(
+            "the WaveNet fuses characters two at a time: block-size must be a power of two (2, 4, 8, …), got {block}"
+        )));
+    }
+    Ok(block.trailing_zeros() as usize)
+}
+
+fn randn<F: Float>(shape: (usize, usize), rng: &mut impl Rng) -> Array2<F>
+where
+    StandardNormal: Distribution<F>,
+{
+    Array2::random_using(shape, StandardNormal, rng)
+}
+
+/// The lecture's `Linear(fan_in, fan_out)`: weights `randn / √fan_in`.
+fn kaiming<F: Float>(fan_in: usize, fan_out: usize, rng: &mut impl Rng) -> Array2<F>
+where
+    StandardNormal: Distribution<F>,
+{
+    randn((fan_in, fan_out), rng) / F::lit((fan_in as f64).sqrt())
+}
+
+impl<F: Float> WaveNet<F>
+where
+    StandardNormal: Distribution<F>,
+{
+    /// The lecture's model and initialisation: embedding `randn`, each
+    /// level's Linear `randn / √fan_in` without bias, BatchNorm gain 1 and
+    /// bias 0 (momentum 0.1), and the last Linear scaled by 0.1 (bias 0), so
+    /// that the first loss is near `ln V`.
+    pub fn lecture_init(hyper: Hyper, rng: &mut impl Rng) -> Result<Self> {
+        hyper.validate()?;
+        let Hyper {
+            vocab,
+            block,
+            n_embd,
+            n_hidden,
+        } = hyper;
+        let mut layers = vec![Layer::Embedding(Embedding::new(randn(
+            (vocab, n_embd),
+            rng,
+        )))];
+        let mut width = n_embd;
+        for _ in 0..levels(block)? {
+            layers.extend([
+                Layer::FlattenConsecutive(FlattenConsecutive::new(2)?),
+                Layer::Linear(Linear::new(kaiming(2 * width, n_hidden, rng), None)?),
+                Layer::BatchNorm1d(BatchNorm1d::new(n_hidden)),
+                Layer::Tanh,
+            ]);
+            width = n_hidden;
+        }
+        let w_out = kaiming(n_hidden, vocab, rng) * F::lit(0.1);
+        layers.push(Layer::Linear(Linear::new(
+            w_out,
+            Some(ndarray::Array1::zeros(vocab)),
+        )?));
+        Ok(WaveNet {
+            hyper,
+            net: Sequential::new(layers)?,
+        })
+    }
+}
+
+impl<F: Float> WaveNet<F> {
+    /// Room for a batch of `batch` examples.
+    pub fn workspace(&self, batch: usize) -> Result<Workspace<F>> {
+        let cache = self.net.cache(batch, self.hyper.block)?;
+        let douts = cache
+            .outs
+            .iter()
+            .map(|o| Array3::zeros(o.raw_dim()))
+            .collect();
+        Ok(Workspace {
+            cache,
+            targets: vec![0; batch],
+            ce: CrossEntropyCache::new(batch, self.hyper.vocab),
+            douts,
+        })
+    }
+
+    /// Gradients of zero, one per layer.
+    pub fn zero_grads(&self) -> Vec<LayerGrads<F>> {
+        self.net.zero_grads()
+    }
+
+    /// The number of parameters (the running statistics are not parameters).
+    pub fn num_params(&self) -> usize {
+        self.net.num_params()
+    }
+
+    /// Training-mode forward pass of the batch in `ws.cache.idx`,
+    /// `ws.targets`; the loss.
+    pub fn forward(&self, ws: &mut Workspace<F>) -> Result<F> {
+        self.net.forward_train_into(&mut ws.cache)?;
+        let logits = ws.cache.outs.last().expect("layers").index_axis(Axis(1), 0); // (B, V)
+        cross_entropy::forward_into(&logits, &ws.targets, &mut ws.ce)
+    }
+
+    /// Backward pass of the last [`WaveNet::forward`], with `B`'s backward
+    /// passes (the container's and the layers'), accumulating into `grads`.
+    pub fn backward<B: Backprop>(&self, ws: &mut Workspace<F>, grads: &mut [LayerGrads<F>]) {
+        for d in &mut ws.douts {
+            d.fill(F::zero());
+        }
+        let mut dlogits = ws
+            .douts
+            .last_mut()
+            .expect("layers")
+            .index_axis_mut(Axis(1), 0); // (B, V)
+        B::cross_entropy_backward(&mut dlogits, F::one(), &ws.ce, &ws.targets);
+        B::sequential_backward::<B, F>(grads, &mut ws.douts, &ws.cache, &self.net);
+    }
+
+    /// Moves every BatchNorm's running statistics toward the last batch's.
+    pub fn update_running_stats(&mut self, ws: &Workspace<F>) {
+        self.net.update_running_stats(&ws.cache);
+    }
+
+    /// `p -= lr · dp` for every parameter, and the gradients back to zero.
+    pub fn sgd_step(&mut self, grads: &mut [LayerGrads<F>], lr: F) {
+        self.net.sgd_step(grads, lr);
+    }
+
+    /// Eval-mode logits `(N, V)` (BatchNorm with its running statistics).
+    pub fn logits(&self, x: &ArrayRef2<usize>) -> Result<Array2<F>> {
+        let out = self.net.forward_eval(x)?; // (N, 1, V)
+        if out.len_of(Axis(1)) != 1 {
+            return Err(Error::Shape {
+                layer: "wavenet",
+                detail: format!(
+                    "the last layer's output has shape {:?}, expected [{}, 1, {}]: the levels must fuse the whole context",
+                    out.shape(),
+                    x.nrows(),
+                    self.hyper.vocab
+                ),
+            });
+        }
+        Ok(out.index_axis_move(Axis(1), 0))
+    }
+
+    /// Eval-mode mean loss over examples, in chunks of 10,000.
+    pub fn loss(&self, x: &ArrayRef2<usize>, y: &[usize]) -> Result<f64> {
+        let mut total = 0.0;
+        for start in (0..y.len()).step_by(10_000) {
+            let end = (start + 10_000).min(y.len());
+            let logits = self.logits(&x.slice(ndarray::s![start..end, ..]))?;
+            let (loss, _) = cross_entropy::forward(&logits, &y[start..end])?;
+            total += loss.as_f64() * (end - start) as f64;
+        }
+        Ok(total / y.len() as f64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    #[test]
+    fn the_lecture_model_has_76579_parameters() {
+        let hyper = Hyper {
+            vocab: 27,
+            block: 8,
+            n_embd: 24,
+            n_hidden: 128,
+        };
+        let model = WaveNet::<f32>::lecture_init(hyper, &mut ChaCha8Rng::seed_from_u64(1)).unwrap();
+        assert_eq!(model.num_params(), 76_579);
+        assert_eq!(model.net.layers.len(), 1 + 3 * 4 + 1);
+        let shapes = model.net.shapes(32, 8).unwrap();
+        assert_eq!(shapes[1], (32, 4, 48));
+        assert_eq!(shapes[4], (32, 4, 128));
+        assert_eq!(shapes[5], (32, 2, 256));
+        assert_eq!(shapes[9], (32, 1, 256));
+        assert_eq!(shapes[13], (32, 1, 27));
+    }
+
+    #[test]
+    fn a_block_that_is_not_a_power_of_two_is_refused() {
+        let hyper = Hyper {
+            vocab: 27,
+            block: 6,
+            n_embd: 4,
+            n_hidden: 4,
+        };
+        let err = WaveNet::<f32>::lecture_init(hyper, &mut ChaCha8Rng::seed_from_u64(1))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("power of two") && err.contains("got 6"),
+            "{err}"
+        );
+    }
+}
