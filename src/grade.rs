@@ -709,6 +709,37 @@ fn grade_tanh<B: Backprop>(seed: u64) -> Grade {
     case.grade(learner, run::<Solutions>(&x, &dout, &dx0), vec![])
 }
 
+/// BatchNorm's three graded variables, `x`, `gain` and `bias`, each with the
+/// loss `Σ forward(x)·dout` as a function of it alone.
+fn batchnorm_vars<'a>(
+    layer: &BatchNorm1d<f64>,
+    x: ArrayD<f64>,
+    dout: ArrayD<f64>,
+    forward: fn(&BatchNorm1d<f64>, &ArrayD<f64>) -> ArrayD<f64>,
+) -> Vec<(String, ArrayD<f64>, Loss<'a>)> {
+    let (gain, bias) = (dyn_(&layer.gain), dyn_(&layer.bias));
+    let layer = layer.clone();
+    let loss = std::rc::Rc::new(
+        move |x: &ArrayD<f64>, gain: &ArrayD<f64>, bias: &ArrayD<f64>| {
+            let mut bn = layer.clone();
+            bn.gain = gain.clone().into_dimensionality().expect("(1, H)");
+            bn.bias = bias.clone().into_dimensionality().expect("(1, H)");
+            (forward(&bn, x) * &dout).sum()
+        },
+    );
+    let (l, x1, g1, b1) = (loss.clone(), x.clone(), gain.clone(), bias.clone());
+    let dx: Loss<'a> = Box::new(move |v| l(v, &g1, &b1));
+    let (l, x2, b2) = (loss.clone(), x.clone(), bias.clone());
+    let dgain: Loss<'a> = Box::new(move |v| l(&x2, v, &b2));
+    let (l, g3) = (loss, gain.clone());
+    let dbias: Loss<'a> = Box::new(move |v| l(&x1, &g3, v));
+    vec![
+        ("dx".into(), x, dx),
+        ("dgain".into(), gain, dgain),
+        ("dbias".into(), bias, dbias),
+    ]
+}
+
 fn grade_batchnorm<B: Backprop>(seed: u64) -> Grade {
     let rng = &mut ChaCha8Rng::seed_from_u64(seed);
     let (n, dim) = (6, 4);
@@ -742,23 +773,12 @@ fn grade_batchnorm<B: Backprop>(seed: u64) -> Grade {
             grads.dbias.into_dyn(),
         ]
     }
-    let loss = |x: &ArrayD<f64>, gain: &ArrayD<f64>, bias: &ArrayD<f64>| {
-        let mut bn = layer.clone();
-        bn.gain = gain.clone().into_dimensionality().unwrap();
-        bn.bias = bias.clone().into_dimensionality().unwrap();
-        let (out, _) = bn
-            .forward_train(&x.view().into_dimensionality().unwrap())
-            .expect("a batch of 6");
-        (out * &dout).sum()
-    };
-    let (xd, gd, bd) = (dyn_(&x), dyn_(&layer.gain), dyn_(&layer.bias));
     let case = LayerCase {
         exercise: Exercise::BatchNorm,
-        vars: vec![
-            ("dx".into(), xd.clone(), Box::new(|v| loss(v, &gd, &bd))),
-            ("dgain".into(), gd.clone(), Box::new(|v| loss(&xd, v, &bd))),
-            ("dbias".into(), bd.clone(), Box::new(|v| loss(&xd, &gd, v))),
-        ],
+        vars: batchnorm_vars(&layer, dyn_(&x), dyn_(&dout), |bn, x| {
+            let x = x.view().into_dimensionality().expect("(B, H)");
+            bn.forward_train(&x).expect("a batch of 6").0.into_dyn()
+        }),
         prefill: vec![dyn_(&dx0), dyn_(&dgain0), dyn_(&dbias0)],
         seed,
         handed: "dx (6, 4), dgain (1, 4), dbias (1, 4), dout (6, 4), cache.xhat (6, 4), cache.var_inv (1, 4), gain (1, 4)".into(),
@@ -1174,21 +1194,12 @@ fn grade_batchnorm_3d<B: Backprop>(seed: u64) -> Grade {
             grads.dbias.into_dyn(),
         ]
     }
-    let loss = |x: &ArrayD<f64>, gain: &ArrayD<f64>, bias: &ArrayD<f64>| {
-        let mut bn = layer.clone();
-        bn.gain = gain.clone().into_dimensionality().unwrap();
-        bn.bias = bias.clone().into_dimensionality().unwrap();
-        let (out, _) = bn.forward_train_3d(&ix3(x)).expect("a batch of 4 × 3");
-        (out * &dout).sum()
-    };
-    let (xd, gd, bd) = (dyn_(&x), dyn_(&layer.gain), dyn_(&layer.bias));
     let case = LayerCase {
         exercise: Exercise::BatchNorm3d,
-        vars: vec![
-            ("dx".into(), xd.clone(), Box::new(|v| loss(v, &gd, &bd))),
-            ("dgain".into(), gd.clone(), Box::new(|v| loss(&xd, v, &bd))),
-            ("dbias".into(), bd.clone(), Box::new(|v| loss(&xd, &gd, v))),
-        ],
+        vars: batchnorm_vars(&layer, dyn_(&x), dyn_(&dout), |bn, x| {
+            let (out, _) = bn.forward_train_3d(&ix3(x)).expect("a batch of 4 × 3");
+            out.into_dyn()
+        }),
         prefill: vec![dyn_(&dx0), dyn_(&dgain0), dyn_(&dbias0)],
         seed,
         handed: "dx (4, 3, 5), dgain (1, 5), dbias (1, 5), dout (4, 3, 5), cache.xhat (12, 5), cache.var_inv (1, 5), gain (1, 5)".into(),
