@@ -211,21 +211,38 @@ fn check_prints_the_cmp_table_and_exports() {
     );
     assert!(out.contains("solutions: 44/44 done"), "{out}");
     assert!(export.exists());
+}
 
-    // The learner's stubs: not attempted, and nothing to export.
+/// With the shipped stubs, `--impl exercises` says what is still to write.
+/// Ignored in a learner's `cargo test` (their exercises stop being stubs);
+/// CI runs it with `cargo test -- --ignored`.
+#[test]
+#[ignore = "maintainers: needs the shipped todo!() stubs"]
+fn maintainers_the_cli_names_the_exercises_still_at_todo() {
     let o = run(&["check", "--impl", "exercises"]);
     assert!(
         stdout(&o).contains("0/44 done, 44 not attempted"),
         "{}",
         stdout(&o)
     );
-    let o = run(&["train", "--impl", "exercises", "--steps", "10"]);
-    assert!(!o.status.success());
-    assert!(
-        stderr(&o).contains("still at todo!()") && stderr(&o).contains("exercises/linear.rs"),
-        "{}",
-        stderr(&o)
+    assert_fails(
+        &run(&["train", "--impl", "exercises", "--steps", "10"]),
+        "still at todo!():\n  layers::linear (exercises/linear.rs)",
     );
+    assert_fails(
+        &run(&["bigram", "--impl", "exercises"]),
+        "still at todo!(): exercises/bigram.rs",
+    );
+    let o = run(&[
+        "train",
+        "--model",
+        "wavenet",
+        "--impl",
+        "exercises",
+        "--steps",
+        "5",
+    ]);
+    assert_fails(&o, "exercises/flatten_consecutive.rs");
 }
 
 #[test]
@@ -251,16 +268,12 @@ fn bigram_counts_trains_and_samples_on_the_embedded_corpus() {
 }
 
 #[test]
-fn bigram_refuses_bad_input_and_unwritten_exercises() {
+fn bigram_refuses_bad_input() {
     assert_fails(
         &run(&["bigram", "--data", "/no/such/names.txt"]),
         "/no/such/names.txt",
     );
     assert_fails(&run(&["bigram", "--lr=-1"]), "learning rate");
-    assert_fails(
-        &run(&["bigram", "--impl", "exercises"]),
-        "still at todo!(): exercises/bigram.rs",
-    );
 }
 
 #[test]
@@ -356,15 +369,4 @@ fn train_a_wavenet_then_sample_eval_and_resume_it() {
         "5",
     ]);
     assert_fails(&o, "block-size must be a power of two");
-
-    let o = run(&[
-        "train",
-        "--model",
-        "wavenet",
-        "--impl",
-        "exercises",
-        "--steps",
-        "5",
-    ]);
-    assert_fails(&o, "exercises/flatten_consecutive.rs");
 }

@@ -82,7 +82,8 @@ fn a_wrong_gradient_of_the_whole_model_is_caught() {
 }
 
 #[test]
-fn the_exercises_refuse_to_train_until_written() {
+#[ignore = "maintainers: needs the shipped todo!() stubs"]
+fn maintainers_the_shipped_exercises_cannot_train_a_wavenet() {
     let (model, idx, targets) = small_wavenet(1);
     let mut ws = model.workspace(idx.nrows()).unwrap();
     ws.cache.idx.assign(&idx);
