@@ -1,8 +1,9 @@
 //! # The command line, as a user runs it
 //!
-//! Short runs of the real binary on the embedded corpus: train, then sample
-//! and eval the saved model; `check`; and every kind of bad input, which
-//! must end with a message naming the problem and a non-zero exit.
+//! Short runs of the real binary, on a small corpus drawn from the embedded
+//! one: train, then sample and eval the saved model; `check`; and every kind
+//! of bad input, which must end with a message naming the problem and a
+//! non-zero exit.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -44,12 +45,56 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
+/// A corpus of about 500 names from the embedded one, every letter among
+/// them: small enough that training and evaluating in a test build take a
+/// moment, with the full vocabulary of 27.
+fn small_corpus(dir: &Path) -> PathBuf {
+    let names: Vec<&str> = include_str!("../data/names.txt").lines().collect();
+    let mut picked: Vec<&str> = names.iter().step_by(60).copied().collect();
+    for letter in 'a'..='z' {
+        if !picked.iter().any(|n| n.contains(letter)) {
+            picked.push(
+                names
+                    .iter()
+                    .find(|n| n.contains(letter))
+                    .expect("every letter occurs"),
+            );
+        }
+    }
+    let path = dir.join("small.txt");
+    std::fs::write(&path, picked.join("\n")).unwrap();
+    path
+}
+
+#[test]
+fn train_uses_the_embedded_corpus_by_default() {
+    let model = temp_dir("default").join("m.safetensors");
+    let o = run(&[
+        "train",
+        "--steps",
+        "2",
+        "--samples",
+        "0",
+        "--out",
+        s(&model),
+    ]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{out}\n{}", stderr(&o));
+    assert!(
+        out.contains("data: embedded:data/names.txt, 30000 words, vocabulary of 27"),
+        "{out}"
+    );
+}
+
 #[test]
 fn train_then_sample_and_eval_the_saved_model() {
     let dir = temp_dir("train");
+    let corpus = small_corpus(&dir);
     let model = dir.join("m.safetensors");
     let o = run(&[
         "train",
+        "--data",
+        s(&corpus),
         "--steps",
         "400",
         "--eval-every",
@@ -61,7 +106,7 @@ fn train_then_sample_and_eval_the_saved_model() {
     ]);
     let out = stdout(&o);
     assert!(o.status.success(), "{out}\n{}", stderr(&o));
-    assert!(out.contains("30000 words, vocabulary of 27"), "{out}");
+    assert!(out.contains("vocabulary of 27"), "{out}");
     assert!(
         out.contains("    200/    400:"),
         "plain progress lines when not a terminal: {out}"
@@ -97,7 +142,7 @@ fn train_then_sample_and_eval_the_saved_model() {
         "same seed, same names"
     );
 
-    let o = run(&["eval", "--model", s(&model)]);
+    let o = run(&["eval", "--model", s(&model), "--data", s(&corpus)]);
     assert!(
         o.status.success() && stdout(&o).contains("step 400"),
         "{}{}",
@@ -116,6 +161,8 @@ fn train_then_sample_and_eval_the_saved_model() {
     // Resume to 600 steps.
     let o = run(&[
         "train",
+        "--data",
+        s(&corpus),
         "--resume",
         s(&model),
         "--steps",
@@ -131,7 +178,9 @@ fn train_then_sample_and_eval_the_saved_model() {
         stdout(&o),
         stderr(&o)
     );
-    assert!(stdout(&run(&["eval", "--model", s(&model)])).contains("step 600"));
+    assert!(
+        stdout(&run(&["eval", "--model", s(&model), "--data", s(&corpus)])).contains("step 600")
+    );
 }
 
 #[test]
@@ -279,9 +328,12 @@ fn bigram_refuses_bad_input() {
 #[test]
 fn train_a_wavenet_then_sample_eval_and_resume_it() {
     let dir = temp_dir("wavenet");
+    let corpus = small_corpus(&dir);
     let model = dir.join("w.safetensors");
     let o = run(&[
         "train",
+        "--data",
+        s(&corpus),
         "--model",
         "wavenet",
         "--steps",
@@ -319,7 +371,7 @@ fn train_a_wavenet_then_sample_eval_and_resume_it() {
         stdout(&o)
     );
 
-    let o = run(&["eval", "--model", s(&model)]);
+    let o = run(&["eval", "--model", s(&model), "--data", s(&corpus)]);
     assert!(
         o.status.success() && stdout(&o).contains("wavenet, step 200"),
         "{}{}",
@@ -329,6 +381,8 @@ fn train_a_wavenet_then_sample_eval_and_resume_it() {
 
     let o = run(&[
         "train",
+        "--data",
+        s(&corpus),
         "--resume",
         s(&model),
         "--steps",
@@ -344,10 +398,14 @@ fn train_a_wavenet_then_sample_eval_and_resume_it() {
         stdout(&o),
         stderr(&o)
     );
-    assert!(stdout(&run(&["eval", "--model", s(&model)])).contains("step 250"));
+    assert!(
+        stdout(&run(&["eval", "--model", s(&model), "--data", s(&corpus)])).contains("step 250")
+    );
 
     let o = run(&[
         "train",
+        "--data",
+        s(&corpus),
         "--resume",
         s(&model),
         "--model",
@@ -361,6 +419,8 @@ fn train_a_wavenet_then_sample_eval_and_resume_it() {
 
     let o = run(&[
         "train",
+        "--data",
+        s(&corpus),
         "--model",
         "wavenet",
         "--block-size",
