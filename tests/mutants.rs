@@ -447,6 +447,35 @@ fn a_power_rule_without_its_minus_one_fails_micrograd_pow() {
     assert!(message.contains("da: WRONG"), "{message}");
 }
 
+mod micrograd_add_exp_log_broken {
+    pub use backprop_ninja::solutions::*; // the reference, but for the module below
+    pub mod micrograd {
+        pub use backprop_ninja::solutions::micrograd::*;
+        pub fn add_backward(da: &mut f64, _db: &mut f64, dout: f64) {
+            *da += dout; // b's share is lost
+        }
+        pub fn exp_backward(da: &mut f64, dout: f64, out: f64) {
+            *da += out.ln() * dout; // the input, not exp's own value
+        }
+        pub fn log_backward(da: &mut f64, dout: f64, a: f64) {
+            *da += dout * a; // a, not 1/a
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn scalar_add_exp_and_log_mistakes_each_fail_their_own_op() {
+    use backprop_ninja::micrograd::OpKind;
+    type M = micrograd_add_exp_log_broken::Mutant;
+    assert!(wrong::<M>(Exercise::Micrograd(OpKind::Add)).contains("db: WRONG"));
+    assert!(wrong::<M>(Exercise::Micrograd(OpKind::Exp)).contains("da: WRONG"));
+    assert!(wrong::<M>(Exercise::Micrograd(OpKind::Log)).contains("da: WRONG"));
+    let mul = grade::grade::<M>(Exercise::Micrograd(OpKind::Mul)).status;
+    assert_eq!(mul, Status::Correct, "the other ops are the reference's");
+}
+
 mod micrograd_relu_always_on {
     pub use backprop_ninja::solutions::*; // the reference, but for the module below
     pub mod micrograd {
