@@ -179,6 +179,7 @@ pub fn load(path: &Path) -> Result<Checkpoint> {
     let model = match kind {
         ModelKind::Mlp => Network::Mlp(load_mlp(&mut tensors, hyper, path)?),
         ModelKind::WaveNet => Network::WaveNet(load_wavenet(&mut tensors, hyper, path)?),
+        ModelKind::Deep => return Err(fail("the deep diagnostic MLP is never saved".into())),
     };
     let config = TrainConfig {
         steps: get(&meta, "steps", path)?,

@@ -27,6 +27,8 @@ pub enum Error {
     },
     /// A setting that makes no sense (a batch size under 2, a zero width).
     Config(String),
+    /// A picture could not be drawn or written (`--features plots`).
+    Plot { path: PathBuf, detail: String },
     /// The loss stopped being a finite number.
     Diverged { step: usize, loss: f64 },
 }
@@ -45,6 +47,7 @@ impl fmt::Display for Error {
             }
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
             Error::Config(detail) => write!(f, "invalid setting: {detail}"),
+            Error::Plot { path, detail } => write!(f, "plot {}: {detail}", path.display()),
             Error::Diverged { step, loss } => write!(
                 f,
                 "the loss became {loss} at step {step}; training stopped (try a smaller --lr)"

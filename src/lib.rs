@@ -30,6 +30,7 @@
 //! | `src/step_by_step.rs`, `exercises/step_by_step.rs` | exercise 1: the forward pass cut into 20 named steps, and the gradient of each |
 //! | `src/flatten_consecutive.rs`, `sequential.rs` (and `backward_3d` in `linear.rs`, `batchnorm.rs`) | makemore part 5: the WaveNet's new layers; exercises and solutions of the same names |
 //! | [`mlp`], [`wavenet`], [`model`], [`train`] | the models and the training loop |
+//! | [`deep`], [`diagnostics`], `plots` (feature `plots`) | makemore part 3: a deep tanh MLP, its activation, gradient and update statistics, and their pictures |
 //! | [`oracle`] | finite differences that check any backward pass, element by element |
 //! | [`grade`] | the grader behind `cargo test exercises` and the `check` command |
 //! | [`backprop`] | the list of every backward pass, implemented by [`Solutions`] and [`Exercises`] |
@@ -54,6 +55,8 @@ pub mod bigram;
 pub mod checkpoint;
 pub mod cross_entropy;
 pub mod data;
+pub mod deep;
+pub mod diagnostics;
 pub mod embedding;
 pub mod error;
 pub mod export;
@@ -67,6 +70,8 @@ pub mod mlp;
 pub mod model;
 pub mod ops;
 pub mod oracle;
+#[cfg(feature = "plots")]
+pub mod plots;
 pub mod rows;
 pub mod scalar_check;
 pub mod sequential;

@@ -7,6 +7,8 @@ use std::process::ExitCode;
 use backprop_ninja::bigram::{self, Bigrams, Counting, NeuralConfig};
 use backprop_ninja::checkpoint::{self, Checkpoint};
 use backprop_ninja::data::{Corpus, Vocab};
+use backprop_ninja::deep::{self, Deep, DeepConfig, Init};
+use backprop_ninja::diagnostics;
 use backprop_ninja::grade::{self, Exercise, Status};
 use backprop_ninja::mlp::{Hyper, Mlp};
 use backprop_ninja::model::{Model, ModelKind, Network};
@@ -42,6 +44,19 @@ enum ModelArg {
     Mlp,
     /// The hierarchical WaveNet of makemore part 5 (block 8, n_embd 24, n_hidden 128)
     Wavenet,
+    /// The deep tanh MLP of makemore part 3 (5 hidden layers of 100), to
+    /// diagnose: statistics printed, pictures with --plots, not saved
+    Deep,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum InitArg {
+    /// randn · (5/3) / sqrt(fan_in), the last layer × 0.1
+    Lecture,
+    /// randn: unit normal weights, saturated tanh units
+    Naive,
+    /// gain 0.5 instead of 5/3, the last layer × 0.1: shrinking activations
+    Small,
 }
 
 impl ModelArg {
@@ -49,6 +64,7 @@ impl ModelArg {
         match self {
             ModelArg::Mlp => ModelKind::Mlp,
             ModelArg::Wavenet => ModelKind::WaveNet,
+            ModelArg::Deep => ModelKind::Deep,
         }
     }
 }
@@ -161,6 +177,21 @@ struct TrainArgs {
     /// How many names to sample at the end.
     #[arg(long, default_value_t = 20)]
     samples: usize,
+    /// --model deep: how the weights start [default: lecture]
+    #[arg(long, value_enum)]
+    init: Option<InitArg>,
+    /// --model deep: no BatchNorm after the hidden Linear layers (which get biases)
+    #[arg(long)]
+    no_batchnorm: bool,
+    /// --model deep: print the statistics after step 1, every this many
+    /// steps, and the last [default: --eval-every]
+    #[arg(long)]
+    stats_every: Option<usize>,
+    /// --model deep: write the loss, activation, gradient, update:data and
+    /// dlogits pictures (PNG and SVG) into this directory (needs a build
+    /// with --features plots)
+    #[arg(long)]
+    plots: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -216,7 +247,7 @@ fn ready<B: Backprop>(kind: ModelKind) -> Result<()> {
             Exercise::BatchNorm,
             Exercise::CrossEntropy,
         ],
-        ModelKind::WaveNet => vec![
+        ModelKind::WaveNet | ModelKind::Deep => vec![
             Exercise::Embedding,
             Exercise::Tanh,
             Exercise::CrossEntropy,
@@ -310,6 +341,11 @@ fn run_bigram<B: Backprop>(args: BigramArgs) -> Result<()> {
 }
 
 fn run_train<B: Backprop>(args: TrainArgs) -> Result<()> {
+    if args.model == Some(ModelArg::Deep) && args.resume.is_some() {
+        return Err(Error::Config(
+            "--model deep is a diagnostic run and is never saved: it cannot --resume".into(),
+        ));
+    }
     let corpus = load_corpus(args.data.as_deref())?;
     let resumed = args.resume.as_deref().map(checkpoint::load).transpose()?;
     let kind = match (&resumed, args.model) {
@@ -326,6 +362,21 @@ fn run_train<B: Backprop>(args: TrainArgs) -> Result<()> {
     };
     if B::NAME == "exercises" {
         ready::<B>(kind)?;
+    }
+    if kind == ModelKind::Deep {
+        return run_deep::<B>(&args, &corpus);
+    }
+    for (given, flag) in [
+        (args.init.is_some(), "--init"),
+        (args.no_batchnorm, "--no-batchnorm"),
+        (args.stats_every.is_some(), "--stats-every"),
+        (args.plots.is_some(), "--plots"),
+    ] {
+        if given {
+            return Err(Error::Config(format!(
+                "{flag} is for the diagnostic model: add --model deep"
+            )));
+        }
     }
     let lecture = TrainConfig::lecture(kind);
     let mut config = TrainConfig {
@@ -361,6 +412,7 @@ fn run_train<B: Backprop>(args: TrainArgs) -> Result<()> {
             let network = match kind {
                 ModelKind::Mlp => Network::Mlp(Mlp::lecture_init(hyper, rng)?),
                 ModelKind::WaveNet => Network::WaveNet(WaveNet::lecture_init(hyper, rng)?),
+                ModelKind::Deep => unreachable!("run_deep trains the deep MLP"),
             };
             (network, vocab, 0)
         }
@@ -413,6 +465,7 @@ impl Run<'_> {
             match M::KIND {
                 ModelKind::Mlp => "MLP",
                 ModelKind::WaveNet => "WaveNet",
+                ModelKind::Deep => unreachable!("run_deep trains the deep MLP"),
             },
             model.num_params(),
             h.block,
@@ -489,6 +542,116 @@ impl Run<'_> {
         }
         Ok(())
     }
+}
+
+/// `train --model deep`: the deep MLP of makemore part 3, trained with the
+/// trainer's step while its statistics are printed, and its pictures drawn.
+fn run_deep<B: Backprop>(args: &TrainArgs, corpus: &Corpus) -> Result<()> {
+    for (given, flag) in [
+        (args.n_embd.is_some(), "--n-embd"),
+        (args.n_hidden.is_some(), "--n-hidden"),
+        (args.block_size.is_some(), "--block-size"),
+    ] {
+        if given {
+            return Err(Error::Config(format!(
+                "{flag}: --model deep has the lecture's sizes (block 3, n_embd 10, n_hidden 100)"
+            )));
+        }
+    }
+    if args.plots.is_some() && !cfg!(feature = "plots") {
+        return Err(Error::Config(
+            "--plots needs the pictures, which are behind a cargo feature: rebuild with --features plots (cargo run --release --features plots -- train --model deep --plots DIR)".into(),
+        ));
+    }
+    let config = TrainConfig {
+        steps: args.steps,
+        batch_size: args.batch_size,
+        lr: args.lr,
+        lr_decayed: args.lr_decayed,
+        lr_decay_step: args
+            .lr_decay_step
+            .unwrap_or(TrainConfig::lecture(ModelKind::Deep).lr_decay_step),
+        seed: args.seed,
+    };
+    config.validate()?;
+    let deep_config = DeepConfig {
+        init: match args.init.unwrap_or(InitArg::Lecture) {
+            InitArg::Lecture => Init::Lecture,
+            InitArg::Naive => Init::Naive,
+            InitArg::Small => Init::Small,
+        },
+        batchnorm: !args.no_batchnorm,
+        ..DeepConfig::LECTURE
+    };
+    let vocab = Vocab::from_words(&corpus.words);
+    let mut model = Deep::new(
+        vocab.len(),
+        deep_config,
+        &mut ChaCha8Rng::seed_from_u64(config.seed),
+    )?;
+    let data = Dataset::with_vocab(corpus, vocab.clone(), model.hyper().block, config.seed)?;
+    let title = format!(
+        "{} init, {}",
+        deep_config.init.name(),
+        if deep_config.batchnorm {
+            "BatchNorm"
+        } else {
+            "no BatchNorm"
+        }
+    );
+    println!(
+        "model: deep MLP, {} hidden layers of {} ({title}), {} parameters, backward passes from {}/",
+        deep_config.depth,
+        model.hyper().n_hidden,
+        model.num_params(),
+        B::NAME
+    );
+    let every = args.stats_every.unwrap_or(args.eval_every).max(1);
+    let mut at: Vec<usize> = std::iter::once(1)
+        .chain((every..=config.steps).step_by(every))
+        .chain(std::iter::once(config.steps))
+        .filter(|&s| s >= 1 && s <= config.steps)
+        .collect();
+    at.dedup();
+    let started = std::time::Instant::now();
+    let d = deep::diagnose::<B>(
+        &mut model,
+        &data.train,
+        &config,
+        &at,
+        args.plots.is_some(),
+        |s| print!("{}", deep::report(s)),
+    )?;
+    let blocks = diagnostics::log10_loss_blocks(&d.losses, 1000);
+    println!(
+        "trained {} steps in {:.1} s; log10 loss per 1,000 steps: {}",
+        config.steps,
+        started.elapsed().as_secs_f64(),
+        blocks
+            .iter()
+            .map(|l| format!("{l:.3}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    print_losses(&model, &data)?;
+    if let Some(dir) = &args.plots {
+        write_plots(dir, &d, &title)?;
+    }
+    println!("(the deep model is for diagnostics: not saved)");
+    Ok(())
+}
+
+#[cfg(feature = "plots")]
+fn write_plots(dir: &Path, d: &deep::Diagnosis, title: &str) -> Result<()> {
+    for file in backprop_ninja::plots::write_all(dir, d, title)? {
+        println!("wrote {}", file.display());
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "plots"))]
+fn write_plots(_dir: &Path, _d: &deep::Diagnosis, _title: &str) -> Result<()> {
+    unreachable!("run_deep refuses --plots without the feature")
 }
 
 fn print_losses(model: &impl Model, data: &Dataset) -> Result<()> {

@@ -19,6 +19,8 @@ use crate::wavenet::{self, WaveNet};
 pub enum ModelKind {
     Mlp,
     WaveNet,
+    /// The deep tanh MLP of makemore part 3, for diagnostics (not saved).
+    Deep,
 }
 
 impl ModelKind {
@@ -27,10 +29,11 @@ impl ModelKind {
         match self {
             ModelKind::Mlp => "mlp",
             ModelKind::WaveNet => "wavenet",
+            ModelKind::Deep => "deep",
         }
     }
 
-    /// The inverse of [`ModelKind::name`].
+    /// The inverse of [`ModelKind::name`] for the kinds a checkpoint holds.
     pub fn from_name(name: &str) -> Option<ModelKind> {
         [ModelKind::Mlp, ModelKind::WaveNet]
             .into_iter()

@@ -56,7 +56,7 @@ impl TrainConfig {
     pub fn lecture(kind: ModelKind) -> TrainConfig {
         match kind {
             ModelKind::Mlp => TrainConfig::LECTURE,
-            ModelKind::WaveNet => TrainConfig::WAVENET,
+            ModelKind::WaveNet | ModelKind::Deep => TrainConfig::WAVENET,
         }
     }
 
@@ -279,5 +279,6 @@ pub fn hyper_for(kind: ModelKind, vocab: usize) -> Hyper {
     match kind {
         ModelKind::Mlp => lecture_hyper(vocab),
         ModelKind::WaveNet => wavenet_hyper(vocab),
+        ModelKind::Deep => crate::deep::deep_hyper(vocab),
     }
 }

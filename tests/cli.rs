@@ -430,3 +430,91 @@ fn train_a_wavenet_then_sample_eval_and_resume_it() {
     ]);
     assert_fails(&o, "block-size must be a power of two");
 }
+
+#[test]
+fn train_the_deep_model_prints_its_statistics() {
+    let o = run(&[
+        "train",
+        "--model",
+        "deep",
+        "--init",
+        "naive",
+        "--no-batchnorm",
+        "--steps",
+        "20",
+        "--stats-every",
+        "10",
+        "--samples",
+        "0",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    for expected in [
+        "naive init, no BatchNorm",
+        "step 1: tanh layers",
+        "step 10: tanh layers",
+        "step 20: tanh layers",
+        "saturated",
+        "grad:data",
+        "not saved",
+    ] {
+        assert!(out.contains(expected), "{expected:?} in:\n{out}");
+    }
+    assert_fails(
+        &run(&["train", "--init", "naive", "--steps", "1"]),
+        "add --model deep",
+    );
+    assert_fails(
+        &run(&["train", "--model", "deep", "--resume", "x.safetensors"]),
+        "never saved",
+    );
+}
+
+#[cfg(not(feature = "plots"))]
+#[test]
+fn plots_without_the_feature_say_how_to_get_them() {
+    let dir = temp_dir("no-plots");
+    let o = run(&[
+        "train",
+        "--model",
+        "deep",
+        "--steps",
+        "5",
+        "--plots",
+        s(&dir),
+    ]);
+    assert_fails(&o, "rebuild with --features plots");
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        0,
+        "nothing written"
+    );
+}
+
+#[cfg(feature = "plots")]
+#[test]
+fn plots_are_written_as_png_and_svg() {
+    let dir = temp_dir("plots");
+    let o = run(&[
+        "train",
+        "--model",
+        "deep",
+        "--steps",
+        "30",
+        "--samples",
+        "0",
+        "--plots",
+        s(&dir),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for name in ["loss", "activations", "gradients", "updates", "dlogits"] {
+        let png = std::fs::read(dir.join(format!("{name}.png"))).unwrap();
+        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "{name}.png is a PNG");
+        let svg = std::fs::read_to_string(dir.join(format!("{name}.svg"))).unwrap();
+        assert!(svg.contains("<svg"), "{name}.svg is an SVG");
+        assert!(
+            stdout(&o).contains(&format!("{name}.png")),
+            "the file is named"
+        );
+    }
+}

@@ -1,0 +1,471 @@
+//! # The deep tanh MLP of makemore part 3, to look inside
+//!
+//! The lecture before "backprop ninja" ("activations, gradients and
+//! BatchNorm") trains a deeper MLP and watches its activations, gradients and
+//! updates. Here it is built from this crate's layers, as a [`Sequential`]:
+//!
+//! ```text
+//! idx (B, 3) ─ Embedding ─ (B, 3, 10) ─ FlattenConsecutive(3) ─ (B, 1, 30)
+//!   ─ 5 × [Linear ─ (BatchNorm1d) ─ Tanh] ─ (B, 1, 100)
+//!   ─ Linear ─ logits (B, 1, V) = (B, V) ─ CrossEntropy ─ loss
+//! ```
+//!
+//! Its forward and backward passes are the WaveNet's ([`WaveNet::forward`],
+//! [`WaveNet::backward`] on a different list of layers), so `--impl
+//! exercises` trains it with your backward passes, and the trainer's
+//! [`train::train_step`] trains it. [`Init`] and `batchnorm: false` reproduce
+//! the lecture's pathologies; [`diagnose`] trains while recording the
+//! statistics of [`crate::diagnostics`] at chosen steps and the update:data
+//! ratio of every weight at every step.
+
+use ndarray::{Array1, Array2, ArrayRef2, Axis};
+use ndarray_rand::RandomExt;
+use ndarray_rand::rand_distr::StandardNormal;
+use rand::Rng;
+
+use crate::backprop::Backprop;
+use crate::batchnorm::BatchNorm1d;
+use crate::data::Examples;
+use crate::diagnostics::{self, Summary};
+use crate::embedding::Embedding;
+use crate::error::{Error, Result};
+use crate::flatten_consecutive::FlattenConsecutive;
+use crate::linear::Linear;
+use crate::mlp::Hyper;
+use crate::model::{Model, ModelKind};
+use crate::sequential::{Layer, LayerGrads, Sequential};
+use crate::train::{self, TrainConfig};
+use crate::wavenet::{self, WaveNet};
+
+/// How the Linear layers' weights start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Init {
+    /// Kaiming for tanh: `randn · (5/3) / √fan_in`, the last layer × 0.1.
+    Lecture,
+    /// `randn`, unit normal everywhere: pre-activations of std `√fan_in`,
+    /// saturated tanh units and a huge first loss.
+    Naive,
+    /// Gain 0.5 instead of 5/3, the last layer × 0.1: activations shrink
+    /// layer after layer without BatchNorm (the lecture's "too small" gain).
+    Small,
+}
+
+impl Init {
+    /// `lecture`, `naive` or `small`, as on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Init::Lecture => "lecture",
+            Init::Naive => "naive",
+            Init::Small => "small",
+        }
+    }
+
+    /// The factor of `randn` for a hidden layer's weights, and for the last.
+    fn scales(self, fan_in: usize) -> (f32, f32) {
+        let kaiming = 1.0 / (fan_in as f32).sqrt();
+        match self {
+            Init::Lecture => (5.0 / 3.0 * kaiming, 0.1 * kaiming),
+            Init::Naive => (1.0, 1.0),
+            Init::Small => (0.5 * kaiming, 0.1 * kaiming),
+        }
+    }
+}
+
+/// The shape of the stack and its switches.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DeepConfig {
+    /// Hidden `Linear → (BatchNorm1d) → Tanh` blocks: 5 in the lecture.
+    pub depth: usize,
+    pub init: Init,
+    /// BatchNorm1d after each hidden Linear (which then has no bias).
+    pub batchnorm: bool,
+}
+
+impl DeepConfig {
+    /// The lecture's: 5 hidden layers, its init, BatchNorm.
+    pub const LECTURE: DeepConfig = DeepConfig {
+        depth: 5,
+        init: Init::Lecture,
+        batchnorm: true,
+    };
+}
+
+/// The lecture's sizes: block 3, n_embd 10, n_hidden 100.
+pub fn deep_hyper(vocab: usize) -> Hyper {
+    Hyper {
+        vocab,
+        block: 3,
+        n_embd: 10,
+        n_hidden: 100,
+    }
+}
+
+/// The model: a [`WaveNet`] container (sizes and a [`Sequential`]) holding
+/// the deep MLP's layers, and how it was built.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Deep {
+    pub config: DeepConfig,
+    pub net: WaveNet<f32>,
+}
+
+/// What one snapshot saw in one Tanh layer: its output and that output's
+/// gradient (all `B·H` values kept, for the histograms).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TanhStats {
+    /// The index of the layer in the [`Sequential`].
+    pub layer: usize,
+    pub activation: Summary,
+    pub gradient: Summary,
+    /// `(B, 1, H)` flattened
+    pub activations: Vec<f32>,
+    pub gradients: Vec<f32>,
+}
+
+/// What one snapshot saw in one Linear layer's weight.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct WeightStats {
+    pub layer: usize,
+    /// `(fan_in, fan_out)`
+    pub shape: (usize, usize),
+    pub grad: Summary,
+    /// `std(dW) / std(W)`
+    pub grad_to_data: f64,
+}
+
+/// Every statistic of one step, taken after the backward pass and before
+/// the update.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Snapshot {
+    pub step: usize,
+    pub tanh: Vec<TanhStats>,
+    pub weights: Vec<WeightStats>,
+    /// `(B, V)` the gradient of the loss with respect to the logits
+    pub dlogits: Array2<f32>,
+}
+
+/// The WaveNet's workspace, plus what [`diagnose`] asks the step to record.
+#[derive(Clone, Debug)]
+pub struct Workspace {
+    pub inner: wavenet::Workspace<f32>,
+    /// Take a [`Snapshot`] in the next step.
+    pub take_snapshot: bool,
+    /// Record `log10(update:data)` of each weight in the next step.
+    pub record_updates: bool,
+    /// The last snapshot taken, its `step` field left to the caller.
+    pub snapshot: Option<Snapshot>,
+    /// The last step's `log10(update:data)`, one per Linear weight.
+    pub updates: Vec<f64>,
+}
+
+fn randn(shape: (usize, usize), rng: &mut impl Rng) -> Array2<f32> {
+    Array2::random_using(shape, StandardNormal, rng)
+}
+
+impl Deep {
+    /// The layers of `config` for a vocabulary of `vocab` characters.
+    pub fn new(vocab: usize, config: DeepConfig, rng: &mut impl Rng) -> Result<Deep> {
+        let hyper = deep_hyper(vocab);
+        hyper.validate()?;
+        if config.depth == 0 {
+            return Err(Error::Config(
+                "the deep MLP needs at least one hidden layer".into(),
+            ));
+        }
+        let Hyper {
+            block,
+            n_embd,
+            n_hidden,
+            ..
+        } = hyper;
+        let mut layers = vec![
+            Layer::Embedding(Embedding::new(randn((vocab, n_embd), rng))),
+            Layer::FlattenConsecutive(FlattenConsecutive::new(block)?),
+        ];
+        let mut fan_in = n_embd * block;
+        for _ in 0..config.depth {
+            let w = randn((fan_in, n_hidden), rng) * config.init.scales(fan_in).0;
+            if config.batchnorm {
+                layers.push(Layer::Linear(Linear::new(w, None)?));
+                layers.push(Layer::BatchNorm1d(BatchNorm1d::new(n_hidden)));
+            } else {
+                layers.push(Layer::Linear(Linear::new(
+                    w,
+                    Some(Array1::zeros(n_hidden)),
+                )?));
+            }
+            layers.push(Layer::Tanh);
+            fan_in = n_hidden;
+        }
+        let w = randn((n_hidden, vocab), rng) * config.init.scales(n_hidden).1;
+        layers.push(Layer::Linear(Linear::new(w, Some(Array1::zeros(vocab)))?));
+        Ok(Deep {
+            config,
+            net: WaveNet {
+                hyper,
+                net: Sequential::new(layers)?,
+            },
+        })
+    }
+
+    /// The statistics of the batch in `ws`, after its backward pass.
+    fn snapshot(&self, ws: &wavenet::Workspace<f32>, grads: &[LayerGrads<f32>]) -> Snapshot {
+        let layers = &self.net.net.layers;
+        let mut tanh = vec![];
+        let mut weights = vec![];
+        for (i, layer) in layers.iter().enumerate() {
+            match (layer, &grads[i]) {
+                (Layer::Tanh, _) => {
+                    let (out, dout) = (&ws.cache.outs[i], &ws.douts[i]);
+                    tanh.push(TanhStats {
+                        layer: i,
+                        activation: diagnostics::summarize(out.iter()),
+                        gradient: diagnostics::summarize(dout.iter()),
+                        activations: out.iter().copied().collect(),
+                        gradients: dout.iter().copied().collect(),
+                    });
+                }
+                (Layer::Linear(l), LayerGrads::Linear(g)) => weights.push(WeightStats {
+                    layer: i,
+                    shape: l.w.dim(),
+                    grad: diagnostics::summarize(g.dw.iter()),
+                    grad_to_data: diagnostics::grad_to_data(g.dw.iter(), l.w.iter()),
+                }),
+                _ => {}
+            }
+        }
+        let dlogits = ws
+            .douts
+            .last()
+            .expect("layers")
+            .index_axis(Axis(1), 0)
+            .to_owned();
+        Snapshot {
+            step: 0,
+            tanh,
+            weights,
+            dlogits,
+        }
+    }
+
+    /// `log10(std(lr · dW) / std(W))` of each Linear weight.
+    fn updates(&self, grads: &[LayerGrads<f32>], lr: f32) -> Vec<f64> {
+        self.net
+            .net
+            .layers
+            .iter()
+            .zip(grads)
+            .filter_map(|(layer, g)| match (layer, g) {
+                (Layer::Linear(l), LayerGrads::Linear(g)) => Some(
+                    diagnostics::log10_update_to_data(lr as f64, g.dw.iter(), l.w.iter()),
+                ),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The names of the Linear weights, `layers[i] W (fan_in, fan_out)`, in
+    /// the order of [`Workspace::updates`].
+    pub fn weight_names(&self) -> Vec<String> {
+        self.net
+            .net
+            .layers
+            .iter()
+            .enumerate()
+            .filter_map(|(i, layer)| match layer {
+                Layer::Linear(l) => Some(format!("layers[{i}] W {:?}", l.w.dim())),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+impl Model for Deep {
+    type Workspace = Workspace;
+    type Grads = Vec<LayerGrads<f32>>;
+    const KIND: ModelKind = ModelKind::Deep;
+
+    fn hyper(&self) -> Hyper {
+        self.net.hyper
+    }
+    fn num_params(&self) -> usize {
+        self.net.num_params()
+    }
+    fn workspace(&self, batch: usize) -> Result<Workspace> {
+        Ok(Workspace {
+            inner: self.net.workspace(batch)?,
+            take_snapshot: false,
+            record_updates: false,
+            snapshot: None,
+            updates: vec![],
+        })
+    }
+    fn zero_grads(&self) -> Self::Grads {
+        self.net.zero_grads()
+    }
+    fn batch_mut(ws: &mut Workspace) -> (&mut Array2<usize>, &mut [usize]) {
+        (&mut ws.inner.cache.idx, &mut ws.inner.targets)
+    }
+    fn train_step<B: Backprop>(
+        &mut self,
+        ws: &mut Workspace,
+        grads: &mut Self::Grads,
+        lr: f32,
+    ) -> Result<f32> {
+        let loss = self.net.forward(&mut ws.inner)?;
+        self.net.update_running_stats(&ws.inner);
+        self.net.backward::<B>(&mut ws.inner, grads);
+        if ws.take_snapshot {
+            ws.snapshot = Some(self.snapshot(&ws.inner, grads));
+        }
+        if ws.record_updates {
+            ws.updates = self.updates(grads, lr);
+        }
+        self.net.sgd_step(grads, lr);
+        Ok(loss)
+    }
+    fn finish_training(&mut self, _x_train: &ArrayRef2<usize>) -> Result<()> {
+        Ok(())
+    }
+    fn eval_statistics(&self) -> &'static str {
+        if self.config.batchnorm {
+            "BatchNorm running statistics"
+        } else {
+            "no BatchNorm"
+        }
+    }
+    fn logits(&self, x: &ArrayRef2<usize>) -> Result<Array2<f32>> {
+        self.net.logits(x)
+    }
+    fn loss(&self, x: &ArrayRef2<usize>, y: &[usize]) -> Result<f64> {
+        self.net.loss(x, y)
+    }
+}
+
+/// What [`diagnose`] recorded.
+#[derive(Clone, Debug, Default)]
+pub struct Diagnosis {
+    /// Each step's batch loss.
+    pub losses: Vec<f32>,
+    /// Per step, `log10(update:data)` of each weight (empty unless asked).
+    pub updates: Vec<Vec<f64>>,
+    /// The names of the weights, in the order of each `updates` row.
+    pub weight_names: Vec<String>,
+    /// The snapshots, in step order.
+    pub snapshots: Vec<Snapshot>,
+}
+
+/// Trains `model` for `cfg.steps` steps with the trainer's step, taking a
+/// [`Snapshot`] after each step in `snapshot_at` (1-based step numbers) and,
+/// if `record_updates`, every step's update:data ratios. `on_snapshot` sees
+/// each snapshot as it is taken. Stops with [`Error::Diverged`] at a loss
+/// that is not finite.
+pub fn diagnose<B: Backprop>(
+    model: &mut Deep,
+    data: &Examples,
+    cfg: &TrainConfig,
+    snapshot_at: &[usize],
+    record_updates: bool,
+    mut on_snapshot: impl FnMut(&Snapshot),
+) -> Result<Diagnosis> {
+    cfg.validate()?;
+    let mut ws = model.workspace(cfg.batch_size)?;
+    let mut grads = model.zero_grads();
+    let mut out = Diagnosis {
+        weight_names: model.weight_names(),
+        ..Diagnosis::default()
+    };
+    ws.record_updates = record_updates;
+    for step in 0..cfg.steps {
+        ws.take_snapshot = snapshot_at.contains(&(step + 1));
+        let loss = train::train_step::<B, Deep>(model, &mut grads, &mut ws, data, cfg, step)?;
+        if !loss.is_finite() {
+            return Err(Error::Diverged {
+                step,
+                loss: loss as f64,
+            });
+        }
+        out.losses.push(loss);
+        if record_updates {
+            out.updates.push(std::mem::take(&mut ws.updates));
+        }
+        if let Some(mut s) = ws.snapshot.take() {
+            s.step = step + 1;
+            on_snapshot(&s);
+            out.snapshots.push(s);
+        }
+    }
+    Ok(out)
+}
+
+/// The lecture's printout of a snapshot: per Tanh layer, activation mean,
+/// std and saturation, gradient mean and std; per weight, its gradient and
+/// grad:data ratio.
+pub fn report(s: &Snapshot) -> String {
+    let mut out = format!("step {}: tanh layers\n", s.step);
+    for t in &s.tanh {
+        out += &format!(
+            "  layer {:2} (tanh): activation mean {:+.2}, std {:.2}, saturated {:5.2}%  | gradient mean {:+.6}, std {:.6e}\n",
+            t.layer,
+            t.activation.mean,
+            t.activation.std,
+            t.activation.saturated,
+            t.gradient.mean,
+            t.gradient.std
+        );
+    }
+    out += "  weights:\n";
+    for w in &s.weights {
+        out += &format!(
+            "  layer {:2} W {:?}: grad mean {:+.6}, std {:.6e}, grad:data {:.6e}\n",
+            w.layer, w.shape, w.grad.mean, w.grad.std, w.grad_to_data
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    #[test]
+    fn the_lecture_stack_has_its_layers_and_shapes() {
+        let m = Deep::new(27, DeepConfig::LECTURE, &mut ChaCha8Rng::seed_from_u64(1)).unwrap();
+        // embedding, flatten, 5 × (linear, bn, tanh), linear
+        assert_eq!(m.net.net.layers.len(), 2 + 5 * 3 + 1);
+        let shapes = m.net.net.shapes(32, 3).unwrap();
+        assert_eq!(shapes[1], (32, 1, 30));
+        assert_eq!(shapes[4], (32, 1, 100));
+        assert_eq!(*shapes.last().unwrap(), (32, 1, 27));
+        // 270 + 30·100 + 4·100·100 + 5·200 (bn) + 100·27 + 27
+        assert_eq!(m.num_params(), 270 + 3000 + 40_000 + 1000 + 2700 + 27);
+        let plain = DeepConfig {
+            batchnorm: false,
+            ..DeepConfig::LECTURE
+        };
+        let m = Deep::new(27, plain, &mut ChaCha8Rng::seed_from_u64(1)).unwrap();
+        assert_eq!(m.net.net.layers.len(), 2 + 5 * 2 + 1);
+        assert_eq!(m.num_params(), 270 + 3000 + 40_000 + 500 + 2700 + 27);
+        assert_eq!(m.weight_names().len(), 6);
+    }
+
+    #[test]
+    fn inits_scale_the_weights_as_named() {
+        let std_of = |init| {
+            let cfg = DeepConfig {
+                init,
+                ..DeepConfig::LECTURE
+            };
+            let m = Deep::new(27, cfg, &mut ChaCha8Rng::seed_from_u64(3)).unwrap();
+            let Layer::Linear(l) = &m.net.net.layers[5] else {
+                panic!("layer 5 is the second Linear")
+            };
+            diagnostics::mean_std(l.w.iter()).1
+        };
+        // fan_in 100: 5/3 / 10, 1, 0.5 / 10
+        assert!((std_of(Init::Lecture) - 1.0 / 6.0).abs() < 0.01);
+        assert!((std_of(Init::Naive) - 1.0).abs() < 0.05);
+        assert!((std_of(Init::Small) - 0.05).abs() < 0.005);
+    }
+}
