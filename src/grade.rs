@@ -572,6 +572,13 @@ fn grade_bigram<B: Backprop>(seed: u64) -> Grade {
     case.grade(learner, run(Solutions::bigram_backward), vec![])
 }
 
+/// A Linear layer from a weight and a bias seen as dynamic arrays.
+fn linear_from(w: &ArrayD<f64>, b: &ArrayD<f64>) -> Linear<f64> {
+    let w = w.clone().into_dimensionality().expect("(I, O)");
+    let b = b.clone().into_dimensionality().expect("(O,)");
+    Linear::new(w, Some(b)).expect("shapes fit")
+}
+
 fn grade_linear<B: Backprop>(seed: u64) -> Grade {
     let rng = &mut ChaCha8Rng::seed_from_u64(seed);
     let (n, fan_in, fan_out) = (5, 4, 3);
@@ -604,26 +611,17 @@ fn grade_linear<B: Backprop>(seed: u64) -> Grade {
             grads.db.expect("db").into_dyn(),
         ]
     }
-    let loss = |x: &ArrayD<f64>, w: &ArrayD<f64>, b: &ArrayD<f64>| {
-        let layer = Linear::new(
-            w.clone().into_dimensionality().unwrap(),
-            Some(b.clone().into_dimensionality().unwrap()),
-        )
-        .expect("shapes fit");
-        (layer
-            .forward(&x.view().into_dimensionality().unwrap())
-            .expect("shapes fit")
-            * &dout)
-            .sum()
-    };
-    let (xd, wd, bd) = (dyn_(&x), dyn_(&w), dyn_(&b));
     let case = LayerCase {
         exercise: Exercise::Linear,
-        vars: vec![
-            ("dx".into(), xd.clone(), Box::new(|v| loss(v, &wd, &bd))),
-            ("dw".into(), wd.clone(), Box::new(|v| loss(&xd, v, &bd))),
-            ("db".into(), bd.clone(), Box::new(|v| loss(&xd, &wd, v))),
-        ],
+        vars: three_vars(
+            ["dx", "dw", "db"],
+            [dyn_(&x), dyn_(&w), dyn_(&b)],
+            |x, w, b| {
+                let layer = linear_from(w, b);
+                let out = layer.forward(&x.view().into_dimensionality().expect("(B, I)"));
+                (out.expect("shapes fit") * &dout).sum()
+            },
+        ),
         prefill: vec![dyn_(&dx0), dyn_(&dw0), dyn_(&db0)],
         seed,
         handed: "dx (5, 4), dw (4, 3), db (3,), dout (5, 3), x (5, 4), w (4, 3)".into(),
@@ -709,8 +707,29 @@ fn grade_tanh<B: Backprop>(seed: u64) -> Grade {
     case.grade(learner, run::<Solutions>(&x, &dout, &dx0), vec![])
 }
 
-/// BatchNorm's three graded variables, `x`, `gain` and `bias`, each with the
-/// loss `Σ forward(x)·dout` as a function of it alone.
+/// Three graded variables `(a, b, c)` of one loss `L(a, b, c)`, each with the
+/// loss as a function of it alone, the other two held fixed.
+fn three_vars<'a>(
+    names: [&str; 3],
+    [a, b, c]: [ArrayD<f64>; 3],
+    loss: impl Fn(&ArrayD<f64>, &ArrayD<f64>, &ArrayD<f64>) -> f64 + 'a,
+) -> Vec<(String, ArrayD<f64>, Loss<'a>)> {
+    let loss = std::rc::Rc::new(loss);
+    let (l, b1, c1) = (loss.clone(), b.clone(), c.clone());
+    let da: Loss<'a> = Box::new(move |v| l(v, &b1, &c1));
+    let (l, a2, c2) = (loss.clone(), a.clone(), c.clone());
+    let db: Loss<'a> = Box::new(move |v| l(&a2, v, &c2));
+    let (l, a3, b3) = (loss, a.clone(), b.clone());
+    let dc: Loss<'a> = Box::new(move |v| l(&a3, &b3, v));
+    vec![
+        (names[0].into(), a, da),
+        (names[1].into(), b, db),
+        (names[2].into(), c, dc),
+    ]
+}
+
+/// BatchNorm's three graded variables, `x`, `gain` and `bias`, with the
+/// loss `Σ forward(x)·dout`.
 fn batchnorm_vars<'a>(
     layer: &BatchNorm1d<f64>,
     x: ArrayD<f64>,
@@ -719,25 +738,16 @@ fn batchnorm_vars<'a>(
 ) -> Vec<(String, ArrayD<f64>, Loss<'a>)> {
     let (gain, bias) = (dyn_(&layer.gain), dyn_(&layer.bias));
     let layer = layer.clone();
-    let loss = std::rc::Rc::new(
-        move |x: &ArrayD<f64>, gain: &ArrayD<f64>, bias: &ArrayD<f64>| {
+    three_vars(
+        ["dx", "dgain", "dbias"],
+        [x, gain, bias],
+        move |x, gain, bias| {
             let mut bn = layer.clone();
             bn.gain = gain.clone().into_dimensionality().expect("(1, H)");
             bn.bias = bias.clone().into_dimensionality().expect("(1, H)");
             (forward(&bn, x) * &dout).sum()
         },
-    );
-    let (l, x1, g1, b1) = (loss.clone(), x.clone(), gain.clone(), bias.clone());
-    let dx: Loss<'a> = Box::new(move |v| l(v, &g1, &b1));
-    let (l, x2, b2) = (loss.clone(), x.clone(), bias.clone());
-    let dgain: Loss<'a> = Box::new(move |v| l(&x2, v, &b2));
-    let (l, g3) = (loss, gain.clone());
-    let dbias: Loss<'a> = Box::new(move |v| l(&x1, &g3, v));
-    vec![
-        ("dx".into(), x, dx),
-        ("dgain".into(), gain, dgain),
-        ("dbias".into(), bias, dbias),
-    ]
+    )
 }
 
 fn grade_batchnorm<B: Backprop>(seed: u64) -> Grade {
@@ -1129,22 +1139,16 @@ fn grade_linear_3d<B: Backprop>(seed: u64) -> Grade {
             grads.db.expect("db").into_dyn(),
         ]
     }
-    let loss = |x: &ArrayD<f64>, w: &ArrayD<f64>, b: &ArrayD<f64>| {
-        let layer = Linear::new(
-            w.clone().into_dimensionality().unwrap(),
-            Some(b.clone().into_dimensionality().unwrap()),
-        )
-        .expect("shapes fit");
-        (layer.forward_3d(&ix3(x)).expect("shapes fit") * &dout).sum()
-    };
-    let (xd, wd, bd) = (dyn_(&x), dyn_(&w), dyn_(&b));
     let case = LayerCase {
         exercise: Exercise::Linear3d,
-        vars: vec![
-            ("dx".into(), xd.clone(), Box::new(|v| loss(v, &wd, &bd))),
-            ("dw".into(), wd.clone(), Box::new(|v| loss(&xd, v, &bd))),
-            ("db".into(), bd.clone(), Box::new(|v| loss(&xd, &wd, v))),
-        ],
+        vars: three_vars(
+            ["dx", "dw", "db"],
+            [dyn_(&x), dyn_(&w), dyn_(&b)],
+            |x, w, b| {
+                let out = linear_from(w, b).forward_3d(&ix3(x));
+                (out.expect("shapes fit") * &dout).sum()
+            },
+        ),
         prefill: vec![dyn_(&dx0), dyn_(&dw0), dyn_(&db0)],
         seed,
         handed: "dx (3, 4, 5), dw (5, 3), db (3,), dout (3, 4, 3), x (3, 4, 5), w (5, 3)".into(),
