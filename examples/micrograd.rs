@@ -5,8 +5,8 @@
 //! cargo run --example micrograd
 //! ```
 
-use backprop_ninja::micrograd::Graph;
-use backprop_ninja::micrograd_nn;
+use backprop_ninja::course::micrograd::Graph;
+use backprop_ninja::models::micrograd_nn;
 use backprop_ninja::{Result, Solutions};
 
 fn main() -> Result<()> {

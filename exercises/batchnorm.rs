@@ -9,7 +9,7 @@
 
 use ndarray::{ArrayRef2, ArrayRef3};
 
-use crate::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
+use crate::layers::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
 use crate::float::Float;
 
 /// Accumulates (`+=`) `dx`, `dgain` and `dbias` from `dout`, in training mode.
@@ -36,6 +36,6 @@ pub fn backward_3d<F: Float>(
     layer: &BatchNorm1d<F>,        // gain (1, H)
 ) {
     todo!(
-        "the mean and variance ran over all B·T positions: which n is that? (crate::rows sees (B, T, H) as (B·T, H))"
+        "the mean and variance ran over all B·T positions: which n is that? (crate::layers::rows sees (B, T, H) as (B·T, H))"
     )
 }

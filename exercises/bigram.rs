@@ -8,7 +8,7 @@
 
 use ndarray::ArrayRef2;
 
-use crate::bigram::{Bigrams, NeuralForward};
+use crate::course::bigram::{Bigrams, NeuralForward};
 
 /// Accumulates (`+=`) `dW` from the loss.
 pub fn backward(

@@ -7,7 +7,7 @@
 
 use ndarray::ArrayRef2;
 
-use crate::cross_entropy::CrossEntropyCache;
+use crate::layers::cross_entropy::CrossEntropyCache;
 use crate::float::Float;
 
 /// Accumulates (`+=`) `dlogits` from `dloss`.

@@ -7,7 +7,7 @@
 
 use ndarray::{ArrayRef2, ArrayRef3};
 
-use crate::embedding::EmbeddingGrads;
+use crate::layers::embedding::EmbeddingGrads;
 use crate::float::Float;
 
 /// Accumulates (`+=`) each `dout[b,t]` into the row of `dtable` it came from.

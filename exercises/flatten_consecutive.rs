@@ -7,7 +7,7 @@
 
 use ndarray::ArrayRef3;
 
-use crate::flatten_consecutive::FlattenConsecutive;
+use crate::layers::flatten_consecutive::FlattenConsecutive;
 use crate::float::Float;
 
 /// Accumulates (`+=`) `dx` from `dout`.

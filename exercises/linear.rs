@@ -8,7 +8,7 @@
 use ndarray::{ArrayRef2, ArrayRef3};
 
 use crate::float::Float;
-use crate::linear::{Linear, LinearGrads};
+use crate::layers::linear::{Linear, LinearGrads};
 
 /// Accumulates (`+=`) `dx`, `grads.dw` and `grads.db` from `dout`.
 pub fn backward<F: Float>(
@@ -33,6 +33,6 @@ pub fn backward_3d<F: Float>(
     layer: &Linear<F>,          // w (I, O)
 ) {
     todo!(
-        "w is shared by every position of every example: its gradient sums over B and T (crate::rows sees (B, T, C) as (B·T, C))"
+        "w is shared by every position of every example: its gradient sums over B and T (crate::layers::rows sees (B, T, C) as (B·T, C))"
     )
 }

@@ -12,7 +12,7 @@ use ndarray::Array3;
 
 use crate::backprop::Backprop;
 use crate::float::Float;
-use crate::sequential::{LayerGrads, Sequential, SequentialCache};
+use crate::layers::sequential::{LayerGrads, Sequential, SequentialCache};
 
 /// Runs the layers' backward passes (`L`'s) from the gradient of the last
 /// output `douts[n-1]`, accumulating (`+=`) into the other `douts` and into

@@ -10,7 +10,7 @@
 
 use ndarray::{Array1, Array2, Array3};
 
-use crate::step_by_step::Forward;
+use crate::course::step_by_step::Forward;
 
 /// The gradient of the loss with respect to `logprobs`.
 pub fn dlogprobs(f: &Forward) -> Array2<f64> {

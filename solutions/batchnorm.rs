@@ -38,9 +38,9 @@
 
 use ndarray::{Array1, ArrayRef2, ArrayRef3, Zip};
 
-use crate::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
+use crate::layers::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
 use crate::float::Float;
-use crate::rows::{rows, rows_mut};
+use crate::layers::rows::{rows, rows_mut};
 
 /// Accumulates (`+=`) `dx`, `dgain` and `dbias` from `dout`, in training mode.
 pub fn backward<F: Float>(
@@ -86,7 +86,7 @@ pub fn backward<F: Float>(
 ///
 /// The forward pass takes the mean and variance of each feature over all
 /// `B·T` positions, `μ = 1/(B·T) Σ_b Σ_t x[b,t]`, and so on: nothing in it
-/// tells `b` from `t`. Seen as `B·T` rows of `H` (`crate::rows`), it is the
+/// tells `b` from `t`. Seen as `B·T` rows of `H` (`crate::layers::rows`), it is the
 /// 2-D forward pass above with `n = B·T`, and its gradient is the one derived
 /// above, with `n = B·T` and Bessel's `n/(n-1) = B·T/(B·T - 1)`:
 ///

@@ -27,7 +27,7 @@
 
 use ndarray::{ArrayRef2, Zip};
 
-use crate::bigram::{Bigrams, NeuralForward, REG};
+use crate::course::bigram::{Bigrams, NeuralForward, REG};
 
 /// Accumulates (`+=`) `dW = xencᵀ @ (probs - one_hot(ys)) / n + 2·REG·W / V²`.
 pub fn backward(

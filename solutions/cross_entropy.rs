@@ -21,7 +21,7 @@
 
 use ndarray::{ArrayRef2, Zip};
 
-use crate::cross_entropy::CrossEntropyCache;
+use crate::layers::cross_entropy::CrossEntropyCache;
 use crate::float::Float;
 
 /// Accumulates (`+=`) `dlogits = dloss · (probs - one_hot(targets)) / n`.

@@ -17,7 +17,7 @@
 
 use ndarray::{ArrayRef2, ArrayRef3, Axis};
 
-use crate::embedding::EmbeddingGrads;
+use crate::layers::embedding::EmbeddingGrads;
 use crate::float::Float;
 
 /// Accumulates (`+=`) each `dout[b,t]` into the row `idx[b,t]` of `dtable`.

@@ -25,7 +25,7 @@
 
 use ndarray::ArrayRef3;
 
-use crate::flatten_consecutive::FlattenConsecutive;
+use crate::layers::flatten_consecutive::FlattenConsecutive;
 use crate::float::Float;
 
 /// Accumulates (`+=`) `dx[b, t'·n + k, c] += dout[b, t', k·C + c]`.

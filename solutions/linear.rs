@@ -22,9 +22,9 @@
 use ndarray::{ArrayRef2, ArrayRef3};
 
 use crate::float::Float;
-use crate::linear::{Linear, LinearGrads};
+use crate::layers::linear::{Linear, LinearGrads};
 use crate::ops::matmul_acc;
-use crate::rows::{rows, rows_mut};
+use crate::layers::rows::{rows, rows_mut};
 
 /// Accumulates (`+=`) `dx = dout @ wᵀ`, `dw = xᵀ @ dout` and
 /// `db = Σ_batch dout`.

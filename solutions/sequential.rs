@@ -28,7 +28,7 @@ use ndarray::Array3;
 
 use crate::backprop::Backprop;
 use crate::float::Float;
-use crate::sequential::{Layer, LayerGrads, Sequential, SequentialCache};
+use crate::layers::sequential::{Layer, LayerGrads, Sequential, SequentialCache};
 
 /// Runs the layers' backward passes (`L`'s) in reverse, from the gradient
 /// of the last output `douts[n-1]`, accumulating (`+=`) into the other

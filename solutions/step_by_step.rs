@@ -10,7 +10,7 @@
 
 use ndarray::{Array1, Array2, Array3, Axis, Zip};
 
-use crate::step_by_step::Forward;
+use crate::course::step_by_step::Forward;
 
 /// `loss = -1/n Σ_i logprobs[i, Yb[i]]`: only the `n` picked entries reach
 /// the loss, each with weight `-1/n`; every other entry's gradient is 0.

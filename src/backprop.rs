@@ -13,15 +13,15 @@
 
 use ndarray::{Array1, Array2, Array3, ArrayRef, ArrayRef2, ArrayRef3, Dimension};
 
-use crate::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
-use crate::bigram::{Bigrams, NeuralForward};
-use crate::cross_entropy::CrossEntropyCache;
-use crate::embedding::EmbeddingGrads;
-use crate::flatten_consecutive::FlattenConsecutive;
+use crate::layers::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
+use crate::course::bigram::{Bigrams, NeuralForward};
+use crate::layers::cross_entropy::CrossEntropyCache;
+use crate::layers::embedding::EmbeddingGrads;
+use crate::layers::flatten_consecutive::FlattenConsecutive;
 use crate::float::Float;
-use crate::linear::{Linear, LinearGrads};
-use crate::sequential::{LayerGrads, Sequential, SequentialCache};
-use crate::step_by_step::Forward;
+use crate::layers::linear::{Linear, LinearGrads};
+use crate::layers::sequential::{LayerGrads, Sequential, SequentialCache};
+use crate::course::step_by_step::Forward;
 
 /// Every backward pass of the course, each a plain function of its inputs.
 pub trait Backprop {
@@ -206,8 +206,8 @@ macro_rules! implement_backprop {
             #[allow(non_snake_case)] // the lecture's W
             fn bigram_backward(
                 dW: &mut ::ndarray::ArrayRef2<f64>,
-                f: &$crate::bigram::NeuralForward,
-                data: &$crate::bigram::Bigrams,
+                f: &$crate::course::bigram::NeuralForward,
+                data: &$crate::course::bigram::Bigrams,
                 W: &::ndarray::ArrayRef2<f64>,
             ) {
                 bigram::backward(dW, f, data, W)
@@ -215,15 +215,15 @@ macro_rules! implement_backprop {
 
             fn linear_backward<F: $crate::float::Float>(
                 dx: &mut ::ndarray::ArrayRef2<F>,
-                grads: &mut $crate::linear::LinearGrads<F>,
+                grads: &mut $crate::layers::linear::LinearGrads<F>,
                 dout: &::ndarray::ArrayRef2<F>,
                 x: &::ndarray::ArrayRef2<F>,
-                layer: &$crate::linear::Linear<F>,
+                layer: &$crate::layers::linear::Linear<F>,
             ) {
                 linear::backward(dx, grads, dout, x, layer)
             }
             fn embedding_backward<F: $crate::float::Float>(
-                grads: &mut $crate::embedding::EmbeddingGrads<F>,
+                grads: &mut $crate::layers::embedding::EmbeddingGrads<F>,
                 dout: &::ndarray::ArrayRef3<F>,
                 idx: &::ndarray::ArrayRef2<usize>,
             ) {
@@ -238,17 +238,17 @@ macro_rules! implement_backprop {
             }
             fn batchnorm_backward<F: $crate::float::Float>(
                 dx: &mut ::ndarray::ArrayRef2<F>,
-                grads: &mut $crate::batchnorm::BatchNormGrads<F>,
+                grads: &mut $crate::layers::batchnorm::BatchNormGrads<F>,
                 dout: &::ndarray::ArrayRef2<F>,
-                cache: &$crate::batchnorm::BatchNormCache<F>,
-                layer: &$crate::batchnorm::BatchNorm1d<F>,
+                cache: &$crate::layers::batchnorm::BatchNormCache<F>,
+                layer: &$crate::layers::batchnorm::BatchNorm1d<F>,
             ) {
                 batchnorm::backward(dx, grads, dout, cache, layer)
             }
             fn cross_entropy_backward<F: $crate::float::Float>(
                 dlogits: &mut ::ndarray::ArrayRef2<F>,
                 dloss: F,
-                cache: &$crate::cross_entropy::CrossEntropyCache<F>,
+                cache: &$crate::layers::cross_entropy::CrossEntropyCache<F>,
                 targets: &[usize],
             ) {
                 cross_entropy::backward(dlogits, dloss, cache, targets)
@@ -256,189 +256,189 @@ macro_rules! implement_backprop {
             fn flatten_consecutive_backward<F: $crate::float::Float>(
                 dx: &mut ::ndarray::ArrayRef3<F>,
                 dout: &::ndarray::ArrayRef3<F>,
-                layer: &$crate::flatten_consecutive::FlattenConsecutive,
+                layer: &$crate::layers::flatten_consecutive::FlattenConsecutive,
             ) {
                 flatten_consecutive::backward(dx, dout, layer)
             }
             fn linear_backward_3d<F: $crate::float::Float>(
                 dx: &mut ::ndarray::ArrayRef3<F>,
-                grads: &mut $crate::linear::LinearGrads<F>,
+                grads: &mut $crate::layers::linear::LinearGrads<F>,
                 dout: &::ndarray::ArrayRef3<F>,
                 x: &::ndarray::ArrayRef3<F>,
-                layer: &$crate::linear::Linear<F>,
+                layer: &$crate::layers::linear::Linear<F>,
             ) {
                 linear::backward_3d(dx, grads, dout, x, layer)
             }
             fn batchnorm_backward_3d<F: $crate::float::Float>(
                 dx: &mut ::ndarray::ArrayRef3<F>,
-                grads: &mut $crate::batchnorm::BatchNormGrads<F>,
+                grads: &mut $crate::layers::batchnorm::BatchNormGrads<F>,
                 dout: &::ndarray::ArrayRef3<F>,
-                cache: &$crate::batchnorm::BatchNormCache<F>,
-                layer: &$crate::batchnorm::BatchNorm1d<F>,
+                cache: &$crate::layers::batchnorm::BatchNormCache<F>,
+                layer: &$crate::layers::batchnorm::BatchNorm1d<F>,
             ) {
                 batchnorm::backward_3d(dx, grads, dout, cache, layer)
             }
             fn sequential_backward<L: $crate::backprop::Backprop, F: $crate::float::Float>(
-                grads: &mut [$crate::sequential::LayerGrads<F>],
+                grads: &mut [$crate::layers::sequential::LayerGrads<F>],
                 douts: &mut [::ndarray::Array3<F>],
-                cache: &$crate::sequential::SequentialCache<F>,
-                model: &$crate::sequential::Sequential<F>,
+                cache: &$crate::layers::sequential::SequentialCache<F>,
+                model: &$crate::layers::sequential::Sequential<F>,
             ) {
                 sequential::backward::<L, F>(grads, douts, cache, model)
             }
-            fn dlogprobs(f: &$crate::step_by_step::Forward) -> ::ndarray::Array2<f64> {
+            fn dlogprobs(f: &$crate::course::step_by_step::Forward) -> ::ndarray::Array2<f64> {
                 step_by_step::dlogprobs(f)
             }
             fn dprobs(
-                f: &$crate::step_by_step::Forward,
+                f: &$crate::course::step_by_step::Forward,
                 dlogprobs: &::ndarray::Array2<f64>,
             ) -> ::ndarray::Array2<f64> {
                 step_by_step::dprobs(f, dlogprobs)
             }
             fn dcounts_sum_inv(
-                f: &$crate::step_by_step::Forward,
+                f: &$crate::course::step_by_step::Forward,
                 dprobs: &::ndarray::Array2<f64>,
             ) -> ::ndarray::Array2<f64> {
                 step_by_step::dcounts_sum_inv(f, dprobs)
             }
             fn dcounts_sum(
-                f: &$crate::step_by_step::Forward,
+                f: &$crate::course::step_by_step::Forward,
                 dcounts_sum_inv: &::ndarray::Array2<f64>,
             ) -> ::ndarray::Array2<f64> {
                 step_by_step::dcounts_sum(f, dcounts_sum_inv)
             }
             fn dcounts(
-                f: &$crate::step_by_step::Forward,
+                f: &$crate::course::step_by_step::Forward,
                 dprobs: &::ndarray::Array2<f64>,
                 dcounts_sum: &::ndarray::Array2<f64>,
             ) -> ::ndarray::Array2<f64> {
                 step_by_step::dcounts(f, dprobs, dcounts_sum)
             }
             fn dnorm_logits(
-                f: &$crate::step_by_step::Forward,
+                f: &$crate::course::step_by_step::Forward,
                 dcounts: &::ndarray::Array2<f64>,
             ) -> ::ndarray::Array2<f64> {
                 step_by_step::dnorm_logits(f, dcounts)
             }
             fn dlogit_maxes(
-                f: &$crate::step_by_step::Forward,
+                f: &$crate::course::step_by_step::Forward,
                 dnorm_logits: &::ndarray::Array2<f64>,
             ) -> ::ndarray::Array2<f64> {
                 step_by_step::dlogit_maxes(f, dnorm_logits)
             }
             fn dlogits(
-                f: &$crate::step_by_step::Forward,
+                f: &$crate::course::step_by_step::Forward,
                 dnorm_logits: &::ndarray::Array2<f64>,
                 dlogit_maxes: &::ndarray::Array2<f64>,
             ) -> ::ndarray::Array2<f64> {
                 step_by_step::dlogits(f, dnorm_logits, dlogit_maxes)
             }
             fn dh(
-                f: &$crate::step_by_step::Forward,
+                f: &$crate::course::step_by_step::Forward,
                 dlogits: &::ndarray::Array2<f64>,
             ) -> ::ndarray::Array2<f64> {
                 step_by_step::dh(f, dlogits)
             }
             fn dW2(
-                f: &$crate::step_by_step::Forward,
+                f: &$crate::course::step_by_step::Forward,
                 dlogits: &::ndarray::Array2<f64>,
             ) -> ::ndarray::Array2<f64> {
                 step_by_step::dW2(f, dlogits)
             }
             fn db2(
-                f: &$crate::step_by_step::Forward,
+                f: &$crate::course::step_by_step::Forward,
                 dlogits: &::ndarray::Array2<f64>,
             ) -> ::ndarray::Array1<f64> {
                 step_by_step::db2(f, dlogits)
             }
             fn dhpreact(
-                f: &$crate::step_by_step::Forward,
+                f: &$crate::course::step_by_step::Forward,
                 dh: &::ndarray::Array2<f64>,
             ) -> ::ndarray::Array2<f64> {
                 step_by_step::dhpreact(f, dh)
             }
             fn dbngain(
-                f: &$crate::step_by_step::Forward,
+                f: &$crate::course::step_by_step::Forward,
                 dhpreact: &::ndarray::Array2<f64>,
             ) -> ::ndarray::Array2<f64> {
                 step_by_step::dbngain(f, dhpreact)
             }
             fn dbnbias(
-                f: &$crate::step_by_step::Forward,
+                f: &$crate::course::step_by_step::Forward,
                 dhpreact: &::ndarray::Array2<f64>,
             ) -> ::ndarray::Array2<f64> {
                 step_by_step::dbnbias(f, dhpreact)
             }
             fn dbnraw(
-                f: &$crate::step_by_step::Forward,
+                f: &$crate::course::step_by_step::Forward,
                 dhpreact: &::ndarray::Array2<f64>,
             ) -> ::ndarray::Array2<f64> {
                 step_by_step::dbnraw(f, dhpreact)
             }
             fn dbnvar_inv(
-                f: &$crate::step_by_step::Forward,
+                f: &$crate::course::step_by_step::Forward,
                 dbnraw: &::ndarray::Array2<f64>,
             ) -> ::ndarray::Array2<f64> {
                 step_by_step::dbnvar_inv(f, dbnraw)
             }
             fn dbnvar(
-                f: &$crate::step_by_step::Forward,
+                f: &$crate::course::step_by_step::Forward,
                 dbnvar_inv: &::ndarray::Array2<f64>,
             ) -> ::ndarray::Array2<f64> {
                 step_by_step::dbnvar(f, dbnvar_inv)
             }
             fn dbndiff2(
-                f: &$crate::step_by_step::Forward,
+                f: &$crate::course::step_by_step::Forward,
                 dbnvar: &::ndarray::Array2<f64>,
             ) -> ::ndarray::Array2<f64> {
                 step_by_step::dbndiff2(f, dbnvar)
             }
             fn dbndiff(
-                f: &$crate::step_by_step::Forward,
+                f: &$crate::course::step_by_step::Forward,
                 dbnraw: &::ndarray::Array2<f64>,
                 dbndiff2: &::ndarray::Array2<f64>,
             ) -> ::ndarray::Array2<f64> {
                 step_by_step::dbndiff(f, dbnraw, dbndiff2)
             }
             fn dbnmeani(
-                f: &$crate::step_by_step::Forward,
+                f: &$crate::course::step_by_step::Forward,
                 dbndiff: &::ndarray::Array2<f64>,
             ) -> ::ndarray::Array2<f64> {
                 step_by_step::dbnmeani(f, dbndiff)
             }
             fn dhprebn(
-                f: &$crate::step_by_step::Forward,
+                f: &$crate::course::step_by_step::Forward,
                 dbndiff: &::ndarray::Array2<f64>,
                 dbnmeani: &::ndarray::Array2<f64>,
             ) -> ::ndarray::Array2<f64> {
                 step_by_step::dhprebn(f, dbndiff, dbnmeani)
             }
             fn dembcat(
-                f: &$crate::step_by_step::Forward,
+                f: &$crate::course::step_by_step::Forward,
                 dhprebn: &::ndarray::Array2<f64>,
             ) -> ::ndarray::Array2<f64> {
                 step_by_step::dembcat(f, dhprebn)
             }
             fn dW1(
-                f: &$crate::step_by_step::Forward,
+                f: &$crate::course::step_by_step::Forward,
                 dhprebn: &::ndarray::Array2<f64>,
             ) -> ::ndarray::Array2<f64> {
                 step_by_step::dW1(f, dhprebn)
             }
             fn db1(
-                f: &$crate::step_by_step::Forward,
+                f: &$crate::course::step_by_step::Forward,
                 dhprebn: &::ndarray::Array2<f64>,
             ) -> ::ndarray::Array1<f64> {
                 step_by_step::db1(f, dhprebn)
             }
             fn demb(
-                f: &$crate::step_by_step::Forward,
+                f: &$crate::course::step_by_step::Forward,
                 dembcat: &::ndarray::Array2<f64>,
             ) -> ::ndarray::Array3<f64> {
                 step_by_step::demb(f, dembcat)
             }
             fn dC(
-                f: &$crate::step_by_step::Forward,
+                f: &$crate::course::step_by_step::Forward,
                 demb: &::ndarray::Array3<f64>,
             ) -> ::ndarray::Array2<f64> {
                 step_by_step::dC(f, demb)

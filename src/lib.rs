@@ -50,36 +50,15 @@
 //! - Layers are generic over [`Float`]: checked in `f64`, trained in `f32`.
 
 pub mod backprop;
-pub mod batchnorm;
-pub mod bigram;
-pub mod checkpoint;
-pub mod cross_entropy;
-pub mod data;
-pub mod deep;
-pub mod diagnostics;
-pub mod embedding;
+pub mod course;
 pub mod error;
-pub mod export;
-pub mod flatten_consecutive;
 pub mod float;
 pub mod grade;
-pub mod linear;
-pub mod micrograd;
-pub mod micrograd_nn;
-pub mod mlp;
-pub mod model;
+pub mod io;
+pub mod layers;
+pub mod models;
 pub mod ops;
-pub mod oracle;
-#[cfg(feature = "plots")]
-pub mod plots;
-pub mod rows;
-pub mod scalar_check;
-pub mod sequential;
-pub mod step_by_step;
-pub mod tanh;
 pub mod train;
-pub mod wavenet;
-pub mod weights;
 
 #[path = "../exercises/mod.rs"]
 pub mod exercises;

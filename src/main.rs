@@ -4,17 +4,17 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use backprop_ninja::bigram::{self, Bigrams, Counting, NeuralConfig};
-use backprop_ninja::checkpoint::{self, Checkpoint};
-use backprop_ninja::data::{Corpus, Vocab};
-use backprop_ninja::deep::{self, Deep, DeepConfig, Init};
-use backprop_ninja::diagnostics;
+use backprop_ninja::course::bigram::{self, Bigrams, Counting, NeuralConfig};
+use backprop_ninja::io::checkpoint::{self, Checkpoint};
+use backprop_ninja::io::data::{Corpus, Vocab};
+use backprop_ninja::models::deep::{self, Deep, DeepConfig, Init};
+use backprop_ninja::train::diagnostics;
 use backprop_ninja::grade::{self, Exercise, Status};
-use backprop_ninja::mlp::{Hyper, Mlp};
-use backprop_ninja::model::{Model, ModelKind, Network};
-use backprop_ninja::step_by_step::Grads;
+use backprop_ninja::models::mlp::{Hyper, Mlp};
+use backprop_ninja::models::model::{Model, ModelKind, Network};
+use backprop_ninja::course::step_by_step::Grads;
 use backprop_ninja::train::{self, Dataset, Progress, TrainConfig};
-use backprop_ninja::wavenet::WaveNet;
+use backprop_ninja::models::wavenet::WaveNet;
 use backprop_ninja::{Backprop, Error, Exercises, Result, Solutions};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -643,7 +643,7 @@ fn run_deep<B: Backprop>(args: &TrainArgs, corpus: &Corpus) -> Result<()> {
 
 #[cfg(feature = "plots")]
 fn write_plots(dir: &Path, d: &deep::Diagnosis, title: &str) -> Result<()> {
-    for file in backprop_ninja::plots::write_all(dir, d, title)? {
+    for file in backprop_ninja::train::plots::write_all(dir, d, title)? {
         println!("wrote {}", file.display());
     }
     Ok(())
@@ -733,7 +733,7 @@ fn run_check<B: Backprop>(seed: u64, export: Option<&Path>) -> Result<()> {
                 B::NAME
             ))
         })?;
-        backprop_ninja::export::export_check(path, &f, &grads)?;
+        backprop_ninja::io::export::export_check(path, &f, &grads)?;
         println!(
             "wrote {} (parameters, Xb, Yb, loss and the 26 gradients, float64)",
             path.display()

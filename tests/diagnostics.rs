@@ -6,9 +6,9 @@
 //! they describe.
 
 use backprop_ninja::Solutions;
-use backprop_ninja::data::Corpus;
-use backprop_ninja::deep::{self, Deep, DeepConfig, Diagnosis, Init};
-use backprop_ninja::diagnostics;
+use backprop_ninja::io::data::Corpus;
+use backprop_ninja::models::deep::{self, Deep, DeepConfig, Diagnosis, Init};
+use backprop_ninja::train::diagnostics;
 use backprop_ninja::train::{Dataset, TrainConfig};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;

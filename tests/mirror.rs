@@ -44,12 +44,10 @@ fn every_layer_of_src_has_its_exercise_and_solution() {
         "flatten_consecutive.rs",
         "sequential.rs",
     ] {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
         assert!(
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("src")
-                .join(layer)
-                .exists(),
-            "src/{layer}"
+            src.join("layers").join(layer).exists() || src.join("course").join(layer).exists(),
+            "src/layers/{layer} or src/course/{layer}"
         );
         assert!(exercises.contains(layer), "exercises/{layer}");
     }

@@ -7,7 +7,7 @@
 
 use backprop_ninja::Backprop;
 use backprop_ninja::grade::{self, Exercise, Status};
-use backprop_ninja::step_by_step::Var;
+use backprop_ninja::course::step_by_step::Var;
 
 /// Grades `exercise` of `B` and returns its failure message.
 fn wrong<B: Backprop>(exercise: Exercise) -> String {
@@ -52,7 +52,7 @@ mod bessel_replaced_by_n {
     pub use backprop_ninja::solutions::*; // the reference, but for the module below
     pub mod step_by_step {
         pub use backprop_ninja::solutions::step_by_step::*;
-        use backprop_ninja::step_by_step::Forward;
+        use backprop_ninja::course::step_by_step::Forward;
         use ndarray::Array2;
         pub fn dbndiff2(f: &Forward, dbnvar: &Array2<f64>) -> Array2<f64> {
             Array2::ones(f.bndiff2.raw_dim()) / f.n() as f64 * dbnvar // 1/n, not 1/(n-1)
@@ -75,7 +75,7 @@ mod db2_not_summed {
     pub use backprop_ninja::solutions::*; // the reference, but for the module below
     pub mod step_by_step {
         pub use backprop_ninja::solutions::step_by_step::*;
-        use backprop_ninja::step_by_step::Forward;
+        use backprop_ninja::course::step_by_step::Forward;
         use ndarray::{Array1, Array2};
         pub fn db2(_f: &Forward, dlogits: &Array2<f64>) -> Array1<f64> {
             dlogits.row(0).to_owned() // one row of the batch, not the sum
@@ -94,7 +94,7 @@ mod dc_assigned {
     pub use backprop_ninja::solutions::*; // the reference, but for the module below
     pub mod step_by_step {
         pub use backprop_ninja::solutions::step_by_step::*;
-        use backprop_ninja::step_by_step::Forward;
+        use backprop_ninja::course::step_by_step::Forward;
         use ndarray::{Array2, Array3, Zip, s};
         pub fn dC(f: &Forward, demb: &Array3<f64>) -> Array2<f64> {
             let mut dC = Array2::zeros(f.params.C.raw_dim());
@@ -117,7 +117,7 @@ mod dw1_transposed {
     pub use backprop_ninja::solutions::*; // the reference, but for the module below
     pub mod step_by_step {
         pub use backprop_ninja::solutions::step_by_step::*;
-        use backprop_ninja::step_by_step::Forward;
+        use backprop_ninja::course::step_by_step::Forward;
         use ndarray::Array2;
         pub fn dW1(f: &Forward, dhprebn: &Array2<f64>) -> Array2<f64> {
             dhprebn.t().dot(&f.embcat) // (H, block·E): the transpose
@@ -137,7 +137,7 @@ mod dcounts_one_path {
     pub use backprop_ninja::solutions::*; // the reference, but for the module below
     pub mod step_by_step {
         pub use backprop_ninja::solutions::step_by_step::*;
-        use backprop_ninja::step_by_step::Forward;
+        use backprop_ninja::course::step_by_step::Forward;
         use ndarray::Array2;
         pub fn dcounts(
             f: &Forward,
@@ -191,7 +191,7 @@ mod linear_db_first_row {
     pub use backprop_ninja::solutions::*; // the reference, but for the module below
     pub mod linear {
         use backprop_ninja::Float;
-        use backprop_ninja::linear::{Linear, LinearGrads};
+        use backprop_ninja::layers::linear::{Linear, LinearGrads};
         pub use backprop_ninja::solutions::linear::backward_3d;
         use ndarray::ArrayRef2;
         use ndarray::linalg::general_mat_mul;
@@ -227,7 +227,7 @@ mod linear_dw_transposed {
     pub use backprop_ninja::solutions::*; // the reference, but for the module below
     pub mod linear {
         use backprop_ninja::Float;
-        use backprop_ninja::linear::{Linear, LinearGrads};
+        use backprop_ninja::layers::linear::{Linear, LinearGrads};
         pub use backprop_ninja::solutions::linear::backward_3d;
         use ndarray::ArrayRef2;
         use ndarray::linalg::general_mat_mul;
@@ -261,7 +261,7 @@ mod cross_entropy_no_mean {
     pub use backprop_ninja::solutions::*; // the reference, but for the module below
     pub mod cross_entropy {
         use backprop_ninja::Float;
-        use backprop_ninja::cross_entropy::CrossEntropyCache;
+        use backprop_ninja::layers::cross_entropy::CrossEntropyCache;
         use ndarray::{ArrayRef2, Zip};
         pub fn backward<F: Float>(
             dlogits: &mut ArrayRef2<F>,
@@ -296,7 +296,7 @@ mod batchnorm_biased {
     pub use backprop_ninja::solutions::*; // the reference, but for the module below
     pub mod batchnorm {
         use backprop_ninja::Float;
-        use backprop_ninja::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
+        use backprop_ninja::layers::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
         pub use backprop_ninja::solutions::batchnorm::backward_3d;
         use ndarray::{ArrayRef2, Zip};
         pub fn backward<F: Float>(
@@ -348,7 +348,7 @@ mod embedding_assigned {
     pub use backprop_ninja::solutions::*; // the reference, but for the module below
     pub mod embedding {
         use backprop_ninja::Float;
-        use backprop_ninja::embedding::EmbeddingGrads;
+        use backprop_ninja::layers::embedding::EmbeddingGrads;
         use ndarray::{ArrayRef2, ArrayRef3, Axis};
         pub fn backward<F: Float>(
             grads: &mut EmbeddingGrads<F>,
@@ -384,7 +384,7 @@ mod micrograd_tanh_unsquared {
 
 #[test]
 fn a_scalar_tanh_without_its_square_fails_micrograd_tanh_only() {
-    use backprop_ninja::micrograd::OpKind;
+    use backprop_ninja::course::micrograd::OpKind;
     type M = micrograd_tanh_unsquared::Mutant;
     let message = wrong::<M>(Exercise::Micrograd(OpKind::Tanh));
     assert!(message.contains("da: WRONG"), "{message}");
@@ -411,7 +411,7 @@ mod micrograd_mul_assigned {
 
 #[test]
 fn a_scalar_mul_that_assigns_fails_with_the_accumulate_hint() {
-    use backprop_ninja::micrograd::{Graph, OpKind};
+    use backprop_ninja::course::micrograd::{Graph, OpKind};
     let message = wrong::<micrograd_mul_assigned::Mutant>(Exercise::Micrograd(OpKind::Mul));
     assert!(message.contains("not accumulated (+=)"), "{message}");
     // And in the engine, the lecture's symptom: `a` feeds two nodes, and
@@ -442,7 +442,7 @@ mod micrograd_pow_rule {
 
 #[test]
 fn a_power_rule_without_its_minus_one_fails_micrograd_pow() {
-    use backprop_ninja::micrograd::OpKind;
+    use backprop_ninja::course::micrograd::OpKind;
     let message = wrong::<micrograd_pow_rule::Mutant>(Exercise::Micrograd(OpKind::Pow));
     assert!(message.contains("da: WRONG"), "{message}");
 }
@@ -467,7 +467,7 @@ mod micrograd_add_exp_log_broken {
 
 #[test]
 fn scalar_add_exp_and_log_mistakes_each_fail_their_own_op() {
-    use backprop_ninja::micrograd::OpKind;
+    use backprop_ninja::course::micrograd::OpKind;
     type M = micrograd_add_exp_log_broken::Mutant;
     assert!(wrong::<M>(Exercise::Micrograd(OpKind::Add)).contains("db: WRONG"));
     assert!(wrong::<M>(Exercise::Micrograd(OpKind::Exp)).contains("da: WRONG"));
@@ -490,7 +490,7 @@ mod micrograd_relu_always_on {
 
 #[test]
 fn a_relu_that_is_never_off_fails_micrograd_relu() {
-    use backprop_ninja::micrograd::OpKind;
+    use backprop_ninja::course::micrograd::OpKind;
     let message = wrong::<micrograd_relu_always_on::Mutant>(Exercise::Micrograd(OpKind::Relu));
     assert!(message.contains("da: WRONG"), "{message}");
 }
@@ -498,7 +498,7 @@ fn a_relu_that_is_never_off_fails_micrograd_relu() {
 mod bigram_without_regularisation {
     pub use backprop_ninja::solutions::*; // the reference, but for the module below
     pub mod bigram {
-        use backprop_ninja::bigram::{Bigrams, NeuralForward};
+        use backprop_ninja::course::bigram::{Bigrams, NeuralForward};
         use ndarray::ArrayRef2;
         pub fn backward(
             dW: &mut ArrayRef2<f64>,
@@ -527,7 +527,7 @@ fn a_bigram_dw_without_the_regularisation_fails_bigram() {
 mod bigram_one_hot_transposed {
     pub use backprop_ninja::solutions::*; // the reference, but for the module below
     pub mod bigram {
-        use backprop_ninja::bigram::{Bigrams, NeuralForward, REG};
+        use backprop_ninja::course::bigram::{Bigrams, NeuralForward, REG};
         use ndarray::{ArrayRef2, Zip};
         pub fn backward(
             dW: &mut ArrayRef2<f64>,
@@ -558,7 +558,7 @@ mod flatten_wrong_time_step {
     pub use backprop_ninja::solutions::*; // the reference, but for the module below
     pub mod flatten_consecutive {
         use backprop_ninja::Float;
-        use backprop_ninja::flatten_consecutive::FlattenConsecutive;
+        use backprop_ninja::layers::flatten_consecutive::FlattenConsecutive;
         use ndarray::{ArrayRef3, s};
         pub fn backward<F: Float>(
             dx: &mut ArrayRef3<F>,
@@ -600,7 +600,7 @@ mod batchnorm_3d_one_axis {
     pub use backprop_ninja::solutions::*; // the reference, but for the module below
     pub mod batchnorm {
         use backprop_ninja::Float;
-        use backprop_ninja::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
+        use backprop_ninja::layers::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
         pub use backprop_ninja::solutions::batchnorm::backward;
         use ndarray::{ArrayRef3, Axis, s};
         /// Each position normalised over the batch alone: axis 0 only, n = B.
@@ -651,7 +651,7 @@ mod linear_3d_last_position {
     pub use backprop_ninja::solutions::*; // the reference, but for the module below
     pub mod linear {
         use backprop_ninja::Float;
-        use backprop_ninja::linear::{Linear, LinearGrads};
+        use backprop_ninja::layers::linear::{Linear, LinearGrads};
         pub use backprop_ninja::solutions::linear::backward;
         use ndarray::{ArrayRef3, Axis};
         /// Each position's gradient assigned, not summed: dw is the last position's.
@@ -691,7 +691,7 @@ fn a_3d_linear_weight_gradient_not_summed_over_positions_fails_dw_and_db() {
 mod sequential_tanh_input {
     pub use backprop_ninja::solutions::*; // the reference, but for the module below
     pub mod sequential {
-        use backprop_ninja::sequential::{Layer, LayerGrads, Sequential, SequentialCache};
+        use backprop_ninja::layers::sequential::{Layer, LayerGrads, Sequential, SequentialCache};
         use backprop_ninja::{Backprop, Float};
         use ndarray::Array3;
         /// Tanh handed its input instead of its output.

@@ -5,14 +5,14 @@
 //! read the same on every CPU. A change to a solution shows up in review as
 //! a change to `tests/snapshots/snapshots__<layer>_<gradient>.snap`.
 
-use backprop_ninja::batchnorm::BatchNorm1d;
-use backprop_ninja::cross_entropy;
-use backprop_ninja::embedding::Embedding;
-use backprop_ninja::flatten_consecutive::FlattenConsecutive;
+use backprop_ninja::layers::batchnorm::BatchNorm1d;
+use backprop_ninja::layers::cross_entropy;
+use backprop_ninja::layers::embedding::Embedding;
+use backprop_ninja::layers::flatten_consecutive::FlattenConsecutive;
 use backprop_ninja::grade::small_wavenet;
-use backprop_ninja::linear::Linear;
-use backprop_ninja::sequential::grads_mut;
-use backprop_ninja::step_by_step::Var;
+use backprop_ninja::layers::linear::Linear;
+use backprop_ninja::layers::sequential::grads_mut;
+use backprop_ninja::course::step_by_step::Var;
 use backprop_ninja::{Backprop, Solutions, grade};
 use ndarray::{Array, Array2, Array3, ArrayRef, Axis, Dimension, ShapeBuilder};
 use ndarray_rand::RandomExt;
@@ -73,7 +73,7 @@ fn solutions_layer_gradients() {
     insta::assert_snapshot!("embedding_dtable", describe(&grads.dtable));
 
     let x = randn((3, 4), rng);
-    let out = backprop_ninja::tanh::forward(&x);
+    let out = backprop_ninja::layers::tanh::forward(&x);
     let dout = randn((3, 4), rng);
     let mut dx = Array2::zeros((3, 4));
     Solutions::tanh_backward(&mut dx, &dout, &out);

@@ -16,7 +16,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::backprop::Backprop;
 use crate::error::{Error, Result};
-use crate::micrograd::{Graph, Value};
+use crate::course::micrograd::{Graph, Value};
 
 /// The lecture's four inputs.
 pub const TOY_XS: [[f64; 3]; 4] = [

@@ -17,7 +17,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::error::{Error, Result};
 
 /// The corpus shipped inside the crate.
-pub const DEFAULT_CORPUS: &str = include_str!("../data/names.txt");
+pub const DEFAULT_CORPUS: &str = include_str!("../../data/names.txt");
 
 /// The boundary token: it starts every context and ends every word.
 pub const BOUNDARY: char = '.';

@@ -24,7 +24,7 @@ use ndarray::{Array2, Array3, ArrayRef2, ArrayRef3, Zip};
 
 use crate::error::{Error, Result, expect_shape};
 use crate::float::Float;
-use crate::rows::{expect_standard, rows, rows_mut};
+use crate::layers::rows::{expect_standard, rows, rows_mut};
 
 /// The layer: learnable gain and bias, and running statistics for eval mode.
 #[derive(Clone, Debug, PartialEq)]

@@ -9,10 +9,10 @@ use ndarray::{Array2, ArrayRef2};
 
 use crate::backprop::Backprop;
 use crate::error::Result;
-pub use crate::mlp::Hyper;
-use crate::mlp::{self, Mlp, MlpGrads};
-use crate::sequential::LayerGrads;
-use crate::wavenet::{self, WaveNet};
+pub use crate::models::mlp::Hyper;
+use crate::models::mlp::{self, Mlp, MlpGrads};
+use crate::layers::sequential::LayerGrads;
+use crate::models::wavenet::{self, WaveNet};
 
 /// Which model: `mlp` (makemore part 4) or `wavenet` (part 5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -18,12 +18,12 @@ use ndarray_rand::rand_distr::{Distribution, StandardNormal};
 use rand::Rng;
 
 use crate::backprop::Backprop;
-use crate::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
-use crate::cross_entropy::{self, CrossEntropyCache};
-use crate::embedding::{Embedding, EmbeddingGrads};
+use crate::layers::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
+use crate::layers::cross_entropy::{self, CrossEntropyCache};
+use crate::layers::embedding::{Embedding, EmbeddingGrads};
 use crate::error::{Error, Result};
 use crate::float::Float;
-use crate::linear::{Linear, LinearGrads};
+use crate::layers::linear::{Linear, LinearGrads};
 
 /// The momentum of BatchNorm's running statistics during training, as in
 /// the lecture (`0.999 · running + 0.001 · batch`).
@@ -216,7 +216,7 @@ impl<F: Float> Mlp<F> {
         self.l1.forward_into(&flat(&ws.emb), &mut ws.hprebn)?;
         self.bn
             .forward_train_into(&ws.hprebn, &mut ws.hpreact, &mut ws.bn)?;
-        crate::tanh::forward_into(&ws.hpreact, &mut ws.h)?;
+        crate::layers::tanh::forward_into(&ws.hpreact, &mut ws.h)?;
         self.l2.forward_into(&ws.h, &mut ws.logits)?;
         cross_entropy::forward_into(&ws.logits, &ws.targets, &mut ws.ce)
     }
@@ -322,7 +322,7 @@ impl<F: Float> Mlp<F> {
     pub fn logits(&self, x: &ArrayRef2<usize>) -> Result<Array2<F>> {
         let hprebn = self.hprebn(x)?;
         let hpreact = self.bn.forward_eval(&hprebn)?;
-        let h = crate::tanh::forward(&hpreact);
+        let h = crate::layers::tanh::forward(&hpreact);
         self.l2.forward(&h)
     }
 

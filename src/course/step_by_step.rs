@@ -40,7 +40,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::backprop::Backprop;
-use crate::embedding::Embedding;
+use crate::layers::embedding::Embedding;
 use crate::error::{Result, expect_shape};
 
 /// The sizes of the network: the lecture's are [`Sizes::LECTURE`].
@@ -337,7 +337,7 @@ impl Forward {
         )?;
         expect_shape("step_by_step", "Yb", &[batch.Yb.len()], &[n])?;
         Embedding::new(params.C.clone()).check_indices(&batch.Xb)?;
-        crate::cross_entropy::check_targets(&[n, vocab], &batch.Yb)?;
+        crate::layers::cross_entropy::check_targets(&[n, vocab], &batch.Yb)?;
         if n < 2 {
             return Err(crate::error::Error::Input {
                 layer: "step_by_step",

@@ -1,13 +1,16 @@
 //! # The grader
 //!
 //! Runs a [`Backprop`] implementation's backward passes on fixed inputs and
-//! grades each gradient twice: against the [`crate::oracle`] (finite
+//! grades each gradient twice: against the [`crate::grade::oracle`] (finite
 //! differences, the authority) and against the reference solution, in the
 //! lecture's `cmp` style: `exact | approximate | maxdiff`.
 //!
 //! An exercise still at `todo!()` is [`Status::NotAttempted`], never a
 //! failure. A panic in a learner's code (a shape mismatch, say) is caught and
 //! reported with the exercise's name and the shapes it was handed.
+
+pub mod oracle;
+pub mod scalar_check;
 
 use std::any::Any;
 use std::cell::Cell;
@@ -24,19 +27,19 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::backprop::Backprop;
-use crate::batchnorm::{BatchNorm1d, BatchNormCache};
-use crate::bigram::{self, Bigrams};
-use crate::cross_entropy::{self, CrossEntropyCache};
-use crate::embedding::Embedding;
-use crate::flatten_consecutive::FlattenConsecutive;
-use crate::linear::Linear;
-use crate::micrograd::{Graph, OpKind};
-use crate::mlp::Hyper;
-use crate::oracle::{self, Config, Report};
-use crate::sequential::{LayerGrads, grads_mut};
+use crate::layers::batchnorm::{BatchNorm1d, BatchNormCache};
+use crate::course::bigram::{self, Bigrams};
+use crate::layers::cross_entropy::{self, CrossEntropyCache};
+use crate::layers::embedding::Embedding;
+use crate::layers::flatten_consecutive::FlattenConsecutive;
+use crate::layers::linear::Linear;
+use crate::course::micrograd::{Graph, OpKind};
+use crate::models::mlp::Hyper;
+use self::oracle::{Config, Report};
+use crate::layers::sequential::{LayerGrads, grads_mut};
 use crate::solutions::Solutions;
-use crate::step_by_step::{Forward, Grads, Sizes, Var, lecture_setup};
-use crate::wavenet::WaveNet;
+use crate::course::step_by_step::{Forward, Grads, Sizes, Var, lecture_setup};
+use crate::models::wavenet::WaveNet;
 
 /// The seed of every graded input: the same numbers for everyone.
 pub const SEED: u64 = 42;
@@ -538,7 +541,7 @@ fn grade_micrograd<B: Backprop>(op: OpKind, seed: u64) -> Grade {
 #[allow(non_snake_case)]
 fn grade_bigram<B: Backprop>(seed: u64) -> Grade {
     let rng = &mut ChaCha8Rng::seed_from_u64(seed);
-    let vocab = crate::data::Vocab::from_words(&["abcd".to_string()]);
+    let vocab = crate::io::data::Vocab::from_words(&["abcd".to_string()]);
     let (v, n) = (vocab.len(), 9);
     let data = Bigrams {
         xs: (0..n).map(|_| rng.random_range(0..v)).collect(),
@@ -655,7 +658,7 @@ fn grade_embedding<B: Backprop>(seed: u64) -> Grade {
         dout: &Array3<f64>,
         dtable0: &Array2<f64>,
     ) -> Vec<ArrayD<f64>> {
-        let mut grads = crate::embedding::EmbeddingGrads {
+        let mut grads = crate::layers::embedding::EmbeddingGrads {
             dtable: dtable0.clone(),
         };
         B::embedding_backward(&mut grads, dout, idx);
@@ -690,12 +693,12 @@ fn grade_tanh<B: Backprop>(seed: u64) -> Grade {
         dout: &Array2<f64>,
         dx0: &Array2<f64>,
     ) -> Vec<ArrayD<f64>> {
-        let out = crate::tanh::forward(x);
+        let out = crate::layers::tanh::forward(x);
         let mut dx = dx0.clone();
         B::tanh_backward(&mut dx, dout, &out);
         vec![dx.into_dyn()]
     }
-    let loss = |x: &ArrayD<f64>| (crate::tanh::forward(x) * &dout.view().into_dyn()).sum();
+    let loss = |x: &ArrayD<f64>| (crate::layers::tanh::forward(x) * &dout.view().into_dyn()).sum();
     let case = LayerCase {
         exercise: Exercise::Tanh,
         vars: vec![("dx".into(), dyn_(&x), Box::new(loss))],
@@ -772,7 +775,7 @@ fn grade_batchnorm<B: Backprop>(seed: u64) -> Grade {
     ) -> Vec<ArrayD<f64>> {
         let (_, cache) = layer.forward_train(x).expect("a batch of 6");
         let mut dx = prefill[0].clone();
-        let mut grads = crate::batchnorm::BatchNormGrads {
+        let mut grads = crate::layers::batchnorm::BatchNormGrads {
             dgain: prefill[1].clone(),
             dbias: prefill[2].clone(),
         };
@@ -1187,7 +1190,7 @@ fn grade_batchnorm_3d<B: Backprop>(seed: u64) -> Grade {
     ) -> Vec<ArrayD<f64>> {
         let (_, cache) = layer.forward_train_3d(x).expect("a batch of 4 × 3");
         let mut dx = prefill.0.clone();
-        let mut grads = crate::batchnorm::BatchNormGrads {
+        let mut grads = crate::layers::batchnorm::BatchNormGrads {
             dgain: prefill.1.clone(),
             dbias: prefill.2.clone(),
         };

@@ -23,7 +23,7 @@
 //! and the backward pass handed `dout = r` must produce `dL/dx`.
 //!
 //! ```
-//! use backprop_ninja::oracle::{Config, check};
+//! use backprop_ninja::grade::oracle::{Config, check};
 //! use ndarray::array;
 //!
 //! // L(x) = Σ x³, so dL/dx = 3x².

@@ -24,7 +24,7 @@ use ndarray::{Array3, ArrayRef3};
 
 use crate::error::{Error, Result, expect_shape};
 use crate::float::Float;
-use crate::rows::expect_standard;
+use crate::layers::rows::expect_standard;
 
 /// The layer: how many consecutive positions to fuse. No parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

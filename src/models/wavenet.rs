@@ -27,15 +27,15 @@ use ndarray_rand::rand_distr::{Distribution, StandardNormal};
 use rand::Rng;
 
 use crate::backprop::Backprop;
-use crate::batchnorm::BatchNorm1d;
-use crate::cross_entropy::{self, CrossEntropyCache};
-use crate::embedding::Embedding;
+use crate::layers::batchnorm::BatchNorm1d;
+use crate::layers::cross_entropy::{self, CrossEntropyCache};
+use crate::layers::embedding::Embedding;
 use crate::error::{Error, Result};
-use crate::flatten_consecutive::FlattenConsecutive;
+use crate::layers::flatten_consecutive::FlattenConsecutive;
 use crate::float::Float;
-use crate::linear::Linear;
-use crate::mlp::Hyper;
-use crate::sequential::{Layer, LayerGrads, Sequential, SequentialCache};
+use crate::layers::linear::Linear;
+use crate::models::mlp::Hyper;
+use crate::layers::sequential::{Layer, LayerGrads, Sequential, SequentialCache};
 
 /// The model: its sizes and its layers.
 #[derive(Clone, Debug, PartialEq)]

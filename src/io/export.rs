@@ -19,8 +19,8 @@ use std::path::Path;
 use ndarray::arr0;
 
 use crate::error::Result;
-use crate::step_by_step::{Forward, Grads, Var};
-use crate::weights::{self, Tensor};
+use crate::course::step_by_step::{Forward, Grads, Var};
+use crate::io::weights::{self, Tensor};
 
 /// The `format` entry of the export's metadata.
 pub const FORMAT: &str = "backprop-ninja check export";
@@ -71,7 +71,7 @@ pub fn export_check(path: &Path, f: &Forward, grads: &Grads) -> Result<()> {
 mod tests {
     use super::*;
     use crate::grade::lecture;
-    use crate::step_by_step::Sizes;
+    use crate::course::step_by_step::Sizes;
     use safetensors::Dtype;
 
     #[test]

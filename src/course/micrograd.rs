@@ -27,7 +27,7 @@
 //! derivations, are in `solutions/micrograd.rs`. The operations are `add`,
 //! `mul`, `pow` (by a constant), `exp`, `tanh`, `relu` and `log` (`log` is
 //! not in the lecture: the cross-entropy of exercise 1 needs it, see
-//! [`crate::scalar_check`]). `neg`, `sub` and `div` are derived from them, as
+//! [`crate::grade::scalar_check`]). `neg`, `sub` and `div` are derived from them, as
 //! in the lecture, so they need no backward of their own.
 //!
 //! Like `f64` arithmetic, the operations never fail: `log` of a

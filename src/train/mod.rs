@@ -10,6 +10,10 @@
 //! stream `i`), so a run resumed from a checkpoint continues exactly as if it
 //! had never stopped.
 
+pub mod diagnostics;
+#[cfg(feature = "plots")]
+pub mod plots;
+
 use std::time::Instant;
 
 use ndarray::Array2;
@@ -17,10 +21,10 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::backprop::Backprop;
-use crate::data::{Corpus, Examples, Vocab, split};
+use crate::io::data::{Corpus, Examples, Vocab, split};
 use crate::error::{Error, Result};
-use crate::mlp::Hyper;
-use crate::model::{Model, ModelKind};
+use crate::models::mlp::Hyper;
+use crate::models::model::{Model, ModelKind};
 
 /// The hyperparameters of a run.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -226,7 +230,7 @@ pub fn sample(
         loop {
             let x = Array2::from_shape_vec((1, block), context.clone()).expect("one context");
             let logits = model.logits(&x)?;
-            let (_, cache) = crate::cross_entropy::forward(&logits, &[0])?;
+            let (_, cache) = crate::layers::cross_entropy::forward(&logits, &[0])?;
             let ix = multinomial(cache.probs.row(0).as_slice().expect("a row"), &mut rng);
             if ix == 0 || word.chars().count() >= 64 {
                 break;
@@ -279,6 +283,6 @@ pub fn hyper_for(kind: ModelKind, vocab: usize) -> Hyper {
     match kind {
         ModelKind::Mlp => lecture_hyper(vocab),
         ModelKind::WaveNet => wavenet_hyper(vocab),
-        ModelKind::Deep => crate::deep::deep_hyper(vocab),
+        ModelKind::Deep => crate::models::deep::deep_hyper(vocab),
     }
 }

@@ -15,7 +15,7 @@
 //! exercises` trains it with your backward passes, and the trainer's
 //! [`train::train_step`] trains it. [`Init`] and `batchnorm: false` reproduce
 //! the lecture's pathologies; [`diagnose`] trains while recording the
-//! statistics of [`crate::diagnostics`] at chosen steps and the update:data
+//! statistics of [`crate::train::diagnostics`] at chosen steps and the update:data
 //! ratio of every weight at every step.
 
 use ndarray::{Array1, Array2, ArrayRef2, Axis};
@@ -24,18 +24,18 @@ use ndarray_rand::rand_distr::StandardNormal;
 use rand::Rng;
 
 use crate::backprop::Backprop;
-use crate::batchnorm::BatchNorm1d;
-use crate::data::Examples;
-use crate::diagnostics::{self, Summary};
-use crate::embedding::Embedding;
+use crate::layers::batchnorm::BatchNorm1d;
+use crate::io::data::Examples;
+use crate::train::diagnostics::{self, Summary};
+use crate::layers::embedding::Embedding;
 use crate::error::{Error, Result};
-use crate::flatten_consecutive::FlattenConsecutive;
-use crate::linear::Linear;
-use crate::mlp::Hyper;
-use crate::model::{Model, ModelKind};
-use crate::sequential::{Layer, LayerGrads, Sequential};
+use crate::layers::flatten_consecutive::FlattenConsecutive;
+use crate::layers::linear::Linear;
+use crate::models::mlp::Hyper;
+use crate::models::model::{Model, ModelKind};
+use crate::layers::sequential::{Layer, LayerGrads, Sequential};
 use crate::train::{self, TrainConfig};
-use crate::wavenet::{self, WaveNet};
+use crate::models::wavenet::{self, WaveNet};
 
 /// How the Linear layers' weights start.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

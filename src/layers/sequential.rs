@@ -18,12 +18,12 @@
 
 use ndarray::{Array, Array2, Array3, ArrayRef2, ArrayViewMutD, Dimension};
 
-use crate::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
-use crate::embedding::{Embedding, EmbeddingGrads};
+use crate::layers::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
+use crate::layers::embedding::{Embedding, EmbeddingGrads};
 use crate::error::{Error, Result};
-use crate::flatten_consecutive::FlattenConsecutive;
+use crate::layers::flatten_consecutive::FlattenConsecutive;
 use crate::float::Float;
-use crate::linear::{Linear, LinearGrads};
+use crate::layers::linear::{Linear, LinearGrads};
 
 /// One layer of a [`Sequential`].
 #[derive(Clone, Debug, PartialEq)]
@@ -247,7 +247,7 @@ impl<F: Float> Sequential<F> {
                     let cache = bn[i].as_mut().expect("a cache for each BatchNorm");
                     b.forward_train_3d_into(x(), out, cache)?
                 }
-                Layer::Tanh => crate::tanh::forward_into(x(), out)?,
+                Layer::Tanh => crate::layers::tanh::forward_into(x(), out)?,
             }
         }
         Ok(())
@@ -275,7 +275,7 @@ impl<F: Float> Sequential<F> {
                 Layer::FlattenConsecutive(f) => f.forward(&x)?,
                 Layer::Linear(l) => l.forward_3d(&x)?,
                 Layer::BatchNorm1d(bn) => bn.forward_eval_3d(&x)?,
-                Layer::Tanh => crate::tanh::forward(&x),
+                Layer::Tanh => crate::layers::tanh::forward(&x),
             };
         }
         Ok(x)

@@ -1,8 +1,8 @@
 //! # The second oracle: exercise 1's network, built from scalars
 //!
-//! Finite differences ([`crate::oracle`]) are one independent check of the
+//! Finite differences ([`crate::grade::oracle`]) are one independent check of the
 //! tensor backward passes; the scalar engine of the first lecture
-//! ([`crate::micrograd`]) is another. [`scalar_grads`] builds the loss of
+//! ([`crate::course::micrograd`]) is another. [`scalar_grads`] builds the loss of
 //! exercise 1 (`src/step_by_step.rs`) one number at a time, as a graph of
 //! [`Value`]s, and lets `backward()` find every parameter's gradient with
 //! nothing but the local rules of `add`, `mul`, `pow`, `exp`, `tanh` and
@@ -24,8 +24,8 @@ use ndarray::{Array1, Array2, ArrayD};
 use crate::backprop::Backprop;
 use crate::error::Result;
 use crate::grade::{Row, compare};
-use crate::micrograd::{Graph, Value};
-use crate::step_by_step::{Batch, Forward, Grads, Params, Sizes, lecture_setup};
+use crate::course::micrograd::{Graph, Value};
+use crate::course::step_by_step::{Batch, Forward, Grads, Params, Sizes, lecture_setup};
 
 /// Exercise 1's network at the sizes of the cross-check: vocab 27, block 3,
 /// n_embd 2, n_hidden 4, batch 4.

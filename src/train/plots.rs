@@ -22,12 +22,12 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 
-use crate::deep::{Diagnosis, Snapshot, TanhStats};
-use crate::diagnostics::{self, UPDATE_GUIDE};
+use crate::models::deep::{Diagnosis, Snapshot, TanhStats};
+use crate::train::diagnostics::{self, UPDATE_GUIDE};
 use crate::error::{Error, Result};
 
 /// DejaVu Sans, registered as `sans-serif` for every plot.
-static FONT: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
+static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 
 /// The size of every picture, in pixels.
 pub const SIZE: (u32, u32) = (1000, 500);
@@ -428,8 +428,8 @@ impl Figure for Dlogits<'_> {
 mod tests {
     use super::*;
     use crate::Solutions;
-    use crate::data::Corpus;
-    use crate::deep::{self, Deep, DeepConfig};
+    use crate::io::data::Corpus;
+    use crate::models::deep::{self, Deep, DeepConfig};
     use crate::train::{Dataset, TrainConfig};
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;

@@ -23,15 +23,15 @@ use std::str::FromStr;
 
 use rand::SeedableRng;
 
-use crate::data::Vocab;
+use crate::io::data::Vocab;
 use crate::error::{Error, Result};
-use crate::linear::Linear;
-use crate::mlp::{Hyper, Mlp};
-use crate::model::{ModelKind, Network};
-use crate::sequential::Layer;
+use crate::layers::linear::Linear;
+use crate::models::mlp::{Hyper, Mlp};
+use crate::models::model::{ModelKind, Network};
+use crate::layers::sequential::Layer;
 use crate::train::TrainConfig;
-use crate::wavenet::WaveNet;
-use crate::weights::{self, Tensor, take};
+use crate::models::wavenet::WaveNet;
+use crate::io::weights::{self, Tensor, take};
 
 /// What identifies a model file of this crate.
 pub const FORMAT: &str = "backprop-ninja 2";
@@ -206,15 +206,15 @@ fn load_mlp(tensors: &mut BTreeMap<String, Tensor>, hyper: Hyper, path: &Path) -
         n_embd: e,
         n_hidden: h,
     } = hyper;
-    let mut bn = crate::batchnorm::BatchNorm1d::new(h);
+    let mut bn = crate::layers::batchnorm::BatchNorm1d::new(h);
     bn.gain = take(tensors, "bngain", &[1, h], path)?;
     bn.bias = take(tensors, "bnbias", &[1, h], path)?;
     bn.running_mean = take(tensors, "bnmean_running", &[1, h], path)?;
     bn.running_var = take(tensors, "bnvar_running", &[1, h], path)?;
-    bn.momentum = crate::mlp::RUNNING_MOMENTUM;
+    bn.momentum = crate::models::mlp::RUNNING_MOMENTUM;
     Ok(Mlp {
         hyper,
-        emb: crate::embedding::Embedding::new(take(tensors, "C", &[v, e], path)?),
+        emb: crate::layers::embedding::Embedding::new(take(tensors, "C", &[v, e], path)?),
         l1: Linear::new(
             take(tensors, "W1", &[block * e, h], path)?,
             Some(take(tensors, "b1", &[h], path)?),

@@ -1,0 +1,11 @@
+//! # The models: layers assembled, forward and backward
+//!
+//! Each model runs its layers' forward passes and then their backward passes
+//! through `B:` [`crate::Backprop`], so the same code trains with the
+//! reference (`Solutions`) or with your code (`Exercises`).
+
+pub mod deep;
+pub mod micrograd_nn;
+pub mod mlp;
+pub mod model;
+pub mod wavenet;
