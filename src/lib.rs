@@ -50,6 +50,7 @@
 //! - Layers are generic over [`Float`]: checked in `f64`, trained in `f32`.
 
 pub mod backprop;
+pub mod corpus;
 pub mod course;
 pub mod error;
 pub mod float;

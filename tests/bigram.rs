@@ -8,8 +8,8 @@ use std::path::Path;
 use std::time::Instant;
 
 use backprop_ninja::Solutions;
+use backprop_ninja::corpus::words::Corpus;
 use backprop_ninja::course::bigram::{self, Bigrams, Counting, NeuralConfig};
-use backprop_ninja::io::data::Corpus;
 
 fn names_txt() -> Bigrams {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/names.txt");

@@ -33,7 +33,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::backprop::Backprop;
-use crate::io::data::{Examples, Vocab};
+use crate::corpus::words::{Examples, Vocab};
 use crate::error::{Error, Result, expect_shape};
 
 /// The weight of `mean(W²)` in the neural model's loss.
