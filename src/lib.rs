@@ -55,6 +55,7 @@ pub mod course;
 pub mod error;
 pub mod float;
 pub mod grade;
+pub mod hyper;
 pub mod io;
 pub mod layers;
 pub mod models;

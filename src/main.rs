@@ -5,15 +5,17 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use backprop_ninja::corpus::words::{Corpus, Vocab};
-use backprop_ninja::course::bigram::{self, Bigrams, Counting, NeuralConfig};
+use backprop_ninja::course::bigram::{self, Bigrams, Counting};
 use backprop_ninja::course::step_by_step::Grads;
 use backprop_ninja::grade::{self, Exercise, Status};
+use backprop_ninja::hyper::Hyper;
 use backprop_ninja::io::checkpoint::{self, Checkpoint};
 use backprop_ninja::models::deep::{Deep, DeepConfig, Init};
 use backprop_ninja::models::diagnostics;
-use backprop_ninja::models::mlp::{Hyper, Mlp};
+use backprop_ninja::models::mlp::Mlp;
 use backprop_ninja::models::model::{Model, ModelKind, Network};
 use backprop_ninja::models::wavenet::WaveNet;
+use backprop_ninja::train::bigram::NeuralConfig;
 use backprop_ninja::train::{self, Dataset, Progress, TrainConfig};
 use backprop_ninja::{Backprop, Error, Exercises, Result, Solutions};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -312,7 +314,7 @@ fn run_bigram<B: Backprop>(args: BigramArgs) -> Result<()> {
         counting.nll(&data)?
     );
     let every = (cfg.steps / 10).max(1);
-    let (w, f) = bigram::train::<B>(&data, &cfg, |step, f| {
+    let (w, f) = backprop_ninja::train::bigram::train::<B>(&data, &cfg, |step, f| {
         if step == 1 || step % every == 0 {
             println!(
                 "neural {step:>6}/{}: loss {:.4}  (NLL {:.4})",

@@ -6,24 +6,8 @@
 //! 1e-10, and a deliberately broken tensor solution must not.
 #![allow(non_snake_case)]
 
-use backprop_ninja::course::step_by_step::Sizes;
-use backprop_ninja::grade::scalar_check::{SIZES, TOLERANCE, agrees, cross_check};
+use backprop_ninja::grade::scalar_check::{agrees, cross_check};
 use backprop_ninja::{Backprop, Solutions};
-
-#[test]
-fn the_cross_check_uses_the_sizes_of_the_issue() {
-    assert_eq!(
-        SIZES,
-        Sizes {
-            vocab: 27,
-            block: 3,
-            n_embd: 2,
-            n_hidden: 4,
-            batch: 4
-        }
-    );
-    assert_eq!(TOLERANCE, 1e-10);
-}
 
 #[test]
 fn every_parameter_gradient_of_the_solutions_agrees_with_the_scalar_engine() {

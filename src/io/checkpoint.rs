@@ -25,10 +25,11 @@ use rand::SeedableRng;
 
 use crate::corpus::words::Vocab;
 use crate::error::{Error, Result};
+use crate::hyper::Hyper;
 use crate::io::weights::{self, Tensor, take};
 use crate::layers::linear::Linear;
 use crate::layers::sequential::Layer;
-use crate::models::mlp::{Hyper, Mlp};
+use crate::models::mlp::Mlp;
 use crate::models::model::{ModelKind, Network};
 use crate::models::wavenet::WaveNet;
 use crate::train::TrainConfig;

@@ -25,13 +25,13 @@ use rand::Rng;
 
 use crate::backprop::Backprop;
 use crate::error::{Error, Result};
+use crate::hyper::Hyper;
 use crate::layers::batchnorm::BatchNorm1d;
 use crate::layers::embedding::Embedding;
 use crate::layers::flatten_consecutive::FlattenConsecutive;
 use crate::layers::linear::Linear;
 use crate::layers::sequential::{Layer, LayerGrads, Sequential};
 use crate::models::diagnostics::{self, Summary};
-use crate::models::mlp::Hyper;
 use crate::models::model::{Model, ModelKind};
 use crate::models::wavenet::{self, WaveNet};
 

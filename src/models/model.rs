@@ -9,8 +9,8 @@ use ndarray::{Array2, ArrayRef2};
 
 use crate::backprop::Backprop;
 use crate::error::Result;
+use crate::hyper::Hyper;
 use crate::layers::sequential::LayerGrads;
-pub use crate::models::mlp::Hyper;
 use crate::models::mlp::{self, Mlp, MlpGrads};
 use crate::models::wavenet::{self, WaveNet};
 

@@ -29,13 +29,13 @@ use rand::Rng;
 use crate::backprop::Backprop;
 use crate::error::{Error, Result};
 use crate::float::Float;
+use crate::hyper::Hyper;
 use crate::layers::batchnorm::BatchNorm1d;
 use crate::layers::cross_entropy::{self, CrossEntropyCache};
 use crate::layers::embedding::Embedding;
 use crate::layers::flatten_consecutive::FlattenConsecutive;
 use crate::layers::linear::Linear;
 use crate::layers::sequential::{Layer, LayerGrads, Sequential, SequentialCache};
-use crate::models::mlp::Hyper;
 
 /// The model: its sizes and its layers.
 #[derive(Clone, Debug, PartialEq)]

@@ -10,6 +10,7 @@
 //! stream `i`), so a run resumed from a checkpoint continues exactly as if it
 //! had never stopped.
 
+pub mod bigram;
 pub mod diagnose;
 #[cfg(feature = "plots")]
 pub mod plots;
@@ -23,7 +24,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::backprop::Backprop;
 use crate::corpus::words::{Corpus, Examples, Vocab, split};
 use crate::error::{Error, Result};
-use crate::models::mlp::Hyper;
+use crate::hyper::Hyper;
 use crate::models::model::{Model, ModelKind};
 
 /// The hyperparameters of a run.
