@@ -60,6 +60,7 @@ pub mod io;
 pub mod layers;
 pub mod models;
 pub mod ops;
+pub mod registry;
 pub mod train;
 
 #[path = "../exercises/mod.rs"]

@@ -12,7 +12,8 @@
 
 use std::sync::{Arc, Mutex};
 
-use backprop_ninja::grade::{self, Exercise, Grade, Status};
+use backprop_ninja::grade::{self, Status};
+use backprop_ninja::registry::{self, Exercise, Grade};
 use backprop_ninja::{Exercises, Solutions};
 use libtest_mimic::{Arguments, Failed, Trial};
 
@@ -27,8 +28,8 @@ fn trial(
     let results = Arc::clone(results);
     Trial::test(format!("{implementation}::{}", exercise.id()), move || {
         let graded = match implementation {
-            "solutions" => grade::grade::<Solutions>(exercise),
-            _ => grade::grade::<Exercises>(exercise),
+            "solutions" => registry::grade::<Solutions>(exercise),
+            _ => registry::grade::<Exercises>(exercise),
         };
         let outcome = match (&graded.status, implementation) {
             (Status::Wrong(message), _) => Err(Failed::from(format!(
@@ -54,7 +55,7 @@ fn stubs_trial() -> Trial {
         let solved: Vec<String> = Exercise::all()
             .into_iter()
             .filter(|&e| e != Exercise::Chain)
-            .filter(|&e| grade::grade::<Exercises>(e).status != Status::NotAttempted)
+            .filter(|&e| registry::grade::<Exercises>(e).status != Status::NotAttempted)
             .map(|e| format!("{} ({})", e.id(), e.file()))
             .collect();
         if solved.is_empty() {
@@ -94,7 +95,7 @@ fn main() {
             println!(
                 "\n── {implementation}: graded against finite differences and the reference ──"
             );
-            print!("{}", grade::table(implementation, &grades));
+            print!("{}", grade::report::table(implementation, &grades));
         }
     }
     conclusion.exit();
