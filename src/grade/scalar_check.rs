@@ -3,7 +3,7 @@
 //! Finite differences ([`crate::grade::oracle`]) are one independent check of the
 //! tensor backward passes; the scalar engine of the first lecture
 //! ([`crate::course::micrograd`]) is another. [`scalar_grads`] builds the loss of
-//! exercise 1 (`src/step_by_step.rs`) one number at a time, as a graph of
+//! exercise 1 (`src/course/step_by_step.rs`) one number at a time, as a graph of
 //! [`Value`]s, and lets `backward()` find every parameter's gradient with
 //! nothing but the local rules of `add`, `mul`, `pow`, `exp`, `tanh` and
 //! `log`. [`cross_check`] then compares those with the tensor gradients of
