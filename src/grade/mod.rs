@@ -19,10 +19,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Once;
 
 use ndarray::{
-    Array, Array1, Array2, Array3, ArrayD, ArrayRef, ArrayRef2, Axis, Dimension, Ix3, ShapeBuilder,
+    Array1, Array2, Array3, ArrayD, ArrayRef, ArrayRef2, Axis, Dimension, Ix3,
 };
-use ndarray_rand::RandomExt;
-use ndarray_rand::rand_distr::{StandardNormal, Uniform};
+use ndarray_rand::rand_distr::Uniform;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -39,6 +38,7 @@ use self::oracle::{Config, Report};
 use crate::layers::sequential::{LayerGrads, grads_mut};
 use crate::solutions::Solutions;
 use crate::course::step_by_step::{Forward, Grads, Sizes, Var, lecture_setup};
+use crate::float::randn;
 use crate::models::wavenet::WaveNet;
 
 /// The seed of every graded input: the same numbers for everyone.
@@ -364,10 +364,6 @@ pub fn grade_seeded<B: Backprop>(exercise: Exercise, seed: u64) -> Grade {
     }
 }
 
-fn randn<Sh: ShapeBuilder>(shape: Sh, rng: &mut ChaCha8Rng) -> Array<f64, Sh::Dim> {
-    Array::random_using(shape, StandardNormal, rng)
-}
-
 fn dyn_<D: Dimension>(x: &ArrayRef<f64, D>) -> ArrayD<f64> {
     x.to_owned().into_dyn()
 }
@@ -478,7 +474,7 @@ fn micrograd_step<B: Backprop>(op: OpKind, da: &mut f64, db: &mut f64, dout: f64
 fn grade_micrograd<B: Backprop>(op: OpKind, seed: u64) -> Grade {
     let rng = &mut ChaCha8Rng::seed_from_u64(seed);
     let n = 6;
-    let z = randn(n, rng);
+    let z: Array1<f64> = randn(n, rng);
     // Inputs where the operation is smooth: log and pow (with a fractional
     // exponent) need a > 0; relu is graded on both sides of its kink.
     let a = match op {

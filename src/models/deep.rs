@@ -19,8 +19,6 @@
 //! ratio of every weight at every step.
 
 use ndarray::{Array1, Array2, ArrayRef2, Axis};
-use ndarray_rand::RandomExt;
-use ndarray_rand::rand_distr::StandardNormal;
 use rand::Rng;
 
 use crate::backprop::Backprop;
@@ -29,6 +27,7 @@ use crate::io::data::Examples;
 use crate::train::diagnostics::{self, Summary};
 use crate::layers::embedding::Embedding;
 use crate::error::{Error, Result};
+use crate::float::randn;
 use crate::layers::flatten_consecutive::FlattenConsecutive;
 use crate::layers::linear::Linear;
 use crate::models::mlp::Hyper;
@@ -155,10 +154,6 @@ pub struct Workspace {
     pub snapshot: Option<Snapshot>,
     /// The last step's `log10(update:data)`, one per Linear weight.
     pub updates: Vec<f64>,
-}
-
-fn randn(shape: (usize, usize), rng: &mut impl Rng) -> Array2<f32> {
-    Array2::random_using(shape, StandardNormal, rng)
 }
 
 impl Deep {

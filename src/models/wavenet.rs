@@ -22,7 +22,6 @@
 //! during training and evaluation uses them.
 
 use ndarray::{Array2, Array3, ArrayRef2, Axis};
-use ndarray_rand::RandomExt;
 use ndarray_rand::rand_distr::{Distribution, StandardNormal};
 use rand::Rng;
 
@@ -32,7 +31,7 @@ use crate::layers::cross_entropy::{self, CrossEntropyCache};
 use crate::layers::embedding::Embedding;
 use crate::error::{Error, Result};
 use crate::layers::flatten_consecutive::FlattenConsecutive;
-use crate::float::Float;
+use crate::float::{Float, randn};
 use crate::layers::linear::Linear;
 use crate::models::mlp::Hyper;
 use crate::layers::sequential::{Layer, LayerGrads, Sequential, SequentialCache};
@@ -72,13 +71,6 @@ pub fn levels(block: usize) -> Result<usize> {
         )));
     }
     Ok(block.trailing_zeros() as usize)
-}
-
-fn randn<F: Float>(shape: (usize, usize), rng: &mut impl Rng) -> Array2<F>
-where
-    StandardNormal: Distribution<F>,
-{
-    Array2::random_using(shape, StandardNormal, rng)
 }
 
 /// The lecture's `Linear(fan_in, fan_out)`: weights `randn / √fan_in`.
