@@ -8,8 +8,8 @@
 mod common;
 
 use backprop_ninja::Backprop;
-use backprop_ninja::grade::{self, Exercise, Status};
 use backprop_ninja::course::step_by_step::Var;
+use backprop_ninja::grade::{self, Exercise, Status};
 use common::mutant;
 
 /// Grades `exercise` of `B` and returns its failure message.

@@ -7,15 +7,15 @@
 
 mod common;
 
+use backprop_ninja::course::step_by_step::Var;
+use backprop_ninja::float::randn;
 use backprop_ninja::layers::batchnorm::BatchNorm1d;
 use backprop_ninja::layers::cross_entropy;
 use backprop_ninja::layers::embedding::Embedding;
 use backprop_ninja::layers::flatten_consecutive::FlattenConsecutive;
 use backprop_ninja::layers::linear::Linear;
 use backprop_ninja::layers::sequential::grads_mut;
-use backprop_ninja::course::step_by_step::Var;
 use backprop_ninja::{Backprop, Solutions, grade};
-use backprop_ninja::float::randn;
 use ndarray::{Array2, Array3, ArrayRef, Axis, Dimension};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;

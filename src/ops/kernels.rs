@@ -363,9 +363,8 @@ impl<'a, F: Float> Op<'a, F> {
             let arow = |r: usize| self.a.add((i + r) * self.rsa);
             let bcol = |s: usize| self.b.add((j + s) * self.sb);
             while p + LANES <= k {
-                let bv: [[F; LANES]; S] = std::array::from_fn(|s| {
-                    (bcol(s).add(p) as *const [F; LANES]).read_unaligned()
-                });
+                let bv: [[F; LANES]; S] =
+                    std::array::from_fn(|s| (bcol(s).add(p) as *const [F; LANES]).read_unaligned());
                 for (r, acc) in acc.iter_mut().enumerate() {
                     let av = (arow(r).add(p) as *const [F; LANES]).read_unaligned();
                     for (acc, bv) in acc.iter_mut().zip(&bv) {

@@ -37,9 +37,17 @@ fn check<F: Float>(kernel: Kernel, a: ArrayView2<F>, b: ArrayView2<F>, what: &st
     let mut wide = Array2::from_elem((m, n + 3), F::lit(9.0));
     wide.slice_mut(s![.., 1..n + 1]).assign(&c0);
     matmul_acc_with(kernel, &mut wide.slice_mut(s![.., 1..n + 1]), &a, &b);
-    assert_eq!(wide.slice(s![.., 1..n + 1]), want, "{kernel:?} {what}, c a window");
+    assert_eq!(
+        wide.slice(s![.., 1..n + 1]),
+        want,
+        "{kernel:?} {what}, c a window"
+    );
     assert!(
-        wide.column(0).iter().chain(wide.column(n + 1)).chain(wide.column(n + 2)).all(|&v| v == F::lit(9.0)),
+        wide.column(0)
+            .iter()
+            .chain(wide.column(n + 1))
+            .chain(wide.column(n + 2))
+            .all(|&v| v == F::lit(9.0)),
         "{kernel:?} {what}: wrote outside c"
     );
 }
@@ -67,7 +75,12 @@ fn every_kernel_matches_dot_at_every_tile_edge() {
                     check(kernel, at.t(), b.view(), "aᵀ stored, rows of b");
                     check(kernel, a_steps, b.view(), "every other row of a, rows of b");
                     check(kernel, a.view(), bt.t(), "columns of b");
-                    check(kernel, a_steps, bt.t(), "every other row of a, columns of b");
+                    check(
+                        kernel,
+                        a_steps,
+                        bt.t(),
+                        "every other row of a, columns of b",
+                    );
                 }
             }
         }
@@ -148,15 +161,32 @@ fn the_kernels_read_the_layouts_the_layers_use() {
     let mut dw = Array2::zeros((64, 27));
     assert!(reads(&mut out, &x, &w), "x @ w");
     assert!(reads(&mut dw, &x.t(), &dout), "xᵀ @ dout");
-    assert!(!reads(&mut dx, &dout, &w.t()), "dout @ wᵀ: k = 27 < 64, packed");
+    assert!(
+        !reads(&mut dx, &dout, &w.t()),
+        "dout @ wᵀ: k = 27 < 64, packed"
+    );
     let (x, w) = (ints::<f64>((32, 27), 1), ints::<f64>((27, 64), 2));
     let (mut dx, dout) = (Array2::zeros((32, 27)), ints::<f64>((32, 64), 3));
     assert!(reads(&mut dx, &dout, &w.t()), "dout @ wᵀ with k = 64");
-    assert!(!reads(&mut dx, &dout.slice(s![.., ..;-1]), &w.slice(s![..;-1, ..]).t()), "reversed");
+    assert!(
+        !reads(
+            &mut dx,
+            &dout.slice(s![.., ..;-1]),
+            &w.slice(s![..;-1, ..]).t()
+        ),
+        "reversed"
+    );
     let mut fc = Array2::zeros((32, 64).f());
     assert!(!reads(&mut fc, &x, &w), "c column-major");
     let row = ints::<f64>((1, 64), 4);
-    assert!(reads(&mut Array2::zeros((32, 64)), &x, &row.broadcast((27, 64)).unwrap()), "broadcast b");
+    assert!(
+        reads(
+            &mut Array2::zeros((32, 64)),
+            &x,
+            &row.broadcast((27, 64)).unwrap()
+        ),
+        "broadcast b"
+    );
 }
 
 #[test]
@@ -170,10 +200,20 @@ fn mismatched_shapes_panic_with_them() {
 fn empty_products_add_nothing() {
     for kernel in available() {
         let mut c = Array2::<f32>::ones((3, 4));
-        matmul_acc_with(kernel, &mut c, &Array2::zeros((3, 0)), &Array2::zeros((0, 4)));
+        matmul_acc_with(
+            kernel,
+            &mut c,
+            &Array2::zeros((3, 0)),
+            &Array2::zeros((0, 4)),
+        );
         assert_eq!(c, Array2::<f32>::ones((3, 4)));
         let mut c = Array2::<f32>::zeros((0, 4));
-        matmul_acc_with(kernel, &mut c, &Array2::zeros((0, 5)), &Array2::zeros((5, 4)));
+        matmul_acc_with(
+            kernel,
+            &mut c,
+            &Array2::zeros((0, 5)),
+            &Array2::zeros((5, 4)),
+        );
     }
 }
 
@@ -247,7 +287,10 @@ fn bits_of<F: Float>(kernel: Kernel, tol: f64) -> u64 {
                     let want = &c0 + &a.dot(&b);
                     for (&got, &want) in wide.slice(s![.., 1..n + 1]).iter().zip(&want) {
                         let (got, want) = (got.as_f64(), want.as_f64());
-                        assert!((got - want).abs() <= tol * (k as f64), "{kernel:?}: {got} vs {want}");
+                        assert!(
+                            (got - want).abs() <= tol * (k as f64),
+                            "{kernel:?}: {got} vs {want}"
+                        );
                     }
                     for &v in wide.iter() {
                         for byte in v.as_f64().to_bits().to_le_bytes() {
@@ -274,7 +317,11 @@ fn each_kernel_computes_the_same_bits_as_before() {
             Kernel::Avx512 => (AVX512_F64, AVX512_F32),
         };
         let got = (bits_of::<f64>(kernel, 1e-15), bits_of::<f32>(kernel, 1e-6));
-        assert_eq!(got, want, "{kernel:?}: (f64, f32) hashes {:#018x}, {:#018x}", got.0, got.1);
+        assert_eq!(
+            got, want,
+            "{kernel:?}: (f64, f32) hashes {:#018x}, {:#018x}",
+            got.0, got.1
+        );
     }
 }
 

@@ -63,8 +63,16 @@ pub fn straight_and_resumed<M: Model>(
     .unwrap();
     let (mut resumed, step) = halfway.expect("a checkpoint");
     assert_eq!(step, at);
-    train::train::<Solutions, _>(&mut resumed, &data.train, cfg, step, 0, |_| {}, |_, _| Ok(()))
-        .unwrap();
+    train::train::<Solutions, _>(
+        &mut resumed,
+        &data.train,
+        cfg,
+        step,
+        0,
+        |_| {},
+        |_, _| Ok(()),
+    )
+    .unwrap();
     (model, resumed)
 }
 
