@@ -17,7 +17,7 @@
 //! Anything else (other layouts, negative strides, short dot products) goes
 //! to `general_mat_mul`, whose packing pays off there. On x86-64 the same
 //! loops are compiled again for AVX2 and FMA and for AVX-512, chosen at run
-//! time ([`Kernel`]); elsewhere the portable loops are still vectorised by
+//! time (`Kernel`); elsewhere the portable loops are still vectorised by
 //! the compiler. For a given kernel the results are deterministic, bit for
 //! bit. `benches/matmul.rs` times them against `general_mat_mul`.
 //!
