@@ -185,8 +185,8 @@ impl<'a, F: Float> Op<'a, F> {
     /// contiguous), fused multiply-adds if `FMA`.
     ///
     /// # Safety
-    /// Made by [`Op::new`]; if `FMA`, the CPU has it (else `mul_add` is a
-    /// slow call, but still correct).
+    /// Made by [`Op::new`]. (`FMA` without the instruction is no danger,
+    /// only slow: `mul_add` is then a call to a software `fma`.)
     #[inline(always)]
     unsafe fn run_with<const FMA: bool, const R: usize, const W: usize>(&self) {
         // SAFETY: the caller's promise, passed on.
