@@ -10,6 +10,7 @@
 //! stream `i`), so a run resumed from a checkpoint continues exactly as if it
 //! had never stopped.
 
+pub mod budget;
 pub mod diagnostics;
 #[cfg(feature = "plots")]
 pub mod plots;
@@ -60,7 +61,7 @@ impl TrainConfig {
     pub fn lecture(kind: ModelKind) -> TrainConfig {
         match kind {
             ModelKind::Mlp => TrainConfig::LECTURE,
-            ModelKind::WaveNet | ModelKind::Deep => TrainConfig::WAVENET,
+            ModelKind::WaveNet => TrainConfig::WAVENET,
         }
     }
 
@@ -164,10 +165,22 @@ pub fn sample_batch(
     }
 }
 
+/// A batch loss this many times the run's first is "far above its start".
+pub const DIVERGED_FACTOR: f32 = 10.0;
+
+/// A run whose loss stays far above its start for this many steps in a row
+/// has diverged.
+pub const DIVERGED_STRETCH: usize = 100;
+
 /// Trains from `start` to `cfg.steps`, calling `on_step` after every step
-/// and `checkpoint` every `checkpoint_every` steps. Stops with
-/// [`Error::Diverged`] at the first loss that is not finite, before any
-/// checkpoint of the diverged model is written.
+/// and `checkpoint` every `checkpoint_every` steps.
+///
+/// Stops, before any checkpoint of the diverged model is written, with
+/// [`Error::Diverged`] at the first loss that is not finite, and with
+/// [`Error::DivergedFar`] when the loss stays over [`DIVERGED_FACTOR`] times
+/// the run's first loss for [`DIVERGED_STRETCH`] steps, or is still there
+/// at the last step. No checkpoint is written while the loss is that high.
+/// Step numbers in errors are 1-based, as in the progress lines.
 pub fn train<B: Backprop, M: Model>(
     model: &mut M,
     data: &Examples,
@@ -181,22 +194,43 @@ pub fn train<B: Backprop, M: Model>(
     let mut ws = model.workspace(cfg.batch_size)?;
     let mut grads = model.zero_grads();
     let started = Instant::now();
+    let mut first = None;
+    let mut far_since = None;
     for step in start..cfg.steps {
         let loss = train_step::<B, M>(model, &mut grads, &mut ws, data, cfg, step)?;
+        let done = step + 1;
         if !loss.is_finite() {
             return Err(Error::Diverged {
-                step,
+                step: done,
                 loss: loss as f64,
             });
         }
+        let first = *first.get_or_insert(loss);
+        if loss > DIVERGED_FACTOR * first {
+            let since = *far_since.get_or_insert(done);
+            if done + 1 - since >= DIVERGED_STRETCH || done == cfg.steps {
+                return Err(Error::DivergedFar {
+                    step: done,
+                    loss: loss as f64,
+                    start: first as f64,
+                    since,
+                });
+            }
+        } else {
+            far_since = None;
+        }
         on_step(Progress {
-            step: step + 1,
+            step: done,
             steps: cfg.steps,
             loss,
             lr: cfg.lr_at(step),
         });
-        if checkpoint_every > 0 && (step + 1) % checkpoint_every == 0 && step + 1 < cfg.steps {
-            checkpoint(model, step + 1)?;
+        if checkpoint_every > 0
+            && done % checkpoint_every == 0
+            && done < cfg.steps
+            && far_since.is_none()
+        {
+            checkpoint(model, done)?;
         }
     }
     Ok(started.elapsed().as_secs_f64())
@@ -257,6 +291,12 @@ fn multinomial(probs: &[f32], rng: &mut impl Rng) -> usize {
     probs.len() - 1
 }
 
+/// The seed `sample` draws with by default: the lecture's generator seed
+/// `2147483647` plus 10, as makemore's sampling cell seeds its generator
+/// (`torch.Generator().manual_seed(2147483647 + 10)`), so that sampling
+/// does not replay the random numbers that initialised the weights.
+pub const SAMPLE_SEED: u64 = 2147483647 + 10;
+
 /// The lecture's network sizes for training, with the vocabulary of the data.
 pub fn lecture_hyper(vocab: usize) -> Hyper {
     Hyper {
@@ -283,6 +323,5 @@ pub fn hyper_for(kind: ModelKind, vocab: usize) -> Hyper {
     match kind {
         ModelKind::Mlp => lecture_hyper(vocab),
         ModelKind::WaveNet => wavenet_hyper(vocab),
-        ModelKind::Deep => crate::models::deep::deep_hyper(vocab),
     }
 }
