@@ -370,7 +370,7 @@ mod tests {
         let corpus = Corpus::parse(text, Path::new("v.txt")).unwrap();
         let vocab = Vocab::from_chars(".abcdefghijklm").unwrap();
         let err = corpus.check_vocab(&vocab, "checkpoint m.safetensors").unwrap_err().to_string();
-        assert!(err.starts_with("v.txt:5: character 'y' (character 2 of \"cy\") is not in the vocabulary of checkpoint m.safetensors"), "{err}");
+        assert!(err.starts_with("v.txt:3: character 'v' (character 2 of \"ava\") is not in the vocabulary of checkpoint m.safetensors"), "{err}");
         assert_eq!(corpus.fingerprint().words, 10);
         assert_ne!(corpus.fingerprint().hash, Corpus::embedded().fingerprint().hash);
     }
