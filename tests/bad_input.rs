@@ -1,10 +1,10 @@
 //! # Bad input gets a clear error, never a panic from inside ndarray
 
+use backprop_ninja::course::step_by_step::{Batch, Forward, Sizes, lecture_setup};
 use backprop_ninja::layers::batchnorm::BatchNorm1d;
 use backprop_ninja::layers::cross_entropy;
 use backprop_ninja::layers::embedding::Embedding;
 use backprop_ninja::layers::linear::Linear;
-use backprop_ninja::course::step_by_step::{Batch, Forward, Sizes, lecture_setup};
 use backprop_ninja::{Backprop, Solutions};
 use ndarray::{Array1, Array2, array};
 

@@ -6,8 +6,8 @@
 #![allow(non_snake_case)]
 
 use backprop_ninja::Backprop;
-use backprop_ninja::grade::{self, Exercise, Status};
 use backprop_ninja::course::step_by_step::Var;
+use backprop_ninja::grade::{self, Exercise, Status};
 
 /// Grades `exercise` of `B` and returns its failure message.
 fn wrong<B: Backprop>(exercise: Exercise) -> String {
@@ -51,8 +51,8 @@ fn only_its_own_step_fails<B: Backprop>(var: Var) -> String {
 mod bessel_replaced_by_n {
     pub use backprop_ninja::solutions::*; // the reference, but for the module below
     pub mod step_by_step {
-        pub use backprop_ninja::solutions::step_by_step::*;
         use backprop_ninja::course::step_by_step::Forward;
+        pub use backprop_ninja::solutions::step_by_step::*;
         use ndarray::Array2;
         pub fn dbndiff2(f: &Forward, dbnvar: &Array2<f64>) -> Array2<f64> {
             Array2::ones(f.bndiff2.raw_dim()) / f.n() as f64 * dbnvar // 1/n, not 1/(n-1)
@@ -74,8 +74,8 @@ fn bessel_replaced_by_n_fails_dbndiff2() {
 mod db2_not_summed {
     pub use backprop_ninja::solutions::*; // the reference, but for the module below
     pub mod step_by_step {
-        pub use backprop_ninja::solutions::step_by_step::*;
         use backprop_ninja::course::step_by_step::Forward;
+        pub use backprop_ninja::solutions::step_by_step::*;
         use ndarray::{Array1, Array2};
         pub fn db2(_f: &Forward, dlogits: &Array2<f64>) -> Array1<f64> {
             dlogits.row(0).to_owned() // one row of the batch, not the sum
@@ -93,8 +93,8 @@ fn db2_not_summed_over_the_batch_fails_db2() {
 mod dc_assigned {
     pub use backprop_ninja::solutions::*; // the reference, but for the module below
     pub mod step_by_step {
-        pub use backprop_ninja::solutions::step_by_step::*;
         use backprop_ninja::course::step_by_step::Forward;
+        pub use backprop_ninja::solutions::step_by_step::*;
         use ndarray::{Array2, Array3, Zip, s};
         pub fn dC(f: &Forward, demb: &Array3<f64>) -> Array2<f64> {
             let mut dC = Array2::zeros(f.params.C.raw_dim());
@@ -116,8 +116,8 @@ fn dc_assigned_instead_of_accumulated_fails_dc() {
 mod dw1_transposed {
     pub use backprop_ninja::solutions::*; // the reference, but for the module below
     pub mod step_by_step {
-        pub use backprop_ninja::solutions::step_by_step::*;
         use backprop_ninja::course::step_by_step::Forward;
+        pub use backprop_ninja::solutions::step_by_step::*;
         use ndarray::Array2;
         pub fn dW1(f: &Forward, dhprebn: &Array2<f64>) -> Array2<f64> {
             dhprebn.t().dot(&f.embcat) // (H, block·E): the transpose
@@ -136,8 +136,8 @@ fn dw1_transposed_fails_dw1() {
 mod dcounts_one_path {
     pub use backprop_ninja::solutions::*; // the reference, but for the module below
     pub mod step_by_step {
-        pub use backprop_ninja::solutions::step_by_step::*;
         use backprop_ninja::course::step_by_step::Forward;
+        pub use backprop_ninja::solutions::step_by_step::*;
         use ndarray::Array2;
         pub fn dcounts(
             f: &Forward,

@@ -34,7 +34,11 @@ fn stderr(o: &Output) -> String {
 /// and one line `error: …` that contains `expected`.
 fn assert_fails(o: &Output, expected: &str) {
     let err = stderr(o);
-    assert!(!o.status.success(), "should fail with {expected:?}: {}", stdout(o));
+    assert!(
+        !o.status.success(),
+        "should fail with {expected:?}: {}",
+        stdout(o)
+    );
     assert_ne!(o.status.code(), Some(101), "panicked: {err}");
     assert!(o.status.code().is_some(), "killed by a signal: {err}");
     assert!(!err.contains("panicked"), "{err}");
@@ -80,7 +84,15 @@ fn small_corpus(dir: &Path) -> PathBuf {
 /// Trains `steps` on the small corpus into `out`, with `extra` options.
 fn train(corpus: &Path, out: &Path, steps: &str, extra: &[&str]) -> Output {
     let mut args = vec![
-        "train", "--data", s(corpus), "--steps", steps, "--samples", "0", "--out", s(out),
+        "train",
+        "--data",
+        s(corpus),
+        "--steps",
+        steps,
+        "--samples",
+        "0",
+        "--out",
+        s(out),
     ];
     args.extend(extra);
     run(&args)
@@ -96,7 +108,12 @@ fn run_with_stdout_closed(args: &[&str]) -> Output {
         .unwrap();
     drop(child.stdout.take());
     let mut err = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
     let status = child.wait().unwrap();
     Output {
         status,
@@ -111,17 +128,36 @@ fn every_subcommand_ends_cleanly_when_stdout_is_closed() {
     let corpus = small_corpus(&dir);
     let model = dir.join("m.safetensors");
     let o = run_with_stdout_closed(&[
-        "train", "--data", s(&corpus), "--steps", "300", "--eval-every", "1", "--out", s(&model),
+        "train",
+        "--data",
+        s(&corpus),
+        "--steps",
+        "300",
+        "--eval-every",
+        "1",
+        "--out",
+        s(&model),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
     let saved = checkpoint::load(&model).expect("the model is saved");
-    assert_eq!(saved.step, 300, "trained to the end, not stopped by the pipe");
+    assert_eq!(
+        saved.step, 300,
+        "trained to the end, not stopped by the pipe"
+    );
     for args in [
         vec!["sample", "--model", s(&model), "--count", "1000"],
         vec!["eval", "--model", s(&model), "--data", s(&corpus)],
         vec!["bigram", "--data", s(&corpus), "--steps", "5"],
-        vec!["diagnose", "--data", s(&corpus), "--steps", "3", "--stats-every", "1"],
+        vec![
+            "diagnose",
+            "--data",
+            s(&corpus),
+            "--steps",
+            "3",
+            "--stats-every",
+            "1",
+        ],
         vec!["check", "--seed", "3"],
         vec!["--help"],
     ] {
@@ -142,9 +178,16 @@ fn the_output_is_never_an_input_and_must_be_writable_before_the_first_step() {
     {
         let link = dir.join("link.safetensors");
         std::os::unix::fs::symlink(&corpus, &link).unwrap();
-        assert_fails(&train(&corpus, &link, "5", &[]), "--out is the same file as --data");
+        assert_fails(
+            &train(&corpus, &link, "5", &[]),
+            "--out is the same file as --data",
+        );
     }
-    assert_eq!(std::fs::read(&corpus).unwrap(), before, "the corpus is intact");
+    assert_eq!(
+        std::fs::read(&corpus).unwrap(),
+        before,
+        "the corpus is intact"
+    );
 
     for (out, expected) in [
         (dir.join("no/such/dir/m.safetensors"), "does not exist"),
@@ -152,7 +195,11 @@ fn the_output_is_never_an_input_and_must_be_writable_before_the_first_step() {
     ] {
         let o = train(&corpus, &out, "5", &[]);
         assert_fails(&o, expected);
-        assert!(!stdout(&o).contains("model:"), "refused before training: {}", stdout(&o));
+        assert!(
+            !stdout(&o).contains("model:"),
+            "refused before training: {}",
+            stdout(&o)
+        );
     }
     #[cfg(unix)]
     {
@@ -173,22 +220,61 @@ fn the_output_is_never_an_input_and_must_be_writable_before_the_first_step() {
 fn resume_continues_the_run_with_its_own_settings() {
     let dir = temp_dir("resume");
     let corpus = small_corpus(&dir);
-    let settings = ["--batch-size", "16", "--lr", "0.05", "--lr-decay-step", "60", "--seed", "9"];
+    let settings = [
+        "--batch-size",
+        "16",
+        "--lr",
+        "0.05",
+        "--lr-decay-step",
+        "60",
+        "--seed",
+        "9",
+    ];
     let whole = dir.join("whole.safetensors");
     assert_ok(&train(&corpus, &whole, "120", &settings));
     let part = dir.join("part.safetensors");
     assert_ok(&train(&corpus, &part, "80", &settings));
     // No settings repeated, no corpus: all from the checkpoint.
-    let o = run(&["train", "--resume", s(&part), "--steps", "120", "--samples", "0", "--out", s(&part)]);
+    let o = run(&[
+        "train",
+        "--resume",
+        s(&part),
+        "--steps",
+        "120",
+        "--samples",
+        "0",
+        "--out",
+        s(&part),
+    ]);
     assert_ok(&o);
-    assert!(stdout(&o).contains(&format!("data: {}", s(&corpus))), "{}", stdout(&o));
-    let (a, b) = (checkpoint::load(&whole).unwrap(), checkpoint::load(&part).unwrap());
-    assert_eq!(a.model, b.model, "the resumed run is the uninterrupted one, bit for bit");
+    assert!(
+        stdout(&o).contains(&format!("data: {}", s(&corpus))),
+        "{}",
+        stdout(&o)
+    );
+    let (a, b) = (
+        checkpoint::load(&whole).unwrap(),
+        checkpoint::load(&part).unwrap(),
+    );
+    assert_eq!(
+        a.model, b.model,
+        "the resumed run is the uninterrupted one, bit for bit"
+    );
     assert_eq!(a.config, b.config);
 
     // Repeating a setting is fine; contradicting one is refused with both values.
     assert_ok(&run(&[
-        "train", "--resume", s(&part), "--steps", "130", "--seed", "9", "--samples", "0", "--out", s(&part),
+        "train",
+        "--resume",
+        s(&part),
+        "--steps",
+        "130",
+        "--seed",
+        "9",
+        "--samples",
+        "0",
+        "--out",
+        s(&part),
     ]));
     for (flag, value, stored) in [
         ("--lr", "0.1", "(lr 0.05)"),
@@ -199,20 +285,50 @@ fn resume_continues_the_run_with_its_own_settings() {
         ("--block-size", "4", "(block-size 3)"),
         ("--n-hidden", "10", "(n-hidden 200)"),
     ] {
-        let o = run(&["train", "--resume", s(&part), "--steps", "200", flag, value, "--out", s(&part)]);
+        let o = run(&[
+            "train",
+            "--resume",
+            s(&part),
+            "--steps",
+            "200",
+            flag,
+            value,
+            "--out",
+            s(&part),
+        ]);
         assert_fails(&o, &format!("{flag} {value} contradicts the checkpoint"));
         assert!(stderr(&o).contains(stored), "{}", stderr(&o));
     }
-    let o = run(&["train", "--resume", s(&part), "--model", "wavenet", "--out", s(&part)]);
+    let o = run(&[
+        "train",
+        "--resume",
+        s(&part),
+        "--model",
+        "wavenet",
+        "--out",
+        s(&part),
+    ]);
     assert_fails(&o, "which holds a mlp");
 
     let before = std::fs::read(&part).unwrap();
-    let o = run(&["train", "--resume", s(&part), "--steps", "100", "--out", s(&part)]);
+    let o = run(&[
+        "train",
+        "--resume",
+        s(&part),
+        "--steps",
+        "100",
+        "--out",
+        s(&part),
+    ]);
     assert_fails(&o, "nothing left to train");
     assert!(stderr(&o).contains("at step 130"), "{}", stderr(&o));
     let o = run(&["train", "--resume", s(&part), "--out", s(&part)]);
     assert_fails(&o, "nothing left to train");
-    assert_eq!(std::fs::read(&part).unwrap(), before, "the file is not rewritten");
+    assert_eq!(
+        std::fs::read(&part).unwrap(),
+        before,
+        "the file is not rewritten"
+    );
 }
 
 #[test]
@@ -223,9 +339,21 @@ fn resume_refuses_another_corpus_unless_asked() {
     assert_ok(&train(&corpus, &model, "20", &[]));
     let other = dir.join("other.txt");
     let text = std::fs::read_to_string(&corpus).unwrap();
-    std::fs::write(&other, text.lines().rev().skip(3).collect::<Vec<_>>().join("\n")).unwrap();
+    std::fs::write(
+        &other,
+        text.lines().rev().skip(3).collect::<Vec<_>>().join("\n"),
+    )
+    .unwrap();
     let resume = |extra: &[&str]| {
-        let mut args = vec!["train", "--resume", s(&model), "--samples", "0", "--out", s(&model)];
+        let mut args = vec![
+            "train",
+            "--resume",
+            s(&model),
+            "--samples",
+            "0",
+            "--out",
+            s(&model),
+        ];
         args.extend(extra);
         run(&args)
     };
@@ -236,13 +364,23 @@ fn resume_refuses_another_corpus_unless_asked() {
     let moved = dir.join("moved.txt");
     std::fs::copy(&corpus, &moved).unwrap();
     assert_ok(&resume(&["--data", s(&moved), "--steps", "30"]));
-    assert_ok(&resume(&["--data", s(&other), "--other-data", "--steps", "40"]));
+    assert_ok(&resume(&[
+        "--data",
+        s(&other),
+        "--other-data",
+        "--steps",
+        "40",
+    ]));
     // A corpus with a character the model has never seen.
     let accented = dir.join("accented.txt");
     std::fs::write(&accented, format!("{text}\njosé")).unwrap();
     let o = resume(&["--data", s(&accented), "--other-data", "--steps", "50"]);
     assert_fails(&o, "accented.txt:");
-    assert!(stderr(&o).contains("character 'é'") && stderr(&o).contains("m.safetensors"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("character 'é'") && stderr(&o).contains("m.safetensors"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -259,16 +397,25 @@ fn a_diverged_run_stops_and_keeps_the_last_good_checkpoint() {
         let o = train(&corpus, &fresh, "400", &["--lr", lr, "--eval-every", "10"]);
         assert_fails(&o, "at step");
         assert!(
-            stderr(&o).contains("keeps the last good checkpoint") || stderr(&o).contains("left as it was"),
+            stderr(&o).contains("keeps the last good checkpoint")
+                || stderr(&o).contains("left as it was"),
             "{}",
             stderr(&o)
         );
         let kept = std::fs::read(&fresh).unwrap();
         let loaded = checkpoint::load(&fresh).expect("what is kept loads: finite tensors");
-        assert!(kept == good || loaded.step % 10 == 0, "the good file or a checkpoint");
+        assert!(
+            kept == good || loaded.step % 10 == 0,
+            "the good file or a checkpoint"
+        );
     }
     // 1-based step numbers: a loss that is NaN from the first step is step 1.
-    let o = train(&corpus, &dir.join("nan.safetensors"), "50", &["--lr", "1e30"]);
+    let o = train(
+        &corpus,
+        &dir.join("nan.safetensors"),
+        "50",
+        &["--lr", "1e30"],
+    );
     assert_fails(&o, "step");
     assert!(!dir.join("nan.safetensors").exists(), "nothing written");
 }
@@ -282,14 +429,23 @@ fn the_loader_refuses_non_finite_tensors_and_negative_variances_by_name() {
     for (name, value, expected) in [
         ("W1", f32::NAN, "tensor W1 holds NaN at element"),
         ("b2", f32::INFINITY, "tensor b2 holds inf at element"),
-        ("bnvar_running", -1.0, "tensor bnvar_running holds -1 at element 0: a variance cannot be negative"),
+        (
+            "bnvar_running",
+            -1.0,
+            "tensor bnvar_running holds -1 at element 0: a variance cannot be negative",
+        ),
     ] {
         let (mut tensors, meta) = weights::load(&model).unwrap();
-        let Tensor::F32(t) = tensors.get_mut(name).unwrap() else { panic!() };
+        let Tensor::F32(t) = tensors.get_mut(name).unwrap() else {
+            panic!()
+        };
         t.as_slice_mut().unwrap()[0] = value;
         let bad = dir.join(format!("bad-{name}.safetensors"));
         weights::save(&bad, tensors.into_iter().collect(), meta).unwrap();
-        assert_fails(&run(&["eval", "--model", s(&bad), "--data", s(&corpus)]), expected);
+        assert_fails(
+            &run(&["eval", "--model", s(&bad), "--data", s(&corpus)]),
+            expected,
+        );
         assert_fails(&run(&["sample", "--model", s(&bad)]), expected);
     }
 }
@@ -317,7 +473,11 @@ fn stale_temporary_files_are_removed_and_ignored_by_git() {
     let o = train(&corpus, &model, "5", &[]);
     assert_ok(&o);
     assert!(!stale.exists(), "{}", stderr(&o));
-    assert!(stderr(&o).contains("m.safetensors.tmp-4194304-3"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("m.safetensors.tmp-4194304-3"),
+        "{}",
+        stderr(&o)
+    );
     let gitignore = include_str!("../.gitignore");
     assert!(gitignore.lines().any(|l| l == "*.tmp-*-*"), "{gitignore}");
 }
@@ -329,26 +489,44 @@ fn absurd_sizes_are_refused_with_the_memory_they_need() {
     let out = dir.join("m.safetensors");
     for flag in ["--batch-size", "--block-size", "--n-hidden", "--n-embd"] {
         for model in ["mlp", "wavenet"] {
-            let o = train(&corpus, &out, "5", &["--model", model, flag, "18446744073709551615"]);
+            let o = train(
+                &corpus,
+                &out,
+                "5",
+                &["--model", model, flag, "18446744073709551615"],
+            );
             assert_fails(&o, "");
             assert!(
-                stderr(&o).contains("of memory, over the limit") || stderr(&o).contains("power of two"),
+                stderr(&o).contains("of memory, over the limit")
+                    || stderr(&o).contains("power of two"),
                 "{flag} {model}: {}",
                 stderr(&o)
             );
         }
     }
-    assert_fails(&train(&corpus, &out, "5", &["--batch-size", "1000000000000"]), "PB of memory");
-    assert_fails(&run(&["diagnose", "--batch-size", "1000000000000"]), "of memory");
+    assert_fails(
+        &train(&corpus, &out, "5", &["--batch-size", "1000000000000"]),
+        "PB of memory",
+    );
+    assert_fails(
+        &run(&["diagnose", "--batch-size", "1000000000000"]),
+        "of memory",
+    );
     assert!(!out.exists());
 }
 
 #[test]
 fn counts_are_checked_with_clear_messages() {
-    assert_fails(&run(&["train", "--eval-every", "0"]), "0 is not allowed: at least 1");
+    assert_fails(
+        &run(&["train", "--eval-every", "0"]),
+        "0 is not allowed: at least 1",
+    );
     assert_fails(&run(&["train", "--steps", "-1"]), "-1 is negative");
     assert_fails(&run(&["train", "--steps", "0"]), "nothing to train");
-    assert_fails(&run(&["diagnose", "--stats-every", "0"]), "0 is not allowed");
+    assert_fails(
+        &run(&["diagnose", "--stats-every", "0"]),
+        "0 is not allowed",
+    );
     assert_fails(&run(&["sample", "--count", "-5"]), "-5 is negative");
     assert_fails(&run(&["bigram", "--samples", "99999999999"]), "too many");
 }
@@ -362,17 +540,27 @@ fn corpora_lose_their_byte_order_mark_and_refuse_control_characters() {
     std::fs::write(&bom, format!("\u{feff}{text}")).unwrap();
     let o = train(&bom, &dir.join("m.safetensors"), "2", &[]);
     assert_ok(&o);
-    assert!(stdout(&o).contains("vocabulary of 27 (.abc"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("vocabulary of 27 (.abc"),
+        "{}",
+        stdout(&o)
+    );
 
     let control = dir.join("control.txt");
     std::fs::write(&control, format!("emma\nol\x08ivia\n{text}")).unwrap();
-    assert_fails(&run(&["bigram", "--data", s(&control)]), "control.txt:2: \"ol\\u{8}ivia\" has the control character");
+    assert_fails(
+        &run(&["bigram", "--data", s(&control)]),
+        "control.txt:2: \"ol\\u{8}ivia\" has the control character",
+    );
 
     let latin1 = dir.join("latin1.txt");
     let mut bytes = b"emma\nava\njos".to_vec();
     bytes.push(0xe9);
     std::fs::write(&latin1, bytes).unwrap();
-    assert_fails(&run(&["train", "--data", s(&latin1)]), "latin1.txt:3: not UTF-8 text: byte 0xe9 at byte offset 12");
+    assert_fails(
+        &run(&["train", "--data", s(&latin1)]),
+        "latin1.txt:3: not UTF-8 text: byte 0xe9 at byte offset 12",
+    );
 }
 
 // ---- property tests ----
@@ -454,7 +642,12 @@ fn checkpoint_bytes(model: &str) -> &'static [u8] {
         let mut files = vec![];
         for kind in ["mlp", "wavenet"] {
             let out = dir.join(format!("{kind}.safetensors"));
-            let o = train(&corpus, &out, "3", &["--model", kind, "--n-hidden", "8", "--n-embd", "4"]);
+            let o = train(
+                &corpus,
+                &out,
+                "3",
+                &["--model", kind, "--n-hidden", "8", "--n-embd", "4"],
+            );
             assert_ok(&o);
             files.push(std::fs::read(&out).unwrap());
         }
@@ -475,15 +668,29 @@ enum Damage {
 
 fn damage() -> impl Strategy<Value = Damage> {
     let key = prop_oneof![
-        Just("block_size"), Just("n_embd"), Just("n_hidden"), Just("vocab"), Just("model"),
-        Just("step"), Just("steps"), Just("lr"), Just("batch_size"), Just("format"), Just("data_words"),
+        Just("block_size"),
+        Just("n_embd"),
+        Just("n_hidden"),
+        Just("vocab"),
+        Just("model"),
+        Just("step"),
+        Just("steps"),
+        Just("lr"),
+        Just("batch_size"),
+        Just("format"),
+        Just("data_words"),
         Just("data_fnv1a64"),
     ];
     let value = prop_oneof![
         (0u64..100).prop_map(|n| n.to_string()),
         any::<u64>().prop_map(|n| n.to_string()),
-        Just("NaN".to_string()), Just("-1".to_string()), Just(String::new()), Just(".".to_string()),
-        Just("wavenet".to_string()), Just("mlp".to_string()), "[ -~]{0,12}",
+        Just("NaN".to_string()),
+        Just("-1".to_string()),
+        Just(String::new()),
+        Just(".".to_string()),
+        Just("wavenet".to_string()),
+        Just("mlp".to_string()),
+        "[ -~]{0,12}",
     ];
     prop_oneof![
         (0.0..1.0f64, any::<u8>()).prop_map(|(at, b)| Damage::Byte(at, b)),
@@ -536,7 +743,9 @@ struct SampleOne<'a>(&'a backprop_ninja::io::data::Vocab);
 
 impl backprop_ninja::models::model::WithModel for SampleOne<'_> {
     type Output = backprop_ninja::Result<Vec<String>>;
-    fn run<M: backprop_ninja::models::model::Model + Into<backprop_ninja::models::model::Network>>(
+    fn run<
+        M: backprop_ninja::models::model::Model + Into<backprop_ninja::models::model::Network>,
+    >(
         self,
         model: M,
     ) -> Self::Output {

@@ -6,8 +6,8 @@
 //! 1e-10, and a deliberately broken tensor solution must not.
 #![allow(non_snake_case)]
 
-use backprop_ninja::grade::scalar_check::{SIZES, TOLERANCE, agrees, cross_check};
 use backprop_ninja::course::step_by_step::Sizes;
+use backprop_ninja::grade::scalar_check::{SIZES, TOLERANCE, agrees, cross_check};
 use backprop_ninja::{Backprop, Solutions};
 
 #[test]
@@ -49,8 +49,8 @@ fn disagreeing<B: Backprop>() -> Vec<String> {
 mod bessel_replaced_by_n {
     pub use backprop_ninja::solutions::*; // the reference, but for the module below
     pub mod step_by_step {
-        pub use backprop_ninja::solutions::step_by_step::*;
         use backprop_ninja::course::step_by_step::Forward;
+        pub use backprop_ninja::solutions::step_by_step::*;
         use ndarray::Array2;
         pub fn dbndiff2(f: &Forward, dbnvar: &Array2<f64>) -> Array2<f64> {
             Array2::ones(f.bndiff2.raw_dim()) / f.n() as f64 * dbnvar // 1/n, not 1/(n-1)
@@ -76,8 +76,8 @@ fn a_broken_batchnorm_step_fails_the_parameters_below_it() {
 mod dbngain_not_summed {
     pub use backprop_ninja::solutions::*; // the reference, but for the module below
     pub mod step_by_step {
-        pub use backprop_ninja::solutions::step_by_step::*;
         use backprop_ninja::course::step_by_step::Forward;
+        pub use backprop_ninja::solutions::step_by_step::*;
         use ndarray::{Array2, s};
         pub fn dbngain(f: &Forward, dhpreact: &Array2<f64>) -> Array2<f64> {
             (&f.bnraw * dhpreact).slice(s![0..1, ..]).to_owned() // one row, not the sum

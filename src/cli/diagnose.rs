@@ -114,7 +114,12 @@ impl WithBackprop for Args {
             n_hidden: sizes.n_hidden * deep_config.depth,
             ..sizes
         };
-        budget::check(ModelKind::Mlp, bound, config.batch_size, super::train::examples(&corpus))?;
+        budget::check(
+            ModelKind::Mlp,
+            bound,
+            config.batch_size,
+            super::train::examples(&corpus),
+        )?;
         let mut model = Deep::new(
             vocab.len(),
             deep_config,

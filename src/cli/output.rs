@@ -33,7 +33,10 @@ pub fn write(text: fmt::Arguments) {
     if let Err(e) = out.write_fmt(text).and_then(|()| out.flush()) {
         CLOSED.store(true, Ordering::Relaxed);
         if e.kind() != std::io::ErrorKind::BrokenPipe {
-            let _ = writeln!(std::io::stderr(), "warning: stdout: {e}; printing stops here");
+            let _ = writeln!(
+                std::io::stderr(),
+                "warning: stdout: {e}; printing stops here"
+            );
         }
     }
 }
@@ -99,9 +102,16 @@ mod tests {
     #[test]
     fn counts_say_what_is_wrong() {
         assert_eq!(count("12"), Ok(12));
-        assert_eq!(count("-1").unwrap_err(), "-1 is negative: a count is 0 or more");
+        assert_eq!(
+            count("-1").unwrap_err(),
+            "-1 is negative: a count is 0 or more"
+        );
         assert!(count("1e3").unwrap_err().contains("not a whole number"));
-        assert!(count("99999999999999999999999").unwrap_err().contains("too large"));
+        assert!(
+            count("99999999999999999999999")
+                .unwrap_err()
+                .contains("too large")
+        );
         assert_eq!(positive("0").unwrap_err(), "0 is not allowed: at least 1");
         assert!(samples("1000001").is_err());
     }

@@ -2,11 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
+use backprop_ninja::Result;
 use backprop_ninja::io::checkpoint::{self, Checkpoint};
 use backprop_ninja::io::data::{Corpus, Vocab};
 use backprop_ninja::models::model::{Model, ModelKind, Network, WithModel};
 use backprop_ninja::train::{self, Dataset, SAMPLE_SEED};
-use backprop_ninja::Result;
 
 use super::output::{self, say};
 

@@ -86,7 +86,12 @@ pub struct Args {
 
 /// `given` if it agrees with the checkpoint's `stored`, which it is by
 /// default; refused, with both values, if it contradicts it.
-fn agree<T: PartialEq + Display>(flag: &str, given: Option<T>, stored: T, ckpt: &Path) -> Result<T> {
+fn agree<T: PartialEq + Display>(
+    flag: &str,
+    given: Option<T>,
+    stored: T,
+    ckpt: &Path,
+) -> Result<T> {
     match given {
         Some(g) if g != stored => Err(Error::Config(format!(
             "--{flag} {g} contradicts the checkpoint {} ({flag} {stored}): --resume continues its run with its settings; leave --{flag} out",
@@ -134,6 +139,7 @@ fn corpus(args: &Args, resumed: Option<(&Path, &Checkpoint)>) -> Result<Corpus> 
 }
 
 /// Where a run starts.
+#[allow(clippy::large_enum_variant)] // one per run
 enum Start {
     /// `--resume`: the checkpoint's network.
     Resume(Network),
@@ -327,7 +333,10 @@ impl<B: Backprop> Trainer<'_, B> {
         let note = match saved {
             Some(step) => format!("{out} keeps the last good checkpoint, of step {step}"),
             None if self.resumed_into_out => {
-                format!("{out} keeps the checkpoint it resumed from, of step {}", self.start)
+                format!(
+                    "{out} keeps the checkpoint it resumed from, of step {}",
+                    self.start
+                )
             }
             None if self.existed => format!("{out} was left as it was"),
             None => format!("nothing was saved to {out}"),
@@ -344,7 +353,8 @@ impl<B: Backprop> WithModel for Trainer<'_, B> {
 
     fn run<M: Model + Into<Network>>(self, mut model: M) -> Result<()> {
         let (args, corpus, config, start) = (self.args, self.corpus, self.config, self.start);
-        let data = Dataset::with_vocab(corpus, self.vocab.clone(), model.hyper().block, config.seed)?;
+        let data =
+            Dataset::with_vocab(corpus, self.vocab.clone(), model.hyper().block, config.seed)?;
         say!(
             "data: {}, {} words, vocabulary of {} ({}), {}/{}/{} train/val/test examples",
             corpus.source,

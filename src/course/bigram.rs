@@ -33,8 +33,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::backprop::Backprop;
-use crate::io::data::{Examples, Vocab};
 use crate::error::{Error, Result, expect_shape};
+use crate::io::data::{Examples, Vocab};
 
 /// The weight of `mean(W²)` in the neural model's loss.
 pub const REG: f64 = 0.01;

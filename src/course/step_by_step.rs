@@ -40,8 +40,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::backprop::Backprop;
-use crate::layers::embedding::Embedding;
 use crate::error::{Result, expect_shape};
+use crate::layers::embedding::Embedding;
 
 /// The sizes of the network: the lecture's are [`Sizes::LECTURE`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -26,20 +26,20 @@ use ndarray_rand::rand_distr::{StandardNormal, Uniform};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use self::oracle::{Config, Report};
 use crate::backprop::Backprop;
-use crate::layers::batchnorm::{BatchNorm1d, BatchNormCache};
 use crate::course::bigram::{self, Bigrams};
+use crate::course::micrograd::{Graph, OpKind};
+use crate::course::step_by_step::{Forward, Grads, Sizes, Var, lecture_setup};
+use crate::layers::batchnorm::{BatchNorm1d, BatchNormCache};
 use crate::layers::cross_entropy::{self, CrossEntropyCache};
 use crate::layers::embedding::Embedding;
 use crate::layers::flatten_consecutive::FlattenConsecutive;
 use crate::layers::linear::Linear;
-use crate::course::micrograd::{Graph, OpKind};
-use crate::models::mlp::Hyper;
-use self::oracle::{Config, Report};
 use crate::layers::sequential::{LayerGrads, grads_mut};
-use crate::solutions::Solutions;
-use crate::course::step_by_step::{Forward, Grads, Sizes, Var, lecture_setup};
+use crate::models::mlp::Hyper;
 use crate::models::wavenet::WaveNet;
+use crate::solutions::Solutions;
 
 /// The seed of every graded input: the same numbers for everyone.
 pub const SEED: u64 = 42;

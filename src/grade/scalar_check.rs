@@ -22,10 +22,10 @@
 use ndarray::{Array1, Array2, ArrayD};
 
 use crate::backprop::Backprop;
-use crate::error::Result;
-use crate::grade::{Row, compare};
 use crate::course::micrograd::{Graph, Value};
 use crate::course::step_by_step::{Batch, Forward, Grads, Params, Sizes, lecture_setup};
+use crate::error::Result;
+use crate::grade::{Row, compare};
 
 /// Exercise 1's network at the sizes of the cross-check: vocab 27, block 3,
 /// n_embd 2, n_hidden 4, batch 4.

@@ -23,15 +23,15 @@ use std::str::FromStr;
 
 use rand::SeedableRng;
 
-use crate::io::data::{Fingerprint, Vocab};
 use crate::error::{Error, Result};
+use crate::io::data::{Fingerprint, Vocab};
+use crate::io::weights::{self, Tensor, take};
 use crate::layers::linear::Linear;
+use crate::layers::sequential::Layer;
 use crate::models::mlp::{Hyper, Mlp};
 use crate::models::model::{ModelKind, Network};
-use crate::layers::sequential::Layer;
-use crate::train::TrainConfig;
 use crate::models::wavenet::WaveNet;
-use crate::io::weights::{self, Tensor, take};
+use crate::train::TrainConfig;
 
 /// What identifies a model file of this crate.
 pub const FORMAT: &str = "backprop-ninja 2";
@@ -276,7 +276,10 @@ fn check_sizes(
     tensors: &BTreeMap<String, Tensor>,
     path: &Path,
 ) -> Result<()> {
-    let stored: u128 = tensors.values().map(|t| t.shape().iter().product::<usize>() as u128).sum();
+    let stored: u128 = tensors
+        .values()
+        .map(|t| t.shape().iter().product::<usize>() as u128)
+        .sum();
     let (v, t, e, h) = (
         hyper.vocab as u128,
         hyper.block as u128,
@@ -298,7 +301,9 @@ fn check_sizes(
             Ok(levels) => (v.checked_mul(e))
                 .and_then(|n| n.checked_add(e.checked_mul(2)?.checked_mul(h)?))
                 .and_then(|n| {
-                    n.checked_add((h.checked_mul(2)?.checked_mul(h)?).checked_mul(levels as u128 - 1)?)
+                    n.checked_add(
+                        (h.checked_mul(2)?.checked_mul(h)?).checked_mul(levels as u128 - 1)?,
+                    )
                 })
                 .and_then(|n| n.checked_add(h.checked_mul(4 * levels as u128)?))
                 .and_then(|n| n.checked_add(h.checked_mul(v)?.checked_add(v)?)),

@@ -150,7 +150,11 @@ impl Corpus {
     /// character that is not in `vocab`.
     pub fn check_vocab(&self, vocab: &Vocab, owner: &str) -> Result<()> {
         for (word, &line) in self.words.iter().zip(&self.lines) {
-            if let Some((column, c)) = word.chars().enumerate().find(|&(_, c)| vocab.index(c).is_none()) {
+            if let Some((column, c)) = word
+                .chars()
+                .enumerate()
+                .find(|&(_, c)| vocab.index(c).is_none())
+            {
                 return Err(Error::Data {
                     path: PathBuf::from(&self.source),
                     line: Some(line),
@@ -184,7 +188,11 @@ impl Fingerprint {
 
 impl std::fmt::Display for Fingerprint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {} words, hash {:016x}", self.source, self.words, self.hash)
+        write!(
+            f,
+            "{}: {} words, hash {:016x}",
+            self.source, self.words, self.hash
+        )
     }
 }
 
@@ -347,11 +355,17 @@ mod tests {
         let words = "emma\nava\nbo\ncy\ndi\ned\nfay\ngus\nhal\nivy\n";
         let corpus = Corpus::parse(&format!("\u{feff}{words}"), Path::new("b.txt")).unwrap();
         assert_eq!(corpus.words[0], "emma");
-        assert_eq!(Vocab::from_words(&corpus.words).as_string(), ".abcdefghilmosuvy");
+        assert_eq!(
+            Vocab::from_words(&corpus.words).as_string(),
+            ".abcdefghilmosuvy"
+        );
         let err = Corpus::parse("emma\nav\u{7}a\n", Path::new("c.txt"))
             .unwrap_err()
             .to_string();
-        assert!(err.starts_with("c.txt:2: \"av\\u{7}a\" has the control character"), "{err}");
+        assert!(
+            err.starts_with("c.txt:2: \"av\\u{7}a\" has the control character"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -369,10 +383,16 @@ mod tests {
         let text = "emma\n\nava\nbo\ncy\ndi\ned\nfay\ngus\nhal\nivy\n";
         let corpus = Corpus::parse(text, Path::new("v.txt")).unwrap();
         let vocab = Vocab::from_chars(".abcdefghijklm").unwrap();
-        let err = corpus.check_vocab(&vocab, "checkpoint m.safetensors").unwrap_err().to_string();
+        let err = corpus
+            .check_vocab(&vocab, "checkpoint m.safetensors")
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("v.txt:3: character 'v' (character 2 of \"ava\") is not in the vocabulary of checkpoint m.safetensors"), "{err}");
         assert_eq!(corpus.fingerprint().words, 10);
-        assert_ne!(corpus.fingerprint().hash, Corpus::embedded().fingerprint().hash);
+        assert_ne!(
+            corpus.fingerprint().hash,
+            Corpus::embedded().fingerprint().hash
+        );
     }
 
     #[test]

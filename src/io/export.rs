@@ -18,8 +18,8 @@ use std::path::Path;
 
 use ndarray::arr0;
 
-use crate::error::Result;
 use crate::course::step_by_step::{Forward, Grads, Var};
+use crate::error::Result;
 use crate::io::weights::{self, Tensor};
 
 /// The `format` entry of the export's metadata.
@@ -70,8 +70,8 @@ pub fn export_check(path: &Path, f: &Forward, grads: &Grads) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::grade::lecture;
     use crate::course::step_by_step::Sizes;
+    use crate::grade::lecture;
     use safetensors::Dtype;
 
     #[test]

@@ -63,7 +63,8 @@ fn is_temporary_of(name: &str, file: &str) -> bool {
         return false;
     };
     let mut parts = rest.split('-');
-    let digits = |p: Option<&str>| p.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    let digits =
+        |p: Option<&str>| p.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
     digits(parts.next()) && digits(parts.next()) && parts.next().is_none()
 }
 
@@ -238,13 +239,17 @@ mod tests {
         let d = dir("refuse");
         let data = d.join("names.txt");
         fs::write(&data, "emma\n").unwrap();
-        let err = Output::claim(&data, &[("--data", &data)]).unwrap_err().to_string();
+        let err = Output::claim(&data, &[("--data", &data)])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("same file as --data"), "{err}");
         #[cfg(unix)]
         {
             let link = d.join("link.safetensors");
             std::os::unix::fs::symlink(&data, &link).unwrap();
-            let err = Output::claim(&link, &[("--data", &data)]).unwrap_err().to_string();
+            let err = Output::claim(&link, &[("--data", &data)])
+                .unwrap_err()
+                .to_string();
             assert!(err.contains("same file as --data"), "{err}");
         }
         let err = Output::claim(&d, &[]).unwrap_err().to_string();
@@ -258,7 +263,11 @@ mod tests {
     #[test]
     fn stale_temporary_files_of_the_same_output_are_removed() {
         let d = dir("stale");
-        for name in ["m.safetensors.tmp-99999-0", "m.safetensors.tmp-1-7", "other.tmp-1-0"] {
+        for name in [
+            "m.safetensors.tmp-99999-0",
+            "m.safetensors.tmp-1-7",
+            "other.tmp-1-0",
+        ] {
             fs::write(d.join(name), "partial").unwrap();
         }
         let out = Output::claim(&d.join("m.safetensors"), &[]).unwrap();

@@ -24,18 +24,18 @@ use ndarray_rand::rand_distr::StandardNormal;
 use rand::Rng;
 
 use crate::backprop::Backprop;
-use crate::layers::batchnorm::BatchNorm1d;
-use crate::io::data::Examples;
-use crate::train::diagnostics::{self, Summary};
-use crate::layers::embedding::Embedding;
 use crate::error::{Error, Result};
+use crate::io::data::Examples;
+use crate::layers::batchnorm::BatchNorm1d;
+use crate::layers::embedding::Embedding;
 use crate::layers::flatten_consecutive::FlattenConsecutive;
 use crate::layers::linear::Linear;
+use crate::layers::sequential::{Layer, LayerGrads, Sequential};
 use crate::models::mlp::Hyper;
 use crate::models::model::Model;
-use crate::layers::sequential::{Layer, LayerGrads, Sequential};
-use crate::train::{self, TrainConfig};
 use crate::models::wavenet::{self, SequentialModel};
+use crate::train::diagnostics::{self, Summary};
+use crate::train::{self, TrainConfig};
 
 /// How the Linear layers' weights start.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -15,8 +15,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::backprop::Backprop;
-use crate::error::{Error, Result};
 use crate::course::micrograd::{Graph, Value};
+use crate::error::{Error, Result};
 
 /// The lecture's four inputs.
 pub const TOY_XS: [[f64; 3]; 4] = [

@@ -18,11 +18,11 @@ use ndarray_rand::rand_distr::{Distribution, StandardNormal};
 use rand::Rng;
 
 use crate::backprop::Backprop;
+use crate::error::{Error, Result};
+use crate::float::Float;
 use crate::layers::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
 use crate::layers::cross_entropy::{self, CrossEntropyCache};
 use crate::layers::embedding::{Embedding, EmbeddingGrads};
-use crate::error::{Error, Result};
-use crate::float::Float;
 use crate::layers::linear::{Linear, LinearGrads};
 
 /// The momentum of BatchNorm's running statistics during training, as in

@@ -9,9 +9,9 @@ use ndarray::{Array2, ArrayRef2};
 
 use crate::backprop::Backprop;
 use crate::error::Result;
+use crate::layers::sequential::LayerGrads;
 pub use crate::models::mlp::Hyper;
 use crate::models::mlp::{self, Mlp, MlpGrads};
-use crate::layers::sequential::LayerGrads;
 use crate::models::wavenet::{self, WaveNet};
 
 /// Which model a checkpoint holds and `train --model` trains: `mlp`
@@ -221,7 +221,11 @@ pub trait WithModel {
 impl Network {
     /// A freshly initialised network of `kind` and sizes `hyper`, as its
     /// lecture initialises it.
-    pub fn lecture_init(kind: ModelKind, hyper: Hyper, rng: &mut impl rand::Rng) -> Result<Network> {
+    pub fn lecture_init(
+        kind: ModelKind,
+        hyper: Hyper,
+        rng: &mut impl rand::Rng,
+    ) -> Result<Network> {
         Ok(match kind {
             ModelKind::Mlp => Network::Mlp(Mlp::lecture_init(hyper, rng)?),
             ModelKind::WaveNet => Network::WaveNet(WaveNet::lecture_init(hyper, rng)?),

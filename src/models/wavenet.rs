@@ -27,15 +27,15 @@ use ndarray_rand::rand_distr::{Distribution, StandardNormal};
 use rand::Rng;
 
 use crate::backprop::Backprop;
+use crate::error::{Error, Result};
+use crate::float::Float;
 use crate::layers::batchnorm::BatchNorm1d;
 use crate::layers::cross_entropy::{self, CrossEntropyCache};
 use crate::layers::embedding::Embedding;
-use crate::error::{Error, Result};
 use crate::layers::flatten_consecutive::FlattenConsecutive;
-use crate::float::Float;
 use crate::layers::linear::Linear;
-use crate::models::mlp::Hyper;
 use crate::layers::sequential::{Layer, LayerGrads, Sequential, SequentialCache};
+use crate::models::mlp::Hyper;
 
 /// A model made of a [`Sequential`] of layers and its sizes: the WaveNet
 /// ([`WaveNet::lecture_init`]) and the deep MLP of part 3

@@ -128,7 +128,10 @@ mod tests {
         let err = check(ModelKind::WaveNet, hyper(8, 24, 1 << 20), 32, 1000)
             .unwrap_err()
             .to_string();
-        assert!(err.contains("TB of memory, over the limit of 17.2 GB"), "{err}");
+        assert!(
+            err.contains("TB of memory, over the limit of 17.2 GB"),
+            "{err}"
+        );
     }
 
     #[test]

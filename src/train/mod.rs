@@ -22,8 +22,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::backprop::Backprop;
-use crate::io::data::{Corpus, Examples, Vocab, split};
 use crate::error::{Error, Result};
+use crate::io::data::{Corpus, Examples, Vocab, split};
 use crate::models::mlp::Hyper;
 use crate::models::model::{Model, ModelKind};
 
@@ -179,8 +179,10 @@ pub const DIVERGED_STRETCH: usize = 100;
 /// [`Error::Diverged`] at the first loss that is not finite, and with
 /// [`Error::DivergedFar`] when the loss stays over [`DIVERGED_FACTOR`] times
 /// the run's first loss for [`DIVERGED_STRETCH`] steps, or is still there
-/// at the last step. No checkpoint is written while the loss is that high.
-/// Step numbers in errors are 1-based, as in the progress lines.
+/// at the last step. A checkpoint of step `k` is handed to `checkpoint`
+/// only once the loss of step `k + 1`, the first computed with its
+/// weights, is finite and not that high. Step numbers in errors are
+/// 1-based, as in the progress lines.
 pub fn train<B: Backprop, M: Model>(
     model: &mut M,
     data: &Examples,
@@ -196,6 +198,7 @@ pub fn train<B: Backprop, M: Model>(
     let started = Instant::now();
     let mut first = None;
     let mut far_since = None;
+    let mut pending: Option<(M, usize)> = None;
     for step in start..cfg.steps {
         let loss = train_step::<B, M>(model, &mut grads, &mut ws, data, cfg, step)?;
         let done = step + 1;
@@ -219,6 +222,10 @@ pub fn train<B: Backprop, M: Model>(
         } else {
             far_since = None;
         }
+        if let Some((kept, at)) = pending.take() {
+            // Its weights gave a sound loss: the checkpoint is good.
+            checkpoint(&kept, at)?;
+        }
         on_step(Progress {
             step: done,
             steps: cfg.steps,
@@ -230,7 +237,7 @@ pub fn train<B: Backprop, M: Model>(
             && done < cfg.steps
             && far_since.is_none()
         {
-            checkpoint(model, done)?;
+            pending = Some((model.clone(), done));
         }
     }
     Ok(started.elapsed().as_secs_f64())

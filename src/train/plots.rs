@@ -22,9 +22,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 
+use crate::error::{Error, Result};
 use crate::models::deep::{Diagnosis, Snapshot, TanhStats};
 use crate::train::diagnostics::{self, UPDATE_GUIDE};
-use crate::error::{Error, Result};
 
 /// DejaVu Sans, registered as `sans-serif` for every plot.
 static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
