@@ -43,10 +43,9 @@ fn corpus_for(ckpt: &Checkpoint, path: &Path, data: Option<&Path>) -> Result<Cor
             ckpt.data
         );
     }
-    if let Some(f) = &ckpt.fingerprint
-        && data.is_some()
-        && !f.same_words(&corpus.fingerprint())
-    {
+    let other = (ckpt.fingerprint.as_ref())
+        .filter(|f| data.is_some() && !f.same_words(&corpus.fingerprint()));
+    if let Some(f) = other {
         eprintln!(
             "note: {} is not the corpus {} was trained on ({f})",
             corpus.source,

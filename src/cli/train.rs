@@ -119,10 +119,8 @@ fn corpus(args: &Args, resumed: Option<(&Path, &Checkpoint)>) -> Result<Corpus> 
         })?,
     };
     let here = corpus.fingerprint();
-    if let Some(stored) = &ckpt.fingerprint
-        && !stored.same_words(&here)
-        && !args.other_data
-    {
+    let other = ckpt.fingerprint.as_ref().filter(|f| !f.same_words(&here));
+    if let (Some(stored), false) = (other, args.other_data) {
         return Err(Error::Data {
             path: PathBuf::from(&corpus.source),
             line: None,
@@ -159,9 +157,7 @@ struct Plan {
 fn plan(args: &Args, resumed: Option<(&Path, Checkpoint)>, corpus: &Corpus) -> Result<Plan> {
     if let Some((path, ckpt)) = resumed {
         let kind = ckpt.model.kind();
-        if let Some(asked) = args.model
-            && asked != kind
-        {
+        if let Some(asked) = args.model.filter(|&asked| asked != kind) {
             return Err(Error::Config(format!(
                 "--model {} contradicts the checkpoint {}, which holds a {}",
                 asked.name(),
