@@ -756,3 +756,49 @@ impl backprop_ninja::models::model::WithModel for SampleOne<'_> {
         backprop_ninja::train::sample(&model, self.0, 2, "", 1)
     }
 }
+
+/// The trainer's side of divergence: a loss that stays far above its start
+/// stops the run after the stretch, 1-based, and no checkpoint is handed
+/// out from the stretch or from the step before it.
+#[test]
+fn a_loss_far_above_its_start_stops_the_trainer_after_the_stretch() {
+    use backprop_ninja::models::mlp::Mlp;
+    use backprop_ninja::train::{self, DIVERGED_STRETCH, Dataset, TrainConfig, lecture_hyper};
+    use rand::SeedableRng;
+
+    let dir = temp_dir("trainer");
+    let corpus = backprop_ninja::io::data::Corpus::from_file(&small_corpus(&dir)).unwrap();
+    let cfg = TrainConfig {
+        steps: 1000,
+        lr: 1e9,
+        lr_decayed: 1e9,
+        ..TrainConfig::LECTURE
+    };
+    let data = Dataset::new(&corpus, 3, cfg.seed).unwrap();
+    let hyper = lecture_hyper(data.vocab.len());
+    let mut model =
+        Mlp::<f32>::lecture_init(hyper, &mut rand_chacha::ChaCha8Rng::seed_from_u64(1)).unwrap();
+    let mut saved = vec![];
+    let err = train::train::<backprop_ninja::Solutions, _>(
+        &mut model,
+        &data.train,
+        &cfg,
+        0,
+        1,
+        |_| {},
+        |_, step| {
+            saved.push(step);
+            Ok(())
+        },
+    )
+    .unwrap_err();
+    let backprop_ninja::Error::DivergedFar { step, since, .. } = err else {
+        panic!("{err}")
+    };
+    assert_eq!(step + 1 - since, DIVERGED_STRETCH, "{err}");
+    assert!(since >= 2, "step 1's loss is the start");
+    assert!(
+        saved.iter().all(|&s| s + 1 < since),
+        "checkpoints {saved:?}, far above since step {since}"
+    );
+}

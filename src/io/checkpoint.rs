@@ -461,6 +461,52 @@ mod tests {
     }
 
     #[test]
+    fn non_finite_tensors_are_never_written_and_fingerprints_round_trip() {
+        let path = temp("nan.safetensors");
+        let mut ckpt = tiny();
+        ckpt.fingerprint = Some(Fingerprint {
+            source: "embedded".into(),
+            words: 12,
+            hash: 0xdead_beef,
+        });
+        save(&path, &ckpt).unwrap();
+        assert_eq!(load(&path).unwrap(), ckpt);
+        let before = std::fs::read(&path).unwrap();
+        let Network::Mlp(m) = &mut ckpt.model else {
+            unreachable!()
+        };
+        m.bn.running_var[[0, 2]] = f32::INFINITY;
+        let err = save(&path, &ckpt).unwrap_err().to_string();
+        assert!(
+            err.contains("not written: tensor bnvar_running holds inf at element 2"),
+            "{err}"
+        );
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            before,
+            "the good file is kept"
+        );
+    }
+
+    #[test]
+    fn absurd_sizes_in_the_metadata_are_refused_before_allocating() {
+        let path = temp("sizes.safetensors");
+        save(&path, &tiny()).unwrap();
+        for (key, value) in [
+            ("n_hidden", "1000000000000000000"),
+            ("block_size", "4611686018427387904"),
+        ] {
+            let (tensors, mut meta) = weights::load(&path).unwrap();
+            meta.insert(key.into(), value.into());
+            meta.insert("model".into(), "wavenet".into());
+            weights::save(&path, tensors.into_iter().collect(), meta).unwrap();
+            let err = load(&path).unwrap_err().to_string();
+            assert!(err.contains("do not make a wavenet"), "{err}");
+            save(&path, &tiny()).unwrap();
+        }
+    }
+
+    #[test]
     fn a_file_of_the_first_format_is_an_mlp() {
         let path = temp("first-format.safetensors");
         save(&path, &tiny()).unwrap();

@@ -222,7 +222,7 @@ pub fn train<B: Backprop, M: Model>(
         } else {
             far_since = None;
         }
-        if let Some((kept, at)) = pending.take() {
+        if let Some((kept, at)) = pending.take().filter(|_| far_since.is_none()) {
             // Its weights gave a sound loss: the checkpoint is good.
             checkpoint(&kept, at)?;
         }
