@@ -31,6 +31,18 @@ pub enum Error {
     Plot { path: PathBuf, detail: String },
     /// The loss stopped being a finite number.
     Diverged { step: usize, loss: f64 },
+    // ---- the command line's and the trainer's errors ----
+    /// The loss stayed far above its start (1-based steps).
+    DivergedFar {
+        step: usize,
+        loss: f64,
+        start: f64,
+        since: usize,
+    },
+    /// A backward pass is wrong or missing (`check`, the readiness check).
+    Grading(String),
+    /// An error, and what it means for the files (which checkpoint is kept).
+    Noted { error: Box<Error>, note: String },
 }
 
 impl fmt::Display for Error {
@@ -52,6 +64,18 @@ impl fmt::Display for Error {
                 f,
                 "the loss became {loss} at step {step}; training stopped (try a smaller --lr)"
             ),
+            Error::DivergedFar {
+                step,
+                loss,
+                start,
+                since,
+            } => write!(
+                f,
+                "the loss diverged: {loss:.4e} at step {step}, over {} times its start ({start:.4}) since step {since}; training stopped (try a smaller --lr)",
+                crate::train::DIVERGED_FACTOR
+            ),
+            Error::Grading(detail) => write!(f, "{detail}"),
+            Error::Noted { error, note } => write!(f, "{error}; {note}"),
         }
     }
 }

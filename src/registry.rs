@@ -51,6 +51,28 @@ pub enum Exercise {
     Sequential,
 }
 
+/// What a command trains with a learner's backward passes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trains {
+    /// `bigram`: the neural bigram.
+    Bigram,
+    /// `train --model mlp`.
+    Mlp,
+    /// `train --model wavenet`.
+    WaveNet,
+    /// `diagnose`: the deep tanh MLP of makemore part 3.
+    Deep,
+}
+
+impl From<ModelKind> for Trains {
+    fn from(kind: ModelKind) -> Trains {
+        match kind {
+            ModelKind::Mlp => Trains::Mlp,
+            ModelKind::WaveNet => Trains::WaveNet,
+        }
+    }
+}
+
 /// The chapters of the course, in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Chapter {
@@ -95,7 +117,7 @@ pub struct Entry {
     /// The function in that file.
     pub function: &'static str,
     /// The models that cannot train with `--impl exercises` until it is done.
-    pub needed_by: &'static [ModelKind],
+    pub needed_by: &'static [Trains],
     /// Hints in levels: the rule, the shapes, the expression in words.
     pub hints: &'static [&'static str],
 }
@@ -135,7 +157,7 @@ macro_rules! registry {
                 chapter: Chapter::$chapter,
                 file: $file,
                 function: $function,
-                needed_by: &[$(ModelKind::$model),*],
+                needed_by: &[$(Trains::$model),*],
                 hints: &[$($hint),+],
             },
         )*];
@@ -252,7 +274,7 @@ registry! {
         chapter: Bigram,
         file: "exercises/bigram.rs",
         function: "backward",
-        needed_by: [],
+        needed_by: [Bigram],
         graded_by: cases::bigram::neural(),
         hints: [
             "softmax then the mean negative log-likelihood: dlogits = (probs - one_hot(ys)) / n, plus the regularisation's gradient",
@@ -278,7 +300,7 @@ registry! {
         chapter: Layers,
         file: "exercises/embedding.rs",
         function: "backward",
-        needed_by: [Mlp, WaveNet],
+        needed_by: [Mlp, WaveNet, Deep],
         graded_by: cases::layers::embedding(),
         hints: [
             "a lookup copies rows of the table: the gradient flows back to the rows that were looked up",
@@ -291,7 +313,7 @@ registry! {
         chapter: Layers,
         file: "exercises/tanh.rs",
         function: "backward",
-        needed_by: [Mlp, WaveNet],
+        needed_by: [Mlp, WaveNet, Deep],
         graded_by: cases::layers::tanh(),
         hints: [
             "d tanh(x)/dx = 1 - tanh(x)^2",
@@ -304,7 +326,7 @@ registry! {
         chapter: BackpropNinja,
         file: "exercises/cross_entropy.rs",
         function: "backward",
-        needed_by: [Mlp, WaveNet],
+        needed_by: [Mlp, WaveNet, Deep],
         graded_by: cases::layers::cross_entropy(),
         hints: [
             "the gradient of the mean cross-entropy with respect to the logits is softmax minus one-hot, over n",
@@ -681,7 +703,7 @@ registry! {
         chapter: WaveNet,
         file: "exercises/flatten_consecutive.rs",
         function: "backward",
-        needed_by: [WaveNet],
+        needed_by: [WaveNet, Deep],
         graded_by: cases::wavenet::flatten_consecutive(),
         hints: [
             "the forward pass only moves numbers: send each gradient back to the time step it came from",
@@ -694,7 +716,7 @@ registry! {
         chapter: WaveNet,
         file: "exercises/linear.rs",
         function: "backward_3d",
-        needed_by: [WaveNet],
+        needed_by: [WaveNet, Deep],
         graded_by: cases::wavenet::linear_3d(),
         hints: [
             "the weight is shared by every position of every example: its gradient sums over both",
@@ -707,7 +729,7 @@ registry! {
         chapter: WaveNet,
         file: "exercises/batchnorm.rs",
         function: "backward_3d",
-        needed_by: [WaveNet],
+        needed_by: [WaveNet, Deep],
         graded_by: cases::wavenet::batchnorm_3d(),
         hints: [
             "the statistics run over axes 0 and 1: every position of every example is one more sample",
@@ -720,7 +742,7 @@ registry! {
         chapter: WaveNet,
         file: "exercises/sequential.rs",
         function: "backward",
-        needed_by: [WaveNet],
+        needed_by: [WaveNet, Deep],
         graded_by: cases::wavenet::sequential(),
         hints: [
             "the chain rule through a stack: the layers' backward passes in reverse order",
@@ -764,11 +786,12 @@ impl Exercise {
     }
 }
 
-/// The exercises `kind` needs before `--impl exercises` can train it.
-pub fn needed_by(kind: ModelKind) -> Vec<Exercise> {
+/// The exercises a command needs before `--impl exercises` can train.
+pub fn needed_by(what: impl Into<Trains>) -> Vec<Exercise> {
+    let what = what.into();
     REGISTRY
         .iter()
-        .filter(|e| e.needed_by.contains(&kind))
+        .filter(|e| e.needed_by.contains(&what))
         .map(|e| e.exercise)
         .collect()
 }

@@ -31,6 +31,8 @@ pub struct Corpus {
     pub words: Vec<String>,
     /// A path, or "embedded" for the default corpus.
     pub source: String,
+    /// The line (1-based) of each word in the file, for messages.
+    pub lines: Vec<usize>,
 }
 
 impl Corpus {
@@ -40,27 +42,53 @@ impl Corpus {
             .expect("the embedded corpus is valid")
     }
 
-    /// Reads one word per line from `path`.
+    /// Reads one word per line from `path`, which must be UTF-8 text (the
+    /// error names the line and byte where it is not).
     pub fn from_file(path: &Path) -> Result<Corpus> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        let bytes = std::fs::read(path).map_err(|source| Error::Io {
             path: path.to_path_buf(),
             source,
         })?;
-        Corpus::parse(&text, path)
+        let text = std::str::from_utf8(&bytes).map_err(|e| {
+            let at = e.valid_up_to();
+            let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+            Error::Data {
+                path: path.to_path_buf(),
+                line: Some(line),
+                detail: format!(
+                    "not UTF-8 text: byte 0x{:02x} at byte offset {at} does not start a valid character",
+                    bytes[at]
+                ),
+            }
+        })?;
+        Corpus::parse(text, path)
     }
 
-    /// Parses one word per line; `path` names the source in errors.
+    /// Parses one word per line; `path` names the source in errors. A
+    /// leading byte-order mark is skipped; control characters are refused.
     pub fn parse(text: &str, path: &Path) -> Result<Corpus> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let data_error = |line: Option<usize>, detail: String| Error::Data {
             path: PathBuf::from(path),
             line,
             detail,
         };
         let mut words = vec![];
+        let mut lines = vec![];
         for (i, line) in text.lines().enumerate() {
             let word = line.trim();
             if word.is_empty() {
                 continue;
+            }
+            if let Some((column, c)) = word.chars().enumerate().find(|(_, c)| c.is_control()) {
+                return Err(data_error(
+                    Some(i + 1),
+                    format!(
+                        "{word:?} has the control character {c:?} (U+{:04X}) at character {}: one word of printable characters per line",
+                        c as u32,
+                        column + 1
+                    ),
+                ));
             }
             if word.contains(BOUNDARY) {
                 return Err(data_error(
@@ -75,6 +103,7 @@ impl Corpus {
                 ));
             }
             words.push(word.to_string());
+            lines.push(i + 1);
         }
         if words.is_empty() {
             return Err(data_error(
@@ -94,7 +123,76 @@ impl Corpus {
         Ok(Corpus {
             words,
             source: path.display().to_string(),
+            lines,
         })
+    }
+
+    /// What identifies this corpus in a checkpoint.
+    pub fn fingerprint(&self) -> Fingerprint {
+        // FNV-1a, 64 bits, over the words each followed by a newline: stable
+        // across platforms and versions, unlike std's hasher.
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for word in &self.words {
+            for &b in word.as_bytes().iter().chain(b"\n") {
+                hash ^= u64::from(b);
+                hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        }
+        Fingerprint {
+            source: self.source.clone(),
+            words: self.words.len(),
+            hash,
+        }
+    }
+
+    /// Fails, naming this corpus's file, line and character, and `owner`
+    /// (where the vocabulary comes from, a checkpoint), at the first
+    /// character that is not in `vocab`.
+    pub fn check_vocab(&self, vocab: &Vocab, owner: &str) -> Result<()> {
+        for (word, &line) in self.words.iter().zip(&self.lines) {
+            if let Some((column, c)) = word
+                .chars()
+                .enumerate()
+                .find(|&(_, c)| vocab.index(c).is_none())
+            {
+                return Err(Error::Data {
+                    path: PathBuf::from(&self.source),
+                    line: Some(line),
+                    detail: format!(
+                        "character {c:?} (character {} of {word:?}) is not in the vocabulary of {owner} ({:?})",
+                        column + 1,
+                        vocab.as_string()
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A corpus's name, word count and hash, as a checkpoint stores them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fingerprint {
+    pub source: String,
+    pub words: usize,
+    /// FNV-1a (64 bits) of the words, each followed by `\n`.
+    pub hash: u64,
+}
+
+impl Fingerprint {
+    /// The same words, wherever the file is now.
+    pub fn same_words(&self, other: &Fingerprint) -> bool {
+        self.words == other.words && self.hash == other.hash
+    }
+}
+
+impl std::fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {} words, hash {:016x}",
+            self.source, self.words, self.hash
+        )
     }
 }
 
@@ -249,6 +347,51 @@ mod tests {
         assert_eq!(
             Vocab::from_words(&corpus.words).as_string(),
             ".abcdefghijklmnopqrstuvwxyz"
+        );
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped_and_control_characters_refused() {
+        let words = "emma\nava\nbo\ncy\ndi\ned\nfay\ngus\nhal\nivy\n";
+        let corpus = Corpus::parse(&format!("\u{feff}{words}"), Path::new("b.txt")).unwrap();
+        assert_eq!(corpus.words[0], "emma");
+        assert_eq!(
+            Vocab::from_words(&corpus.words).as_string(),
+            ".abcdefghilmosuvy"
+        );
+        let err = Corpus::parse("emma\nav\u{7}a\n", Path::new("c.txt"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("c.txt:2: \"av\\u{7}a\" has the control character"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn non_utf8_text_is_refused_with_its_line_and_byte() {
+        let dir = std::env::temp_dir().join(format!("backprop-ninja-utf8-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("latin1.txt");
+        std::fs::write(&path, b"emma\nolivia\njos\xe9\n").unwrap();
+        let err = Corpus::from_file(&path).unwrap_err().to_string();
+        assert!(err.ends_with("latin1.txt:3: not UTF-8 text: byte 0xe9 at byte offset 15 does not start a valid character"), "{err}");
+    }
+
+    #[test]
+    fn a_character_outside_a_vocabulary_is_named_with_its_line() {
+        let text = "emma\n\nava\nbo\ncy\ndi\ned\nfay\ngus\nhal\nivy\n";
+        let corpus = Corpus::parse(text, Path::new("v.txt")).unwrap();
+        let vocab = Vocab::from_chars(".abcdefghijklm").unwrap();
+        let err = corpus
+            .check_vocab(&vocab, "checkpoint m.safetensors")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("v.txt:3: character 'v' (character 2 of \"ava\") is not in the vocabulary of checkpoint m.safetensors"), "{err}");
+        assert_eq!(corpus.fingerprint().words, 10);
+        assert_ne!(
+            corpus.fingerprint().hash,
+            Corpus::embedded().fingerprint().hash
         );
     }
 

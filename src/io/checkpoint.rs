@@ -23,7 +23,7 @@ use std::str::FromStr;
 
 use rand::SeedableRng;
 
-use crate::corpus::words::Vocab;
+use crate::corpus::words::{Fingerprint, Vocab};
 use crate::error::{Error, Result};
 use crate::hyper::Hyper;
 use crate::io::weights::{self, Tensor, take};
@@ -50,6 +50,9 @@ pub struct Checkpoint {
     pub config: TrainConfig,
     /// The corpus it was trained on: a path, or the embedded corpus.
     pub data: String,
+    /// The corpus's word count and hash (`None` in files written before
+    /// checkpoints stored them).
+    pub fingerprint: Option<Fingerprint>,
 }
 
 /// The MLP's tensors, with the lecture's names.
@@ -99,12 +102,48 @@ fn wavenet_tensors(w: &WaveNet<f32>) -> Vec<(String, Tensor)> {
     tensors
 }
 
-/// Writes `ckpt` to `path` atomically.
+/// Refuses a tensor holding NaN or an infinity, or a running variance
+/// below zero, naming it and the first bad element.
+fn check_values(tensors: &[(String, Tensor)], path: &Path) -> Result<()> {
+    for (name, tensor) in tensors {
+        let values = tensor.to_f64();
+        let variance = name.ends_with("running_var") || name == "bnvar_running";
+        let bad = values
+            .iter()
+            .enumerate()
+            .find(|&(_, &v)| !v.is_finite() || (variance && v < 0.0));
+        if let Some((i, v)) = bad {
+            return Err(Error::Checkpoint {
+                path: path.to_path_buf(),
+                detail: format!(
+                    "tensor {name} holds {v} at element {i}{}",
+                    if v.is_finite() {
+                        ": a variance cannot be negative"
+                    } else {
+                        ""
+                    }
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Writes `ckpt` to `path` atomically. Refuses (and writes nothing) if a
+/// tensor holds NaN or an infinity, so that a diverged model never replaces
+/// a good file.
 pub fn save(path: &Path, ckpt: &Checkpoint) -> Result<()> {
     let tensors = match &ckpt.model {
         Network::Mlp(m) => mlp_tensors(m),
         Network::WaveNet(w) => wavenet_tensors(w),
     };
+    check_values(&tensors, path).map_err(|e| match e {
+        Error::Checkpoint { path, detail } => Error::Checkpoint {
+            path,
+            detail: format!("not written: {detail}"),
+        },
+        other => other,
+    })?;
     let hyper = ckpt.model.hyper();
     let c = &ckpt.config;
     let metadata: BTreeMap<String, String> = [
@@ -125,6 +164,12 @@ pub fn save(path: &Path, ckpt: &Checkpoint) -> Result<()> {
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
+    .chain(ckpt.fingerprint.iter().flat_map(|f| {
+        [
+            ("data_words".to_string(), f.words.to_string()),
+            ("data_fnv1a64".to_string(), format!("{:016x}", f.hash)),
+        ]
+    }))
     .collect();
     weights::save(path, tensors, metadata)
 }
@@ -133,6 +178,13 @@ pub fn save(path: &Path, ckpt: &Checkpoint) -> Result<()> {
 /// with tensors whose shapes do not fit the sizes in their metadata.
 pub fn load(path: &Path) -> Result<Checkpoint> {
     let (mut tensors, meta) = weights::load(path)?;
+    {
+        let listed: Vec<(String, Tensor)> = tensors
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        check_values(&listed, path)?;
+    }
     let fail = |detail: String| Error::Checkpoint {
         path: path.to_path_buf(),
         detail,
@@ -177,10 +229,10 @@ pub fn load(path: &Path) -> Result<Checkpoint> {
         n_embd: get(&meta, "n_embd", path)?,
         n_hidden: get(&meta, "n_hidden", path)?,
     };
+    check_sizes(kind, hyper, &tensors, path)?;
     let model = match kind {
         ModelKind::Mlp => Network::Mlp(load_mlp(&mut tensors, hyper, path)?),
         ModelKind::WaveNet => Network::WaveNet(load_wavenet(&mut tensors, hyper, path)?),
-        ModelKind::Deep => return Err(fail("the deep diagnostic MLP is never saved".into())),
     };
     let config = TrainConfig {
         steps: get(&meta, "steps", path)?,
@@ -190,13 +242,88 @@ pub fn load(path: &Path) -> Result<Checkpoint> {
         lr_decay_step: get(&meta, "lr_decay_step", path)?,
         seed: get(&meta, "seed", path)?,
     };
+    let data: String = get(&meta, "data", path)?;
+    let fingerprint = match (meta.get("data_words"), meta.get("data_fnv1a64")) {
+        (None, None) => None,
+        _ => Some(Fingerprint {
+            source: data.clone(),
+            words: get(&meta, "data_words", path)?,
+            hash: u64::from_str_radix(meta.get("data_fnv1a64").map_or("", String::as_str), 16)
+                .map_err(|_| {
+                    fail(format!(
+                        "metadata \"data_fnv1a64\" = {:?} is not a 64-bit hexadecimal hash",
+                        meta.get("data_fnv1a64")
+                    ))
+                })?,
+        }),
+    };
     Ok(Checkpoint {
         model,
         vocab,
         step: get(&meta, "step", path)?,
         config,
-        data: get(&meta, "data", path)?,
+        data,
+        fingerprint,
     })
+}
+
+/// Refuses sizes in the metadata that ask for far more values than the
+/// file's tensors hold, before anything of those sizes is allocated (sizes
+/// of 10¹⁸ in a damaged header must not abort). Near misses are left to
+/// the tensor-by-tensor checks, whose messages name the tensor.
+fn check_sizes(
+    kind: ModelKind,
+    hyper: Hyper,
+    tensors: &BTreeMap<String, Tensor>,
+    path: &Path,
+) -> Result<()> {
+    let stored: u128 = tensors
+        .values()
+        .map(|t| t.shape().iter().product::<usize>() as u128)
+        .sum();
+    let (v, t, e, h) = (
+        hyper.vocab as u128,
+        hyper.block as u128,
+        hyper.n_embd as u128,
+        hyper.n_hidden as u128,
+    );
+    let expected = match kind {
+        // C, W1, b1, W2, b2, and BatchNorm's gain, bias, mean, variance.
+        ModelKind::Mlp => t
+            .checked_mul(e)
+            .and_then(|te| te.checked_mul(h))
+            .and_then(|w1| w1.checked_add(v.checked_mul(e)?))
+            .and_then(|n| n.checked_add(h.checked_mul(v)?))
+            .and_then(|n| n.checked_add(v.checked_add(h.checked_mul(5)?)?)),
+        ModelKind::WaveNet => match crate::models::wavenet::levels(hyper.block) {
+            Err(_) => None,
+            // Embedding; per level a Linear (2E or 2H in, no bias) and a
+            // BatchNorm of 4·H; the output Linear with bias.
+            Ok(levels) => (v.checked_mul(e))
+                .and_then(|n| n.checked_add(e.checked_mul(2)?.checked_mul(h)?))
+                .and_then(|n| {
+                    n.checked_add(
+                        (h.checked_mul(2)?.checked_mul(h)?).checked_mul(levels as u128 - 1)?,
+                    )
+                })
+                .and_then(|n| n.checked_add(h.checked_mul(4 * levels as u128)?))
+                .and_then(|n| n.checked_add(h.checked_mul(v)?.checked_add(v)?)),
+        },
+    };
+    if expected.is_none_or(|n| n > 4 * stored + 1024) {
+        return Err(Error::Checkpoint {
+            path: path.to_path_buf(),
+            detail: format!(
+                "the sizes in its metadata (vocabulary {}, block_size {}, n_embd {}, n_hidden {}) do not make a {} of the {stored} values its tensors hold",
+                hyper.vocab,
+                hyper.block,
+                hyper.n_embd,
+                hyper.n_hidden,
+                kind.name()
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// The MLP of `hyper` from its tensors.
@@ -283,6 +410,7 @@ mod tests {
             step: 7,
             config: TrainConfig::LECTURE,
             data: "embedded".into(),
+            fingerprint: None,
         }
     }
 
@@ -331,6 +459,52 @@ mod tests {
             !tensors.contains_key("layers.2.bias"),
             "no bias before BatchNorm"
         );
+    }
+
+    #[test]
+    fn non_finite_tensors_are_never_written_and_fingerprints_round_trip() {
+        let path = temp("nan.safetensors");
+        let mut ckpt = tiny();
+        ckpt.fingerprint = Some(Fingerprint {
+            source: "embedded".into(),
+            words: 12,
+            hash: 0xdead_beef,
+        });
+        save(&path, &ckpt).unwrap();
+        assert_eq!(load(&path).unwrap(), ckpt);
+        let before = std::fs::read(&path).unwrap();
+        let Network::Mlp(m) = &mut ckpt.model else {
+            unreachable!()
+        };
+        m.bn.running_var[[0, 2]] = f32::INFINITY;
+        let err = save(&path, &ckpt).unwrap_err().to_string();
+        assert!(
+            err.contains("not written: tensor bnvar_running holds inf at element 2"),
+            "{err}"
+        );
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            before,
+            "the good file is kept"
+        );
+    }
+
+    #[test]
+    fn absurd_sizes_in_the_metadata_are_refused_before_allocating() {
+        let path = temp("sizes.safetensors");
+        save(&path, &tiny()).unwrap();
+        for (key, value) in [
+            ("n_hidden", "1000000000000000000"),
+            ("block_size", "4611686018427387904"),
+        ] {
+            let (tensors, mut meta) = weights::load(&path).unwrap();
+            meta.insert(key.into(), value.into());
+            meta.insert("model".into(), "wavenet".into());
+            weights::save(&path, tensors.into_iter().collect(), meta).unwrap();
+            let err = load(&path).unwrap_err().to_string();
+            assert!(err.contains("do not make a wavenet"), "{err}");
+            save(&path, &tiny()).unwrap();
+        }
     }
 
     #[test]

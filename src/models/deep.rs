@@ -10,8 +10,8 @@
 //!   ─ Linear ─ logits (B, 1, V) = (B, V) ─ CrossEntropy ─ loss
 //! ```
 //!
-//! Its forward and backward passes are the WaveNet's ([`WaveNet::forward`],
-//! [`WaveNet::backward`] on a different list of layers), so `--impl
+//! Its forward and backward passes are the [`SequentialModel`]'s ([`SequentialModel::forward`],
+//! [`SequentialModel::backward`] on a different list of layers), so `--impl
 //! exercises` trains it with your backward passes, and the trainer's
 //! `crate::train::train_step` trains it. [`Init`] and `batchnorm: false`
 //! reproduce the lecture's pathologies; `crate::train::diagnose` trains while
@@ -31,8 +31,8 @@ use crate::layers::flatten_consecutive::FlattenConsecutive;
 use crate::layers::linear::Linear;
 use crate::layers::sequential::{Layer, LayerGrads, Sequential};
 use crate::models::diagnostics::{self, Summary};
-use crate::models::model::{Model, ModelKind};
-use crate::models::wavenet::{self, WaveNet};
+use crate::models::model::Model;
+use crate::models::wavenet::{self, SequentialModel};
 
 /// How the Linear layers' weights start.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,12 +97,12 @@ pub fn deep_hyper(vocab: usize) -> Hyper {
     }
 }
 
-/// The model: a [`WaveNet`] container (sizes and a [`Sequential`]) holding
+/// The model: a [`SequentialModel`] (sizes and a [`Sequential`]) holding
 /// the deep MLP's layers, and how it was built.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Deep {
     pub config: DeepConfig,
-    pub net: WaveNet<f32>,
+    pub model: SequentialModel<f32>,
 }
 
 /// What one snapshot saw in one Tanh layer: its output and that output's
@@ -193,7 +193,7 @@ impl Deep {
         layers.push(Layer::Linear(Linear::new(w, Some(Array1::zeros(vocab)))?));
         Ok(Deep {
             config,
-            net: WaveNet {
+            model: SequentialModel {
                 hyper,
                 net: Sequential::new(layers)?,
             },
@@ -202,7 +202,7 @@ impl Deep {
 
     /// The statistics of the batch in `ws`, after its backward pass.
     fn snapshot(&self, ws: &wavenet::Workspace<f32>, grads: &[LayerGrads<f32>]) -> Snapshot {
-        let layers = &self.net.net.layers;
+        let layers = &self.model.net.layers;
         let mut tanh = vec![];
         let mut weights = vec![];
         for (i, layer) in layers.iter().enumerate() {
@@ -242,7 +242,7 @@ impl Deep {
 
     /// `log10(std(lr · dW) / std(W))` of each Linear weight.
     fn updates(&self, grads: &[LayerGrads<f32>], lr: f32) -> Vec<f64> {
-        self.net
+        self.model
             .net
             .layers
             .iter()
@@ -259,7 +259,7 @@ impl Deep {
     /// The names of the Linear weights, `layers[i] W (fan_in, fan_out)`, in
     /// the order of [`Workspace::updates`].
     pub fn weight_names(&self) -> Vec<String> {
-        self.net
+        self.model
             .net
             .layers
             .iter()
@@ -275,17 +275,17 @@ impl Deep {
 impl Model for Deep {
     type Workspace = Workspace;
     type Grads = Vec<LayerGrads<f32>>;
-    const KIND: ModelKind = ModelKind::Deep;
+    const NAME: &'static str = "deep MLP";
 
     fn hyper(&self) -> Hyper {
-        self.net.hyper
+        self.model.hyper
     }
     fn num_params(&self) -> usize {
-        self.net.num_params()
+        self.model.num_params()
     }
     fn workspace(&self, batch: usize) -> Result<Workspace> {
         Ok(Workspace {
-            inner: self.net.workspace(batch)?,
+            inner: self.model.workspace(batch)?,
             take_snapshot: false,
             record_updates: false,
             snapshot: None,
@@ -293,7 +293,7 @@ impl Model for Deep {
         })
     }
     fn zero_grads(&self) -> Self::Grads {
-        self.net.zero_grads()
+        self.model.zero_grads()
     }
     fn batch_mut(ws: &mut Workspace) -> (&mut Array2<usize>, &mut [usize]) {
         (&mut ws.inner.cache.idx, &mut ws.inner.targets)
@@ -304,16 +304,16 @@ impl Model for Deep {
         grads: &mut Self::Grads,
         lr: f32,
     ) -> Result<f32> {
-        let loss = self.net.forward(&mut ws.inner)?;
-        self.net.update_running_stats(&ws.inner);
-        self.net.backward::<B>(&mut ws.inner, grads);
+        let loss = self.model.forward(&mut ws.inner)?;
+        self.model.update_running_stats(&ws.inner);
+        self.model.backward::<B>(&mut ws.inner, grads);
         if ws.take_snapshot {
             ws.snapshot = Some(self.snapshot(&ws.inner, grads));
         }
         if ws.record_updates {
             ws.updates = self.updates(grads, lr);
         }
-        self.net.sgd_step(grads, lr);
+        self.model.sgd_step(grads, lr);
         Ok(loss)
     }
     fn finish_training(&mut self, _x_train: &ArrayRef2<usize>) -> Result<()> {
@@ -327,10 +327,10 @@ impl Model for Deep {
         }
     }
     fn logits(&self, x: &ArrayRef2<usize>) -> Result<Array2<f32>> {
-        self.net.logits(x)
+        self.model.logits(x)
     }
     fn loss(&self, x: &ArrayRef2<usize>, y: &[usize]) -> Result<f64> {
-        self.net.loss(x, y)
+        self.model.loss(x, y)
     }
 }
 
@@ -344,8 +344,8 @@ mod tests {
     fn the_lecture_stack_has_its_layers_and_shapes() {
         let m = Deep::new(27, DeepConfig::LECTURE, &mut ChaCha8Rng::seed_from_u64(1)).unwrap();
         // embedding, flatten, 5 × (linear, bn, tanh), linear
-        assert_eq!(m.net.net.layers.len(), 2 + 5 * 3 + 1);
-        let shapes = m.net.net.shapes(32, 3).unwrap();
+        assert_eq!(m.model.net.layers.len(), 2 + 5 * 3 + 1);
+        let shapes = m.model.net.shapes(32, 3).unwrap();
         assert_eq!(shapes[1], (32, 1, 30));
         assert_eq!(shapes[4], (32, 1, 100));
         assert_eq!(*shapes.last().unwrap(), (32, 1, 27));
@@ -356,7 +356,7 @@ mod tests {
             ..DeepConfig::LECTURE
         };
         let m = Deep::new(27, plain, &mut ChaCha8Rng::seed_from_u64(1)).unwrap();
-        assert_eq!(m.net.net.layers.len(), 2 + 5 * 2 + 1);
+        assert_eq!(m.model.net.layers.len(), 2 + 5 * 2 + 1);
         assert_eq!(m.num_params(), 270 + 3000 + 40_000 + 500 + 2700 + 27);
         assert_eq!(m.weight_names().len(), 6);
     }
@@ -369,7 +369,7 @@ mod tests {
                 ..DeepConfig::LECTURE
             };
             let m = Deep::new(27, cfg, &mut ChaCha8Rng::seed_from_u64(3)).unwrap();
-            let Layer::Linear(l) = &m.net.net.layers[5] else {
+            let Layer::Linear(l) = &m.model.net.layers[5] else {
                 panic!("layer 5 is the second Linear")
             };
             diagnostics::mean_std(l.w.iter()).1

@@ -14,13 +14,17 @@ use crate::layers::sequential::LayerGrads;
 use crate::models::mlp::{self, Mlp, MlpGrads};
 use crate::models::wavenet::{self, WaveNet};
 
-/// Which model: `mlp` (makemore part 4) or `wavenet` (part 5).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Which model a checkpoint holds and `train --model` trains: `mlp`
+/// (makemore part 4) or `wavenet` (part 5). Every kind has a [`Network`]
+/// variant; the deep MLP of part 3 is not one of them (it is diagnosed,
+/// never saved: [`crate::models::deep`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ModelKind {
+    /// The MLP of makemore part 4 (block 3, n_embd 10, n_hidden 200)
     Mlp,
+    /// The hierarchical WaveNet of makemore part 5 (block 8, n_embd 24, n_hidden 128)
+    #[value(name = "wavenet")]
     WaveNet,
-    /// The deep tanh MLP of makemore part 3, for diagnostics (not saved).
-    Deep,
 }
 
 impl ModelKind {
@@ -29,7 +33,6 @@ impl ModelKind {
         match self {
             ModelKind::Mlp => "mlp",
             ModelKind::WaveNet => "wavenet",
-            ModelKind::Deep => "deep",
         }
     }
 
@@ -47,7 +50,8 @@ pub trait Model: Clone {
     type Workspace;
     /// The gradients of the parameters.
     type Grads;
-    const KIND: ModelKind;
+    /// Its name in messages: "MLP", "WaveNet".
+    const NAME: &'static str;
 
     fn hyper(&self) -> Hyper;
     fn num_params(&self) -> usize;
@@ -79,7 +83,7 @@ pub trait Model: Clone {
 impl Model for Mlp<f32> {
     type Workspace = mlp::Workspace<f32>;
     type Grads = MlpGrads<f32>;
-    const KIND: ModelKind = ModelKind::Mlp;
+    const NAME: &'static str = "MLP";
 
     fn hyper(&self) -> Hyper {
         self.hyper
@@ -125,7 +129,7 @@ impl Model for Mlp<f32> {
 impl Model for WaveNet<f32> {
     type Workspace = wavenet::Workspace<f32>;
     type Grads = Vec<LayerGrads<f32>>;
-    const KIND: ModelKind = ModelKind::WaveNet;
+    const NAME: &'static str = "WaveNet";
 
     fn hyper(&self) -> Hyper {
         self.hyper
@@ -201,5 +205,38 @@ impl From<Mlp<f32>> for Network {
 impl From<WaveNet<f32>> for Network {
     fn from(w: WaveNet<f32>) -> Network {
         Network::WaveNet(w)
+    }
+}
+
+// ---- Building and visiting a network by kind (the CLI's one place per kind) ----
+
+/// Something to do with a model of any kind, for [`Network::with`]: the
+/// command line trains, evaluates and samples through this, so that a new
+/// kind of model needs no new match arm there.
+pub trait WithModel {
+    type Output;
+    fn run<M: Model + Into<Network>>(self, model: M) -> Self::Output;
+}
+
+impl Network {
+    /// A freshly initialised network of `kind` and sizes `hyper`, as its
+    /// lecture initialises it.
+    pub fn lecture_init(
+        kind: ModelKind,
+        hyper: Hyper,
+        rng: &mut impl rand::Rng,
+    ) -> Result<Network> {
+        Ok(match kind {
+            ModelKind::Mlp => Network::Mlp(Mlp::lecture_init(hyper, rng)?),
+            ModelKind::WaveNet => Network::WaveNet(WaveNet::lecture_init(hyper, rng)?),
+        })
+    }
+
+    /// Hands the model inside to `job`.
+    pub fn with<W: WithModel>(self, job: W) -> W::Output {
+        match self {
+            Network::Mlp(m) => job.run(m),
+            Network::WaveNet(w) => job.run(w),
+        }
     }
 }

@@ -37,13 +37,21 @@ use crate::layers::flatten_consecutive::FlattenConsecutive;
 use crate::layers::linear::Linear;
 use crate::layers::sequential::{Layer, LayerGrads, Sequential, SequentialCache};
 
-/// The model: its sizes and its layers.
+/// A model made of a [`Sequential`] of layers and its sizes: the WaveNet
+/// ([`WaveNet::lecture_init`]) and the deep MLP of part 3
+/// ([`crate::models::deep::Deep`]) are two lists of layers in this one
+/// container, trained, evaluated and sampled the same way.
 #[derive(Clone, Debug, PartialEq)]
-pub struct WaveNet<F> {
-    /// `block` is the context, a power of two: `log2(block)` levels.
+pub struct SequentialModel<F> {
+    /// For the WaveNet, `block` is the context, a power of two:
+    /// `log2(block)` levels.
     pub hyper: Hyper,
     pub net: Sequential<F>,
 }
+
+/// The WaveNet of makemore part 5: a [`SequentialModel`] whose layers
+/// [`WaveNet::lecture_init`] lays out level by level.
+pub type WaveNet<F> = SequentialModel<F>;
 
 /// Every activation and gradient of one batch, allocated once.
 #[derive(Clone, Debug)]
@@ -117,14 +125,14 @@ where
             w_out,
             Some(ndarray::Array1::zeros(vocab)),
         )?));
-        Ok(WaveNet {
+        Ok(SequentialModel {
             hyper,
             net: Sequential::new(layers)?,
         })
     }
 }
 
-impl<F: Float> WaveNet<F> {
+impl<F: Float> SequentialModel<F> {
     /// Room for a batch of `batch` examples.
     pub fn workspace(&self, batch: usize) -> Result<Workspace<F>> {
         let cache = self.net.cache(batch, self.hyper.block)?;

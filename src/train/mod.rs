@@ -11,6 +11,7 @@
 //! had never stopped.
 
 pub mod bigram;
+pub mod budget;
 pub mod diagnose;
 #[cfg(feature = "plots")]
 pub mod plots;
@@ -61,7 +62,7 @@ impl TrainConfig {
     pub fn lecture(kind: ModelKind) -> TrainConfig {
         match kind {
             ModelKind::Mlp => TrainConfig::LECTURE,
-            ModelKind::WaveNet | ModelKind::Deep => TrainConfig::WAVENET,
+            ModelKind::WaveNet => TrainConfig::WAVENET,
         }
     }
 
@@ -165,10 +166,24 @@ pub fn sample_batch(
     }
 }
 
+/// A batch loss this many times the run's first is "far above its start".
+pub const DIVERGED_FACTOR: f32 = 10.0;
+
+/// A run whose loss stays far above its start for this many steps in a row
+/// has diverged.
+pub const DIVERGED_STRETCH: usize = 100;
+
 /// Trains from `start` to `cfg.steps`, calling `on_step` after every step
-/// and `checkpoint` every `checkpoint_every` steps. Stops with
-/// [`Error::Diverged`] at the first loss that is not finite, before any
-/// checkpoint of the diverged model is written.
+/// and `checkpoint` every `checkpoint_every` steps.
+///
+/// Stops, before any checkpoint of the diverged model is written, with
+/// [`Error::Diverged`] at the first loss that is not finite, and with
+/// [`Error::DivergedFar`] when the loss stays over [`DIVERGED_FACTOR`] times
+/// the run's first loss for [`DIVERGED_STRETCH`] steps, or is still there
+/// at the last step. A checkpoint of step `k` is handed to `checkpoint`
+/// only once the loss of step `k + 1`, the first computed with its
+/// weights, is finite and not that high. Step numbers in errors are
+/// 1-based, as in the progress lines.
 pub fn train<B: Backprop, M: Model>(
     model: &mut M,
     data: &Examples,
@@ -182,22 +197,48 @@ pub fn train<B: Backprop, M: Model>(
     let mut ws = model.workspace(cfg.batch_size)?;
     let mut grads = model.zero_grads();
     let started = Instant::now();
+    let mut first = None;
+    let mut far_since = None;
+    let mut pending: Option<(M, usize)> = None;
     for step in start..cfg.steps {
         let loss = train_step::<B, M>(model, &mut grads, &mut ws, data, cfg, step)?;
+        let done = step + 1;
         if !loss.is_finite() {
             return Err(Error::Diverged {
-                step,
+                step: done,
                 loss: loss as f64,
             });
         }
+        let first = *first.get_or_insert(loss);
+        if loss > DIVERGED_FACTOR * first {
+            let since = *far_since.get_or_insert(done);
+            if done + 1 - since >= DIVERGED_STRETCH || done == cfg.steps {
+                return Err(Error::DivergedFar {
+                    step: done,
+                    loss: loss as f64,
+                    start: first as f64,
+                    since,
+                });
+            }
+        } else {
+            far_since = None;
+        }
+        if let Some((kept, at)) = pending.take().filter(|_| far_since.is_none()) {
+            // Its weights gave a sound loss: the checkpoint is good.
+            checkpoint(&kept, at)?;
+        }
         on_step(Progress {
-            step: step + 1,
+            step: done,
             steps: cfg.steps,
             loss,
             lr: cfg.lr_at(step),
         });
-        if checkpoint_every > 0 && (step + 1) % checkpoint_every == 0 && step + 1 < cfg.steps {
-            checkpoint(model, step + 1)?;
+        if checkpoint_every > 0
+            && done % checkpoint_every == 0
+            && done < cfg.steps
+            && far_since.is_none()
+        {
+            pending = Some((model.clone(), done));
         }
     }
     Ok(started.elapsed().as_secs_f64())
@@ -258,6 +299,12 @@ fn multinomial(probs: &[f32], rng: &mut impl Rng) -> usize {
     probs.len() - 1
 }
 
+/// The seed `sample` draws with by default: the lecture's generator seed
+/// `2147483647` plus 10, as makemore's sampling cell seeds its generator
+/// (`torch.Generator().manual_seed(2147483647 + 10)`), so that sampling
+/// does not replay the random numbers that initialised the weights.
+pub const SAMPLE_SEED: u64 = 2147483647 + 10;
+
 /// The lecture's network sizes for training, with the vocabulary of the data.
 pub fn lecture_hyper(vocab: usize) -> Hyper {
     Hyper {
@@ -284,6 +331,5 @@ pub fn hyper_for(kind: ModelKind, vocab: usize) -> Hyper {
     match kind {
         ModelKind::Mlp => lecture_hyper(vocab),
         ModelKind::WaveNet => wavenet_hyper(vocab),
-        ModelKind::Deep => crate::models::deep::deep_hyper(vocab),
     }
 }

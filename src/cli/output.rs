@@ -1,0 +1,118 @@
+//! What the subcommands share: printing that survives a closed stdout, the
+//! loss line, and the parsers of numeric options.
+//!
+//! `println!` panics when stdout is a pipe whose reader has gone
+//! (`train | head -2`). [`say!`] prints a line instead, and on the first
+//! failed write marks stdout closed and drops every later line: the work
+//! (training, saving) goes on, and the program ends normally.
+
+use std::fmt;
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use backprop_ninja::Error;
+use backprop_ninja::models::model::Model;
+use backprop_ninja::train::Dataset;
+
+static CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Prints a line on stdout, unless stdout is closed.
+macro_rules! say {
+    ($($t:tt)*) => {
+        $crate::cli::output::write(format_args!("{}\n", format_args!($($t)*)))
+    };
+}
+pub(crate) use say;
+
+/// Writes `text` to stdout and flushes it; on failure marks stdout closed.
+pub fn write(text: fmt::Arguments) {
+    if CLOSED.load(Ordering::Relaxed) {
+        return;
+    }
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(text).and_then(|()| out.flush()) {
+        CLOSED.store(true, Ordering::Relaxed);
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            let _ = writeln!(
+                std::io::stderr(),
+                "warning: stdout: {e}; printing stops here"
+            );
+        }
+    }
+}
+
+/// Whether a write to stdout has failed (its reader is gone).
+pub fn closed() -> bool {
+    CLOSED.load(Ordering::Relaxed)
+}
+
+/// Prints `error: …` on stderr, on one line.
+pub fn error(e: &Error) {
+    let line = e.to_string().replace('\n', " ");
+    let _ = writeln!(std::io::stderr(), "error: {line}");
+}
+
+/// The train, val and test loss of `model`.
+pub fn print_losses(model: &impl Model, data: &Dataset) -> backprop_ninja::Result<()> {
+    say!(
+        "loss ({}): train {:.4}  val {:.4}  test {:.4}",
+        model.eval_statistics(),
+        model.loss(&data.train.x, &data.train.y)?,
+        model.loss(&data.val.x, &data.val.y)?,
+        model.loss(&data.test.x, &data.test.y)?
+    );
+    Ok(())
+}
+
+/// The most names a command samples at once.
+pub const MAX_SAMPLES: usize = 1_000_000;
+
+/// A count: a whole number, 0 or more (`--steps`, `--samples`).
+pub fn count(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) => Ok(n),
+        Err(_) => match s.trim().parse::<i128>() {
+            Ok(n) if n < 0 => Err(format!("{n} is negative: a count is 0 or more")),
+            Ok(_) => Err(format!("{s} is too large (at most {})", usize::MAX)),
+            Err(_) => Err(format!("{s:?} is not a whole number")),
+        },
+    }
+}
+
+/// A count of at least 1 (`--eval-every`).
+pub fn positive(s: &str) -> Result<usize, String> {
+    match count(s)? {
+        0 => Err("0 is not allowed: at least 1".into()),
+        n => Ok(n),
+    }
+}
+
+/// A number of names to sample, at most [`MAX_SAMPLES`].
+pub fn samples(s: &str) -> Result<usize, String> {
+    match count(s)? {
+        n if n > MAX_SAMPLES => Err(format!("{n} is too many: at most {MAX_SAMPLES}")),
+        n => Ok(n),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_say_what_is_wrong() {
+        assert_eq!(count("12"), Ok(12));
+        assert_eq!(
+            count("-1").unwrap_err(),
+            "-1 is negative: a count is 0 or more"
+        );
+        assert!(count("1e3").unwrap_err().contains("not a whole number"));
+        assert!(
+            count("99999999999999999999999")
+                .unwrap_err()
+                .contains("too large")
+        );
+        assert_eq!(positive("0").unwrap_err(), "0 is not allowed: at least 1");
+        assert!(samples("1000001").is_err());
+    }
+}

@@ -1,0 +1,123 @@
+//! `eval` and `sample`: a saved model's losses, and names drawn from it.
+
+use std::path::{Path, PathBuf};
+
+use backprop_ninja::Result;
+use backprop_ninja::corpus::words::{Corpus, Vocab};
+use backprop_ninja::io::checkpoint::{self, Checkpoint};
+use backprop_ninja::models::model::{Model, ModelKind, Network, WithModel};
+use backprop_ninja::train::{self, Dataset, SAMPLE_SEED};
+
+use super::output::{self, say};
+
+#[derive(clap::Args)]
+pub struct EvalArgs {
+    #[arg(long, default_value = "model.safetensors")]
+    model: PathBuf,
+    /// The corpus it was trained on, if not the embedded one.
+    #[arg(long)]
+    data: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+pub struct SampleArgs {
+    #[arg(long, default_value = "model.safetensors")]
+    model: PathBuf,
+    #[arg(long, default_value_t = 20, value_parser = output::samples, allow_negative_numbers = true)]
+    count: usize,
+    #[arg(long, default_value_t = SAMPLE_SEED)]
+    seed: u64,
+    /// Every sample starts with these characters.
+    #[arg(long, default_value = "")]
+    prefix: String,
+}
+
+/// The corpus given, or the embedded one; its words must all be in the
+/// checkpoint's vocabulary.
+fn corpus_for(ckpt: &Checkpoint, path: &Path, data: Option<&Path>) -> Result<Corpus> {
+    let corpus = super::bigram::load_corpus(data)?;
+    if data.is_none() && !ckpt.data.starts_with("embedded") {
+        eprintln!(
+            "note: {} was trained on {}; pass --data to evaluate on it",
+            path.display(),
+            ckpt.data
+        );
+    }
+    let other = (ckpt.fingerprint.as_ref())
+        .filter(|f| data.is_some() && !f.same_words(&corpus.fingerprint()));
+    if let Some(f) = other {
+        eprintln!(
+            "note: {} is not the corpus {} was trained on ({f})",
+            corpus.source,
+            path.display()
+        );
+    }
+    corpus.check_vocab(&ckpt.vocab, &format!("the checkpoint {}", path.display()))?;
+    Ok(corpus)
+}
+
+struct Eval<'a> {
+    path: &'a Path,
+    corpus: &'a Corpus,
+    vocab: Vocab,
+    seed: u64,
+    step: usize,
+    kind: ModelKind,
+}
+
+impl WithModel for Eval<'_> {
+    type Output = Result<()>;
+    fn run<M: Model + Into<Network>>(self, model: M) -> Result<()> {
+        let dataset = Dataset::with_vocab(self.corpus, self.vocab, model.hyper().block, self.seed)?;
+        say!(
+            "{}: {}, step {}, data {}",
+            self.path.display(),
+            self.kind.name(),
+            self.step,
+            self.corpus.source
+        );
+        output::print_losses(&model, &dataset)
+    }
+}
+
+pub fn eval(args: EvalArgs) -> Result<()> {
+    let ckpt = checkpoint::load(&args.model)?;
+    let corpus = corpus_for(&ckpt, &args.model, args.data.as_deref())?;
+    let job = Eval {
+        path: &args.model,
+        corpus: &corpus,
+        vocab: ckpt.vocab.clone(),
+        seed: ckpt.config.seed,
+        step: ckpt.step,
+        kind: ckpt.model.kind(),
+    };
+    ckpt.model.with(job)
+}
+
+struct Sample<'a> {
+    args: &'a SampleArgs,
+    vocab: &'a Vocab,
+}
+
+impl WithModel for Sample<'_> {
+    type Output = Result<Vec<String>>;
+    fn run<M: Model + Into<Network>>(self, model: M) -> Result<Vec<String>> {
+        let a = self.args;
+        train::sample(&model, self.vocab, a.count, &a.prefix, a.seed)
+    }
+}
+
+pub fn sample(args: SampleArgs) -> Result<()> {
+    let ckpt = checkpoint::load(&args.model)?;
+    let words = ckpt.model.with(Sample {
+        args: &args,
+        vocab: &ckpt.vocab,
+    })?;
+    for word in words {
+        say!("{word}");
+        if output::closed() {
+            break;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,142 @@
+//! # How much memory a run needs, known before it allocates any
+//!
+//! Sizes typed on the command line go straight into array shapes: a batch
+//! of 10¹² rows, or an `n_hidden` of 2⁶⁴−1, would make the allocator abort
+//! the process or ndarray panic on an overflowing shape. [`estimate`] adds
+//! up what a run holds (parameters and their gradients, the batch's
+//! activations and their gradients, the examples, and the evaluation's
+//! activations) in exact integer arithmetic, and [`check`] refuses a run
+//! above [`LIMIT`] with the estimate, before anything is allocated.
+
+use crate::error::{Error, Result};
+use crate::hyper::Hyper;
+use crate::models::model::ModelKind;
+
+/// The most memory a run may need: 16 GiB. The lectures' runs need under
+/// 1 GB (most of it the MLP's BatchNorm calibration on every example).
+pub const LIMIT: u128 = 16 << 30;
+
+/// What a run of `kind` with sizes `hyper`, batches of `batch`, and
+/// `examples` (context, next) pairs in all needs, in bytes; `None` if the
+/// number does not even fit in 128 bits.
+pub fn estimate(kind: ModelKind, hyper: Hyper, batch: usize, examples: usize) -> Option<u128> {
+    let [v, t, e, h, b, n] = [
+        hyper.vocab,
+        hyper.block,
+        hyper.n_embd,
+        hyper.n_hidden,
+        batch,
+        examples,
+    ]
+    .map(|x| x as u128);
+    let mul = |xs: &[u128]| xs.iter().try_fold(1u128, |acc, &x| acc.checked_mul(x));
+    let sum = |xs: &[Option<u128>]| xs.iter().try_fold(0u128, |acc, &x| acc.checked_add(x?));
+    let levels = u128::from(usize::BITS - hyper.block.leading_zeros());
+    // f32 values per model: parameters; per example: activations; and the
+    // values per example of a pass over all the training examples at once
+    // (the MLP calibrates BatchNorm on them; f32 and f64 copies).
+    let (params, per_example, all_rows) = match kind {
+        ModelKind::Mlp => (
+            sum(&[mul(&[v, e]), mul(&[t, e, h]), mul(&[h, v]), mul(&[h, 6])]),
+            sum(&[mul(&[t, e]), mul(&[h, 8]), mul(&[v, 4])]),
+            sum(&[mul(&[t, e]), mul(&[h, 3])]),
+        ),
+        // Every level's Linear is at most 2H·H (2E·H for the first); the
+        // activations of the levels sum to less than twice the first's.
+        ModelKind::WaveNet => (
+            sum(&[
+                mul(&[v, e]),
+                mul(&[2, e, h]),
+                mul(&[2, h, h, levels]),
+                mul(&[h, v]),
+                mul(&[h, 4, levels]),
+            ]),
+            sum(&[mul(&[t, e, 2]), mul(&[t, h, 6]), mul(&[v, 4])]),
+            Some(0),
+        ),
+    };
+    sum(&[
+        // Parameters, gradients, and the copy a checkpoint takes.
+        params.and_then(|p| p.checked_mul(3 * 4)),
+        // The batch's activations and their gradients.
+        per_example.and_then(|a| mul(&[a, b, 2 * 4])),
+        // Contexts and targets, as usize.
+        mul(&[n, t + 1, 8]),
+        // Evaluation, in chunks of 10,000 examples, and calibration.
+        per_example.and_then(|a| mul(&[a, n.min(10_000), 4])),
+        all_rows.and_then(|a| mul(&[a, n, 4])),
+    ])
+}
+
+/// `bytes` in words: "3.2 GB", "12 MB".
+pub fn human(bytes: u128) -> String {
+    let units = ["bytes", "kB", "MB", "GB", "TB", "PB", "EB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit + 1 < units.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit + 1 == units.len() && value >= 1000.0 {
+        return format!("{value:.1e} {}", units[unit]);
+    }
+    format!("{value:.1} {}", units[unit])
+}
+
+/// Refuses a run that needs more than [`LIMIT`], saying how much it needs.
+pub fn check(kind: ModelKind, hyper: Hyper, batch: usize, examples: usize) -> Result<u128> {
+    let need = estimate(kind, hyper, batch, examples);
+    match need {
+        Some(bytes) if bytes <= LIMIT => Ok(bytes),
+        _ => Err(Error::Config(format!(
+            "--model {} with vocabulary {}, block-size {}, n-embd {}, n-hidden {} and batch-size {batch} needs about {} of memory, over the limit of {}: choose smaller sizes",
+            kind.name(),
+            hyper.vocab,
+            hyper.block,
+            hyper.n_embd,
+            hyper.n_hidden,
+            need.map_or_else(|| "more than 10^38 bytes".to_string(), human),
+            human(LIMIT)
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hyper(block: usize, n_embd: usize, n_hidden: usize) -> Hyper {
+        Hyper {
+            vocab: 27,
+            block,
+            n_embd,
+            n_hidden,
+        }
+    }
+
+    #[test]
+    fn the_lecture_runs_fit_easily_and_absurd_ones_do_not() {
+        let mlp = estimate(ModelKind::Mlp, hyper(3, 10, 200), 32, 228_146).unwrap();
+        assert!(mlp < 1_000_000_000, "{}", human(mlp));
+        let wavenet = estimate(ModelKind::WaveNet, hyper(8, 24, 128), 32, 228_146).unwrap();
+        assert!(wavenet < 1_000_000_000, "{}", human(wavenet));
+        assert!(check(ModelKind::Mlp, hyper(3, 10, 200), 1_000_000_000_000, 1000).is_err());
+        let err = check(ModelKind::Mlp, hyper(3, usize::MAX, 200), 32, 1000)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("EB of memory"), "{err}");
+        let err = check(ModelKind::WaveNet, hyper(8, 24, 1 << 20), 32, 1000)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("TB of memory, over the limit of 17.2 GB"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn sizes_read_plainly() {
+        assert_eq!(human(999), "999.0 bytes");
+        assert_eq!(human(12_500_000), "12.5 MB");
+    }
+}
