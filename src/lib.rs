@@ -9,35 +9,33 @@
 //! ```
 //!
 //! and then the hierarchical WaveNet of *"makemore part 5: building a
-//! WaveNet"* ([`wavenet`]), a [`sequential::Sequential`] of the same layers on
-//! `(B, T, C)` input plus [`flatten_consecutive::FlattenConsecutive`]:
+//! WaveNet"* ([`models::wavenet`]), a [`layers::sequential::Sequential`] of
+//! the same layers on `(B, T, C)` input plus
+//! [`layers::flatten_consecutive::FlattenConsecutive`]:
 //!
 //! ```text
 //! idx (B, 8) ─ Embedding ─ 3 × [FlattenConsecutive(2) ─ Linear ─ BatchNorm1d ─ Tanh] ─ Linear ─ CrossEntropy ─ loss
 //! ```
 //!
-//! ## Where things are
+//! ## The architecture, bottom to top
 //!
-//! | file | what it is |
+//! Each folder depends only on those above it in this table:
+//!
+//! | module | what it holds |
 //! |---|---|
-//! | [`micrograd`], `exercises/micrograd.rs` | where the course starts: a scalar autograd engine, each operation's local backward yours to write |
-//! | [`micrograd_nn`] | Neuron, Layer, MLP on the scalar engine, trained on the lecture's toy data |
-//! | [`bigram`], `exercises/bigram.rs` | makemore part 1: the bigram model by counting and as a neural net, whose `dW` is yours |
-//! | [`scalar_check`] | the second oracle: exercise 1's network built from scalars, checked against the tensor gradients |
-//! | `src/layers/linear.rs`, `embedding.rs`, `tanh.rs`, `batchnorm.rs`, `cross_entropy.rs` | each layer's forward pass (given code) |
-//! | `exercises/<same name>.rs` | each layer's backward pass: **yours to write** |
-//! | `solutions/<same name>.rs` | the reference backward passes, with derivations |
-//! | `src/course/step_by_step.rs`, `exercises/step_by_step.rs` | exercise 1: the forward pass cut into 20 named steps, and the gradient of each |
-//! | `src/layers/flatten_consecutive.rs`, `sequential.rs` (and `backward_3d` in `linear.rs`, `batchnorm.rs`) | makemore part 5: the WaveNet's new layers; exercises and solutions of the same names |
-//! | [`mlp`], [`wavenet`], [`model`], [`train`] | the models and the training loop |
-//! | [`deep`], [`diagnostics`], `plots` (feature `plots`) | makemore part 3: a deep tanh MLP, its activation, gradient and update statistics, and their pictures |
-//! | [`oracle`] | finite differences that check any backward pass, element by element |
-//! | [`grade`] | the grader behind `cargo test exercises` and the `check` command |
-//! | [`backprop`] | the list of every backward pass, implemented by [`Solutions`] and [`Exercises`] |
+//! | [`float`], [`error`], [`ops`], [`hyper`], [`corpus`] | numbers (`f32`/`f64`), errors, the matrix-product kernels (the crate's only `unsafe`), the networks' sizes, the corpora |
+//! | [`layers`] | each layer's forward pass (given code): Linear, Embedding, Tanh, BatchNorm1d, cross-entropy, FlattenConsecutive, Sequential |
+//! | [`course`] | the lectures' own code: the scalar engine of micrograd, the bigram, exercise 1's forward pass |
+//! | [`backprop`], `exercises/`, `solutions/` | the one list of backward passes; yours, and the reference with derivations |
+//! | [`models`] | the models assembled from the layers (micrograd's MLP, part 4's MLP, part 5's WaveNet, part 3's deep MLP), forward and backward through `B: Backprop` |
+//! | [`train`], [`grade`], [`io`] | the training loops; the grader (oracle, cases per chapter, report, the scalar second oracle); checkpoints and exports |
+//! | [`registry`] | every exercise once: chapter, file, hints, models that need it, grading case |
+//! | `src/cli/` (the binary) | the `backprop-ninja` command |
 //!
-//! Exercise 2 of the lecture (cross-entropy in one expression) is
-//! `exercises/cross_entropy.rs`; exercise 3 (BatchNorm in one expression) is
-//! `exercises/batchnorm.rs`.
+//! Exercise 1 of the lecture is `exercises/step_by_step.rs`, exercise 2
+//! (cross-entropy in one expression) `exercises/cross_entropy.rs`, exercise 3
+//! (BatchNorm in one expression) `exercises/batchnorm.rs`; exercise 4 is
+//! training with them (`train --impl exercises`).
 //!
 //! ## Conventions
 //!

@@ -140,7 +140,7 @@ pub struct Snapshot {
     pub dlogits: Array2<f32>,
 }
 
-/// The WaveNet's workspace, plus what [`diagnose`] asks the step to record.
+/// The WaveNet's workspace, plus what `crate::train::diagnose` asks the step to record.
 #[derive(Clone, Debug)]
 pub struct Workspace {
     pub inner: wavenet::Workspace<f32>,
