@@ -7,18 +7,34 @@
 //! reference, and prints a table. An exercise still at `todo!()` is *not
 //! attempted*, never a failure. `cargo run --release -- train --impl
 //! exercises` then trains the network with your code alone.
+//!
+//! `src/registry.rs` lists every exercise in course order, with its hints.
 #![allow(unused_variables)] // stubs name every input they will need
 
-pub mod batchnorm;
+// The modules in course order; edit only the function bodies.
+
+// Lecture "building micrograd": each operation's local backward step.
+pub mod micrograd;
+
+// Makemore part 1: the neural bigram's dW.
 pub mod bigram;
+
+// Makemore parts 2-4: the MLP's layers. `cross_entropy` is exercise 2 of
+// "becoming a backprop ninja", `batchnorm` exercise 3.
 pub mod cross_entropy;
 pub mod embedding;
-pub mod flatten_consecutive;
 pub mod linear;
-pub mod micrograd;
-pub mod sequential;
-pub mod step_by_step;
 pub mod tanh;
+
+pub mod batchnorm;
+
+// Makemore part 4, exercise 1: the forward pass undone step by step.
+pub mod step_by_step;
+
+// Makemore part 5: the WaveNet's layers (and `backward_3d` in `linear` and
+// `batchnorm`).
+pub mod flatten_consecutive;
+pub mod sequential;
 
 /// Your implementation of every backward pass, as the grader, `check` and
 /// `train` see it.
