@@ -12,7 +12,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::backprop::Backprop;
 use crate::course::step_by_step::Var;
 use crate::grade::attempt::attempt;
-use crate::grade::case::{LayerCase, Loss, dyn_, randn, three_vars};
+use crate::grade::case::{LayerCase, Loss, dyn_, handed, randn, three_vars};
 use crate::grade::cases::step_by_step::{lecture_row, lecture_seeded};
 use crate::grade::compare::compare;
 use crate::grade::{Outcome, Row};
@@ -74,7 +74,14 @@ pub fn linear<B: Backprop>(id: &str, seed: u64) -> Outcome {
         ),
         prefill: vec![dyn_(&dx0), dyn_(&dw0), dyn_(&db0)],
         seed,
-        handed: "dx (5, 4), dw (4, 3), db (3,), dout (5, 3), x (5, 4), w (4, 3)".into(),
+        handed: handed(&[
+            ("dx", dx0.shape()),
+            ("dw", dw0.shape()),
+            ("db", db0.shape()),
+            ("dout", dout.shape()),
+            ("x", x.shape()),
+            ("w", w.shape()),
+        ]),
     };
     let prefill = (&dx0, &dw0, &db0);
     let learner = attempt(|| run::<B>(&x, &w, &b, &dout, prefill));
@@ -151,7 +158,11 @@ pub fn tanh<B: Backprop>(id: &str, seed: u64) -> Outcome {
         vars: vec![("dx".into(), dyn_(&x), Box::new(loss))],
         prefill: vec![dyn_(&dx0)],
         seed,
-        handed: "dx (4, 5), dout (4, 5), out (4, 5)".into(),
+        handed: handed(&[
+            ("dx", dx0.shape()),
+            ("dout", dout.shape()),
+            ("out", x.shape()),
+        ]),
     };
     let learner = attempt(|| run::<B>(&x, &dout, &dx0));
     case.grade(learner, run::<Solutions>(&x, &dout, &dx0), vec![])
@@ -220,7 +231,15 @@ pub fn batchnorm<B: Backprop>(id: &str, seed: u64) -> Outcome {
         }),
         prefill: vec![dyn_(&dx0), dyn_(&dgain0), dyn_(&dbias0)],
         seed,
-        handed: "dx (6, 4), dgain (1, 4), dbias (1, 4), dout (6, 4), cache.xhat (6, 4), cache.var_inv (1, 4), gain (1, 4)".into(),
+        handed: handed(&[
+            ("dx", dx0.shape()),
+            ("dgain", dgain0.shape()),
+            ("dbias", dbias0.shape()),
+            ("dout", dout.shape()),
+            ("cache.xhat", x.shape()),
+            ("cache.var_inv", layer.gain.shape()),
+            ("gain", layer.gain.shape()),
+        ]),
     };
     let prefill = [&dx0, &dgain0, &dbias0];
     let learner = attempt(|| run::<B>(&x, &layer, &dout, prefill));

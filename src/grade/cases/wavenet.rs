@@ -11,7 +11,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::backprop::Backprop;
 use crate::grade::Outcome;
 use crate::grade::attempt::attempt;
-use crate::grade::case::{LayerCase, Loss, dyn_, randn, three_vars};
+use crate::grade::case::{LayerCase, Loss, dyn_, handed, randn, three_vars};
 use crate::grade::cases::layers::{batchnorm_vars, linear_from};
 use crate::hyper::Hyper;
 use crate::layers::batchnorm::BatchNorm1d;
@@ -119,7 +119,14 @@ pub fn linear_3d<B: Backprop>(id: &str, seed: u64) -> Outcome {
         ),
         prefill: vec![dyn_(&dx0), dyn_(&dw0), dyn_(&db0)],
         seed,
-        handed: "dx (3, 4, 5), dw (5, 3), db (3,), dout (3, 4, 3), x (3, 4, 5), w (5, 3)".into(),
+        handed: handed(&[
+            ("dx", dx0.shape()),
+            ("dw", dw0.shape()),
+            ("db", db0.shape()),
+            ("dout", dout.shape()),
+            ("x", x.shape()),
+            ("w", w.shape()),
+        ]),
     };
     let layer = Linear::new(w.clone(), Some(b.clone())).expect("shapes fit");
     let prefill = (&dx0, &dw0, &db0);
@@ -174,7 +181,18 @@ pub fn batchnorm_3d<B: Backprop>(id: &str, seed: u64) -> Outcome {
         }),
         prefill: vec![dyn_(&dx0), dyn_(&dgain0), dyn_(&dbias0)],
         seed,
-        handed: "dx (4, 3, 5), dgain (1, 5), dbias (1, 5), dout (4, 3, 5), cache.xhat (12, 5), cache.var_inv (1, 5), gain (1, 5)".into(),
+        handed: handed(&[
+            ("dx", dx0.shape()),
+            ("dgain", dgain0.shape()),
+            ("dbias", dbias0.shape()),
+            ("dout", dout.shape()),
+            (
+                "cache.xhat",
+                &[x.len() / layer.gain.len(), layer.gain.len()],
+            ),
+            ("cache.var_inv", layer.gain.shape()),
+            ("gain", layer.gain.shape()),
+        ]),
     };
     let prefill = (&dx0, &dgain0, &dbias0);
     let learner = attempt(|| run::<B>(&x, &layer, &dout, prefill));
