@@ -16,6 +16,15 @@ pub mod sequential;
 pub mod step_by_step;
 pub mod tanh;
 
+// ---- GPT: core (gpt-core) ----
+pub mod adamw;
+pub mod gelu;
+pub mod layernorm;
+pub mod position_embedding;
+pub mod relu;
+pub mod sequence_cross_entropy;
+// ---- end GPT: core ----
+
 /// The reference implementation of every backward pass.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Solutions;

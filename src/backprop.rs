@@ -169,6 +169,51 @@ pub trait Backprop {
     fn demb(f: &Forward, dembcat: &Array2<f64>) -> Array3<f64>;
     /// Exercise 1, `dC` (`exercises/step_by_step.rs`).
     fn dC(f: &Forward, demb: &Array3<f64>) -> Array2<f64>;
+
+    // ---- GPT: core (gpt-core) ----
+    /// LayerNorm over the last axis: accumulates `dx`, `dweight`, `dbias` (`exercises/layernorm.rs`; lecture 7).
+    fn layernorm_backward<F: Float>(
+        dx: &mut ArrayRef2<F>,
+        grads: &mut crate::layers::layernorm::LayerNormGrads<F>,
+        dout: &ArrayRef2<F>,
+        cache: &crate::layers::layernorm::LayerNormCache<F>,
+        layer: &crate::layers::layernorm::LayerNorm<F>,
+    );
+    /// ReLU: accumulates `dx` (`exercises/relu.rs`; lecture 7).
+    fn relu_backward<F: Float, D: Dimension>(
+        dx: &mut ArrayRef<F, D>,
+        dout: &ArrayRef<F, D>,
+        out: &ArrayRef<F, D>,
+    );
+    /// GELU, tanh form: accumulates `dx` (`exercises/gelu.rs`; lecture 7).
+    fn gelu_backward<F: Float, D: Dimension>(
+        dx: &mut ArrayRef<F, D>,
+        dout: &ArrayRef<F, D>,
+        x: &ArrayRef<F, D>,
+    );
+    /// Token + position embedding: accumulates `dwte`, `dwpe` (`exercises/position_embedding.rs`; lecture 7).
+    fn position_embedding_backward<F: Float>(
+        grads: &mut crate::layers::position_embedding::PositionEmbeddingGrads<F>,
+        dout: &ArrayRef3<F>,
+        idx: &ArrayRef2<usize>,
+    );
+    /// Cross-entropy over `(B, T, V)`, targets `-1` ignored: accumulates `dlogits` (`exercises/sequence_cross_entropy.rs`; lecture 7).
+    fn sequence_cross_entropy_backward<F: Float>(
+        dlogits: &mut ArrayRef3<F>,
+        dloss: F,
+        cache: &crate::layers::sequence_cross_entropy::SequenceCrossEntropyCache<F>,
+        targets: &ArrayRef2<i64>,
+    );
+    /// AdamW, step `t` of one parameter: updates `param`, `m`, `v` (`exercises/adamw.rs`; lecture 7).
+    fn adamw_update<F: Float, D: Dimension>(
+        param: &mut ArrayRef<F, D>,
+        m: &mut ArrayRef<F, D>,
+        v: &mut ArrayRef<F, D>,
+        grad: &ArrayRef<F, D>,
+        t: usize,
+        hyper: &crate::layers::adamw::AdamW,
+    );
+    // ---- end GPT: core ----
 }
 
 /// Implements [`Backprop`] for `$ty` by calling the functions of the
@@ -443,6 +488,56 @@ macro_rules! implement_backprop {
             ) -> ::ndarray::Array2<f64> {
                 step_by_step::dC(f, demb)
             }
+            // ---- GPT: core (gpt-core) ----
+            fn layernorm_backward<F: $crate::float::Float>(
+                dx: &mut ::ndarray::ArrayRef2<F>,
+                grads: &mut $crate::layers::layernorm::LayerNormGrads<F>,
+                dout: &::ndarray::ArrayRef2<F>,
+                cache: &$crate::layers::layernorm::LayerNormCache<F>,
+                layer: &$crate::layers::layernorm::LayerNorm<F>,
+            ) {
+                layernorm::backward(dx, grads, dout, cache, layer)
+            }
+            fn relu_backward<F: $crate::float::Float, D: ::ndarray::Dimension>(
+                dx: &mut ::ndarray::ArrayRef<F, D>,
+                dout: &::ndarray::ArrayRef<F, D>,
+                out: &::ndarray::ArrayRef<F, D>,
+            ) {
+                relu::backward(dx, dout, out)
+            }
+            fn gelu_backward<F: $crate::float::Float, D: ::ndarray::Dimension>(
+                dx: &mut ::ndarray::ArrayRef<F, D>,
+                dout: &::ndarray::ArrayRef<F, D>,
+                x: &::ndarray::ArrayRef<F, D>,
+            ) {
+                gelu::backward(dx, dout, x)
+            }
+            fn position_embedding_backward<F: $crate::float::Float>(
+                grads: &mut $crate::layers::position_embedding::PositionEmbeddingGrads<F>,
+                dout: &::ndarray::ArrayRef3<F>,
+                idx: &::ndarray::ArrayRef2<usize>,
+            ) {
+                position_embedding::backward(grads, dout, idx)
+            }
+            fn sequence_cross_entropy_backward<F: $crate::float::Float>(
+                dlogits: &mut ::ndarray::ArrayRef3<F>,
+                dloss: F,
+                cache: &$crate::layers::sequence_cross_entropy::SequenceCrossEntropyCache<F>,
+                targets: &::ndarray::ArrayRef2<i64>,
+            ) {
+                sequence_cross_entropy::backward(dlogits, dloss, cache, targets)
+            }
+            fn adamw_update<F: $crate::float::Float, D: ::ndarray::Dimension>(
+                param: &mut ::ndarray::ArrayRef<F, D>,
+                m: &mut ::ndarray::ArrayRef<F, D>,
+                v: &mut ::ndarray::ArrayRef<F, D>,
+                grad: &::ndarray::ArrayRef<F, D>,
+                t: usize,
+                hyper: &$crate::layers::adamw::AdamW,
+            ) {
+                adamw::update(param, m, v, grad, t, hyper)
+            }
+            // ---- end GPT: core ----
         }
     };
 }

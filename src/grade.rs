@@ -38,6 +38,11 @@ use crate::solutions::Solutions;
 use crate::step_by_step::{Forward, Grads, Sizes, Var, lecture_setup};
 use crate::wavenet::WaveNet;
 
+// ---- GPT: core (gpt-core) ----
+mod gpt;
+pub use gpt::{ADAMW_GRADED, GptCore, adamw_rule};
+// ---- end GPT: core ----
+
 /// The seed of every graded input: the same numbers for everyone.
 pub const SEED: u64 = 42;
 
@@ -67,6 +72,11 @@ pub enum Exercise {
     BatchNorm3d,
     /// Makemore part 5: the container's backward pass, on a small WaveNet.
     Sequential,
+    // ---- GPT: core (gpt-core) ----
+    /// Lecture 7: LayerNorm, ReLU, GELU, the position embedding, the
+    /// sequence cross-entropy, the block and AdamW.
+    GptCore(GptCore),
+    // ---- end GPT: core ----
 }
 
 impl Exercise {
@@ -89,6 +99,9 @@ impl Exercise {
             Exercise::BatchNorm3d,
             Exercise::Sequential,
         ]);
+        // ---- GPT: core (gpt-core) ----
+        all.extend(GptCore::ALL.map(Exercise::GptCore));
+        // ---- end GPT: core ----
         all
     }
 
@@ -108,6 +121,9 @@ impl Exercise {
             Exercise::Linear3d => "wavenet::linear_3d".into(),
             Exercise::BatchNorm3d => "wavenet::batchnorm_3d".into(),
             Exercise::Sequential => "wavenet::sequential".into(),
+            // ---- GPT: core (gpt-core) ----
+            Exercise::GptCore(e) => e.id().into(),
+            // ---- end GPT: core ----
         }
     }
 
@@ -126,6 +142,9 @@ impl Exercise {
             Exercise::Linear3d => "exercises/linear.rs",
             Exercise::BatchNorm3d => "exercises/batchnorm.rs",
             Exercise::Sequential => "exercises/sequential.rs",
+            // ---- GPT: core (gpt-core) ----
+            Exercise::GptCore(e) => e.file(),
+            // ---- end GPT: core ----
         }
     }
 }
@@ -358,6 +377,9 @@ pub fn grade_seeded<B: Backprop>(exercise: Exercise, seed: u64) -> Grade {
         Exercise::Linear3d => grade_linear_3d::<B>(seed),
         Exercise::BatchNorm3d => grade_batchnorm_3d::<B>(seed),
         Exercise::Sequential => grade_sequential::<B>(seed),
+        // ---- GPT: core (gpt-core) ----
+        Exercise::GptCore(e) => gpt::grade_seeded::<B>(e, seed),
+        // ---- end GPT: core ----
     }
 }
 

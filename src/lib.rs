@@ -81,6 +81,11 @@ pub mod train;
 pub mod wavenet;
 pub mod weights;
 
+// ---- GPT: core (gpt-core) ----
+pub mod layers;
+pub mod models;
+// ---- end GPT: core ----
+
 #[path = "../exercises/mod.rs"]
 pub mod exercises;
 #[path = "../solutions/mod.rs"]

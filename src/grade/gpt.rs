@@ -1,0 +1,450 @@
+//! Grading cases of the GPT chapter's core (lecture 7): LayerNorm, ReLU,
+//! GELU, the token + position embedding, the sequence cross-entropy with
+//! ignored targets, the transformer block, and AdamW.
+//!
+//! Each layer is graded like the others (see [`super`]): the oracle
+//! differentiates `Σ out ⊙ r` for a fixed random upstream gradient `r`, the
+//! learner's gradients are compared with it and with the reference's, and
+//! the gradients handed in are prefilled so that `=` instead of `+=` shows.
+//! AdamW is an update, not a gradient: it is graded against values that can
+//! be worked out by hand and against the rule as PyTorch documents it.
+
+use ndarray::{Array1, Array2, Array3, ArrayD, Ix1, Ix2, Zip};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::{
+    Exercise, Grade, LayerCase, Loss, attempt, compare, diagnose, dyn_, failed, ix3, randn,
+    three_vars, verdict,
+};
+use crate::backprop::Backprop;
+use crate::layers::adamw::AdamW;
+use crate::layers::layernorm::LayerNorm;
+use crate::layers::position_embedding::PositionEmbedding;
+use crate::layers::sequence_cross_entropy::{self, IGNORE};
+use crate::layers::{gelu, relu};
+use crate::solutions::Solutions;
+
+/// The exercises of the GPT chapter's core, in lecture order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum GptCore {
+    LayerNorm,
+    Relu,
+    Gelu,
+    PositionEmbedding,
+    CrossEntropy,
+    Block,
+    AdamW,
+}
+
+impl GptCore {
+    pub const ALL: [GptCore; 7] = [
+        GptCore::LayerNorm,
+        GptCore::Relu,
+        GptCore::Gelu,
+        GptCore::PositionEmbedding,
+        GptCore::CrossEntropy,
+        GptCore::Block,
+        GptCore::AdamW,
+    ];
+
+    /// `gpt::layernorm`, …
+    pub fn id(self) -> &'static str {
+        match self {
+            GptCore::LayerNorm => "gpt::layernorm",
+            GptCore::Relu => "gpt::relu",
+            GptCore::Gelu => "gpt::gelu",
+            GptCore::PositionEmbedding => "gpt::position_embedding",
+            GptCore::CrossEntropy => "gpt::cross_entropy",
+            GptCore::Block => "gpt::block",
+            GptCore::AdamW => "gpt::adamw",
+        }
+    }
+
+    /// The file where the learner writes it.
+    pub fn file(self) -> &'static str {
+        match self {
+            GptCore::LayerNorm => "exercises/layernorm.rs",
+            GptCore::Relu => "exercises/relu.rs",
+            GptCore::Gelu => "exercises/gelu.rs",
+            GptCore::PositionEmbedding => "exercises/position_embedding.rs",
+            GptCore::CrossEntropy => "exercises/sequence_cross_entropy.rs",
+            GptCore::Block => "exercises/block.rs",
+            GptCore::AdamW => "exercises/adamw.rs",
+        }
+    }
+}
+
+/// Grades one exercise of the chapter's core.
+pub(super) fn grade_seeded<B: Backprop>(exercise: GptCore, seed: u64) -> Grade {
+    match exercise {
+        GptCore::LayerNorm => grade_layernorm::<B>(seed),
+        GptCore::Relu => grade_relu::<B>(seed),
+        GptCore::Gelu => grade_gelu::<B>(seed),
+        GptCore::PositionEmbedding => grade_position_embedding::<B>(seed),
+        GptCore::CrossEntropy => grade_cross_entropy::<B>(seed),
+        GptCore::Block => grade_block::<B>(seed),
+        GptCore::AdamW => grade_adamw::<B>(seed),
+    }
+}
+
+fn ix1(x: &ArrayD<f64>) -> Array1<f64> {
+    x.clone()
+        .into_dimensionality::<Ix1>()
+        .expect("a 1-D variable")
+}
+
+fn ix2(x: &ArrayD<f64>) -> ndarray::ArrayView2<'_, f64> {
+    x.view()
+        .into_dimensionality::<Ix2>()
+        .expect("a 2-D variable")
+}
+
+fn grade_layernorm<B: Backprop>(seed: u64) -> Grade {
+    let exercise = Exercise::GptCore(GptCore::LayerNorm);
+    let rng = &mut ChaCha8Rng::seed_from_u64(seed);
+    let (n, c) = (6, 5);
+    // Rows of different offsets and scales: the statistics are per row.
+    let x = randn((n, c), rng) * Array2::from_shape_fn((n, 1), |(i, _)| 0.5 + i as f64 * 0.4)
+        + Array2::from_shape_fn((n, 1), |(i, _)| i as f64 - 2.0);
+    let mut layer = LayerNorm::<f64>::new(c);
+    layer.weight = randn(c, rng) * 0.3 + 1.0;
+    layer.bias = randn(c, rng) * 0.3;
+    let dout = randn((n, c), rng);
+    let (dx0, dw0, db0) = (randn((n, c), rng), randn(c, rng), randn(c, rng));
+
+    fn run<B: Backprop>(
+        x: &Array2<f64>,
+        layer: &LayerNorm<f64>,
+        dout: &Array2<f64>,
+        prefill: (&Array2<f64>, &Array1<f64>, &Array1<f64>),
+    ) -> Vec<ArrayD<f64>> {
+        let (_, cache) = layer.forward(x).expect("shapes fit");
+        let mut dx = prefill.0.clone();
+        let mut grads = layer.zero_grads();
+        grads.dweight.assign(prefill.1);
+        grads.dbias.assign(prefill.2);
+        B::layernorm_backward(&mut dx, &mut grads, dout, &cache, layer);
+        vec![
+            dx.into_dyn(),
+            grads.dweight.into_dyn(),
+            grads.dbias.into_dyn(),
+        ]
+    }
+    let case = LayerCase {
+        exercise,
+        vars: three_vars(
+            ["dx", "dweight", "dbias"],
+            [dyn_(&x), dyn_(&layer.weight), dyn_(&layer.bias)],
+            |x, w, b| {
+                let ln = LayerNorm {
+                    weight: ix1(w),
+                    bias: ix1(b),
+                };
+                (ln.forward(&ix2(x)).expect("shapes fit").0 * &dout).sum()
+            },
+        ),
+        prefill: vec![dyn_(&dx0), dyn_(&dw0), dyn_(&db0)],
+        seed,
+        handed: "dx (6, 5), dweight (5,), dbias (5,), dout (6, 5), cache.xhat (6, 5), cache.rstd (6,), weight (5,)".into(),
+    };
+    let prefill = (&dx0, &dw0, &db0);
+    let learner = attempt(|| run::<B>(&x, &layer, &dout, prefill));
+    case.grade(
+        learner,
+        run::<Solutions>(&x, &layer, &dout, prefill),
+        vec![],
+    )
+}
+
+/// An element-wise activation's `dx`, on `x (4, 5)`; `kept` is what the
+/// backward pass is handed (the output for ReLU, the input for GELU).
+fn grade_activation<B: Backprop>(
+    exercise: Exercise,
+    x: Array2<f64>,
+    seed: u64,
+    rng: &mut ChaCha8Rng,
+    forward: fn(&ArrayD<f64>) -> ArrayD<f64>,
+    backward: fn(&mut Array2<f64>, &Array2<f64>, &Array2<f64>, &Array2<f64>),
+    backward_ref: fn(&mut Array2<f64>, &Array2<f64>, &Array2<f64>, &Array2<f64>),
+    handed: &str,
+) -> Grade {
+    let dout = randn(x.raw_dim(), rng);
+    let dx0 = randn(x.raw_dim(), rng);
+    let run = |backward: fn(&mut Array2<f64>, &Array2<f64>, &Array2<f64>, &Array2<f64>)| {
+        let mut dx = dx0.clone();
+        backward(
+            &mut dx,
+            &dout,
+            &x,
+            &forward(&dyn_(&x)).into_dimensionality().expect("2-D"),
+        );
+        vec![dx.into_dyn()]
+    };
+    let loss = |v: &ArrayD<f64>| (forward(v) * &dout.view().into_dyn()).sum();
+    let case = LayerCase {
+        exercise,
+        vars: vec![("dx".into(), dyn_(&x), Box::new(loss))],
+        prefill: vec![dyn_(&dx0)],
+        seed,
+        handed: handed.into(),
+    };
+    let learner = attempt(|| run(backward));
+    case.grade(learner, run(backward_ref), vec![])
+}
+
+fn grade_relu<B: Backprop>(seed: u64) -> Grade {
+    let rng = &mut ChaCha8Rng::seed_from_u64(seed);
+    // Both sides of the kink, never at it: finite differences need |x| > h.
+    let z = randn((4, 5), rng);
+    let x = Array2::from_shape_fn((4, 5), |(i, j)| {
+        (0.2 + z[[i, j]].abs()) * if (i + j) % 2 == 0 { 1.0 } else { -1.0 }
+    });
+    grade_activation::<B>(
+        Exercise::GptCore(GptCore::Relu),
+        x,
+        seed,
+        rng,
+        |x| relu::forward(x),
+        |dx, dout, _x, out| B::relu_backward(dx, dout, out),
+        |dx, dout, _x, out| Solutions::relu_backward(dx, dout, out),
+        "dx (4, 5), dout (4, 5), out (4, 5)",
+    )
+}
+
+fn grade_gelu<B: Backprop>(seed: u64) -> Grade {
+    let rng = &mut ChaCha8Rng::seed_from_u64(seed);
+    let x = randn((4, 5), rng) * 2.0;
+    grade_activation::<B>(
+        Exercise::GptCore(GptCore::Gelu),
+        x,
+        seed,
+        rng,
+        |x| gelu::forward(x),
+        |dx, dout, x, _out| B::gelu_backward(dx, dout, x),
+        |dx, dout, x, _out| Solutions::gelu_backward(dx, dout, x),
+        "dx (4, 5), dout (4, 5), x (4, 5)",
+    )
+}
+
+fn grade_position_embedding<B: Backprop>(seed: u64) -> Grade {
+    let exercise = Exercise::GptCore(GptCore::PositionEmbedding);
+    let rng = &mut ChaCha8Rng::seed_from_u64(seed);
+    // A context of 4 in a block of 5: the last row of wpe is not used.
+    let (vocab, block, c, b, t) = (6, 5, 3, 4, 4);
+    let wte = randn((vocab, c), rng);
+    let wpe = randn((block, c), rng);
+    // Token 0 again and again, as the padding of makemore's names.
+    let idx = Array2::from_shape_fn((b, t), |(i, j)| {
+        if j < 2 - i.min(2) {
+            0
+        } else {
+            rng.random_range(0..vocab)
+        }
+    });
+    let dout = randn((b, t, c), rng);
+    let (dwte0, dwpe0) = (randn((vocab, c), rng), randn((block, c), rng));
+
+    fn run<B: Backprop>(
+        idx: &Array2<usize>,
+        dout: &Array3<f64>,
+        prefill: (&Array2<f64>, &Array2<f64>),
+    ) -> Vec<ArrayD<f64>> {
+        let mut grads = crate::layers::position_embedding::PositionEmbeddingGrads {
+            dwte: prefill.0.clone(),
+            dwpe: prefill.1.clone(),
+        };
+        B::position_embedding_backward(&mut grads, dout, idx);
+        vec![grads.dwte.into_dyn(), grads.dwpe.into_dyn()]
+    }
+    let loss = |wte: &ArrayD<f64>, wpe: &ArrayD<f64>| {
+        let layer =
+            PositionEmbedding::new(ix2(wte).to_owned(), ix2(wpe).to_owned()).expect("widths match");
+        (layer.forward(&idx).expect("indices fit") * &dout).sum()
+    };
+    let (wte_d, wpe_d) = (dyn_(&wte), dyn_(&wpe));
+    let vars: Vec<(String, ArrayD<f64>, Loss)> = vec![
+        ("dwte".into(), wte_d.clone(), Box::new(|v| loss(v, &wpe_d))),
+        ("dwpe".into(), wpe_d.clone(), Box::new(|v| loss(&wte_d, v))),
+    ];
+    let case = LayerCase {
+        exercise,
+        vars,
+        prefill: vec![dyn_(&dwte0), dyn_(&dwpe0)],
+        seed,
+        handed: format!(
+            "dwte ({vocab}, {c}), dwpe ({block}, {c}), dout ({b}, {t}, {c}), idx ({b}, {t}) = {:?}",
+            idx.as_slice().expect("standard layout")
+        ),
+    };
+    let prefill = (&dwte0, &dwpe0);
+    let learner = attempt(|| run::<B>(&idx, &dout, prefill));
+    case.grade(learner, run::<Solutions>(&idx, &dout, prefill), vec![])
+}
+
+fn grade_cross_entropy<B: Backprop>(seed: u64) -> Grade {
+    let exercise = Exercise::GptCore(GptCore::CrossEntropy);
+    let rng = &mut ChaCha8Rng::seed_from_u64(seed);
+    let (b, t, v) = (3, 4, 5);
+    let logits = randn((b, t, v), rng) * 3.0;
+    // makemore's padding: each row ends in ignored targets, row i after 4 - i positions.
+    let targets = Array2::from_shape_fn((b, t), |(i, j)| {
+        if j >= t - i {
+            IGNORE
+        } else {
+            rng.random_range(0..v as i64)
+        }
+    });
+    let dloss = rng.sample(rand::distr::Uniform::new(0.5, 2.0).expect("a range"));
+    let dlogits0 = randn((b, t, v), rng);
+
+    fn run<B: Backprop>(
+        logits: &Array3<f64>,
+        targets: &Array2<i64>,
+        dloss: f64,
+        dlogits0: &Array3<f64>,
+    ) -> Vec<ArrayD<f64>> {
+        let (_, cache) = sequence_cross_entropy::forward(logits, targets).expect("targets fit");
+        let mut dlogits = dlogits0.clone();
+        B::sequence_cross_entropy_backward(&mut dlogits, dloss, &cache, targets);
+        vec![dlogits.into_dyn()]
+    }
+    let loss = |l: &ArrayD<f64>| {
+        dloss
+            * sequence_cross_entropy::forward(&ix3(l), &targets)
+                .expect("targets fit")
+                .0
+    };
+    let case = LayerCase {
+        exercise,
+        vars: vec![("dlogits".into(), dyn_(&logits), Box::new(loss))],
+        prefill: vec![dyn_(&dlogits0)],
+        seed,
+        handed: format!(
+            "dlogits ({b}, {t}, {v}), dloss {dloss:.3}, cache.probs ({b}, {t}, {v}), targets ({b}, {t}) = {:?}",
+            targets.as_slice().expect("standard layout")
+        ),
+    };
+    let learner = attempt(|| run::<B>(&logits, &targets, dloss, &dlogits0));
+    case.grade(
+        learner,
+        run::<Solutions>(&logits, &targets, dloss, &dlogits0),
+        vec![],
+    )
+}
+
+fn grade_block<B: Backprop>(_seed: u64) -> Grade {
+    Grade {
+        exercise: Exercise::GptCore(GptCore::Block),
+        status: super::Status::NotAttempted,
+        rows: vec![],
+    }
+}
+
+/// The hyperparameters AdamW is graded with: PyTorch's betas (with which a
+/// missing bias correction changes even the first step) and a weight decay
+/// large enough to see.
+pub const ADAMW_GRADED: AdamW = AdamW {
+    lr: 0.05,
+    beta1: 0.9,
+    beta2: 0.999,
+    eps: 1e-8,
+    weight_decay: 0.1,
+};
+
+/// AdamW as PyTorch documents it, one number at a time: step `t` of `p`
+/// with moments `m`, `v` and gradient `g`. The grader's own statement of
+/// the rule, independent of `solutions/adamw.rs`.
+pub fn adamw_rule(p: &mut f64, m: &mut f64, v: &mut f64, g: f64, t: usize, h: &AdamW) {
+    *p -= h.lr * h.weight_decay * *p;
+    *m = h.beta1 * *m + (1.0 - h.beta1) * g;
+    *v = h.beta2 * *v + (1.0 - h.beta2) * g * g;
+    let m_hat = *m / (1.0 - h.beta1.powi(t as i32));
+    let v_hat = *v / (1.0 - h.beta2.powi(t as i32));
+    *p -= h.lr * m_hat / (v_hat.sqrt() + h.eps);
+}
+
+/// Three steps of AdamW from zero moments on `p (4, 3)`, with a new
+/// gradient each step, graded twice: the first step against its closed
+/// form `p·(1 - lr·λ) - lr·g/(|g| + ε)` (a move of `lr·sign(g)` plus the
+/// decay), then `m`, `v` and `p` after three steps against [`adamw_rule`].
+fn grade_adamw<B: Backprop>(seed: u64) -> Grade {
+    let exercise = Exercise::GptCore(GptCore::AdamW);
+    let rng = &mut ChaCha8Rng::seed_from_u64(seed);
+    let h = ADAMW_GRADED;
+    let p0 = randn((4, 3), rng);
+    // Gradients of very different scales: Adam's step does not care.
+    let scales = Array2::from_shape_fn((4, 3), |(i, j)| 10f64.powi(i as i32 - 2 + j as i32 % 2));
+    let gs: Vec<Array2<f64>> = (0..3).map(|_| randn((4, 3), rng) * &scales).collect();
+
+    type Update = fn(&mut Array2<f64>, &mut Array2<f64>, &mut Array2<f64>, &Array2<f64>, usize);
+    let run = |update: Update| {
+        let (mut p, mut m, mut v) = (p0.clone(), Array2::zeros((4, 3)), Array2::zeros((4, 3)));
+        let mut after_first = None;
+        for (t, g) in gs.iter().enumerate() {
+            update(&mut p, &mut m, &mut v, g, t + 1);
+            after_first.get_or_insert_with(|| p.clone());
+        }
+        (after_first.expect("three steps"), m, v, p)
+    };
+    let learner = attempt(|| run(|p, m, v, g, t| B::adamw_update(p, m, v, g, t, &ADAMW_GRADED)));
+    let (first, m, v, p) = match learner {
+        Ok(out) => out,
+        Err(message) => {
+            return failed(
+                exercise,
+                message,
+                "param, m, v, grad (4, 3), t = 1, 2, 3, hyper { lr 0.05, betas (0.9, 0.999), eps 1e-8, weight_decay 0.1 }",
+            );
+        }
+    };
+    // By hand: step 1 from m = v = 0 has m̂ = g, v̂ = g².
+    let mut by_hand = p0.clone();
+    Zip::from(&mut by_hand)
+        .and(&gs[0])
+        .for_each(|p, &g| *p = *p * (1.0 - h.lr * h.weight_decay) - h.lr * g / (g.abs() + h.eps));
+    // By the documented rule, one number at a time.
+    let (mut rp, mut rm, mut rv) = (p0.clone(), Array2::zeros((4, 3)), Array2::zeros((4, 3)));
+    for (t, g) in gs.iter().enumerate() {
+        Zip::from(&mut rp)
+            .and(&mut rm)
+            .and(&mut rv)
+            .and(g)
+            .for_each(|p, m, v, &g| adamw_rule(p, m, v, g, t + 1, &h));
+    }
+    let id = exercise.id();
+    let rows = [
+        (format!("{id} p after step 1 (by hand)"), first, by_hand),
+        (format!("{id} m after step 3"), m, rm),
+        (format!("{id} v after step 3"), v, rv),
+        (format!("{id} p after step 3"), p, rp),
+    ];
+    let mut graded = vec![];
+    let mut messages = vec![];
+    for (name, learner, reference) in rows {
+        let row = compare(&name, &learner, &reference, None);
+        if !row.ok() {
+            messages.push(diagnose(&row, &learner, &reference));
+        }
+        graded.push(row);
+    }
+    verdict(exercise, graded, messages)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reference_adamw_follows_the_documented_rule_exactly_enough() {
+        let mut p = ndarray::array![0.5, -1.0, 2.0];
+        let (mut m, mut v) = (Array1::zeros(3), Array1::zeros(3));
+        let g = ndarray::array![1e-3, -4.0, 0.0];
+        Solutions::adamw_update(&mut p, &mut m, &mut v, &g, 1, &ADAMW_GRADED);
+        // A first step moves by lr·sign(g) after the decay; a zero gradient only decays.
+        let decay = 1.0 - 0.05 * 0.1;
+        assert!((p[0] - (0.5 * decay - 0.05)).abs() < 1e-9, "{p}");
+        assert!((p[1] - (-1.0 * decay + 0.05)).abs() < 1e-9, "{p}");
+        assert_eq!(p[2], 2.0 * decay);
+    }
+}

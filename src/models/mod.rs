@@ -1,0 +1,3 @@
+//! The models of lecture 7.
+
+pub mod gpt;
