@@ -20,6 +20,13 @@ pub mod sequential;
 pub mod step_by_step;
 pub mod tanh;
 
+// ---- GPT: attention (gpt-attn) ----
+pub mod attention;
+pub mod head;
+pub mod softmax;
+pub mod weighted_average;
+// ---- end GPT: attention (gpt-attn) ----
+
 /// Your implementation of every backward pass, as the grader, `check` and
 /// `train` see it.
 #[derive(Clone, Copy, Debug, Default)]

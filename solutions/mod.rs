@@ -16,6 +16,13 @@ pub mod sequential;
 pub mod step_by_step;
 pub mod tanh;
 
+// ---- GPT: attention (gpt-attn) ----
+pub mod attention;
+pub mod head;
+pub mod softmax;
+pub mod weighted_average;
+// ---- end GPT: attention (gpt-attn) ----
+
 /// The reference implementation of every backward pass.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Solutions;

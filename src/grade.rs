@@ -38,6 +38,12 @@ use crate::solutions::Solutions;
 use crate::step_by_step::{Forward, Grads, Sizes, Var, lecture_setup};
 use crate::wavenet::WaveNet;
 
+// ---- GPT: attention (gpt-attn) ----
+mod attention;
+use crate::layers::head::HeadVar;
+pub use attention::small_head;
+// ---- end GPT: attention (gpt-attn) ----
+
 /// The seed of every graded input: the same numbers for everyone.
 pub const SEED: u64 = 42;
 
@@ -67,6 +73,16 @@ pub enum Exercise {
     BatchNorm3d,
     /// Makemore part 5: the container's backward pass, on a small WaveNet.
     Sequential,
+    // ---- GPT: attention (gpt-attn) ----
+    /// Lecture 7: the weighted average of the past, `wei @ x`.
+    WeightedAverage,
+    /// Lecture 7: the causal softmax of the attention scores.
+    Softmax,
+    /// Lecture 7: one step of one attention head.
+    Head(HeadVar),
+    /// Lecture 7: causal multi-head self-attention.
+    Attention,
+    // ---- end GPT: attention (gpt-attn) ----
 }
 
 impl Exercise {
@@ -89,6 +105,11 @@ impl Exercise {
             Exercise::BatchNorm3d,
             Exercise::Sequential,
         ]);
+        // ---- GPT: attention (gpt-attn) ----
+        all.extend([Exercise::WeightedAverage, Exercise::Softmax]);
+        all.extend(HeadVar::ALL.map(Exercise::Head));
+        all.push(Exercise::Attention);
+        // ---- end GPT: attention (gpt-attn) ----
         all
     }
 
@@ -108,6 +129,12 @@ impl Exercise {
             Exercise::Linear3d => "wavenet::linear_3d".into(),
             Exercise::BatchNorm3d => "wavenet::batchnorm_3d".into(),
             Exercise::Sequential => "wavenet::sequential".into(),
+            // ---- GPT: attention (gpt-attn) ----
+            Exercise::WeightedAverage => "gpt::weighted_average".into(),
+            Exercise::Softmax => "gpt::softmax".into(),
+            Exercise::Head(var) => format!("gpt::head::{}", var.grad_name()),
+            Exercise::Attention => "gpt::attention".into(),
+            // ---- end GPT: attention (gpt-attn) ----
         }
     }
 
@@ -126,6 +153,12 @@ impl Exercise {
             Exercise::Linear3d => "exercises/linear.rs",
             Exercise::BatchNorm3d => "exercises/batchnorm.rs",
             Exercise::Sequential => "exercises/sequential.rs",
+            // ---- GPT: attention (gpt-attn) ----
+            Exercise::WeightedAverage => "exercises/weighted_average.rs",
+            Exercise::Softmax => "exercises/softmax.rs",
+            Exercise::Head(_) => "exercises/head.rs",
+            Exercise::Attention => "exercises/attention.rs",
+            // ---- end GPT: attention (gpt-attn) ----
         }
     }
 }
@@ -358,6 +391,12 @@ pub fn grade_seeded<B: Backprop>(exercise: Exercise, seed: u64) -> Grade {
         Exercise::Linear3d => grade_linear_3d::<B>(seed),
         Exercise::BatchNorm3d => grade_batchnorm_3d::<B>(seed),
         Exercise::Sequential => grade_sequential::<B>(seed),
+        // ---- GPT: attention (gpt-attn) ----
+        Exercise::WeightedAverage => attention::grade_weighted_average::<B>(seed),
+        Exercise::Softmax => attention::grade_softmax::<B>(seed),
+        Exercise::Head(var) => attention::grade_head_step::<B>(var, seed),
+        Exercise::Attention => attention::grade_attention::<B>(seed),
+        // ---- end GPT: attention (gpt-attn) ----
     }
 }
 
