@@ -22,12 +22,19 @@ pub mod tanh;
 
 // ---- GPT: core (gpt-core) ----
 pub mod adamw;
+pub mod block;
 pub mod gelu;
 pub mod layernorm;
 pub mod position_embedding;
 pub mod relu;
 pub mod sequence_cross_entropy;
 // ---- end GPT: core ----
+// ---- GPT: attention (gpt-attn) ----
+pub mod attention;
+pub mod head;
+pub mod softmax;
+pub mod weighted_average;
+// ---- end GPT: attention (gpt-attn) ----
 
 /// Your implementation of every backward pass, as the grader, `check` and
 /// `train` see it.

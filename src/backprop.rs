@@ -213,7 +213,62 @@ pub trait Backprop {
         t: usize,
         hyper: &crate::layers::adamw::AdamW,
     );
+    /// The transformer block: runs `L`'s backward passes of its layers,
+    /// accumulating `dx` and the parameters' gradients (`exercises/block.rs`; lecture 7).
+    fn block_backward<L: Backprop, F: Float>(
+        dx: &mut ArrayRef3<F>,
+        grads: &mut crate::layers::block::BlockGrads<F>,
+        dout: &ArrayRef3<F>,
+        x: &ArrayRef3<F>,
+        cache: &mut crate::layers::block::BlockCache<F>,
+        block: &crate::layers::block::Block<F>,
+    );
     // ---- end GPT: core ----
+    // ---- GPT: attention (gpt-attn) ----
+    /// The weighted average of the past, `out = wei @ x` with `wei` causal:
+    /// accumulates `dwei`, `dx` (`exercises/weighted_average.rs`; lecture 7).
+    fn weighted_average_backward<F: Float>(
+        dwei: &mut ArrayRef3<F>,
+        dx: &mut ArrayRef3<F>,
+        dout: &ArrayRef3<F>,
+        wei: &ArrayRef3<F>,
+        x: &ArrayRef3<F>,
+    );
+    /// The causal softmax: accumulates `dscores` (`exercises/softmax.rs`; lecture 7).
+    fn softmax_backward<F: Float>(
+        dscores: &mut ArrayRef3<F>,
+        datt: &ArrayRef3<F>,
+        att: &ArrayRef3<F>,
+    );
+    /// One head, `dv` (`exercises/head.rs`; lecture 7).
+    fn head_dv(f: &crate::layers::head::HeadForward<f64>, dout: &Array3<f64>) -> Array3<f64>;
+    /// One head, `datt` (`exercises/head.rs`; lecture 7).
+    fn head_datt(f: &crate::layers::head::HeadForward<f64>, dout: &Array3<f64>) -> Array3<f64>;
+    /// One head, `dscores` (`exercises/head.rs`; lecture 7).
+    fn head_dscores(f: &crate::layers::head::HeadForward<f64>, datt: &Array3<f64>) -> Array3<f64>;
+    /// One head, `dq` (`exercises/head.rs`; lecture 7).
+    fn head_dq(f: &crate::layers::head::HeadForward<f64>, dscores: &Array3<f64>) -> Array3<f64>;
+    /// One head, `dk` (`exercises/head.rs`; lecture 7).
+    fn head_dk(f: &crate::layers::head::HeadForward<f64>, dscores: &Array3<f64>) -> Array3<f64>;
+    /// One head, `dx` (`exercises/head.rs`; lecture 7).
+    fn head_dx(
+        f: &crate::layers::head::HeadForward<f64>,
+        dq: &Array3<f64>,
+        dk: &Array3<f64>,
+        dv: &Array3<f64>,
+    ) -> Array3<f64>;
+    /// Causal multi-head self-attention: accumulates `dx` and the gradients of
+    /// `c_attn` and `c_proj`; `cache` lends its scratch space
+    /// (`exercises/attention.rs`; lecture 7).
+    fn attention_backward<F: Float>(
+        dx: &mut ArrayRef3<F>,
+        grads: &mut crate::layers::attention::AttentionGrads<F>,
+        dout: &ArrayRef3<F>,
+        x: &ArrayRef3<F>,
+        cache: &mut crate::layers::attention::AttentionCache<F>,
+        layer: &crate::layers::attention::CausalSelfAttention<F>,
+    );
+    // ---- end GPT: attention (gpt-attn) ----
 }
 
 /// Implements [`Backprop`] for `$ty` by calling the functions of the
@@ -537,7 +592,83 @@ macro_rules! implement_backprop {
             ) {
                 adamw::update(param, m, v, grad, t, hyper)
             }
+            fn block_backward<L: $crate::backprop::Backprop, F: $crate::float::Float>(
+                dx: &mut ::ndarray::ArrayRef3<F>,
+                grads: &mut $crate::layers::block::BlockGrads<F>,
+                dout: &::ndarray::ArrayRef3<F>,
+                x: &::ndarray::ArrayRef3<F>,
+                cache: &mut $crate::layers::block::BlockCache<F>,
+                block: &$crate::layers::block::Block<F>,
+            ) {
+                block::backward::<L, F>(dx, grads, dout, x, cache, block)
+            }
             // ---- end GPT: core ----
+            // ---- GPT: attention (gpt-attn) ----
+            fn weighted_average_backward<F: $crate::float::Float>(
+                dwei: &mut ::ndarray::ArrayRef3<F>,
+                dx: &mut ::ndarray::ArrayRef3<F>,
+                dout: &::ndarray::ArrayRef3<F>,
+                wei: &::ndarray::ArrayRef3<F>,
+                x: &::ndarray::ArrayRef3<F>,
+            ) {
+                weighted_average::backward(dwei, dx, dout, wei, x)
+            }
+            fn softmax_backward<F: $crate::float::Float>(
+                dscores: &mut ::ndarray::ArrayRef3<F>,
+                datt: &::ndarray::ArrayRef3<F>,
+                att: &::ndarray::ArrayRef3<F>,
+            ) {
+                softmax::backward(dscores, datt, att)
+            }
+            fn head_dv(
+                f: &$crate::layers::head::HeadForward<f64>,
+                dout: &::ndarray::Array3<f64>,
+            ) -> ::ndarray::Array3<f64> {
+                head::dv(f, dout)
+            }
+            fn head_datt(
+                f: &$crate::layers::head::HeadForward<f64>,
+                dout: &::ndarray::Array3<f64>,
+            ) -> ::ndarray::Array3<f64> {
+                head::datt(f, dout)
+            }
+            fn head_dscores(
+                f: &$crate::layers::head::HeadForward<f64>,
+                datt: &::ndarray::Array3<f64>,
+            ) -> ::ndarray::Array3<f64> {
+                head::dscores(f, datt)
+            }
+            fn head_dq(
+                f: &$crate::layers::head::HeadForward<f64>,
+                dscores: &::ndarray::Array3<f64>,
+            ) -> ::ndarray::Array3<f64> {
+                head::dq(f, dscores)
+            }
+            fn head_dk(
+                f: &$crate::layers::head::HeadForward<f64>,
+                dscores: &::ndarray::Array3<f64>,
+            ) -> ::ndarray::Array3<f64> {
+                head::dk(f, dscores)
+            }
+            fn head_dx(
+                f: &$crate::layers::head::HeadForward<f64>,
+                dq: &::ndarray::Array3<f64>,
+                dk: &::ndarray::Array3<f64>,
+                dv: &::ndarray::Array3<f64>,
+            ) -> ::ndarray::Array3<f64> {
+                head::dx(f, dq, dk, dv)
+            }
+            fn attention_backward<F: $crate::float::Float>(
+                dx: &mut ::ndarray::ArrayRef3<F>,
+                grads: &mut $crate::layers::attention::AttentionGrads<F>,
+                dout: &::ndarray::ArrayRef3<F>,
+                x: &::ndarray::ArrayRef3<F>,
+                cache: &mut $crate::layers::attention::AttentionCache<F>,
+                layer: &$crate::layers::attention::CausalSelfAttention<F>,
+            ) {
+                attention::backward(dx, grads, dout, x, cache, layer)
+            }
+            // ---- end GPT: attention (gpt-attn) ----
         }
     };
 }

@@ -40,8 +40,13 @@ use crate::wavenet::WaveNet;
 
 // ---- GPT: core (gpt-core) ----
 mod gpt;
-pub use gpt::{ADAMW_GRADED, GptCore, adamw_rule};
+pub use gpt::{ADAMW_GRADED, BlockKind, GptCore, adamw_rule, small_block};
 // ---- end GPT: core ----
+// ---- GPT: attention (gpt-attn) ----
+mod attention;
+use crate::layers::head::HeadVar;
+pub use attention::small_head;
+// ---- end GPT: attention (gpt-attn) ----
 
 /// The seed of every graded input: the same numbers for everyone.
 pub const SEED: u64 = 42;
@@ -77,6 +82,16 @@ pub enum Exercise {
     /// sequence cross-entropy, the block and AdamW.
     GptCore(GptCore),
     // ---- end GPT: core ----
+    // ---- GPT: attention (gpt-attn) ----
+    /// Lecture 7: the weighted average of the past, `wei @ x`.
+    WeightedAverage,
+    /// Lecture 7: the causal softmax of the attention scores.
+    Softmax,
+    /// Lecture 7: one step of one attention head.
+    Head(HeadVar),
+    /// Lecture 7: causal multi-head self-attention.
+    Attention,
+    // ---- end GPT: attention (gpt-attn) ----
 }
 
 impl Exercise {
@@ -99,6 +114,11 @@ impl Exercise {
             Exercise::BatchNorm3d,
             Exercise::Sequential,
         ]);
+        // ---- GPT: attention (gpt-attn) ----
+        all.extend([Exercise::WeightedAverage, Exercise::Softmax]);
+        all.extend(HeadVar::ALL.map(Exercise::Head));
+        all.push(Exercise::Attention);
+        // ---- end GPT: attention (gpt-attn) ----
         // ---- GPT: core (gpt-core) ----
         all.extend(GptCore::ALL.map(Exercise::GptCore));
         // ---- end GPT: core ----
@@ -124,6 +144,12 @@ impl Exercise {
             // ---- GPT: core (gpt-core) ----
             Exercise::GptCore(e) => e.id().into(),
             // ---- end GPT: core ----
+            // ---- GPT: attention (gpt-attn) ----
+            Exercise::WeightedAverage => "gpt::weighted_average".into(),
+            Exercise::Softmax => "gpt::softmax".into(),
+            Exercise::Head(var) => format!("gpt::head::{}", var.grad_name()),
+            Exercise::Attention => "gpt::attention".into(),
+            // ---- end GPT: attention (gpt-attn) ----
         }
     }
 
@@ -145,6 +171,12 @@ impl Exercise {
             // ---- GPT: core (gpt-core) ----
             Exercise::GptCore(e) => e.file(),
             // ---- end GPT: core ----
+            // ---- GPT: attention (gpt-attn) ----
+            Exercise::WeightedAverage => "exercises/weighted_average.rs",
+            Exercise::Softmax => "exercises/softmax.rs",
+            Exercise::Head(_) => "exercises/head.rs",
+            Exercise::Attention => "exercises/attention.rs",
+            // ---- end GPT: attention (gpt-attn) ----
         }
     }
 }
@@ -380,6 +412,12 @@ pub fn grade_seeded<B: Backprop>(exercise: Exercise, seed: u64) -> Grade {
         // ---- GPT: core (gpt-core) ----
         Exercise::GptCore(e) => gpt::grade_seeded::<B>(e, seed),
         // ---- end GPT: core ----
+        // ---- GPT: attention (gpt-attn) ----
+        Exercise::WeightedAverage => attention::grade_weighted_average::<B>(seed),
+        Exercise::Softmax => attention::grade_softmax::<B>(seed),
+        Exercise::Head(var) => attention::grade_head_step::<B>(var, seed),
+        Exercise::Attention => attention::grade_attention::<B>(seed),
+        // ---- end GPT: attention (gpt-attn) ----
     }
 }
 

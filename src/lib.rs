@@ -63,6 +63,9 @@ pub mod export;
 pub mod flatten_consecutive;
 pub mod float;
 pub mod grade;
+// ---- GPT: attention (gpt-attn) ----
+pub mod layers;
+// ---- end GPT: attention (gpt-attn) ----
 pub mod linear;
 pub mod micrograd;
 pub mod micrograd_nn;
@@ -82,7 +85,6 @@ pub mod wavenet;
 pub mod weights;
 
 // ---- GPT: core (gpt-core) ----
-pub mod layers;
 pub mod models;
 // ---- end GPT: core ----
 

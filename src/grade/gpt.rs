@@ -19,10 +19,13 @@ use super::{
 };
 use crate::backprop::Backprop;
 use crate::layers::adamw::AdamW;
+use crate::layers::attention::CausalSelfAttention;
+use crate::layers::block::{Activation, Block, BlockGrads, Mlp};
 use crate::layers::layernorm::LayerNorm;
 use crate::layers::position_embedding::PositionEmbedding;
 use crate::layers::sequence_cross_entropy::{self, IGNORE};
 use crate::layers::{gelu, relu};
+use crate::linear::Linear;
 use crate::solutions::Solutions;
 
 /// The exercises of the GPT chapter's core, in lecture order.
@@ -333,12 +336,126 @@ fn grade_cross_entropy<B: Backprop>(seed: u64) -> Grade {
     )
 }
 
-fn grade_block<B: Backprop>(_seed: u64) -> Grade {
-    Grade {
-        exercise: Exercise::GptCore(GptCore::Block),
-        status: super::Status::NotAttempted,
-        rows: vec![],
+/// The two blocks the block exercise is graded on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockKind {
+    /// makemore's: pre-norm LayerNorms, attention with a biased `c_attn` and
+    /// `c_proj`, a GELU MLP of width 4C with `c_proj`, residual connections.
+    Makemore,
+    /// The lecture's "stacked blocks" step: no LayerNorm, no residual, heads
+    /// without bias or projection, a `Linear(C, C)` + ReLU.
+    Plain,
+}
+
+/// A small block (`C = 4`, 2 heads) with random parameters, its input
+/// `x (2, 3, 4)` and an upstream gradient.
+pub fn small_block(seed: u64, kind: BlockKind) -> (Block<f64>, Array3<f64>, Array3<f64>) {
+    let rng = &mut ChaCha8Rng::seed_from_u64(seed);
+    let (b, t, c, nh) = (2, 3, 4, 2);
+    let full = kind == BlockKind::Makemore;
+    let mut linear = |i: usize, o: usize, bias: bool| {
+        let w = randn((i, o), rng) * (1.0 / (i as f64).sqrt());
+        let b = bias.then(|| randn(o, rng) * 0.3);
+        Linear::new(w, b).expect("shapes fit")
+    };
+    let c_attn = linear(c, 3 * c, full);
+    let c_proj = full.then(|| linear(c, c, true));
+    let hidden = if full { 4 * c } else { c };
+    let mlp = Mlp {
+        c_fc: linear(c, hidden, true),
+        act: if full {
+            Activation::Gelu
+        } else {
+            Activation::Relu
+        },
+        c_proj: full.then(|| linear(hidden, c, true)),
+    };
+    let mut norm = || {
+        let mut ln = LayerNorm::new(c);
+        ln.weight = randn(c, rng) * 0.3 + 1.0;
+        ln.bias = randn(c, rng) * 0.3;
+        ln
+    };
+    let (ln_1, ln_2) = if full {
+        (Some(norm()), Some(norm()))
+    } else {
+        (None, None)
+    };
+    let attn = CausalSelfAttention::new(c_attn, c_proj, nh).expect("C is a multiple of n_head");
+    let block = Block::new(ln_1, attn, ln_2, Some(mlp), full).expect("widths fit");
+    let x = randn((b, t, c), rng);
+    let dout = randn((b, t, c), rng);
+    (block, x, dout)
+}
+
+fn grade_block<B: Backprop>(seed: u64) -> Grade {
+    let exercise = Exercise::GptCore(GptCore::Block);
+    let cases = [BlockKind::Makemore, BlockKind::Plain].map(|kind| {
+        let (block, x, dout) = small_block(seed, kind);
+        let rng = &mut ChaCha8Rng::seed_from_u64(seed ^ 0xb10c);
+        let dx0 = randn(x.raw_dim(), rng);
+        let mut grads0 = block.zero_grads();
+        for (_, mut g) in grads0.grads_mut() {
+            let r = randn(g.raw_dim(), rng);
+            g.assign(&r);
+        }
+        (kind, block, x, dout, dx0, grads0)
+    });
+
+    type Case = (
+        BlockKind,
+        Block<f64>,
+        Array3<f64>,
+        Array3<f64>,
+        Array3<f64>,
+        BlockGrads<f64>,
+    );
+    fn run<B: Backprop>(cases: &[Case]) -> Vec<ArrayD<f64>> {
+        let mut out = vec![];
+        for (_, block, x, dout, dx0, grads0) in cases {
+            let (_, mut cache) = block.forward(x).expect("shapes fit");
+            let mut dx = dx0.clone();
+            let mut grads = grads0.clone();
+            B::block_backward::<Solutions, f64>(&mut dx, &mut grads, dout, x, &mut cache, block);
+            out.push(dx.into_dyn());
+            out.extend(grads.grads().into_iter().map(|(_, g)| g.to_owned()));
+        }
+        out
     }
+    let mut vars: Vec<(String, ArrayD<f64>, Loss)> = vec![];
+    let mut prefill = vec![];
+    for (kind, block, x, dout, dx0, grads0) in &cases {
+        let suffix = match kind {
+            BlockKind::Makemore => "",
+            BlockKind::Plain => " (no residual)",
+        };
+        let dout = dout.clone();
+        let loss_x = {
+            let (block, dout) = (block.clone(), dout.clone());
+            move |v: &ArrayD<f64>| (block.forward(&ix3(v)).expect("shapes fit").0 * &dout).sum()
+        };
+        vars.push((format!("dx{suffix}"), dyn_(x), Box::new(loss_x)));
+        prefill.push(dyn_(dx0));
+        for (k, (name, p)) in block.params().into_iter().enumerate() {
+            let (block, x, dout) = (block.clone(), x.clone(), dout.clone());
+            let loss = move |v: &ArrayD<f64>| {
+                let mut b = block.clone();
+                b.params_mut()[k].1.assign(v);
+                (b.forward(&x).expect("shapes fit").0 * &dout).sum()
+            };
+            vars.push((format!("d{name}{suffix}"), p.to_owned(), Box::new(loss)));
+        }
+        prefill.extend(grads0.grads().into_iter().map(|(_, g)| g.to_owned()));
+    }
+    let case = LayerCase {
+        exercise,
+        vars,
+        prefill,
+        seed,
+        handed: "a makemore block (LayerNorms, attention with c_proj, GELU MLP 4C, residual) and a plain one (no LayerNorm, no residual, Linear(C, C) + ReLU), x and dout (2, 3, 4), 2 heads; the layers' backward passes are the reference's".into(),
+    };
+    let learner = attempt(|| run::<B>(&cases));
+    case.grade(learner, run::<Solutions>(&cases), vec![])
 }
 
 /// The hyperparameters AdamW is graded with: PyTorch's betas (with which a

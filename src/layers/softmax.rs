@@ -1,0 +1,108 @@
+//! # Causal softmax: attention scores to attention weights
+//!
+//! Lecture 7, "Let's build GPT", the third version of the self-attention
+//! trick: position `t` may look at positions `s ≤ t` only, so the scores of
+//! the future are set to `-∞` (`wei.masked_fill(tril == 0, float('-inf'))`)
+//! and each row goes through a softmax:
+//!
+//! ```text
+//! att[n, t, s] = exp(scores[n, t, s]) / Σ_{s' ≤ t} exp(scores[n, t, s'])   for s ≤ t
+//! att[n, t, s] = 0                                                        for s > t (masked)
+//! ```
+//!
+//! Shapes: `scores (N, T, T)` to `att (N, T, T)`, where `N` is any batch of
+//! matrices (`B`, or `B·n_head` for a multi-head layer). The scores above the
+//! diagonal are never read: whatever they hold, they were `-∞`. Each row is
+//! shifted by its maximum first, as in the lecture's cross-entropy, so that
+//! `exp` cannot overflow.
+//!
+//! The backward pass is yours in `exercises/softmax.rs`.
+
+use ndarray::{Array3, ArrayRef2, ArrayRef3, Axis, Zip};
+
+use crate::error::{Error, Result, expect_shape};
+use crate::float::Float;
+
+/// `att = causal_softmax(scores)`, a new `(N, T, T)` array.
+pub fn forward<F: Float>(scores: &ArrayRef3<F>) -> Result<Array3<F>> {
+    let mut att = Array3::zeros(scores.raw_dim());
+    forward_into(scores, &mut att)?;
+    Ok(att)
+}
+
+/// `att = causal_softmax(scores)`, written into `att` (no allocation).
+pub fn forward_into<F: Float>(scores: &ArrayRef3<F>, att: &mut ArrayRef3<F>) -> Result<()> {
+    let (n, t, t2) = scores.dim();
+    if t != t2 {
+        return Err(Error::Shape {
+            layer: "softmax",
+            detail: format!(
+                "scores has shape {:?}, expected (N, T, T): one row of scores per position",
+                scores.shape()
+            ),
+        });
+    }
+    expect_shape("softmax", "att", att.shape(), &[n, t, t])?;
+    att.assign(scores);
+    for mut a in att.axis_iter_mut(Axis(0)) {
+        causal_softmax_in_place(&mut a, F::one());
+    }
+    Ok(())
+}
+
+/// Row `t` of the square matrix `a (T, T)` becomes the softmax of
+/// `scale · a[t, 0..=t]`; the entries above the diagonal become 0.
+///
+/// The multi-head layer calls it on each head's `q @ kᵀ` with
+/// `scale = head_size^-0.5`.
+pub fn causal_softmax_in_place<F: Float>(a: &mut ArrayRef2<F>, scale: F) {
+    for (t, mut row) in a.axis_iter_mut(Axis(0)).enumerate() {
+        let (mut past, mut future) = row.view_mut().split_at(Axis(0), t + 1);
+        let max = past.fold(F::neg_infinity(), |m, &x| m.max(x));
+        let mut sum = F::zero();
+        past.mapv_inplace(|x| {
+            let e = ((x - max) * scale).fast_exp(); // scale > 0: the max stays the max
+            sum += e;
+            e
+        });
+        let inv = sum.recip();
+        past.mapv_inplace(|e| e * inv);
+        future.fill(F::zero());
+    }
+}
+
+/// `true` when every entry of `x (N, T, T)` above the diagonal is zero: the
+/// shape of a causal matrix such as `att` or a gradient that sends nothing to
+/// the future.
+pub fn is_causal<F: Float>(x: &ArrayRef3<F>) -> bool {
+    let mut causal = true;
+    Zip::indexed(x).for_each(|(_, t, s), &v| causal &= s <= t || v == F::zero());
+    causal
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn rows_sum_to_one_over_the_past_and_the_future_is_zero() {
+        let scores = array![[[1.0, 50.0, -3.0], [0.5, -0.5, 7.0], [1.0, 2.0, 3.0]]];
+        let att = forward(&scores).unwrap();
+        assert_eq!(att[[0, 0, 0]], 1.0);
+        assert_eq!(att[[0, 0, 1]], 0.0);
+        let e = [0.5f64.exp(), (-0.5f64).exp()];
+        assert!((att[[0, 1, 0]] - e[0] / (e[0] + e[1])).abs() < 1e-15);
+        assert_eq!(att[[0, 1, 2]], 0.0);
+        let last: f64 = att.slice(ndarray::s![0, 2, ..]).sum();
+        assert!((last - 1.0).abs() < 1e-15);
+        assert!(is_causal(&att));
+        assert!(!is_causal(&scores));
+    }
+
+    #[test]
+    fn a_matrix_that_is_not_square_is_refused() {
+        let err = forward(&Array3::<f64>::zeros((2, 3, 4))).unwrap_err();
+        assert!(err.to_string().contains("(N, T, T)"), "{err}");
+    }
+}
