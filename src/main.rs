@@ -107,6 +107,12 @@ enum Command {
         /// this safetensors file, to compare with PyTorch.
         #[arg(long)]
         export: Option<PathBuf>,
+        // ---- GPT: core (gpt-core) ----
+        /// gpt: grade the GPT chapter's exercises only, and --export a small
+        /// GPT (makemore's names) instead of the lecture's MLP
+        #[arg(long, value_enum)]
+        model: Option<CheckModel>,
+        // ---- end GPT: core ----
     },
 }
 
@@ -212,10 +218,22 @@ fn main() -> ExitCode {
             seed,
             prefix,
         } => run_sample(&model, count, seed, &prefix),
+        // ---- GPT: core (gpt-core) ----
         Command::Check {
             implementation,
             seed,
             export,
+            model: Some(CheckModel::Gpt),
+        } => match implementation {
+            Impl::Solutions => run_check_gpt::<Solutions>(seed, export.as_deref()),
+            Impl::Exercises => run_check_gpt::<Exercises>(seed, export.as_deref()),
+        },
+        // ---- end GPT: core ----
+        Command::Check {
+            implementation,
+            seed,
+            export,
+            model: None,
         } => match implementation {
             Impl::Solutions => run_check::<Solutions>(seed, export.as_deref()),
             Impl::Exercises => run_check::<Exercises>(seed, export.as_deref()),
@@ -746,3 +764,52 @@ fn run_check<B: Backprop>(seed: u64, export: Option<&Path>) -> Result<()> {
     }
     Ok(())
 }
+
+// ---- GPT: core (gpt-core) ----
+/// `check --model gpt`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum CheckModel {
+    Gpt,
+}
+
+/// `check --model gpt [--export FILE]`: the GPT chapter's exercises, and
+/// the export of a small GPT's gradients for `scripts/verify_gpt_export.py`.
+fn run_check_gpt<B: Backprop>(seed: u64, export: Option<&Path>) -> Result<()> {
+    let grades: Vec<_> = Exercise::all()
+        .into_iter()
+        .filter(|e| e.id().starts_with("gpt::"))
+        .map(|e| grade::grade_seeded::<B>(e, seed))
+        .collect();
+    println!(
+        "backward passes of {}/ for the GPT of lecture 7, seed {seed}:",
+        B::NAME
+    );
+    print!("{}", grade::table(B::NAME, &grades));
+    for g in &grades {
+        if let Status::Wrong(message) = &g.status {
+            println!("\n{}:\n  {}", g.exercise.id(), message.replace('\n', "\n  "));
+        }
+    }
+    if let Some(path) = export {
+        let loss = std::panic::catch_unwind(|| {
+            backprop_ninja::models::gpt::export_check::<B>(path, seed)
+        })
+        .map_err(|_| {
+            Error::Config(format!(
+                "cannot export {}: the GPT's backward passes are not all written (see the table)",
+                B::NAME
+            ))
+        })??;
+        println!(
+            "wrote {} (a GPT of 2 layers, 2 heads, n_embd 8, block 6, 11 characters: parameters named as makemore's state_dict, X, Y, loss {loss:.6} and every gradient as grad.<name>, float64)",
+            path.display()
+        );
+    }
+    if grades.iter().any(|g| !g.passed()) {
+        return Err(Error::Config(
+            "some backward passes are wrong (see above)".into(),
+        ));
+    }
+    Ok(())
+}
+// ---- end GPT: core ----
