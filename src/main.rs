@@ -787,7 +787,11 @@ fn run_check_gpt<B: Backprop>(seed: u64, export: Option<&Path>) -> Result<()> {
     print!("{}", grade::table(B::NAME, &grades));
     for g in &grades {
         if let Status::Wrong(message) = &g.status {
-            println!("\n{}:\n  {}", g.exercise.id(), message.replace('\n', "\n  "));
+            println!(
+                "\n{}:\n  {}",
+                g.exercise.id(),
+                message.replace('\n', "\n  ")
+            );
         }
     }
     if let Some(path) = export {

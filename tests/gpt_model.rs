@@ -263,7 +263,9 @@ fn the_export_holds_parameters_gradients_and_batch_in_pytorchs_layout() {
     }
     let (model, ws) = gpt::export_model(42).unwrap();
     let n = model.params().len();
-    assert_eq!(tensors.len(), 2 * n + 3);
+    assert_eq!(tensors.len(), 2 * n + 4);
+    assert_eq!(metadata["activation"], "gelu_tanh");
+    assert_eq!(tensors["logits"].shape(), &[3, 6, 11]);
     assert_eq!(tensors["X"].shape(), &[3, 6]);
     assert_eq!(
         tensors["Y"].to_f64(),

@@ -745,8 +745,9 @@ pub fn export_model(seed: u64) -> Result<(Gpt<f64>, GptWorkspace<f64>)> {
 /// Writes, in float64, the small GPT of [`export_model`]: its parameters
 /// named as makemore's `state_dict` (Linear weights `(out, in)`), the batch
 /// `X`, `Y` (int64, `-1` ignored), the `loss`, and each parameter's gradient
-/// by `B` as `grad.<name>`, with metadata `n_layer`, `n_head`, `n_embd`,
-/// `block_size`, `vocab_size`. Returns the loss.
+/// by `B` as `grad.<name>`, the `logits (B, T, V)`, with metadata `n_layer`,
+/// `n_head`, `n_embd`, `block_size`, `vocab_size` and `activation`
+/// (`gelu_tanh`). Returns the loss.
 pub fn export_check<B: Backprop>(path: &Path, seed: u64) -> Result<f64> {
     let (model, mut ws) = export_model(seed)?;
     let loss = model.forward(&mut ws)?;
@@ -765,6 +766,7 @@ pub fn export_check<B: Backprop>(path: &Path, seed: u64) -> Result<f64> {
     tensors.push(("X".into(), Tensor::new(ws.idx.mapv(|i| i as i64))));
     tensors.push(("Y".into(), Tensor::new(ws.targets.clone())));
     tensors.push(("loss".into(), Tensor::new(arr0(loss))));
+    tensors.push(("logits".into(), Tensor::new(ws.logits.clone())));
     let c = model.config;
     let metadata = BTreeMap::from([
         ("format".to_string(), EXPORT_FORMAT.to_string()),
@@ -777,6 +779,14 @@ pub fn export_check<B: Backprop>(path: &Path, seed: u64) -> Result<f64> {
         ("n_embd".to_string(), c.n_embd.to_string()),
         ("block_size".to_string(), c.block_size.to_string()),
         ("vocab_size".to_string(), c.vocab_size.to_string()),
+        (
+            "activation".to_string(),
+            match c.act {
+                Activation::Relu => "relu",
+                Activation::Gelu => "gelu_tanh",
+            }
+            .to_string(),
+        ),
     ]);
     weights::save(path, tensors, metadata)?;
     Ok(loss)
