@@ -161,3 +161,92 @@ fn solutions_small_wavenet_gradients() {
     let dlogits = ws.douts.last().unwrap().index_axis(Axis(1), 0);
     insta::assert_snapshot!("wavenet_dlogits", describe(&dlogits));
 }
+
+// ---- GPT: core (gpt-core) ----
+
+#[test]
+fn solutions_gpt_core_gradients() {
+    use backprop_ninja::grade::{ADAMW_GRADED, BlockKind, small_block};
+    use backprop_ninja::layers::layernorm::LayerNorm;
+    use backprop_ninja::layers::position_embedding::PositionEmbedding;
+    use backprop_ninja::layers::relu;
+    use backprop_ninja::layers::sequence_cross_entropy::{self, IGNORE};
+
+    let rng = &mut ChaCha8Rng::seed_from_u64(2026);
+
+    let mut ln = LayerNorm::new(4);
+    ln.weight = randn(4, rng) * 0.3 + 1.0;
+    ln.bias = randn(4, rng) * 0.3;
+    let x = randn((5, 4), rng) * 2.0;
+    let (_, cache) = ln.forward(&x).unwrap();
+    let dout = randn((5, 4), rng);
+    let (mut dx, mut grads) = (Array2::zeros((5, 4)), ln.zero_grads());
+    Solutions::layernorm_backward(&mut dx, &mut grads, &dout, &cache, &ln);
+    insta::assert_snapshot!("gpt_layernorm_dx", describe(&dx));
+    insta::assert_snapshot!("gpt_layernorm_dweight", describe(&grads.dweight));
+    insta::assert_snapshot!("gpt_layernorm_dbias", describe(&grads.dbias));
+
+    let x = randn((3, 4), rng) * 2.0;
+    let dout = randn((3, 4), rng);
+    let mut dx = Array2::zeros((3, 4));
+    Solutions::relu_backward(&mut dx, &dout, &relu::forward(&x));
+    insta::assert_snapshot!("gpt_relu_dx", describe(&dx));
+    let mut dx = Array2::zeros((3, 4));
+    Solutions::gelu_backward(&mut dx, &dout, &x);
+    insta::assert_snapshot!("gpt_gelu_dx", describe(&dx));
+
+    let emb = PositionEmbedding::new(randn((5, 3), rng), randn((4, 3), rng)).unwrap();
+    let idx = ndarray::array![[0, 0, 3], [0, 3, 4]];
+    let dout = randn((2, 3, 3), rng);
+    let mut grads = emb.zero_grads();
+    Solutions::position_embedding_backward(&mut grads, &dout, &idx);
+    insta::assert_snapshot!("gpt_position_embedding_dwte", describe(&grads.dwte));
+    insta::assert_snapshot!("gpt_position_embedding_dwpe", describe(&grads.dwpe));
+
+    let logits = randn((2, 3, 5), rng) * 2.0;
+    let targets = ndarray::array![[1, 4, IGNORE], [0, IGNORE, IGNORE]];
+    let (loss, cache) = sequence_cross_entropy::forward(&logits, &targets).unwrap();
+    let mut dlogits = Array3::zeros((2, 3, 5));
+    Solutions::sequence_cross_entropy_backward(&mut dlogits, 1.0, &cache, &targets);
+    insta::assert_snapshot!("gpt_cross_entropy_loss", format!("{:.8}\n", round(loss)));
+    insta::assert_snapshot!("gpt_cross_entropy_dlogits", describe(&dlogits));
+
+    let (block, x, dout) = small_block(2026, BlockKind::Makemore);
+    let (_, mut cache) = block.forward(&x).unwrap();
+    let (mut dx, mut grads) = (Array3::zeros(x.raw_dim()), block.zero_grads());
+    Solutions::block_backward::<Solutions, f64>(&mut dx, &mut grads, &dout, &x, &mut cache, &block);
+    insta::assert_snapshot!("gpt_block_dx", describe(&dx));
+    let all: String = grads
+        .grads()
+        .iter()
+        .map(|(name, g)| format!("── d{name}\n{}", describe(g)))
+        .collect();
+    insta::assert_snapshot!("gpt_block_grads", all);
+
+    let mut p = randn((2, 3), rng);
+    let (mut m, mut v) = (Array2::zeros((2, 3)), Array2::zeros((2, 3)));
+    for t in 1..=3 {
+        let g = randn((2, 3), rng);
+        Solutions::adamw_update(&mut p, &mut m, &mut v, &g, t, &ADAMW_GRADED);
+    }
+    insta::assert_snapshot!("gpt_adamw_p", describe(&p));
+    insta::assert_snapshot!("gpt_adamw_m", describe(&m));
+    insta::assert_snapshot!("gpt_adamw_v", describe(&v));
+}
+
+#[test]
+fn solutions_small_gpt_gradients() {
+    use backprop_ninja::models::gpt::export_model;
+    let (model, mut ws) = export_model(grade::SEED).unwrap();
+    let loss = model.forward(&mut ws).unwrap();
+    insta::assert_snapshot!("gpt_small_loss", format!("{:.8}\n", round(loss)));
+    let mut grads = model.zero_grads();
+    model.backward::<Solutions>(&mut ws, &mut grads);
+    let all: String = grads
+        .grads()
+        .iter()
+        .map(|(name, g)| format!("── grad.{name}\n{}", describe(g)))
+        .collect();
+    insta::assert_snapshot!("gpt_small_grads", all);
+}
+// ---- end GPT: core ----
