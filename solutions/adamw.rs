@@ -51,7 +51,7 @@ pub fn update<F: Float, D: Dimension>(
         .and(v)
         .and(grad)
         .for_each(|p, m, v, &g| {
-            *p = *p * decay; // (1)
+            *p *= decay; // (1)
             *m = b1 * *m + (F::one() - b1) * g; // (2)
             *v = b2 * *v + (F::one() - b2) * g * g; // (3)
             let (m_hat, v_hat) = (*m / c1, *v / c2); // (4)

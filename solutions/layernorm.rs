@@ -71,8 +71,8 @@ pub fn backward<F: Float>(
                     mean_g += w * dy;
                     mean_gx += w * dy * xh;
                 });
-            mean_g = mean_g / c;
-            mean_gx = mean_gx / c;
+            mean_g /= c;
+            mean_gx /= c;
             // dx = r·(g - mean(g) - x̂·mean(g ⊙ x̂))
             Zip::from(&mut dx)
                 .and(&dy)

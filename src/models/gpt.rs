@@ -204,6 +204,7 @@ impl GptConfig {
 }
 
 /// The network: the bigram table, or a transformer.
+#[allow(clippy::large_enum_variant)] // one per model, never moved in a loop
 #[derive(Clone, Debug, PartialEq)]
 pub enum Net<F> {
     /// `logits[b, t] = table[idx[b, t]]`, `table (V, V)`.
@@ -221,6 +222,7 @@ pub enum Net<F> {
 }
 
 /// The gradients, the same structure as [`Net`].
+#[allow(clippy::large_enum_variant)] // one per model, never moved in a loop
 #[derive(Clone, Debug, PartialEq)]
 pub enum NetGrads<F> {
     Bigram(EmbeddingGrads<F>),
@@ -733,7 +735,7 @@ pub fn export_model(seed: u64) -> Result<(Gpt<f64>, GptWorkspace<f64>)> {
     let mut ws = model.workspace(b, t)?;
     ws.idx = Array2::from_shape_fn((b, t), |_| rng.random_range(0..11));
     ws.targets = Array2::from_shape_fn((b, t), |(i, j)| {
-        if j + i >= t + 1 {
+        if j + i > t {
             IGNORE
         } else {
             rng.random_range(0..11)
