@@ -59,7 +59,12 @@ fn every_layer_of_src_has_its_exercise_and_solution() {
 #[test]
 fn every_attention_layer_of_src_layers_has_its_exercise_and_solution() {
     let (exercises, solutions) = (rust_files("exercises"), rust_files("solutions"));
-    for layer in ["weighted_average.rs", "softmax.rs", "head.rs", "attention.rs"] {
+    for layer in [
+        "weighted_average.rs",
+        "softmax.rs",
+        "head.rs",
+        "attention.rs",
+    ] {
         assert!(
             Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("src/layers")
