@@ -162,6 +162,60 @@ fn solutions_small_wavenet_gradients() {
     insta::assert_snapshot!("wavenet_dlogits", describe(&dlogits));
 }
 
+// ---- GPT: attention (gpt-attn) ----
+#[test]
+fn solutions_attention_gradients() {
+    use backprop_ninja::layers::attention::CausalSelfAttention;
+    use backprop_ninja::layers::head::{HeadGrads, HeadVar};
+    use backprop_ninja::layers::softmax;
+
+    let rng = &mut ChaCha8Rng::seed_from_u64(2026);
+
+    let wei = softmax::forward(&randn((2, 4, 4), rng)).unwrap();
+    let x = randn((2, 4, 3), rng);
+    let dout = randn((2, 4, 3), rng);
+    let (mut dwei, mut dx) = (Array3::zeros((2, 4, 4)), Array3::zeros((2, 4, 3)));
+    Solutions::weighted_average_backward(&mut dwei, &mut dx, &dout, &wei, &x);
+    insta::assert_snapshot!("weighted_average_dwei", describe(&dwei));
+    insta::assert_snapshot!("weighted_average_dx", describe(&dx));
+
+    let scores = randn((3, 4, 4), rng);
+    let att = softmax::forward(&scores).unwrap();
+    let datt = randn((3, 4, 4), rng);
+    let mut dscores = Array3::zeros((3, 4, 4));
+    Solutions::softmax_backward(&mut dscores, &datt, &att);
+    insta::assert_snapshot!("softmax_dscores", describe(&dscores));
+
+    let (f, dout) = grade::small_head(grade::SEED);
+    let grads = HeadGrads::chain::<Solutions>(&f, dout);
+    for var in HeadVar::ALL {
+        insta::assert_snapshot!(
+            format!("head_{}", var.grad_name()),
+            describe(grads.get(var))
+        );
+    }
+
+    let (b, t, c, nh) = (2, 4, 8, 2);
+    let c_attn = Linear::new(randn((c, 3 * c), rng) * 0.35, Some(randn(3 * c, rng) * 0.1)).unwrap();
+    let c_proj = Linear::new(randn((c, c), rng) * 0.35, Some(randn(c, rng) * 0.1)).unwrap();
+    let layer = CausalSelfAttention::new(c_attn, Some(c_proj), nh).unwrap();
+    let x = randn((b, t, c), rng);
+    let dout = randn((b, t, c), rng);
+    let (_, mut cache) = layer.forward(&x).unwrap();
+    let (mut dx, mut grads) = (Array3::zeros((b, t, c)), layer.zero_grads());
+    Solutions::attention_backward(&mut dx, &mut grads, &dout, &x, &mut cache, &layer);
+    let proj = grads.c_proj.as_ref().unwrap();
+    insta::assert_snapshot!("attention_dx", describe(&dx));
+    insta::assert_snapshot!("attention_c_attn_dw", describe(&grads.c_attn.dw));
+    insta::assert_snapshot!(
+        "attention_c_attn_db",
+        describe(grads.c_attn.db.as_ref().unwrap())
+    );
+    insta::assert_snapshot!("attention_c_proj_dw", describe(&proj.dw));
+    insta::assert_snapshot!("attention_c_proj_db", describe(proj.db.as_ref().unwrap()));
+}
+// ---- end GPT: attention (gpt-attn) ----
+
 // ---- GPT: core (gpt-core) ----
 
 #[test]
