@@ -210,8 +210,10 @@ fn f32_and_f64_models_agree() {
     let targets = Array2::from_shape_fn((2, 8), |(b, t)| ((b + t * 2) % 7) as i64);
     let mut w64 = m64.workspace(2, 8).unwrap();
     let mut w32 = m32.workspace(2, 8).unwrap();
-    (w64.idx.assign(&idx), w32.idx.assign(&idx));
-    (w64.targets.assign(&targets), w32.targets.assign(&targets));
+    w64.idx.assign(&idx);
+    w32.idx.assign(&idx);
+    w64.targets.assign(&targets);
+    w32.targets.assign(&targets);
     let l64 = m64.forward(&mut w64).unwrap();
     let l32 = m32.forward(&mut w32).unwrap();
     assert!((l64 - l32 as f64).abs() < 1e-4, "{l64} vs {l32}");

@@ -1439,7 +1439,7 @@ mod adamw_uncorrected {
                 .and(v)
                 .and(grad)
                 .for_each(|p, m, v, &g| {
-                    *p = *p * decay;
+                    *p *= decay;
                     *m = b1 * *m + (F::one() - b1) * g;
                     *v = b2 * *v + (F::one() - b2) * g * g;
                     *p -= lr * *m / (v.sqrt() + F::lit(h.eps)); // m and v, not m̂ and v̂
