@@ -296,3 +296,112 @@ fn the_export_holds_parameters_gradients_and_batch_in_pytorchs_layout() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// The time of one training step (forward and backward, no optimiser) of
+/// the lecture's model at batch 16, block 32, in f32. A measurement, not a
+/// check: `cargo test --release --test gpt_model -- --ignored --nocapture step_time`.
+#[test]
+#[ignore = "timing: run in release"]
+fn step_time() {
+    let model = Gpt::<f32>::new(GptConfig::lecture(65), &mut ChaCha8Rng::seed_from_u64(0)).unwrap();
+    let mut ws = model.workspace(16, 32).unwrap();
+    ws.idx = Array2::from_shape_fn((16, 32), |(b, t)| (b * 7 + t * 3) % 65);
+    ws.targets = Array2::from_shape_fn((16, 32), |(b, t)| ((b * 5 + t) % 65) as i64);
+    let mut grads = model.zero_grads();
+    let (mut forward, mut backward) = (0.0, 0.0);
+    let steps = 50;
+    for step in 0..steps + 5 {
+        let t0 = std::time::Instant::now();
+        model.forward(&mut ws).unwrap();
+        let t1 = std::time::Instant::now();
+        model.backward::<Solutions>(&mut ws, &mut grads);
+        if step >= 5 {
+            forward += (t1 - t0).as_secs_f64();
+            backward += t1.elapsed().as_secs_f64();
+        }
+    }
+    let ms = |s: f64| s / steps as f64 * 1e3;
+    println!(
+        "lecture GPT, batch 16 × 32, f32: forward {:.2} ms, backward {:.2} ms, step {:.2} ms",
+        ms(forward),
+        ms(backward),
+        ms(forward + backward)
+    );
+}
+
+#[test]
+fn layer_inputs_that_do_not_fit_are_errors_that_say_why() {
+    use backprop_ninja::layers::adamw::{AdamW, AdamWState};
+    use backprop_ninja::layers::layernorm::LayerNorm;
+    use backprop_ninja::layers::position_embedding::PositionEmbedding;
+    use backprop_ninja::layers::sequence_cross_entropy;
+    use ndarray::Array3;
+
+    let ln = LayerNorm::<f64>::new(4);
+    let err = ln.forward(&Array2::zeros((3, 5))).unwrap_err().to_string();
+    assert!(err.contains("layernorm") && err.contains("[3, 5]"), "{err}");
+
+    assert!(PositionEmbedding::<f64>::new(Array2::zeros((5, 3)), Array2::zeros((4, 2))).is_err());
+    let emb = PositionEmbedding::<f64>::new(Array2::zeros((5, 3)), Array2::zeros((4, 3))).unwrap();
+    let err = emb.forward(&Array2::zeros((2, 5))).unwrap_err().to_string();
+    assert!(err.contains("longer than the block size 4"), "{err}");
+    let err = emb
+        .forward(&Array2::from_elem((2, 3), 5))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("index 5 at row 0, position 0"), "{err}");
+
+    let logits = Array3::<f64>::zeros((2, 3, 4));
+    let err = sequence_cross_entropy::forward(&logits, &Array2::zeros((2, 2)))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("targets"), "{err}");
+    let mut targets = Array2::<i64>::zeros((2, 3));
+    targets[[1, 2]] = 4;
+    let err = sequence_cross_entropy::forward(&logits, &targets)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("target 4 at row 1, position 2"), "{err}");
+    targets[[1, 2]] = -2;
+    assert!(
+        sequence_cross_entropy::forward(&logits, &targets).is_err(),
+        "only -1 is ignored"
+    );
+
+    let bad = AdamW {
+        beta2: 1.0,
+        ..AdamW::TORCH
+    };
+    assert!(AdamWState::<f32>::new(bad, &[vec![2, 3]]).is_err());
+    assert!(AdamWState::<f32>::new(AdamW::MAKEMORE, &[vec![2, 3]]).is_ok());
+}
+
+#[test]
+fn adamw_state_steps_a_whole_model_and_the_loss_falls() {
+    use backprop_ninja::layers::adamw::{AdamW, AdamWState};
+    let (mut model, mut ws) = small(small_config(GptConfig::makemore(5, 5), Arch::LayerNorm), 2);
+    let shapes: Vec<Vec<usize>> = model
+        .params()
+        .iter()
+        .map(|(_, p)| p.shape().to_vec())
+        .collect();
+    let mut opt = AdamWState::<f64>::new(
+        AdamW {
+            lr: 1e-2,
+            ..AdamW::TORCH
+        },
+        &shapes,
+    )
+    .unwrap();
+    let mut grads = model.zero_grads();
+    let first = model.forward(&mut ws).unwrap();
+    let mut last = first;
+    for _ in 0..30 {
+        last = model.forward(&mut ws).unwrap();
+        model.backward::<Solutions>(&mut ws, &mut grads);
+        let params = model.params_mut().into_iter().map(|(_, p)| p);
+        opt.step::<Solutions>(params, grads.grads().into_iter().map(|(_, g)| g));
+    }
+    assert_eq!(opt.t, 30);
+    assert!(last < 0.6 * first, "one batch is being learned: {first} → {last}");
+}
