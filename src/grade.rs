@@ -41,7 +41,7 @@ use crate::wavenet::WaveNet;
 // ---- GPT: attention (gpt-attn) ----
 mod attention;
 use crate::layers::head::HeadVar;
-pub use attention::small_head;
+pub use attention::{HeadGrads, small_head};
 // ---- end GPT: attention (gpt-attn) ----
 
 /// The seed of every graded input: the same numbers for everyone.
