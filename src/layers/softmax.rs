@@ -83,7 +83,7 @@ fn softmax_row<F: Float>(row: &mut [F], t: usize, scale: F) {
     }
     let inv = past.iter().fold(F::zero(), |s, &e| s + e).recip();
     for e in past.iter_mut() {
-        *e = *e * inv;
+        *e *= inv;
     }
     future.fill(F::zero());
 }
