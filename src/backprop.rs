@@ -274,6 +274,7 @@ pub trait Backprop {
 /// Implements [`Backprop`] for `$ty` by calling the functions of the
 /// modules `micrograd`, `bigram`, `linear`, `embedding`, `tanh`, `batchnorm`,
 /// `cross_entropy`, `flatten_consecutive`, `sequential` and `step_by_step`
+/// (and, for lecture 7, `weighted_average`, `softmax`, `head`, `attention`)
 /// where it is invoked (`exercises/mod.rs`, `solutions/mod.rs`).
 #[doc(hidden)]
 #[macro_export]

@@ -45,7 +45,7 @@ pub use gpt::{ADAMW_GRADED, BlockKind, GptCore, adamw_rule, small_block};
 // ---- GPT: attention (gpt-attn) ----
 mod attention;
 use crate::layers::head::HeadVar;
-pub use attention::small_head;
+pub use attention::{HeadGrads, small_head};
 // ---- end GPT: attention (gpt-attn) ----
 
 /// The seed of every graded input: the same numbers for everyone.

@@ -34,6 +34,7 @@
 //! | [`oracle`] | finite differences that check any backward pass, element by element |
 //! | [`grade`] | the grader behind `cargo test exercises` and the `check` command |
 //! | [`backprop`] | the list of every backward pass, implemented by [`Solutions`] and [`Exercises`] |
+//! | [`layers`]: `weighted_average`, `softmax`, `head`, `attention`; exercises and solutions of the same names | lecture 7, "Let's build GPT": the averaging trick, the causal softmax, one head step by step, causal multi-head self-attention |
 //!
 //! Exercise 2 of the lecture (cross-entropy in one expression) is
 //! `exercises/cross_entropy.rs`; exercise 3 (BatchNorm in one expression) is

@@ -14,14 +14,21 @@
 //! - when its columns are (`dout @ wᵀ`) and `k` is long: each entry of `c` is
 //!   a dot product of two contiguous rows, 8 lanes at a time.
 //!
+//! When `b`'s columns are contiguous and `a` has at least 16 rows, `b` is
+//! first copied into rows (a scratch buffer per thread, reused) and the first
+//! loop runs; the second is left for short products.
+//!
 //! Anything else (other layouts, short dot products) goes to
 //! `general_mat_mul`, whose packing pays off there. On x86-64 the
 //! same loops are compiled a second time with AVX2 and FMA, chosen at run
 //! time; elsewhere the portable loops are still vectorised by the compiler.
 //! For a given machine the results are deterministic.
 
-use ndarray::ArrayRef2;
+use std::any::TypeId;
+use std::cell::RefCell;
+
 use ndarray::linalg::general_mat_mul;
+use ndarray::{ArrayRef2, ArrayView2};
 
 use crate::float::Float;
 
@@ -43,6 +50,20 @@ pub fn matmul_acc<F: Float>(c: &mut ArrayRef2<F>, a: &ArrayRef2<F>, b: &ArrayRef
     let [rsa, csa] = strides(a);
     let [rsb, csb] = strides(b);
     let [rsc, csc] = strides(c);
+    // ---- GPT: attention (gpt-attn) ----
+    if csb != 1
+        && rsb == 1
+        && csc == 1
+        && rsa >= 0
+        && csa >= 0
+        && csb >= 0
+        && rsc >= 0
+        && m >= ROWS_TO_TRANSPOSE
+        && with_rows_of(b, |b| matmul_acc(c, a, &b))
+    {
+        return;
+    }
+    // ---- end GPT: attention (gpt-attn) ----
     let layout = if csb == 1 && csc == 1 && rsa >= 0 && csa >= 0 && rsb >= 0 && rsc >= 0 {
         Layout::RowsOfB
     } else if rsb == 1 && csa == 1 && csc == 1 && rsa >= 0 && csb >= 0 && rsc >= 0 && k >= 64 {
@@ -67,6 +88,56 @@ pub fn matmul_acc<F: Float>(c: &mut ArrayRef2<F>, a: &ArrayRef2<F>, b: &ArrayRef
     // every index the kernels form is below (m, k), (k, n), (m, n).
     unsafe { op.run(layout) }
 }
+
+// ---- GPT: attention (gpt-attn) ----
+/// From this many rows of `a` on, a `b` with contiguous columns (a
+/// transpose: `dout @ wᵀ`, `q @ kᵀ`) is first copied into rows: `k·n` copies
+/// next to `m·k·n` multiply-adds, and then the row kernel, much faster than
+/// one dot product per entry of `c`.
+const ROWS_TO_TRANSPOSE: usize = 16;
+
+thread_local! {
+    /// The copy of `b` in rows, grown to the largest `b` seen on this thread
+    /// and then reused: no allocation once warm.
+    static SCRATCH_F32: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+    static SCRATCH_F64: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` on a row-major copy of `b`, and says whether it could (not for
+/// a float type other than `f32` and `f64`, nor from inside another `f`).
+fn with_rows_of<F: Float>(b: &ArrayRef2<F>, f: impl FnOnce(ArrayView2<'_, F>)) -> bool {
+    fn run<T: Float, F: Float>(
+        cell: &RefCell<Vec<T>>,
+        b: &ArrayRef2<F>,
+        f: impl FnOnce(ArrayView2<'_, F>),
+    ) -> bool {
+        let Ok(mut buf) = cell.try_borrow_mut() else {
+            return false;
+        };
+        let (k, n) = b.dim();
+        if buf.len() < k * n {
+            buf.resize(k * n, T::zero());
+        }
+        // SAFETY: the callers pass T = F (checked by TypeId): the same type.
+        let rows = unsafe { std::slice::from_raw_parts_mut(buf.as_mut_ptr().cast::<F>(), k * n) };
+        for (j, column) in b.columns().into_iter().enumerate() {
+            for (p, &v) in column.iter().enumerate() {
+                rows[p * n + j] = v;
+            }
+        }
+        f(ArrayView2::from_shape((k, n), &*rows).expect("k·n numbers"));
+        true
+    }
+    let id = TypeId::of::<F>();
+    if id == TypeId::of::<f32>() {
+        SCRATCH_F32.with(|cell| run(cell, b, f))
+    } else if id == TypeId::of::<f64>() {
+        SCRATCH_F64.with(|cell| run(cell, b, f))
+    } else {
+        false
+    }
+}
+// ---- end GPT: attention (gpt-attn) ----
 
 /// The strides of an axis of length one do not matter: call them contiguous.
 fn strides<F>(x: &ArrayRef2<F>) -> [isize; 2] {

@@ -165,8 +165,9 @@ fn solutions_small_wavenet_gradients() {
 // ---- GPT: attention (gpt-attn) ----
 #[test]
 fn solutions_attention_gradients() {
+    use backprop_ninja::grade::HeadGrads;
     use backprop_ninja::layers::attention::CausalSelfAttention;
-    use backprop_ninja::layers::head::{HeadGrads, HeadVar};
+    use backprop_ninja::layers::head::HeadVar;
     use backprop_ninja::layers::softmax;
 
     let rng = &mut ChaCha8Rng::seed_from_u64(2026);

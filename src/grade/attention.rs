@@ -18,11 +18,72 @@ use super::{
 };
 use crate::backprop::Backprop;
 use crate::layers::attention::{AttentionGrads, CausalSelfAttention};
-use crate::layers::head::{HeadForward, HeadGrads, HeadVar};
+use crate::layers::head::{HeadForward, HeadVar};
 use crate::layers::{softmax, weighted_average};
 use crate::linear::Linear;
 use crate::oracle::{self, Config};
 use crate::solutions::Solutions;
+
+/// The gradients of `L = Σ out ⊙ dout` with respect to each variable.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HeadGrads {
+    /// The upstream gradient, `(B, T, hs)`.
+    pub dout: Array3<f64>,
+    pub dv: Array3<f64>,
+    pub datt: Array3<f64>,
+    pub dscores: Array3<f64>,
+    pub dq: Array3<f64>,
+    pub dk: Array3<f64>,
+    pub dx: Array3<f64>,
+}
+
+impl HeadGrads {
+    /// Zeros, with the upstream gradient `dout`.
+    pub fn zeros(f: &HeadForward<f64>, dout: Array3<f64>) -> HeadGrads {
+        HeadGrads {
+            dout,
+            dv: Array3::zeros(f.v.raw_dim()),
+            datt: Array3::zeros(f.att.raw_dim()),
+            dscores: Array3::zeros(f.scores.raw_dim()),
+            dq: Array3::zeros(f.q.raw_dim()),
+            dk: Array3::zeros(f.k.raw_dim()),
+            dx: Array3::zeros(f.x.raw_dim()),
+        }
+    }
+
+    pub fn get(&self, var: HeadVar) -> &Array3<f64> {
+        match var {
+            HeadVar::V => &self.dv,
+            HeadVar::Att => &self.datt,
+            HeadVar::Scores => &self.dscores,
+            HeadVar::Q => &self.dq,
+            HeadVar::K => &self.dk,
+            HeadVar::X => &self.dx,
+        }
+    }
+
+    /// Computes `var`'s gradient with `B`'s step, from the upstream gradients
+    /// already here.
+    pub fn step<B: Backprop>(&mut self, var: HeadVar, f: &HeadForward<f64>) {
+        match var {
+            HeadVar::V => self.dv = B::head_dv(f, &self.dout),
+            HeadVar::Att => self.datt = B::head_datt(f, &self.dout),
+            HeadVar::Scores => self.dscores = B::head_dscores(f, &self.datt),
+            HeadVar::Q => self.dq = B::head_dq(f, &self.dscores),
+            HeadVar::K => self.dk = B::head_dk(f, &self.dscores),
+            HeadVar::X => self.dx = B::head_dx(f, &self.dq, &self.dk, &self.dv),
+        }
+    }
+
+    /// Every step of `B`, in order, each fed by the ones before.
+    pub fn chain<B: Backprop>(f: &HeadForward<f64>, dout: Array3<f64>) -> HeadGrads {
+        let mut g = HeadGrads::zeros(f, dout);
+        for var in HeadVar::ALL {
+            g.step::<B>(var, f);
+        }
+        g
+    }
+}
 
 /// The row that checks that a gradient of a causal `(N, T, T)` matrix is 0
 /// above the diagonal: `why` says why it must be.

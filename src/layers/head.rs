@@ -25,7 +25,6 @@
 
 use ndarray::{Array2, Array3, ArrayD, ArrayRef2, ArrayRef3, ArrayView3, ArrayViewD, Axis, Ix3};
 
-use crate::backprop::Backprop;
 use crate::error::{Error, Result, expect_shape};
 use crate::float::Float;
 use crate::layers::{softmax, weighted_average};
@@ -127,7 +126,7 @@ impl<F: Float> HeadForward<F> {
             wq,
             wv,
         };
-        f.from_x();
+        f.recompute_from_x();
         Ok(f)
     }
 
@@ -135,14 +134,14 @@ impl<F: Float> HeadForward<F> {
         self.wk.ncols()
     }
 
-    fn from_x(&mut self) {
+    fn recompute_from_x(&mut self) {
         self.k = bmm_2d(&self.x, &self.wk);
         self.q = bmm_2d(&self.x, &self.wq);
         self.v = bmm_2d(&self.x, &self.wv);
-        self.from_qk();
+        self.recompute_from_qk();
     }
 
-    fn from_qk(&mut self) {
+    fn recompute_from_qk(&mut self) {
         self.scores.fill(F::zero());
         for ((mut s, q), k) in self
             .scores
@@ -153,15 +152,15 @@ impl<F: Float> HeadForward<F> {
             matmul_acc(&mut s, &q, &k.t()); // q @ kᵀ: (T, hs) @ (hs, T)
         }
         self.scores *= self.scale;
-        self.from_scores();
+        self.recompute_from_scores();
     }
 
-    fn from_scores(&mut self) {
+    fn recompute_from_scores(&mut self) {
         softmax::forward_into(&self.scores, &mut self.att).expect("(B, T, T) scores");
-        self.from_att_v();
+        self.recompute_out();
     }
 
-    fn from_att_v(&mut self) {
+    fn recompute_out(&mut self) {
         weighted_average::forward_into(&self.att, &self.v, &mut self.out)
             .expect("att (B, T, T), v (B, T, hs)");
     }
@@ -238,91 +237,30 @@ impl HeadForward<f64> {
         match var {
             HeadVar::X => {
                 f.x = value;
-                f.from_x();
+                f.recompute_from_x();
             }
             HeadVar::K => {
                 f.k = value;
-                f.from_qk();
+                f.recompute_from_qk();
             }
             HeadVar::Q => {
                 f.q = value;
-                f.from_qk();
+                f.recompute_from_qk();
             }
             HeadVar::Scores => {
                 f.scores = value;
-                f.from_scores();
+                f.recompute_from_scores();
             }
             HeadVar::Att => {
                 f.att = value;
-                f.from_att_v();
+                f.recompute_out();
             }
             HeadVar::V => {
                 f.v = value;
-                f.from_att_v();
+                f.recompute_out();
             }
         }
         f
-    }
-}
-
-/// The gradients of `L = Σ out ⊙ dout` with respect to each variable.
-#[derive(Clone, Debug, PartialEq)]
-pub struct HeadGrads {
-    /// The upstream gradient, `(B, T, hs)`.
-    pub dout: Array3<f64>,
-    pub dv: Array3<f64>,
-    pub datt: Array3<f64>,
-    pub dscores: Array3<f64>,
-    pub dq: Array3<f64>,
-    pub dk: Array3<f64>,
-    pub dx: Array3<f64>,
-}
-
-impl HeadGrads {
-    /// Zeros, with the upstream gradient `dout`.
-    pub fn zeros(f: &HeadForward<f64>, dout: Array3<f64>) -> HeadGrads {
-        HeadGrads {
-            dout,
-            dv: Array3::zeros(f.v.raw_dim()),
-            datt: Array3::zeros(f.att.raw_dim()),
-            dscores: Array3::zeros(f.scores.raw_dim()),
-            dq: Array3::zeros(f.q.raw_dim()),
-            dk: Array3::zeros(f.k.raw_dim()),
-            dx: Array3::zeros(f.x.raw_dim()),
-        }
-    }
-
-    pub fn get(&self, var: HeadVar) -> &Array3<f64> {
-        match var {
-            HeadVar::V => &self.dv,
-            HeadVar::Att => &self.datt,
-            HeadVar::Scores => &self.dscores,
-            HeadVar::Q => &self.dq,
-            HeadVar::K => &self.dk,
-            HeadVar::X => &self.dx,
-        }
-    }
-
-    /// Computes `var`'s gradient with `B`'s step, from the upstream gradients
-    /// already here.
-    pub fn step<B: Backprop>(&mut self, var: HeadVar, f: &HeadForward<f64>) {
-        match var {
-            HeadVar::V => self.dv = B::head_dv(f, &self.dout),
-            HeadVar::Att => self.datt = B::head_datt(f, &self.dout),
-            HeadVar::Scores => self.dscores = B::head_dscores(f, &self.datt),
-            HeadVar::Q => self.dq = B::head_dq(f, &self.dscores),
-            HeadVar::K => self.dk = B::head_dk(f, &self.dscores),
-            HeadVar::X => self.dx = B::head_dx(f, &self.dq, &self.dk, &self.dv),
-        }
-    }
-
-    /// Every step of `B`, in order, each fed by the ones before.
-    pub fn chain<B: Backprop>(f: &HeadForward<f64>, dout: Array3<f64>) -> HeadGrads {
-        let mut g = HeadGrads::zeros(f, dout);
-        for var in HeadVar::ALL {
-            g.step::<B>(var, f);
-        }
-        g
     }
 }
 
