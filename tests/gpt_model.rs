@@ -403,5 +403,8 @@ fn adamw_state_steps_a_whole_model_and_the_loss_falls() {
         opt.step::<Solutions>(params, grads.grads().into_iter().map(|(_, g)| g));
     }
     assert_eq!(opt.t, 30);
-    assert!(last < 0.6 * first, "one batch is being learned: {first} → {last}");
+    assert!(
+        last < 0.6 * first,
+        "one batch is being learned: {first} → {last}"
+    );
 }

@@ -411,6 +411,30 @@ impl<F: Float> Block<F> {
 }
 
 impl<F: Float> BlockGrads<F> {
+    /// All zero, allocating nothing.
+    pub fn zero(&mut self) {
+        let zero_linear = |g: &mut LinearGrads<F>| {
+            g.dw.fill(F::zero());
+            if let Some(db) = &mut g.db {
+                db.fill(F::zero());
+            }
+        };
+        for g in [&mut self.ln_1, &mut self.ln_2].into_iter().flatten() {
+            g.dweight.fill(F::zero());
+            g.dbias.fill(F::zero());
+        }
+        zero_linear(&mut self.attn.c_attn);
+        if let Some(g) = &mut self.attn.c_proj {
+            zero_linear(g);
+        }
+        if let Some(m) = &mut self.mlp {
+            zero_linear(&mut m.c_fc);
+            if let Some(g) = &mut m.c_proj {
+                zero_linear(g);
+            }
+        }
+    }
+
     /// The gradients, named and ordered as [`Block::params`].
     pub fn grads(&self) -> Vec<Named<'_, F>> {
         let mut out = vec![];

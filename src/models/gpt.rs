@@ -688,10 +688,30 @@ impl<F: Float> GptGrads<F> {
         }
     }
 
-    /// All zero.
+    /// All zero, allocating nothing.
     pub fn zero(&mut self) {
-        for mut g in self.grads_mut() {
-            g.fill(F::zero());
+        match &mut self.net {
+            NetGrads::Bigram(g) => g.dtable.fill(F::zero()),
+            NetGrads::Transformer {
+                emb,
+                h,
+                ln_f,
+                lm_head,
+            } => {
+                emb.dwte.fill(F::zero());
+                emb.dwpe.fill(F::zero());
+                for g in h.iter_mut() {
+                    g.zero();
+                }
+                if let Some(g) = ln_f {
+                    g.dweight.fill(F::zero());
+                    g.dbias.fill(F::zero());
+                }
+                lm_head.dw.fill(F::zero());
+                if let Some(db) = &mut lm_head.db {
+                    db.fill(F::zero());
+                }
+            }
         }
     }
 }
