@@ -403,6 +403,25 @@ fn adamw_state_steps_a_whole_model_and_the_loss_falls() {
         opt.step::<Solutions>(params, grads.grads().into_iter().map(|(_, g)| g));
     }
     assert_eq!(opt.t, 30);
+    // The model's own step (no allocation) is the same update.
+    let (mut a, mut ws) = small(small_config(GptConfig::makemore(5, 5), Arch::LayerNorm), 3);
+    let mut b = a.clone();
+    let hyper = AdamW {
+        lr: 1e-2,
+        ..AdamW::TORCH
+    };
+    let (mut opt_a, mut opt_b) = (a.adamw(hyper).unwrap(), b.adamw(hyper).unwrap());
+    let (mut ga, mut gb) = (a.zero_grads(), b.zero_grads());
+    for _ in 0..3 {
+        a.forward(&mut ws).unwrap();
+        a.backward::<Solutions>(&mut ws, &mut ga);
+        a.adamw_step::<Solutions>(&ga, &mut opt_a);
+        b.forward(&mut ws).unwrap();
+        b.backward::<Solutions>(&mut ws, &mut gb);
+        let params = b.params_mut().into_iter().map(|(_, p)| p);
+        opt_b.step::<Solutions>(params, gb.grads().into_iter().map(|(_, g)| g));
+    }
+    assert_eq!(a, b);
     assert!(
         last < 0.6 * first,
         "one batch is being learned: {first} → {last}"

@@ -410,6 +410,70 @@ impl<F: Float> Block<F> {
     }
 }
 
+/// A parameter and its gradient, handed to [`Block::zip_grads`]'s closure.
+pub type ParamGrad<'f, 'a, 'b, F> = &'f mut dyn FnMut(ArrayViewMutD<'a, F>, ArrayViewD<'b, F>);
+
+/// `f(w, dw)`, then `f(b, db)` if there is a bias.
+fn linear_zip<'a, 'b, F: Float>(
+    f: ParamGrad<'_, 'a, 'b, F>,
+    l: &'a mut Linear<F>,
+    g: &'b LinearGrads<F>,
+) {
+    f(l.w.view_mut().into_dyn(), g.dw.view().into_dyn());
+    if let (Some(b), Some(db)) = (&mut l.b, &g.db) {
+        f(b.view_mut().into_dyn(), db.view().into_dyn());
+    }
+}
+
+/// `f(weight, dweight)`, `f(bias, dbias)`.
+fn norm_zip<'a, 'b, F: Float>(
+    f: ParamGrad<'_, 'a, 'b, F>,
+    l: &'a mut LayerNorm<F>,
+    g: &'b LayerNormGrads<F>,
+) {
+    f(l.weight.view_mut().into_dyn(), g.dweight.view().into_dyn());
+    f(l.bias.view_mut().into_dyn(), g.dbias.view().into_dyn());
+}
+
+impl<F: Float> Block<F> {
+    /// Calls `f` on each parameter with its gradient, in the order of
+    /// [`Block::params`], allocating nothing (for the optimiser's step).
+    ///
+    /// # Panics
+    /// If `grads` are not this block's.
+    pub fn zip_grads<'a, 'b>(&'a mut self, grads: &'b BlockGrads<F>, f: ParamGrad<'_, 'a, 'b, F>) {
+        let mismatch = || panic!("block: gradients of another block");
+        match (&mut self.ln_1, &grads.ln_1) {
+            (Some(l), Some(g)) => norm_zip(f, l, g),
+            (None, None) => {}
+            _ => mismatch(),
+        }
+        linear_zip(f, &mut self.attn.c_attn, &grads.attn.c_attn);
+        match (&mut self.attn.c_proj, &grads.attn.c_proj) {
+            (Some(l), Some(g)) => linear_zip(f, l, g),
+            (None, None) => {}
+            _ => mismatch(),
+        }
+        match (&mut self.ln_2, &grads.ln_2) {
+            (Some(l), Some(g)) => norm_zip(f, l, g),
+            (None, None) => {}
+            _ => mismatch(),
+        }
+        match (&mut self.mlp, &grads.mlp) {
+            (Some(m), Some(g)) => {
+                linear_zip(f, &mut m.c_fc, &g.c_fc);
+                match (&mut m.c_proj, &g.c_proj) {
+                    (Some(l), Some(g)) => linear_zip(f, l, g),
+                    (None, None) => {}
+                    _ => mismatch(),
+                }
+            }
+            (None, None) => {}
+            _ => mismatch(),
+        }
+    }
+}
+
 impl<F: Float> BlockGrads<F> {
     /// All zero, allocating nothing.
     pub fn zero(&mut self) {

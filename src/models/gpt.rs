@@ -44,6 +44,7 @@ use crate::backprop::Backprop;
 use crate::embedding::{Embedding, EmbeddingGrads};
 use crate::error::{Error, Result, expect_shape};
 use crate::float::Float;
+use crate::layers::adamw::{AdamW, AdamWState};
 use crate::layers::attention::CausalSelfAttention;
 use crate::layers::block::{Activation, Block, BlockCache, BlockGrads, Mlp, Named, NamedMut};
 use crate::layers::layernorm::{LayerNorm, LayerNormCache, LayerNormGrads};
@@ -614,6 +615,83 @@ impl<F: Float> Gpt<F> {
             }
             _ => panic!("gpt: gradients of another model"),
         }
+    }
+}
+
+impl<F: Float> Gpt<F> {
+    /// Calls `f` on each parameter with its gradient, in the order of
+    /// [`Gpt::params`], allocating nothing.
+    ///
+    /// # Panics
+    /// If `grads` are not this model's.
+    pub fn zip_grads<'a, 'b>(
+        &'a mut self,
+        grads: &'b GptGrads<F>,
+        f: &mut dyn FnMut(ArrayViewMutD<'a, F>, ArrayViewD<'b, F>),
+    ) {
+        match (&mut self.net, &grads.net) {
+            (Net::Bigram(e), NetGrads::Bigram(g)) => {
+                f(e.table.view_mut().into_dyn(), g.dtable.view().into_dyn())
+            }
+            (
+                Net::Transformer {
+                    emb,
+                    h,
+                    ln_f,
+                    lm_head,
+                },
+                NetGrads::Transformer {
+                    emb: g_emb,
+                    h: g_h,
+                    ln_f: g_ln_f,
+                    lm_head: g_lm_head,
+                },
+            ) => {
+                f(emb.wte.view_mut().into_dyn(), g_emb.dwte.view().into_dyn());
+                f(emb.wpe.view_mut().into_dyn(), g_emb.dwpe.view().into_dyn());
+                for (block, g) in h.iter_mut().zip(g_h) {
+                    block.zip_grads(g, f);
+                }
+                if let (Some(l), Some(g)) = (ln_f, g_ln_f) {
+                    f(l.weight.view_mut().into_dyn(), g.dweight.view().into_dyn());
+                    f(l.bias.view_mut().into_dyn(), g.dbias.view().into_dyn());
+                }
+                f(
+                    lm_head.w.view_mut().into_dyn(),
+                    g_lm_head.dw.view().into_dyn(),
+                );
+                if let (Some(b), Some(db)) = (&mut lm_head.b, &g_lm_head.db) {
+                    f(b.view_mut().into_dyn(), db.view().into_dyn());
+                }
+            }
+            _ => panic!("gpt: gradients of another model"),
+        }
+    }
+
+    /// Zero AdamW moments for this model's parameters.
+    pub fn adamw(&self, hyper: AdamW) -> Result<AdamWState<F>> {
+        let shapes: Vec<Vec<usize>> = self
+            .params()
+            .iter()
+            .map(|(_, p)| p.shape().to_vec())
+            .collect();
+        AdamWState::new(hyper, &shapes)
+    }
+
+    /// One AdamW step of every parameter with `B::adamw_update`, allocating
+    /// nothing.
+    ///
+    /// # Panics
+    /// If `state` was not made for this model.
+    pub fn adamw_step<B: Backprop>(&mut self, grads: &GptGrads<F>, state: &mut AdamWState<F>) {
+        state.t += 1;
+        let AdamWState { hyper, m, v, t } = state;
+        let mut k = 0;
+        self.zip_grads(grads, &mut |mut p, g| {
+            B::adamw_update(&mut p, &mut m[k], &mut v[k], &g, *t, hyper);
+            k += 1;
+        });
+        assert_eq!(k, m.len(), "gpt: AdamW moments of another model");
     }
 }
 
