@@ -234,7 +234,8 @@ pub(super) fn grade_head_step<B: Backprop>(var: HeadVar, seed: u64) -> Grade {
             exercise,
             message,
             &format!(
-                "the forward pass f (B 2, T 4, C 4, hs 3) and the reference's upstream gradients; {} must have shape {:?}",
+                "the forward pass f (B 2, T 4, C 4, hs 3) and the reference's upstream gradients, to undo `{}`; {} must have shape {:?}",
+                var.line(),
                 var.grad_name(),
                 var.value(&f).shape()
             ),
