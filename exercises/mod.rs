@@ -36,6 +36,24 @@ pub mod step_by_step;
 pub mod flatten_consecutive;
 pub mod sequential;
 
+// Lecture 7, "Let's build GPT": the mathematical trick of self-attention,
+// the causal softmax, one head step by step, multi-head attention.
+pub mod attention;
+pub mod head;
+pub mod softmax;
+pub mod weighted_average;
+
+// Lecture 7: the rest of the transformer (LayerNorm, the feed-forward's
+// ReLU and GELU, token + position embedding, the sequence cross-entropy, the
+// pre-norm block) and the AdamW update.
+pub mod adamw;
+pub mod block;
+pub mod gelu;
+pub mod layernorm;
+pub mod position_embedding;
+pub mod relu;
+pub mod sequence_cross_entropy;
+
 /// Your implementation of every backward pass, as the grader, `check` and
 /// `train` see it.
 #[derive(Clone, Copy, Debug, Default)]

@@ -16,6 +16,22 @@ pub mod sequential;
 pub mod step_by_step;
 pub mod tanh;
 
+// ---- GPT: core (gpt-core) ----
+pub mod adamw;
+pub mod block;
+pub mod gelu;
+pub mod layernorm;
+pub mod position_embedding;
+pub mod relu;
+pub mod sequence_cross_entropy;
+// ---- end GPT: core ----
+// ---- GPT: attention (gpt-attn) ----
+pub mod attention;
+pub mod head;
+pub mod softmax;
+pub mod weighted_average;
+// ---- end GPT: attention (gpt-attn) ----
+
 /// The reference implementation of every backward pass.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Solutions;

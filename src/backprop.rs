@@ -166,6 +166,103 @@ macro_rules! backward_passes {
         fn demb(f: &Forward, dembcat: &Array2<f64>) -> Array3<f64> = step_by_step::demb;
         /// Exercise 1, `dC` (`exercises/step_by_step.rs`).
         fn dC(f: &Forward, demb: &Array3<f64>) -> Array2<f64> = step_by_step::dC;
+        // Lecture 7, "Let's build GPT": attention.
+        /// The weighted average of the past, `out = wei @ x` with `wei` causal:
+        /// accumulates `dwei`, `dx` (`exercises/weighted_average.rs`; lecture 7).
+        fn weighted_average_backward<F: Float>(
+            dwei: &mut ArrayRef3<F>,
+            dx: &mut ArrayRef3<F>,
+            dout: &ArrayRef3<F>,
+            wei: &ArrayRef3<F>,
+            x: &ArrayRef3<F>,
+        ) = weighted_average::backward;
+        /// The causal softmax: accumulates `dscores` (`exercises/softmax.rs`; lecture 7).
+        fn softmax_backward<F: Float>(
+            dscores: &mut ArrayRef3<F>,
+            datt: &ArrayRef3<F>,
+            att: &ArrayRef3<F>,
+        ) = softmax::backward;
+        /// One head, `dv` (`exercises/head.rs`; lecture 7).
+        fn head_dv(f: &$crate::layers::head::HeadForward<f64>, dout: &Array3<f64>) -> Array3<f64> = head::dv;
+        /// One head, `datt` (`exercises/head.rs`; lecture 7).
+        fn head_datt(f: &$crate::layers::head::HeadForward<f64>, dout: &Array3<f64>) -> Array3<f64> = head::datt;
+        /// One head, `dscores` (`exercises/head.rs`; lecture 7).
+        fn head_dscores(f: &$crate::layers::head::HeadForward<f64>, datt: &Array3<f64>) -> Array3<f64> = head::dscores;
+        /// One head, `dq` (`exercises/head.rs`; lecture 7).
+        fn head_dq(f: &$crate::layers::head::HeadForward<f64>, dscores: &Array3<f64>) -> Array3<f64> = head::dq;
+        /// One head, `dk` (`exercises/head.rs`; lecture 7).
+        fn head_dk(f: &$crate::layers::head::HeadForward<f64>, dscores: &Array3<f64>) -> Array3<f64> = head::dk;
+        /// One head, `dx` (`exercises/head.rs`; lecture 7).
+        fn head_dx(
+            f: &$crate::layers::head::HeadForward<f64>,
+            dq: &Array3<f64>,
+            dk: &Array3<f64>,
+            dv: &Array3<f64>,
+        ) -> Array3<f64> = head::dx;
+        /// Causal multi-head self-attention: accumulates `dx` and the gradients of
+        /// `c_attn` and `c_proj`; `cache` lends its scratch space
+        /// (`exercises/attention.rs`; lecture 7).
+        fn attention_backward<F: Float>(
+            dx: &mut ArrayRef3<F>,
+            grads: &mut $crate::layers::attention::AttentionGrads<F>,
+            dout: &ArrayRef3<F>,
+            x: &ArrayRef3<F>,
+            cache: &mut $crate::layers::attention::AttentionCache<F>,
+            layer: &$crate::layers::attention::CausalSelfAttention<F>,
+        ) = attention::backward;
+        // Lecture 7: the rest of the transformer, and AdamW.
+        /// LayerNorm over the last axis: accumulates `dx`, `dweight`, `dbias` (`exercises/layernorm.rs`; lecture 7).
+        fn layernorm_backward<F: Float>(
+            dx: &mut ArrayRef2<F>,
+            grads: &mut $crate::layers::layernorm::LayerNormGrads<F>,
+            dout: &ArrayRef2<F>,
+            cache: &$crate::layers::layernorm::LayerNormCache<F>,
+            layer: &$crate::layers::layernorm::LayerNorm<F>,
+        ) = layernorm::backward;
+        /// ReLU: accumulates `dx` (`exercises/relu.rs`; lecture 7).
+        fn relu_backward<F: Float, D: Dimension>(
+            dx: &mut ArrayRef<F, D>,
+            dout: &ArrayRef<F, D>,
+            out: &ArrayRef<F, D>,
+        ) = relu::backward;
+        /// GELU, tanh form: accumulates `dx` (`exercises/gelu.rs`; lecture 7).
+        fn gelu_backward<F: Float, D: Dimension>(
+            dx: &mut ArrayRef<F, D>,
+            dout: &ArrayRef<F, D>,
+            x: &ArrayRef<F, D>,
+        ) = gelu::backward;
+        /// Token + position embedding: accumulates `dwte`, `dwpe` (`exercises/position_embedding.rs`; lecture 7).
+        fn position_embedding_backward<F: Float>(
+            grads: &mut $crate::layers::position_embedding::PositionEmbeddingGrads<F>,
+            dout: &ArrayRef3<F>,
+            idx: &ArrayRef2<usize>,
+        ) = position_embedding::backward;
+        /// Cross-entropy over `(B, T, V)`, targets `-1` ignored: accumulates `dlogits` (`exercises/sequence_cross_entropy.rs`; lecture 7).
+        fn sequence_cross_entropy_backward<F: Float>(
+            dlogits: &mut ArrayRef3<F>,
+            dloss: F,
+            cache: &$crate::layers::sequence_cross_entropy::SequenceCrossEntropyCache<F>,
+            targets: &ArrayRef2<i64>,
+        ) = sequence_cross_entropy::backward;
+        /// AdamW, step `t` of one parameter: updates `param`, `m`, `v` (`exercises/adamw.rs`; lecture 7).
+        fn adamw_update<F: Float, D: Dimension>(
+            param: &mut ArrayRef<F, D>,
+            m: &mut ArrayRef<F, D>,
+            v: &mut ArrayRef<F, D>,
+            grad: &ArrayRef<F, D>,
+            t: usize,
+            hyper: &$crate::layers::adamw::AdamW,
+        ) = adamw::update;
+        /// The transformer block: runs `L`'s backward passes of its layers,
+        /// accumulating `dx` and the parameters' gradients (`exercises/block.rs`; lecture 7).
+        fn block_backward<L: Backprop, F: Float>(
+            dx: &mut ArrayRef3<F>,
+            grads: &mut $crate::layers::block::BlockGrads<F>,
+            dout: &ArrayRef3<F>,
+            x: &ArrayRef3<F>,
+            cache: &mut $crate::layers::block::BlockCache<F>,
+            block: &$crate::layers::block::Block<F>,
+        ) = block::backward;
         }
     };
 }

@@ -24,10 +24,10 @@
 //! | module | what it holds |
 //! |---|---|
 //! | [`float`], [`error`], [`ops`], [`hyper`], [`corpus`] | numbers (`f32`/`f64`), errors, the matrix-product kernels (the crate's only `unsafe`), the networks' sizes, the corpora |
-//! | [`layers`] | each layer's forward pass (given code): Linear, Embedding, Tanh, BatchNorm1d, cross-entropy, FlattenConsecutive, Sequential |
+//! | [`layers`] | each layer's forward pass (given code): Linear, Embedding, Tanh, BatchNorm1d, cross-entropy, FlattenConsecutive, Sequential; lecture 7's attention, LayerNorm, ReLU, GELU, position embedding, sequence cross-entropy, block, and the AdamW update |
 //! | [`course`] | the lectures' own code: the scalar engine of micrograd, the bigram, exercise 1's forward pass |
 //! | [`backprop`], `exercises/`, `solutions/` | the one list of backward passes; yours, and the reference with derivations |
-//! | [`models`] | the models assembled from the layers (micrograd's MLP, part 4's MLP, part 5's WaveNet, part 3's deep MLP), forward and backward through `B: Backprop` |
+//! | [`models`] | the models assembled from the layers (micrograd's MLP, part 4's MLP, part 5's WaveNet, part 3's deep MLP, lecture 7's GPT), forward and backward through `B: Backprop` |
 //! | [`train`], [`grade`], [`io`] | the training loops; the grader (oracle, cases per chapter, report, the scalar second oracle); checkpoints and exports |
 //! | [`registry`] | every exercise once: chapter, file, hints, models that need it, grading case |
 //! | `src/cli/` (the binary) | the `backprop-ninja` command |

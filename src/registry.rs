@@ -21,6 +21,7 @@ use crate::backprop::Backprop;
 use crate::course::micrograd::OpKind;
 use crate::course::step_by_step::Var;
 use crate::grade::{self, Row, Status, cases};
+use crate::layers::head::HeadVar;
 use crate::models::model::ModelKind;
 
 /// One thing to grade.
@@ -49,6 +50,28 @@ pub enum Exercise {
     BatchNorm3d,
     /// Makemore part 5: the container's backward pass, on a small WaveNet.
     Sequential,
+    /// Lecture 7: the weighted average of the past, `wei @ x`.
+    WeightedAverage,
+    /// Lecture 7: the causal softmax of the attention scores.
+    Softmax,
+    /// Lecture 7: one step of one attention head.
+    Head(HeadVar),
+    /// Lecture 7: causal multi-head self-attention.
+    Attention,
+    /// Lecture 7: LayerNorm over the last axis.
+    LayerNorm,
+    /// Lecture 7: the feed-forward's ReLU.
+    Relu,
+    /// Lecture 7 (GPT-2, makemore): GELU, tanh form.
+    Gelu,
+    /// Lecture 7: token + position embedding.
+    PositionEmbedding,
+    /// Lecture 7: cross-entropy over `(B, T, V)`, targets `-1` ignored.
+    SequenceCrossEntropy,
+    /// Lecture 7: the pre-norm transformer block.
+    Block,
+    /// Lecture 7: the AdamW update.
+    AdamW,
 }
 
 /// What a command trains with a learner's backward passes.
@@ -81,16 +104,18 @@ pub enum Chapter {
     Layers,
     BackpropNinja,
     WaveNet,
+    Gpt,
 }
 
 impl Chapter {
     /// Every chapter, in course order.
-    pub const ALL: [Chapter; 5] = [
+    pub const ALL: [Chapter; 6] = [
         Chapter::Micrograd,
         Chapter::Bigram,
         Chapter::Layers,
         Chapter::BackpropNinja,
         Chapter::WaveNet,
+        Chapter::Gpt,
     ];
 
     /// The lecture it follows.
@@ -101,6 +126,7 @@ impl Chapter {
             Chapter::Layers => "layers (makemore parts 2-4)",
             Chapter::BackpropNinja => "backprop ninja (makemore part 4: exercises 1-3)",
             Chapter::WaveNet => "WaveNet (makemore part 5)",
+            Chapter::Gpt => "GPT (let's build GPT)",
         }
     }
 }
@@ -748,6 +774,214 @@ registry! {
             "the chain rule through a stack: the layers' backward passes in reverse order",
             "layer i reads douts[i+1] (its output's gradient) and writes douts[i] and grads[i]",
             "for i from last to first: L's backward for layers[i], from douts[i + 1] into douts[i] and grads[i]",
+        ],
+    },
+    WeightedAverage => {
+        id: "gpt::weighted_average",
+        chapter: Gpt,
+        file: "exercises/weighted_average.rs",
+        function: "backward",
+        needed_by: [],
+        graded_by: cases::attention::weighted_average(),
+        hints: [
+            "out = wei @ x is a batched matmul: the Linear rule, once per batch element",
+            "dwei (B, T, T) = dout (B, T, C) @ xᵀ (B, C, T); dx (B, T, C) = weiᵀ (B, T, T) @ dout (B, T, C)",
+            "dwei += dout @ xᵀ, kept only on and below the diagonal (the future was never read); dx += weiᵀ @ dout",
+        ],
+    },
+    Softmax => {
+        id: "gpt::softmax",
+        chapter: Gpt,
+        file: "exercises/softmax.rs",
+        function: "backward",
+        needed_by: [],
+        graded_by: cases::attention::softmax(),
+        hints: [
+            "the softmax's Jacobian-vector product: each output depends on every score of its row",
+            "dscores (B, T, T) like att; the row sum Σ_j att·datt is (B, T, 1), broadcast over the row",
+            "dscores += att ⊙ (datt − Σ_row att ⊙ datt); masked scores (att = 0) get 0 by themselves",
+        ],
+    },
+    Head(HeadVar::V) => {
+        id: "gpt::head::dv",
+        chapter: Gpt,
+        file: "exercises/head.rs",
+        function: "dv",
+        needed_by: [],
+        graded_by: cases::attention::head_step(HeadVar::V),
+        hints: [
+            "the Linear rule with att as the weights: out = att @ v",
+            "dv (B, T, hs) = attᵀ (B, T, T) @ dout (B, T, hs)",
+            "attᵀ @ dout",
+        ],
+    },
+    Head(HeadVar::Att) => {
+        id: "gpt::head::datt",
+        chapter: Gpt,
+        file: "exercises/head.rs",
+        function: "datt",
+        needed_by: [],
+        graded_by: cases::attention::head_step(HeadVar::Att),
+        hints: [
+            "out = att @ v: the other operand's gradient",
+            "datt (B, T, T) = dout (B, T, hs) @ vᵀ (B, hs, T)",
+            "dout @ vᵀ, with 0 above the diagonal (never read)",
+        ],
+    },
+    Head(HeadVar::Scores) => {
+        id: "gpt::head::dscores",
+        chapter: Gpt,
+        file: "exercises/head.rs",
+        function: "dscores",
+        needed_by: [],
+        graded_by: cases::attention::head_step(HeadVar::Scores),
+        hints: [
+            "through the causal softmax: att ⊙ (datt − row sum of att ⊙ datt)",
+            "dscores (B, T, T), the row sums (B, T, 1)",
+            "att ⊙ (datt − Σ_row att ⊙ datt)",
+        ],
+    },
+    Head(HeadVar::Q) => {
+        id: "gpt::head::dq",
+        chapter: Gpt,
+        file: "exercises/head.rs",
+        function: "dq",
+        needed_by: [],
+        graded_by: cases::attention::head_step(HeadVar::Q),
+        hints: [
+            "scores = q @ kᵀ · head_size^-0.5: the Linear rule, and the scale",
+            "dq (B, T, hs) = dscores (B, T, T) @ k (B, T, hs), times the scale",
+            "scale · dscores @ k",
+        ],
+    },
+    Head(HeadVar::K) => {
+        id: "gpt::head::dk",
+        chapter: Gpt,
+        file: "exercises/head.rs",
+        function: "dk",
+        needed_by: [],
+        graded_by: cases::attention::head_step(HeadVar::K),
+        hints: [
+            "scores = q @ kᵀ · scale: k sits transposed, so its gradient is too",
+            "dk (B, T, hs) = dscoresᵀ (B, T, T) @ q (B, T, hs), times the scale",
+            "scale · dscoresᵀ @ q",
+        ],
+    },
+    Head(HeadVar::X) => {
+        id: "gpt::head::dx",
+        chapter: Gpt,
+        file: "exercises/head.rs",
+        function: "dx",
+        needed_by: [],
+        graded_by: cases::attention::head_step(HeadVar::X),
+        hints: [
+            "x is used three times (q, k, v): add the three paths",
+            "each path is a Linear backward: dq @ wqᵀ (B, T, hs)·(hs, C) = (B, T, C)",
+            "dq @ wqᵀ + dk @ wkᵀ + dv @ wvᵀ",
+        ],
+    },
+    Attention => {
+        id: "gpt::attention",
+        chapter: Gpt,
+        file: "exercises/attention.rs",
+        function: "backward",
+        needed_by: [],
+        graded_by: cases::attention::attention(),
+        hints: [
+            "undo the forward in reverse: c_proj's Linear, then each head (softmax and two matmuls), then c_attn's Linear",
+            "qkv (B, T, 3C) splits into q | k | v, each (B, T, C) = n_head heads of head_size columns; att (B, nh, T, T)",
+            "dy from c_proj's backward; per head dv = attᵀ @ dy_h, datt = dy_h @ vᵀ, dscores through the softmax, dq, dk with the scale; then c_attn's backward from dqkv",
+        ],
+    },
+    LayerNorm => {
+        id: "gpt::layernorm",
+        chapter: Gpt,
+        file: "exercises/layernorm.rs",
+        function: "backward",
+        needed_by: [],
+        graded_by: cases::gpt::layernorm(),
+        hints: [
+            "BatchNorm's exercise 3, over the last axis instead of the batch, with the biased variance (1/C)",
+            "dweight, dbias (C,) sum over the rows; dx (N, C) uses each row's mean of dxhat and of dxhat·xhat",
+            "dxhat = dout·weight; dx += rstd · (dxhat − mean_row(dxhat) − xhat · mean_row(dxhat·xhat))",
+        ],
+    },
+    Relu => {
+        id: "gpt::relu",
+        chapter: Gpt,
+        file: "exercises/relu.rs",
+        function: "backward",
+        needed_by: [],
+        graded_by: cases::gpt::relu(),
+        hints: [
+            "on each side of the kink ReLU is a line: slope 1 or 0",
+            "element-wise: dx, dout and out have one shape",
+            "dx += dout where out > 0",
+        ],
+    },
+    Gelu => {
+        id: "gpt::gelu",
+        chapter: Gpt,
+        file: "exercises/gelu.rs",
+        function: "backward",
+        needed_by: [],
+        graded_by: cases::gpt::gelu(),
+        hints: [
+            "gelu(x) = 0.5·x·(1 + tanh(u)), u = √(2/π)(x + 0.044715 x³): a product, so the product rule",
+            "element-wise: dx, dout and x have one shape",
+            "dx += dout · (0.5(1 + tanh u) + 0.5 x (1 − tanh² u) √(2/π)(1 + 3·0.044715 x²))",
+        ],
+    },
+    PositionEmbedding => {
+        id: "gpt::position_embedding",
+        chapter: Gpt,
+        file: "exercises/position_embedding.rs",
+        function: "backward",
+        needed_by: [],
+        graded_by: cases::gpt::position_embedding(),
+        hints: [
+            "x[b, t] = wte[idx[b, t]] + wpe[t]: an addition sends dout to both tables",
+            "dwte (V, C) scatter-adds (B, T, C) rows; dwpe (T, C) sums dout over the batch axis",
+            "dwte[idx[b, t]] += dout[b, t] for every b, t; dwpe += dout summed over axis 0",
+        ],
+    },
+    SequenceCrossEntropy => {
+        id: "gpt::cross_entropy",
+        chapter: Gpt,
+        file: "exercises/sequence_cross_entropy.rs",
+        function: "backward",
+        needed_by: [],
+        graded_by: cases::gpt::cross_entropy(),
+        hints: [
+            "exercise 2 on every position: softmax minus one-hot, over the number of counted targets",
+            "dlogits (B, T, V); positions with target −1 get nothing and are not counted in the mean",
+            "for each counted position: dlogits += dloss · (probs − one_hot(target)) / count",
+        ],
+    },
+    Block => {
+        id: "gpt::block",
+        chapter: Gpt,
+        file: "exercises/block.rs",
+        function: "backward",
+        needed_by: [],
+        graded_by: cases::gpt::block(),
+        hints: [
+            "x1 = x + attn(ln_1(x)); out = x1 + mlp(ln_2(x1)): each addition hands its gradient to both paths",
+            "every gradient of the residual stream is (B, T, C); run the layers' backward passes in reverse",
+            "dx1 = dout + ln_2's backward of mlp's backward of dout; dx += dx1 + ln_1's backward of attn's backward of dx1",
+        ],
+    },
+    AdamW => {
+        id: "gpt::adamw",
+        chapter: Gpt,
+        file: "exercises/adamw.rs",
+        function: "update",
+        needed_by: [],
+        graded_by: cases::gpt::adamw(),
+        hints: [
+            "AdamW: moving averages of the gradient and its square, bias-corrected, and decay applied to the weight itself",
+            "m, v, param and grad all have one shape; t counts steps from 1",
+            "p −= lr·wd·p; m = β1 m + (1−β1) g; v = β2 v + (1−β2) g²; p −= lr · (m/(1−β1^t)) / (√(v/(1−β2^t)) + ε)",
         ],
     },
 }

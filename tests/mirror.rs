@@ -59,3 +59,26 @@ fn every_registered_exercise_has_its_forward_pass_stub_and_solution() {
         }
     }
 }
+
+// ---- GPT: attention (gpt-attn) ----
+#[test]
+fn every_attention_layer_of_src_layers_has_its_exercise_and_solution() {
+    let (exercises, solutions) = (rust_files("exercises"), rust_files("solutions"));
+    for layer in [
+        "weighted_average.rs",
+        "softmax.rs",
+        "head.rs",
+        "attention.rs",
+    ] {
+        assert!(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("src/layers")
+                .join(layer)
+                .exists(),
+            "src/layers/{layer}"
+        );
+        assert!(exercises.contains(layer), "exercises/{layer}");
+        assert!(solutions.contains(layer), "solutions/{layer}");
+    }
+}
+// ---- end GPT: attention (gpt-attn) ----

@@ -624,3 +624,776 @@ fn a_sequential_handing_tanh_its_input_fails_the_layers_below_it() {
         "the output layer is above every tanh: {message}"
     );
 }
+
+// ---- GPT: attention (gpt-attn) ----
+
+/// The attention exercises of lecture 7.
+fn gpt_attention_exercises() -> Vec<Exercise> {
+    Exercise::all()
+        .into_iter()
+        .filter(|e| {
+            matches!(
+                e,
+                Exercise::WeightedAverage
+                    | Exercise::Softmax
+                    | Exercise::Head(_)
+                    | Exercise::Attention
+            )
+        })
+        .collect()
+}
+
+/// `exercise` is wrong and names `what`; every other attention exercise of
+/// `B` is still correct. Returns the message.
+fn only_this_attention_exercise_fails<B: Backprop>(exercise: Exercise, what: &str) -> String {
+    let message = wrong::<B>(exercise);
+    assert!(
+        message.contains(what),
+        "the message names {what}: {message}"
+    );
+    for other in gpt_attention_exercises() {
+        if other != exercise {
+            assert_eq!(
+                registry::grade::<B>(other).status,
+                Status::Correct,
+                "{} should be untouched by a mutant of {}",
+                other.id(),
+                exercise.id()
+            );
+        }
+    }
+    message
+}
+
+mod softmax_without_row_sum {
+    pub use backprop_ninja::solutions::*; // the reference, but for the module below
+    pub mod softmax {
+        use backprop_ninja::Float;
+        use ndarray::{ArrayRef3, Zip};
+        /// `att ⊙ datt`: the shared denominator forgotten.
+        pub fn backward<F: Float>(
+            dscores: &mut ArrayRef3<F>,
+            datt: &ArrayRef3<F>,
+            att: &ArrayRef3<F>,
+        ) {
+            Zip::from(dscores)
+                .and(datt)
+                .and(att)
+                .for_each(|ds, &da, &a| *ds += a * da);
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn a_softmax_backward_without_its_row_sum_fails_gpt_softmax() {
+    let message = only_this_attention_exercise_fails::<softmax_without_row_sum::Mutant>(
+        Exercise::Softmax,
+        "dscores: WRONG",
+    );
+    assert!(!message.contains("future"), "the mask is kept: {message}");
+}
+
+mod weighted_average_unmasked {
+    pub use backprop_ninja::solutions::*; // the reference, but for the module below
+    pub mod weighted_average {
+        use backprop_ninja::Float;
+        use backprop_ninja::ops::matmul_acc;
+        use ndarray::{ArrayRef3, Axis};
+        /// `dwei = dout @ xᵀ` everywhere: the mask ignored, gradient for the future.
+        pub fn backward<F: Float>(
+            dwei: &mut ArrayRef3<F>,
+            dx: &mut ArrayRef3<F>,
+            dout: &ArrayRef3<F>,
+            wei: &ArrayRef3<F>,
+            x: &ArrayRef3<F>,
+        ) {
+            for b in 0..x.len_of(Axis(0)) {
+                let (dout, x, wei) = (
+                    dout.index_axis(Axis(0), b),
+                    x.index_axis(Axis(0), b),
+                    wei.index_axis(Axis(0), b),
+                );
+                matmul_acc(&mut dwei.index_axis_mut(Axis(0), b), &dout, &x.t());
+                matmul_acc(&mut dx.index_axis_mut(Axis(0), b), &wei.t(), &dout);
+            }
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn a_weighted_average_leaking_gradient_to_the_future_fails_dwei_and_says_so() {
+    let message = only_this_attention_exercise_fails::<weighted_average_unmasked::Mutant>(
+        Exercise::WeightedAverage,
+        "dwei: WRONG",
+    );
+    assert!(
+        message.contains("dwei sends gradient to the future"),
+        "{message}"
+    );
+    assert!(!message.contains("dx: WRONG"), "dx is right: {message}");
+}
+
+mod weighted_average_dx_untransposed {
+    pub use backprop_ninja::solutions::*; // the reference, but for the module below
+    pub mod weighted_average {
+        use backprop_ninja::Float;
+        use backprop_ninja::ops::matmul_acc;
+        use ndarray::{ArrayRef3, Axis};
+        /// `dx = wei @ dout`: the weights not transposed.
+        pub fn backward<F: Float>(
+            dwei: &mut ArrayRef3<F>,
+            dx: &mut ArrayRef3<F>,
+            dout: &ArrayRef3<F>,
+            wei: &ArrayRef3<F>,
+            x: &ArrayRef3<F>,
+        ) {
+            let mut unused = dx.to_owned();
+            backprop_ninja::solutions::weighted_average::backward(dwei, &mut unused, dout, wei, x);
+            for b in 0..x.len_of(Axis(0)) {
+                let (dout, wei) = (dout.index_axis(Axis(0), b), wei.index_axis(Axis(0), b));
+                matmul_acc(&mut dx.index_axis_mut(Axis(0), b), &wei, &dout);
+            }
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn a_weighted_average_with_wei_untransposed_fails_dx() {
+    let message = only_this_attention_exercise_fails::<weighted_average_dx_untransposed::Mutant>(
+        Exercise::WeightedAverage,
+        "dx: WRONG",
+    );
+    assert!(!message.contains("dwei"), "{message}");
+}
+
+/// A mutant of one step of the head: that step fails, alone.
+macro_rules! head_mutant {
+    ($module:ident, $step:ident, |$f:ident, $g:ident| $body:expr) => {
+        mod $module {
+            pub use backprop_ninja::solutions::*; // the reference, but for the module below
+            pub mod head {
+                #[allow(unused_imports)]
+                use backprop_ninja::layers::head::{HeadForward, bmm, bmm_2d, mt};
+                pub use backprop_ninja::solutions::head::*;
+                use ndarray::Array3;
+                pub fn $step($f: &HeadForward<f64>, $g: &Array3<f64>) -> Array3<f64> {
+                    $body
+                }
+            }
+            pub struct Mutant;
+            backprop_ninja::implement_backprop!(Mutant, "mutant");
+        }
+    };
+}
+
+head_mutant!(head_dv_untransposed, dv, |f, dout| bmm(&f.att, dout));
+head_mutant!(head_datt_unmasked, datt, |f, dout| bmm(dout, &mt(&f.v)));
+head_mutant!(head_dscores_without_row_sum, dscores, |f, datt| &f.att
+    * datt);
+head_mutant!(head_dq_unscaled, dq, |f, dscores| bmm(dscores, &f.k));
+head_mutant!(head_dk_untransposed, dk, |f, dscores| bmm(dscores, &f.q)
+    * f.scale);
+
+mod head_dx_two_paths {
+    pub use backprop_ninja::solutions::*; // the reference, but for the module below
+    pub mod head {
+        use backprop_ninja::layers::head::{HeadForward, bmm_2d};
+        pub use backprop_ninja::solutions::head::*;
+        use ndarray::Array3;
+        /// x is used three times; the path through v is forgotten.
+        pub fn dx(
+            f: &HeadForward<f64>,
+            dq: &Array3<f64>,
+            dk: &Array3<f64>,
+            _dv: &Array3<f64>,
+        ) -> Array3<f64> {
+            bmm_2d(dq, &f.wq.t()) + bmm_2d(dk, &f.wk.t())
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn each_broken_head_step_fails_its_own_row_only() {
+    use backprop_ninja::layers::head::HeadVar;
+    only_this_attention_exercise_fails::<head_dv_untransposed::Mutant>(
+        Exercise::Head(HeadVar::V),
+        "dv: WRONG",
+    );
+    let message = only_this_attention_exercise_fails::<head_datt_unmasked::Mutant>(
+        Exercise::Head(HeadVar::Att),
+        "datt sends gradient to the future",
+    );
+    assert!(message.contains("datt: WRONG"), "{message}");
+    only_this_attention_exercise_fails::<head_dscores_without_row_sum::Mutant>(
+        Exercise::Head(HeadVar::Scores),
+        "dscores: WRONG",
+    );
+    let message = only_this_attention_exercise_fails::<head_dq_unscaled::Mutant>(
+        Exercise::Head(HeadVar::Q),
+        "dq: WRONG",
+    );
+    assert!(
+        message.contains("1.732051 times"),
+        "the missing factor √3 is named: {message}"
+    );
+    only_this_attention_exercise_fails::<head_dk_untransposed::Mutant>(
+        Exercise::Head(HeadVar::K),
+        "dk: WRONG",
+    );
+    only_this_attention_exercise_fails::<head_dx_two_paths::Mutant>(
+        Exercise::Head(HeadVar::X),
+        "dx: WRONG",
+    );
+}
+
+/// The reference attention backward with one thing changed, chosen by `BUG`.
+mod attention_bugs {
+    use backprop_ninja::Float;
+    use backprop_ninja::layers::attention::{AttentionCache, AttentionGrads, CausalSelfAttention};
+    use backprop_ninja::ops::matmul_acc;
+    use backprop_ninja::solutions::linear;
+    use ndarray::{ArrayRef3, Axis, s};
+
+    /// The scale on the queries' path only.
+    pub const SCALE_ON_Q_ONLY: u8 = 0;
+    /// `dv = att @ dy`: the weights not transposed, so gradient flows to positions that were never read.
+    pub const ATT_UNTRANSPOSED: u8 = 1;
+
+    pub fn backward<const BUG: u8, F: Float>(
+        dx: &mut ArrayRef3<F>,
+        grads: &mut AttentionGrads<F>,
+        dout: &ArrayRef3<F>,
+        x: &ArrayRef3<F>,
+        cache: &mut AttentionCache<F>,
+        layer: &CausalSelfAttention<F>,
+    ) {
+        let (c, hs, scale) = (layer.n_embd(), layer.head_size(), layer.scale());
+        let mut dy = cache.y.clone();
+        dy.fill(F::zero());
+        match (&layer.c_proj, &mut grads.c_proj) {
+            (Some(p), Some(g)) => linear::backward_3d(&mut dy, g, dout, &cache.y, p),
+            _ => dy.assign(dout),
+        }
+        let mut dqkv = cache.qkv.clone();
+        dqkv.fill(F::zero());
+        for b in 0..x.len_of(Axis(0)) {
+            for h in 0..layer.n_head {
+                let att = cache.att.slice(s![b, h, .., ..]);
+                let (q, k, v) = (h * hs, c + h * hs, 2 * c + h * hs);
+                let qkv = cache.qkv.index_axis(Axis(0), b);
+                let (qv, kv, vv) = (
+                    qkv.slice(s![.., q..q + hs]),
+                    qkv.slice(s![.., k..k + hs]),
+                    qkv.slice(s![.., v..v + hs]),
+                );
+                let dyh = dy.slice(s![b, .., h * hs..(h + 1) * hs]);
+                let mut dqkv = dqkv.index_axis_mut(Axis(0), b);
+                if BUG == ATT_UNTRANSPOSED {
+                    matmul_acc(&mut dqkv.slice_mut(s![.., v..v + hs]), &att, &dyh);
+                } else {
+                    matmul_acc(&mut dqkv.slice_mut(s![.., v..v + hs]), &att.t(), &dyh);
+                }
+                let mut datt = dyh.dot(&vv.t());
+                for (mut d, a) in datt.rows_mut().into_iter().zip(att.rows()) {
+                    let dot = a.dot(&d);
+                    d.zip_mut_with(&a, |d, &a| *d = a * (*d - dot));
+                }
+                let k_scale = if BUG == SCALE_ON_Q_ONLY {
+                    F::one()
+                } else {
+                    scale
+                };
+                matmul_acc(
+                    &mut dqkv.slice_mut(s![.., q..q + hs]),
+                    &(&datt * scale),
+                    &kv,
+                );
+                matmul_acc(
+                    &mut dqkv.slice_mut(s![.., k..k + hs]),
+                    &(&datt.t() * k_scale),
+                    &qv,
+                );
+            }
+        }
+        linear::backward_3d(dx, &mut grads.c_attn, &dqkv, x, &layer.c_attn);
+    }
+}
+
+mod attention_scale_on_q_only {
+    pub use backprop_ninja::solutions::*; // the reference, but for the module below
+    pub mod attention {
+        pub fn backward<F: backprop_ninja::Float>(
+            dx: &mut ndarray::ArrayRef3<F>,
+            grads: &mut backprop_ninja::layers::attention::AttentionGrads<F>,
+            dout: &ndarray::ArrayRef3<F>,
+            x: &ndarray::ArrayRef3<F>,
+            cache: &mut backprop_ninja::layers::attention::AttentionCache<F>,
+            layer: &backprop_ninja::layers::attention::CausalSelfAttention<F>,
+        ) {
+            use super::super::attention_bugs::*;
+            backward::<SCALE_ON_Q_ONLY, F>(dx, grads, dout, x, cache, layer)
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+mod attention_att_untransposed {
+    pub use backprop_ninja::solutions::*; // the reference, but for the module below
+    pub mod attention {
+        pub fn backward<F: backprop_ninja::Float>(
+            dx: &mut ndarray::ArrayRef3<F>,
+            grads: &mut backprop_ninja::layers::attention::AttentionGrads<F>,
+            dout: &ndarray::ArrayRef3<F>,
+            x: &ndarray::ArrayRef3<F>,
+            cache: &mut backprop_ninja::layers::attention::AttentionCache<F>,
+            layer: &backprop_ninja::layers::attention::CausalSelfAttention<F>,
+        ) {
+            use super::super::attention_bugs::*;
+            backward::<ATT_UNTRANSPOSED, F>(dx, grads, dout, x, cache, layer)
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn attention_mutants_fail_gpt_attention_and_only_it() {
+    // The bug-free copy is right: the mutants below differ by their bug alone.
+    mod control {
+        pub use backprop_ninja::solutions::*; // the reference, but for the module below
+        pub mod attention {
+            pub fn backward<F: backprop_ninja::Float>(
+                dx: &mut ndarray::ArrayRef3<F>,
+                grads: &mut backprop_ninja::layers::attention::AttentionGrads<F>,
+                dout: &ndarray::ArrayRef3<F>,
+                x: &ndarray::ArrayRef3<F>,
+                cache: &mut backprop_ninja::layers::attention::AttentionCache<F>,
+                layer: &backprop_ninja::layers::attention::CausalSelfAttention<F>,
+            ) {
+                super::super::attention_bugs::backward::<{ u8::MAX }, F>(
+                    dx, grads, dout, x, cache, layer,
+                )
+            }
+        }
+        pub struct Mutant;
+        backprop_ninja::implement_backprop!(Mutant, "mutant");
+    }
+    assert_eq!(
+        registry::grade::<control::Mutant>(Exercise::Attention).status,
+        Status::Correct
+    );
+
+    let message = only_this_attention_exercise_fails::<attention_scale_on_q_only::Mutant>(
+        Exercise::Attention,
+        "c_attn.dw: WRONG",
+    );
+    assert!(message.contains("dx: WRONG"), "{message}");
+    assert!(
+        !message.contains("c_proj"),
+        "c_proj is above the heads: {message}"
+    );
+
+    let message = only_this_attention_exercise_fails::<attention_att_untransposed::Mutant>(
+        Exercise::Attention,
+        "leaks gradient into the future",
+    );
+    assert!(message.contains("dx: WRONG"), "{message}");
+}
+// ---- end GPT: attention (gpt-attn) ----
+
+// ---- GPT: core (gpt-core) ----
+
+/// The exercises of the chapter's core, in lecture order.
+const GPT_CORE: [Exercise; 7] = [
+    Exercise::LayerNorm,
+    Exercise::Relu,
+    Exercise::Gelu,
+    Exercise::PositionEmbedding,
+    Exercise::SequenceCrossEntropy,
+    Exercise::Block,
+    Exercise::AdamW,
+];
+
+/// Grades `exercise` of the chapter's core for `B`: it must be wrong, and
+/// every other exercise of the core right. Returns the failure message.
+fn only_this_core_exercise_fails<B: Backprop>(exercise: Exercise) -> String {
+    let message = wrong::<B>(exercise);
+    assert!(
+        message.contains(exercise.id()) || message.contains("WRONG"),
+        "{message}"
+    );
+    for other in GPT_CORE.into_iter().filter(|&e| e != exercise) {
+        assert_eq!(
+            registry::grade::<B>(other).status,
+            Status::Correct,
+            "{} must be untouched by a mutant of {}",
+            other.id(),
+            exercise.id()
+        );
+    }
+    message
+}
+
+mod layernorm_bessel {
+    pub use backprop_ninja::solutions::*; // the reference, but for the module below
+    pub mod layernorm {
+        use backprop_ninja::Float;
+        use backprop_ninja::layers::layernorm::{LayerNorm, LayerNormCache, LayerNormGrads};
+        use ndarray::{ArrayRef2, Zip};
+        /// The variance's derivative taken with 1/(C-1), as BatchNorm's Bessel correction.
+        pub fn backward<F: Float>(
+            dx: &mut ArrayRef2<F>,
+            grads: &mut LayerNormGrads<F>,
+            dout: &ArrayRef2<F>,
+            cache: &LayerNormCache<F>,
+            layer: &LayerNorm<F>,
+        ) {
+            let c = F::count(layer.channels());
+            let bessel = c / (c - F::one());
+            Zip::from(dx.rows_mut())
+                .and(dout.rows())
+                .and(cache.xhat.rows())
+                .and(&cache.rstd)
+                .for_each(|mut dx, dy, xhat, &r| {
+                    let g = &dy * &layer.weight;
+                    let mean_g = g.sum() / c;
+                    let mean_gx = (&g * &xhat).sum() / c;
+                    grads.dweight += &(&dy * &xhat);
+                    grads.dbias += &dy;
+                    Zip::from(&mut dx)
+                        .and(&g)
+                        .and(&xhat)
+                        .for_each(|dx, &g, &xh| *dx += r * (g - mean_g - bessel * xh * mean_gx));
+                });
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn a_layernorm_with_bessels_correction_fails_dx_only() {
+    let message = only_this_core_exercise_fails::<layernorm_bessel::Mutant>(Exercise::LayerNorm);
+    assert!(message.contains("dx: WRONG"), "{message}");
+    assert!(!message.contains("dweight: WRONG"), "{message}");
+    assert!(!message.contains("dbias: WRONG"), "{message}");
+}
+
+mod relu_never_off {
+    pub use backprop_ninja::solutions::*; // the reference, but for the module below
+    pub mod relu {
+        use backprop_ninja::Float;
+        use ndarray::{ArrayRef, Dimension};
+        pub fn backward<F: Float, D: Dimension>(
+            dx: &mut ArrayRef<F, D>,
+            dout: &ArrayRef<F, D>,
+            _out: &ArrayRef<F, D>,
+        ) {
+            *dx += dout; // the gradient passes where the unit is off too
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn a_relu_that_is_never_off_fails_gpt_relu() {
+    let message = only_this_core_exercise_fails::<relu_never_off::Mutant>(Exercise::Relu);
+    assert!(message.contains("dx: WRONG"), "{message}");
+}
+
+mod gelu_without_product_rule {
+    pub use backprop_ninja::solutions::*; // the reference, but for the module below
+    pub mod gelu {
+        use backprop_ninja::Float;
+        use backprop_ninja::layers::gelu::{COEFF, SQRT_2_OVER_PI};
+        use ndarray::{ArrayRef, Dimension, Zip};
+        pub fn backward<F: Float, D: Dimension>(
+            dx: &mut ArrayRef<F, D>,
+            dout: &ArrayRef<F, D>,
+            x: &ArrayRef<F, D>,
+        ) {
+            let (k, a) = (F::lit(SQRT_2_OVER_PI), F::lit(COEFF));
+            Zip::from(dx).and(dout).and(x).for_each(|dx, &dout, &x| {
+                let tanh_u = (k * (x + a * x * x * x)).tanh();
+                *dx += F::lit(0.5) * (F::one() + tanh_u) * dout; // only the ½x factor differentiated
+            });
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn a_gelu_missing_its_product_rule_term_fails_gpt_gelu() {
+    let message =
+        only_this_core_exercise_fails::<gelu_without_product_rule::Mutant>(Exercise::Gelu);
+    assert!(message.contains("dx: WRONG"), "{message}");
+}
+
+mod position_embedding_one_example {
+    pub use backprop_ninja::solutions::*; // the reference, but for the module below
+    pub mod position_embedding {
+        use backprop_ninja::Float;
+        use backprop_ninja::layers::position_embedding::PositionEmbeddingGrads;
+        use ndarray::{ArrayRef2, ArrayRef3, Axis, s};
+        pub fn backward<F: Float>(
+            grads: &mut PositionEmbeddingGrads<F>,
+            dout: &ArrayRef3<F>,
+            idx: &ArrayRef2<usize>,
+        ) {
+            for (d, &v) in dout.lanes(Axis(2)).into_iter().zip(idx.iter()) {
+                let mut row = grads.dwte.row_mut(v);
+                row += &d;
+            }
+            let t = idx.ncols();
+            let mut dwpe = grads.dwpe.slice_mut(s![..t, ..]);
+            dwpe += &dout.index_axis(Axis(0), 0); // the first example only, not the batch's sum
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn a_position_embedding_not_summed_over_the_batch_fails_dwpe_only() {
+    let message = only_this_core_exercise_fails::<position_embedding_one_example::Mutant>(
+        Exercise::PositionEmbedding,
+    );
+    assert!(message.contains("dwpe: WRONG"), "{message}");
+    assert!(!message.contains("dwte: WRONG"), "{message}");
+}
+
+mod cross_entropy_counts_ignored {
+    pub use backprop_ninja::solutions::*; // the reference, but for the module below
+    pub mod sequence_cross_entropy {
+        use backprop_ninja::Float;
+        use backprop_ninja::layers::sequence_cross_entropy::{IGNORE, SequenceCrossEntropyCache};
+        use ndarray::{ArrayRef2, ArrayRef3, Axis, Zip};
+        pub fn backward<F: Float>(
+            dlogits: &mut ArrayRef3<F>,
+            dloss: F,
+            cache: &SequenceCrossEntropyCache<F>,
+            targets: &ArrayRef2<i64>,
+        ) {
+            let scale = dloss / F::count(targets.len()); // B·T, ignored positions included
+            Zip::from(dlogits.lanes_mut(Axis(2)))
+                .and(cache.probs.lanes(Axis(2)))
+                .and(targets)
+                .for_each(|mut dl, p, &y| {
+                    if y != IGNORE {
+                        Zip::from(&mut dl)
+                            .and(&p)
+                            .for_each(|dl, &p| *dl += scale * p);
+                        dl[y as usize] -= scale;
+                    }
+                });
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn a_mean_that_counts_ignored_targets_fails_with_their_share() {
+    let message = only_this_core_exercise_fails::<cross_entropy_counts_ignored::Mutant>(
+        Exercise::SequenceCrossEntropy,
+    );
+    assert!(message.contains("dlogits: WRONG"), "{message}");
+    // 9 of the 12 positions count: 9/12 of the right gradient.
+    assert!(message.contains("0.750000 times"), "{message}");
+}
+
+mod block_residual_assigned {
+    pub use backprop_ninja::solutions::*; // the reference, but for the module below
+    pub mod block {
+        use backprop_ninja::layers::block::{Activation, Block, BlockCache, BlockGrads, MlpCache};
+        use backprop_ninja::layers::rows::{rows, rows_mut};
+        use backprop_ninja::{Backprop, Float};
+        use ndarray::ArrayRef3;
+        /// The reference, with the residual path's gradient assigned over
+        /// the MLP's instead of added to it.
+        pub fn backward<L: Backprop, F: Float>(
+            dx: &mut ArrayRef3<F>,
+            grads: &mut BlockGrads<F>,
+            dout: &ArrayRef3<F>,
+            x: &ArrayRef3<F>,
+            cache: &mut BlockCache<F>,
+            block: &Block<F>,
+        ) {
+            let BlockCache {
+                ln_1,
+                attn,
+                x1,
+                ln_2,
+                mlp,
+                dx1,
+                dh,
+            } = cache;
+            let (dx1, dh): (&mut ArrayRef3<F>, &mut ArrayRef3<F>) = (dx1, dh);
+            dx1.fill(F::zero());
+            match (&block.mlp, mlp, &mut grads.mlp) {
+                (Some(m), Some(MlpCache { fc, act, dfc, dact }), Some(g)) => {
+                    let dact: &mut ArrayRef3<F> = dact;
+                    dact.fill(F::zero());
+                    match (&m.c_proj, &mut g.c_proj) {
+                        (Some(p), Some(gp)) => L::linear_backward_3d(dact, gp, dout, act, p),
+                        _ => *dact += dout,
+                    }
+                    dfc.fill(F::zero());
+                    match m.act {
+                        Activation::Relu => L::relu_backward(dfc, dact, act),
+                        Activation::Gelu => L::gelu_backward(dfc, dact, fc),
+                    }
+                    let h2: &ArrayRef3<F> = ln_2.as_ref().map_or(&*x1, |(_, h2)| h2);
+                    dh.fill(F::zero());
+                    L::linear_backward_3d(dh, &mut g.c_fc, dfc, h2, &m.c_fc);
+                    match (&block.ln_2, ln_2.as_ref(), &mut grads.ln_2) {
+                        (Some(ln), Some((c, _)), Some(g)) => {
+                            L::layernorm_backward(&mut rows_mut(dx1), g, &rows(dh), c, ln)
+                        }
+                        _ => *dx1 += &*dh,
+                    }
+                    if block.residual {
+                        dx1.assign(dout); // = instead of +=: the MLP's path is lost
+                    }
+                }
+                _ => *dx1 += dout,
+            }
+            let h1: &ArrayRef3<F> = ln_1.as_ref().map_or(x, |(_, h1)| h1);
+            dh.fill(F::zero());
+            L::attention_backward(dh, &mut grads.attn, dx1, h1, attn, &block.attn);
+            match (&block.ln_1, ln_1.as_ref(), &mut grads.ln_1) {
+                (Some(ln), Some((c, _)), Some(g)) => {
+                    L::layernorm_backward(&mut rows_mut(dx), g, &rows(dh), c, ln)
+                }
+                _ => *dx += &*dh,
+            }
+            if block.residual {
+                *dx += &*dx1;
+            }
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn a_residual_gradient_assigned_fails_the_layers_below_the_mlp_only() {
+    let message = only_this_core_exercise_fails::<block_residual_assigned::Mutant>(Exercise::Block);
+    for below in [
+        "dx: WRONG",
+        "dln_1.weight: WRONG",
+        "dattn.c_attn.weight: WRONG",
+    ] {
+        assert!(message.contains(below), "{below}: {message}");
+    }
+    for above in [
+        "dmlp.c_fc.weight: WRONG",
+        "dmlp.c_proj.weight: WRONG",
+        "dln_2.weight: WRONG",
+    ] {
+        assert!(
+            !message.contains(above),
+            "the MLP is above the residual join: {message}"
+        );
+    }
+    assert!(
+        !message.contains("(no residual)"),
+        "the plain block has no residual: {message}"
+    );
+}
+
+mod adamw_uncorrected {
+    pub use backprop_ninja::solutions::*; // the reference, but for the module below
+    pub mod adamw {
+        use backprop_ninja::Float;
+        use backprop_ninja::layers::adamw::AdamW;
+        use ndarray::{ArrayRef, Dimension, Zip};
+        pub fn update<F: Float, D: Dimension>(
+            param: &mut ArrayRef<F, D>,
+            m: &mut ArrayRef<F, D>,
+            v: &mut ArrayRef<F, D>,
+            grad: &ArrayRef<F, D>,
+            _t: usize,
+            h: &AdamW,
+        ) {
+            let (lr, b1, b2) = (F::lit(h.lr), F::lit(h.beta1), F::lit(h.beta2));
+            let decay = F::one() - lr * F::lit(h.weight_decay);
+            Zip::from(param)
+                .and(m)
+                .and(v)
+                .and(grad)
+                .for_each(|p, m, v, &g| {
+                    *p *= decay;
+                    *m = b1 * *m + (F::one() - b1) * g;
+                    *v = b2 * *v + (F::one() - b2) * g * g;
+                    *p -= lr * *m / (v.sqrt() + F::lit(h.eps)); // m and v, not m̂ and v̂
+                });
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn adamw_without_bias_correction_fails_the_steps_not_the_moments() {
+    let message = only_this_core_exercise_fails::<adamw_uncorrected::Mutant>(Exercise::AdamW);
+    assert!(message.contains("p after step 1 (by hand)"), "{message}");
+    assert!(message.contains("p after step 3"), "{message}");
+    assert!(!message.contains("m after step 3"), "{message}");
+    assert!(!message.contains("v after step 3"), "{message}");
+}
+
+mod adamw_l2 {
+    pub use backprop_ninja::solutions::*; // the reference, but for the module below
+    pub mod adamw {
+        use backprop_ninja::Float;
+        use backprop_ninja::layers::adamw::AdamW;
+        use ndarray::{ArrayRef, Dimension, Zip};
+        pub fn update<F: Float, D: Dimension>(
+            param: &mut ArrayRef<F, D>,
+            m: &mut ArrayRef<F, D>,
+            v: &mut ArrayRef<F, D>,
+            grad: &ArrayRef<F, D>,
+            t: usize,
+            h: &AdamW,
+        ) {
+            let (lr, b1, b2) = (F::lit(h.lr), F::lit(h.beta1), F::lit(h.beta2));
+            let c1 = F::one() - F::lit(h.beta1.powi(t as i32));
+            let c2 = F::one() - F::lit(h.beta2.powi(t as i32));
+            Zip::from(param)
+                .and(m)
+                .and(v)
+                .and(grad)
+                .for_each(|p, m, v, &g| {
+                    let g = g + F::lit(h.weight_decay) * *p; // L2: the decay folded into the gradient
+                    *m = b1 * *m + (F::one() - b1) * g;
+                    *v = b2 * *v + (F::one() - b2) * g * g;
+                    *p -= lr * (*m / c1) / ((*v / c2).sqrt() + F::lit(h.eps));
+                });
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn adamw_with_l2_instead_of_decoupled_decay_fails_adamw() {
+    let message = only_this_core_exercise_fails::<adamw_l2::Mutant>(Exercise::AdamW);
+    assert!(message.contains("p after step 1 (by hand)"), "{message}");
+    assert!(
+        message.contains("m after step 3"),
+        "the moments see λ·p: {message}"
+    );
+}
+// ---- end GPT: core ----

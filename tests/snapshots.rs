@@ -158,3 +158,147 @@ fn solutions_small_wavenet_gradients() {
     let dlogits = ws.douts.last().unwrap().index_axis(Axis(1), 0);
     insta::assert_snapshot!("wavenet_dlogits", describe(&dlogits));
 }
+
+// ---- GPT: attention (gpt-attn) ----
+#[test]
+fn solutions_attention_gradients() {
+    use backprop_ninja::grade::cases::attention::HeadGrads;
+    use backprop_ninja::layers::attention::CausalSelfAttention;
+    use backprop_ninja::layers::head::HeadVar;
+    use backprop_ninja::layers::softmax;
+
+    let rng = &mut ChaCha8Rng::seed_from_u64(2026);
+
+    let wei = softmax::forward(&randn((2, 4, 4), rng)).unwrap();
+    let x = randn((2, 4, 3), rng);
+    let dout = randn((2, 4, 3), rng);
+    let (mut dwei, mut dx) = (Array3::zeros((2, 4, 4)), Array3::zeros((2, 4, 3)));
+    Solutions::weighted_average_backward(&mut dwei, &mut dx, &dout, &wei, &x);
+    insta::assert_snapshot!("weighted_average_dwei", describe(&dwei));
+    insta::assert_snapshot!("weighted_average_dx", describe(&dx));
+
+    let scores = randn((3, 4, 4), rng);
+    let att = softmax::forward(&scores).unwrap();
+    let datt = randn((3, 4, 4), rng);
+    let mut dscores = Array3::zeros((3, 4, 4));
+    Solutions::softmax_backward(&mut dscores, &datt, &att);
+    insta::assert_snapshot!("softmax_dscores", describe(&dscores));
+
+    let (f, dout) = grade::cases::attention::small_head(grade::SEED);
+    let grads = HeadGrads::chain::<Solutions>(&f, dout);
+    for var in HeadVar::ALL {
+        insta::assert_snapshot!(
+            format!("head_{}", var.grad_name()),
+            describe(grads.get(var))
+        );
+    }
+
+    let (b, t, c, nh) = (2, 4, 8, 2);
+    let c_attn = Linear::new(randn((c, 3 * c), rng) * 0.35, Some(randn(3 * c, rng) * 0.1)).unwrap();
+    let c_proj = Linear::new(randn((c, c), rng) * 0.35, Some(randn(c, rng) * 0.1)).unwrap();
+    let layer = CausalSelfAttention::new(c_attn, Some(c_proj), nh).unwrap();
+    let x = randn((b, t, c), rng);
+    let dout = randn((b, t, c), rng);
+    let (_, mut cache) = layer.forward(&x).unwrap();
+    let (mut dx, mut grads) = (Array3::zeros((b, t, c)), layer.zero_grads());
+    Solutions::attention_backward(&mut dx, &mut grads, &dout, &x, &mut cache, &layer);
+    let proj = grads.c_proj.as_ref().unwrap();
+    insta::assert_snapshot!("attention_dx", describe(&dx));
+    insta::assert_snapshot!("attention_c_attn_dw", describe(&grads.c_attn.dw));
+    insta::assert_snapshot!(
+        "attention_c_attn_db",
+        describe(grads.c_attn.db.as_ref().unwrap())
+    );
+    insta::assert_snapshot!("attention_c_proj_dw", describe(&proj.dw));
+    insta::assert_snapshot!("attention_c_proj_db", describe(proj.db.as_ref().unwrap()));
+}
+// ---- end GPT: attention (gpt-attn) ----
+
+// ---- GPT: core (gpt-core) ----
+
+#[test]
+fn solutions_gpt_core_gradients() {
+    use backprop_ninja::grade::cases::gpt::{ADAMW_GRADED, BlockKind, small_block};
+    use backprop_ninja::layers::layernorm::LayerNorm;
+    use backprop_ninja::layers::position_embedding::PositionEmbedding;
+    use backprop_ninja::layers::relu;
+    use backprop_ninja::layers::sequence_cross_entropy::{self, IGNORE};
+
+    let rng = &mut ChaCha8Rng::seed_from_u64(2026);
+
+    let mut ln = LayerNorm::new(4);
+    ln.weight = randn(4, rng) * 0.3 + 1.0;
+    ln.bias = randn(4, rng) * 0.3;
+    let x = randn((5, 4), rng) * 2.0;
+    let (_, cache) = ln.forward(&x).unwrap();
+    let dout = randn((5, 4), rng);
+    let (mut dx, mut grads) = (Array2::zeros((5, 4)), ln.zero_grads());
+    Solutions::layernorm_backward(&mut dx, &mut grads, &dout, &cache, &ln);
+    insta::assert_snapshot!("gpt_layernorm_dx", describe(&dx));
+    insta::assert_snapshot!("gpt_layernorm_dweight", describe(&grads.dweight));
+    insta::assert_snapshot!("gpt_layernorm_dbias", describe(&grads.dbias));
+
+    let x = randn((3, 4), rng) * 2.0;
+    let dout = randn((3, 4), rng);
+    let mut dx = Array2::zeros((3, 4));
+    Solutions::relu_backward(&mut dx, &dout, &relu::forward(&x));
+    insta::assert_snapshot!("gpt_relu_dx", describe(&dx));
+    let mut dx = Array2::zeros((3, 4));
+    Solutions::gelu_backward(&mut dx, &dout, &x);
+    insta::assert_snapshot!("gpt_gelu_dx", describe(&dx));
+
+    let emb = PositionEmbedding::new(randn((5, 3), rng), randn((4, 3), rng)).unwrap();
+    let idx = ndarray::array![[0, 0, 3], [0, 3, 4]];
+    let dout = randn((2, 3, 3), rng);
+    let mut grads = emb.zero_grads();
+    Solutions::position_embedding_backward(&mut grads, &dout, &idx);
+    insta::assert_snapshot!("gpt_position_embedding_dwte", describe(&grads.dwte));
+    insta::assert_snapshot!("gpt_position_embedding_dwpe", describe(&grads.dwpe));
+
+    let logits = randn((2, 3, 5), rng) * 2.0;
+    let targets = ndarray::array![[1, 4, IGNORE], [0, IGNORE, IGNORE]];
+    let (loss, cache) = sequence_cross_entropy::forward(&logits, &targets).unwrap();
+    let mut dlogits = Array3::zeros((2, 3, 5));
+    Solutions::sequence_cross_entropy_backward(&mut dlogits, 1.0, &cache, &targets);
+    insta::assert_snapshot!("gpt_cross_entropy_loss", format!("{:.8}\n", round(loss)));
+    insta::assert_snapshot!("gpt_cross_entropy_dlogits", describe(&dlogits));
+
+    let (block, x, dout) = small_block(2026, BlockKind::Makemore);
+    let (_, mut cache) = block.forward(&x).unwrap();
+    let (mut dx, mut grads) = (Array3::zeros(x.raw_dim()), block.zero_grads());
+    Solutions::block_backward::<Solutions, f64>(&mut dx, &mut grads, &dout, &x, &mut cache, &block);
+    insta::assert_snapshot!("gpt_block_dx", describe(&dx));
+    let all: String = grads
+        .grads()
+        .iter()
+        .map(|(name, g)| format!("── d{name}\n{}", describe(g)))
+        .collect();
+    insta::assert_snapshot!("gpt_block_grads", all);
+
+    let mut p = randn((2, 3), rng);
+    let (mut m, mut v) = (Array2::zeros((2, 3)), Array2::zeros((2, 3)));
+    for t in 1..=3 {
+        let g = randn((2, 3), rng);
+        Solutions::adamw_update(&mut p, &mut m, &mut v, &g, t, &ADAMW_GRADED);
+    }
+    insta::assert_snapshot!("gpt_adamw_p", describe(&p));
+    insta::assert_snapshot!("gpt_adamw_m", describe(&m));
+    insta::assert_snapshot!("gpt_adamw_v", describe(&v));
+}
+
+#[test]
+fn solutions_small_gpt_gradients() {
+    use backprop_ninja::models::gpt::export_model;
+    let (model, mut ws) = export_model(grade::SEED).unwrap();
+    let loss = model.forward(&mut ws).unwrap();
+    insta::assert_snapshot!("gpt_small_loss", format!("{:.8}\n", round(loss)));
+    let mut grads = model.zero_grads();
+    model.backward::<Solutions>(&mut ws, &mut grads);
+    let all: String = grads
+        .grads()
+        .iter()
+        .map(|(name, g)| format!("── grad.{name}\n{}", describe(g)))
+        .collect();
+    insta::assert_snapshot!("gpt_small_grads", all);
+}
+// ---- end GPT: core ----

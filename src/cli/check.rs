@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use backprop_ninja::grade::{self, Status};
-use backprop_ninja::registry::{self, Exercise};
+use backprop_ninja::registry::{self, Chapter, Exercise};
 use backprop_ninja::{Backprop, Error, Result};
 
 use super::output::say;
@@ -20,16 +20,35 @@ pub struct Args {
     /// safetensors file, to compare with PyTorch.
     #[arg(long)]
     export: Option<PathBuf>,
+    /// `gpt`: grade the GPT chapter's exercises only, and `--export` a small
+    /// GPT (makemore's Transformer) instead of exercise 1's network.
+    #[arg(long, value_enum)]
+    model: Option<CheckModel>,
+}
+
+/// `check --model gpt`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckModel {
+    Gpt,
 }
 
 impl WithBackprop for Args {
     fn run<B: Backprop>(self) -> Result<()> {
         let seed = self.seed;
+        let gpt = self.model == Some(CheckModel::Gpt);
         let grades: Vec<_> = Exercise::all()
             .into_iter()
+            .filter(|e| !gpt || e.chapter() == Chapter::Gpt)
             .map(|e| registry::grade_seeded::<B>(e, seed))
             .collect();
-        say!("backward passes of {}/, seed {seed}:", B::NAME);
+        if gpt {
+            say!(
+                "backward passes of {}/ for the GPT of lecture 7, seed {seed}:",
+                B::NAME
+            );
+        } else {
+            say!("backward passes of {}/, seed {seed}:", B::NAME);
+        }
         say!(
             "{}",
             grade::report::table(B::NAME, &grades).trim_end_matches('\n')
@@ -43,7 +62,21 @@ impl WithBackprop for Args {
                 );
             }
         }
-        if let Some(path) = &self.export {
+        if let (true, Some(path)) = (gpt, &self.export) {
+            let loss = std::panic::catch_unwind(|| {
+                backprop_ninja::models::gpt::export_check::<B>(path, seed)
+            })
+            .map_err(|_| {
+                Error::Grading(format!(
+                    "cannot export {}: the GPT's backward passes are not all written (see the table)",
+                    B::NAME
+                ))
+            })??;
+            say!(
+                "wrote {} (a GPT of 2 layers, 2 heads, n_embd 8, block 6, 11 characters: parameters named as makemore's state_dict, X, Y, loss {loss:.6} and every gradient as grad.<name>, float64)",
+                path.display()
+            );
+        } else if let Some(path) = &self.export {
             let (f, _) = grade::cases::step_by_step::lecture_seeded(seed);
             let grads = std::panic::catch_unwind(|| grade::cases::step_by_step::run_chain::<B>(&f))
                 .map_err(|_| {

@@ -5,6 +5,12 @@
 //! of the same name in `exercises/` (yours) and `solutions/` (the reference).
 //! Nothing here calls a backward pass: the layers sit below
 //! [`crate::backprop`], the models above it.
+//!
+//! Makemore parts 2-5: `linear`, `embedding`, `tanh`, `batchnorm`,
+//! `cross_entropy`, `flatten_consecutive`, `sequential`, `rows`. Lecture 7,
+//! "Let's build GPT": `weighted_average`, `softmax`, `head`, `attention`,
+//! `layernorm`, `relu`, `gelu`, `position_embedding`,
+//! `sequence_cross_entropy`, `block`, `adamw`.
 
 pub mod batchnorm;
 pub mod cross_entropy;
@@ -14,3 +20,15 @@ pub mod linear;
 pub mod rows;
 pub mod sequential;
 pub mod tanh;
+
+pub mod adamw;
+pub mod attention;
+pub mod block;
+pub mod gelu;
+pub mod head;
+pub mod layernorm;
+pub mod position_embedding;
+pub mod relu;
+pub mod sequence_cross_entropy;
+pub mod softmax;
+pub mod weighted_average;

@@ -6,6 +6,7 @@
 
 pub mod deep;
 pub mod diagnostics;
+pub mod gpt;
 pub mod micrograd_nn;
 pub mod mlp;
 pub mod model;

@@ -440,3 +440,33 @@ pub(super) fn map<F: Float>(kernel: Kernel, out: &mut [F], x: &[F], f: impl Fn(F
         Kernel::Avx2 | Kernel::Avx512 => unreachable!("not available off x86-64"),
     }
 }
+
+/// Runs `f` inside a function compiled for the widest SIMD this CPU has
+/// ([`Kernel::best`](super::Kernel::best)), so that the loops of `f`, inlined
+/// there, use 8 or 16 lanes: the same operations in the same order on every
+/// path. The causal softmax uses it for its branch-free `fast_exp`.
+pub(crate) fn with_widest_simd<R>(f: impl FnOnce() -> R) -> R {
+    /// # Safety
+    /// The CPU must have AVX-512F, AVX2 and FMA.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    unsafe fn avx512<R>(f: impl FnOnce() -> R) -> R {
+        f()
+    }
+    /// # Safety
+    /// The CPU must have AVX2 and FMA.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn avx2<R>(f: impl FnOnce() -> R) -> R {
+        f()
+    }
+    match super::Kernel::best() {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `best` picks AVX-512 only where the CPU has its features.
+        super::Kernel::Avx512 => unsafe { avx512(f) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `best` picks AVX2 only where the CPU has AVX2 and FMA.
+        super::Kernel::Avx2 => unsafe { avx2(f) },
+        _ => f(),
+    }
+}

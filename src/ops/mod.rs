@@ -36,6 +36,8 @@ use crate::float::Float;
 // loops and `#[target_feature]` functions (see the module's header).
 #[allow(unsafe_code)]
 mod kernels;
+
+pub(crate) use kernels::with_widest_simd;
 #[cfg(test)]
 mod tests;
 
@@ -111,10 +113,57 @@ pub(crate) fn matmul_acc_with<F: Float>(
     if m == 0 || n == 0 || k == 0 {
         return;
     }
-    match kernels::Op::new(c, a, b) {
-        Some(op) => op.run(kernel),
-        None => general_mat_mul(F::one(), a, b, F::one(), c),
+    if let Some(op) = kernels::Op::new(c, a, b) {
+        return op.run(kernel);
     }
+    // A transposed `b` (`dout @ wᵀ` with a short `k`) under many rows of `a`:
+    // a row-major copy of `b` (k·n numbers next to m·k·n multiply-adds) lets
+    // the row kernel run, with no allocation once the copy's buffer is warm.
+    if m >= ROWS_TO_COPY_B
+        && n > 1
+        && b.strides()[0] == 1
+        && with_rows_of(b, |rows| matmul_acc_with(kernel, c, a, &rows))
+    {
+        return;
+    }
+    general_mat_mul(F::one(), a, b, F::one(), c)
+}
+
+/// From this many rows of `a` on, a column-contiguous `b` that the kernels
+/// cannot read in place is copied into rows first. The course's MLP and
+/// WaveNet never multiply so many rows by such a `b` (their batches are 32
+/// rows), so their numbers stay those of `general_mat_mul`; the GPT's
+/// `B·T = 512` rows take the copy.
+const ROWS_TO_COPY_B: usize = 256;
+
+thread_local! {
+    /// The row-major copy of `b`, kept per thread and grown to the largest
+    /// `b` seen: no allocation once warm.
+    static ROWS_OF_B: std::cell::RefCell<Option<Box<dyn std::any::Any>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` on a row-major copy of `b (k, n)`; `false` (and `f` not run)
+/// from inside another such call.
+fn with_rows_of<F: Float>(b: &ArrayRef2<F>, f: impl FnOnce(ndarray::ArrayView2<'_, F>)) -> bool {
+    ROWS_OF_B.with(|cell| {
+        let Ok(mut slot) = cell.try_borrow_mut() else {
+            return false;
+        };
+        if !slot.as_ref().is_some_and(|buf| buf.is::<Vec<F>>()) {
+            *slot = Some(Box::new(Vec::<F>::new()));
+        }
+        let Some(buf) = slot.as_mut().and_then(|buf| buf.downcast_mut::<Vec<F>>()) else {
+            return false;
+        };
+        buf.clear();
+        for row in b.rows() {
+            buf.extend(row.iter().copied());
+        }
+        let (k, n) = b.dim();
+        f(ndarray::ArrayView2::from_shape((k, n), &buf[..]).expect("k·n numbers"));
+        true
+    })
 }
 
 /// `out[i] = f(x[i])`, compiled again for AVX2 and AVX-512 (chosen at run

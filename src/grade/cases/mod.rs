@@ -5,7 +5,9 @@
 //! reference's, and checks both against finite differences. The registry
 //! (`crate::registry`) says which case grades which exercise.
 
+pub mod attention;
 pub mod bigram;
+pub mod gpt;
 pub mod layers;
 pub mod micrograd;
 pub mod step_by_step;

@@ -21,7 +21,7 @@ use crate::layers::sequential::{LayerGrads, grads_mut};
 use crate::models::wavenet::WaveNet;
 use crate::solutions::Solutions;
 
-fn ix3(x: &ArrayD<f64>) -> ndarray::ArrayView3<'_, f64> {
+pub fn ix3(x: &ArrayD<f64>) -> ndarray::ArrayView3<'_, f64> {
     x.view()
         .into_dimensionality::<Ix3>()
         .expect("a 3-D variable")

@@ -1,0 +1,893 @@
+//! # A character-level GPT (lecture 7, "Let's build GPT"), and its steps
+//!
+//! One model for every network of the lecture and for makemore's
+//! Transformer, configured by [`GptConfig`]:
+//!
+//! ```text
+//! idx (B, T) ─ wte + wpe ─ x (B, T, C)
+//!   ─ n_layer × Block [ x = x + attn(ln_1(x));  x = x + mlp(ln_2(x)) ]
+//!   ─ ln_f ─ lm_head ─ logits (B, T, V) ─ cross-entropy (targets -1 ignored) ─ loss
+//! ```
+//!
+//! - [`GptConfig::makemore`]: makemore's `Transformer` (GELU, `c_attn`
+//!   with bias, `lm_head` without): 204,544 parameters for 27 characters and
+//!   a block of 16.
+//! - [`GptConfig::lecture`]: the lecture's model (ReLU, `q`, `k`, `v`
+//!   without bias, `lm_head` with): 209,729 parameters for Shakespeare's 65
+//!   characters, block 32.
+//! - [`Arch`]: the lecture's progression, from the bigram table to the full
+//!   block, each step one idea more.
+//!
+//! The parameters start as PyTorch's defaults (Linear weights and biases
+//! uniform in `±1/√fan_in`, embeddings `N(0, 1)`, LayerNorm 1 and 0), drawn
+//! from a seeded generator. [`Gpt::forward`] and [`Gpt::backward`] write
+//! into a [`GptWorkspace`] allocated once: a training step allocates
+//! nothing, and every product is `crate::ops::matmul_acc`. The backward
+//! pass is the [`Backprop`] implementation's, layer by layer, so
+//! `--impl exercises` trains with the learner's code alone.
+//!
+//! Parameters are visited in a fixed order, named as in makemore's
+//! `state_dict` (`transformer.wte.weight`, `transformer.h.0.ln_1.weight`, …,
+//! `lm_head.weight`). Our Linear weights are `(in, out)`; PyTorch's are
+//! `(out, in)`: [`export_check`] transposes them.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use ndarray::{Array, Array1, Array2, Array3, ArrayD, ArrayViewD, ArrayViewMutD, arr0};
+use ndarray_rand::RandomExt;
+use ndarray_rand::rand_distr::{StandardNormal, Uniform};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::backprop::Backprop;
+use crate::error::{Error, Result, expect_shape};
+use crate::float::Float;
+use crate::io::weights::{self, Tensor};
+use crate::layers::adamw::{AdamW, AdamWState};
+use crate::layers::attention::CausalSelfAttention;
+use crate::layers::block::{Activation, Block, BlockCache, BlockGrads, Mlp, Named, NamedMut};
+use crate::layers::embedding::{Embedding, EmbeddingGrads};
+use crate::layers::layernorm::{LayerNorm, LayerNormCache, LayerNormGrads};
+use crate::layers::linear::{Linear, LinearGrads};
+use crate::layers::position_embedding::{PositionEmbedding, PositionEmbeddingGrads};
+use crate::layers::rows::{rows, rows_mut};
+use crate::layers::sequence_cross_entropy::{self, IGNORE, SequenceCrossEntropyCache};
+
+/// The lecture's progression, one idea at a time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Arch {
+    /// A `(V, V)` table read directly as the logits of the next character.
+    Bigram,
+    /// Token + position embeddings, one self-attention head of size `C`, `lm_head`.
+    SingleHead,
+    /// `n_head` heads of size `C / n_head`, concatenated, no projection.
+    MultiHead,
+    /// + a feed-forward `Linear(C, C)` + ReLU per position (no residual).
+    FeedForward,
+    /// `n_layer` × [heads + feed-forward], still no residual.
+    Blocks,
+    /// + residual connections, the attention's `c_proj`, the MLP 4× with its projection.
+    Residual,
+    /// + pre-norm LayerNorms and `ln_f`: the full GPT.
+    LayerNorm,
+}
+
+impl Arch {
+    /// In the lecture's order.
+    pub const ALL: [Arch; 7] = [
+        Arch::Bigram,
+        Arch::SingleHead,
+        Arch::MultiHead,
+        Arch::FeedForward,
+        Arch::Blocks,
+        Arch::Residual,
+        Arch::LayerNorm,
+    ];
+
+    /// `bigram`, `head`, `heads`, `ffwd`, `blocks`, `residual`, `layernorm`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Arch::Bigram => "bigram",
+            Arch::SingleHead => "head",
+            Arch::MultiHead => "heads",
+            Arch::FeedForward => "ffwd",
+            Arch::Blocks => "blocks",
+            Arch::Residual => "residual",
+            Arch::LayerNorm => "layernorm",
+        }
+    }
+
+    /// The inverse of [`Arch::name`].
+    pub fn from_name(name: &str) -> Option<Arch> {
+        Arch::ALL.into_iter().find(|a| a.name() == name)
+    }
+}
+
+/// The sizes and the choices that make one model or another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GptConfig {
+    pub vocab_size: usize,
+    /// The longest context, `T ≤ block_size`.
+    pub block_size: usize,
+    /// Blocks, for [`Arch::Blocks`] and after (the earlier steps have one).
+    pub n_layer: usize,
+    /// Heads per attention layer ([`Arch::SingleHead`] has one of size `C`).
+    pub n_head: usize,
+    /// `C`, the width of the residual stream.
+    pub n_embd: usize,
+    pub arch: Arch,
+    /// The MLP's non-linearity (the early steps' feed-forward is always ReLU).
+    pub act: Activation,
+    /// A bias in the fused `q | k | v` projection `c_attn`.
+    pub qkv_bias: bool,
+    /// A bias in `lm_head`.
+    pub lm_head_bias: bool,
+}
+
+impl GptConfig {
+    /// makemore's `Transformer`: 4 layers, 4 heads, `n_embd` 64, GELU,
+    /// `c_attn` with bias, `lm_head` without.
+    pub fn makemore(vocab_size: usize, block_size: usize) -> Self {
+        GptConfig {
+            vocab_size,
+            block_size,
+            n_layer: 4,
+            n_head: 4,
+            n_embd: 64,
+            arch: Arch::LayerNorm,
+            act: Activation::Gelu,
+            qkv_bias: true,
+            lm_head_bias: false,
+        }
+    }
+
+    /// The lecture's model: block 32, 4 layers, 4 heads, `n_embd` 64, ReLU,
+    /// `q`, `k`, `v` without bias, `lm_head` with.
+    pub fn lecture(vocab_size: usize) -> Self {
+        GptConfig {
+            vocab_size,
+            block_size: 32,
+            n_layer: 4,
+            n_head: 4,
+            n_embd: 64,
+            arch: Arch::LayerNorm,
+            act: Activation::Relu,
+            qkv_bias: false,
+            lm_head_bias: true,
+        }
+    }
+
+    /// The same sizes at another step of the lecture.
+    pub fn with_arch(self, arch: Arch) -> Self {
+        GptConfig { arch, ..self }
+    }
+
+    /// Fails on sizes that make no model.
+    pub fn validate(&self) -> Result<()> {
+        let GptConfig {
+            vocab_size,
+            block_size,
+            n_layer,
+            n_head,
+            n_embd,
+            ..
+        } = *self;
+        if vocab_size == 0 || block_size == 0 || n_layer == 0 || n_head == 0 || n_embd == 0 {
+            return Err(Error::Config(format!(
+                "GPT sizes must be positive: {self:?}"
+            )));
+        }
+        if self.arch != Arch::Bigram && n_embd % self.heads() != 0 {
+            return Err(Error::Config(format!(
+                "n_embd {n_embd} must be a multiple of n_head {n_head}"
+            )));
+        }
+        Ok(())
+    }
+
+    /// How many blocks this step has.
+    pub fn layers(&self) -> usize {
+        match self.arch {
+            Arch::Bigram => 0,
+            Arch::SingleHead | Arch::MultiHead | Arch::FeedForward => 1,
+            Arch::Blocks | Arch::Residual | Arch::LayerNorm => self.n_layer,
+        }
+    }
+
+    /// Heads per attention layer.
+    pub fn heads(&self) -> usize {
+        match self.arch {
+            Arch::SingleHead => 1,
+            _ => self.n_head,
+        }
+    }
+}
+
+/// The network: the bigram table, or a transformer.
+#[allow(clippy::large_enum_variant)] // one per model, never moved in a loop
+#[derive(Clone, Debug, PartialEq)]
+pub enum Net<F> {
+    /// `logits[b, t] = table[idx[b, t]]`, `table (V, V)`.
+    Bigram(Embedding<F>),
+    Transformer {
+        /// `wte (V, C)`, `wpe (block_size, C)`
+        emb: PositionEmbedding<F>,
+        /// `transformer.h`
+        h: Vec<Block<F>>,
+        /// `transformer.ln_f`, from [`Arch::LayerNorm`] on
+        ln_f: Option<LayerNorm<F>>,
+        /// `(C, V)`
+        lm_head: Linear<F>,
+    },
+}
+
+/// The gradients, the same structure as [`Net`].
+#[allow(clippy::large_enum_variant)] // one per model, never moved in a loop
+#[derive(Clone, Debug, PartialEq)]
+pub enum NetGrads<F> {
+    Bigram(EmbeddingGrads<F>),
+    Transformer {
+        emb: PositionEmbeddingGrads<F>,
+        h: Vec<BlockGrads<F>>,
+        ln_f: Option<LayerNormGrads<F>>,
+        lm_head: LinearGrads<F>,
+    },
+}
+
+/// A GPT: its configuration and its parameters.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Gpt<F> {
+    pub config: GptConfig,
+    pub net: Net<F>,
+}
+
+/// The gradients of every parameter of a [`Gpt`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct GptGrads<F> {
+    pub net: NetGrads<F>,
+}
+
+/// Every activation and gradient of one batch of `(B, T)`, allocated once.
+#[derive(Clone, Debug)]
+pub struct GptWorkspace<F> {
+    /// `(B, T)` the input characters
+    pub idx: Array2<usize>,
+    /// `(B, T)` the next characters, `-1` where ignored
+    pub targets: Array2<i64>,
+    /// The residual stream: `xs[0]` the embeddings, `xs[i + 1]` block `i`'s
+    /// output, each `(B, T, C)` (none for the bigram)
+    pub xs: Vec<Array3<F>>,
+    /// The gradient of each of `xs`
+    pub dxs: Vec<Array3<F>>,
+    /// One per block
+    pub blocks: Vec<BlockCache<F>>,
+    /// `ln_f`'s statistics and output `(B, T, C)`, and the output's gradient
+    pub ln_f: Option<(LayerNormCache<F>, Array3<F>, Array3<F>)>,
+    /// `(B, T, V)`
+    pub logits: Array3<F>,
+    /// `(B, T, V)`
+    pub dlogits: Array3<F>,
+    pub ce: SequenceCrossEntropyCache<F>,
+}
+
+impl<F: Float> GptWorkspace<F> {
+    /// `(B, T)`.
+    pub fn dim(&self) -> (usize, usize) {
+        self.idx.dim()
+    }
+}
+
+/// PyTorch's `nn.Linear` initialisation: weight and bias uniform in
+/// `±1/√fan_in`. The weight is ours, `(fan_in, fan_out)`.
+pub fn torch_linear<F: Float>(
+    fan_in: usize,
+    fan_out: usize,
+    bias: bool,
+    rng: &mut impl Rng,
+) -> Linear<F> {
+    let bound = 1.0 / (fan_in as f64).sqrt();
+    let u = Uniform::new_inclusive(-bound, bound).expect("a finite range");
+    let w = Array2::random_using((fan_in, fan_out), u, rng).mapv(F::lit);
+    let b = bias.then(|| Array1::random_using(fan_out, u, rng).mapv(F::lit));
+    Linear { w, b }
+}
+
+fn randn<F: Float, Sh: ndarray::ShapeBuilder>(shape: Sh, rng: &mut impl Rng) -> Array<F, Sh::Dim> {
+    Array::<f64, _>::random_using(shape, StandardNormal, rng).mapv(F::lit)
+}
+
+impl<F: Float> Gpt<F> {
+    /// A model at PyTorch's default initialisation, drawn from `rng` in the
+    /// order of [`Gpt::params`].
+    pub fn new(config: GptConfig, rng: &mut impl Rng) -> Result<Self> {
+        config.validate()?;
+        let GptConfig {
+            vocab_size: v,
+            block_size,
+            n_embd: c,
+            ..
+        } = config;
+        if config.arch == Arch::Bigram {
+            return Ok(Gpt {
+                config,
+                net: Net::Bigram(Embedding::new(randn((v, v), rng))),
+            });
+        }
+        let wte = randn((v, c), rng);
+        let wpe = randn((block_size, c), rng);
+        let emb = PositionEmbedding::new(wte, wpe)?;
+        let arch = config.arch;
+        let (norm, residual) = (arch == Arch::LayerNorm, arch >= Arch::Residual);
+        let mut h = vec![];
+        for _ in 0..config.layers() {
+            let ln_1 = norm.then(|| LayerNorm::new(c));
+            let c_attn = torch_linear(c, 3 * c, config.qkv_bias, rng);
+            let c_proj = residual.then(|| torch_linear(c, c, true, rng));
+            let attn = CausalSelfAttention::new(c_attn, c_proj, config.heads())?;
+            let ln_2 = norm.then(|| LayerNorm::new(c));
+            let mlp = match arch {
+                Arch::Bigram | Arch::SingleHead | Arch::MultiHead => None,
+                Arch::FeedForward | Arch::Blocks => Some(Mlp {
+                    c_fc: torch_linear(c, c, true, rng),
+                    act: Activation::Relu,
+                    c_proj: None,
+                }),
+                Arch::Residual | Arch::LayerNorm => Some(Mlp {
+                    c_fc: torch_linear(c, 4 * c, true, rng),
+                    act: config.act,
+                    c_proj: Some(torch_linear(4 * c, c, true, rng)),
+                }),
+            };
+            h.push(Block::new(ln_1, attn, ln_2, mlp, residual)?);
+        }
+        let ln_f = norm.then(|| LayerNorm::new(c));
+        let lm_head = torch_linear(c, v, config.lm_head_bias, rng);
+        Ok(Gpt {
+            config,
+            net: Net::Transformer {
+                emb,
+                h,
+                ln_f,
+                lm_head,
+            },
+        })
+    }
+
+    /// Every parameter, in a fixed order, named as in makemore's
+    /// `state_dict` (the bigram's table is `token_embedding_table.weight`,
+    /// as in the lecture). Linear weights are ours, `(in, out)`.
+    pub fn params(&self) -> Vec<Named<'_, F>> {
+        match &self.net {
+            Net::Bigram(e) => vec![(
+                "token_embedding_table.weight".into(),
+                e.table.view().into_dyn(),
+            )],
+            Net::Transformer {
+                emb,
+                h,
+                ln_f,
+                lm_head,
+            } => {
+                let mut out: Vec<Named<'_, F>> = vec![
+                    ("transformer.wte.weight".into(), emb.wte.view().into_dyn()),
+                    ("transformer.wpe.weight".into(), emb.wpe.view().into_dyn()),
+                ];
+                for (i, block) in h.iter().enumerate() {
+                    out.extend(
+                        block
+                            .params()
+                            .into_iter()
+                            .map(|(n, p)| (format!("transformer.h.{i}.{n}"), p)),
+                    );
+                }
+                if let Some(ln) = ln_f {
+                    out.push((
+                        "transformer.ln_f.weight".into(),
+                        ln.weight.view().into_dyn(),
+                    ));
+                    out.push(("transformer.ln_f.bias".into(), ln.bias.view().into_dyn()));
+                }
+                out.push(("lm_head.weight".into(), lm_head.w.view().into_dyn()));
+                if let Some(b) = &lm_head.b {
+                    out.push(("lm_head.bias".into(), b.view().into_dyn()));
+                }
+                out
+            }
+        }
+    }
+
+    /// [`Gpt::params`], writable.
+    pub fn params_mut(&mut self) -> Vec<NamedMut<'_, F>> {
+        match &mut self.net {
+            Net::Bigram(e) => vec![(
+                "token_embedding_table.weight".into(),
+                e.table.view_mut().into_dyn(),
+            )],
+            Net::Transformer {
+                emb,
+                h,
+                ln_f,
+                lm_head,
+            } => {
+                let mut out: Vec<NamedMut<'_, F>> = vec![
+                    (
+                        "transformer.wte.weight".into(),
+                        emb.wte.view_mut().into_dyn(),
+                    ),
+                    (
+                        "transformer.wpe.weight".into(),
+                        emb.wpe.view_mut().into_dyn(),
+                    ),
+                ];
+                for (i, block) in h.iter_mut().enumerate() {
+                    out.extend(
+                        block
+                            .params_mut()
+                            .into_iter()
+                            .map(|(n, p)| (format!("transformer.h.{i}.{n}"), p)),
+                    );
+                }
+                if let Some(ln) = ln_f {
+                    out.push((
+                        "transformer.ln_f.weight".into(),
+                        ln.weight.view_mut().into_dyn(),
+                    ));
+                    out.push((
+                        "transformer.ln_f.bias".into(),
+                        ln.bias.view_mut().into_dyn(),
+                    ));
+                }
+                out.push(("lm_head.weight".into(), lm_head.w.view_mut().into_dyn()));
+                if let Some(b) = &mut lm_head.b {
+                    out.push(("lm_head.bias".into(), b.view_mut().into_dyn()));
+                }
+                out
+            }
+        }
+    }
+
+    /// How many numbers the model learns.
+    pub fn num_params(&self) -> usize {
+        self.params().iter().map(|(_, p)| p.len()).sum()
+    }
+
+    /// Gradients of zero, in the structure of the model.
+    pub fn zero_grads(&self) -> GptGrads<F> {
+        let net = match &self.net {
+            Net::Bigram(e) => NetGrads::Bigram(e.zero_grads()),
+            Net::Transformer {
+                emb,
+                h,
+                ln_f,
+                lm_head,
+            } => NetGrads::Transformer {
+                emb: emb.zero_grads(),
+                h: h.iter().map(Block::zero_grads).collect(),
+                ln_f: ln_f.as_ref().map(LayerNorm::zero_grads),
+                lm_head: lm_head.zero_grads(),
+            },
+        };
+        GptGrads { net }
+    }
+
+    /// A workspace for batches of `b` sequences of `t ≤ block_size` positions.
+    pub fn workspace(&self, b: usize, t: usize) -> Result<GptWorkspace<F>> {
+        let GptConfig {
+            vocab_size: v,
+            block_size,
+            n_embd: c,
+            ..
+        } = self.config;
+        if b == 0 || t == 0 || t > block_size {
+            return Err(Error::Config(format!(
+                "a batch of {b} × {t} positions: both must be positive, and {t} at most the block size {block_size}"
+            )));
+        }
+        let x = || Array3::zeros((b, t, c));
+        let (xs, blocks, ln_f) = match &self.net {
+            Net::Bigram(_) => (vec![], vec![], None),
+            Net::Transformer { h, ln_f, .. } => (
+                (0..=h.len()).map(|_| x()).collect(),
+                h.iter().map(|block| block.cache(b, t)).collect(),
+                ln_f.as_ref().map(|ln| (ln.cache(b * t), x(), x())),
+            ),
+        };
+        Ok(GptWorkspace {
+            idx: Array2::zeros((b, t)),
+            targets: Array2::from_elem((b, t), IGNORE),
+            dxs: xs.clone(),
+            xs,
+            blocks,
+            ln_f,
+            logits: Array3::zeros((b, t, v)),
+            dlogits: Array3::zeros((b, t, v)),
+            ce: SequenceCrossEntropyCache::new(b, t, v),
+        })
+    }
+
+    /// The logits of `ws.idx` into `ws.logits` (no allocation).
+    pub fn forward_logits(&self, ws: &mut GptWorkspace<F>) -> Result<()> {
+        let GptWorkspace {
+            idx,
+            xs,
+            blocks,
+            ln_f: ln_f_ws,
+            logits,
+            ..
+        } = ws;
+        match &self.net {
+            Net::Bigram(table) => table.forward_into(idx, logits),
+            Net::Transformer {
+                emb,
+                h,
+                ln_f,
+                lm_head,
+            } => {
+                expect_shape("gpt", "workspace", &[xs.len()], &[h.len() + 1])?;
+                emb.forward_into(idx, &mut xs[0])?;
+                for (i, (block, cache)) in h.iter().zip(blocks.iter_mut()).enumerate() {
+                    let (below, above) = xs.split_at_mut(i + 1);
+                    block.forward_into(&below[i], &mut above[0], cache)?;
+                }
+                let top = &xs[h.len()];
+                match (ln_f, ln_f_ws) {
+                    (Some(ln), Some((cache, out, _))) => {
+                        ln.forward_3d_into(top, out, cache)?;
+                        lm_head.forward_3d_into(out, logits)
+                    }
+                    (None, None) => lm_head.forward_3d_into(top, logits),
+                    _ => Err(Error::Config("gpt: a workspace of another model".into())),
+                }
+            }
+        }
+    }
+
+    /// The mean cross-entropy of `ws.logits` against `ws.targets` over the
+    /// positions whose target is not `-1`, after [`Gpt::forward_logits`].
+    pub fn forward(&self, ws: &mut GptWorkspace<F>) -> Result<F> {
+        self.forward_logits(ws)?;
+        sequence_cross_entropy::forward_into(&ws.logits, &ws.targets, &mut ws.ce)
+    }
+
+    /// Sets `grads` to the gradient of the loss of the last [`Gpt::forward`]
+    /// (zeroing them first), with `B`'s backward passes throughout.
+    pub fn backward<B: Backprop>(&self, ws: &mut GptWorkspace<F>, grads: &mut GptGrads<F>) {
+        grads.zero();
+        let GptWorkspace {
+            idx,
+            targets,
+            xs,
+            dxs,
+            blocks,
+            ln_f: ln_f_ws,
+            dlogits,
+            ce,
+            ..
+        } = ws;
+        dlogits.fill(F::zero());
+        B::sequence_cross_entropy_backward(dlogits, F::one(), ce, targets);
+        match (&self.net, &mut grads.net) {
+            (Net::Bigram(_), NetGrads::Bigram(g)) => B::embedding_backward(g, dlogits, idx),
+            (
+                Net::Transformer {
+                    h, ln_f, lm_head, ..
+                },
+                NetGrads::Transformer {
+                    emb: g_emb,
+                    h: g_h,
+                    ln_f: g_ln_f,
+                    lm_head: g_lm_head,
+                },
+            ) => {
+                for dx in dxs.iter_mut() {
+                    dx.fill(F::zero());
+                }
+                let top = h.len();
+                match (ln_f, ln_f_ws, g_ln_f) {
+                    (Some(ln), Some((cache, out, dout)), Some(g)) => {
+                        dout.fill(F::zero());
+                        B::linear_backward_3d(dout, g_lm_head, dlogits, out, lm_head);
+                        B::layernorm_backward(
+                            &mut rows_mut(&mut dxs[top]),
+                            g,
+                            &rows(dout),
+                            cache,
+                            ln,
+                        );
+                    }
+                    _ => {
+                        B::linear_backward_3d(&mut dxs[top], g_lm_head, dlogits, &xs[top], lm_head)
+                    }
+                }
+                for i in (0..top).rev() {
+                    let (below, above) = dxs.split_at_mut(i + 1);
+                    B::block_backward::<B, F>(
+                        &mut below[i],
+                        &mut g_h[i],
+                        &above[0],
+                        &xs[i],
+                        &mut blocks[i],
+                        &h[i],
+                    );
+                }
+                B::position_embedding_backward(g_emb, &dxs[0], idx);
+            }
+            _ => panic!("gpt: gradients of another model"),
+        }
+    }
+}
+
+impl<F: Float> Gpt<F> {
+    /// Calls `f` on each parameter with its gradient, in the order of
+    /// [`Gpt::params`], allocating nothing.
+    ///
+    /// # Panics
+    /// If `grads` are not this model's.
+    pub fn zip_grads<'a, 'b>(
+        &'a mut self,
+        grads: &'b GptGrads<F>,
+        f: &mut dyn FnMut(ArrayViewMutD<'a, F>, ArrayViewD<'b, F>),
+    ) {
+        match (&mut self.net, &grads.net) {
+            (Net::Bigram(e), NetGrads::Bigram(g)) => {
+                f(e.table.view_mut().into_dyn(), g.dtable.view().into_dyn())
+            }
+            (
+                Net::Transformer {
+                    emb,
+                    h,
+                    ln_f,
+                    lm_head,
+                },
+                NetGrads::Transformer {
+                    emb: g_emb,
+                    h: g_h,
+                    ln_f: g_ln_f,
+                    lm_head: g_lm_head,
+                },
+            ) => {
+                f(emb.wte.view_mut().into_dyn(), g_emb.dwte.view().into_dyn());
+                f(emb.wpe.view_mut().into_dyn(), g_emb.dwpe.view().into_dyn());
+                for (block, g) in h.iter_mut().zip(g_h) {
+                    block.zip_grads(g, f);
+                }
+                if let (Some(l), Some(g)) = (ln_f, g_ln_f) {
+                    f(l.weight.view_mut().into_dyn(), g.dweight.view().into_dyn());
+                    f(l.bias.view_mut().into_dyn(), g.dbias.view().into_dyn());
+                }
+                f(
+                    lm_head.w.view_mut().into_dyn(),
+                    g_lm_head.dw.view().into_dyn(),
+                );
+                if let (Some(b), Some(db)) = (&mut lm_head.b, &g_lm_head.db) {
+                    f(b.view_mut().into_dyn(), db.view().into_dyn());
+                }
+            }
+            _ => panic!("gpt: gradients of another model"),
+        }
+    }
+
+    /// Zero AdamW moments for this model's parameters.
+    pub fn adamw(&self, hyper: AdamW) -> Result<AdamWState<F>> {
+        let shapes: Vec<Vec<usize>> = self
+            .params()
+            .iter()
+            .map(|(_, p)| p.shape().to_vec())
+            .collect();
+        AdamWState::new(hyper, &shapes)
+    }
+
+    /// One AdamW step of every parameter with `B::adamw_update`, allocating
+    /// nothing.
+    ///
+    /// # Panics
+    /// If `state` was not made for this model.
+    pub fn adamw_step<B: Backprop>(&mut self, grads: &GptGrads<F>, state: &mut AdamWState<F>) {
+        state.t += 1;
+        let AdamWState { hyper, m, v, t } = state;
+        let mut k = 0;
+        self.zip_grads(grads, &mut |mut p, g| {
+            B::adamw_update(&mut p, &mut m[k], &mut v[k], &g, *t, hyper);
+            k += 1;
+        });
+        assert_eq!(k, m.len(), "gpt: AdamW moments of another model");
+    }
+}
+
+impl<F: Float> GptGrads<F> {
+    /// The gradients, named and ordered as [`Gpt::params`].
+    pub fn grads(&self) -> Vec<Named<'_, F>> {
+        match &self.net {
+            NetGrads::Bigram(g) => vec![(
+                "token_embedding_table.weight".into(),
+                g.dtable.view().into_dyn(),
+            )],
+            NetGrads::Transformer {
+                emb,
+                h,
+                ln_f,
+                lm_head,
+            } => {
+                let mut out: Vec<Named<'_, F>> = vec![
+                    ("transformer.wte.weight".into(), emb.dwte.view().into_dyn()),
+                    ("transformer.wpe.weight".into(), emb.dwpe.view().into_dyn()),
+                ];
+                for (i, g) in h.iter().enumerate() {
+                    out.extend(
+                        g.grads()
+                            .into_iter()
+                            .map(|(n, p)| (format!("transformer.h.{i}.{n}"), p)),
+                    );
+                }
+                if let Some(g) = ln_f {
+                    out.push((
+                        "transformer.ln_f.weight".into(),
+                        g.dweight.view().into_dyn(),
+                    ));
+                    out.push(("transformer.ln_f.bias".into(), g.dbias.view().into_dyn()));
+                }
+                out.push(("lm_head.weight".into(), lm_head.dw.view().into_dyn()));
+                if let Some(b) = &lm_head.db {
+                    out.push(("lm_head.bias".into(), b.view().into_dyn()));
+                }
+                out
+            }
+        }
+    }
+
+    /// Every gradient tensor, writable, in the order of [`Gpt::params`].
+    pub fn grads_mut(&mut self) -> Vec<ArrayViewMutD<'_, F>> {
+        match &mut self.net {
+            NetGrads::Bigram(g) => vec![g.dtable.view_mut().into_dyn()],
+            NetGrads::Transformer {
+                emb,
+                h,
+                ln_f,
+                lm_head,
+            } => {
+                let mut out = vec![
+                    emb.dwte.view_mut().into_dyn(),
+                    emb.dwpe.view_mut().into_dyn(),
+                ];
+                for g in h.iter_mut() {
+                    out.extend(g.grads_mut().into_iter().map(|(_, p)| p));
+                }
+                if let Some(g) = ln_f {
+                    out.push(g.dweight.view_mut().into_dyn());
+                    out.push(g.dbias.view_mut().into_dyn());
+                }
+                out.push(lm_head.dw.view_mut().into_dyn());
+                if let Some(b) = &mut lm_head.db {
+                    out.push(b.view_mut().into_dyn());
+                }
+                out
+            }
+        }
+    }
+
+    /// All zero, allocating nothing.
+    pub fn zero(&mut self) {
+        match &mut self.net {
+            NetGrads::Bigram(g) => g.dtable.fill(F::zero()),
+            NetGrads::Transformer {
+                emb,
+                h,
+                ln_f,
+                lm_head,
+            } => {
+                emb.dwte.fill(F::zero());
+                emb.dwpe.fill(F::zero());
+                for g in h.iter_mut() {
+                    g.zero();
+                }
+                if let Some(g) = ln_f {
+                    g.dweight.fill(F::zero());
+                    g.dbias.fill(F::zero());
+                }
+                lm_head.dw.fill(F::zero());
+                if let Some(db) = &mut lm_head.db {
+                    db.fill(F::zero());
+                }
+            }
+        }
+    }
+}
+
+/// A parameter in PyTorch's layout: Linear weights (`.weight` of a 2-D
+/// tensor other than an embedding table) transposed to `(out, in)`.
+pub fn to_torch_layout<F: Float>(name: &str, p: &ArrayViewD<'_, F>) -> ArrayD<F> {
+    let embedding = name.ends_with("wte.weight")
+        || name.ends_with("wpe.weight")
+        || name == "token_embedding_table.weight";
+    if p.ndim() == 2 && !embedding {
+        p.t().as_standard_layout().into_owned()
+    } else {
+        p.as_standard_layout().into_owned()
+    }
+}
+
+/// The `format` entry of the GPT export's metadata.
+pub const EXPORT_FORMAT: &str = "backprop-ninja gpt check export";
+
+/// The small makemore GPT of the export: 2 layers, 2 heads, `n_embd` 8,
+/// block 6, 11 characters, a batch of 3; LayerNorm parameters and biases
+/// moved off their initial values so that their gradients are not special.
+/// The targets end in ignored (`-1`) positions, as makemore's padding.
+pub fn export_model(seed: u64) -> Result<(Gpt<f64>, GptWorkspace<f64>)> {
+    let rng = &mut ChaCha8Rng::seed_from_u64(seed);
+    let config = GptConfig {
+        n_layer: 2,
+        n_head: 2,
+        n_embd: 8,
+        ..GptConfig::makemore(11, 6)
+    };
+    let mut model = Gpt::<f64>::new(config, rng)?;
+    for (name, mut p) in model.params_mut() {
+        if name.contains("ln_") || name.ends_with(".bias") {
+            let r: ArrayD<f64> = randn(p.raw_dim(), rng) * 0.2;
+            p += &r;
+        }
+    }
+    let (b, t) = (3, 6);
+    let mut ws = model.workspace(b, t)?;
+    ws.idx = Array2::from_shape_fn((b, t), |_| rng.random_range(0..11));
+    ws.targets = Array2::from_shape_fn((b, t), |(i, j)| {
+        if j + i > t {
+            IGNORE
+        } else {
+            rng.random_range(0..11)
+        }
+    });
+    Ok((model, ws))
+}
+
+/// Writes, in float64, the small GPT of [`export_model`]: its parameters
+/// named as makemore's `state_dict` (Linear weights `(out, in)`), the batch
+/// `X`, `Y` (int64, `-1` ignored), the `loss`, and each parameter's gradient
+/// by `B` as `grad.<name>`, the `logits (B, T, V)`, with metadata `n_layer`,
+/// `n_head`, `n_embd`, `block_size`, `vocab_size` and `activation`
+/// (`gelu_tanh`). Returns the loss.
+pub fn export_check<B: Backprop>(path: &Path, seed: u64) -> Result<f64> {
+    let (model, mut ws) = export_model(seed)?;
+    let loss = model.forward(&mut ws)?;
+    let mut grads = model.zero_grads();
+    model.backward::<B>(&mut ws, &mut grads);
+    let mut tensors: Vec<(String, Tensor)> = vec![];
+    for (name, p) in model.params() {
+        tensors.push((name.clone(), Tensor::new(to_torch_layout(&name, &p))));
+    }
+    for (name, g) in grads.grads() {
+        tensors.push((
+            format!("grad.{name}"),
+            Tensor::new(to_torch_layout(&name, &g)),
+        ));
+    }
+    tensors.push(("X".into(), Tensor::new(ws.idx.mapv(|i| i as i64))));
+    tensors.push(("Y".into(), Tensor::new(ws.targets.clone())));
+    tensors.push(("loss".into(), Tensor::new(arr0(loss))));
+    tensors.push(("logits".into(), Tensor::new(ws.logits.clone())));
+    let c = model.config;
+    let metadata = BTreeMap::from([
+        ("format".to_string(), EXPORT_FORMAT.to_string()),
+        (
+            "crate".to_string(),
+            concat!(env!("CARGO_PKG_NAME"), " ", env!("CARGO_PKG_VERSION")).to_string(),
+        ),
+        ("n_layer".to_string(), c.n_layer.to_string()),
+        ("n_head".to_string(), c.n_head.to_string()),
+        ("n_embd".to_string(), c.n_embd.to_string()),
+        ("block_size".to_string(), c.block_size.to_string()),
+        ("vocab_size".to_string(), c.vocab_size.to_string()),
+        (
+            "activation".to_string(),
+            match c.act {
+                Activation::Relu => "relu",
+                Activation::Gelu => "gelu_tanh",
+            }
+            .to_string(),
+        ),
+    ]);
+    weights::save(path, tensors, metadata)?;
+    Ok(loss)
+}

@@ -1,0 +1,429 @@
+//! The GPT of lecture 7: its sizes, its names, and its gradients checked by
+//! finite differences, for makemore's configuration, the lecture's, and
+//! every step of the lecture's progression.
+
+use backprop_ninja::Solutions;
+use backprop_ninja::grade::oracle::{self, Config};
+use backprop_ninja::io::weights;
+use backprop_ninja::layers::sequence_cross_entropy::IGNORE;
+use backprop_ninja::models::gpt::{self, Arch, Gpt, GptConfig, GptWorkspace};
+use ndarray::{Array2, ArrayD};
+use ndarray_rand::RandomExt;
+use ndarray_rand::rand_distr::StandardNormal;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+#[test]
+fn makemore_and_lecture_sizes_have_their_parameter_counts() {
+    let rng = &mut ChaCha8Rng::seed_from_u64(0);
+    let makemore = Gpt::<f32>::new(GptConfig::makemore(27, 16), rng).unwrap();
+    assert_eq!(makemore.num_params(), 204_544);
+    let lecture = Gpt::<f32>::new(GptConfig::lecture(65), rng).unwrap();
+    assert_eq!(lecture.num_params(), 209_729);
+    let bigram = Gpt::<f32>::new(GptConfig::lecture(65).with_arch(Arch::Bigram), rng).unwrap();
+    assert_eq!(bigram.num_params(), 65 * 65);
+}
+
+#[test]
+fn parameters_are_named_as_makemores_state_dict() {
+    let rng = &mut ChaCha8Rng::seed_from_u64(0);
+    let model = Gpt::<f64>::new(GptConfig::makemore(27, 16), rng).unwrap();
+    let names: Vec<String> = model.params().into_iter().map(|(n, _)| n).collect();
+    let block0 = [
+        "ln_1.weight",
+        "ln_1.bias",
+        "attn.c_attn.weight",
+        "attn.c_attn.bias",
+        "attn.c_proj.weight",
+        "attn.c_proj.bias",
+        "ln_2.weight",
+        "ln_2.bias",
+        "mlp.c_fc.weight",
+        "mlp.c_fc.bias",
+        "mlp.c_proj.weight",
+        "mlp.c_proj.bias",
+    ];
+    let mut expected = vec![
+        "transformer.wte.weight".to_string(),
+        "transformer.wpe.weight".to_string(),
+    ];
+    for i in 0..4 {
+        expected.extend(block0.iter().map(|n| format!("transformer.h.{i}.{n}")));
+    }
+    expected.extend([
+        "transformer.ln_f.weight".into(),
+        "transformer.ln_f.bias".into(),
+        "lm_head.weight".into(),
+    ]);
+    assert_eq!(names, expected);
+    let lecture = Gpt::<f64>::new(GptConfig::lecture(65), rng).unwrap();
+    let names: Vec<String> = lecture.params().into_iter().map(|(n, _)| n).collect();
+    assert!(!names.contains(&"transformer.h.0.attn.c_attn.bias".to_string()));
+    assert_eq!(names.last().unwrap(), "lm_head.bias");
+    // grads in the same order and shapes
+    let grads = lecture.zero_grads();
+    for ((n, p), (gn, g)) in lecture.params().iter().zip(grads.grads()) {
+        assert_eq!((n, p.shape()), (&gn, g.shape()));
+    }
+}
+
+#[test]
+fn the_initialisation_is_pytorchs_default_and_seeded() {
+    let model = Gpt::<f64>::new(
+        GptConfig::makemore(27, 16),
+        &mut ChaCha8Rng::seed_from_u64(3),
+    )
+    .unwrap();
+    let again = Gpt::<f64>::new(
+        GptConfig::makemore(27, 16),
+        &mut ChaCha8Rng::seed_from_u64(3),
+    )
+    .unwrap();
+    assert_eq!(model, again);
+    for (name, p) in model.params() {
+        let (min, max) = p
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(a, b), &x| (a.min(x), b.max(x)));
+        if name.contains("ln_") {
+            let want = if name.ends_with("weight") { 1.0 } else { 0.0 };
+            assert!(p.iter().all(|&x| x == want), "{name}");
+        } else if name.contains("wte") || name.contains("wpe") {
+            let std = (p.iter().map(|x| x * x).sum::<f64>() / p.len() as f64).sqrt();
+            assert!((std - 1.0).abs() < 0.1, "{name}: N(0, 1), std {std}");
+        } else {
+            let fan_in = if name.contains("mlp.c_proj") {
+                256.0
+            } else {
+                64.0
+            };
+            let bound = 1.0 / f64::sqrt(fan_in);
+            assert!(min >= -bound && max <= bound, "{name}: within ±{bound}");
+            let fill = if p.ndim() == 2 { 0.95 } else { 0.7 }; // fewer draws in a bias
+            assert!(
+                max > fill * bound && min < -fill * bound,
+                "{name}: fills ±{bound}"
+            );
+        }
+    }
+}
+
+/// A small model at this step, with LayerNorm parameters and biases moved
+/// off their initial values, and a batch of 3 × 4 whose targets end in
+/// ignored positions.
+fn small(config: GptConfig, seed: u64) -> (Gpt<f64>, GptWorkspace<f64>) {
+    let rng = &mut ChaCha8Rng::seed_from_u64(seed);
+    let mut model = Gpt::<f64>::new(config, rng).unwrap();
+    for (name, mut p) in model.params_mut() {
+        if name.contains("ln_") || name.ends_with("bias") {
+            let r = ArrayD::<f64>::random_using(p.raw_dim(), StandardNormal, rng) * 0.3;
+            p += &r;
+        }
+    }
+    let (b, t) = (3, 4);
+    let mut ws = model.workspace(b, t).unwrap();
+    let v = config.vocab_size;
+    ws.idx = Array2::from_shape_fn((b, t), |_| rng.random_range(0..v));
+    ws.targets = Array2::from_shape_fn((b, t), |(i, j)| {
+        if i + j > t {
+            IGNORE
+        } else {
+            rng.random_range(0..v as i64)
+        }
+    });
+    (model, ws)
+}
+
+fn small_config(base: GptConfig, arch: Arch) -> GptConfig {
+    GptConfig {
+        vocab_size: 5,
+        block_size: 5,
+        n_layer: 2,
+        n_head: 2,
+        n_embd: 4,
+        ..base.with_arch(arch)
+    }
+}
+
+/// Every parameter's gradient against finite differences of the loss.
+fn check_gradients(config: GptConfig) {
+    let (model, mut ws) = small(config, 11);
+    model.forward(&mut ws).unwrap();
+    let mut grads = model.zero_grads();
+    model.backward::<Solutions>(&mut ws, &mut grads);
+    let analytic: Vec<(String, ArrayD<f64>)> = grads
+        .grads()
+        .into_iter()
+        .map(|(n, g)| (n, g.to_owned()))
+        .collect();
+    let params: Vec<ArrayD<f64>> = model
+        .params()
+        .into_iter()
+        .map(|(_, p)| p.to_owned())
+        .collect();
+    assert_eq!(analytic.len(), params.len());
+    for (k, ((name, g), p)) in analytic.iter().zip(&params).enumerate() {
+        let loss = |v: &ArrayD<f64>| {
+            let mut m = model.clone();
+            m.params_mut()[k].1.assign(v);
+            let mut ws = ws.clone();
+            m.forward(&mut ws).unwrap()
+        };
+        let report = oracle::check(name, p, g, loss, &Config::default());
+        assert!(report.passed(), "{:?}: {report}", config.arch);
+        assert!(
+            g.iter().any(|&x| x != 0.0),
+            "{:?}: {name} has a gradient",
+            config.arch
+        );
+    }
+}
+
+#[test]
+fn makemore_gradients_match_finite_differences() {
+    check_gradients(small_config(GptConfig::makemore(5, 5), Arch::LayerNorm));
+}
+
+#[test]
+fn lecture_gradients_match_finite_differences_at_every_step() {
+    for arch in Arch::ALL {
+        check_gradients(small_config(GptConfig::lecture(5), arch));
+    }
+}
+
+#[test]
+fn a_backward_pass_twice_gives_the_same_gradients() {
+    let (model, mut ws) = small(small_config(GptConfig::makemore(5, 5), Arch::LayerNorm), 1);
+    model.forward(&mut ws).unwrap();
+    let mut g1 = model.zero_grads();
+    model.backward::<Solutions>(&mut ws, &mut g1);
+    let mut g2 = g1.clone();
+    model.backward::<Solutions>(&mut ws, &mut g2); // zeroes first: not doubled
+    assert_eq!(g1, g2);
+}
+
+#[test]
+fn f32_and_f64_models_agree() {
+    let config = GptConfig::makemore(7, 8);
+    let m64 = Gpt::<f64>::new(config, &mut ChaCha8Rng::seed_from_u64(5)).unwrap();
+    let m32 = Gpt::<f32>::new(config, &mut ChaCha8Rng::seed_from_u64(5)).unwrap();
+    let idx = Array2::from_shape_fn((2, 8), |(b, t)| (b * 3 + t) % 7);
+    let targets = Array2::from_shape_fn((2, 8), |(b, t)| ((b + t * 2) % 7) as i64);
+    let mut w64 = m64.workspace(2, 8).unwrap();
+    let mut w32 = m32.workspace(2, 8).unwrap();
+    w64.idx.assign(&idx);
+    w32.idx.assign(&idx);
+    w64.targets.assign(&targets);
+    w32.targets.assign(&targets);
+    let l64 = m64.forward(&mut w64).unwrap();
+    let l32 = m32.forward(&mut w32).unwrap();
+    assert!((l64 - l32 as f64).abs() < 1e-4, "{l64} vs {l32}");
+    // about ln(7) at initialisation
+    assert!((l64 - 7f64.ln()).abs() < 1.0, "{l64}");
+}
+
+#[test]
+fn bad_sizes_and_inputs_are_errors_not_panics() {
+    let rng = &mut ChaCha8Rng::seed_from_u64(0);
+    let bad = GptConfig {
+        n_head: 3,
+        ..GptConfig::makemore(27, 16)
+    };
+    assert!(Gpt::<f32>::new(bad, rng).is_err());
+    let model = Gpt::<f32>::new(GptConfig::makemore(27, 16), rng).unwrap();
+    assert!(model.workspace(2, 17).is_err(), "longer than the block");
+    let mut ws = model.workspace(2, 4).unwrap();
+    ws.idx[[0, 0]] = 27;
+    ws.targets.fill(1);
+    assert!(
+        model.forward(&mut ws).is_err(),
+        "a character outside the vocabulary"
+    );
+    ws.idx[[0, 0]] = 0;
+    ws.targets.fill(IGNORE);
+    let err = model.forward(&mut ws).unwrap_err().to_string();
+    assert!(err.contains("every target is ignored"), "{err}");
+    ws.targets.fill(30);
+    assert!(model.forward(&mut ws).is_err());
+}
+
+#[test]
+fn the_export_holds_parameters_gradients_and_batch_in_pytorchs_layout() {
+    let dir = std::env::temp_dir().join(format!("bpn-gpt-export-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("gpt.safetensors");
+    let loss = gpt::export_check::<Solutions>(&path, 42).unwrap();
+    let (tensors, metadata) = weights::load(&path).unwrap();
+    assert_eq!(metadata["format"], gpt::EXPORT_FORMAT);
+    for (key, value) in [
+        ("n_layer", "2"),
+        ("n_head", "2"),
+        ("n_embd", "8"),
+        ("block_size", "6"),
+        ("vocab_size", "11"),
+    ] {
+        assert_eq!(metadata[key], value, "{key}");
+    }
+    let (model, ws) = gpt::export_model(42).unwrap();
+    let n = model.params().len();
+    assert_eq!(tensors.len(), 2 * n + 4);
+    assert_eq!(metadata["activation"], "gelu_tanh");
+    assert_eq!(tensors["logits"].shape(), &[3, 6, 11]);
+    assert_eq!(tensors["X"].shape(), &[3, 6]);
+    assert_eq!(
+        tensors["Y"].to_f64(),
+        ws.targets.mapv(|y| y as f64).into_dyn()
+    );
+    assert!(ws.targets.iter().any(|&y| y == IGNORE));
+    assert_eq!(tensors["loss"].to_f64().into_iter().next(), Some(loss));
+    // Linear weights are PyTorch's (out, in); embeddings and LayerNorms as they are.
+    assert_eq!(tensors["lm_head.weight"].shape(), &[11, 8]);
+    assert_eq!(tensors["grad.lm_head.weight"].shape(), &[11, 8]);
+    assert_eq!(
+        tensors["transformer.h.0.attn.c_attn.weight"].shape(),
+        &[24, 8]
+    );
+    assert_eq!(
+        tensors["transformer.h.1.mlp.c_proj.weight"].shape(),
+        &[8, 32]
+    );
+    assert_eq!(tensors["transformer.wte.weight"].shape(), &[11, 8]);
+    assert_eq!(tensors["grad.transformer.wpe.weight"].shape(), &[6, 8]);
+    let ours = model.params()[4].1.to_owned(); // transformer.h.0.attn.c_attn.weight, (8, 24)
+    assert_eq!(model.params()[4].0, "transformer.h.0.attn.c_attn.weight");
+    assert_eq!(
+        tensors["transformer.h.0.attn.c_attn.weight"].to_f64(),
+        ours.t().into_owned().into_dyn()
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// The time of one training step (forward and backward, no optimiser) of
+/// the lecture's model at batch 16, block 32, in f32. A measurement, not a
+/// check: `cargo test --release --test gpt_model -- --ignored --nocapture step_time`.
+#[test]
+#[ignore = "timing: run in release"]
+fn step_time() {
+    let model = Gpt::<f32>::new(GptConfig::lecture(65), &mut ChaCha8Rng::seed_from_u64(0)).unwrap();
+    let mut ws = model.workspace(16, 32).unwrap();
+    ws.idx = Array2::from_shape_fn((16, 32), |(b, t)| (b * 7 + t * 3) % 65);
+    ws.targets = Array2::from_shape_fn((16, 32), |(b, t)| ((b * 5 + t) % 65) as i64);
+    let mut grads = model.zero_grads();
+    let (mut forward, mut backward) = (0.0, 0.0);
+    let steps = 50;
+    for step in 0..steps + 5 {
+        let t0 = std::time::Instant::now();
+        model.forward(&mut ws).unwrap();
+        let t1 = std::time::Instant::now();
+        model.backward::<Solutions>(&mut ws, &mut grads);
+        if step >= 5 {
+            forward += (t1 - t0).as_secs_f64();
+            backward += t1.elapsed().as_secs_f64();
+        }
+    }
+    let ms = |s: f64| s / steps as f64 * 1e3;
+    println!(
+        "lecture GPT, batch 16 × 32, f32: forward {:.2} ms, backward {:.2} ms, step {:.2} ms",
+        ms(forward),
+        ms(backward),
+        ms(forward + backward)
+    );
+}
+
+#[test]
+fn layer_inputs_that_do_not_fit_are_errors_that_say_why() {
+    use backprop_ninja::layers::adamw::{AdamW, AdamWState};
+    use backprop_ninja::layers::layernorm::LayerNorm;
+    use backprop_ninja::layers::position_embedding::PositionEmbedding;
+    use backprop_ninja::layers::sequence_cross_entropy;
+    use ndarray::Array3;
+
+    let ln = LayerNorm::<f64>::new(4);
+    let err = ln.forward(&Array2::zeros((3, 5))).unwrap_err().to_string();
+    assert!(err.contains("layernorm") && err.contains("[3, 5]"), "{err}");
+
+    assert!(PositionEmbedding::<f64>::new(Array2::zeros((5, 3)), Array2::zeros((4, 2))).is_err());
+    let emb = PositionEmbedding::<f64>::new(Array2::zeros((5, 3)), Array2::zeros((4, 3))).unwrap();
+    let err = emb.forward(&Array2::zeros((2, 5))).unwrap_err().to_string();
+    assert!(err.contains("longer than the block size 4"), "{err}");
+    let err = emb
+        .forward(&Array2::from_elem((2, 3), 5))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("index 5 at row 0, position 0"), "{err}");
+
+    let logits = Array3::<f64>::zeros((2, 3, 4));
+    let err = sequence_cross_entropy::forward(&logits, &Array2::zeros((2, 2)))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("targets"), "{err}");
+    let mut targets = Array2::<i64>::zeros((2, 3));
+    targets[[1, 2]] = 4;
+    let err = sequence_cross_entropy::forward(&logits, &targets)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("target 4 at row 1, position 2"), "{err}");
+    targets[[1, 2]] = -2;
+    assert!(
+        sequence_cross_entropy::forward(&logits, &targets).is_err(),
+        "only -1 is ignored"
+    );
+
+    let bad = AdamW {
+        beta2: 1.0,
+        ..AdamW::TORCH
+    };
+    assert!(AdamWState::<f32>::new(bad, &[vec![2, 3]]).is_err());
+    assert!(AdamWState::<f32>::new(AdamW::MAKEMORE, &[vec![2, 3]]).is_ok());
+}
+
+#[test]
+fn adamw_state_steps_a_whole_model_and_the_loss_falls() {
+    use backprop_ninja::layers::adamw::{AdamW, AdamWState};
+    let (mut model, mut ws) = small(small_config(GptConfig::makemore(5, 5), Arch::LayerNorm), 2);
+    let shapes: Vec<Vec<usize>> = model
+        .params()
+        .iter()
+        .map(|(_, p)| p.shape().to_vec())
+        .collect();
+    let mut opt = AdamWState::<f64>::new(
+        AdamW {
+            lr: 1e-2,
+            ..AdamW::TORCH
+        },
+        &shapes,
+    )
+    .unwrap();
+    let mut grads = model.zero_grads();
+    let first = model.forward(&mut ws).unwrap();
+    let mut last = first;
+    for _ in 0..30 {
+        last = model.forward(&mut ws).unwrap();
+        model.backward::<Solutions>(&mut ws, &mut grads);
+        let params = model.params_mut().into_iter().map(|(_, p)| p);
+        opt.step::<Solutions>(params, grads.grads().into_iter().map(|(_, g)| g));
+    }
+    assert_eq!(opt.t, 30);
+    // The model's own step (no allocation) is the same update.
+    let (mut a, mut ws) = small(small_config(GptConfig::makemore(5, 5), Arch::LayerNorm), 3);
+    let mut b = a.clone();
+    let hyper = AdamW {
+        lr: 1e-2,
+        ..AdamW::TORCH
+    };
+    let (mut opt_a, mut opt_b) = (a.adamw(hyper).unwrap(), b.adamw(hyper).unwrap());
+    let (mut ga, mut gb) = (a.zero_grads(), b.zero_grads());
+    for _ in 0..3 {
+        a.forward(&mut ws).unwrap();
+        a.backward::<Solutions>(&mut ws, &mut ga);
+        a.adamw_step::<Solutions>(&ga, &mut opt_a);
+        b.forward(&mut ws).unwrap();
+        b.backward::<Solutions>(&mut ws, &mut gb);
+        let params = b.params_mut().into_iter().map(|(_, p)| p);
+        opt_b.step::<Solutions>(params, gb.grads().into_iter().map(|(_, g)| g));
+    }
+    assert_eq!(a, b);
+    assert!(
+        last < 0.6 * first,
+        "one batch is being learned: {first} → {last}"
+    );
+}
