@@ -77,6 +77,9 @@ pub mod scalar_check;
 pub mod sequential;
 pub mod step_by_step;
 pub mod tanh;
+// ---- GPT: text corpus (gpt-torch) ----
+pub mod text;
+// ---- end GPT: text corpus ----
 pub mod train;
 pub mod wavenet;
 pub mod weights;
