@@ -21,13 +21,14 @@
 //! is the same whether or not a run was resumed, and both write into a
 //! preallocated [`Batch`]: nothing is allocated per step.
 //!
-//! ## Ignored targets
+//! ## Inputs and targets
 //!
-//! Targets are `usize` token indices like every index in this crate;
-//! a position that must not count in the loss (the padding after a name's
-//! final `.`) holds the sentinel [`IGNORE`] (`usize::MAX`), which plays the
-//! role of PyTorch's `ignore_index=-1`. [`targets_as_i64`] turns it into `-1`
-//! for a safetensors export read by PyTorch.
+//! Inputs are `usize` token indices, like every index in this crate (the
+//! embeddings take `ArrayRef2<usize>`). Targets are `i64`, as makemore's and
+//! as the sequence cross-entropy takes them: a token index, or [`IGNORE`]
+//! (`-1`, PyTorch's `ignore_index=-1`) where a position does not count in the
+//! loss (the padding after a name's final `.`). An export for PyTorch writes
+//! them as they are.
 //!
 //! ## Line ends
 //!
@@ -50,7 +51,7 @@ use crate::data::{Corpus, Vocab};
 use crate::error::{Error, Result};
 
 /// A target that does not count in the loss (PyTorch's `ignore_index=-1`).
-pub const IGNORE: usize = usize::MAX;
+pub const IGNORE: i64 = -1;
 
 /// The share of the text that is training data (the lecture's `0.9`).
 pub const TRAIN_FRACTION: f64 = 0.9;
@@ -205,7 +206,7 @@ impl CharVocab {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Batch {
     pub idx: Array2<usize>,
-    pub targets: Array2<usize>,
+    pub targets: Array2<i64>,
 }
 
 impl Batch {
@@ -233,11 +234,6 @@ impl Batch {
     }
 }
 
-/// The targets with [`IGNORE`] as `-1`, for PyTorch's `ignore_index=-1`.
-pub fn targets_as_i64(targets: &ArrayRef2<usize>) -> Array2<i64> {
-    targets.mapv(|y| if y == IGNORE { -1 } else { y as i64 })
-}
-
 /// Something batches are drawn from: the windows of a text split or the rows
 /// of a names corpus.
 pub trait BatchSource {
@@ -250,7 +246,7 @@ pub trait BatchSource {
     fn sample_into(
         &self,
         idx: &mut ArrayRef2<usize>,
-        targets: &mut ArrayRef2<usize>,
+        targets: &mut ArrayRef2<i64>,
         seed: u64,
         step: usize,
     ) -> Result<()>;
@@ -270,7 +266,7 @@ fn stream(seed: u64, step: usize) -> ChaCha8Rng {
 }
 
 /// Fails unless `idx` and `targets` have the same shape, with `T` positions.
-fn check_batch_shapes(idx: &ArrayRef2<usize>, targets: &ArrayRef2<usize>) -> Result<()> {
+fn check_batch_shapes(idx: &ArrayRef2<usize>, targets: &ArrayRef2<i64>) -> Result<()> {
     crate::error::expect_shape("text", "targets", targets.shape(), idx.shape())
 }
 
@@ -349,7 +345,7 @@ impl BatchSource for Tokens {
     fn sample_into(
         &self,
         idx: &mut ArrayRef2<usize>,
-        targets: &mut ArrayRef2<usize>,
+        targets: &mut ArrayRef2<i64>,
         seed: u64,
         step: usize,
     ) -> Result<()> {
@@ -367,7 +363,7 @@ impl BatchSource for Tokens {
                 .for_each(|(a, &b)| *a = b);
             y.iter_mut()
                 .zip(&self.tokens[i + 1..i + block + 1])
-                .for_each(|(a, &b)| *a = b);
+                .for_each(|(a, &b)| *a = b as i64);
         }
         Ok(())
     }
@@ -451,8 +447,8 @@ pub fn names_split(words: &[String], seed: u64) -> Result<[Vec<String>; 2]> {
 pub struct NameRows {
     /// `(N, block)`
     pub x: Array2<usize>,
-    /// `(N, block)`
-    pub y: Array2<usize>,
+    /// `(N, block)`, [`IGNORE`] after the final `.`
+    pub y: Array2<i64>,
 }
 
 impl NameRows {
@@ -483,7 +479,7 @@ impl NameRows {
                             vocab.as_string()
                         ),
                     })?;
-                yr[t] = ix;
+                yr[t] = ix as i64;
                 xr[t + 1] = ix;
                 t += 1;
             }
@@ -537,7 +533,7 @@ impl BatchSource for NameRows {
     fn sample_into(
         &self,
         idx: &mut ArrayRef2<usize>,
-        targets: &mut ArrayRef2<usize>,
+        targets: &mut ArrayRef2<i64>,
         seed: u64,
         step: usize,
     ) -> Result<()> {
@@ -679,7 +675,8 @@ mod tests {
         let train = c.vocab.decode(&c.train.tokens).unwrap();
         for (x, y) in b.idx.rows().into_iter().zip(b.targets.rows()) {
             let x = c.vocab.decode(&x.to_vec()).unwrap();
-            let y = c.vocab.decode(&y.to_vec()).unwrap();
+            let y: Vec<usize> = y.iter().map(|&t| t as usize).collect();
+            let y = c.vocab.decode(&y).unwrap();
             assert_eq!(x[1..], y[..7]);
             let at = train.find(&x).expect("a window of the training text");
             assert_eq!(&train[at + 1..at + 9], y);
@@ -741,10 +738,7 @@ mod tests {
         // x: . b o . .    y: b o . - -
         assert_eq!(rows.x.row(1).to_vec(), vec![0, 2, 5, 0, 0]);
         assert_eq!(rows.y.row(1).to_vec(), vec![2, 5, 0, IGNORE, IGNORE]);
-        assert_eq!(
-            targets_as_i64(&rows.y).row(2).to_vec(),
-            vec![1, 6, 1, 0, -1]
-        );
+        assert_eq!(rows.y.row(2).to_vec(), vec![1, 6, 1, 0, -1]);
         let err = NameRows::build(&ws, &vocab, 4).unwrap_err().to_string();
         assert!(err.contains("5 positions are needed"), "{err}");
         let err = NameRows::build(&words(&["eze"]), &vocab, 5).unwrap_err();
