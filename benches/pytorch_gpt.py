@@ -327,6 +327,9 @@ def parse_args(argv=None):
     p.add_argument('--attn', choices=['fused', 'heads'], default='fused',
                    help='shakespeare: one fused q|k|v projection (default) or the lecture\'s '
                         'separate Head modules (same function, same parameter count)')
+    p.add_argument('--adamw', choices=['default', 'foreach', 'fused'], default='default',
+                   help='torch.optim.AdamW\'s implementation: PyTorch\'s default choice (on the '
+                        'CPU a loop over the parameters), foreach=True or fused=True')
     p.add_argument('--threads', type=int, default=1, help='torch.set_num_threads (default 1)')
     args = p.parse_args(argv)
     n = args.time if args.time is not None else args.train
@@ -369,10 +372,11 @@ def main(argv=None):
     block = data.block
     model = GPT(len(data.chars), block, s.n_embd, s.n_head, s.n_layer, s.activation,
                 s.qkv_bias, s.lm_head_bias, init=s.init, per_head=args.attn == 'heads')
+    impl = {'default': {}, 'foreach': {'foreach': True}, 'fused': {'fused': True}}[args.adamw]
     opt = torch.optim.AdamW(model.parameters(), lr=s.lr, betas=s.betas, eps=s.eps,
-                            weight_decay=s.weight_decay)
+                            weight_decay=s.weight_decay, **impl)
     n_params = count_params(model)
-    print(f'torch {torch.__version__}  setting={args.setting}  attn={args.attn}  '
+    print(f'torch {torch.__version__}  setting={args.setting}  attn={args.attn}  adamw={args.adamw}  '
           f'threads={torch.get_num_threads()}  dtype=float32  seed={seed}')
     print(f'data {path}: {data.describe()}')
     print(f'params {n_params} (transformer {count_params(model.transformer)}, '
