@@ -44,7 +44,7 @@ Examples:
   python3 benches/pytorch_gpt.py --setting shakespeare --attn heads --time 200   # the lecture's Head modules
 
 Reference runs (torch 2.15.0, CPU, default seeds, --train 5000 --eval-every 500):
-  shakespeare  step 5000: train loss 1.6475, val loss 1.8108   (the lecture: 1.66 / 1.82)
+  shakespeare  step 5000: train loss 1.6475, val loss 1.8108
   names        step 5000: train loss 2.0565, test loss 2.0619
 
 Needs `pip install torch numpy`.
