@@ -308,6 +308,7 @@ def bench_model(vocab, block, C, n_head, n_layer, act, flags):
     """The GPT of benches/pytorch_gpt.py, a second implementation, so that
     the self-test compares two programs; this file's own if it is not there."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'benches'))
+    sys.dont_write_bytecode = True  # no __pycache__ left in benches/
     try:
         from pytorch_gpt import GPT
     except ImportError:
