@@ -5,22 +5,31 @@
 #   bash benches/compare.sh [DATA] [STEPS] [MODEL]
 #
 # DATA defaults to ../shared/names.txt (the lecture's 32,033 names), STEPS
-# to 20000, MODEL to both: `mlp` (makemore part 4), `wavenet` (part 5) or
-# `both`. PyTorch runs benches/pytorch_step.py: the same network, f32, one
-# thread; for the MLP with the lecture's manual backward under torch.no_grad
-# and with autograd, for the WaveNet (the lecture's layer classes) with
-# autograd. Needs `pip install torch numpy`.
+# to 20000 (500 for the GPTs), MODEL to both: `mlp` (makemore part 4),
+# `wavenet` (part 5), `both` (the two), `gpt-shakespeare`, `gpt-names`, `gpt`
+# (the two GPTs of lecture 7) or `all`. The Shakespeare GPT reads TEXT
+# (environment; default ../shared/tinyshakespeare.txt). PyTorch runs
+# benches/pytorch_step.py: the same network, f32, one thread; for the MLP
+# with the lecture's manual backward under torch.no_grad and with autograd,
+# for the WaveNet (the lecture's layer classes) with autograd; and
+# benches/pytorch_gpt.py for the GPTs (autograd and torch.optim.AdamW).
+# Needs `pip install torch numpy`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data=${1:-../shared/names.txt}
-steps=${2:-20000}
+text=${TEXT:-../shared/tinyshakespeare.txt}
+steps_arg=${2:-}
+steps=${steps_arg:-20000}
 which=${3:-both}
 case "$which" in
 mlp) models=(mlp) ;;
 wavenet) models=(wavenet) ;;
 both) models=(mlp wavenet) ;;
+gpt-shakespeare | gpt-names) models=("$which") ;;
+gpt) models=(gpt-shakespeare gpt-names) ;;
+all) models=(mlp wavenet gpt-shakespeare gpt-names) ;;
 *)
-    echo "MODEL must be mlp, wavenet or both, not $which" >&2
+    echo "MODEL must be mlp, wavenet, both, gpt-shakespeare, gpt-names, gpt or all, not $which" >&2
     exit 2
     ;;
 esac
@@ -42,7 +51,59 @@ row() { # label µs ours
     printf '%-48s %10.1f %7.1fx\n' "$1" "$2" "$(awk "BEGIN{print $2 / $3}")"
 }
 
+# ---- GPT (lecture 7) ----------------------------------------------------------
+# PyTorch: benches/pytorch_gpt.py --setting shakespeare|names --time N (20 untimed
+# warm-up steps first), mean wall-clock µs per step of batch sampling + forward +
+# backward + AdamW.
+torch_gpt() { # setting file steps
+    python3 benches/pytorch_gpt.py --setting "$1" --data "$2" --time "$3" |
+        sed -n 's/^RESULT .*us_per_step=\([0-9.]*\) .*/\1/p'
+}
+# >>> RUST SIDE OF THE GPT: TO BE WIRED <<<
+# Proposed, the same way as the MLP above: the trainer times its own loop and
+# prints "trained N steps in S s (X µs/step)", which ours() parses:
+#   train --model gpt --text FILE ...         lecture 7's model on running text
+#   train --model transformer --data FILE ... makemore's Transformer on names
+# (names of the flags and models are the integrator's call; adjust the two
+# command lines below). Until the binary knows them, the row says n/a.
+ours_gpt() { # setting steps
+    if ! ./target/release/backprop-ninja train --help 2>/dev/null | grep -q -- '--text'; then
+        return 0
+    fi
+    case "$1" in
+    shakespeare) args=(--model gpt --text "$text") ;;
+    names) args=(--model transformer --data "$data") ;;
+    esac
+    ./target/release/backprop-ninja train "${args[@]}" --steps "$2" --samples 0 \
+        --eval-every "$2" --out "$out/g.safetensors" |
+        sed -n 's/.*(\([0-9.]*\) µs\/step).*/\1/p'
+}
+# >>> END OF THE RUST SIDE TO BE WIRED <<<
+gpt_rows() { # setting
+    local setting=$1 file n mine theirs
+    file=$([ "$setting" = shakespeare ] && echo "$text" || echo "$data")
+    n=${steps_arg:-500}
+    mine=$(ours_gpt "$setting" "$n")
+    theirs=$(torch_gpt "$setting" "$file" "$n")
+    echo
+    printf '%-48s %10s %8s\n' "gpt $setting: one training step, $n steps" "µs/step" "vs ours"
+    if [ -n "$mine" ]; then
+        printf '%-48s %10.1f %8s\n' "backprop-ninja (solutions, f32)" "$mine" "1.0x"
+        row "PyTorch, autograd + AdamW, 1 thread" "$theirs" "$mine"
+    else
+        printf '%-48s %10s %8s\n' "backprop-ninja (solutions, f32)" "n/a" ""
+        printf '%-48s %10.1f %8s\n' "PyTorch, autograd + AdamW, 1 thread" "$theirs" ""
+    fi
+}
+# ---- end GPT ------------------------------------------------------------------
+
 for model in "${models[@]}"; do
+    case "$model" in
+    gpt-*)
+        gpt_rows "${model#gpt-}"
+        continue
+        ;;
+    esac
     mine=$(ours "$model")
     echo
     printf '%-48s %10s %8s\n' "$model: one training step, $steps steps" "µs/step" "vs ours"

@@ -1,0 +1,809 @@
+//! # Text: the corpora of lecture 7, "Let's build GPT"
+//!
+//! Two ways to feed a GPT, both producing batches of `(B, T)` inputs and
+//! `(B, T)` targets, where target `[b, t]` is the token that follows input
+//! `[b, t]`:
+//!
+//! - **Running text** (the lecture's tiny Shakespeare, `train --model gpt
+//!   --text FILE`): the whole file is one sequence of characters; the
+//!   vocabulary is the sorted set of its distinct characters; the first 90%
+//!   is the training split and the last 10% the validation split; a batch is
+//!   `B` windows of `T + 1` consecutive characters at random offsets, inputs
+//!   `data[i..i+T]` and targets `data[i+1..i+T+1]` ([`TextCorpus`],
+//!   [`Tokens`]).
+//! - **Names as rows** (makemore's Transformer): every word of a
+//!   [`Corpus`] is one row `.name` followed by padding, its targets
+//!   `name.` followed by [`IGNORE`]; the block is the longest word plus one
+//!   so that every name fits with its boundary ([`NameRows`]).
+//!
+//! Both sample the batch of step `i` from its own random stream (ChaCha8,
+//! `seed`, stream `i`), as [`crate::train::sample_batch`] does, so batch `i`
+//! is the same whether or not a run was resumed, and both write into a
+//! preallocated [`Batch`]: nothing is allocated per step.
+//!
+//! ## Inputs and targets
+//!
+//! Inputs are `usize` token indices, like every index in this crate (the
+//! embeddings take `ArrayRef2<usize>`). Targets are `i64`, as makemore's and
+//! as the sequence cross-entropy takes them: a token index, or [`IGNORE`]
+//! (`-1`, PyTorch's `ignore_index=-1`) where a position does not count in the
+//! loss (the padding after a name's final `.`). An export for PyTorch writes
+//! them as they are.
+//!
+//! ## Line ends
+//!
+//! Text files are read as Python's `open(path)` reads them (universal
+//! newlines): `\r\n` and a lone `\r` both become `\n`, so a file saved with
+//! Windows line ends has the same vocabulary as the lecture's. A leading
+//! byte-order mark is dropped. Other control characters (anything
+//! [`char::is_control`] says, except `\n`, `\r`, `\t`) are refused, with the
+//! line where they are: they are almost always a binary file given by
+//! mistake.
+
+use std::path::{Path, PathBuf};
+
+use ndarray::{Array2, ArrayRef2, Axis};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::corpus::words::{Corpus, Vocab};
+use crate::error::{Error, Result};
+
+/// A target that does not count in the loss (PyTorch's `ignore_index=-1`).
+pub const IGNORE: i64 = -1;
+
+/// The share of the text that is training data (the lecture's `0.9`).
+pub const TRAIN_FRACTION: f64 = 0.9;
+
+/// The byte-order mark some editors put at the start of a UTF-8 file.
+const BOM: char = '\u{feff}';
+
+// ---------------------------------------------------------------------------
+// Reading a text file
+
+/// Reads `path` as UTF-8 text, as [`text_from_bytes`] describes.
+pub fn read_text(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    text_from_bytes(&bytes, path)
+}
+
+/// Decodes `bytes` (the contents of `path`, named in errors) as UTF-8, drops
+/// a leading byte-order mark, turns `\r\n` and `\r` into `\n`, and refuses
+/// an empty text and control characters other than `\n`, `\r` and `\t`.
+pub fn text_from_bytes(bytes: &[u8], path: &Path) -> Result<String> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let at = e.valid_up_to();
+        let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+        Error::Data {
+            path: path.to_path_buf(),
+            line: Some(line),
+            detail: format!(
+                "not UTF-8 text: byte 0x{:02x} at byte offset {at} does not fit (save the file as UTF-8)",
+                bytes[at]
+            ),
+        }
+    })?;
+    let text = text.strip_prefix(BOM).unwrap_or(text);
+    for (i, line) in text.split('\n').enumerate() {
+        if let Some((col, c)) = line
+            .chars()
+            .enumerate()
+            .find(|&(_, c)| c.is_control() && !matches!(c, '\r' | '\t'))
+        {
+            return Err(Error::Data {
+                path: path.to_path_buf(),
+                line: Some(i + 1),
+                detail: format!(
+                    "control character U+{:04X} at column {}: only \\n, \\r and \\t are allowed in a text corpus",
+                    c as u32,
+                    col + 1
+                ),
+            });
+        }
+    }
+    if text.is_empty() {
+        return Err(Error::Data {
+            path: path.to_path_buf(),
+            line: None,
+            detail: "the file is empty".into(),
+        });
+    }
+    Ok(text.replace("\r\n", "\n").replace('\r', "\n"))
+}
+
+// ---------------------------------------------------------------------------
+// The character vocabulary
+
+/// The distinct characters of a text, sorted: character `i` is token `i`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CharVocab {
+    chars: Vec<char>,
+}
+
+impl CharVocab {
+    /// The lecture's `sorted(list(set(text)))`.
+    pub fn from_text(text: &str) -> CharVocab {
+        let mut chars: Vec<char> = text.chars().collect();
+        chars.sort_unstable();
+        chars.dedup();
+        CharVocab { chars }
+    }
+
+    /// From the string of its characters (as stored in a checkpoint): they
+    /// must be sorted and distinct.
+    pub fn from_chars(chars: &str) -> Result<CharVocab> {
+        let chars: Vec<char> = chars.chars().collect();
+        if chars.is_empty() || chars.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(Error::Config(format!(
+                "a character vocabulary must be non-empty, sorted and without repeats, got {:?}",
+                chars.iter().collect::<String>()
+            )));
+        }
+        Ok(CharVocab { chars })
+    }
+
+    /// Every character in token order, as one string.
+    pub fn as_string(&self) -> String {
+        self.chars.iter().collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.chars.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.chars.is_empty()
+    }
+
+    /// The token of `c`, if it is in the vocabulary.
+    pub fn index(&self, c: char) -> Option<usize> {
+        self.chars.binary_search(&c).ok()
+    }
+
+    /// The character of token `i`, if there is one.
+    pub fn char(&self, i: usize) -> Option<char> {
+        self.chars.get(i).copied()
+    }
+
+    /// The tokens of `text` (the lecture's `encode`).
+    pub fn encode(&self, text: &str) -> Result<Vec<usize>> {
+        text.chars()
+            .map(|c| {
+                self.index(c).ok_or_else(|| Error::Input {
+                    layer: "text",
+                    detail: format!("character {c:?} is not in the vocabulary"),
+                })
+            })
+            .collect()
+    }
+
+    /// The text of `tokens` (the lecture's `decode`).
+    pub fn decode(&self, tokens: &[usize]) -> Result<String> {
+        tokens
+            .iter()
+            .map(|&i| {
+                self.char(i).ok_or_else(|| Error::Input {
+                    layer: "text",
+                    detail: format!(
+                        "token {i} is outside the vocabulary of {} characters",
+                        self.len()
+                    ),
+                })
+            })
+            .collect()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Batches
+
+/// One batch, preallocated and refilled every step: `idx (B, T)` inputs and
+/// `targets (B, T)`, [`IGNORE`] where a position does not count.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Batch {
+    pub idx: Array2<usize>,
+    pub targets: Array2<i64>,
+}
+
+impl Batch {
+    /// A batch of `batch` rows of `block` positions (zeros until filled).
+    pub fn new(batch: usize, block: usize) -> Batch {
+        Batch {
+            idx: Array2::zeros((batch, block)),
+            targets: Array2::zeros((batch, block)),
+        }
+    }
+
+    /// `B`.
+    pub fn batch_size(&self) -> usize {
+        self.idx.nrows()
+    }
+
+    /// `T`.
+    pub fn block(&self) -> usize {
+        self.idx.ncols()
+    }
+
+    /// How many targets count in the loss (are not [`IGNORE`]).
+    pub fn counted(&self) -> usize {
+        self.targets.iter().filter(|&&y| y != IGNORE).count()
+    }
+}
+
+/// Something batches are drawn from: the windows of a text split or the rows
+/// of a names corpus.
+pub trait BatchSource {
+    /// Fails with a clear error unless batches of `block` positions can be
+    /// drawn.
+    fn check_block(&self, block: usize) -> Result<()>;
+
+    /// Fills `idx (B, T)` and `targets (B, T)` with the batch of `step`:
+    /// random examples from stream `step` of `seed`. Allocates nothing.
+    fn sample_into(
+        &self,
+        idx: &mut ArrayRef2<usize>,
+        targets: &mut ArrayRef2<i64>,
+        seed: u64,
+        step: usize,
+    ) -> Result<()>;
+
+    /// [`BatchSource::sample_into`] into a [`Batch`].
+    fn sample(&self, batch: &mut Batch, seed: u64, step: usize) -> Result<()> {
+        let Batch { idx, targets } = batch;
+        self.sample_into(idx, targets, seed, step)
+    }
+}
+
+/// The random stream of step `step`.
+fn stream(seed: u64, step: usize) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(step as u64);
+    rng
+}
+
+/// Fails unless `idx` and `targets` have the same shape, with `T` positions.
+fn check_batch_shapes(idx: &ArrayRef2<usize>, targets: &ArrayRef2<i64>) -> Result<()> {
+    crate::error::expect_shape("text", "targets", targets.shape(), idx.shape())
+}
+
+/// `count` batches of `batch × block` drawn once from streams `0..count` of
+/// `seed`: the same examples at every evaluation, so that losses measured at
+/// different steps compare. Use a seed other than the training seed.
+pub fn eval_batches(
+    source: &impl BatchSource,
+    batch: usize,
+    block: usize,
+    count: usize,
+    seed: u64,
+) -> Result<Vec<Batch>> {
+    source.check_block(block)?;
+    if batch == 0 || count == 0 {
+        return Err(Error::Config(format!(
+            "evaluation needs at least one batch of at least one row, got {count} of {batch}"
+        )));
+    }
+    (0..count)
+        .map(|i| {
+            let mut b = Batch::new(batch, block);
+            source.sample(&mut b, seed, i)?;
+            Ok(b)
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// Running text: the lecture's tiny Shakespeare
+
+/// One split of a running text, as tokens.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tokens {
+    /// `"train"` or `"val"`, for error messages.
+    pub name: &'static str,
+    /// Where the text came from, for error messages.
+    pub source: String,
+    pub tokens: Vec<usize>,
+}
+
+impl Tokens {
+    pub fn len(&self) -> usize {
+        self.tokens.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tokens.is_empty()
+    }
+}
+
+impl BatchSource for Tokens {
+    /// A window of `block` inputs needs `block + 1` characters.
+    fn check_block(&self, block: usize) -> Result<()> {
+        if block == 0 {
+            return Err(Error::Config("the block size must be at least 1".into()));
+        }
+        if self.len() <= block {
+            return Err(Error::Data {
+                path: PathBuf::from(&self.source),
+                line: None,
+                detail: format!(
+                    "the {} split has {} characters, too short for a block of {block}: a window needs block + 1 = {} (use a longer text or a smaller block)",
+                    self.name,
+                    self.len(),
+                    block + 1
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// Row `b` is the window at a random offset `i` (the lecture's
+    /// `torch.randint(len(data) - block_size, (batch_size,))`): inputs
+    /// `data[i..i+T]`, targets `data[i+1..i+T+1]`.
+    fn sample_into(
+        &self,
+        idx: &mut ArrayRef2<usize>,
+        targets: &mut ArrayRef2<i64>,
+        seed: u64,
+        step: usize,
+    ) -> Result<()> {
+        check_batch_shapes(idx, targets)?;
+        let block = idx.ncols();
+        self.check_block(block)?;
+        let mut rng = stream(seed, step);
+        for (mut x, mut y) in idx
+            .axis_iter_mut(Axis(0))
+            .zip(targets.axis_iter_mut(Axis(0)))
+        {
+            let i = rng.random_range(0..self.len() - block);
+            x.iter_mut()
+                .zip(&self.tokens[i..i + block])
+                .for_each(|(a, &b)| *a = b);
+            y.iter_mut()
+                .zip(&self.tokens[i + 1..i + block + 1])
+                .for_each(|(a, &b)| *a = b as i64);
+        }
+        Ok(())
+    }
+}
+
+/// A running text, its character vocabulary and its 90/10 split.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TextCorpus {
+    pub vocab: CharVocab,
+    /// The first 90% of the characters.
+    pub train: Tokens,
+    /// The last 10%.
+    pub val: Tokens,
+}
+
+impl TextCorpus {
+    /// Reads `path` ([`read_text`]) and splits it.
+    pub fn from_file(path: &Path) -> Result<TextCorpus> {
+        TextCorpus::from_text(&read_text(path)?, path)
+    }
+
+    /// The vocabulary of `text` and its split: the first
+    /// `int(0.9 · len)` characters train, the rest validate, as in the
+    /// lecture. `path` names the source in errors.
+    pub fn from_text(text: &str, path: &Path) -> Result<TextCorpus> {
+        let vocab = CharVocab::from_text(text);
+        let mut tokens = vocab.encode(text)?;
+        let n = (TRAIN_FRACTION * tokens.len() as f64) as usize;
+        let val = tokens.split_off(n);
+        let source = path.display().to_string();
+        Ok(TextCorpus {
+            vocab,
+            train: Tokens {
+                name: "train",
+                source: source.clone(),
+                tokens,
+            },
+            val: Tokens {
+                name: "val",
+                source,
+                tokens: val,
+            },
+        })
+    }
+
+    /// Fails unless both splits are longer than `block` characters.
+    pub fn check_block(&self, block: usize) -> Result<()> {
+        self.train.check_block(block)?;
+        self.val.check_block(block)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Names as rows: makemore's Transformer
+
+/// The block of makemore's Transformer: the longest word plus one (its
+/// `max_word_length + 1`), so a row holds `.` and the longest word.
+pub fn names_block(words: &[String]) -> usize {
+    words.iter().map(|w| w.chars().count()).max().unwrap_or(0) + 1
+}
+
+/// makemore's split: the words shuffled with `seed`, the last
+/// `min(1000, int(0.1 · len))` of them the test set, the others training.
+pub fn names_split(words: &[String], seed: u64) -> Result<[Vec<String>; 2]> {
+    let test_size = ((words.len() as f64 * 0.1) as usize).min(1000);
+    if test_size == 0 {
+        return Err(Error::Config(format!(
+            "{} word(s) are too few for a test set: at least 10 are needed",
+            words.len()
+        )));
+    }
+    let mut train = words.to_vec();
+    train.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
+    let test = train.split_off(words.len() - test_size);
+    Ok([train, test])
+}
+
+/// Every word as a row, makemore's `CharDataset`: inputs `. w₁ … wₙ` then
+/// `0` (the `.` token), targets `w₁ … wₙ .` then [`IGNORE`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct NameRows {
+    /// `(N, block)`
+    pub x: Array2<usize>,
+    /// `(N, block)`, [`IGNORE`] after the final `.`
+    pub y: Array2<i64>,
+}
+
+impl NameRows {
+    /// The rows of `words` in `vocab` (whose token 0 is `.`), `block`
+    /// positions each: the block must hold the longest word plus one.
+    pub fn build(words: &[String], vocab: &Vocab, block: usize) -> Result<NameRows> {
+        if words.is_empty() {
+            return Err(Error::Config("no words to make rows of".into()));
+        }
+        let need = names_block(words);
+        if block < need {
+            return Err(Error::Config(format!(
+                "block {block} is too short for the longest word: {need} positions are needed (its length + 1)"
+            )));
+        }
+        let mut x = Array2::zeros((words.len(), block));
+        let mut y = Array2::from_elem((words.len(), block), IGNORE);
+        for ((word, mut xr), mut yr) in words.iter().zip(x.rows_mut()).zip(y.rows_mut()) {
+            let mut t = 0;
+            for c in word.chars() {
+                let ix = vocab
+                    .index(c)
+                    .filter(|&i| i != 0)
+                    .ok_or_else(|| Error::Input {
+                        layer: "text",
+                        detail: format!(
+                            "character {c:?} of {word:?} is not in the vocabulary {:?}",
+                            vocab.as_string()
+                        ),
+                    })?;
+                yr[t] = ix as i64;
+                xr[t + 1] = ix;
+                t += 1;
+            }
+            yr[t] = 0; // the `.` that ends the word
+        }
+        Ok(NameRows { x, y })
+    }
+
+    /// `N`, the number of words.
+    pub fn len(&self) -> usize {
+        self.x.nrows()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// `T`, the positions per row.
+    pub fn block(&self) -> usize {
+        self.x.ncols()
+    }
+
+    /// The rows `start..start + B` as a batch (for an evaluation over every
+    /// row in order); the last batch may be shorter.
+    pub fn chunk(&self, start: usize, batch: usize) -> Batch {
+        let end = (start + batch).min(self.len());
+        Batch {
+            idx: self.x.slice(ndarray::s![start..end, ..]).to_owned(),
+            targets: self.y.slice(ndarray::s![start..end, ..]).to_owned(),
+        }
+    }
+}
+
+impl BatchSource for NameRows {
+    /// The block must be the rows' own.
+    fn check_block(&self, block: usize) -> Result<()> {
+        if block != self.block() {
+            return Err(Error::Config(format!(
+                "the name rows have {} positions, a batch of block {block} does not fit them",
+                self.block()
+            )));
+        }
+        if self.is_empty() {
+            return Err(Error::Config("no name rows to sample from".into()));
+        }
+        Ok(())
+    }
+
+    /// Row `b` is a random word's row, drawn with replacement (makemore's
+    /// `RandomSampler(replacement=True)`).
+    fn sample_into(
+        &self,
+        idx: &mut ArrayRef2<usize>,
+        targets: &mut ArrayRef2<i64>,
+        seed: u64,
+        step: usize,
+    ) -> Result<()> {
+        check_batch_shapes(idx, targets)?;
+        self.check_block(idx.ncols())?;
+        let mut rng = stream(seed, step);
+        for (mut x, mut y) in idx
+            .axis_iter_mut(Axis(0))
+            .zip(targets.axis_iter_mut(Axis(0)))
+        {
+            let i = rng.random_range(0..self.len());
+            x.assign(&self.x.row(i));
+            y.assign(&self.y.row(i));
+        }
+        Ok(())
+    }
+}
+
+/// makemore's Transformer data from a word corpus: the vocabulary (`.`
+/// first), the block (longest word + 1), and the train and test rows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NameData {
+    pub vocab: Vocab,
+    pub block: usize,
+    pub train: NameRows,
+    pub test: NameRows,
+}
+
+impl NameData {
+    /// Splits `corpus` as makemore does ([`names_split`], shuffled with
+    /// `seed`) and builds the rows of both parts.
+    pub fn new(corpus: &Corpus, seed: u64) -> Result<NameData> {
+        let vocab = Vocab::from_words(&corpus.words);
+        let block = names_block(&corpus.words);
+        let [train, test] = names_split(&corpus.words, seed)?;
+        Ok(NameData {
+            train: NameRows::build(&train, &vocab, block)?,
+            test: NameRows::build(&test, &vocab, block)?,
+            vocab,
+            block,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VERSE: &str =
+        "First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n";
+
+    fn corpus(text: &str) -> TextCorpus {
+        TextCorpus::from_text(text, Path::new("verse.txt")).unwrap()
+    }
+
+    #[test]
+    fn the_vocabulary_is_the_sorted_set_and_round_trips() {
+        let v = CharVocab::from_text("hello world\n");
+        assert_eq!(v.as_string(), "\n dehlorw");
+        let tokens = v.encode("hold\nwe").unwrap();
+        assert_eq!(tokens, vec![4, 6, 5, 2, 0, 8, 3]);
+        assert_eq!(v.decode(&tokens).unwrap(), "hold\nwe");
+        let err = v.encode("help").unwrap_err().to_string();
+        assert_eq!(err, "text: character 'p' is not in the vocabulary");
+        let err = v.decode(&[9]).unwrap_err().to_string();
+        assert!(err.contains("token 9 is outside"), "{err}");
+        assert_eq!(CharVocab::from_chars(&v.as_string()).unwrap(), v);
+        assert!(CharVocab::from_chars("ba").is_err());
+        assert!(CharVocab::from_chars("aa").is_err());
+        assert!(CharVocab::from_chars("").is_err());
+    }
+
+    #[test]
+    fn the_split_is_the_first_90_percent_and_the_last_10() {
+        let c = corpus("abcdefghij");
+        assert_eq!(c.vocab.decode(&c.train.tokens).unwrap(), "abcdefghi");
+        assert_eq!(c.vocab.decode(&c.val.tokens).unwrap(), "j");
+        // Python: int(0.9 * 81) == 72
+        let c = corpus(VERSE);
+        assert_eq!(VERSE.len(), 81);
+        assert_eq!((c.train.len(), c.val.len()), (72, 9));
+    }
+
+    #[test]
+    fn a_bom_is_dropped_and_line_ends_read_as_python_reads_them() {
+        let p = Path::new("win.txt");
+        let t = text_from_bytes("\u{feff}a\r\nb\rc\td\n".as_bytes(), p).unwrap();
+        assert_eq!(t, "a\nb\nc\td\n");
+        // A mark that is not at the start is a character like any other.
+        let t = text_from_bytes("a\u{feff}".as_bytes(), p).unwrap();
+        assert_eq!(t, "a\u{feff}");
+    }
+
+    #[test]
+    fn bad_files_are_refused_naming_the_file_line_and_byte() {
+        let p = Path::new("bad.txt");
+        let err = text_from_bytes(b"ok\nstill ok\nnot \xff ok\n", p)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "bad.txt:3: not UTF-8 text: byte 0xff at byte offset 16 does not fit (save the file as UTF-8)"
+        );
+        let err = text_from_bytes(b"one\ntwo\x00three\n", p)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "bad.txt:2: control character U+0000 at column 4: only \\n, \\r and \\t are allowed in a text corpus"
+        );
+        let err = text_from_bytes("a\u{85}".as_bytes(), p).unwrap_err();
+        assert!(err.to_string().contains("U+0085"), "{err}");
+        let err = text_from_bytes(b"\xef\xbb\xbf", p).unwrap_err().to_string();
+        assert_eq!(err, "bad.txt: the file is empty");
+        let err = read_text(Path::new("/no/such/text.txt")).unwrap_err();
+        assert!(err.to_string().starts_with("/no/such/text.txt: "), "{err}");
+    }
+
+    #[test]
+    fn a_text_too_short_for_the_block_is_refused() {
+        let c = corpus("abcdefghijklmnopqrst"); // 18 train, 2 val
+        c.check_block(1).unwrap();
+        let err = c.check_block(2).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "verse.txt: the val split has 2 characters, too short for a block of 2: a window needs block + 1 = 3 (use a longer text or a smaller block)"
+        );
+        let mut b = Batch::new(2, 4);
+        assert!(c.val.sample(&mut b, 1, 0).is_err());
+        assert!(c.train.sample(&mut b, 1, 0).is_ok());
+        assert!(c.check_block(0).is_err());
+    }
+
+    #[test]
+    fn a_window_batch_is_text_and_its_next_characters() {
+        let c = corpus(VERSE);
+        let mut b = Batch::new(4, 8);
+        c.train.sample(&mut b, 7, 3).unwrap();
+        let train = c.vocab.decode(&c.train.tokens).unwrap();
+        for (x, y) in b.idx.rows().into_iter().zip(b.targets.rows()) {
+            let x = c.vocab.decode(&x.to_vec()).unwrap();
+            let y: Vec<usize> = y.iter().map(|&t| t as usize).collect();
+            let y = c.vocab.decode(&y).unwrap();
+            assert_eq!(x[1..], y[..7]);
+            let at = train.find(&x).expect("a window of the training text");
+            assert_eq!(&train[at + 1..at + 9], y);
+        }
+        assert_eq!(b.counted(), 32);
+    }
+
+    #[test]
+    fn batch_i_comes_from_its_own_stream() {
+        let c = corpus(VERSE);
+        let draw = |seed, step| {
+            let mut b = Batch::new(3, 5);
+            c.train.sample(&mut b, seed, step).unwrap();
+            b
+        };
+        assert_eq!(draw(1, 4), draw(1, 4));
+        assert_ne!(draw(1, 4), draw(1, 5));
+        assert_ne!(draw(1, 4), draw(2, 4));
+        // The batch of a step does not depend on what was drawn before.
+        let mut b = Batch::new(3, 5);
+        c.train.sample(&mut b, 1, 9).unwrap();
+        c.train.sample(&mut b, 1, 4).unwrap();
+        assert_eq!(b, draw(1, 4));
+        // A batch of the wrong shape is refused, not a panic.
+        let mut idx = Array2::zeros((3, 5));
+        let mut y = Array2::zeros((3, 4));
+        let err = c.train.sample_into(&mut idx, &mut y, 1, 0).unwrap_err();
+        assert!(
+            err.to_string().contains("targets has shape [3, 4]"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn evaluation_batches_are_fixed() {
+        let c = corpus(VERSE);
+        let a = eval_batches(&c.val, 2, 4, 3, 11).unwrap();
+        assert_eq!(a, eval_batches(&c.val, 2, 4, 3, 11).unwrap());
+        assert_eq!(a.len(), 3);
+        assert_ne!(a[0], a[1]);
+        assert!(eval_batches(&c.val, 2, 9, 3, 11).is_err());
+        assert!(eval_batches(&c.val, 0, 4, 3, 11).is_err());
+    }
+
+    fn words(ws: &[&str]) -> Vec<String> {
+        ws.iter().map(|w| w.to_string()).collect()
+    }
+
+    #[test]
+    fn a_name_row_is_makemores() {
+        let ws = words(&["emma", "bo", "ava"]);
+        let vocab = Vocab::from_words(&ws);
+        assert_eq!(vocab.as_string(), ".abemov");
+        assert_eq!(names_block(&ws), 5);
+        let rows = NameRows::build(&ws, &vocab, 5).unwrap();
+        // x: . e m m a    y: e m m a .
+        assert_eq!(rows.x.row(0).to_vec(), vec![0, 3, 4, 4, 1]);
+        assert_eq!(rows.y.row(0).to_vec(), vec![3, 4, 4, 1, 0]);
+        // x: . b o . .    y: b o . - -
+        assert_eq!(rows.x.row(1).to_vec(), vec![0, 2, 5, 0, 0]);
+        assert_eq!(rows.y.row(1).to_vec(), vec![2, 5, 0, IGNORE, IGNORE]);
+        assert_eq!(rows.y.row(2).to_vec(), vec![1, 6, 1, 0, -1]);
+        let err = NameRows::build(&ws, &vocab, 4).unwrap_err().to_string();
+        assert!(err.contains("5 positions are needed"), "{err}");
+        let err = NameRows::build(&words(&["eze"]), &vocab, 5).unwrap_err();
+        assert!(err.to_string().contains("'z' of \"eze\""), "{err}");
+        let chunk = rows.chunk(2, 2);
+        assert_eq!(chunk.batch_size(), 1);
+        assert_eq!(chunk.counted(), 4);
+    }
+
+    #[test]
+    fn name_batches_are_seeded_rows() {
+        let ws = words(&["emma", "bo", "ava", "mo"]);
+        let vocab = Vocab::from_words(&ws);
+        let rows = NameRows::build(&ws, &vocab, 5).unwrap();
+        let mut b = Batch::new(6, 5);
+        rows.sample(&mut b, 3, 0).unwrap();
+        for (x, y) in b.idx.rows().into_iter().zip(b.targets.rows()) {
+            let i = (0..rows.len()).find(|&i| rows.x.row(i) == x).unwrap();
+            assert_eq!(rows.y.row(i), y);
+        }
+        let mut again = Batch::new(6, 5);
+        rows.sample(&mut again, 3, 0).unwrap();
+        assert_eq!(b, again);
+        assert!(rows.sample(&mut Batch::new(6, 4), 3, 0).is_err());
+    }
+
+    #[test]
+    fn the_names_split_is_makemores() {
+        let ws: Vec<String> = (0..50).map(|i| format!("w{i}")).collect();
+        let [train, test] = names_split(&ws, 3407).unwrap();
+        assert_eq!((train.len(), test.len()), (45, 5));
+        let [train2, _] = names_split(&ws, 3407).unwrap();
+        assert_eq!(train, train2);
+        assert_ne!(names_split(&ws, 1).unwrap()[0], train);
+        let mut all = [train, test].concat();
+        all.sort();
+        let mut sorted = ws.clone();
+        sorted.sort();
+        assert_eq!(all, sorted);
+        let many: Vec<String> = (0..20_000).map(|i| format!("w{i}")).collect();
+        assert_eq!(names_split(&many, 1).unwrap()[1].len(), 1000);
+        assert!(names_split(&ws[..9], 1).is_err());
+    }
+
+    #[test]
+    fn name_data_from_a_corpus() {
+        let text = "emma\nolivia\nava\nisabella\nsophia\ncharlotte\nmia\namelia\nharper\nevelyn\n";
+        let corpus = Corpus::parse(text, Path::new("n.txt")).unwrap();
+        let d = NameData::new(&corpus, 3407).unwrap();
+        assert_eq!(d.block, 10);
+        assert_eq!((d.train.len(), d.test.len()), (9, 1));
+        assert_eq!(d.train.block(), 10);
+        assert_eq!(d.vocab.char(0), '.');
+    }
+
+    #[test]
+    #[ignore = "needs /work/shared/tinyshakespeare.txt and names.txt"]
+    fn the_lecture_data() {
+        let c = TextCorpus::from_file(Path::new("../shared/tinyshakespeare.txt")).unwrap();
+        assert_eq!(c.vocab.len(), 65);
+        assert_eq!((c.train.len(), c.val.len()), (1_003_854, 111_540));
+        let corpus = Corpus::from_file(Path::new("../shared/names.txt")).unwrap();
+        let d = NameData::new(&corpus, 3407).unwrap();
+        assert_eq!(d.block, 16);
+        assert_eq!(d.vocab.len(), 27);
+        assert_eq!(d.test.len(), 1000);
+    }
+}
