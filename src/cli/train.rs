@@ -390,7 +390,7 @@ impl<B: Backprop> WithModel for Trainer<'_, B> {
         let every = args.eval_every;
         let on_step = |p: Progress| {
             if let Some(bar) = &bar {
-                if p.step % 100 == 0 || p.step == p.steps {
+                if p.step.is_multiple_of(100) || p.step == p.steps {
                     bar.set_position(p.step as u64);
                     bar.set_message(format!(
                         "loss {:.4}  {:>6.0} steps/s",
@@ -398,13 +398,13 @@ impl<B: Backprop> WithModel for Trainer<'_, B> {
                         bar.per_sec()
                     ));
                 }
-                if p.step % every == 0 {
+                if p.step.is_multiple_of(every) {
                     bar.println(format!(
                         "{:7}/{:7}: {:.4}  (lr {})",
                         p.step, p.steps, p.loss, p.lr
                     ));
                 }
-            } else if p.step % every == 0 || p.step == start + 1 {
+            } else if p.step.is_multiple_of(every) || p.step == start + 1 {
                 say!("{:7}/{:7}: {:.4}  (lr {})", p.step, p.steps, p.loss, p.lr);
             }
         };

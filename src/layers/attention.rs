@@ -93,7 +93,7 @@ impl<F: Float> CausalSelfAttention<F> {
     /// and `C` a multiple of `n_head`.
     pub fn new(c_attn: Linear<F>, c_proj: Option<Linear<F>>, n_head: usize) -> Result<Self> {
         let c = c_attn.fan_in();
-        if n_head == 0 || c == 0 || c % n_head != 0 {
+        if n_head == 0 || c == 0 || !c.is_multiple_of(n_head) {
             return Err(Error::Config(format!(
                 "attention: n_embd {c} must be a positive multiple of n_head {n_head}"
             )));
