@@ -72,13 +72,16 @@ impl fmt::Display for Error {
             } => write!(
                 f,
                 "the loss diverged: {loss:.4e} at step {step}, over {} times its start ({start:.4}) since step {since}; training stopped (try a smaller --lr)",
-                crate::train::DIVERGED_FACTOR
+                DIVERGED_FACTOR
             ),
             Error::Grading(detail) => write!(f, "{detail}"),
             Error::Noted { error, note } => write!(f, "{error}; {note}"),
         }
     }
 }
+
+/// A run has diverged when its loss stays over this many times its first.
+pub const DIVERGED_FACTOR: f32 = 10.0;
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {

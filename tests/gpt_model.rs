@@ -4,9 +4,9 @@
 
 use backprop_ninja::Solutions;
 use backprop_ninja::grade::oracle::{self, Config};
-use backprop_ninja::io::weights;
+use backprop_ninja::io::{gpt_export, weights};
 use backprop_ninja::layers::sequence_cross_entropy::IGNORE;
-use backprop_ninja::models::gpt::{self, Arch, Gpt, GptConfig, GptWorkspace};
+use backprop_ninja::models::gpt::{Arch, Gpt, GptConfig, GptWorkspace};
 use ndarray::{Array2, ArrayD};
 use ndarray_rand::RandomExt;
 use ndarray_rand::rand_distr::StandardNormal;
@@ -251,9 +251,9 @@ fn the_export_holds_parameters_gradients_and_batch_in_pytorchs_layout() {
     let dir = std::env::temp_dir().join(format!("bpn-gpt-export-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("gpt.safetensors");
-    let loss = gpt::export_check::<Solutions>(&path, 42).unwrap();
+    let loss = gpt_export::export_check::<Solutions>(&path, 42).unwrap();
     let (tensors, metadata) = weights::load(&path).unwrap();
-    assert_eq!(metadata["format"], gpt::EXPORT_FORMAT);
+    assert_eq!(metadata["format"], gpt_export::EXPORT_FORMAT);
     for (key, value) in [
         ("n_layer", "2"),
         ("n_head", "2"),
@@ -263,7 +263,7 @@ fn the_export_holds_parameters_gradients_and_batch_in_pytorchs_layout() {
     ] {
         assert_eq!(metadata[key], value, "{key}");
     }
-    let (model, ws) = gpt::export_model(42).unwrap();
+    let (model, ws) = gpt_export::export_model(42).unwrap();
     let n = model.params().len();
     assert_eq!(tensors.len(), 2 * n + 4);
     assert_eq!(metadata["activation"], "gelu_tanh");
@@ -331,10 +331,11 @@ fn step_time() {
 
 #[test]
 fn layer_inputs_that_do_not_fit_are_errors_that_say_why() {
-    use backprop_ninja::layers::adamw::{AdamW, AdamWState};
+    use backprop_ninja::layers::adamw::AdamW;
     use backprop_ninja::layers::layernorm::LayerNorm;
     use backprop_ninja::layers::position_embedding::PositionEmbedding;
     use backprop_ninja::layers::sequence_cross_entropy;
+    use backprop_ninja::models::adamw::AdamWState;
     use ndarray::Array3;
 
     let ln = LayerNorm::<f64>::new(4);
@@ -378,7 +379,8 @@ fn layer_inputs_that_do_not_fit_are_errors_that_say_why() {
 
 #[test]
 fn adamw_state_steps_a_whole_model_and_the_loss_falls() {
-    use backprop_ninja::layers::adamw::{AdamW, AdamWState};
+    use backprop_ninja::layers::adamw::AdamW;
+    use backprop_ninja::models::adamw::AdamWState;
     let (mut model, mut ws) = small(small_config(GptConfig::makemore(5, 5), Arch::LayerNorm), 2);
     let shapes: Vec<Vec<usize>> = model
         .params()

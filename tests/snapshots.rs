@@ -288,7 +288,7 @@ fn solutions_gpt_core_gradients() {
 
 #[test]
 fn solutions_small_gpt_gradients() {
-    use backprop_ninja::models::gpt::export_model;
+    use backprop_ninja::io::gpt_export::export_model;
     let (model, mut ws) = export_model(grade::SEED).unwrap();
     let loss = model.forward(&mut ws).unwrap();
     insta::assert_snapshot!("gpt_small_loss", format!("{:.8}\n", round(loss)));

@@ -64,7 +64,7 @@ impl WithBackprop for Args {
         }
         if let (true, Some(path)) = (gpt, &self.export) {
             let loss = std::panic::catch_unwind(|| {
-                backprop_ninja::models::gpt::export_check::<B>(path, seed)
+                backprop_ninja::io::gpt_export::export_check::<B>(path, seed)
             })
             .map_err(|_| {
                 Error::Grading(format!(

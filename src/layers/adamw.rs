@@ -19,14 +19,10 @@
 //! ```
 //!
 //! The update of one tensor is yours to write in `exercises/adamw.rs` (the
-//! rule is in `solutions/adamw.rs`); [`AdamWState`] keeps the moments of a
-//! whole model and calls it for each parameter.
+//! rule is in `solutions/adamw.rs`); `crate::models::adamw::AdamWState`
+//! keeps the moments of a whole model and calls it for each parameter.
 
-use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD};
-
-use crate::backprop::Backprop;
 use crate::error::{Error, Result};
-use crate::float::Float;
 
 /// The hyperparameters: `torch.optim.AdamW(lr, betas=(beta1, beta2), eps, weight_decay)`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -72,68 +68,5 @@ impl AdamW {
                 "AdamW needs lr ≥ 0, 0 ≤ betas < 1, eps ≥ 0, weight_decay ≥ 0; got {self:?}"
             )))
         }
-    }
-}
-
-/// The moments of every parameter of a model, in its visiting order, and
-/// the number of steps taken.
-#[derive(Clone, Debug, PartialEq)]
-pub struct AdamWState<F> {
-    pub hyper: AdamW,
-    /// `m`, one per parameter, its shape
-    pub m: Vec<ArrayD<F>>,
-    /// `v`, one per parameter, its shape
-    pub v: Vec<ArrayD<F>>,
-    /// steps taken so far; the next is `t + 1`
-    pub t: usize,
-}
-
-impl<F: Float> AdamWState<F> {
-    /// Zero moments for parameters of these shapes.
-    pub fn new(hyper: AdamW, shapes: &[Vec<usize>]) -> Result<Self> {
-        hyper.validate()?;
-        let zeros = || shapes.iter().map(|s| ArrayD::zeros(s.as_slice())).collect();
-        Ok(AdamWState {
-            hyper,
-            m: zeros(),
-            v: zeros(),
-            t: 0,
-        })
-    }
-
-    /// One step: `t += 1`, then `B::adamw_update` on each parameter with its
-    /// gradient, both in the order of [`AdamWState::new`]'s shapes.
-    ///
-    /// # Panics
-    /// If the counts or shapes differ from the state's.
-    pub fn step<'a, 'b, B: Backprop>(
-        &mut self,
-        params: impl IntoIterator<Item = ArrayViewMutD<'a, F>>,
-        grads: impl IntoIterator<Item = ArrayViewD<'b, F>>,
-    ) where
-        F: 'a + 'b,
-    {
-        self.t += 1;
-        let mut count = 0;
-        for (((mut p, g), m), v) in params
-            .into_iter()
-            .zip(grads)
-            .zip(&mut self.m)
-            .zip(&mut self.v)
-        {
-            assert_eq!(
-                p.shape(),
-                m.shape(),
-                "AdamW: parameter {count} changed shape"
-            );
-            B::adamw_update(&mut p, m, v, &g, self.t, &self.hyper);
-            count += 1;
-        }
-        assert_eq!(
-            count,
-            self.m.len(),
-            "AdamW: {count} parameters, {} moments",
-            self.m.len()
-        );
     }
 }

@@ -31,20 +31,15 @@
 //! `lm_head.weight`). Our Linear weights are `(in, out)`; PyTorch's are
 //! `(out, in)`: [`export_check`] transposes them.
 
-use std::collections::BTreeMap;
-use std::path::Path;
-
-use ndarray::{Array, Array1, Array2, Array3, ArrayD, ArrayViewD, ArrayViewMutD, arr0};
+use ndarray::{Array, Array1, Array2, Array3, ArrayViewD, ArrayViewMutD};
 use ndarray_rand::RandomExt;
 use ndarray_rand::rand_distr::{StandardNormal, Uniform};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
+use rand::Rng;
 
 use crate::backprop::Backprop;
 use crate::error::{Error, Result, expect_shape};
 use crate::float::Float;
-use crate::io::weights::{self, Tensor};
-use crate::layers::adamw::{AdamW, AdamWState};
+use crate::layers::adamw::AdamW;
 use crate::layers::attention::CausalSelfAttention;
 use crate::layers::block::{Activation, Block, BlockCache, BlockGrads, Mlp, Named, NamedMut};
 use crate::layers::embedding::{Embedding, EmbeddingGrads};
@@ -53,6 +48,7 @@ use crate::layers::linear::{Linear, LinearGrads};
 use crate::layers::position_embedding::{PositionEmbedding, PositionEmbeddingGrads};
 use crate::layers::rows::{rows, rows_mut};
 use crate::layers::sequence_cross_entropy::{self, IGNORE, SequenceCrossEntropyCache};
+use crate::models::adamw::AdamWState;
 
 /// The lecture's progression, one idea at a time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -792,102 +788,4 @@ impl<F: Float> GptGrads<F> {
             }
         }
     }
-}
-
-/// A parameter in PyTorch's layout: Linear weights (`.weight` of a 2-D
-/// tensor other than an embedding table) transposed to `(out, in)`.
-pub fn to_torch_layout<F: Float>(name: &str, p: &ArrayViewD<'_, F>) -> ArrayD<F> {
-    let embedding = name.ends_with("wte.weight")
-        || name.ends_with("wpe.weight")
-        || name == "token_embedding_table.weight";
-    if p.ndim() == 2 && !embedding {
-        p.t().as_standard_layout().into_owned()
-    } else {
-        p.as_standard_layout().into_owned()
-    }
-}
-
-/// The `format` entry of the GPT export's metadata.
-pub const EXPORT_FORMAT: &str = "backprop-ninja gpt check export";
-
-/// The small makemore GPT of the export: 2 layers, 2 heads, `n_embd` 8,
-/// block 6, 11 characters, a batch of 3; LayerNorm parameters and biases
-/// moved off their initial values so that their gradients are not special.
-/// The targets end in ignored (`-1`) positions, as makemore's padding.
-pub fn export_model(seed: u64) -> Result<(Gpt<f64>, GptWorkspace<f64>)> {
-    let rng = &mut ChaCha8Rng::seed_from_u64(seed);
-    let config = GptConfig {
-        n_layer: 2,
-        n_head: 2,
-        n_embd: 8,
-        ..GptConfig::makemore(11, 6)
-    };
-    let mut model = Gpt::<f64>::new(config, rng)?;
-    for (name, mut p) in model.params_mut() {
-        if name.contains("ln_") || name.ends_with(".bias") {
-            let r: ArrayD<f64> = randn(p.raw_dim(), rng) * 0.2;
-            p += &r;
-        }
-    }
-    let (b, t) = (3, 6);
-    let mut ws = model.workspace(b, t)?;
-    ws.idx = Array2::from_shape_fn((b, t), |_| rng.random_range(0..11));
-    ws.targets = Array2::from_shape_fn((b, t), |(i, j)| {
-        if j + i > t {
-            IGNORE
-        } else {
-            rng.random_range(0..11)
-        }
-    });
-    Ok((model, ws))
-}
-
-/// Writes, in float64, the small GPT of [`export_model`]: its parameters
-/// named as makemore's `state_dict` (Linear weights `(out, in)`), the batch
-/// `X`, `Y` (int64, `-1` ignored), the `loss`, and each parameter's gradient
-/// by `B` as `grad.<name>`, the `logits (B, T, V)`, with metadata `n_layer`,
-/// `n_head`, `n_embd`, `block_size`, `vocab_size` and `activation`
-/// (`gelu_tanh`). Returns the loss.
-pub fn export_check<B: Backprop>(path: &Path, seed: u64) -> Result<f64> {
-    let (model, mut ws) = export_model(seed)?;
-    let loss = model.forward(&mut ws)?;
-    let mut grads = model.zero_grads();
-    model.backward::<B>(&mut ws, &mut grads);
-    let mut tensors: Vec<(String, Tensor)> = vec![];
-    for (name, p) in model.params() {
-        tensors.push((name.clone(), Tensor::new(to_torch_layout(&name, &p))));
-    }
-    for (name, g) in grads.grads() {
-        tensors.push((
-            format!("grad.{name}"),
-            Tensor::new(to_torch_layout(&name, &g)),
-        ));
-    }
-    tensors.push(("X".into(), Tensor::new(ws.idx.mapv(|i| i as i64))));
-    tensors.push(("Y".into(), Tensor::new(ws.targets.clone())));
-    tensors.push(("loss".into(), Tensor::new(arr0(loss))));
-    tensors.push(("logits".into(), Tensor::new(ws.logits.clone())));
-    let c = model.config;
-    let metadata = BTreeMap::from([
-        ("format".to_string(), EXPORT_FORMAT.to_string()),
-        (
-            "crate".to_string(),
-            concat!(env!("CARGO_PKG_NAME"), " ", env!("CARGO_PKG_VERSION")).to_string(),
-        ),
-        ("n_layer".to_string(), c.n_layer.to_string()),
-        ("n_head".to_string(), c.n_head.to_string()),
-        ("n_embd".to_string(), c.n_embd.to_string()),
-        ("block_size".to_string(), c.block_size.to_string()),
-        ("vocab_size".to_string(), c.vocab_size.to_string()),
-        (
-            "activation".to_string(),
-            match c.act {
-                Activation::Relu => "relu",
-                Activation::Gelu => "gelu_tanh",
-            }
-            .to_string(),
-        ),
-    ]);
-    weights::save(path, tensors, metadata)?;
-    Ok(loss)
 }

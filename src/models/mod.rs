@@ -4,6 +4,7 @@
 //! through `B:` [`crate::Backprop`], so the same code trains with the
 //! reference (`Solutions`) or with your code (`Exercises`).
 
+pub mod adamw;
 pub mod deep;
 pub mod diagnostics;
 pub mod gpt;

@@ -166,8 +166,7 @@ pub fn sample_batch(
     }
 }
 
-/// A batch loss this many times the run's first is "far above its start".
-pub const DIVERGED_FACTOR: f32 = 10.0;
+pub use crate::error::DIVERGED_FACTOR;
 
 /// A run whose loss stays far above its start for this many steps in a row
 /// has diverged.
