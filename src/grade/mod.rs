@@ -9,14 +9,12 @@
 //! failure. A panic in a learner's code (a shape mismatch, say) is caught and
 //! reported with the exercise's name and the shapes it was handed.
 
+pub mod hints;
 pub mod oracle;
+pub mod panic_site;
 pub mod scalar_check;
 
-use std::any::Any;
-use std::cell::Cell;
 use std::fmt;
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Once;
 
 use ndarray::{
     Array, Array1, Array2, Array3, ArrayD, ArrayRef, ArrayRef2, Axis, Dimension, Ix3, ShapeBuilder,
@@ -26,20 +24,21 @@ use ndarray_rand::rand_distr::{StandardNormal, Uniform};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use self::hints::{Known, diagnose};
+use self::oracle::{Config, Report};
 use crate::backprop::Backprop;
-use crate::layers::batchnorm::{BatchNorm1d, BatchNormCache};
 use crate::course::bigram::{self, Bigrams};
+use crate::course::micrograd::{Graph, OpKind};
+use crate::course::step_by_step::{Forward, Grads, Sizes, Var, lecture_setup};
+use crate::layers::batchnorm::{BatchNorm1d, BatchNormCache};
 use crate::layers::cross_entropy::{self, CrossEntropyCache};
 use crate::layers::embedding::Embedding;
 use crate::layers::flatten_consecutive::FlattenConsecutive;
 use crate::layers::linear::Linear;
-use crate::course::micrograd::{Graph, OpKind};
-use crate::models::mlp::Hyper;
-use self::oracle::{Config, Report};
 use crate::layers::sequential::{LayerGrads, grads_mut};
-use crate::solutions::Solutions;
-use crate::course::step_by_step::{Forward, Grads, Sizes, Var, lecture_setup};
+use crate::models::mlp::Hyper;
 use crate::models::wavenet::WaveNet;
+use crate::solutions::Solutions;
 
 /// The seed of every graded input: the same numbers for everyone.
 pub const SEED: u64 = 42;
@@ -174,36 +173,17 @@ pub struct Grade {
     pub rows: Vec<Row>,
 }
 
-thread_local! {
-    static QUIET: Cell<bool> = const { Cell::new(false) };
-}
-
 /// Runs `f`, catching a panic. Panics inside are not printed (the grade
-/// reports them), except on other threads.
+/// reports them, with the line of the learner's code that panicked).
 fn attempt<T>(f: impl FnOnce() -> T) -> Result<T, String> {
-    static HOOK: Once = Once::new();
-    HOOK.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !QUIET.with(Cell::get) {
-                previous(info);
-            }
-        }));
-    });
-    QUIET.with(|q| q.set(true));
-    let result = catch_unwind(AssertUnwindSafe(f));
-    QUIET.with(|q| q.set(false));
-    result.map_err(panic_message)
-}
-
-fn panic_message(payload: Box<dyn Any + Send>) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        s.to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "a panic without a message".into()
-    }
+    panic_site::capture(f).map_err(|p| match p.site() {
+        Some(site) if !is_todo(&p.message) => format!(
+            "{}
+  at {site}",
+            p.message
+        ),
+        _ => p.message,
+    })
 }
 
 /// `todo!()` panics with "not yet implemented".
@@ -247,67 +227,6 @@ pub fn compare<D: Dimension>(
         maxdiff,
         oracle,
     }
-}
-
-/// Why a row is wrong, in words, with a hint where the numbers suggest one.
-fn diagnose<D: Dimension>(
-    row: &Row,
-    learner: &ArrayRef<f64, D>,
-    reference: &ArrayRef<f64, D>,
-) -> String {
-    if learner.shape() != reference.shape() {
-        let mut reversed = reference.shape().to_vec();
-        reversed.reverse();
-        let hint = if learner.shape() == reversed.as_slice() {
-            " (transposed?)"
-        } else {
-            ""
-        };
-        return format!(
-            "{} has shape {:?}, but its variable has shape {:?}{hint}",
-            row.name,
-            learner.shape(),
-            reference.shape()
-        );
-    }
-    let mut message = match &row.oracle {
-        Some(report) if !report.passed() => report.to_string(),
-        _ => format!(
-            "{}: differs from the reference by up to {:.3e}",
-            row.name, row.maxdiff
-        ),
-    };
-    if let Some(k) = constant_ratio(learner, reference) {
-        let hint = if (k + 1.0).abs() < 1e-6 {
-            "the sign is flipped".to_string()
-        } else {
-            format!(
-                "it is {k:.6} times the right gradient: a missing or extra factor (2? n? n/(n-1)?)"
-            )
-        };
-        message.push_str(&format!("\n  hint: {hint}"));
-    }
-    message
-}
-
-/// `k` when `learner ≈ k · reference` for one constant `k ≠ 1`.
-fn constant_ratio<D: Dimension>(
-    learner: &ArrayRef<f64, D>,
-    reference: &ArrayRef<f64, D>,
-) -> Option<f64> {
-    let (i, &r) = reference
-        .iter()
-        .enumerate()
-        .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))?;
-    if r.abs() < 1e-12 {
-        return None;
-    }
-    let k = learner.iter().nth(i)? / r;
-    let fits = learner
-        .iter()
-        .zip(reference.iter())
-        .all(|(&a, &b)| (a - k * b).abs() <= 1e-9 + 1e-6 * (k * b).abs());
-    (fits && (k - 1.0).abs() > 1e-6 && k.is_finite()).then_some(k)
 }
 
 /// Finishes a grade from its rows: wrong if any row is.
@@ -385,6 +304,8 @@ struct LayerCase<'a> {
     prefill: Vec<ArrayD<f64>>,
     handed: String,
     seed: u64,
+    /// The case's sizes and known mistakes, for the hints.
+    known: Known,
 }
 
 impl LayerCase<'_> {
@@ -414,15 +335,11 @@ impl LayerCase<'_> {
         {
             let added = raw - prefill;
             let reference = reference - prefill;
-            let report = oracle::check(name, x, &added, loss, &cfg);
-            let row = compare(
-                &format!("{} {name}", self.exercise.id()),
-                &added,
-                &reference,
-                Some(report),
-            );
+            let row_name = format!("{} {name}", self.exercise.id());
+            let report = oracle::check(&row_name, x, &added, loss, &cfg);
+            let row = compare(&row_name, &added, &reference, Some(report));
             if !row.ok() {
-                let mut message = diagnose(&row, &added, &reference);
+                let mut message = diagnose(&row, &added, &reference, &self.known);
                 if compare("", raw, &reference, None).approximate {
                     message.push_str("\n  hint: it looks assigned (=), not accumulated (+=): add to the gradient you are handed");
                 }
@@ -530,6 +447,7 @@ fn grade_micrograd<B: Backprop>(op: OpKind, seed: u64) -> Grade {
         vars,
         prefill,
         seed,
+        known: Known::none(),
         handed: handed.into(),
     };
     let learner = attempt(|| run(&|da, db, dout, ab| micrograd_step::<B>(op, da, db, dout, ab)));
@@ -567,6 +485,7 @@ fn grade_bigram<B: Backprop>(seed: u64) -> Grade {
         vars: vec![("dW".into(), dyn_(&W), Box::new(loss))],
         prefill: vec![dyn_(&dW0)],
         seed,
+        known: Known::none(),
         handed: format!(
             "dW ({v}, {v}), f.probs ({n}, {v}), data.xs ({n},), data.ys ({n},), W ({v}, {v})"
         ),
@@ -627,6 +546,7 @@ fn grade_linear<B: Backprop>(seed: u64) -> Grade {
         ),
         prefill: vec![dyn_(&dx0), dyn_(&dw0), dyn_(&db0)],
         seed,
+        known: Known::none(),
         handed: "dx (5, 4), dw (4, 3), db (3,), dout (5, 3), x (5, 4), w (4, 3)".into(),
     };
     let prefill = (&dx0, &dw0, &db0);
@@ -673,6 +593,14 @@ fn grade_embedding<B: Backprop>(seed: u64) -> Grade {
         vars: vec![("dtable".into(), dyn_(&table), Box::new(loss))],
         prefill: vec![dyn_(&dtable0)],
         seed,
+        known: Known::none().mistake(
+            hints::ASSIGNED_SCATTER,
+            &hints::mistakes::scatter_assigned(
+                &dtable0,
+                &dout.to_shape((n * block, dim)).expect("(n·block, E)"),
+                idx.as_slice().expect("standard layout"),
+            ),
+        ),
         handed: format!(
             "dtable ({vocab}, {dim}), dout ({n}, {block}, {dim}), idx ({n}, {block}) = {:?}",
             idx.as_slice().unwrap()
@@ -704,6 +632,7 @@ fn grade_tanh<B: Backprop>(seed: u64) -> Grade {
         vars: vec![("dx".into(), dyn_(&x), Box::new(loss))],
         prefill: vec![dyn_(&dx0)],
         seed,
+        known: Known::none(),
         handed: "dx (4, 5), dout (4, 5), out (4, 5)".into(),
     };
     let learner = attempt(|| run::<B>(&x, &dout, &dx0));
@@ -794,6 +723,16 @@ fn grade_batchnorm<B: Backprop>(seed: u64) -> Grade {
         }),
         prefill: vec![dyn_(&dx0), dyn_(&dgain0), dyn_(&dbias0)],
         seed,
+        known: {
+            let (_, cache) = layer.forward_train(&x).expect("a batch of 6");
+            let bessel = hints::mistakes::batchnorm_without_bessel(
+                &dout,
+                &cache.xhat,
+                &layer.gain,
+                &cache.var_inv,
+            );
+            Known::sizes(&[("n", n)]).mistake(hints::BESSEL, &bessel)
+        },
         handed: "dx (6, 4), dgain (1, 4), dbias (1, 4), dout (6, 4), cache.xhat (6, 4), cache.var_inv (1, 4), gain (1, 4)".into(),
     };
     let prefill = [&dx0, &dgain0, &dbias0];
@@ -846,12 +785,19 @@ fn lecture_batchnorm_row<B: Backprop>(seed: u64) -> (Row, Option<String>) {
             )),
         );
     }
+    let bessel = hints::mistakes::batchnorm_without_bessel(
+        &reference.dhpreact,
+        &cache.xhat,
+        &layer.gain,
+        &cache.var_inv,
+    );
     lecture_row(
         "ex3 dhprebn (lecture batch, vs exercise 1)",
         &f,
         Var::Hprebn,
         &dhprebn.into_dyn(),
         &reference.get(Var::Hprebn),
+        Known::none().mistake(hints::BESSEL, &bessel),
     )
 }
 
@@ -885,6 +831,7 @@ fn grade_cross_entropy<B: Backprop>(seed: u64) -> Grade {
         vars: vec![("dlogits".into(), dyn_(&logits), Box::new(loss))],
         prefill: vec![dyn_(&dlogits0)],
         seed,
+        known: Known::sizes(&[("n", n)]),
         handed: format!(
             "dlogits ({n}, {vocab}), dloss {dloss:.3}, cache.probs ({n}, {vocab}), targets ({n},)"
         ),
@@ -931,6 +878,7 @@ fn lecture_cross_entropy_row<B: Backprop>(seed: u64) -> (Row, Option<String>) {
         Var::Logits,
         &dlogits.into_dyn(),
         &reference.get(Var::Logits),
+        Known::none(),
     )
 }
 
@@ -964,16 +912,21 @@ fn lecture_row(
     var: Var,
     learner: &ArrayD<f64>,
     reference: &ndarray::ArrayViewD<f64>,
+    known: Known,
 ) -> (Row, Option<String>) {
     let report = oracle::check(
-        &var.grad_name(),
+        name,
         &var.value(f),
         learner,
         |v| Forward::with_override(&f.params, &f.batch, var, v).loss,
         &step_config(SEED),
     );
     let row = compare(name, learner, reference, Some(report));
-    let message = (!row.ok()).then(|| diagnose(&row, learner, reference));
+    let known = Known {
+        sizes: vec![("n".into(), f.n())],
+        ..known
+    };
+    let message = (!row.ok()).then(|| diagnose(&row, learner, reference, &known));
     (row, message)
 }
 
@@ -992,12 +945,29 @@ fn grade_step<B: Backprop>(var: Var, seed: u64) -> Grade {
             ),
         );
     }
+    let known = match var {
+        Var::C => {
+            let e = reference.demb.shape()[2];
+            let drows = reference
+                .demb
+                .to_shape((reference.demb.len() / e, e))
+                .expect("demb is (n, block, E)");
+            let idx: Vec<usize> = f.batch.Xb.iter().copied().collect();
+            let prefill = Array2::zeros(f.params.C.raw_dim());
+            Known::none().mistake(
+                hints::ASSIGNED_SCATTER,
+                &hints::mistakes::scatter_assigned(&prefill, &drows, &idx),
+            )
+        }
+        _ => Known::none(),
+    };
     let (row, message) = lecture_row(
         &format!("ex1 {}", var.grad_name()),
         &f,
         var,
         &grads.get(var).to_owned(),
         &reference.get(var),
+        known,
     );
     verdict(exercise, vec![row], message.into_iter().collect())
 }
@@ -1105,6 +1075,7 @@ fn grade_flatten_consecutive<B: Backprop>(seed: u64) -> Grade {
         ],
         prefill: vec![dyn_(&cases[0].3), dyn_(&cases[1].3)],
         seed,
+        known: Known::none(),
         handed: "dx (2, 8, 3), dout (2, 4, 6), n = 2; then dx (3, 4, 2), dout (3, 1, 8), n = 4"
             .into(),
     };
@@ -1154,16 +1125,18 @@ fn grade_linear_3d<B: Backprop>(seed: u64) -> Grade {
         ),
         prefill: vec![dyn_(&dx0), dyn_(&dw0), dyn_(&db0)],
         seed,
+        known: Known::sizes(&[("B·T", n * t), ("T", t), ("B", n)]),
         handed: "dx (3, 4, 5), dw (5, 3), db (3,), dout (3, 4, 3), x (3, 4, 5), w (5, 3)".into(),
     };
     let layer = Linear::new(w.clone(), Some(b.clone())).expect("shapes fit");
     let prefill = (&dx0, &dw0, &db0);
     let learner = attempt(|| run::<B>(&x, &layer, &dout, prefill));
-    case.grade(
+    let graded = case.grade(
         learner,
         run::<Solutions>(&x, &layer, &dout, prefill),
         vec![],
-    )
+    );
+    blame_2d::<B>(graded, Exercise::Linear, seed)
 }
 
 fn grade_batchnorm_3d<B: Backprop>(seed: u64) -> Grade {
@@ -1209,15 +1182,43 @@ fn grade_batchnorm_3d<B: Backprop>(seed: u64) -> Grade {
         }),
         prefill: vec![dyn_(&dx0), dyn_(&dgain0), dyn_(&dbias0)],
         seed,
+        known: {
+            let (_, cache) = layer.forward_train_3d(&x).expect("a batch of 4 × 3");
+            let dout2 = dout.to_shape((n * t, dim)).expect("(B·T, H)");
+            let bessel = hints::mistakes::batchnorm_without_bessel(
+                &dout2,
+                &cache.xhat,
+                &layer.gain,
+                &cache.var_inv,
+            );
+            let bessel = bessel.into_shape_with_order((n, t, dim)).expect("(B, T, H)");
+            Known::sizes(&[("B·T", n * t)]).mistake(hints::BESSEL, &bessel)
+        },
         handed: "dx (4, 3, 5), dgain (1, 5), dbias (1, 5), dout (4, 3, 5), cache.xhat (12, 5), cache.var_inv (1, 5), gain (1, 5)".into(),
     };
     let prefill = (&dx0, &dgain0, &dbias0);
     let learner = attempt(|| run::<B>(&x, &layer, &dout, prefill));
-    case.grade(
+    let graded = case.grade(
         learner,
         run::<Solutions>(&x, &layer, &dout, prefill),
         vec![],
-    )
+    );
+    blame_2d::<B>(graded, Exercise::BatchNorm, seed)
+}
+
+/// A wrong 3-D exercise whose 2-D twin is wrong too says that the 2-D
+/// function may be the cause: `backward_3d` often calls it on a reshape.
+fn blame_2d<B: Backprop>(mut graded: Grade, two_d: Exercise, seed: u64) -> Grade {
+    if let Status::Wrong(message) = &mut graded.status
+        && matches!(grade_seeded::<B>(two_d, seed).status, Status::Wrong(_))
+    {
+        message.push_str(&format!(
+            "\n  hint: your 2-D `backward` ({}, {}) is wrong too; if `backward_3d` calls it, that is the cause: fix it first (its own row)",
+            two_d.id(),
+            two_d.file()
+        ));
+    }
+    graded
 }
 
 /// A WaveNet small enough to check every parameter: 5 characters, a block
@@ -1304,6 +1305,7 @@ fn grade_sequential<B: Backprop>(seed: u64) -> Grade {
         vars,
         prefill,
         seed,
+        known: Known::sizes(&[("n", idx.nrows())]),
         handed: "a WaveNet of 10 layers (vocab 5, block 4, n_embd 3, n_hidden 4), a batch of 6, douts[9] = dlogits (6, 1, 5), the other douts zero; the layers' backward passes are the reference's".into(),
     };
     let learner = attempt(|| {
@@ -1400,7 +1402,11 @@ mod tests {
         let todo: Result<(), String> = attempt(|| todo!("a hint"));
         assert!(is_todo(&todo.unwrap_err()));
         let other: Result<(), String> = attempt(|| panic!("shapes differ"));
-        assert_eq!(other.unwrap_err(), "shapes differ");
+        let other = other.unwrap_err();
+        assert!(
+            other.starts_with("shapes differ\n  at src/grade/mod.rs:"),
+            "the message, then where: {other}"
+        );
     }
 
     #[test]
@@ -1411,14 +1417,5 @@ mod tests {
         assert!(!row.exact && !row.approximate);
         assert_eq!(row.maxdiff, 0.5);
         assert!(compare("x", &a, &a, None).exact);
-    }
-
-    #[test]
-    fn a_constant_factor_is_named_in_the_hint() {
-        let b = ndarray::array![1.0, -2.0, 3.0];
-        assert_eq!(constant_ratio(&(&b * 2.0), &b), Some(2.0));
-        assert_eq!(constant_ratio(&(-&b), &b), Some(-1.0));
-        assert_eq!(constant_ratio(&b, &b), None);
-        assert_eq!(constant_ratio(&ndarray::array![1.0, 0.0, 3.0], &b), None);
     }
 }
