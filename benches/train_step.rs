@@ -11,11 +11,11 @@
 //! `benches/compare.sh` puts the figures beside PyTorch's for the same loops.
 
 use backprop_ninja::Solutions;
-use backprop_ninja::io::data::Corpus;
+use backprop_ninja::corpus::words::Corpus;
 use backprop_ninja::models::mlp::Mlp;
 use backprop_ninja::models::model::Model;
-use backprop_ninja::train::{Dataset, TrainConfig, lecture_hyper, train_step, wavenet_hyper};
 use backprop_ninja::models::wavenet::WaveNet;
+use backprop_ninja::train::{Dataset, TrainConfig, lecture_hyper, train_step, wavenet_hyper};
 use criterion::{Criterion, criterion_group, criterion_main};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;

@@ -22,7 +22,7 @@ fn main() -> Result<()> {
     let f = g.named(-2.0, "f");
     let l = g.mul(d, f);
     g.label(l, "L");
-    g.backward(l);
+    g.backward::<Solutions>(l);
     println!("L = (a*b + c)*f\n{}", g.render(l));
 
     // The lecture's neuron: o = tanh(x1·w1 + x2·w2 + b)
@@ -42,7 +42,7 @@ fn main() -> Result<()> {
     g.label(n, "n");
     let o = g.tanh(n);
     g.label(o, "o");
-    g.backward(o);
+    g.backward::<Solutions>(o);
     println!("o = tanh(x1*w1 + x2*w2 + b)\n{}", g.render(o));
 
     // The lecture's MLP(3, [4, 4, 1]) on its four examples.

@@ -9,8 +9,8 @@
 
 use ndarray::{ArrayRef2, ArrayRef3};
 
-use crate::layers::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
 use crate::float::Float;
+use crate::layers::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
 
 /// Accumulates (`+=`) `dx`, `dgain` and `dbias` from `dout`, in training mode.
 pub fn backward<F: Float>(

@@ -7,8 +7,8 @@
 
 use ndarray::ArrayRef2;
 
-use crate::layers::cross_entropy::CrossEntropyCache;
 use crate::float::Float;
+use crate::layers::cross_entropy::CrossEntropyCache;
 
 /// Accumulates (`+=`) `dlogits` from `dloss`.
 pub fn backward<F: Float>(

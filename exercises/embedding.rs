@@ -7,8 +7,8 @@
 
 use ndarray::{ArrayRef2, ArrayRef3};
 
-use crate::layers::embedding::EmbeddingGrads;
 use crate::float::Float;
+use crate::layers::embedding::EmbeddingGrads;
 
 /// Accumulates (`+=`) each `dout[b,t]` into the row of `dtable` it came from.
 pub fn backward<F: Float>(

@@ -7,8 +7,8 @@
 
 use ndarray::ArrayRef3;
 
-use crate::layers::flatten_consecutive::FlattenConsecutive;
 use crate::float::Float;
+use crate::layers::flatten_consecutive::FlattenConsecutive;
 
 /// Accumulates (`+=`) `dx` from `dout`.
 pub fn backward<F: Float>(

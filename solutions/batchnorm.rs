@@ -38,8 +38,8 @@
 
 use ndarray::{Array1, ArrayRef2, ArrayRef3, Zip};
 
-use crate::layers::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
 use crate::float::Float;
+use crate::layers::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
 use crate::layers::rows::{rows, rows_mut};
 
 /// Accumulates (`+=`) `dx`, `dgain` and `dbias` from `dout`, in training mode.

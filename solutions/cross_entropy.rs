@@ -21,8 +21,8 @@
 
 use ndarray::{ArrayRef2, Zip};
 
-use crate::layers::cross_entropy::CrossEntropyCache;
 use crate::float::Float;
+use crate::layers::cross_entropy::CrossEntropyCache;
 
 /// Accumulates (`+=`) `dlogits = dloss · (probs - one_hot(targets)) / n`.
 pub fn backward<F: Float>(

@@ -17,8 +17,8 @@
 
 use ndarray::{ArrayRef2, ArrayRef3, Axis};
 
-use crate::layers::embedding::EmbeddingGrads;
 use crate::float::Float;
+use crate::layers::embedding::EmbeddingGrads;
 
 /// Accumulates (`+=`) each `dout[b,t]` into the row `idx[b,t]` of `dtable`.
 pub fn backward<F: Float>(

@@ -25,8 +25,8 @@
 
 use ndarray::ArrayRef3;
 
-use crate::layers::flatten_consecutive::FlattenConsecutive;
 use crate::float::Float;
+use crate::layers::flatten_consecutive::FlattenConsecutive;
 
 /// Accumulates (`+=`) `dx[b, t'·n + k, c] += dout[b, t', k·C + c]`.
 pub fn backward<F: Float>(

@@ -23,8 +23,8 @@ use ndarray::{ArrayRef2, ArrayRef3};
 
 use crate::float::Float;
 use crate::layers::linear::{Linear, LinearGrads};
-use crate::ops::matmul_acc;
 use crate::layers::rows::{rows, rows_mut};
+use crate::ops::matmul_acc;
 
 /// Accumulates (`+=`) `dx = dout @ wᵀ`, `dw = xᵀ @ dout` and
 /// `db = Σ_batch dout`.

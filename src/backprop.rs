@@ -13,15 +13,15 @@
 
 use ndarray::{Array1, Array2, Array3, ArrayRef, ArrayRef2, ArrayRef3, Dimension};
 
-use crate::layers::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
 use crate::course::bigram::{Bigrams, NeuralForward};
+use crate::course::step_by_step::Forward;
+use crate::float::Float;
+use crate::layers::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
 use crate::layers::cross_entropy::CrossEntropyCache;
 use crate::layers::embedding::EmbeddingGrads;
 use crate::layers::flatten_consecutive::FlattenConsecutive;
-use crate::float::Float;
 use crate::layers::linear::{Linear, LinearGrads};
 use crate::layers::sequential::{LayerGrads, Sequential, SequentialCache};
-use crate::course::step_by_step::Forward;
 
 /// Every backward pass of the course, each a plain function of its inputs.
 pub trait Backprop {

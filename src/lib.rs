@@ -50,10 +50,12 @@
 //! - Layers are generic over [`Float`]: checked in `f64`, trained in `f32`.
 
 pub mod backprop;
+pub mod corpus;
 pub mod course;
 pub mod error;
 pub mod float;
 pub mod grade;
+pub mod hyper;
 pub mod io;
 pub mod layers;
 pub mod models;

@@ -4,17 +4,19 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use backprop_ninja::course::bigram::{self, Bigrams, Counting, NeuralConfig};
-use backprop_ninja::io::checkpoint::{self, Checkpoint};
-use backprop_ninja::io::data::{Corpus, Vocab};
-use backprop_ninja::models::deep::{self, Deep, DeepConfig, Init};
-use backprop_ninja::train::diagnostics;
-use backprop_ninja::grade::{self, Exercise, Status};
-use backprop_ninja::models::mlp::{Hyper, Mlp};
-use backprop_ninja::models::model::{Model, ModelKind, Network};
+use backprop_ninja::corpus::words::{Corpus, Vocab};
+use backprop_ninja::course::bigram::{self, Bigrams, Counting};
 use backprop_ninja::course::step_by_step::Grads;
-use backprop_ninja::train::{self, Dataset, Progress, TrainConfig};
+use backprop_ninja::grade::{self, Exercise, Status};
+use backprop_ninja::hyper::Hyper;
+use backprop_ninja::io::checkpoint::{self, Checkpoint};
+use backprop_ninja::models::deep::{Deep, DeepConfig, Init};
+use backprop_ninja::models::diagnostics;
+use backprop_ninja::models::mlp::Mlp;
+use backprop_ninja::models::model::{Model, ModelKind, Network};
 use backprop_ninja::models::wavenet::WaveNet;
+use backprop_ninja::train::bigram::NeuralConfig;
+use backprop_ninja::train::{self, Dataset, Progress, TrainConfig};
 use backprop_ninja::{Backprop, Error, Exercises, Result, Solutions};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -312,7 +314,7 @@ fn run_bigram<B: Backprop>(args: BigramArgs) -> Result<()> {
         counting.nll(&data)?
     );
     let every = (cfg.steps / 10).max(1);
-    let (w, f) = bigram::train::<B>(&data, &cfg, |step, f| {
+    let (w, f) = backprop_ninja::train::bigram::train::<B>(&data, &cfg, |step, f| {
         if step == 1 || step % every == 0 {
             println!(
                 "neural {step:>6}/{}: loss {:.4}  (NLL {:.4})",
@@ -614,13 +616,13 @@ fn run_deep<B: Backprop>(args: &TrainArgs, corpus: &Corpus) -> Result<()> {
         .collect();
     at.dedup();
     let started = std::time::Instant::now();
-    let d = deep::diagnose::<B>(
+    let d = backprop_ninja::train::diagnose::diagnose::<B>(
         &mut model,
         &data.train,
         &config,
         &at,
         args.plots.is_some(),
-        |s| print!("{}", deep::report(s)),
+        |s| print!("{}", backprop_ninja::train::diagnose::report(s)),
     )?;
     let blocks = diagnostics::log10_loss_blocks(&d.losses, 1000);
     println!(
@@ -642,7 +644,11 @@ fn run_deep<B: Backprop>(args: &TrainArgs, corpus: &Corpus) -> Result<()> {
 }
 
 #[cfg(feature = "plots")]
-fn write_plots(dir: &Path, d: &deep::Diagnosis, title: &str) -> Result<()> {
+fn write_plots(
+    dir: &Path,
+    d: &backprop_ninja::train::diagnose::Diagnosis,
+    title: &str,
+) -> Result<()> {
     for file in backprop_ninja::train::plots::write_all(dir, d, title)? {
         println!("wrote {}", file.display());
     }
@@ -650,7 +656,11 @@ fn write_plots(dir: &Path, d: &deep::Diagnosis, title: &str) -> Result<()> {
 }
 
 #[cfg(not(feature = "plots"))]
-fn write_plots(_dir: &Path, _d: &deep::Diagnosis, _title: &str) -> Result<()> {
+fn write_plots(
+    _dir: &Path,
+    _d: &backprop_ninja::train::diagnose::Diagnosis,
+    _title: &str,
+) -> Result<()> {
     unreachable!("run_deep refuses --plots without the feature")
 }
 

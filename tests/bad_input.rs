@@ -1,10 +1,11 @@
 //! # Bad input gets a clear error, never a panic from inside ndarray
 
+use backprop_ninja::course::step_by_step::{BATCH, Batch, Forward, lecture_setup};
+use backprop_ninja::hyper::Hyper;
 use backprop_ninja::layers::batchnorm::BatchNorm1d;
 use backprop_ninja::layers::cross_entropy;
 use backprop_ninja::layers::embedding::Embedding;
 use backprop_ninja::layers::linear::Linear;
-use backprop_ninja::course::step_by_step::{Batch, Forward, Sizes, lecture_setup};
 use backprop_ninja::{Backprop, Solutions};
 use ndarray::{Array1, Array2, array};
 
@@ -98,7 +99,7 @@ fn huge_logits_give_a_finite_loss_and_gradient() {
 
 #[test]
 fn the_step_by_step_forward_refuses_a_batch_that_does_not_fit() {
-    let (params, mut batch) = lecture_setup(Sizes::LECTURE, 1);
+    let (params, mut batch) = lecture_setup(Hyper::BACKPROP_NINJA, BATCH, 1);
     batch.Yb[3] = 27;
     let err = Forward::new(&params, &batch).unwrap_err().to_string();
     assert!(err.contains("target 27 at row 3"), "{err}");

@@ -8,8 +8,9 @@ use std::path::Path;
 use std::time::Instant;
 
 use backprop_ninja::Solutions;
-use backprop_ninja::course::bigram::{self, Bigrams, Counting, NeuralConfig};
-use backprop_ninja::io::data::Corpus;
+use backprop_ninja::corpus::words::Corpus;
+use backprop_ninja::course::bigram::{Bigrams, Counting};
+use backprop_ninja::train::bigram::{self as bigram_training, NeuralConfig};
 
 fn names_txt() -> Bigrams {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/names.txt");
@@ -35,7 +36,8 @@ fn the_neural_bigram_on_names_txt_comes_within_0_03_of_counting() {
     let data = names_txt();
     let counting = Counting::fit(&data, 1.0).unwrap().nll(&data).unwrap();
     let start = Instant::now();
-    let (_, f) = bigram::train::<Solutions>(&data, &NeuralConfig::LECTURE, |_, _| {}).unwrap();
+    let (_, f) =
+        bigram_training::train::<Solutions>(&data, &NeuralConfig::LECTURE, |_, _| {}).unwrap();
     println!(
         "neural bigram after {} steps ({:.1} s): loss {:.4}, NLL {:.4}; counting NLL {counting:.4}",
         NeuralConfig::LECTURE.steps,
@@ -55,6 +57,6 @@ fn the_neural_bigram_learns_on_the_embedded_corpus() {
         ..NeuralConfig::LECTURE
     };
     let mut losses = vec![];
-    bigram::train::<Solutions>(&data, &cfg, |_, f| losses.push(f.loss)).unwrap();
+    bigram_training::train::<Solutions>(&data, &cfg, |_, f| losses.push(f.loss)).unwrap();
     assert!(losses.windows(2).all(|w| w[1] < w[0]), "{losses:?}");
 }

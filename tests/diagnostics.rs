@@ -6,9 +6,10 @@
 //! they describe.
 
 use backprop_ninja::Solutions;
-use backprop_ninja::io::data::Corpus;
-use backprop_ninja::models::deep::{self, Deep, DeepConfig, Diagnosis, Init};
-use backprop_ninja::train::diagnostics;
+use backprop_ninja::corpus::words::Corpus;
+use backprop_ninja::models::deep::{Deep, DeepConfig, Init};
+use backprop_ninja::models::diagnostics;
+use backprop_ninja::train::diagnose::{self, Diagnosis};
 use backprop_ninja::train::{Dataset, TrainConfig};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -27,7 +28,8 @@ fn run(init: Init, batchnorm: bool) -> Diagnosis {
         ..DeepConfig::LECTURE
     };
     let mut model = Deep::new(data.vocab.len(), config, &mut ChaCha8Rng::seed_from_u64(7)).unwrap();
-    deep::diagnose::<Solutions>(&mut model, &data.train, &cfg, &[1, STEPS], true, |_| {}).unwrap()
+    diagnose::diagnose::<Solutions>(&mut model, &data.train, &cfg, &[1, STEPS], true, |_| {})
+        .unwrap()
 }
 
 fn saturations(d: &Diagnosis) -> Vec<Vec<f64>> {

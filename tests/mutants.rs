@@ -5,9 +5,9 @@
 //! the gradient, and leave the others alone.
 #![allow(non_snake_case)]
 
-use backprop_ninja::Backprop;
 use backprop_ninja::course::step_by_step::Var;
 use backprop_ninja::grade::{self, Exercise, Status};
+use backprop_ninja::{Backprop, Solutions};
 
 /// Grades `exercise` of `B` and returns its failure message.
 fn wrong<B: Backprop>(exercise: Exercise) -> String {
@@ -418,10 +418,10 @@ fn a_scalar_mul_that_assigns_fails_with_the_accumulate_hint() {
     let d = g.mul(a, b);
     let e = g.add(a, b);
     let f = g.mul(d, e);
-    g.backward_with::<micrograd_mul_assigned::Mutant>(f);
+    g.backward::<micrograd_mul_assigned::Mutant>(f);
     assert_eq!(g.grad(a), 3.0, "f = ab(a+b): df/da = -3 with +=");
     g.zero_grad(&[a, b, d, e]); // every node: gradients accumulate
-    g.backward(f);
+    g.backward::<Solutions>(f);
     assert_eq!(g.grad(a), -3.0);
 }
 

@@ -5,14 +5,14 @@
 //! read the same on every CPU. A change to a solution shows up in review as
 //! a change to `tests/snapshots/snapshots__<layer>_<gradient>.snap`.
 
+use backprop_ninja::course::step_by_step::Var;
+use backprop_ninja::grade::small_wavenet;
 use backprop_ninja::layers::batchnorm::BatchNorm1d;
 use backprop_ninja::layers::cross_entropy;
 use backprop_ninja::layers::embedding::Embedding;
 use backprop_ninja::layers::flatten_consecutive::FlattenConsecutive;
-use backprop_ninja::grade::small_wavenet;
 use backprop_ninja::layers::linear::Linear;
 use backprop_ninja::layers::sequential::grads_mut;
-use backprop_ninja::course::step_by_step::Var;
 use backprop_ninja::{Backprop, Solutions, grade};
 use ndarray::{Array, Array2, Array3, ArrayRef, Axis, Dimension, ShapeBuilder};
 use ndarray_rand::RandomExt;

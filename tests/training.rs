@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use backprop_ninja::Solutions;
-use backprop_ninja::io::data::Corpus;
+use backprop_ninja::corpus::words::Corpus;
 use backprop_ninja::models::mlp::Mlp;
 use backprop_ninja::train::{self, Dataset, TrainConfig, lecture_hyper};
 use rand::SeedableRng;

@@ -7,13 +7,13 @@
 
 use std::path::Path;
 
-use backprop_ninja::io::data::Corpus;
+use backprop_ninja::corpus::words::Corpus;
+use backprop_ninja::grade::oracle::{self, Config};
 use backprop_ninja::grade::{small_wavenet, wavenet_loss};
 use backprop_ninja::layers::linear::Linear;
-use backprop_ninja::grade::oracle::{self, Config};
 use backprop_ninja::layers::sequential::grads_mut;
-use backprop_ninja::train::{self, Dataset, TrainConfig, wavenet_hyper};
 use backprop_ninja::models::wavenet::WaveNet;
+use backprop_ninja::train::{self, Dataset, TrainConfig, wavenet_hyper};
 use backprop_ninja::{Exercises, Solutions};
 use ndarray::{Array2, Axis};
 use rand::SeedableRng;

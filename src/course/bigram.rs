@@ -26,14 +26,13 @@
 //! neural model's one gradient, `dW`, is an exercise: `exercises/bigram.rs`.
 #![allow(non_snake_case)] // the lecture's names: N, P, W, dW
 
-use ndarray::{Array1, Array2, ArrayRef2, Zip};
+use ndarray::{Array1, Array2, ArrayRef2};
 use ndarray_rand::RandomExt;
 use ndarray_rand::rand_distr::StandardNormal;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::backprop::Backprop;
-use crate::io::data::{Examples, Vocab};
+use crate::corpus::words::{Examples, Vocab};
 use crate::error::{Error, Result, expect_shape};
 
 /// The weight of `mean(W²)` in the neural model's loss.
@@ -224,70 +223,6 @@ pub fn neural_probs(W: &ArrayRef2<f64>) -> Array2<f64> {
     softmax_rows(W)
 }
 
-/// How to train the neural bigram.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct NeuralConfig {
-    pub steps: usize,
-    /// The lecture's learning rate is 50: the gradient of a mean over
-    /// 228,146 bigrams is small.
-    pub lr: f64,
-    /// Seeds `W`.
-    pub seed: u64,
-}
-
-impl NeuralConfig {
-    /// 200 steps of full-batch gradient descent at lr 50 from the lecture's seed.
-    pub const LECTURE: NeuralConfig = NeuralConfig {
-        steps: 200,
-        lr: 50.0,
-        seed: 2147483647,
-    };
-
-    pub fn validate(&self) -> Result<()> {
-        if !(self.lr.is_finite() && self.lr > 0.0) {
-            return Err(Error::Config(format!(
-                "the learning rate must be a positive number, got {}",
-                self.lr
-            )));
-        }
-        Ok(())
-    }
-}
-
-/// Trains `W` by full-batch gradient descent with `B`'s `dW`, calling
-/// `on_step(step, forward)` with the forward pass of each step (1-based)
-/// before its update. Returns `W` and its final forward pass.
-pub fn train<B: Backprop>(
-    data: &Bigrams,
-    cfg: &NeuralConfig,
-    mut on_step: impl FnMut(usize, &NeuralForward),
-) -> Result<(Array2<f64>, NeuralForward)> {
-    cfg.validate()?;
-    let mut W = init(data.vocab.len(), cfg.seed);
-    let mut dW = Array2::zeros(W.raw_dim());
-    let mut f = forward(&W, data)?;
-    for step in 1..=cfg.steps {
-        forward_into(&W, data, &mut f)?;
-        if !f.loss.is_finite() {
-            return Err(Error::Diverged { step, loss: f.loss });
-        }
-        on_step(step, &f);
-        dW.fill(0.0);
-        B::bigram_backward(&mut dW, &f, data, &W);
-        Zip::from(&mut W)
-            .and(&dW)
-            .for_each(|w, &d| *w -= cfg.lr * d);
-    }
-    forward_into(&W, data, &mut f)?;
-    if !f.loss.is_finite() {
-        return Err(Error::Diverged {
-            step: cfg.steps,
-            loss: f.loss,
-        });
-    }
-    Ok((W, f))
-}
-
 /// `count` words drawn from the bigram probabilities `P (V, V)`: start at
 /// `.`, draw the next character from row `P[current]`, stop at `.`.
 pub fn sample(P: &ArrayRef2<f64>, vocab: &Vocab, count: usize, seed: u64) -> Result<Vec<String>> {
@@ -326,7 +261,6 @@ fn draw(weights: &Array1<f64>, rng: &mut impl Rng) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::solutions::Solutions;
 
     fn words(list: &[&str]) -> Vec<String> {
         list.iter().map(|w| w.to_string()).collect()
@@ -355,21 +289,6 @@ mod tests {
     }
 
     #[test]
-    fn the_neural_bigram_approaches_the_counting_model() {
-        let data = Bigrams::from_words(&words(&["anna", "bob", "ada", "abba", "nab"])).unwrap();
-        let counting = Counting::fit(&data, 1.0).unwrap().nll(&data).unwrap();
-        let cfg = NeuralConfig {
-            steps: 300,
-            lr: 10.0,
-            seed: 1,
-        };
-        let mut losses = vec![];
-        let (_, f) = train::<Solutions>(&data, &cfg, |_, f| losses.push(f.loss)).unwrap();
-        assert!(losses[0] > f.loss, "{losses:?}");
-        assert!(f.nll < counting + 0.05, "{} vs {counting}", f.nll);
-    }
-
-    #[test]
     fn sampling_is_seeded_and_ends_words_at_the_boundary() {
         let data = Bigrams::from_words(&words(&["ab", "ba", "aab"])).unwrap();
         let model = Counting::fit(&data, 1.0).unwrap();
@@ -389,11 +308,6 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("W has shape [2, 2], expected [3, 3]"), "{err}");
-        let cfg = NeuralConfig {
-            lr: -1.0,
-            ..NeuralConfig::LECTURE
-        };
-        assert!(train::<Solutions>(&data, &cfg, |_, _| {}).is_err());
         let mut broken = data.clone();
         broken.ys[0] = 7;
         let err = Counting::fit(&broken, 1.0).unwrap_err().to_string();

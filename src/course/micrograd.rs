@@ -36,7 +36,6 @@
 use std::fmt::Write;
 
 use crate::backprop::Backprop;
-use crate::solutions::Solutions;
 
 /// A node of a [`Graph`]: its index. Cheap to copy; meaningful only in the
 /// graph that made it.
@@ -314,14 +313,10 @@ impl Graph {
         order
     }
 
-    /// Backpropagation from `root` with the reference's local steps: sets
-    /// `dL/droot = 1` and adds every other node's `dL/dnode` to its grad.
-    pub fn backward(&mut self, root: Value) {
-        self.backward_with::<Solutions>(root);
-    }
-
-    /// The same with `B`'s local steps (`Exercises` for yours).
-    pub fn backward_with<B: Backprop>(&mut self, root: Value) {
+    /// Backpropagation from `root` with `B`'s local steps (`Solutions` for
+    /// the reference, `Exercises` for yours): sets `dL/droot = 1` and adds
+    /// every other node's `dL/dnode` to its grad.
+    pub fn backward<B: Backprop>(&mut self, root: Value) {
         let order = self.topo(root);
         self.nodes[root.0].grad = 1.0;
         for &v in order.iter().rev() {
@@ -422,6 +417,7 @@ impl Graph {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::solutions::Solutions;
 
     /// The lecture's first expression: `L = (a·b + c)·f`.
     #[test]
@@ -434,7 +430,7 @@ mod tests {
         let d = g.add(e, c);
         let f = g.named(-2.0, "f");
         let l = g.mul(d, f);
-        g.backward(l);
+        g.backward::<Solutions>(l);
         assert_eq!(g.data(l), -8.0);
         let grads: Vec<f64> = [a, b, c, d, e, f].iter().map(|&v| g.grad(v)).collect();
         assert_eq!(grads, [6.0, -4.0, -2.0, -2.0, -2.0, 4.0]);
@@ -450,7 +446,7 @@ mod tests {
         let n = g.dot(&[x1, x2], &[w1, w2]);
         let n = g.add(n, b);
         let o = g.tanh(n);
-        g.backward(o);
+        g.backward::<Solutions>(o);
         assert!((g.data(o) - 0.5f64.sqrt()).abs() < 1e-12);
         for (v, want) in [(x1, -1.5), (w1, 1.0), (x2, 0.5), (w2, 0.0)] {
             assert!((g.grad(v) - want).abs() < 1e-9, "{}", g.grad(v));
@@ -463,7 +459,7 @@ mod tests {
         let mut g = Graph::new();
         let a = g.leaf(3.0);
         let b = g.add(a, a);
-        g.backward(b);
+        g.backward::<Solutions>(b);
         assert_eq!(g.grad(a), 2.0);
 
         let mut g = Graph::new();
@@ -472,7 +468,7 @@ mod tests {
         let d = g.mul(a, b);
         let e = g.add(a, b);
         let f = g.mul(d, e);
-        g.backward(f);
+        g.backward::<Solutions>(f);
         // f = ab(a+b): df/da = b(a+b) + ab = 3 - 6, df/db = a(a+b) + ab = -2 - 6
         assert_eq!((g.grad(a), g.grad(b)), (-3.0, -8.0));
     }
@@ -487,7 +483,7 @@ mod tests {
         assert_eq!((g.data(s), g.data(q)), (10.0, -1.5));
         assert!(matches!(g.op(q), Op::Mul(..)));
         let l = g.add(s, q);
-        g.backward(l);
+        g.backward::<Solutions>(l);
         // dl/da = 1 + 1/b, dl/db = -1 - a/b²
         assert_eq!((g.grad(a), g.grad(b)), (0.75, -1.375));
     }
@@ -499,7 +495,7 @@ mod tests {
         let unused = g.leaf(5.0);
         let e = g.exp(a);
         assert_eq!(g.topo(e), vec![a, e]);
-        g.backward(e);
+        g.backward::<Solutions>(e);
         assert_eq!(g.grad(unused), 0.0);
         assert_eq!(g.grad(a), 1f64.exp());
     }
@@ -512,7 +508,7 @@ mod tests {
         for _ in 0..200_000 {
             y = g.mul_const(y, 1.0);
         }
-        g.backward(y);
+        g.backward::<Solutions>(y);
         assert_eq!(g.grad(x), 1.0);
     }
 
@@ -524,7 +520,7 @@ mod tests {
         let e = g.mul(a, b);
         let e = g.label(e, "e");
         let t = g.relu(e);
-        g.backward(t);
+        g.backward::<Solutions>(t);
         let text = g.render(t);
         assert!(text.contains("e = a * b"), "{text}");
         assert!(text.contains("v3 = relu(e)"), "{text}");

@@ -40,34 +40,12 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::backprop::Backprop;
-use crate::layers::embedding::Embedding;
 use crate::error::{Result, expect_shape};
+use crate::hyper::Hyper;
+use crate::layers::embedding::Embedding;
 
-/// The sizes of the network: the lecture's are [`Sizes::LECTURE`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Sizes {
-    /// `V`, the number of characters, with `.` as 0
-    pub vocab: usize,
-    /// `block`, how many characters of context
-    pub block: usize,
-    /// `E`, the width of a character's embedding
-    pub n_embd: usize,
-    /// `H`, the width of the hidden layer
-    pub n_hidden: usize,
-    /// `n`, the rows in a batch
-    pub batch: usize,
-}
-
-impl Sizes {
-    /// vocab 27, block 3, n_embd 10, n_hidden 64, batch 32.
-    pub const LECTURE: Sizes = Sizes {
-        vocab: 27,
-        block: 3,
-        n_embd: 10,
-        n_hidden: 64,
-        batch: 32,
-    };
-}
+/// The rows of the lecture's batch.
+pub const BATCH: usize = 32;
 
 /// The parameters, with the lecture's names and shapes.
 #[derive(Clone, Debug, PartialEq)]
@@ -92,13 +70,12 @@ impl Params {
     /// The lecture's deliberately non-standard initialisation: small random
     /// biases and a gain of 1 ± 0.1, so that no wrong gradient can hide
     /// behind a zero or a one.
-    pub fn lecture_init(sizes: Sizes, rng: &mut impl Rng) -> Params {
-        let Sizes {
+    pub fn lecture_init(sizes: Hyper, rng: &mut impl Rng) -> Params {
+        let Hyper {
             vocab,
             block,
             n_embd,
             n_hidden,
-            ..
         } = sizes;
         let fan_in = (block * n_embd) as f64;
         let randn2 = |r: &mut _, shape| Array2::<f64>::random_using(shape, StandardNormal, r);
@@ -124,23 +101,19 @@ pub struct Batch {
 }
 
 impl Batch {
-    /// A random batch of character indices, for checking gradients.
-    pub fn random(sizes: Sizes, rng: &mut impl Rng) -> Batch {
-        let Xb = Array2::from_shape_fn((sizes.batch, sizes.block), |_| {
-            rng.random_range(0..sizes.vocab)
-        });
-        let Yb = (0..sizes.batch)
-            .map(|_| rng.random_range(0..sizes.vocab))
-            .collect();
+    /// A random batch of `n` rows of character indices, for checking gradients.
+    pub fn random(sizes: Hyper, n: usize, rng: &mut impl Rng) -> Batch {
+        let Xb = Array2::from_shape_fn((n, sizes.block), |_| rng.random_range(0..sizes.vocab));
+        let Yb = (0..n).map(|_| rng.random_range(0..sizes.vocab)).collect();
         Batch { Xb, Yb }
     }
 }
 
-/// The lecture's network and a batch, both drawn from `seed`.
-pub fn lecture_setup(sizes: Sizes, seed: u64) -> (Params, Batch) {
+/// The lecture's network and a batch of `n` rows, both drawn from `seed`.
+pub fn lecture_setup(sizes: Hyper, n: usize, seed: u64) -> (Params, Batch) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let params = Params::lecture_init(sizes, &mut rng);
-    let batch = Batch::random(sizes, &mut rng);
+    let batch = Batch::random(sizes, n, &mut rng);
     (params, batch)
 }
 

@@ -29,14 +29,14 @@ use self::oracle::{Config, Report};
 use crate::backprop::Backprop;
 use crate::course::bigram::{self, Bigrams};
 use crate::course::micrograd::{Graph, OpKind};
-use crate::course::step_by_step::{Forward, Grads, Sizes, Var, lecture_setup};
+use crate::course::step_by_step::{BATCH, Forward, Grads, Var, lecture_setup};
+use crate::hyper::Hyper;
 use crate::layers::batchnorm::{BatchNorm1d, BatchNormCache};
 use crate::layers::cross_entropy::{self, CrossEntropyCache};
 use crate::layers::embedding::Embedding;
 use crate::layers::flatten_consecutive::FlattenConsecutive;
 use crate::layers::linear::Linear;
 use crate::layers::sequential::{LayerGrads, grads_mut};
-use crate::models::mlp::Hyper;
 use crate::models::wavenet::WaveNet;
 use crate::solutions::Solutions;
 
@@ -459,7 +459,7 @@ fn grade_micrograd<B: Backprop>(op: OpKind, seed: u64) -> Grade {
 #[allow(non_snake_case)]
 fn grade_bigram<B: Backprop>(seed: u64) -> Grade {
     let rng = &mut ChaCha8Rng::seed_from_u64(seed);
-    let vocab = crate::io::data::Vocab::from_words(&["abcd".to_string()]);
+    let vocab = crate::corpus::words::Vocab::from_words(&["abcd".to_string()]);
     let (v, n) = (vocab.len(), 9);
     let data = Bigrams {
         xs: (0..n).map(|_| rng.random_range(0..v)).collect(),
@@ -889,7 +889,7 @@ pub fn lecture() -> (Forward, Grads) {
 
 /// The same, drawn from `seed`.
 pub fn lecture_seeded(seed: u64) -> (Forward, Grads) {
-    let (params, batch) = lecture_setup(Sizes::LECTURE, seed);
+    let (params, batch) = lecture_setup(Hyper::BACKPROP_NINJA, BATCH, seed);
     let f = Forward::new(&params, &batch).expect("the lecture's network fits its batch");
     let grads = Grads::chain::<Solutions>(&f);
     (f, grads)

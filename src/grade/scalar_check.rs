@@ -22,20 +22,23 @@
 use ndarray::{Array1, Array2, ArrayD};
 
 use crate::backprop::Backprop;
+use crate::course::micrograd::{Graph, Value};
+use crate::course::step_by_step::{Batch, Forward, Grads, Params, lecture_setup};
 use crate::error::Result;
 use crate::grade::{Row, compare};
-use crate::course::micrograd::{Graph, Value};
-use crate::course::step_by_step::{Batch, Forward, Grads, Params, Sizes, lecture_setup};
+use crate::hyper::Hyper;
+use crate::solutions::Solutions;
 
 /// Exercise 1's network at the sizes of the cross-check: vocab 27, block 3,
-/// n_embd 2, n_hidden 4, batch 4.
-pub const SIZES: Sizes = Sizes {
+/// n_embd 2, n_hidden 4 ...
+pub const SIZES: Hyper = Hyper {
     vocab: 27,
     block: 3,
     n_embd: 2,
     n_hidden: 4,
-    batch: 4,
 };
+/// ... and a batch of 4.
+pub const BATCH: usize = 4;
 
 /// The largest difference allowed between a scalar and a tensor gradient.
 pub const TOLERANCE: f64 = 1e-10;
@@ -134,7 +137,7 @@ pub fn scalar_grads(params: &Params, batch: &Batch) -> Result<ScalarGrads> {
     }
     let mean = scaled_sum(g, &logprobs, n);
     let loss = g.neg(mean);
-    g.backward(loss);
+    g.backward::<Solutions>(loss);
 
     Ok(ScalarGrads {
         loss: g.data(loss),
@@ -153,7 +156,7 @@ pub fn scalar_grads(params: &Params, batch: &Batch) -> Result<ScalarGrads> {
 /// steps) against the scalar engine's, on the network and batch drawn from
 /// `seed` at [`SIZES`]. Every step of `B`'s exercise 1 must be written.
 pub fn cross_check<B: Backprop>(seed: u64) -> Result<Vec<Row>> {
-    let (params, batch) = lecture_setup(SIZES, seed);
+    let (params, batch) = lecture_setup(SIZES, BATCH, seed);
     let f = Forward::new(&params, &batch)?;
     let tensor = Grads::chain::<B>(&f);
     let scalar = scalar_grads(&params, &batch)?;
@@ -193,7 +196,7 @@ mod tests {
 
     #[test]
     fn the_scalar_loss_is_the_tensor_loss() {
-        let (params, batch) = lecture_setup(SIZES, 7);
+        let (params, batch) = lecture_setup(SIZES, BATCH, 7);
         let f = Forward::new(&params, &batch).unwrap();
         let s = scalar_grads(&params, &batch).unwrap();
         assert!((f.loss - s.loss).abs() < 1e-13, "{} vs {}", f.loss, s.loss);
@@ -201,7 +204,7 @@ mod tests {
 
     #[test]
     fn a_batch_that_does_not_fit_is_an_error() {
-        let (params, mut batch) = lecture_setup(SIZES, 7);
+        let (params, mut batch) = lecture_setup(SIZES, BATCH, 7);
         batch.Yb[0] = 99;
         assert!(scalar_grads(&params, &batch).is_err());
         assert!(cross_check::<Solutions>(1).is_ok());

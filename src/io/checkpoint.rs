@@ -23,15 +23,16 @@ use std::str::FromStr;
 
 use rand::SeedableRng;
 
-use crate::io::data::Vocab;
+use crate::corpus::words::Vocab;
 use crate::error::{Error, Result};
-use crate::layers::linear::Linear;
-use crate::models::mlp::{Hyper, Mlp};
-use crate::models::model::{ModelKind, Network};
-use crate::layers::sequential::Layer;
-use crate::train::TrainConfig;
-use crate::models::wavenet::WaveNet;
+use crate::hyper::Hyper;
 use crate::io::weights::{self, Tensor, take};
+use crate::layers::linear::Linear;
+use crate::layers::sequential::Layer;
+use crate::models::mlp::Mlp;
+use crate::models::model::{ModelKind, Network};
+use crate::models::wavenet::WaveNet;
+use crate::train::TrainConfig;
 
 /// What identifies a model file of this crate.
 pub const FORMAT: &str = "backprop-ninja 2";

@@ -18,8 +18,8 @@ use std::path::Path;
 
 use ndarray::arr0;
 
-use crate::error::Result;
 use crate::course::step_by_step::{Forward, Grads, Var};
+use crate::error::Result;
 use crate::io::weights::{self, Tensor};
 
 /// The `format` entry of the export's metadata.
@@ -70,8 +70,9 @@ pub fn export_check(path: &Path, f: &Forward, grads: &Grads) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::course::step_by_step::BATCH;
     use crate::grade::lecture;
-    use crate::course::step_by_step::Sizes;
+    use crate::hyper::Hyper;
     use safetensors::Dtype;
 
     #[test]
@@ -83,13 +84,13 @@ mod tests {
         let (mut tensors, metadata) = weights::load(&path).unwrap();
         assert_eq!(metadata["format"], FORMAT);
 
-        let Sizes {
+        let Hyper {
             vocab: V,
             block,
             n_embd: E,
             n_hidden: H,
-            batch: n,
-        } = Sizes::LECTURE;
+        } = Hyper::BACKPROP_NINJA;
+        let n = BATCH;
         let mut expected: Vec<(String, Dtype, Vec<usize>)> = vec![
             ("C".into(), Dtype::F64, vec![V, E]),
             ("W1".into(), Dtype::F64, vec![block * E, H]),

@@ -1,12 +1,9 @@
-//! # Files: corpora, tensors, checkpoints, exports
+//! # Files: tensors, checkpoints, exports
 //!
-//! - [`data`]: word corpora (one word per line), the vocabulary, splits and
-//!   batches.
 //! - [`weights`]: safetensors files written atomically.
 //! - [`checkpoint`]: a model and its settings, saved and loaded.
 //! - [`export`]: exercise 1's tensors and gradients, for PyTorch.
 
 pub mod checkpoint;
-pub mod data;
 pub mod export;
 pub mod weights;

@@ -14,8 +14,8 @@ use ndarray::{Array1, Array2, Array3, ArrayRef2, ArrayRef3};
 
 use crate::error::{Result, expect_shape};
 use crate::float::Float;
-use crate::ops::matmul_acc;
 use crate::layers::rows::{expect_standard, rows, rows_mut};
+use crate::ops::matmul_acc;
 
 /// The parameters: a weight matrix and an optional bias.
 #[derive(Clone, Debug, PartialEq)]

@@ -18,11 +18,11 @@
 
 use ndarray::{Array, Array2, Array3, ArrayRef2, ArrayViewMutD, Dimension};
 
+use crate::error::{Error, Result};
+use crate::float::Float;
 use crate::layers::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
 use crate::layers::embedding::{Embedding, EmbeddingGrads};
-use crate::error::{Error, Result};
 use crate::layers::flatten_consecutive::FlattenConsecutive;
-use crate::float::Float;
 use crate::layers::linear::{Linear, LinearGrads};
 
 /// One layer of a [`Sequential`].

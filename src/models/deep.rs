@@ -13,10 +13,10 @@
 //! Its forward and backward passes are the WaveNet's ([`WaveNet::forward`],
 //! [`WaveNet::backward`] on a different list of layers), so `--impl
 //! exercises` trains it with your backward passes, and the trainer's
-//! [`train::train_step`] trains it. [`Init`] and `batchnorm: false` reproduce
-//! the lecture's pathologies; [`diagnose`] trains while recording the
-//! statistics of [`crate::train::diagnostics`] at chosen steps and the update:data
-//! ratio of every weight at every step.
+//! `crate::train::train_step` trains it. [`Init`] and `batchnorm: false`
+//! reproduce the lecture's pathologies; `crate::train::diagnose` trains while
+//! recording the statistics of [`crate::models::diagnostics`] at chosen steps
+//! and the update:data ratio of every weight at every step.
 
 use ndarray::{Array1, Array2, ArrayRef2, Axis};
 use ndarray_rand::RandomExt;
@@ -24,17 +24,15 @@ use ndarray_rand::rand_distr::StandardNormal;
 use rand::Rng;
 
 use crate::backprop::Backprop;
-use crate::layers::batchnorm::BatchNorm1d;
-use crate::io::data::Examples;
-use crate::train::diagnostics::{self, Summary};
-use crate::layers::embedding::Embedding;
 use crate::error::{Error, Result};
+use crate::hyper::Hyper;
+use crate::layers::batchnorm::BatchNorm1d;
+use crate::layers::embedding::Embedding;
 use crate::layers::flatten_consecutive::FlattenConsecutive;
 use crate::layers::linear::Linear;
-use crate::models::mlp::Hyper;
-use crate::models::model::{Model, ModelKind};
 use crate::layers::sequential::{Layer, LayerGrads, Sequential};
-use crate::train::{self, TrainConfig};
+use crate::models::diagnostics::{self, Summary};
+use crate::models::model::{Model, ModelKind};
 use crate::models::wavenet::{self, WaveNet};
 
 /// How the Linear layers' weights start.
@@ -339,88 +337,6 @@ impl Model for Deep {
     fn loss(&self, x: &ArrayRef2<usize>, y: &[usize]) -> Result<f64> {
         self.net.loss(x, y)
     }
-}
-
-/// What [`diagnose`] recorded.
-#[derive(Clone, Debug, Default)]
-pub struct Diagnosis {
-    /// Each step's batch loss.
-    pub losses: Vec<f32>,
-    /// Per step, `log10(update:data)` of each weight (empty unless asked).
-    pub updates: Vec<Vec<f64>>,
-    /// The names of the weights, in the order of each `updates` row.
-    pub weight_names: Vec<String>,
-    /// The snapshots, in step order.
-    pub snapshots: Vec<Snapshot>,
-}
-
-/// Trains `model` for `cfg.steps` steps with the trainer's step, taking a
-/// [`Snapshot`] after each step in `snapshot_at` (1-based step numbers) and,
-/// if `record_updates`, every step's update:data ratios. `on_snapshot` sees
-/// each snapshot as it is taken. Stops with [`Error::Diverged`] at a loss
-/// that is not finite.
-pub fn diagnose<B: Backprop>(
-    model: &mut Deep,
-    data: &Examples,
-    cfg: &TrainConfig,
-    snapshot_at: &[usize],
-    record_updates: bool,
-    mut on_snapshot: impl FnMut(&Snapshot),
-) -> Result<Diagnosis> {
-    cfg.validate()?;
-    let mut ws = model.workspace(cfg.batch_size)?;
-    let mut grads = model.zero_grads();
-    let mut out = Diagnosis {
-        weight_names: model.weight_names(),
-        ..Diagnosis::default()
-    };
-    ws.record_updates = record_updates;
-    for step in 0..cfg.steps {
-        ws.take_snapshot = snapshot_at.contains(&(step + 1));
-        let loss = train::train_step::<B, Deep>(model, &mut grads, &mut ws, data, cfg, step)?;
-        if !loss.is_finite() {
-            return Err(Error::Diverged {
-                step,
-                loss: loss as f64,
-            });
-        }
-        out.losses.push(loss);
-        if record_updates {
-            out.updates.push(std::mem::take(&mut ws.updates));
-        }
-        if let Some(mut s) = ws.snapshot.take() {
-            s.step = step + 1;
-            on_snapshot(&s);
-            out.snapshots.push(s);
-        }
-    }
-    Ok(out)
-}
-
-/// The lecture's printout of a snapshot: per Tanh layer, activation mean,
-/// std and saturation, gradient mean and std; per weight, its gradient and
-/// grad:data ratio.
-pub fn report(s: &Snapshot) -> String {
-    let mut out = format!("step {}: tanh layers\n", s.step);
-    for t in &s.tanh {
-        out += &format!(
-            "  layer {:2} (tanh): activation mean {:+.2}, std {:.2}, saturated {:5.2}%  | gradient mean {:+.6}, std {:.6e}\n",
-            t.layer,
-            t.activation.mean,
-            t.activation.std,
-            t.activation.saturated,
-            t.gradient.mean,
-            t.gradient.std
-        );
-    }
-    out += "  weights:\n";
-    for w in &s.weights {
-        out += &format!(
-            "  layer {:2} W {:?}: grad mean {:+.6}, std {:.6e}, grad:data {:.6e}\n",
-            w.layer, w.shape, w.grad.mean, w.grad.std, w.grad_to_data
-        );
-    }
-    out
 }
 
 #[cfg(test)]

@@ -15,8 +15,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::backprop::Backprop;
-use crate::error::{Error, Result};
 use crate::course::micrograd::{Graph, Value};
+use crate::error::{Error, Result};
 
 /// The lecture's four inputs.
 pub const TOY_XS: [[f64; 3]; 4] = [
@@ -168,7 +168,7 @@ pub fn train_toy<B: Backprop>(steps: usize, lr: f64, seed: u64) -> Result<(Vec<f
         }
         // backward: zero the gradients first, they accumulate
         mlp.zero_grad(&mut g);
-        g.backward_with::<B>(loss);
+        g.backward::<B>(loss);
         // update
         for &p in &params {
             g.set_data(p, g.data(p) - lr * g.grad(p));

@@ -18,46 +18,17 @@ use ndarray_rand::rand_distr::{Distribution, StandardNormal};
 use rand::Rng;
 
 use crate::backprop::Backprop;
+use crate::error::{Error, Result};
+use crate::float::Float;
+use crate::hyper::Hyper;
 use crate::layers::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
 use crate::layers::cross_entropy::{self, CrossEntropyCache};
 use crate::layers::embedding::{Embedding, EmbeddingGrads};
-use crate::error::{Error, Result};
-use crate::float::Float;
 use crate::layers::linear::{Linear, LinearGrads};
 
 /// The momentum of BatchNorm's running statistics during training, as in
 /// the lecture (`0.999 · running + 0.001 · batch`).
 pub const RUNNING_MOMENTUM: f32 = 0.001;
-
-/// The sizes of the network.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Hyper {
-    /// `V`
-    pub vocab: usize,
-    /// `T`, characters of context
-    pub block: usize,
-    /// `E`
-    pub n_embd: usize,
-    /// `H`
-    pub n_hidden: usize,
-}
-
-impl Hyper {
-    /// Refuses sizes of zero.
-    pub fn validate(&self) -> Result<()> {
-        for (name, v) in [
-            ("vocab", self.vocab),
-            ("block-size", self.block),
-            ("n-embd", self.n_embd),
-            ("n-hidden", self.n_hidden),
-        ] {
-            if v == 0 {
-                return Err(Error::Config(format!("{name} must be at least 1")));
-            }
-        }
-        Ok(())
-    }
-}
 
 /// The parameters.
 #[derive(Clone, Debug, PartialEq)]

@@ -5,6 +5,7 @@
 //! reference (`Solutions`) or with your code (`Exercises`).
 
 pub mod deep;
+pub mod diagnostics;
 pub mod micrograd_nn;
 pub mod mlp;
 pub mod model;

@@ -9,9 +9,9 @@ use ndarray::{Array2, ArrayRef2};
 
 use crate::backprop::Backprop;
 use crate::error::Result;
-pub use crate::models::mlp::Hyper;
-use crate::models::mlp::{self, Mlp, MlpGrads};
+use crate::hyper::Hyper;
 use crate::layers::sequential::LayerGrads;
+use crate::models::mlp::{self, Mlp, MlpGrads};
 use crate::models::wavenet::{self, WaveNet};
 
 /// Which model: `mlp` (makemore part 4) or `wavenet` (part 5).

@@ -27,14 +27,14 @@ use ndarray_rand::rand_distr::{Distribution, StandardNormal};
 use rand::Rng;
 
 use crate::backprop::Backprop;
+use crate::error::{Error, Result};
+use crate::float::Float;
+use crate::hyper::Hyper;
 use crate::layers::batchnorm::BatchNorm1d;
 use crate::layers::cross_entropy::{self, CrossEntropyCache};
 use crate::layers::embedding::Embedding;
-use crate::error::{Error, Result};
 use crate::layers::flatten_consecutive::FlattenConsecutive;
-use crate::float::Float;
 use crate::layers::linear::Linear;
-use crate::models::mlp::Hyper;
 use crate::layers::sequential::{Layer, LayerGrads, Sequential, SequentialCache};
 
 /// The model: its sizes and its layers.

@@ -10,7 +10,8 @@
 //! stream `i`), so a run resumed from a checkpoint continues exactly as if it
 //! had never stopped.
 
-pub mod diagnostics;
+pub mod bigram;
+pub mod diagnose;
 #[cfg(feature = "plots")]
 pub mod plots;
 
@@ -21,9 +22,9 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::backprop::Backprop;
-use crate::io::data::{Corpus, Examples, Vocab, split};
+use crate::corpus::words::{Corpus, Examples, Vocab, split};
 use crate::error::{Error, Result};
-use crate::models::mlp::Hyper;
+use crate::hyper::Hyper;
 use crate::models::model::{Model, ModelKind};
 
 /// The hyperparameters of a run.

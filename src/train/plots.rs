@@ -22,9 +22,10 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 
-use crate::models::deep::{Diagnosis, Snapshot, TanhStats};
-use crate::train::diagnostics::{self, UPDATE_GUIDE};
 use crate::error::{Error, Result};
+use crate::models::deep::{Snapshot, TanhStats};
+use crate::models::diagnostics::{self, UPDATE_GUIDE};
+use crate::train::diagnose::Diagnosis;
 
 /// DejaVu Sans, registered as `sans-serif` for every plot.
 static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
@@ -428,8 +429,8 @@ impl Figure for Dlogits<'_> {
 mod tests {
     use super::*;
     use crate::Solutions;
-    use crate::io::data::Corpus;
-    use crate::models::deep::{self, Deep, DeepConfig};
+    use crate::corpus::words::Corpus;
+    use crate::models::deep::{Deep, DeepConfig};
     use crate::train::{Dataset, TrainConfig};
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
@@ -457,8 +458,15 @@ mod tests {
             &mut ChaCha8Rng::seed_from_u64(1),
         )
         .unwrap();
-        let d = deep::diagnose::<Solutions>(&mut model, &data.train, &cfg, &[1, 30], true, |_| {})
-            .unwrap();
+        let d = crate::train::diagnose::diagnose::<Solutions>(
+            &mut model,
+            &data.train,
+            &cfg,
+            &[1, 30],
+            true,
+            |_| {},
+        )
+        .unwrap();
         let dir = std::env::temp_dir().join(format!("backprop-ninja-plots-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let files = write_all(&dir, &d, "lecture init, BatchNorm").unwrap();
