@@ -12,6 +12,7 @@
 pub mod hints;
 pub mod oracle;
 pub mod panic_site;
+pub mod report;
 pub mod scalar_check;
 
 use std::fmt;
@@ -177,11 +178,7 @@ pub struct Grade {
 /// reports them, with the line of the learner's code that panicked).
 fn attempt<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     panic_site::capture(f).map_err(|p| match p.site() {
-        Some(site) if !is_todo(&p.message) => format!(
-            "{}
-  at {site}",
-            p.message
-        ),
+        Some(site) if !is_todo(&p.message) => format!("{}\n  at {site}", p.message),
         _ => p.message,
     })
 }
@@ -972,8 +969,48 @@ fn grade_step<B: Backprop>(var: Var, seed: u64) -> Grade {
     verdict(exercise, vec![row], message.into_iter().collect())
 }
 
+/// Why each step of exercise 1 is not ready, run alone on the reference's
+/// upstream gradients: not attempted, panicking, mis-shaped or wrong.
+fn steps_not_ready<B: Backprop>(f: &Forward, reference: &Grads) -> Vec<(Var, &'static str)> {
+    Var::ALL
+        .iter()
+        .filter_map(|&var| {
+            let mut alone = reference.clone();
+            let why = match attempt(|| alone.step::<B>(var, f)) {
+                Err(message) if is_todo(&message) => "not attempted",
+                Err(_) => "panics",
+                Ok(()) if alone.get(var).shape() != reference.get(var).shape() => "mis-shaped",
+                Ok(()) if !compare("", &alone.get(var), &reference.get(var), None).approximate => {
+                    "wrong"
+                }
+                Ok(()) => return None,
+            };
+            Some((var, why))
+        })
+        .collect()
+}
+
 fn grade_chain<B: Backprop>(seed: u64) -> Grade {
     let (f, reference) = lecture_seeded(seed);
+    // The chain waits for every step: one mistake, one wrong row.
+    let waiting = steps_not_ready::<B>(&f, &reference);
+    if !waiting.is_empty() {
+        let status = if waiting.iter().all(|(_, why)| *why == "not attempted") {
+            Status::NotAttempted
+        } else {
+            let list: Vec<String> = waiting
+                .iter()
+                .filter(|(_, why)| *why != "not attempted")
+                .map(|(var, why)| format!("{} ({why})", var.grad_name()))
+                .collect();
+            Status::Blocked(format!("fix {} first (its own row)", list.join(", ")))
+        };
+        return Grade {
+            exercise: Exercise::Chain,
+            status,
+            rows: vec![],
+        };
+    }
     let chained = match attempt(|| Grads::chain::<B>(&f)) {
         Ok(grads) => grads,
         Err(message) if is_todo(&message) => {

@@ -45,6 +45,18 @@ static INSTALLED: Mutex<(usize, Option<Arc<Hook>>)> = Mutex::new((0, None));
 thread_local! {
     static CAPTURING: Cell<bool> = const { Cell::new(false) };
     static CAUGHT: RefCell<Option<(Option<String>, Option<String>)>> = const { RefCell::new(None) };
+    static FIRST_TODO: RefCell<Option<Panic>> = const { RefCell::new(None) };
+}
+
+/// Forgets the `todo!()` recorded on this thread (see [`take_todo`]).
+pub fn clear_todo() {
+    FIRST_TODO.with(|t| *t.borrow_mut() = None);
+}
+
+/// The first `todo!()` caught on this thread since [`clear_todo`]: its
+/// message (the stub's hint) and location (the stub's line).
+pub fn take_todo() -> Option<Panic> {
+    FIRST_TODO.with(|t| t.borrow_mut().take())
 }
 
 fn install() {
@@ -142,11 +154,17 @@ pub fn capture<T>(f: impl FnOnce() -> T) -> Result<T, Panic> {
     uninstall();
     result.map_err(|payload| {
         let (location, frame) = CAUGHT.with(|c| c.borrow_mut().take()).unwrap_or_default();
-        Panic {
+        let panic = Panic {
             message: message(payload),
             location,
             frame,
+        };
+        if panic.message.starts_with("not yet implemented") {
+            FIRST_TODO.with(|t| {
+                t.borrow_mut().get_or_insert_with(|| panic.clone());
+            });
         }
+        panic
     })
 }
 
