@@ -61,6 +61,8 @@ pub mod layers;
 pub mod models;
 pub mod ops;
 pub mod train;
+// The learner's loop: `watch` re-grades on every save.
+pub mod watch;
 
 #[path = "../exercises/mod.rs"]
 pub mod exercises;

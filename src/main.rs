@@ -110,6 +110,9 @@ enum Command {
         #[arg(long)]
         export: Option<PathBuf>,
     },
+    /// Re-grade your exercises on every save of a file in exercises/
+    /// (run it in the crate's folder; Ctrl-C to quit).
+    Watch,
 }
 
 #[derive(clap::Args)]
@@ -222,6 +225,7 @@ fn main() -> ExitCode {
             Impl::Solutions => run_check::<Solutions>(seed, export.as_deref()),
             Impl::Exercises => run_check::<Exercises>(seed, export.as_deref()),
         },
+        Command::Watch => backprop_ninja::watch::main(Path::new(".")),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
