@@ -32,7 +32,7 @@
 //! | [`mlp`], [`wavenet`], [`model`], [`train`] | the models and the training loop |
 //! | [`deep`], [`diagnostics`], `plots` (feature `plots`) | makemore part 3: a deep tanh MLP, its activation, gradient and update statistics, and their pictures |
 //! | [`oracle`] | finite differences that check any backward pass, element by element |
-//! | [`grade`] | the grader behind `cargo test exercises` and the `check` command |
+//! | [`grade`] | the grader behind `cargo test --test grade` and `cargo run -- watch` and the `check` command |
 //! | [`backprop`] | the list of every backward pass, implemented by [`Solutions`] and [`Exercises`] |
 //!
 //! Exercise 2 of the lecture (cross-entropy in one expression) is
@@ -63,6 +63,9 @@ pub mod ops;
 pub mod train;
 // The learner's loop: `watch` re-grades on every save.
 pub mod watch;
+
+#[doc = include_str!("../docs/ndarray.md")]
+pub mod ndarray_guide {}
 
 #[path = "../exercises/mod.rs"]
 pub mod exercises;

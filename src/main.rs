@@ -723,22 +723,17 @@ fn run_sample(path: &Path, count: usize, seed: u64, prefix: &str) -> Result<()> 
 fn run_check<B: Backprop>(seed: u64, export: Option<&Path>) -> Result<()> {
     let grades: Vec<_> = Exercise::all()
         .into_iter()
-        .map(|e| grade::grade_seeded::<B>(e, seed))
+        .map(|e| grade::report::Graded {
+            grade: grade::grade_seeded::<B>(e, seed),
+            stub: None,
+        })
         .collect();
     println!(
-        "backward passes of {}/ on the lecture's network, seed {seed}:",
+        "every backward pass of {}/ against finite differences and the reference, inputs seeded {seed}:\n",
         B::NAME
     );
-    print!("{}", grade::table(B::NAME, &grades));
-    for g in &grades {
-        if let Status::Wrong(message) = &g.status {
-            println!(
-                "\n{}:\n  {}",
-                g.exercise.id(),
-                message.replace('\n', "\n  ")
-            );
-        }
-    }
+    print!("{}", grade::report::report(B::NAME, &grades));
+    let grades: Vec<_> = grades.into_iter().map(|g| g.grade).collect();
     if let Some(path) = export {
         let (f, _) = grade::lecture_seeded(seed);
         let grads = std::panic::catch_unwind(|| Grads::chain::<B>(&f)).map_err(|_| {
@@ -754,9 +749,8 @@ fn run_check<B: Backprop>(seed: u64, export: Option<&Path>) -> Result<()> {
         );
     }
     if grades.iter().any(|g| !g.passed()) {
-        return Err(Error::Config(
-            "some backward passes are wrong (see above)".into(),
-        ));
+        // The report said what is wrong, and its last line counts it.
+        std::process::exit(1);
     }
     Ok(())
 }
