@@ -113,6 +113,9 @@ enum Command {
     /// Re-grade your exercises on every save of a file in exercises/
     /// (run it in the crate's folder; Ctrl-C to quit).
     Watch,
+    /// The next level of an exercise's hint: the rule, then the shapes,
+    /// then the expression in words (e.g. `hint layers::tanh`, `hint dcounts`).
+    Hint { exercise: String },
 }
 
 #[derive(clap::Args)]
@@ -226,6 +229,9 @@ fn main() -> ExitCode {
             Impl::Exercises => run_check::<Exercises>(seed, export.as_deref()),
         },
         Command::Watch => backprop_ninja::watch::main(Path::new(".")),
+        Command::Hint { exercise } => grade::hint_levels::next(Path::new("."), &exercise)
+            .map(|text| println!("{text}"))
+            .map_err(Error::Config),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

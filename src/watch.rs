@@ -62,7 +62,11 @@ pub struct Screen {
 pub fn solved_in(report: &str) -> BTreeSet<String> {
     report
         .lines()
-        .filter_map(|l| l.trim_start().split_once(": right;").map(|(id, _)| id.to_string()))
+        .filter_map(|l| {
+            l.trim_start()
+                .split_once(": right;")
+                .map(|(id, _)| id.to_string())
+        })
         .collect()
 }
 
@@ -70,7 +74,9 @@ impl Screen {
     /// The screen for `outcome`, clear included.
     pub fn render(&mut self, outcome: &Outcome) -> String {
         let mut out = String::from(CLEAR);
-        out.push_str("backprop-ninja watch: save a file in exercises/ to grade again; Ctrl-C to quit\n\n");
+        out.push_str(
+            "backprop-ninja watch: save a file in exercises/ to grade again; Ctrl-C to quit\n\n",
+        );
         match outcome {
             Outcome::Graded(report) => {
                 out.push_str(report);
@@ -148,13 +154,21 @@ pub fn note_for(error: &str) -> Option<&'static str> {
     let number_with_f = (error.contains("{float}") || error.contains("{integer}"))
         && (error.contains("type parameter `F`") || error.contains("`F`"));
     if number_with_f {
-        return Some("in a function generic over `F: Float`, a literal is an f64, not an F: write `F::one()` for 1, `F::lit(0.5)` for any constant, `F::count(n)` for a size (`F::one() - out * out`, not `1.0 - out * out`)");
+        return Some(
+            "in a function generic over `F: Float`, a literal is an f64, not an F: write `F::one()` for 1, `F::lit(0.5)` for any constant, `F::count(n)` for a size (`F::one() - out * out`, not `1.0 - out * out`)",
+        );
     }
-    if error.contains("by `&ArrayBase<OwnedRepr") || error.contains("`&ArrayBase<OwnedRepr") && error.contains("ArrayRef") {
-        return Some("ndarray multiplies `&ArrayRef` by `&ArrayRef`: borrow an owned array as one with `&*a` (`&x * &*y`), or use `.view()` / `Zip`");
+    if error.contains("by `&ArrayBase<OwnedRepr")
+        || error.contains("`&ArrayBase<OwnedRepr") && error.contains("ArrayRef")
+    {
+        return Some(
+            "ndarray multiplies `&ArrayRef` by `&ArrayRef`: borrow an owned array as one with `&*a` (`&x * &*y`), or use `.view()` / `Zip`",
+        );
     }
     if error.contains("RemoveAxis") {
-        return Some("`sum_axis` needs a known number of axes: use ArrayRef2/ArrayRef3 (or `D: RemoveAxis`)");
+        return Some(
+            "`sum_axis` needs a known number of axes: use ArrayRef2/ArrayRef3 (or `D: RemoveAxis`)",
+        );
     }
     None
 }
@@ -162,7 +176,15 @@ pub fn note_for(error: &str) -> Option<&'static str> {
 /// Runs the grade: `cargo test --test grade exercises` in `dir`.
 pub fn cargo_grade(dir: &Path) -> Outcome {
     let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["test", "--quiet", "--color", "never", "--test", "grade", "exercises"])
+        .args([
+            "test",
+            "--quiet",
+            "--color",
+            "never",
+            "--test",
+            "grade",
+            "exercises",
+        ])
         .current_dir(dir)
         .output();
     match output {
@@ -280,7 +302,8 @@ mod tests {
         let tx2 = tx.clone();
         let feeder = std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(150));
-            tx2.send(Event::Changed("exercises/tanh.rs".into())).unwrap();
+            tx2.send(Event::Changed("exercises/tanh.rs".into()))
+                .unwrap();
             std::thread::sleep(Duration::from_millis(150));
             tx2.send(Event::Stop).unwrap();
         });
@@ -299,12 +322,20 @@ mod tests {
         assert_eq!(screens.len(), 3, "{screen}");
         assert!(screens[0].contains("next: layers::tanh (exercises/tanh.rs:18)"));
         // The compile error: the first error, its note, the last grades kept.
-        assert!(screens[1].contains("exercises/tanh.rs:20:27"), "{}", screens[1]);
+        assert!(
+            screens[1].contains("exercises/tanh.rs:20:27"),
+            "{}",
+            screens[1]
+        );
         assert!(screens[1].contains("F::one()"), "{}", screens[1]);
         assert!(!screens[1].contains("unused variable"), "{}", screens[1]);
         assert!(screens[1].contains("the last grades") && screens[1].contains("0/1 done"));
         // Turned right: its derivation, from the solution.
-        assert!(screens[2].contains("layers::tanh is right! The derivation"), "{}", screens[2]);
+        assert!(
+            screens[2].contains("layers::tanh is right! The derivation"),
+            "{}",
+            screens[2]
+        );
         assert!(screens[2].contains("1 - out²"), "{}", screens[2]);
     }
 
@@ -313,7 +344,13 @@ mod tests {
         let (tx, rx) = channel::<Event>();
         drop(tx);
         let mut sink = Vec::new();
-        let n = run(&mut || Outcome::Graded(NOT_YET.into()), &rx, &mut sink, DEBOUNCE).unwrap();
+        let n = run(
+            &mut || Outcome::Graded(NOT_YET.into()),
+            &rx,
+            &mut sink,
+            DEBOUNCE,
+        )
+        .unwrap();
         assert_eq!(n, 1);
     }
 

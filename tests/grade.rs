@@ -71,8 +71,15 @@ fn main() -> ExitCode {
     for a in &args {
         if skip {
             skip = false;
-        } else if ["--test-threads", "--format", "--color", "--logfile", "--skip", "-Z"]
-            .contains(&a.as_str())
+        } else if [
+            "--test-threads",
+            "--format",
+            "--color",
+            "--logfile",
+            "--skip",
+            "-Z",
+        ]
+        .contains(&a.as_str())
         {
             skip = true;
         } else if !a.starts_with('-') {

@@ -995,3 +995,32 @@ fn a_panic_names_the_line_of_the_learners_code() {
     assert!(message.contains("layers::tanh panicked"), "{message}");
     assert!(message.contains("at tests/mutants.rs:"), "{message}");
 }
+
+#[test]
+fn the_chain_waits_for_a_mis_shaped_or_panicking_step_instead_of_failing() {
+    let chain = grade::grade::<demb_wrong_shape::Mutant>(Exercise::Chain).status;
+    assert!(
+        matches!(&chain, Status::Blocked(why) if why.contains("demb (mis-shaped)")),
+        "{chain:?}"
+    );
+    let chain = grade::grade::<demb_panics::Mutant>(Exercise::Chain).status;
+    assert!(
+        matches!(&chain, Status::Blocked(why) if why.contains("demb (panics)")),
+        "{chain:?}"
+    );
+}
+
+mod demb_panics {
+    pub use backprop_ninja::solutions::*; // the reference, but for the module below
+    pub mod step_by_step {
+        use backprop_ninja::course::step_by_step::Forward;
+        pub use backprop_ninja::solutions::step_by_step::*;
+        use ndarray::{Array2, Array3};
+        /// Reshaped to a shape of another size: a panic.
+        pub fn demb(_f: &Forward, dembcat: &Array2<f64>) -> Array3<f64> {
+            dembcat.to_shape((7, 7, 7)).unwrap().to_owned()
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}

@@ -50,7 +50,14 @@ fn watch_regrades_a_saved_exercise_and_ends_on_ctrl_c() {
     let copy = std::env::temp_dir().join(format!("backprop-ninja-watch-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&copy);
     for dir in [
-        "src", "exercises", "solutions", "tests", "benches", "examples", ".cargo", "assets",
+        "src",
+        "exercises",
+        "solutions",
+        "tests",
+        "benches",
+        "examples",
+        ".cargo",
+        "assets",
         "data",
     ] {
         if root.join(dir).is_dir() {
@@ -79,7 +86,9 @@ fn watch_regrades_a_saved_exercise_and_ends_on_ctrl_c() {
                 if n == 0 {
                     break;
                 }
-                out.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+                out.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
             }
         })
     };

@@ -9,6 +9,7 @@
 //! failure. A panic in a learner's code (a shape mismatch, say) is caught and
 //! reported with the exercise's name and the shapes it was handed.
 
+pub mod hint_levels;
 pub mod hints;
 pub mod oracle;
 pub mod panic_site;

@@ -71,7 +71,9 @@ pub fn place(g: &Graded) -> String {
 /// A stub's hint: its `todo!()` message without "not yet implemented: ".
 pub fn stub_hint(g: &Graded) -> Option<String> {
     let m = &g.stub.as_ref()?.message;
-    let hint = m.strip_prefix("not yet implemented")?.trim_start_matches(": ");
+    let hint = m
+        .strip_prefix("not yet implemented")?
+        .trim_start_matches(": ");
     (!hint.is_empty()).then(|| hint.to_string())
 }
 
@@ -195,7 +197,11 @@ pub fn function_name(e: Exercise) -> String {
 pub fn derivation(e: Exercise) -> Option<String> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(solution_file(e));
     let text = std::fs::read_to_string(path).ok()?;
-    Some(derivation_from(&text, &function_name(e), !matches!(e, Exercise::Step(_) | Exercise::Micrograd(_))))
+    Some(derivation_from(
+        &text,
+        &function_name(e),
+        !matches!(e, Exercise::Step(_) | Exercise::Micrograd(_)),
+    ))
 }
 
 /// The doc comments of `function` in `source`, after the file's when `module`.
@@ -260,7 +266,8 @@ mod tests {
             .iter()
             .position(|g| g.grade.exercise == Exercise::Step(Var::Probs))
             .unwrap();
-        all[at].grade.status = Status::Wrong("ex1 dprobs: WRONG\n  hint: the sign is flipped".into());
+        all[at].grade.status =
+            Status::Wrong("ex1 dprobs: WRONG\n  hint: the sign is flipped".into());
         let text = report("exercises", &all);
         let lines: Vec<&str> = text.lines().collect();
         assert!(lines[0].starts_with("next: bigram::neural"), "{text}");
