@@ -1,11 +1,14 @@
 //! # BatchNorm1d, backward — yours to write (the lecture's exercise 3)
 //!
-//! Forward (`src/batchnorm.rs`), per feature, over a batch of `n` rows:
+//! Forward (`src/layers/batchnorm.rs`), per feature, over a batch of `n` rows:
 //! `mean`, the Bessel-corrected `var` (1/(n-1)), `var_inv = (var + eps)^-1/2`,
 //! `xhat = (x - mean)·var_inv`, `out = gain·xhat + bias`. Derive `dx` in one
 //! expression of `dout`, `xhat`, `gain` and `var_inv`, and accumulate (`+=`)
 //! into `dx`, `grads.dgain` and `grads.dbias`. The answer, with its
 //! derivation, is in `solutions/batchnorm.rs`.
+//!
+//! Edit only the function bodies: the signatures are what the grader and
+//! the trainer call.
 
 use ndarray::{ArrayRef2, ArrayRef3};
 

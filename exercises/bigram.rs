@@ -1,9 +1,12 @@
 //! # The neural bigram, backward — yours to write (makemore part 1)
 //!
-//! Forward (`src/bigram.rs`): `logits = one_hot(xs) @ W`, `probs =
+//! Forward (`src/course/bigram.rs`): `logits = one_hot(xs) @ W`, `probs =
 //! softmax(logits)` row by row, `loss = -mean_i ln probs[i, ys[i]] +
 //! REG · mean(W²)`. Accumulate (`+=`) `dL/dW` into `dW`. The answer, with its
 //! derivation, is in `solutions/bigram.rs`.
+//!
+//! Edit only the function bodies: the signatures are what the grader and
+//! the trainer call.
 #![allow(non_snake_case)] // the lecture's W
 
 use ndarray::ArrayRef2;

@@ -1,9 +1,12 @@
 //! # CrossEntropy, backward — yours to write (the lecture's exercise 2)
 //!
-//! Forward (`src/cross_entropy.rs`): `probs = softmax(logits)` row by row,
+//! Forward (`src/layers/cross_entropy.rs`): `probs = softmax(logits)` row by row,
 //! `loss = -1/n Σ_i log probs[i, targets[i]]`. Derive `dlogits` in one
 //! expression and accumulate (`+=`) it into `dlogits`, scaled by `dloss`.
 //! The answer, with its derivation, is in `solutions/cross_entropy.rs`.
+//!
+//! Edit only the function bodies: the signatures are what the grader and
+//! the trainer call.
 
 use ndarray::ArrayRef2;
 

@@ -1,9 +1,12 @@
 //! # Embedding, backward — yours to write
 //!
-//! Forward (`src/embedding.rs`): `out[b,t,:] = table[idx[b,t], :]`, with
+//! Forward (`src/layers/embedding.rs`): `out[b,t,:] = table[idx[b,t], :]`, with
 //! `table (V, E)`, `idx (B, T)`, `out (B, T, E)`. Accumulate (`+=`) into
 //! `grads.dtable`. The answer, with its derivation, is in
 //! `solutions/embedding.rs`.
+//!
+//! Edit only the function bodies: the signatures are what the grader and
+//! the trainer call.
 
 use ndarray::{ArrayRef2, ArrayRef3};
 

@@ -1,9 +1,12 @@
 //! # FlattenConsecutive, backward — yours to write (makemore part 5)
 //!
-//! Forward (`src/flatten_consecutive.rs`): `x (B, T, C)` → `out (B, T/n, C·n)`
+//! Forward (`src/layers/flatten_consecutive.rs`): `x (B, T, C)` → `out (B, T/n, C·n)`
 //! with `out[b, t', k·C + c] = x[b, t'·n + k, c]`. Send each gradient back to
 //! the element it came from, and accumulate (`+=`) into `dx`. The answer,
 //! with its derivation, is in `solutions/flatten_consecutive.rs`.
+//!
+//! Edit only the function bodies: the signatures are what the grader and
+//! the trainer call.
 
 use ndarray::ArrayRef3;
 

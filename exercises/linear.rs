@@ -1,9 +1,12 @@
 //! # Linear, backward — yours to write
 //!
-//! Forward (`src/linear.rs`): `out = x @ w + b`, with `x (B, I)`,
+//! Forward (`src/layers/linear.rs`): `out = x @ w + b`, with `x (B, I)`,
 //! `w (I, O)`, `b (O,)`, `out (B, O)`. Accumulate (`+=`) into the gradients
 //! you are handed: a layer used twice gets both contributions. The answer,
 //! with its derivation, is in `solutions/linear.rs`.
+//!
+//! Edit only the function bodies: the signatures are what the grader and
+//! the trainer call.
 
 use ndarray::{ArrayRef2, ArrayRef3};
 

@@ -1,11 +1,14 @@
 //! # micrograd, backward — yours to write (the course's first exercises)
 //!
-//! The local step of each operation of the scalar engine (`src/micrograd.rs`),
+//! The local step of each operation of the scalar engine (`src/course/micrograd.rs`),
 //! as in the lecture *"building micrograd"*: given `dout`, the gradient of
 //! the loss with respect to the operation's output, add (`+=`) the gradient
 //! with respect to each input. `Graph::backward` calls these in reverse
 //! topological order. The answers, with derivations, are in
 //! `solutions/micrograd.rs`.
+//!
+//! Edit only the function bodies: the signatures are what the grader and
+//! the trainer call.
 
 /// `out = a + b`: accumulates (`+=`) `da`, `db`.
 pub fn add_backward(da: &mut f64, db: &mut f64, dout: f64) {

@@ -1,12 +1,15 @@
 //! # Sequential, backward — yours to write (makemore part 5)
 //!
-//! Forward (`src/sequential.rs`): `out_0 = layer_0(idx)`, then
+//! Forward (`src/layers/sequential.rs`): `out_0 = layer_0(idx)`, then
 //! `out_i = layer_i(out_{i-1})`. Run each layer's backward pass — `L`'s:
 //! `L::linear_backward_3d`, `L::batchnorm_backward_3d`,
 //! `L::flatten_consecutive_backward`, `L::tanh_backward`,
 //! `L::embedding_backward` — in the right order, each handed the right
 //! arrays from `cache`, accumulating (`+=`) into `douts` and `grads`. The
 //! answer, with its derivation, is in `solutions/sequential.rs`.
+//!
+//! Edit only the function bodies: the signatures are what the grader and
+//! the trainer call.
 
 use ndarray::Array3;
 

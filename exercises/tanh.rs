@@ -1,8 +1,11 @@
 //! # Tanh, backward — yours to write
 //!
-//! Forward (`src/tanh.rs`): `out = tanh(x)`, element by element.
+//! Forward (`src/layers/tanh.rs`): `out = tanh(x)`, element by element.
 //! Accumulate (`+=`) into `dx`. The answer, with its derivation, is in
 //! `solutions/tanh.rs`.
+//!
+//! Edit only the function bodies: the signatures are what the grader and
+//! the trainer call.
 
 use ndarray::{ArrayRef, Dimension};
 

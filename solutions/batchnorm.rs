@@ -1,6 +1,6 @@
 //! # BatchNorm1d, backward — solution (the lecture's exercise 3)
 //!
-//! Forward (`src/batchnorm.rs`), per feature column, over a batch of `n` rows:
+//! Forward (`src/layers/batchnorm.rs`), per feature column, over a batch of `n` rows:
 //!
 //! ```text
 //! μ    = 1/n Σ_j x_j                      mean     (1, H)

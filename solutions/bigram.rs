@@ -1,6 +1,6 @@
 //! # The neural bigram, backward — solution (makemore part 1)
 //!
-//! Forward (`src/bigram.rs`), for `n` bigrams `(xs[i], ys[i])` and `W (V, V)`:
+//! Forward (`src/course/bigram.rs`), for `n` bigrams `(xs[i], ys[i])` and `W (V, V)`:
 //!
 //! ```text
 //! logits = xenc @ W                  xenc = one_hot(xs)  (n, V)

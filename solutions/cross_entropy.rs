@@ -1,6 +1,6 @@
 //! # CrossEntropy, backward — solution (the lecture's exercise 2)
 //!
-//! Forward (`src/cross_entropy.rs`): `p_i = softmax(l_i)` for each row of
+//! Forward (`src/layers/cross_entropy.rs`): `p_i = softmax(l_i)` for each row of
 //! logits `l (B, V)`, and `loss = -1/n Σ_i log p_{i,y_i}`.
 //!
 //! Take one row and drop its index. With `p_j = e^{l_j} / Σ_k e^{l_k}`,

@@ -1,6 +1,6 @@
 //! # Embedding, backward — solution
 //!
-//! Forward (`src/embedding.rs`): `out[b,t,:] = table[idx[b,t], :]`, with
+//! Forward (`src/layers/embedding.rs`): `out[b,t,:] = table[idx[b,t], :]`, with
 //! `table (V, E)`, `idx (B, T)`, `out (B, T, E)`.
 //!
 //! A lookup copies a row, so the derivative of `out[b,t,e]` with respect to

@@ -1,6 +1,6 @@
 //! # FlattenConsecutive, backward — solution (makemore part 5)
 //!
-//! Forward (`src/flatten_consecutive.rs`): `x (B, T, C)` → `out (B, T/n, C·n)`,
+//! Forward (`src/layers/flatten_consecutive.rs`): `x (B, T, C)` → `out (B, T/n, C·n)`,
 //!
 //! ```text
 //! out[b, t', k·C + c] = x[b, t'·n + k, c]        k < n, c < C

@@ -1,6 +1,6 @@
 //! # Linear, backward — solution
 //!
-//! Forward (`src/linear.rs`): `out = x @ w + b`, with
+//! Forward (`src/layers/linear.rs`): `out = x @ w + b`, with
 //! `x (B, I)`, `w (I, O)`, `b (O,)`, `out (B, O)`.
 //!
 //! Write one element of the output: `out[i,j] = Σ_k x[i,k]·w[k,j] + b[j]`.

@@ -1,6 +1,6 @@
 //! # micrograd, backward — solution (the course's first exercises)
 //!
-//! Each operation of the scalar engine (`src/micrograd.rs`) knows only its
+//! Each operation of the scalar engine (`src/course/micrograd.rs`) knows only its
 //! own inputs and output. The chain rule says that is enough: if
 //! `out = f(a, b)` and the loss `L` depends on `a` only through `out`, then
 //!

@@ -1,6 +1,6 @@
 //! # Sequential, backward — solution (makemore part 5)
 //!
-//! Forward (`src/sequential.rs`): `out_0 = layer_0(idx)`, then
+//! Forward (`src/layers/sequential.rs`): `out_0 = layer_0(idx)`, then
 //! `out_i = layer_i(out_{i-1})`, and the loss is some function of the last
 //! output `out_{n-1}`.
 //!

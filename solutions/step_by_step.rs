@@ -1,6 +1,6 @@
 //! # Exercise 1, backward step by step — solution
 //!
-//! Walk back up the forward pass of `src/step_by_step.rs`. Every step is the
+//! Walk back up the forward pass of `src/course/step_by_step.rs`. Every step is the
 //! same recipe, the chain rule: *local derivative × upstream gradient*, then
 //! *sum over every axis the forward pass broadcast along*, so that each
 //! gradient has the shape of its variable. Where a variable feeds two later

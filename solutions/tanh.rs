@@ -1,6 +1,6 @@
 //! # Tanh, backward — solution
 //!
-//! Forward (`src/tanh.rs`): `out = tanh(x)`, element by element.
+//! Forward (`src/layers/tanh.rs`): `out = tanh(x)`, element by element.
 //!
 //! The derivative of tanh is best written with its own output:
 //! `d tanh(x)/dx = 1 - tanh(x)² = 1 - out²`. Each element of `x` reaches the

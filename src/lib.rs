@@ -24,11 +24,11 @@
 //! | [`micrograd_nn`] | Neuron, Layer, MLP on the scalar engine, trained on the lecture's toy data |
 //! | [`bigram`], `exercises/bigram.rs` | makemore part 1: the bigram model by counting and as a neural net, whose `dW` is yours |
 //! | [`scalar_check`] | the second oracle: exercise 1's network built from scalars, checked against the tensor gradients |
-//! | `src/linear.rs`, `embedding.rs`, `tanh.rs`, `batchnorm.rs`, `cross_entropy.rs` | each layer's forward pass (given code) |
+//! | `src/layers/linear.rs`, `embedding.rs`, `tanh.rs`, `batchnorm.rs`, `cross_entropy.rs` | each layer's forward pass (given code) |
 //! | `exercises/<same name>.rs` | each layer's backward pass: **yours to write** |
 //! | `solutions/<same name>.rs` | the reference backward passes, with derivations |
-//! | `src/step_by_step.rs`, `exercises/step_by_step.rs` | exercise 1: the forward pass cut into 20 named steps, and the gradient of each |
-//! | `src/flatten_consecutive.rs`, `sequential.rs` (and `backward_3d` in `linear.rs`, `batchnorm.rs`) | makemore part 5: the WaveNet's new layers; exercises and solutions of the same names |
+//! | `src/course/step_by_step.rs`, `exercises/step_by_step.rs` | exercise 1: the forward pass cut into 20 named steps, and the gradient of each |
+//! | `src/layers/flatten_consecutive.rs`, `sequential.rs` (and `backward_3d` in `linear.rs`, `batchnorm.rs`) | makemore part 5: the WaveNet's new layers; exercises and solutions of the same names |
 //! | [`mlp`], [`wavenet`], [`model`], [`train`] | the models and the training loop |
 //! | [`deep`], [`diagnostics`], `plots` (feature `plots`) | makemore part 3: a deep tanh MLP, its activation, gradient and update statistics, and their pictures |
 //! | [`oracle`] | finite differences that check any backward pass, element by element |
@@ -60,6 +60,7 @@ pub mod io;
 pub mod layers;
 pub mod models;
 pub mod ops;
+pub mod registry;
 pub mod train;
 // The learner's loop: `watch` re-grades on every save.
 pub mod watch;

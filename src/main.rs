@@ -6,8 +6,7 @@ use std::process::ExitCode;
 
 use backprop_ninja::corpus::words::{Corpus, Vocab};
 use backprop_ninja::course::bigram::{self, Bigrams, Counting};
-use backprop_ninja::course::step_by_step::Grads;
-use backprop_ninja::grade::{self, Exercise, Status};
+use backprop_ninja::grade::{self, Status};
 use backprop_ninja::hyper::Hyper;
 use backprop_ninja::io::checkpoint::{self, Checkpoint};
 use backprop_ninja::models::deep::{Deep, DeepConfig, Init};
@@ -15,6 +14,7 @@ use backprop_ninja::models::diagnostics;
 use backprop_ninja::models::mlp::Mlp;
 use backprop_ninja::models::model::{Model, ModelKind, Network};
 use backprop_ninja::models::wavenet::WaveNet;
+use backprop_ninja::registry::{self, Exercise};
 use backprop_ninja::train::bigram::NeuralConfig;
 use backprop_ninja::train::{self, Dataset, Progress, TrainConfig};
 use backprop_ninja::{Backprop, Error, Exercises, Result, Solutions};
@@ -251,25 +251,8 @@ fn load_corpus(data: Option<&Path>) -> Result<Corpus> {
 
 /// Refuses to train with layer exercises still at `todo!()`.
 fn ready<B: Backprop>(kind: ModelKind) -> Result<()> {
-    let layers = match kind {
-        ModelKind::Mlp => vec![
-            Exercise::Linear,
-            Exercise::Embedding,
-            Exercise::Tanh,
-            Exercise::BatchNorm,
-            Exercise::CrossEntropy,
-        ],
-        ModelKind::WaveNet | ModelKind::Deep => vec![
-            Exercise::Embedding,
-            Exercise::Tanh,
-            Exercise::CrossEntropy,
-            Exercise::FlattenConsecutive,
-            Exercise::Linear3d,
-            Exercise::BatchNorm3d,
-            Exercise::Sequential,
-        ],
-    };
-    let grades: Vec<_> = layers.iter().map(|&e| grade::grade::<B>(e)).collect();
+    let layers = registry::needed_by(kind);
+    let grades: Vec<_> = layers.iter().map(|&e| registry::grade::<B>(e)).collect();
     let todo: Vec<String> = grades
         .iter()
         .filter(|g| g.status == Status::NotAttempted)
@@ -295,7 +278,7 @@ fn ready<B: Backprop>(kind: ModelKind) -> Result<()> {
 }
 
 fn run_bigram<B: Backprop>(args: BigramArgs) -> Result<()> {
-    if grade::grade::<B>(Exercise::Bigram).status == Status::NotAttempted {
+    if registry::grade::<B>(Exercise::Bigram).status == Status::NotAttempted {
         return Err(Error::Config(format!(
             "--impl {} needs the neural bigram's dW; still at todo!(): {}",
             B::NAME,
@@ -729,8 +712,8 @@ fn run_sample(path: &Path, count: usize, seed: u64, prefix: &str) -> Result<()> 
 fn run_check<B: Backprop>(seed: u64, export: Option<&Path>) -> Result<()> {
     let grades: Vec<_> = Exercise::all()
         .into_iter()
-        .map(|e| grade::report::Graded {
-            grade: grade::grade_seeded::<B>(e, seed),
+        .map(|e| grade::progress::Graded {
+            grade: registry::grade_seeded::<B>(e, seed),
             stub: None,
         })
         .collect();
@@ -738,16 +721,17 @@ fn run_check<B: Backprop>(seed: u64, export: Option<&Path>) -> Result<()> {
         "every backward pass of {}/ against finite differences and the reference, inputs seeded {seed}:\n",
         B::NAME
     );
-    print!("{}", grade::report::report(B::NAME, &grades));
+    print!("{}", grade::progress::report(B::NAME, &grades));
     let grades: Vec<_> = grades.into_iter().map(|g| g.grade).collect();
     if let Some(path) = export {
-        let (f, _) = grade::lecture_seeded(seed);
-        let grads = std::panic::catch_unwind(|| Grads::chain::<B>(&f)).map_err(|_| {
-            Error::Config(format!(
-                "cannot export {}: exercise 1 is not complete (see the table)",
-                B::NAME
-            ))
-        })?;
+        let (f, _) = grade::cases::step_by_step::lecture_seeded(seed);
+        let grads = std::panic::catch_unwind(|| grade::cases::step_by_step::run_chain::<B>(&f))
+            .map_err(|_| {
+                Error::Config(format!(
+                    "cannot export {}: exercise 1 is not complete (see the table)",
+                    B::NAME
+                ))
+            })?;
         backprop_ninja::io::export::export_check(path, &f, &grads)?;
         println!(
             "wrote {} (parameters, Xb, Yb, loss and the 26 gradients, float64)",

@@ -7,6 +7,8 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use backprop_ninja::registry::REGISTRY;
+
 fn rust_files(dir: &str) -> BTreeSet<String> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
     std::fs::read_dir(&path)
@@ -30,25 +32,30 @@ fn exercises_and_solutions_have_the_same_files() {
 }
 
 #[test]
-fn every_layer_of_src_has_its_exercise_and_solution() {
-    let exercises = rust_files("exercises");
-    for layer in [
-        "micrograd.rs",
-        "bigram.rs",
-        "linear.rs",
-        "embedding.rs",
-        "tanh.rs",
-        "batchnorm.rs",
-        "cross_entropy.rs",
-        "step_by_step.rs",
-        "flatten_consecutive.rs",
-        "sequential.rs",
-    ] {
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+fn every_registered_exercise_has_its_forward_pass_stub_and_solution() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for entry in REGISTRY {
+        let file = entry
+            .file
+            .strip_prefix("exercises/")
+            .unwrap_or_else(|| panic!("{}: {} is not in exercises/", entry.id, entry.file));
+        let src = root.join("src");
         assert!(
-            src.join("layers").join(layer).exists() || src.join("course").join(layer).exists(),
-            "src/layers/{layer} or src/course/{layer}"
+            src.join("layers").join(file).exists() || src.join("course").join(file).exists(),
+            "{}: no forward pass src/layers/{file} or src/course/{file}",
+            entry.id
         );
-        assert!(exercises.contains(layer), "exercises/{layer}");
+        for side in ["exercises", "solutions"] {
+            let path = root.join(side).join(file);
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {}: {e}", entry.id, path.display()));
+            // `dlogprobs … dC` names the chain of every step: check the first.
+            let function = entry.function.split(' ').next().unwrap_or_default();
+            assert!(
+                text.contains(&format!("pub fn {function}")),
+                "{}: {side}/{file} has no `pub fn {function}`",
+                entry.id
+            );
+        }
     }
 }

@@ -6,12 +6,13 @@
 #![allow(non_snake_case)]
 
 use backprop_ninja::course::step_by_step::Var;
-use backprop_ninja::grade::{self, Exercise, Status};
+use backprop_ninja::grade::Status;
+use backprop_ninja::registry::{self, Exercise};
 use backprop_ninja::{Backprop, Solutions};
 
 /// Grades `exercise` of `B` and returns its failure message.
 fn wrong<B: Backprop>(exercise: Exercise) -> String {
-    match grade::grade::<B>(exercise).status {
+    match registry::grade::<B>(exercise).status {
         Status::Wrong(message) => message,
         other => panic!("{} should be wrong, is {other:?}", exercise.id()),
     }
@@ -34,13 +35,13 @@ fn only_its_own_step_fails<B: Backprop>(var: Var) -> String {
         .filter(|&&v| v != var)
     {
         assert_eq!(
-            grade::grade::<B>(Exercise::Step(other)).status,
+            registry::grade::<B>(Exercise::Step(other)).status,
             Status::Correct,
             "{}",
             other.grad_name()
         );
     }
-    let chain = grade::grade::<B>(Exercise::Chain).status;
+    let chain = registry::grade::<B>(Exercise::Chain).status;
     assert!(
         matches!(&chain, Status::Blocked(why) if why.contains(&var.grad_name())),
         "{chain:?}"
@@ -182,7 +183,7 @@ fn a_flipped_sign_in_tanh_fails_tanh() {
     assert!(message.contains("dx: WRONG"), "{message}");
     assert!(message.contains("sign is flipped"), "{message}");
     assert_eq!(
-        grade::grade::<tanh_sign::Mutant>(Exercise::Linear).status,
+        registry::grade::<tanh_sign::Mutant>(Exercise::Linear).status,
         Status::Correct
     );
 }
@@ -387,7 +388,7 @@ fn a_scalar_tanh_without_its_square_fails_micrograd_tanh_only() {
     assert!(message.contains("da: WRONG"), "{message}");
     for op in OpKind::ALL.into_iter().filter(|&op| op != OpKind::Tanh) {
         assert_eq!(
-            grade::grade::<M>(Exercise::Micrograd(op)).status,
+            registry::grade::<M>(Exercise::Micrograd(op)).status,
             Status::Correct
         );
     }
@@ -469,7 +470,7 @@ fn scalar_add_exp_and_log_mistakes_each_fail_their_own_op() {
     assert!(wrong::<M>(Exercise::Micrograd(OpKind::Add)).contains("db: WRONG"));
     assert!(wrong::<M>(Exercise::Micrograd(OpKind::Exp)).contains("da: WRONG"));
     assert!(wrong::<M>(Exercise::Micrograd(OpKind::Log)).contains("da: WRONG"));
-    let mul = grade::grade::<M>(Exercise::Micrograd(OpKind::Mul)).status;
+    let mul = registry::grade::<M>(Exercise::Micrograd(OpKind::Mul)).status;
     assert_eq!(mul, Status::Correct, "the other ops are the reference's");
 }
 
@@ -587,7 +588,7 @@ fn a_flatten_routing_gradients_to_the_wrong_time_step_fails_dx() {
     assert!(!message.contains("dx (n=4, T/n=1): WRONG"), "{message}");
     // The container stays correct: it is graded with the reference's layers.
     assert_eq!(
-        grade::grade::<flatten_wrong_time_step::Mutant>(Exercise::Sequential).status,
+        registry::grade::<flatten_wrong_time_step::Mutant>(Exercise::Sequential).status,
         Status::Correct,
         "the container is graded with the reference's layers"
     );
@@ -638,7 +639,7 @@ fn a_3d_batchnorm_reducing_over_one_axis_only_fails_dx() {
         "the parameters' sums are the same either way: {message}"
     );
     assert_eq!(
-        grade::grade::<batchnorm_3d_one_axis::Mutant>(Exercise::BatchNorm).status,
+        registry::grade::<batchnorm_3d_one_axis::Mutant>(Exercise::BatchNorm).status,
         Status::Correct,
         "the 2-D layer is untouched"
     );
@@ -998,12 +999,12 @@ fn a_panic_names_the_line_of_the_learners_code() {
 
 #[test]
 fn the_chain_waits_for_a_mis_shaped_or_panicking_step_instead_of_failing() {
-    let chain = grade::grade::<demb_wrong_shape::Mutant>(Exercise::Chain).status;
+    let chain = registry::grade::<demb_wrong_shape::Mutant>(Exercise::Chain).status;
     assert!(
         matches!(&chain, Status::Blocked(why) if why.contains("demb (mis-shaped)")),
         "{chain:?}"
     );
-    let chain = grade::grade::<demb_panics::Mutant>(Exercise::Chain).status;
+    let chain = registry::grade::<demb_panics::Mutant>(Exercise::Chain).status;
     assert!(
         matches!(&chain, Status::Blocked(why) if why.contains("demb (panics)")),
         "{chain:?}"

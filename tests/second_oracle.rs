@@ -2,7 +2,7 @@
 //!
 //! Exercise 1's network at tiny sizes (batch 4, n_embd 2, n_hidden 4,
 //! block 3, vocab 27), built from scalar `Value`s: every parameter gradient
-//! of `Grads::chain::<Solutions>` must agree with the scalar engine's to
+//! of `run_chain::<Solutions>` must agree with the scalar engine's to
 //! 1e-10, and a deliberately broken tensor solution must not.
 #![allow(non_snake_case)]
 

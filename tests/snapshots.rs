@@ -6,7 +6,7 @@
 //! a change to `tests/snapshots/snapshots__<layer>_<gradient>.snap`.
 
 use backprop_ninja::course::step_by_step::Var;
-use backprop_ninja::grade::small_wavenet;
+use backprop_ninja::grade::cases::wavenet::small_wavenet;
 use backprop_ninja::layers::batchnorm::BatchNorm1d;
 use backprop_ninja::layers::cross_entropy;
 use backprop_ninja::layers::embedding::Embedding;
@@ -101,7 +101,7 @@ fn solutions_layer_gradients() {
 
 #[test]
 fn solutions_exercise_1_gradients() {
-    let (f, grads) = grade::lecture();
+    let (f, grads) = grade::cases::step_by_step::lecture();
     insta::assert_snapshot!("ex1_loss", format!("{:.8}\n", round(f.loss)));
     for var in Var::ALL {
         insta::assert_snapshot!(

@@ -8,8 +8,8 @@
 use std::path::Path;
 
 use backprop_ninja::corpus::words::Corpus;
+use backprop_ninja::grade::cases::wavenet::{small_wavenet, wavenet_loss};
 use backprop_ninja::grade::oracle::{self, Config};
-use backprop_ninja::grade::{small_wavenet, wavenet_loss};
 use backprop_ninja::layers::linear::Linear;
 use backprop_ninja::layers::sequential::grads_mut;
 use backprop_ninja::models::wavenet::WaveNet;

@@ -39,7 +39,6 @@ use ndarray_rand::rand_distr::StandardNormal;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::backprop::Backprop;
 use crate::error::{Result, expect_shape};
 use crate::hyper::Hyper;
 use crate::layers::embedding::Embedding;
@@ -525,47 +524,5 @@ impl Grads {
             Var::Emb => self.demb.view().into_dyn(),
             Var::C => self.dC.view().into_dyn(),
         }
-    }
-
-    /// Computes the gradient of `var` with `B`'s step, reading the upstream
-    /// gradients it needs from `self`, and stores it in `self`.
-    pub fn step<B: Backprop>(&mut self, var: Var, f: &Forward) {
-        match var {
-            Var::Logprobs => self.dlogprobs = B::dlogprobs(f),
-            Var::Probs => self.dprobs = B::dprobs(f, &self.dlogprobs),
-            Var::CountsSumInv => self.dcounts_sum_inv = B::dcounts_sum_inv(f, &self.dprobs),
-            Var::CountsSum => self.dcounts_sum = B::dcounts_sum(f, &self.dcounts_sum_inv),
-            Var::Counts => self.dcounts = B::dcounts(f, &self.dprobs, &self.dcounts_sum),
-            Var::NormLogits => self.dnorm_logits = B::dnorm_logits(f, &self.dcounts),
-            Var::LogitMaxes => self.dlogit_maxes = B::dlogit_maxes(f, &self.dnorm_logits),
-            Var::Logits => self.dlogits = B::dlogits(f, &self.dnorm_logits, &self.dlogit_maxes),
-            Var::H => self.dh = B::dh(f, &self.dlogits),
-            Var::W2 => self.dW2 = B::dW2(f, &self.dlogits),
-            Var::B2 => self.db2 = B::db2(f, &self.dlogits),
-            Var::Hpreact => self.dhpreact = B::dhpreact(f, &self.dh),
-            Var::Bngain => self.dbngain = B::dbngain(f, &self.dhpreact),
-            Var::Bnbias => self.dbnbias = B::dbnbias(f, &self.dhpreact),
-            Var::Bnraw => self.dbnraw = B::dbnraw(f, &self.dhpreact),
-            Var::BnvarInv => self.dbnvar_inv = B::dbnvar_inv(f, &self.dbnraw),
-            Var::Bnvar => self.dbnvar = B::dbnvar(f, &self.dbnvar_inv),
-            Var::Bndiff2 => self.dbndiff2 = B::dbndiff2(f, &self.dbnvar),
-            Var::Bndiff => self.dbndiff = B::dbndiff(f, &self.dbnraw, &self.dbndiff2),
-            Var::Bnmeani => self.dbnmeani = B::dbnmeani(f, &self.dbndiff),
-            Var::Hprebn => self.dhprebn = B::dhprebn(f, &self.dbndiff, &self.dbnmeani),
-            Var::Embcat => self.dembcat = B::dembcat(f, &self.dhprebn),
-            Var::W1 => self.dW1 = B::dW1(f, &self.dhprebn),
-            Var::B1 => self.db1 = B::db1(f, &self.dhprebn),
-            Var::Emb => self.demb = B::demb(f, &self.dembcat),
-            Var::C => self.dC = B::dC(f, &self.demb),
-        }
-    }
-
-    /// The whole backward pass with `B`'s steps, each fed by the ones before.
-    pub fn chain<B: Backprop>(f: &Forward) -> Grads {
-        let mut grads = Grads::zeros(f);
-        for var in Var::ALL {
-            grads.step::<B>(var, f);
-        }
-        grads
     }
 }

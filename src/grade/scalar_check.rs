@@ -3,11 +3,11 @@
 //! Finite differences ([`crate::grade::oracle`]) are one independent check of the
 //! tensor backward passes; the scalar engine of the first lecture
 //! ([`crate::course::micrograd`]) is another. [`scalar_grads`] builds the loss of
-//! exercise 1 (`src/step_by_step.rs`) one number at a time, as a graph of
+//! exercise 1 (`src/course/step_by_step.rs`) one number at a time, as a graph of
 //! [`Value`]s, and lets `backward()` find every parameter's gradient with
 //! nothing but the local rules of `add`, `mul`, `pow`, `exp`, `tanh` and
 //! `log`. [`cross_check`] then compares those with the tensor gradients of
-//! `Grads::chain::<B>`: they must agree to [`TOLERANCE`].
+//! `run_chain::<B>`: they must agree to [`TOLERANCE`].
 //!
 //! Two liberties with the lecture's forward pass, neither changing the
 //! loss or its gradients:
@@ -23,9 +23,10 @@ use ndarray::{Array1, Array2, ArrayD};
 
 use crate::backprop::Backprop;
 use crate::course::micrograd::{Graph, Value};
-use crate::course::step_by_step::{Batch, Forward, Grads, Params, lecture_setup};
+use crate::course::step_by_step::{Batch, Forward, Params, lecture_setup};
 use crate::error::Result;
-use crate::grade::{Row, compare};
+use crate::grade::Row;
+use crate::grade::compare::compare;
 use crate::hyper::Hyper;
 use crate::solutions::Solutions;
 
@@ -158,7 +159,7 @@ pub fn scalar_grads(params: &Params, batch: &Batch) -> Result<ScalarGrads> {
 pub fn cross_check<B: Backprop>(seed: u64) -> Result<Vec<Row>> {
     let (params, batch) = lecture_setup(SIZES, BATCH, seed);
     let f = Forward::new(&params, &batch)?;
-    let tensor = Grads::chain::<B>(&f);
+    let tensor = crate::grade::cases::step_by_step::run_chain::<B>(&f);
     let scalar = scalar_grads(&params, &batch)?;
     let d = |x: &Array2<f64>| x.clone().into_dyn();
     let d1 = |x: &Array1<f64>| x.clone().into_dyn();

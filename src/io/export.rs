@@ -71,7 +71,7 @@ pub fn export_check(path: &Path, f: &Forward, grads: &Grads) -> Result<()> {
 mod tests {
     use super::*;
     use crate::course::step_by_step::BATCH;
-    use crate::grade::lecture;
+    use crate::grade::cases::step_by_step::lecture;
     use crate::hyper::Hyper;
     use safetensors::Dtype;
 

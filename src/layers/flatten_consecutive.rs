@@ -15,7 +15,7 @@
 //! and merge `(n, C)`. When `T/n` is 1 the lecture squeezes the result to
 //! `(B, C·n)`; here it stays `(B, 1, C·n)`, which Linear and BatchNorm1d
 //! treat exactly as the 2-D `(B, C·n)` (one row per example: see
-//! `src/rows.rs`), so the numbers are the lecture's.
+//! `src/layers/rows.rs`), so the numbers are the lecture's.
 //!
 //! Its backward pass is yours to write in `exercises/flatten_consecutive.rs`;
 //! the derivation is in `solutions/flatten_consecutive.rs`.

@@ -1,0 +1,317 @@
+//! # Grading cases: the WaveNet's layers (makemore part 5)
+//!
+//! FlattenConsecutive, Linear and BatchNorm1d on `(B, T, C)`, and the
+//! `Sequential` container's backward pass on a small WaveNet whose every
+//! parameter is checked by finite differences.
+
+use ndarray::{Array1, Array2, Array3, ArrayD, Axis, Ix3};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::backprop::Backprop;
+use crate::grade::{Outcome, Status};
+use crate::registry::Exercise;
+use crate::grade::attempt::attempt;
+use crate::grade::hints::{self, Known};
+use crate::grade::case::{LayerCase, Loss, dyn_, randn, three_vars};
+use crate::grade::cases::layers::{batchnorm_vars, linear_from};
+use crate::hyper::Hyper;
+use crate::layers::batchnorm::BatchNorm1d;
+use crate::layers::flatten_consecutive::FlattenConsecutive;
+use crate::layers::linear::Linear;
+use crate::layers::sequential::{LayerGrads, grads_mut};
+use crate::models::wavenet::WaveNet;
+use crate::solutions::Solutions;
+
+fn ix3(x: &ArrayD<f64>) -> ndarray::ArrayView3<'_, f64> {
+    x.view()
+        .into_dimensionality::<Ix3>()
+        .expect("a 3-D variable")
+}
+
+/// A FlattenConsecutive case: the layer, `x`, `dout` and the prefilled `dx`.
+type FlattenCase = (FlattenConsecutive, Array3<f64>, Array3<f64>, Array3<f64>);
+
+pub fn flatten_consecutive<B: Backprop>(id: &str, seed: u64) -> Outcome {
+    let rng = &mut ChaCha8Rng::seed_from_u64(seed);
+    // n = 2 on 8 positions, and n = 4 on 4 (T/n = 1: the lecture's (B, C·n)).
+    let cases = [(2, (2, 8, 3)), (4, (3, 4, 2))].map(|(n, (b, t, c))| {
+        let layer = FlattenConsecutive::new(n).expect("n ≥ 1");
+        let x = randn((b, t, c), rng);
+        let dout = randn((b, t / n, c * n), rng);
+        let dx0 = randn((b, t, c), rng);
+        (layer, x, dout, dx0)
+    });
+
+    fn run<B: Backprop>(cases: &[FlattenCase]) -> Vec<ArrayD<f64>> {
+        cases
+            .iter()
+            .map(|(layer, _, dout, dx0)| {
+                let mut dx = dx0.clone();
+                B::flatten_consecutive_backward(&mut dx, dout, layer);
+                dx.into_dyn()
+            })
+            .collect()
+    }
+    let loss = |(layer, _, dout, _): &FlattenCase, x: &ArrayD<f64>| {
+        (layer.forward(&ix3(x)).expect("shapes fit") * dout).sum()
+    };
+    let case = LayerCase {
+        id,
+        vars: vec![
+            (
+                "dx (n=2)".into(),
+                dyn_(&cases[0].1),
+                Box::new(|v| loss(&cases[0], v)),
+            ),
+            (
+                "dx (n=4, T/n=1)".into(),
+                dyn_(&cases[1].1),
+                Box::new(|v| loss(&cases[1], v)),
+            ),
+        ],
+        prefill: vec![dyn_(&cases[0].3), dyn_(&cases[1].3)],
+        seed,
+        known: Known::none(),
+        handed: "dx (2, 8, 3), dout (2, 4, 6), n = 2; then dx (3, 4, 2), dout (3, 1, 8), n = 4"
+            .into(),
+    };
+    let learner = attempt(|| run::<B>(&cases));
+    case.grade(learner, run::<Solutions>(&cases), vec![])
+}
+
+pub fn linear_3d<B: Backprop>(id: &str, seed: u64) -> Outcome {
+    let rng = &mut ChaCha8Rng::seed_from_u64(seed);
+    let (n, t, fan_in, fan_out) = (3, 4, 5, 3);
+    let x = randn((n, t, fan_in), rng);
+    let w = randn((fan_in, fan_out), rng);
+    let b = randn(fan_out, rng);
+    let dout = randn((n, t, fan_out), rng);
+    let (dx0, dw0, db0) = (
+        randn((n, t, fan_in), rng),
+        randn((fan_in, fan_out), rng),
+        randn(fan_out, rng),
+    );
+
+    fn run<B: Backprop>(
+        x: &Array3<f64>,
+        layer: &Linear<f64>,
+        dout: &Array3<f64>,
+        prefill: (&Array3<f64>, &Array2<f64>, &Array1<f64>),
+    ) -> Vec<ArrayD<f64>> {
+        let mut dx = prefill.0.clone();
+        let mut grads = layer.zero_grads();
+        grads.dw.assign(prefill.1);
+        grads.db = Some(prefill.2.clone());
+        B::linear_backward_3d(&mut dx, &mut grads, dout, x, layer);
+        vec![
+            dx.into_dyn(),
+            grads.dw.into_dyn(),
+            grads.db.expect("db").into_dyn(),
+        ]
+    }
+    let case = LayerCase {
+        id,
+        vars: three_vars(
+            ["dx", "dw", "db"],
+            [dyn_(&x), dyn_(&w), dyn_(&b)],
+            |x, w, b| {
+                let out = linear_from(w, b).forward_3d(&ix3(x));
+                (out.expect("shapes fit") * &dout).sum()
+            },
+        ),
+        prefill: vec![dyn_(&dx0), dyn_(&dw0), dyn_(&db0)],
+        seed,
+        known: Known::sizes(&[("B·T", n * t), ("T", t), ("B", n)]),
+        handed: "dx (3, 4, 5), dw (5, 3), db (3,), dout (3, 4, 3), x (3, 4, 5), w (5, 3)".into(),
+    };
+    let layer = Linear::new(w.clone(), Some(b.clone())).expect("shapes fit");
+    let prefill = (&dx0, &dw0, &db0);
+    let learner = attempt(|| run::<B>(&x, &layer, &dout, prefill));
+    let graded = case.grade(
+        learner,
+        run::<Solutions>(&x, &layer, &dout, prefill),
+        vec![],
+    );
+    blame_2d::<B>(graded, Exercise::Linear, seed)
+}
+
+pub fn batchnorm_3d<B: Backprop>(id: &str, seed: u64) -> Outcome {
+    let rng = &mut ChaCha8Rng::seed_from_u64(seed);
+    let (n, t, dim) = (4, 3, 5);
+    // Each position its own scale and offset: statistics over one axis only would differ.
+    let x = randn((n, t, dim), rng) * 2.0
+        + Array3::from_shape_fn((1, t, dim), |(_, t, h)| (t * dim + h) as f64 * 0.3);
+    let mut layer = BatchNorm1d::<f64>::new(dim);
+    layer.gain = randn((1, dim), rng) * 0.1 + 1.0;
+    layer.bias = randn((1, dim), rng) * 0.1;
+    let dout = randn((n, t, dim), rng);
+    let (dx0, dgain0, dbias0) = (
+        randn((n, t, dim), rng),
+        randn((1, dim), rng),
+        randn((1, dim), rng),
+    );
+
+    fn run<B: Backprop>(
+        x: &Array3<f64>,
+        layer: &BatchNorm1d<f64>,
+        dout: &Array3<f64>,
+        prefill: (&Array3<f64>, &Array2<f64>, &Array2<f64>),
+    ) -> Vec<ArrayD<f64>> {
+        let (_, cache) = layer.forward_train_3d(x).expect("a batch of 4 × 3");
+        let mut dx = prefill.0.clone();
+        let mut grads = crate::layers::batchnorm::BatchNormGrads {
+            dgain: prefill.1.clone(),
+            dbias: prefill.2.clone(),
+        };
+        B::batchnorm_backward_3d(&mut dx, &mut grads, dout, &cache, layer);
+        vec![
+            dx.into_dyn(),
+            grads.dgain.into_dyn(),
+            grads.dbias.into_dyn(),
+        ]
+    }
+    let case = LayerCase {
+        id,
+        vars: batchnorm_vars(&layer, dyn_(&x), dyn_(&dout), |bn, x| {
+            let (out, _) = bn.forward_train_3d(&ix3(x)).expect("a batch of 4 × 3");
+            out.into_dyn()
+        }),
+        prefill: vec![dyn_(&dx0), dyn_(&dgain0), dyn_(&dbias0)],
+        seed,
+        known: {
+            let (_, cache) = layer.forward_train_3d(&x).expect("a batch of 4 × 3");
+            let dout2 = dout.to_shape((n * t, dim)).expect("(B·T, H)");
+            let bessel = hints::mistakes::batchnorm_without_bessel(
+                &dout2,
+                &cache.xhat,
+                &layer.gain,
+                &cache.var_inv,
+            );
+            let bessel = bessel.into_shape_with_order((n, t, dim)).expect("(B, T, H)");
+            Known::sizes(&[("B·T", n * t)]).mistake(hints::BESSEL, &bessel)
+        },
+        handed: "dx (4, 3, 5), dgain (1, 5), dbias (1, 5), dout (4, 3, 5), cache.xhat (12, 5), cache.var_inv (1, 5), gain (1, 5)".into(),
+    };
+    let prefill = (&dx0, &dgain0, &dbias0);
+    let learner = attempt(|| run::<B>(&x, &layer, &dout, prefill));
+    let graded = case.grade(
+        learner,
+        run::<Solutions>(&x, &layer, &dout, prefill),
+        vec![],
+    );
+    blame_2d::<B>(graded, Exercise::BatchNorm, seed)
+}
+
+/// A wrong 3-D exercise whose 2-D twin is wrong too says that the 2-D
+/// function may be the cause: `backward_3d` often calls it on a reshape.
+fn blame_2d<B: Backprop>(mut graded: Outcome, two_d: Exercise, seed: u64) -> Outcome {
+    if let Status::Wrong(message) = &mut graded.status
+        && matches!(
+            crate::registry::grade_seeded::<B>(two_d, seed).status,
+            Status::Wrong(_)
+        )
+    {
+        message.push_str(&format!(
+            "\n  hint: your 2-D `backward` ({}, {}) is wrong too; if `backward_3d` calls it, that is the cause: fix it first (its own row)",
+            two_d.id(),
+            two_d.file()
+        ));
+    }
+    graded
+}
+
+/// A WaveNet small enough to check every parameter: 5 characters, a block
+/// of 4 (two levels), n_embd 3, n_hidden 4, a batch of 6; BatchNorm gains
+/// and biases and the output bias moved off their initial 1 and 0.
+pub fn small_wavenet(seed: u64) -> (WaveNet<f64>, Array2<usize>, Vec<usize>) {
+    let rng = &mut ChaCha8Rng::seed_from_u64(seed);
+    let hyper = Hyper {
+        vocab: 5,
+        block: 4,
+        n_embd: 3,
+        n_hidden: 4,
+    };
+    let mut model = WaveNet::lecture_init(hyper, rng).expect("valid sizes");
+    for (name, mut p) in model.net.params_mut() {
+        if name.ends_with("dgain") || name.ends_with("dbias") || name.ends_with("db") {
+            let r = randn(p.raw_dim(), rng) * 0.3;
+            p += &r;
+        }
+    }
+    let idx = Array2::from_shape_fn((6, 4), |_| rng.random_range(0..5));
+    let targets = (0..6).map(|_| rng.random_range(0..5)).collect();
+    (model, idx, targets)
+}
+
+/// The training-mode loss of `model` on one batch.
+pub fn wavenet_loss(model: &WaveNet<f64>, idx: &Array2<usize>, targets: &[usize]) -> f64 {
+    let mut ws = model.workspace(idx.nrows()).expect("shapes fit");
+    ws.cache.idx.assign(idx);
+    ws.targets.copy_from_slice(targets);
+    model.forward(&mut ws).expect("shapes fit")
+}
+
+/// A Sequential backward pass, its model and cache captured.
+type SequentialBackward<'a> = dyn Fn(&mut [LayerGrads<f64>], &mut [Array3<f64>]) + 'a;
+
+pub fn sequential<B: Backprop>(id: &str, seed: u64) -> Outcome {
+    let (model, idx, targets) = small_wavenet(seed);
+    let mut ws = model.workspace(idx.nrows()).expect("shapes fit");
+    ws.cache.idx.assign(&idx);
+    ws.targets.copy_from_slice(&targets);
+    model.forward(&mut ws).expect("shapes fit");
+    let last = ws.douts.len() - 1;
+    let mut dlogits = ws.douts[last].index_axis_mut(Axis(1), 0);
+    Solutions::cross_entropy_backward(&mut dlogits, 1.0, &ws.ce, &targets);
+    let rng = &mut ChaCha8Rng::seed_from_u64(seed ^ 0x5e9);
+    let mut prefilled = model.zero_grads();
+    for mut g in grads_mut(&mut prefilled) {
+        let r = randn(g.raw_dim(), rng);
+        g.assign(&r);
+    }
+    let prefill: Vec<ArrayD<f64>> = grads_mut(&mut prefilled)
+        .iter()
+        .map(|g| g.to_owned())
+        .collect();
+
+    let run = |sequential: &SequentialBackward| {
+        let mut grads = prefilled.clone();
+        let mut douts = ws.douts.clone();
+        sequential(&mut grads, &mut douts);
+        grads_mut(&mut grads)
+            .iter()
+            .map(|g| g.to_owned())
+            .collect::<Vec<_>>()
+    };
+    let mut params = model.clone();
+    let vars = params
+        .net
+        .params_mut()
+        .into_iter()
+        .enumerate()
+        .map(|(k, (name, p))| {
+            let (model, idx, targets) = (&model, &idx, &targets);
+            let loss: Loss = Box::new(move |v: &ArrayD<f64>| {
+                let mut m = model.clone();
+                m.net.params_mut()[k].1.assign(v);
+                wavenet_loss(&m, idx, targets)
+            });
+            (name, p.to_owned(), loss)
+        })
+        .collect();
+    let case = LayerCase {
+        id,
+        vars,
+        prefill,
+        seed,
+        known: Known::sizes(&[("n", idx.nrows())]),
+        handed: "a WaveNet of 10 layers (vocab 5, block 4, n_embd 3, n_hidden 4), a batch of 6, douts[9] = dlogits (6, 1, 5), the other douts zero; the layers' backward passes are the reference's".into(),
+    };
+    let learner = attempt(|| {
+        run(&|g, d| B::sequential_backward::<Solutions, f64>(g, d, &ws.cache, &model.net))
+    });
+    let reference =
+        run(&|g, d| Solutions::sequential_backward::<Solutions, f64>(g, d, &ws.cache, &model.net));
+    case.grade(learner, reference, vec![])
+}

@@ -1,0 +1,802 @@
+//! # The registry: every exercise, once, in course order
+//!
+//! Like rustlings' `info.toml`, but in Rust and checked by the compiler: each
+//! entry names an exercise, its chapter, the file and function the learner
+//! edits, the models that need it, the grading case that grades it, and
+//! its hints in levels (the rule, then the shapes, then the expression in
+//! words). [`Exercise::all`], [`Exercise::id`], [`Exercise::file`], the
+//! grading dispatch [`grade_seeded`], the CLI's readiness check and the
+//! mirror test all read it. A variant of [`Exercise`] without an entry does
+//! not compile (the dispatch is an exhaustive `match`).
+//!
+//! ## How to add an exercise
+//!
+//! 1. `exercises/<file>.rs` and `solutions/<file>.rs`: the function, stub and
+//!    reference, with the same signature.
+//! 2. `src/backprop.rs`: its signature in the list.
+//! 3. `src/grade/cases/<chapter>.rs`: its grading case.
+//! 4. Here: a variant of [`Exercise`] and its entry.
+
+use crate::backprop::Backprop;
+use crate::course::micrograd::OpKind;
+use crate::course::step_by_step::Var;
+use crate::grade::{self, Row, Status, cases};
+use crate::models::model::ModelKind;
+
+/// One thing to grade.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Exercise {
+    /// The local backward step of one operation of the scalar engine.
+    Micrograd(OpKind),
+    /// The neural bigram's `dW`.
+    Bigram,
+    Linear,
+    Embedding,
+    Tanh,
+    /// The lecture's exercise 2, as a layer.
+    CrossEntropy,
+    /// The lecture's exercise 3, as a layer.
+    BatchNorm,
+    /// One step of exercise 1.
+    Step(Var),
+    /// Exercise 1's steps chained end to end, each fed by the one before.
+    Chain,
+    /// Makemore part 5: fusing consecutive positions.
+    FlattenConsecutive,
+    /// Makemore part 5: Linear on `(B, T, C)`.
+    Linear3d,
+    /// Makemore part 5: BatchNorm1d on `(B, T, H)`, over axes 0 and 1.
+    BatchNorm3d,
+    /// Makemore part 5: the container's backward pass, on a small WaveNet.
+    Sequential,
+}
+
+/// The chapters of the course, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Chapter {
+    Micrograd,
+    Bigram,
+    Layers,
+    BackpropNinja,
+    WaveNet,
+}
+
+impl Chapter {
+    /// Every chapter, in course order.
+    pub const ALL: [Chapter; 5] = [
+        Chapter::Micrograd,
+        Chapter::Bigram,
+        Chapter::Layers,
+        Chapter::BackpropNinja,
+        Chapter::WaveNet,
+    ];
+
+    /// The lecture it follows.
+    pub fn title(self) -> &'static str {
+        match self {
+            Chapter::Micrograd => "micrograd (building micrograd)",
+            Chapter::Bigram => "bigram (makemore part 1)",
+            Chapter::Layers => "layers (makemore parts 2-4)",
+            Chapter::BackpropNinja => "backprop ninja (makemore part 4: exercises 1-3)",
+            Chapter::WaveNet => "WaveNet (makemore part 5)",
+        }
+    }
+}
+
+/// One exercise's entry.
+#[derive(Clone, Copy, Debug)]
+pub struct Entry {
+    pub exercise: Exercise,
+    /// A path-like name: `micrograd::tanh`, `layers::linear`, `ex1::dcounts`.
+    pub id: &'static str,
+    pub chapter: Chapter,
+    /// The file the learner edits.
+    pub file: &'static str,
+    /// The function in that file.
+    pub function: &'static str,
+    /// The models that cannot train with `--impl exercises` until it is done.
+    pub needed_by: &'static [ModelKind],
+    /// Hints in levels: the rule, the shapes, the expression in words.
+    pub hints: &'static [&'static str],
+}
+
+/// An exercise's grade.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Grade {
+    pub exercise: Exercise,
+    pub status: Status,
+    pub rows: Vec<Row>,
+}
+
+impl Grade {
+    /// Passes a run: wrong is the only failure for a learner.
+    pub fn passed(&self) -> bool {
+        !matches!(self.status, Status::Wrong(_))
+    }
+}
+
+macro_rules! registry {
+    ($(
+        $variant:ident $(($payload:path))? => {
+            id: $id:literal,
+            chapter: $chapter:ident,
+            file: $file:literal,
+            function: $function:literal,
+            needed_by: [$($model:ident),* $(,)?],
+            graded_by: $($case:ident)::+ ($($arg:expr),* $(,)?),
+            hints: [$($hint:literal),+ $(,)?],
+        },
+    )*) => {
+        /// Every exercise, in course order.
+        pub const REGISTRY: &[Entry] = &[$(
+            Entry {
+                exercise: Exercise::$variant $(($payload))?,
+                id: $id,
+                chapter: Chapter::$chapter,
+                file: $file,
+                function: $function,
+                needed_by: &[$(ModelKind::$model),*],
+                hints: &[$($hint),+],
+            },
+        )*];
+
+        /// Grades one exercise of `B` on inputs drawn from `seed`, with the
+        /// case its entry names.
+        pub fn grade_seeded<B: Backprop>(exercise: Exercise, seed: u64) -> Grade {
+            let outcome = match exercise {
+                $(Exercise::$variant $(($payload))? => $($case)::+::<B>($id, $($arg,)* seed),)*
+            };
+            Grade {
+                exercise,
+                status: outcome.status,
+                rows: outcome.rows,
+            }
+        }
+    };
+}
+
+registry! {
+    Micrograd(OpKind::Add) => {
+        id: "micrograd::add",
+        chapter: Micrograd,
+        file: "exercises/micrograd.rs",
+        function: "add_backward",
+        needed_by: [],
+        graded_by: cases::micrograd::op(OpKind::Add),
+        hints: [
+            "a plus node routes its gradient to both inputs unchanged",
+            "da and db are plain f64 sums: add dout to each",
+            "da += dout; db += dout",
+        ],
+    },
+    Micrograd(OpKind::Mul) => {
+        id: "micrograd::mul",
+        chapter: Micrograd,
+        file: "exercises/micrograd.rs",
+        function: "mul_backward",
+        needed_by: [],
+        graded_by: cases::micrograd::op(OpKind::Mul),
+        hints: [
+            "d(a·b)/da = b, and d(a·b)/db = a",
+            "each input's gradient is dout times the other input",
+            "da += b·dout; db += a·dout",
+        ],
+    },
+    Micrograd(OpKind::Pow) => {
+        id: "micrograd::pow",
+        chapter: Micrograd,
+        file: "exercises/micrograd.rs",
+        function: "pow_backward",
+        needed_by: [],
+        graded_by: cases::micrograd::op(OpKind::Pow),
+        hints: [
+            "the power rule: d(a^k)/da = k·a^(k-1)",
+            "k is a constant: only a gets a gradient",
+            "da += k·a^(k-1)·dout",
+        ],
+    },
+    Micrograd(OpKind::Exp) => {
+        id: "micrograd::exp",
+        chapter: Micrograd,
+        file: "exercises/micrograd.rs",
+        function: "exp_backward",
+        needed_by: [],
+        graded_by: cases::micrograd::op(OpKind::Exp),
+        hints: [
+            "exp is its own derivative",
+            "you already have exp(a): it is `out`",
+            "da += out·dout",
+        ],
+    },
+    Micrograd(OpKind::Tanh) => {
+        id: "micrograd::tanh",
+        chapter: Micrograd,
+        file: "exercises/micrograd.rs",
+        function: "tanh_backward",
+        needed_by: [],
+        graded_by: cases::micrograd::op(OpKind::Tanh),
+        hints: [
+            "d tanh(a)/da = 1 - tanh(a)^2",
+            "tanh(a) is `out`",
+            "da += (1 - out²)·dout",
+        ],
+    },
+    Micrograd(OpKind::Relu) => {
+        id: "micrograd::relu",
+        chapter: Micrograd,
+        file: "exercises/micrograd.rs",
+        function: "relu_backward",
+        needed_by: [],
+        graded_by: cases::micrograd::op(OpKind::Relu),
+        hints: [
+            "relu passes the gradient where the unit is on, and blocks it where it is off",
+            "the unit is on when out > 0",
+            "da += dout if out > 0, else nothing",
+        ],
+    },
+    Micrograd(OpKind::Log) => {
+        id: "micrograd::log",
+        chapter: Micrograd,
+        file: "exercises/micrograd.rs",
+        function: "log_backward",
+        needed_by: [],
+        graded_by: cases::micrograd::op(OpKind::Log),
+        hints: [
+            "d ln(a)/da = 1/a",
+            "only a gets a gradient",
+            "da += dout / a",
+        ],
+    },
+    Bigram => {
+        id: "bigram::neural",
+        chapter: Bigram,
+        file: "exercises/bigram.rs",
+        function: "backward",
+        needed_by: [],
+        graded_by: cases::bigram::neural(),
+        hints: [
+            "softmax then the mean negative log-likelihood: dlogits = (probs - one_hot(ys)) / n, plus the regularisation's gradient",
+            "dW (V, V) = xencᵀ (V, N) @ dlogits (N, V), where xenc is the one-hot of xs",
+            "dlogits = probs with 1 subtracted at each target, divided by N; dW += xencᵀ @ dlogits + 2·REG·W",
+        ],
+    },
+    Linear => {
+        id: "layers::linear",
+        chapter: Layers,
+        file: "exercises/linear.rs",
+        function: "backward",
+        needed_by: [Mlp],
+        graded_by: cases::layers::linear(),
+        hints: [
+            "each of x, w, b reaches the loss through the outputs it touches: sum over them",
+            "dx (B, I) = (B, O)·(O, I); dw (I, O) = (I, B)·(B, O); db (O,) sums over the batch",
+            "dx += dout @ wᵀ; dw += xᵀ @ dout; db += dout summed over axis 0",
+        ],
+    },
+    Embedding => {
+        id: "layers::embedding",
+        chapter: Layers,
+        file: "exercises/embedding.rs",
+        function: "backward",
+        needed_by: [Mlp, WaveNet],
+        graded_by: cases::layers::embedding(),
+        hints: [
+            "a lookup copies rows of the table: the gradient flows back to the rows that were looked up",
+            "dtable (V, E); dout (B, T, E) holds one (E,) gradient per looked-up row idx[b, t]",
+            "loop over idx: dtable[idx[b, t]] += dout[b, t] (a row used several times collects every gradient)",
+        ],
+    },
+    Tanh => {
+        id: "layers::tanh",
+        chapter: Layers,
+        file: "exercises/tanh.rs",
+        function: "backward",
+        needed_by: [Mlp, WaveNet],
+        graded_by: cases::layers::tanh(),
+        hints: [
+            "d tanh(x)/dx = 1 - tanh(x)^2",
+            "element-wise: dx, dout and out all have the same shape",
+            "dx += (1 - out²) ⊙ dout",
+        ],
+    },
+    CrossEntropy => {
+        id: "ex2::cross_entropy",
+        chapter: BackpropNinja,
+        file: "exercises/cross_entropy.rs",
+        function: "backward",
+        needed_by: [Mlp, WaveNet],
+        graded_by: cases::layers::cross_entropy(),
+        hints: [
+            "the gradient of the mean cross-entropy with respect to the logits is softmax minus one-hot, over n",
+            "dlogits (n, V), like probs; subtract 1 at [i, target[i]]",
+            "dlogits += dloss · (probs - one_hot(targets)) / n",
+        ],
+    },
+    BatchNorm => {
+        id: "ex3::batchnorm",
+        chapter: BackpropNinja,
+        file: "exercises/batchnorm.rs",
+        function: "backward",
+        needed_by: [Mlp],
+        graded_by: cases::layers::batchnorm(),
+        hints: [
+            "every x[i] reaches the loss directly and through the batch mean and variance (with Bessel's n-1)",
+            "dgain, dbias (1, H) sum over the batch; dx (n, H) uses the column sums of dxhat and dxhat·xhat",
+            "dx += gain·var_inv/n · (n·dxhat - Σdxhat - n/(n-1)·xhat·Σ(dxhat·xhat)), with dxhat = dout",
+        ],
+    },
+    Step(Var::Logprobs) => {
+        id: "ex1::dlogprobs",
+        chapter: BackpropNinja,
+        file: "exercises/step_by_step.rs",
+        function: "dlogprobs",
+        needed_by: [],
+        graded_by: cases::step_by_step::step(Var::Logprobs),
+        hints: [
+            "only the n entries logprobs[i, Yb[i]] reach the loss, each with weight -1/n",
+            "dlogprobs has the shape of logprobs, (n, V): zero everywhere but n entries (forward: `loss = -logprobs[range(n), Yb].mean()`)",
+            "zeros of shape (n, V), with -1/n at [i, Yb[i]] for each row i",
+        ],
+    },
+    Step(Var::Probs) => {
+        id: "ex1::dprobs",
+        chapter: BackpropNinja,
+        file: "exercises/step_by_step.rs",
+        function: "dprobs",
+        needed_by: [],
+        graded_by: cases::step_by_step::step(Var::Probs),
+        hints: [
+            "d ln(x)/dx = 1/x",
+            "dprobs (n, V), element-wise from dlogprobs (n, V) (forward: `logprobs = probs.log()`)",
+            "dlogprobs divided by probs, element by element",
+        ],
+    },
+    Step(Var::CountsSumInv) => {
+        id: "ex1::dcounts_sum_inv",
+        chapter: BackpropNinja,
+        file: "exercises/step_by_step.rs",
+        function: "dcounts_sum_inv",
+        needed_by: [],
+        graded_by: cases::step_by_step::step(Var::CountsSumInv),
+        hints: [
+            "counts_sum_inv (n, 1) was broadcast over the columns: multiply, then sum over axis 1",
+            "dcounts_sum_inv (n, 1): the product counts·dprobs is (n, V), so sum over axis 1 keeping the axis (forward: `probs = counts * counts_sum_inv`)",
+            "(counts * dprobs) summed over axis 1, kept as a column",
+        ],
+    },
+    Step(Var::CountsSum) => {
+        id: "ex1::dcounts_sum",
+        chapter: BackpropNinja,
+        file: "exercises/step_by_step.rs",
+        function: "dcounts_sum",
+        needed_by: [],
+        graded_by: cases::step_by_step::step(Var::CountsSum),
+        hints: [
+            "d x^-1/dx = -x^-2",
+            "dcounts_sum (n, 1), element-wise from dcounts_sum_inv (n, 1) (forward: `counts_sum_inv = counts_sum**-1`)",
+            "-counts_sum^-2 times dcounts_sum_inv",
+        ],
+    },
+    Step(Var::Counts) => {
+        id: "ex1::dcounts",
+        chapter: BackpropNinja,
+        file: "exercises/step_by_step.rs",
+        function: "dcounts",
+        needed_by: [],
+        graded_by: cases::step_by_step::step(Var::Counts),
+        hints: [
+            "counts is used twice (probs and counts_sum): add both paths",
+            "dcounts (n, V): counts_sum_inv (n, 1) and dcounts_sum (n, 1) broadcast over the columns (forward: `probs = counts * counts_sum_inv; counts_sum = counts.sum(1)`)",
+            "counts_sum_inv * dprobs, plus dcounts_sum broadcast to every column",
+        ],
+    },
+    Step(Var::NormLogits) => {
+        id: "ex1::dnorm_logits",
+        chapter: BackpropNinja,
+        file: "exercises/step_by_step.rs",
+        function: "dnorm_logits",
+        needed_by: [],
+        graded_by: cases::step_by_step::step(Var::NormLogits),
+        hints: [
+            "exp is its own derivative, and you already have exp(norm_logits)",
+            "dnorm_logits (n, V), element-wise (forward: `counts = norm_logits.exp()`)",
+            "counts * dcounts",
+        ],
+    },
+    Step(Var::LogitMaxes) => {
+        id: "ex1::dlogit_maxes",
+        chapter: BackpropNinja,
+        file: "exercises/step_by_step.rs",
+        function: "dlogit_maxes",
+        needed_by: [],
+        graded_by: cases::step_by_step::step(Var::LogitMaxes),
+        hints: [
+            "logit_maxes (n, 1) was broadcast and subtracted; the answer should be ~0, why?",
+            "dlogit_maxes (n, 1): sum the (n, V) upstream over axis 1 (forward: `norm_logits = logits - logit_maxes`)",
+            "minus dnorm_logits summed over axis 1, kept as a column (about zero: the max only stabilises)",
+        ],
+    },
+    Step(Var::Logits) => {
+        id: "ex1::dlogits",
+        chapter: BackpropNinja,
+        file: "exercises/step_by_step.rs",
+        function: "dlogits",
+        needed_by: [],
+        graded_by: cases::step_by_step::step(Var::Logits),
+        hints: [
+            "two paths: through norm_logits, and through the max (a one-hot of each row's argmax)",
+            "dlogits (n, V): the second path is (n, V) one-hot times dlogit_maxes (n, 1) (forward: `norm_logits = logits - logit_maxes; logit_maxes = logits.max(1)`)",
+            "dnorm_logits, plus dlogit_maxes placed at each row's argmax",
+        ],
+    },
+    Step(Var::H) => {
+        id: "ex1::dh",
+        chapter: BackpropNinja,
+        file: "exercises/step_by_step.rs",
+        function: "dh",
+        needed_by: [],
+        graded_by: cases::step_by_step::step(Var::H),
+        hints: [
+            "a matmul: which product of dlogits and W2 has the shape of h?",
+            "dh (n, H) = (n, V) @ (V, H) (forward: `logits = h @ W2 + b2`)",
+            "dlogits @ W2 transposed",
+        ],
+    },
+    Step(Var::W2) => {
+        id: "ex1::dW2",
+        chapter: BackpropNinja,
+        file: "exercises/step_by_step.rs",
+        function: "dW2",
+        needed_by: [],
+        graded_by: cases::step_by_step::step(Var::W2),
+        hints: [
+            "a matmul: which product of h and dlogits has the shape of W2?",
+            "dW2 (H, V) = (H, n) @ (n, V) (forward: `logits = h @ W2 + b2`)",
+            "h transposed @ dlogits",
+        ],
+    },
+    Step(Var::B2) => {
+        id: "ex1::db2",
+        chapter: BackpropNinja,
+        file: "exercises/step_by_step.rs",
+        function: "db2",
+        needed_by: [],
+        graded_by: cases::step_by_step::step(Var::B2),
+        hints: [
+            "b2 was broadcast down the batch",
+            "db2 (V,): sum the (n, V) upstream over the batch axis (forward: `logits = h @ W2 + b2`)",
+            "dlogits summed over axis 0",
+        ],
+    },
+    Step(Var::Hpreact) => {
+        id: "ex1::dhpreact",
+        chapter: BackpropNinja,
+        file: "exercises/step_by_step.rs",
+        function: "dhpreact",
+        needed_by: [],
+        graded_by: cases::step_by_step::step(Var::Hpreact),
+        hints: [
+            "d tanh(x)/dx = 1 - tanh(x)^2, and tanh(x) is h",
+            "dhpreact (n, H), element-wise (forward: `h = torch.tanh(hpreact)`)",
+            "(1 - h²) * dh",
+        ],
+    },
+    Step(Var::Bngain) => {
+        id: "ex1::dbngain",
+        chapter: BackpropNinja,
+        file: "exercises/step_by_step.rs",
+        function: "dbngain",
+        needed_by: [],
+        graded_by: cases::step_by_step::step(Var::Bngain),
+        hints: [
+            "bngain (1, H) was broadcast down the batch: multiply, then sum over axis 0",
+            "dbngain (1, H): the product bnraw·dhpreact is (n, H), summed over axis 0 keeping the axis (forward: `hpreact = bngain * bnraw + bnbias`)",
+            "(bnraw * dhpreact) summed over axis 0, kept as a row",
+        ],
+    },
+    Step(Var::Bnbias) => {
+        id: "ex1::dbnbias",
+        chapter: BackpropNinja,
+        file: "exercises/step_by_step.rs",
+        function: "dbnbias",
+        needed_by: [],
+        graded_by: cases::step_by_step::step(Var::Bnbias),
+        hints: [
+            "bnbias (1, H) was broadcast down the batch",
+            "dbnbias (1, H): sum (n, H) over axis 0 keeping the axis (forward: `hpreact = bngain * bnraw + bnbias`)",
+            "dhpreact summed over axis 0, kept as a row",
+        ],
+    },
+    Step(Var::Bnraw) => {
+        id: "ex1::dbnraw",
+        chapter: BackpropNinja,
+        file: "exercises/step_by_step.rs",
+        function: "dbnraw",
+        needed_by: [],
+        graded_by: cases::step_by_step::step(Var::Bnraw),
+        hints: [
+            "hpreact = bngain * bnraw + bnbias",
+            "dbnraw (n, H): bngain (1, H) broadcast (forward: `hpreact = bngain * bnraw + bnbias`)",
+            "bngain * dhpreact",
+        ],
+    },
+    Step(Var::BnvarInv) => {
+        id: "ex1::dbnvar_inv",
+        chapter: BackpropNinja,
+        file: "exercises/step_by_step.rs",
+        function: "dbnvar_inv",
+        needed_by: [],
+        graded_by: cases::step_by_step::step(Var::BnvarInv),
+        hints: [
+            "bnvar_inv (1, H) was broadcast down the batch: multiply, then sum over axis 0",
+            "dbnvar_inv (1, H): (n, H) summed over axis 0 keeping the axis (forward: `bnraw = bndiff * bnvar_inv`)",
+            "(bndiff * dbnraw) summed over axis 0, kept as a row",
+        ],
+    },
+    Step(Var::Bnvar) => {
+        id: "ex1::dbnvar",
+        chapter: BackpropNinja,
+        file: "exercises/step_by_step.rs",
+        function: "dbnvar",
+        needed_by: [],
+        graded_by: cases::step_by_step::step(Var::Bnvar),
+        hints: [
+            "d x^-1/2 / dx = -1/2 x^-3/2",
+            "dbnvar (1, H), element-wise (forward: `bnvar_inv = (bnvar + 1e-5)**-0.5`)",
+            "-0.5 (bnvar + 1e-5)^-1.5 times dbnvar_inv",
+        ],
+    },
+    Step(Var::Bndiff2) => {
+        id: "ex1::dbndiff2",
+        chapter: BackpropNinja,
+        file: "exercises/step_by_step.rs",
+        function: "dbndiff2",
+        needed_by: [],
+        graded_by: cases::step_by_step::step(Var::Bndiff2),
+        hints: [
+            "bnvar = 1/(n-1) * bndiff2.sum(0): every term gets the same share",
+            "dbndiff2 (n, H): dbnvar (1, H) broadcast down the batch (forward: `bnvar = 1/(n-1) * bndiff2.sum(0, keepdim=True)`)",
+            "1/(n-1) times dbnvar, broadcast to (n, H)",
+        ],
+    },
+    Step(Var::Bndiff) => {
+        id: "ex1::dbndiff",
+        chapter: BackpropNinja,
+        file: "exercises/step_by_step.rs",
+        function: "dbndiff",
+        needed_by: [],
+        graded_by: cases::step_by_step::step(Var::Bndiff),
+        hints: [
+            "bndiff is used twice (bnraw and bndiff2): add both paths",
+            "dbndiff (n, H): bnvar_inv (1, H) broadcast, plus an element-wise term (forward: `bnraw = bndiff * bnvar_inv; bndiff2 = bndiff**2`)",
+            "bnvar_inv * dbnraw + 2 bndiff * dbndiff2",
+        ],
+    },
+    Step(Var::Bnmeani) => {
+        id: "ex1::dbnmeani",
+        chapter: BackpropNinja,
+        file: "exercises/step_by_step.rs",
+        function: "dbnmeani",
+        needed_by: [],
+        graded_by: cases::step_by_step::step(Var::Bnmeani),
+        hints: [
+            "bnmeani (1, H) was broadcast and subtracted",
+            "dbnmeani (1, H): sum (n, H) over axis 0 keeping the axis (forward: `bndiff = hprebn - bnmeani`)",
+            "minus dbndiff summed over axis 0, kept as a row",
+        ],
+    },
+    Step(Var::Hprebn) => {
+        id: "ex1::dhprebn",
+        chapter: BackpropNinja,
+        file: "exercises/step_by_step.rs",
+        function: "dhprebn",
+        needed_by: [],
+        graded_by: cases::step_by_step::step(Var::Hprebn),
+        hints: [
+            "hprebn is used twice (bndiff and bnmeani): add both paths",
+            "dhprebn (n, H): dbnmeani (1, H) broadcast with a factor 1/n (forward: `bndiff = hprebn - bnmeani; bnmeani = 1/n * hprebn.sum(0)`)",
+            "dbndiff + (1/n) dbnmeani broadcast down the batch",
+        ],
+    },
+    Step(Var::Embcat) => {
+        id: "ex1::dembcat",
+        chapter: BackpropNinja,
+        file: "exercises/step_by_step.rs",
+        function: "dembcat",
+        needed_by: [],
+        graded_by: cases::step_by_step::step(Var::Embcat),
+        hints: [
+            "a matmul: which product of dhprebn and W1 has the shape of embcat?",
+            "dembcat (n, block·E) = (n, H) @ (H, block·E) (forward: `hprebn = embcat @ W1 + b1`)",
+            "dhprebn @ W1 transposed",
+        ],
+    },
+    Step(Var::W1) => {
+        id: "ex1::dW1",
+        chapter: BackpropNinja,
+        file: "exercises/step_by_step.rs",
+        function: "dW1",
+        needed_by: [],
+        graded_by: cases::step_by_step::step(Var::W1),
+        hints: [
+            "a matmul: which product of embcat and dhprebn has the shape of W1?",
+            "dW1 (block·E, H) = (block·E, n) @ (n, H) (forward: `hprebn = embcat @ W1 + b1`)",
+            "embcat transposed @ dhprebn",
+        ],
+    },
+    Step(Var::B1) => {
+        id: "ex1::db1",
+        chapter: BackpropNinja,
+        file: "exercises/step_by_step.rs",
+        function: "db1",
+        needed_by: [],
+        graded_by: cases::step_by_step::step(Var::B1),
+        hints: [
+            "b1 was broadcast down the batch",
+            "db1 (H,): sum (n, H) over the batch axis (forward: `hprebn = embcat @ W1 + b1`)",
+            "dhprebn summed over axis 0 (about zero under BatchNorm: the mean is subtracted)",
+        ],
+    },
+    Step(Var::Emb) => {
+        id: "ex1::demb",
+        chapter: BackpropNinja,
+        file: "exercises/step_by_step.rs",
+        function: "demb",
+        needed_by: [],
+        graded_by: cases::step_by_step::step(Var::Emb),
+        hints: [
+            "embcat is only a reshaped view of emb",
+            "demb (n, block, E): the same numbers as dembcat (n, block·E), in emb's shape (forward: `embcat = emb.view(emb.shape[0], -1)`)",
+            "dembcat reshaped to (n, block, E), axes in the same order",
+        ],
+    },
+    Step(Var::C) => {
+        id: "ex1::dC",
+        chapter: BackpropNinja,
+        file: "exercises/step_by_step.rs",
+        function: "dC",
+        needed_by: [],
+        graded_by: cases::step_by_step::step(Var::C),
+        hints: [
+            "a loop over Xb; rows of C used several times must add up",
+            "dC (V, E): each of the n·block looked-up rows sends its (E,) gradient back to row Xb[i, t] (forward: `emb = C[Xb]`)",
+            "for every i and t, add demb[i, t] to row Xb[i, t] of dC (+=, never =)",
+        ],
+    },
+    Chain => {
+        id: "ex1::chain",
+        chapter: BackpropNinja,
+        file: "exercises/step_by_step.rs",
+        function: "dlogprobs … dC",
+        needed_by: [],
+        graded_by: cases::step_by_step::chain(),
+        hints: [
+            "nothing new to write: your 26 steps run end to end, each fed by the ones before",
+            "if every step is right alone but the chain is not, a step reads an upstream gradient it should not",
+            "fix the first step whose row is wrong; the chain follows",
+        ],
+    },
+    FlattenConsecutive => {
+        id: "wavenet::flatten_consecutive",
+        chapter: WaveNet,
+        file: "exercises/flatten_consecutive.rs",
+        function: "backward",
+        needed_by: [WaveNet],
+        graded_by: cases::wavenet::flatten_consecutive(),
+        hints: [
+            "the forward pass only moves numbers: send each gradient back to the time step it came from",
+            "dx (B, T, C); dout (B, T/n, C·n): n consecutive steps side by side",
+            "dx += dout reshaped to (B, T, C), the inverse of the forward's view",
+        ],
+    },
+    Linear3d => {
+        id: "wavenet::linear_3d",
+        chapter: WaveNet,
+        file: "exercises/linear.rs",
+        function: "backward_3d",
+        needed_by: [WaveNet],
+        graded_by: cases::wavenet::linear_3d(),
+        hints: [
+            "the weight is shared by every position of every example: its gradient sums over both",
+            "(B, T, I) seen as (B·T, I) rows: the 2-D formulas apply",
+            "call the 2-D backward on the (B·T, ·) views of dx, dout and x",
+        ],
+    },
+    BatchNorm3d => {
+        id: "wavenet::batchnorm_3d",
+        chapter: WaveNet,
+        file: "exercises/batchnorm.rs",
+        function: "backward_3d",
+        needed_by: [WaveNet],
+        graded_by: cases::wavenet::batchnorm_3d(),
+        hints: [
+            "the statistics run over axes 0 and 1: every position of every example is one more sample",
+            "n = B·T; (B, T, H) seen as (B·T, H)",
+            "the 2-D formula on the (B·T, H) views",
+        ],
+    },
+    Sequential => {
+        id: "wavenet::sequential",
+        chapter: WaveNet,
+        file: "exercises/sequential.rs",
+        function: "backward",
+        needed_by: [WaveNet],
+        graded_by: cases::wavenet::sequential(),
+        hints: [
+            "the chain rule through a stack: the layers' backward passes in reverse order",
+            "layer i reads douts[i+1] (its output's gradient) and writes douts[i] and grads[i]",
+            "for i from last to first: L's backward for layers[i], from douts[i + 1] into douts[i] and grads[i]",
+        ],
+    },
+}
+
+impl Exercise {
+    /// Every exercise, in course order.
+    pub fn all() -> Vec<Exercise> {
+        REGISTRY.iter().map(|e| e.exercise).collect()
+    }
+
+    /// Its registry entry.
+    pub fn entry(self) -> &'static Entry {
+        REGISTRY
+            .iter()
+            .find(|e| e.exercise == self)
+            .expect("every exercise has an entry: grade_seeded's match is exhaustive")
+    }
+
+    /// A path-like name: `micrograd::tanh`, `bigram::neural`, `layers::linear`, `ex1::dcounts`, `ex2::cross_entropy`.
+    pub fn id(self) -> &'static str {
+        self.entry().id
+    }
+
+    /// The file where the learner writes it.
+    pub fn file(self) -> &'static str {
+        self.entry().file
+    }
+
+    pub fn chapter(self) -> Chapter {
+        self.entry().chapter
+    }
+
+    /// The exercise with this id, if any.
+    pub fn from_id(id: &str) -> Option<Exercise> {
+        REGISTRY.iter().find(|e| e.id == id).map(|e| e.exercise)
+    }
+}
+
+/// The exercises `kind` needs before `--impl exercises` can train it.
+pub fn needed_by(kind: ModelKind) -> Vec<Exercise> {
+    REGISTRY
+        .iter()
+        .filter(|e| e.needed_by.contains(&kind))
+        .map(|e| e.exercise)
+        .collect()
+}
+
+/// Grades one exercise of `B` on the fixed inputs everyone gets.
+pub fn grade<B: Backprop>(exercise: Exercise) -> Grade {
+    grade_seeded::<B>(exercise, grade::SEED)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_every_entry_has_three_hint_levels() {
+        let mut ids: Vec<_> = REGISTRY.iter().map(|e| e.id).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), REGISTRY.len());
+        for e in REGISTRY {
+            assert_eq!(e.hints.len(), 3, "{}", e.id);
+            assert_eq!(Exercise::from_id(e.id), Some(e.exercise));
+        }
+    }
+
+    #[test]
+    fn chapters_come_in_course_order() {
+        let chapters: Vec<Chapter> = REGISTRY.iter().map(|e| e.chapter).collect();
+        assert!(chapters.windows(2).all(|w| w[0] <= w[1]), "{chapters:?}");
+    }
+}
