@@ -22,8 +22,8 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::Duration;
 
 use crate::error::{Error, Result};
-use crate::registry::Exercise;
 use crate::grade::progress as report;
+use crate::registry::Exercise;
 
 /// Saves closer together than this are graded once.
 pub const DEBOUNCE: Duration = Duration::from_millis(300);

@@ -120,18 +120,31 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("hint-levels-{}", std::process::id()));
         let hints = Exercise::from_id("layers::tanh").unwrap().entry().hints;
         let first = next(&dir, "layers::tanh").unwrap();
-        assert!(first.contains("level 1 of 3") && first.contains(hints[0]), "{first}");
+        assert!(
+            first.contains("level 1 of 3") && first.contains(hints[0]),
+            "{first}"
+        );
         let second = next(&dir, "layers::tanh").unwrap();
-        assert!(second.contains("level 2") && second.contains(hints[1]), "{second}");
+        assert!(
+            second.contains("level 2") && second.contains(hints[1]),
+            "{second}"
+        );
         let third = next(&dir, "layers::tanh").unwrap();
-        assert!(third.contains("level 3") && third.contains(hints[2]), "{third}");
+        assert!(
+            third.contains("level 3") && third.contains(hints[2]),
+            "{third}"
+        );
         let fourth = next(&dir, "layers::tanh").unwrap();
         assert!(fourth.contains("solutions/tanh.rs"), "{fourth}");
         // Another exercise starts at level 1.
         assert!(next(&dir, "layers::linear").unwrap().contains("level 1"));
         assert!(next(&dir, "nothing").is_err());
         assert!(next(&dir, "tanh").unwrap_err().contains("ambiguous"));
-        assert!(next(&dir, "dcounts").unwrap().starts_with("ex1::dcounts (level 1"));
+        assert!(
+            next(&dir, "dcounts")
+                .unwrap()
+                .starts_with("ex1::dcounts (level 1")
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

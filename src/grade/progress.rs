@@ -252,7 +252,10 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert!(lines[0].starts_with("next: bigram::neural"), "{text}");
         assert!(text.contains("\nmicrograd: 7/7 done"), "{text}");
-        assert!(text.contains("\nbackprop ninja: 0/29 done, next: ex2::cross_entropy"), "{text}");
+        assert!(
+            text.contains("\nbackprop ninja: 0/29 done, next: ex2::cross_entropy"),
+            "{text}"
+        );
         // The failure sits under its chapter, its details indented below it.
         let ex1 = text.find("\nbackprop ninja:").unwrap();
         let wrong = text.find("ex1::dprobs is WRONG").unwrap();

@@ -10,8 +10,8 @@ use crate::backprop::Backprop;
 use crate::course::bigram::{self, Bigrams};
 use crate::grade::Outcome;
 use crate::grade::attempt::attempt;
-use crate::grade::hints::Known;
 use crate::grade::case::{LayerCase, dyn_, randn};
+use crate::grade::hints::Known;
 use crate::solutions::Solutions;
 
 /// The neural bigram's `dW`, on 9 random bigrams of a 5-character vocabulary.

@@ -10,8 +10,8 @@ use crate::backprop::Backprop;
 use crate::course::micrograd::{Graph, OpKind};
 use crate::grade::Outcome;
 use crate::grade::attempt::attempt;
-use crate::grade::hints::Known;
 use crate::grade::case::{LayerCase, Loss, dyn_, randn};
+use crate::grade::hints::Known;
 use crate::solutions::Solutions;
 
 /// `op` applied to `a` (and `b`, or the exponent `k`) by the scalar engine.

@@ -9,18 +9,18 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::backprop::Backprop;
-use crate::grade::{Outcome, Status};
-use crate::registry::Exercise;
 use crate::grade::attempt::attempt;
-use crate::grade::hints::{self, Known};
 use crate::grade::case::{LayerCase, Loss, dyn_, randn, three_vars};
 use crate::grade::cases::layers::{batchnorm_vars, linear_from};
+use crate::grade::hints::{self, Known};
+use crate::grade::{Outcome, Status};
 use crate::hyper::Hyper;
 use crate::layers::batchnorm::BatchNorm1d;
 use crate::layers::flatten_consecutive::FlattenConsecutive;
 use crate::layers::linear::Linear;
 use crate::layers::sequential::{LayerGrads, grads_mut};
 use crate::models::wavenet::WaveNet;
+use crate::registry::Exercise;
 use crate::solutions::Solutions;
 
 fn ix3(x: &ArrayD<f64>) -> ndarray::ArrayView3<'_, f64> {
