@@ -85,7 +85,7 @@ impl Screen {
                 // The first grade only sets the baseline: no derivations for old work.
                 if self.last_report.is_some() {
                     for id in new {
-                        if let Some(e) = Exercise::all().into_iter().find(|e| &e.id() == id)
+                        if let Some(e) = Exercise::all().into_iter().find(|e| e.id() == id)
                             && let Some(text) = report::derivation(e)
                         {
                             out.push_str(&format!(
