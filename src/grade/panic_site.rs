@@ -1,8 +1,8 @@
 //! # Where a learner's code panicked
 //!
 //! A panic caught by the grader is reported, not printed: the default hook
-//! would scatter its message through the grade. But the message alone ("could
-//! not broadcast array from shape: [6] to: [1, 4]") does not say which line
+//! would scatter its message through the grade. But the message alone (`could
+//! not broadcast array from shape: [6] to: [1, 4]`) does not say which line
 //! failed, and the panic's own location is inside `ndarray`. So while graded
 //! code runs, a hook is installed that, for the grading thread only, stays
 //! silent and records the panic's location and the first frame of the
