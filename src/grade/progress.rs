@@ -91,6 +91,19 @@ pub fn report(implementation: &str, graded: &[Graded]) -> String {
         }
         None => out.push_str("every exercise is done\n"),
     }
+    let wrong: Vec<&str> = graded
+        .iter()
+        .filter(|g| matches!(g.grade.status, Status::Wrong(_)))
+        .map(|g| g.grade.exercise.id())
+        .collect();
+    if !wrong.is_empty()
+        && next(graded).is_some_and(|g| !matches!(g.grade.status, Status::Wrong(_)))
+    {
+        out.push_str(&format!(
+            "wrong: {} (the details are under their rows)\n",
+            wrong.join(", ")
+        ));
+    }
     for c in Chapter::ALL {
         let in_chapter: Vec<&Graded> = graded
             .iter()
@@ -251,6 +264,7 @@ mod tests {
         let text = report("exercises", &all);
         let lines: Vec<&str> = text.lines().collect();
         assert!(lines[0].starts_with("next: bigram::neural"), "{text}");
+        assert!(text.contains("\nwrong: ex1::dprobs (the details"), "{text}");
         assert!(text.contains("\nmicrograd: 7/7 done"), "{text}");
         assert!(
             text.contains("\nbackprop ninja: 0/29 done, next: ex2::cross_entropy"),
