@@ -4,7 +4,10 @@
 //! the trainer runs the very same functions in `f32`, where they are fast.
 //! A learner reads `F` as "a float"; `F::lit(1e-5)` is a literal of that type.
 
-use ndarray::NdFloat;
+use ndarray::{Array, NdFloat, ShapeBuilder};
+use ndarray_rand::RandomExt;
+use ndarray_rand::rand_distr::{Distribution, StandardNormal};
+use rand::Rng;
 
 /// `f32` or `f64`.
 pub trait Float: NdFloat + Default + std::iter::Sum {
@@ -79,6 +82,15 @@ impl Float for f64 {
     fn as_f64(self) -> f64 {
         self
     }
+}
+
+/// An array of `shape` from the standard normal distribution, the
+/// lecture's `torch.randn`: the same numbers for the same seeded `rng`.
+pub fn randn<F: Float, Sh: ShapeBuilder>(shape: Sh, rng: &mut impl Rng) -> Array<F, Sh::Dim>
+where
+    StandardNormal: Distribution<F>,
+{
+    Array::random_using(shape, StandardNormal, rng)
 }
 
 #[cfg(test)]

@@ -48,6 +48,8 @@
 //! - Arguments come in the order *gradients out, upstream gradient, what the
 //!   forward pass kept*.
 //! - Layers are generic over [`Float`]: checked in `f64`, trained in `f32`.
+//! - No `unsafe` outside the matrix-product kernels (`ops/kernels.rs`).
+#![deny(unsafe_code)]
 
 pub mod backprop;
 pub mod corpus;

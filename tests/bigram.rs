@@ -4,7 +4,8 @@
 //! (`cargo test -- --ignored`). Every bigram of every name is scored, with
 //! no split, as in the lecture.
 
-use std::path::Path;
+mod common;
+
 use std::time::Instant;
 
 use backprop_ninja::Solutions;
@@ -13,10 +14,7 @@ use backprop_ninja::course::bigram::{Bigrams, Counting};
 use backprop_ninja::train::bigram::{self as bigram_training, NeuralConfig};
 
 fn names_txt() -> Bigrams {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/names.txt");
-    let corpus = Corpus::from_file(&path).expect("../shared/names.txt");
-    assert_eq!(corpus.words.len(), 32_033);
-    let data = Bigrams::from_words(&corpus.words).unwrap();
+    let data = Bigrams::from_words(&common::names_txt().words).unwrap();
     assert_eq!(data.len(), 228_146);
     data
 }

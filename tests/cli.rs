@@ -34,6 +34,45 @@ fn assert_fails(o: &Output, expected: &str) {
     );
 }
 
+/// The command succeeded: its stdout.
+fn succeeds(o: &Output) -> String {
+    assert!(o.status.success(), "{}\n{}", stdout(o), stderr(o));
+    stdout(o)
+}
+
+/// The command succeeded, and said `expected` on stdout.
+fn assert_succeeds(o: &Output, expected: &str) {
+    let out = succeeds(o);
+    assert!(out.contains(expected), "expected {expected:?} in: {out}");
+}
+
+/// `eval` of the model saved at `model`, on `corpus`.
+fn eval(model: &Path, corpus: &Path) -> Output {
+    run(&["eval", "--model", s(model), "--data", s(corpus)])
+}
+
+/// `train` on `corpus` resumed from `model` up to `steps`, saved back there.
+fn resume(corpus: &Path, model: &Path, steps: &str, extra: &[&str]) -> Output {
+    let args = [
+        "train",
+        "--data",
+        s(corpus),
+        "--resume",
+        s(model),
+        "--steps",
+        steps,
+        "--samples",
+        "0",
+        "--out",
+        s(model),
+    ];
+    bin()
+        .args(args)
+        .args(extra)
+        .output()
+        .expect("the binary runs")
+}
+
 fn temp_dir(name: &str) -> PathBuf {
     let dir =
         std::env::temp_dir().join(format!("backprop-ninja-cli-{}-{name}", std::process::id()));
@@ -78,8 +117,7 @@ fn train_uses_the_embedded_corpus_by_default() {
         "--out",
         s(&model),
     ]);
-    let out = stdout(&o);
-    assert!(o.status.success(), "{out}\n{}", stderr(&o));
+    let out = succeeds(&o);
     assert!(
         out.contains("data: embedded:data/names.txt, 30000 words, vocabulary of 27"),
         "{out}"
@@ -104,8 +142,7 @@ fn train_then_sample_and_eval_the_saved_model() {
         "--out",
         s(&model),
     ]);
-    let out = stdout(&o);
-    assert!(o.status.success(), "{out}\n{}", stderr(&o));
+    let out = succeeds(&o);
     assert!(out.contains("vocabulary of 27"), "{out}");
     assert!(
         out.contains("    200/    400:"),
@@ -126,7 +163,7 @@ fn train_then_sample_and_eval_the_saved_model() {
         "--seed",
         "3",
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    succeeds(&o);
     assert_eq!(stdout(&o).lines().count(), 5);
     assert_eq!(
         stdout(&o),
@@ -142,45 +179,14 @@ fn train_then_sample_and_eval_the_saved_model() {
         "same seed, same names"
     );
 
-    let o = run(&["eval", "--model", s(&model), "--data", s(&corpus)]);
-    assert!(
-        o.status.success() && stdout(&o).contains("step 400"),
-        "{}{}",
-        stdout(&o),
-        stderr(&o)
-    );
+    assert_succeeds(&eval(&model, &corpus), "step 400");
 
     let o = run(&["sample", "--model", s(&model), "--prefix", "a9"]);
-    assert!(!o.status.success());
-    assert!(
-        stderr(&o).contains("'9' is not in the model's vocabulary"),
-        "{}",
-        stderr(&o)
-    );
+    assert_fails(&o, "'9' is not in the model's vocabulary");
 
     // Resume to 600 steps.
-    let o = run(&[
-        "train",
-        "--data",
-        s(&corpus),
-        "--resume",
-        s(&model),
-        "--steps",
-        "600",
-        "--samples",
-        "0",
-        "--out",
-        s(&model),
-    ]);
-    assert!(
-        o.status.success() && stdout(&o).contains("resuming"),
-        "{}{}",
-        stdout(&o),
-        stderr(&o)
-    );
-    assert!(
-        stdout(&run(&["eval", "--model", s(&model), "--data", s(&corpus)])).contains("step 600")
-    );
+    assert_succeeds(&resume(&corpus, &model, "600", &[]), "resuming");
+    assert_succeeds(&eval(&model, &corpus), "step 600");
 }
 
 #[test]
@@ -252,8 +258,7 @@ fn check_prints_the_cmp_table_and_exports() {
     let dir = temp_dir("check");
     let export = dir.join("check.safetensors");
     let o = run(&["check", "--seed", "7", "--export", s(&export)]);
-    let out = stdout(&o);
-    assert!(o.status.success(), "{out}{}", stderr(&o));
+    let out = succeeds(&o);
     assert!(
         out.contains("ex1 dcounts_sum_inv") && out.contains("exact: true"),
         "{out}"
@@ -297,8 +302,7 @@ fn maintainers_the_cli_names_the_exercises_still_at_todo() {
 #[test]
 fn bigram_counts_trains_and_samples_on_the_embedded_corpus() {
     let o = run(&["bigram", "--steps", "20", "--samples", "3"]);
-    let out = stdout(&o);
-    assert!(o.status.success(), "{out}\n{}", stderr(&o));
+    let out = succeeds(&o);
     assert!(out.contains("30000 words, vocabulary of 27"), "{out}");
     assert!(out.contains("counting (+1 smoothing): mean NLL"), "{out}");
     assert!(
@@ -345,8 +349,7 @@ fn train_a_wavenet_then_sample_eval_and_resume_it() {
         "--out",
         s(&model),
     ]);
-    let out = stdout(&o);
-    assert!(o.status.success(), "{out}\n{}", stderr(&o));
+    let out = succeeds(&o);
     assert!(
         out.contains("model: WaveNet with 76579 parameters (block 8, n_embd 24, n_hidden 128)"),
         "{out}"
@@ -363,7 +366,7 @@ fn train_a_wavenet_then_sample_eval_and_resume_it() {
         "--prefix",
         "ka",
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    succeeds(&o);
     assert_eq!(stdout(&o).lines().count(), 4);
     assert!(
         stdout(&o).lines().all(|w| w.starts_with("ka")),
@@ -371,51 +374,13 @@ fn train_a_wavenet_then_sample_eval_and_resume_it() {
         stdout(&o)
     );
 
-    let o = run(&["eval", "--model", s(&model), "--data", s(&corpus)]);
-    assert!(
-        o.status.success() && stdout(&o).contains("wavenet, step 200"),
-        "{}{}",
-        stdout(&o),
-        stderr(&o)
+    assert_succeeds(&eval(&model, &corpus), "wavenet, step 200");
+    assert_succeeds(&resume(&corpus, &model, "250", &[]), "model: WaveNet");
+    assert_succeeds(&eval(&model, &corpus), "step 250");
+    assert_fails(
+        &resume(&corpus, &model, "300", &["--model", "mlp"]),
+        "holds a wavenet",
     );
-
-    let o = run(&[
-        "train",
-        "--data",
-        s(&corpus),
-        "--resume",
-        s(&model),
-        "--steps",
-        "250",
-        "--samples",
-        "0",
-        "--out",
-        s(&model),
-    ]);
-    assert!(
-        o.status.success() && stdout(&o).contains("model: WaveNet"),
-        "{}{}",
-        stdout(&o),
-        stderr(&o)
-    );
-    assert!(
-        stdout(&run(&["eval", "--model", s(&model), "--data", s(&corpus)])).contains("step 250")
-    );
-
-    let o = run(&[
-        "train",
-        "--data",
-        s(&corpus),
-        "--resume",
-        s(&model),
-        "--model",
-        "mlp",
-        "--steps",
-        "300",
-        "--out",
-        s(&model),
-    ]);
-    assert_fails(&o, "holds a wavenet");
 
     let o = run(&[
         "train",
@@ -447,7 +412,7 @@ fn train_the_deep_model_prints_its_statistics() {
         "--samples",
         "0",
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    succeeds(&o);
     let out = stdout(&o);
     for expected in [
         "naive init, no BatchNorm",
@@ -506,7 +471,7 @@ fn plots_are_written_as_png_and_svg() {
         "--plots",
         s(&dir),
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    succeeds(&o);
     for name in ["loss", "activations", "gradients", "updates", "dlogits"] {
         let png = std::fs::read(dir.join(format!("{name}.png"))).unwrap();
         assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "{name}.png is a PNG");

@@ -1,14 +1,17 @@
 //! # The grader catches deliberately broken backward passes
 //!
-//! Each module below is the reference solution with one function broken the
-//! way learners really break it. The grader must fail that exercise, name
+//! Each `mutant!` below is the reference solution with one function broken
+//! the way learners really break it. The grader must fail that exercise, name
 //! the gradient, and leave the others alone.
 #![allow(non_snake_case)]
+
+mod common;
 
 use backprop_ninja::course::step_by_step::Var;
 use backprop_ninja::grade::Status;
 use backprop_ninja::registry::{self, Exercise};
 use backprop_ninja::{Backprop, Solutions};
+use common::mutant;
 
 /// Grades `exercise` of `B` and returns its failure message.
 fn wrong<B: Backprop>(exercise: Exercise) -> String {
@@ -49,84 +52,55 @@ fn only_its_own_step_fails<B: Backprop>(var: Var) -> String {
     message
 }
 
-mod bessel_replaced_by_n {
-    pub use backprop_ninja::solutions::*; // the reference, but for the module below
-    pub mod step_by_step {
-        use backprop_ninja::course::step_by_step::Forward;
-        pub use backprop_ninja::solutions::step_by_step::*;
-        use ndarray::Array2;
-        pub fn dbndiff2(f: &Forward, dbnvar: &Array2<f64>) -> Array2<f64> {
-            Array2::ones(f.bndiff2.raw_dim()) / f.n() as f64 * dbnvar // 1/n, not 1/(n-1)
-        }
-    }
-    pub struct Mutant;
-    backprop_ninja::implement_backprop!(Mutant, "mutant");
-}
-
 #[test]
 fn bessel_replaced_by_n_fails_dbndiff2() {
-    let message = only_its_own_step_fails::<bessel_replaced_by_n::Mutant>(Var::Bndiff2);
+    let message = only_its_own_step_fails::<common::bessel_replaced_by_n::Mutant>(Var::Bndiff2);
     assert!(
         message.contains("n/(n-1)"),
         "the hint names the factor: {message}"
     );
 }
 
-mod db2_not_summed {
-    pub use backprop_ninja::solutions::*; // the reference, but for the module below
-    pub mod step_by_step {
-        use backprop_ninja::course::step_by_step::Forward;
-        pub use backprop_ninja::solutions::step_by_step::*;
-        use ndarray::{Array1, Array2};
-        pub fn db2(_f: &Forward, dlogits: &Array2<f64>) -> Array1<f64> {
-            dlogits.row(0).to_owned() // one row of the batch, not the sum
-        }
+mutant!(db2_not_summed, step_by_step {
+    pub use backprop_ninja::solutions::step_by_step::*;
+    use backprop_ninja::course::step_by_step::Forward;
+    use ndarray::{Array1, Array2};
+    pub fn db2(_f: &Forward, dlogits: &Array2<f64>) -> Array1<f64> {
+        dlogits.row(0).to_owned() // one row of the batch, not the sum
     }
-    pub struct Mutant;
-    backprop_ninja::implement_backprop!(Mutant, "mutant");
-}
+});
 
 #[test]
 fn db2_not_summed_over_the_batch_fails_db2() {
     only_its_own_step_fails::<db2_not_summed::Mutant>(Var::B2);
 }
 
-mod dc_assigned {
-    pub use backprop_ninja::solutions::*; // the reference, but for the module below
-    pub mod step_by_step {
-        use backprop_ninja::course::step_by_step::Forward;
-        pub use backprop_ninja::solutions::step_by_step::*;
-        use ndarray::{Array2, Array3, Zip, s};
-        pub fn dC(f: &Forward, demb: &Array3<f64>) -> Array2<f64> {
-            let mut dC = Array2::zeros(f.params.C.raw_dim());
-            Zip::indexed(&f.batch.Xb).for_each(|(i, t), &ix| {
-                dC.row_mut(ix).assign(&demb.slice(s![i, t, ..])); // = instead of +=
-            });
-            dC
-        }
+mutant!(dc_assigned, step_by_step {
+    pub use backprop_ninja::solutions::step_by_step::*;
+    use backprop_ninja::course::step_by_step::Forward;
+    use ndarray::{Array2, Array3, Zip, s};
+    pub fn dC(f: &Forward, demb: &Array3<f64>) -> Array2<f64> {
+        let mut dC = Array2::zeros(f.params.C.raw_dim());
+        Zip::indexed(&f.batch.Xb).for_each(|(i, t), &ix| {
+            dC.row_mut(ix).assign(&demb.slice(s![i, t, ..])); // = instead of +=
+        });
+        dC
     }
-    pub struct Mutant;
-    backprop_ninja::implement_backprop!(Mutant, "mutant");
-}
+});
 
 #[test]
 fn dc_assigned_instead_of_accumulated_fails_dc() {
     only_its_own_step_fails::<dc_assigned::Mutant>(Var::C);
 }
 
-mod dw1_transposed {
-    pub use backprop_ninja::solutions::*; // the reference, but for the module below
-    pub mod step_by_step {
-        use backprop_ninja::course::step_by_step::Forward;
-        pub use backprop_ninja::solutions::step_by_step::*;
-        use ndarray::Array2;
-        pub fn dW1(f: &Forward, dhprebn: &Array2<f64>) -> Array2<f64> {
-            dhprebn.t().dot(&f.embcat) // (H, block·E): the transpose
-        }
+mutant!(dw1_transposed, step_by_step {
+    pub use backprop_ninja::solutions::step_by_step::*;
+    use backprop_ninja::course::step_by_step::Forward;
+    use ndarray::Array2;
+    pub fn dW1(f: &Forward, dhprebn: &Array2<f64>) -> Array2<f64> {
+        dhprebn.t().dot(&f.embcat) // (H, block·E): the transpose
     }
-    pub struct Mutant;
-    backprop_ninja::implement_backprop!(Mutant, "mutant");
-}
+});
 
 #[test]
 fn dw1_transposed_fails_dw1() {
@@ -134,48 +108,38 @@ fn dw1_transposed_fails_dw1() {
     assert!(message.contains("transposed?"), "{message}");
 }
 
-mod dcounts_one_path {
-    pub use backprop_ninja::solutions::*; // the reference, but for the module below
-    pub mod step_by_step {
-        use backprop_ninja::course::step_by_step::Forward;
-        pub use backprop_ninja::solutions::step_by_step::*;
-        use ndarray::Array2;
-        pub fn dcounts(
-            f: &Forward,
-            dprobs: &Array2<f64>,
-            _dcounts_sum: &Array2<f64>,
-        ) -> Array2<f64> {
-            &f.counts_sum_inv * dprobs // the path through counts_sum is missing
-        }
+mutant!(dcounts_one_path, step_by_step {
+    pub use backprop_ninja::solutions::step_by_step::*;
+    use backprop_ninja::course::step_by_step::Forward;
+    use ndarray::Array2;
+    pub fn dcounts(
+        f: &Forward,
+        dprobs: &Array2<f64>,
+        _dcounts_sum: &Array2<f64>,
+    ) -> Array2<f64> {
+        &f.counts_sum_inv * dprobs // the path through counts_sum is missing
     }
-    pub struct Mutant;
-    backprop_ninja::implement_backprop!(Mutant, "mutant");
-}
+});
 
 #[test]
 fn dcounts_missing_its_second_path_fails_dcounts() {
     only_its_own_step_fails::<dcounts_one_path::Mutant>(Var::Counts);
 }
 
-mod tanh_sign {
-    pub use backprop_ninja::solutions::*; // the reference, but for the module below
-    pub mod tanh {
-        use backprop_ninja::Float;
-        use ndarray::{ArrayRef, Dimension, Zip};
-        pub fn backward<F: Float, D: Dimension>(
-            dx: &mut ArrayRef<F, D>,
-            dout: &ArrayRef<F, D>,
-            out: &ArrayRef<F, D>,
-        ) {
-            Zip::from(dx)
-                .and(dout)
-                .and(out)
-                .for_each(|dx, &g, &t| *dx -= (F::one() - t * t) * g); // sign
-        }
+mutant!(tanh_sign, tanh {
+    use backprop_ninja::Float;
+    use ndarray::{ArrayRef, Dimension, Zip};
+    pub fn backward<F: Float, D: Dimension>(
+        dx: &mut ArrayRef<F, D>,
+        dout: &ArrayRef<F, D>,
+        out: &ArrayRef<F, D>,
+    ) {
+        Zip::from(dx)
+            .and(dout)
+            .and(out)
+            .for_each(|dx, &g, &t| *dx -= (F::one() - t * t) * g); // sign
     }
-    pub struct Mutant;
-    backprop_ninja::implement_backprop!(Mutant, "mutant");
-}
+});
 
 #[test]
 fn a_flipped_sign_in_tanh_fails_tanh() {
@@ -188,31 +152,26 @@ fn a_flipped_sign_in_tanh_fails_tanh() {
     );
 }
 
-mod linear_db_first_row {
-    pub use backprop_ninja::solutions::*; // the reference, but for the module below
-    pub mod linear {
-        use backprop_ninja::Float;
-        use backprop_ninja::layers::linear::{Linear, LinearGrads};
-        pub use backprop_ninja::solutions::linear::backward_3d;
-        use ndarray::ArrayRef2;
-        use ndarray::linalg::general_mat_mul;
-        pub fn backward<F: Float>(
-            dx: &mut ArrayRef2<F>,
-            grads: &mut LinearGrads<F>,
-            dout: &ArrayRef2<F>,
-            x: &ArrayRef2<F>,
-            layer: &Linear<F>,
-        ) {
-            general_mat_mul(F::one(), dout, &layer.w.t(), F::one(), dx);
-            general_mat_mul(F::one(), &x.t(), dout, F::one(), &mut grads.dw);
-            if let Some(db) = &mut grads.db {
-                *db += &dout.row(0); // no sum over the batch
-            }
+mutant!(linear_db_first_row, linear {
+    use backprop_ninja::Float;
+    use backprop_ninja::layers::linear::{Linear, LinearGrads};
+    pub use backprop_ninja::solutions::linear::backward_3d;
+    use ndarray::ArrayRef2;
+    use ndarray::linalg::general_mat_mul;
+    pub fn backward<F: Float>(
+        dx: &mut ArrayRef2<F>,
+        grads: &mut LinearGrads<F>,
+        dout: &ArrayRef2<F>,
+        x: &ArrayRef2<F>,
+        layer: &Linear<F>,
+    ) {
+        general_mat_mul(F::one(), dout, &layer.w.t(), F::one(), dx);
+        general_mat_mul(F::one(), &x.t(), dout, F::one(), &mut grads.dw);
+        if let Some(db) = &mut grads.db {
+            *db += &dout.row(0); // no sum over the batch
         }
     }
-    pub struct Mutant;
-    backprop_ninja::implement_backprop!(Mutant, "mutant");
-}
+});
 
 #[test]
 fn a_bias_gradient_without_its_batch_sum_fails_linear_db() {
@@ -224,29 +183,24 @@ fn a_bias_gradient_without_its_batch_sum_fails_linear_db() {
     );
 }
 
-mod linear_dw_transposed {
-    pub use backprop_ninja::solutions::*; // the reference, but for the module below
-    pub mod linear {
-        use backprop_ninja::Float;
-        use backprop_ninja::layers::linear::{Linear, LinearGrads};
-        pub use backprop_ninja::solutions::linear::backward_3d;
-        use ndarray::ArrayRef2;
-        use ndarray::linalg::general_mat_mul;
-        pub fn backward<F: Float>(
-            dx: &mut ArrayRef2<F>,
-            grads: &mut LinearGrads<F>,
-            dout: &ArrayRef2<F>,
-            x: &ArrayRef2<F>,
-            layer: &Linear<F>,
-        ) {
-            general_mat_mul(F::one(), dout, &layer.w.t(), F::one(), dx);
-            // dw as (O, I), written into the (I, O) gradient: a shape mismatch.
-            general_mat_mul(F::one(), &dout.t(), x, F::one(), &mut grads.dw);
-        }
+mutant!(linear_dw_transposed, linear {
+    use backprop_ninja::Float;
+    use backprop_ninja::layers::linear::{Linear, LinearGrads};
+    pub use backprop_ninja::solutions::linear::backward_3d;
+    use ndarray::ArrayRef2;
+    use ndarray::linalg::general_mat_mul;
+    pub fn backward<F: Float>(
+        dx: &mut ArrayRef2<F>,
+        grads: &mut LinearGrads<F>,
+        dout: &ArrayRef2<F>,
+        x: &ArrayRef2<F>,
+        layer: &Linear<F>,
+    ) {
+        general_mat_mul(F::one(), dout, &layer.w.t(), F::one(), dx);
+        // dw as (O, I), written into the (I, O) gradient: a shape mismatch.
+        general_mat_mul(F::one(), &dout.t(), x, F::one(), &mut grads.dw);
     }
-    pub struct Mutant;
-    backprop_ninja::implement_backprop!(Mutant, "mutant");
-}
+});
 
 #[test]
 fn a_transposed_weight_gradient_fails_linear_with_the_shapes() {
@@ -258,30 +212,25 @@ fn a_transposed_weight_gradient_fails_linear_with_the_shapes() {
     );
 }
 
-mod cross_entropy_no_mean {
-    pub use backprop_ninja::solutions::*; // the reference, but for the module below
-    pub mod cross_entropy {
-        use backprop_ninja::Float;
-        use backprop_ninja::layers::cross_entropy::CrossEntropyCache;
-        use ndarray::{ArrayRef2, Zip};
-        pub fn backward<F: Float>(
-            dlogits: &mut ArrayRef2<F>,
-            dloss: F,
-            cache: &CrossEntropyCache<F>,
-            targets: &[usize],
-        ) {
-            Zip::from(dlogits.rows_mut())
-                .and(cache.probs.rows())
-                .and(targets)
-                .for_each(|mut dl, p, &y| {
-                    dl.zip_mut_with(&p, |d, &p| *d += dloss * p); // forgot the 1/n of the mean
-                    dl[y] -= dloss;
-                });
-        }
+mutant!(cross_entropy_no_mean, cross_entropy {
+    use backprop_ninja::Float;
+    use backprop_ninja::layers::cross_entropy::CrossEntropyCache;
+    use ndarray::{ArrayRef2, Zip};
+    pub fn backward<F: Float>(
+        dlogits: &mut ArrayRef2<F>,
+        dloss: F,
+        cache: &CrossEntropyCache<F>,
+        targets: &[usize],
+    ) {
+        Zip::from(dlogits.rows_mut())
+            .and(cache.probs.rows())
+            .and(targets)
+            .for_each(|mut dl, p, &y| {
+                dl.zip_mut_with(&p, |d, &p| *d += dloss * p); // forgot the 1/n of the mean
+                dl[y] -= dloss;
+            });
     }
-    pub struct Mutant;
-    backprop_ninja::implement_backprop!(Mutant, "mutant");
-}
+});
 
 #[test]
 fn cross_entropy_without_the_mean_fails_with_a_factor_of_n() {
@@ -290,46 +239,41 @@ fn cross_entropy_without_the_mean_fails_with_a_factor_of_n() {
     assert!(message.contains("6 (= n) times"), "a batch of 6: {message}");
 }
 
-mod batchnorm_biased {
-    pub use backprop_ninja::solutions::*; // the reference, but for the module below
-    pub mod batchnorm {
-        use backprop_ninja::Float;
-        use backprop_ninja::layers::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
-        pub use backprop_ninja::solutions::batchnorm::backward_3d;
-        use ndarray::{ArrayRef2, Zip};
-        pub fn backward<F: Float>(
-            dx: &mut ArrayRef2<F>,
-            grads: &mut BatchNormGrads<F>,
-            dout: &ArrayRef2<F>,
-            cache: &BatchNormCache<F>,
-            layer: &BatchNorm1d<F>,
-        ) {
-            let n = F::count(dout.nrows());
-            Zip::from(grads.dgain.row_mut(0))
-                .and(grads.dbias.row_mut(0))
-                .and(dout.columns())
-                .and(cache.xhat.columns())
-                .for_each(|dg, db, d, xh| {
-                    *dg += d.dot(&xh);
-                    *db += d.sum();
-                });
-            Zip::from(dx.columns_mut())
-                .and(dout.columns())
-                .and(cache.xhat.columns())
-                .and(layer.gain.row(0))
-                .and(cache.var_inv.row(0))
-                .for_each(|dx, d, xh, &g, &s| {
-                    let (sum, sum_xh) = (d.sum(), d.dot(&xh));
-                    Zip::from(dx)
-                        .and(d)
-                        .and(xh)
-                        .for_each(|dx, &dy, &x| *dx += g * s / n * (n * dy - sum - x * sum_xh)); // n/(n-1) dropped
-                });
-        }
+mutant!(batchnorm_biased, batchnorm {
+    use backprop_ninja::Float;
+    use backprop_ninja::layers::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
+    pub use backprop_ninja::solutions::batchnorm::backward_3d;
+    use ndarray::{ArrayRef2, Zip};
+    pub fn backward<F: Float>(
+        dx: &mut ArrayRef2<F>,
+        grads: &mut BatchNormGrads<F>,
+        dout: &ArrayRef2<F>,
+        cache: &BatchNormCache<F>,
+        layer: &BatchNorm1d<F>,
+    ) {
+        let n = F::count(dout.nrows());
+        Zip::from(grads.dgain.row_mut(0))
+            .and(grads.dbias.row_mut(0))
+            .and(dout.columns())
+            .and(cache.xhat.columns())
+            .for_each(|dg, db, d, xh| {
+                *dg += d.dot(&xh);
+                *db += d.sum();
+            });
+        Zip::from(dx.columns_mut())
+            .and(dout.columns())
+            .and(cache.xhat.columns())
+            .and(layer.gain.row(0))
+            .and(cache.var_inv.row(0))
+            .for_each(|dx, d, xh, &g, &s| {
+                let (sum, sum_xh) = (d.sum(), d.dot(&xh));
+                Zip::from(dx)
+                    .and(d)
+                    .and(xh)
+                    .for_each(|dx, &dy, &x| *dx += g * s / n * (n * dy - sum - x * sum_xh)); // n/(n-1) dropped
+            });
     }
-    pub struct Mutant;
-    backprop_ninja::implement_backprop!(Mutant, "mutant");
-}
+});
 
 #[test]
 fn batchnorm_without_bessels_correction_fails_dx_only() {
@@ -342,25 +286,20 @@ fn batchnorm_without_bessels_correction_fails_dx_only() {
     );
 }
 
-mod embedding_assigned {
-    pub use backprop_ninja::solutions::*; // the reference, but for the module below
-    pub mod embedding {
-        use backprop_ninja::Float;
-        use backprop_ninja::layers::embedding::EmbeddingGrads;
-        use ndarray::{ArrayRef2, ArrayRef3, Axis};
-        pub fn backward<F: Float>(
-            grads: &mut EmbeddingGrads<F>,
-            dout: &ArrayRef3<F>,
-            idx: &ArrayRef2<usize>,
-        ) {
-            for (d, &v) in dout.lanes(Axis(2)).into_iter().zip(idx.iter()) {
-                grads.dtable.row_mut(v).assign(&d); // = instead of +=
-            }
+mutant!(embedding_assigned, embedding {
+    use backprop_ninja::Float;
+    use backprop_ninja::layers::embedding::EmbeddingGrads;
+    use ndarray::{ArrayRef2, ArrayRef3, Axis};
+    pub fn backward<F: Float>(
+        grads: &mut EmbeddingGrads<F>,
+        dout: &ArrayRef3<F>,
+        idx: &ArrayRef2<usize>,
+    ) {
+        for (d, &v) in dout.lanes(Axis(2)).into_iter().zip(idx.iter()) {
+            grads.dtable.row_mut(v).assign(&d); // = instead of +=
         }
     }
-    pub struct Mutant;
-    backprop_ninja::implement_backprop!(Mutant, "mutant");
-}
+});
 
 #[test]
 fn an_embedding_that_overwrites_fails_dtable() {
@@ -368,17 +307,12 @@ fn an_embedding_that_overwrites_fails_dtable() {
     assert!(message.contains("dtable: WRONG"), "{message}");
 }
 
-mod micrograd_tanh_unsquared {
-    pub use backprop_ninja::solutions::*; // the reference, but for the module below
-    pub mod micrograd {
-        pub use backprop_ninja::solutions::micrograd::*;
-        pub fn tanh_backward(da: &mut f64, dout: f64, out: f64) {
-            *da += (1.0 - out) * dout; // 1 - out, not 1 - out²
-        }
+mutant!(micrograd_tanh_unsquared, micrograd {
+    pub use backprop_ninja::solutions::micrograd::*;
+    pub fn tanh_backward(da: &mut f64, dout: f64, out: f64) {
+        *da += (1.0 - out) * dout; // 1 - out, not 1 - out²
     }
-    pub struct Mutant;
-    backprop_ninja::implement_backprop!(Mutant, "mutant");
-}
+});
 
 #[test]
 fn a_scalar_tanh_without_its_square_fails_micrograd_tanh_only() {
@@ -394,18 +328,13 @@ fn a_scalar_tanh_without_its_square_fails_micrograd_tanh_only() {
     }
 }
 
-mod micrograd_mul_assigned {
-    pub use backprop_ninja::solutions::*; // the reference, but for the module below
-    pub mod micrograd {
-        pub use backprop_ninja::solutions::micrograd::*;
-        pub fn mul_backward(da: &mut f64, db: &mut f64, dout: f64, a: f64, b: f64) {
-            *da = b * dout; // = instead of +=: the lecture's bug
-            *db = a * dout;
-        }
+mutant!(micrograd_mul_assigned, micrograd {
+    pub use backprop_ninja::solutions::micrograd::*;
+    pub fn mul_backward(da: &mut f64, db: &mut f64, dout: f64, a: f64, b: f64) {
+        *da = b * dout; // = instead of +=: the lecture's bug
+        *db = a * dout;
     }
-    pub struct Mutant;
-    backprop_ninja::implement_backprop!(Mutant, "mutant");
-}
+});
 
 #[test]
 fn a_scalar_mul_that_assigns_fails_with_the_accumulate_hint() {
@@ -426,17 +355,12 @@ fn a_scalar_mul_that_assigns_fails_with_the_accumulate_hint() {
     assert_eq!(g.grad(a), -3.0);
 }
 
-mod micrograd_pow_rule {
-    pub use backprop_ninja::solutions::*; // the reference, but for the module below
-    pub mod micrograd {
-        pub use backprop_ninja::solutions::micrograd::*;
-        pub fn pow_backward(da: &mut f64, dout: f64, a: f64, k: f64) {
-            *da += k * a.powf(k) * dout; // k·a^k, not k·a^(k-1)
-        }
+mutant!(micrograd_pow_rule, micrograd {
+    pub use backprop_ninja::solutions::micrograd::*;
+    pub fn pow_backward(da: &mut f64, dout: f64, a: f64, k: f64) {
+        *da += k * a.powf(k) * dout; // k·a^k, not k·a^(k-1)
     }
-    pub struct Mutant;
-    backprop_ninja::implement_backprop!(Mutant, "mutant");
-}
+});
 
 #[test]
 fn a_power_rule_without_its_minus_one_fails_micrograd_pow() {
@@ -445,23 +369,18 @@ fn a_power_rule_without_its_minus_one_fails_micrograd_pow() {
     assert!(message.contains("da: WRONG"), "{message}");
 }
 
-mod micrograd_add_exp_log_broken {
-    pub use backprop_ninja::solutions::*; // the reference, but for the module below
-    pub mod micrograd {
-        pub use backprop_ninja::solutions::micrograd::*;
-        pub fn add_backward(da: &mut f64, _db: &mut f64, dout: f64) {
-            *da += dout; // b's share is lost
-        }
-        pub fn exp_backward(da: &mut f64, dout: f64, out: f64) {
-            *da += out.ln() * dout; // the input, not exp's own value
-        }
-        pub fn log_backward(da: &mut f64, dout: f64, a: f64) {
-            *da += dout * a; // a, not 1/a
-        }
+mutant!(micrograd_add_exp_log_broken, micrograd {
+    pub use backprop_ninja::solutions::micrograd::*;
+    pub fn add_backward(da: &mut f64, _db: &mut f64, dout: f64) {
+        *da += dout; // b's share is lost
     }
-    pub struct Mutant;
-    backprop_ninja::implement_backprop!(Mutant, "mutant");
-}
+    pub fn exp_backward(da: &mut f64, dout: f64, out: f64) {
+        *da += out.ln() * dout; // the input, not exp's own value
+    }
+    pub fn log_backward(da: &mut f64, dout: f64, a: f64) {
+        *da += dout * a; // a, not 1/a
+    }
+});
 
 #[test]
 fn scalar_add_exp_and_log_mistakes_each_fail_their_own_op() {
@@ -474,17 +393,12 @@ fn scalar_add_exp_and_log_mistakes_each_fail_their_own_op() {
     assert_eq!(mul, Status::Correct, "the other ops are the reference's");
 }
 
-mod micrograd_relu_always_on {
-    pub use backprop_ninja::solutions::*; // the reference, but for the module below
-    pub mod micrograd {
-        pub use backprop_ninja::solutions::micrograd::*;
-        pub fn relu_backward(da: &mut f64, dout: f64, _out: f64) {
-            *da += dout; // passes the gradient where the unit is off, too
-        }
+mutant!(micrograd_relu_always_on, micrograd {
+    pub use backprop_ninja::solutions::micrograd::*;
+    pub fn relu_backward(da: &mut f64, dout: f64, _out: f64) {
+        *da += dout; // passes the gradient where the unit is off, too
     }
-    pub struct Mutant;
-    backprop_ninja::implement_backprop!(Mutant, "mutant");
-}
+});
 
 #[test]
 fn a_relu_that_is_never_off_fails_micrograd_relu() {
@@ -493,28 +407,23 @@ fn a_relu_that_is_never_off_fails_micrograd_relu() {
     assert!(message.contains("da: WRONG"), "{message}");
 }
 
-mod bigram_without_regularisation {
-    pub use backprop_ninja::solutions::*; // the reference, but for the module below
-    pub mod bigram {
-        use backprop_ninja::course::bigram::{Bigrams, NeuralForward};
-        use ndarray::ArrayRef2;
-        pub fn backward(
-            dW: &mut ArrayRef2<f64>,
-            f: &NeuralForward,
-            data: &Bigrams,
-            _W: &ArrayRef2<f64>,
-        ) {
-            let n = data.ys.len() as f64;
-            for ((&x, &y), probs) in data.xs.iter().zip(&data.ys).zip(f.probs.rows()) {
-                dW.row_mut(x).scaled_add(1.0 / n, &probs);
-                dW[[x, y]] -= 1.0 / n;
-            }
-            // the 0.01·mean(W²) term is forgotten
+mutant!(bigram_without_regularisation, bigram {
+    use backprop_ninja::course::bigram::{Bigrams, NeuralForward};
+    use ndarray::ArrayRef2;
+    pub fn backward(
+        dW: &mut ArrayRef2<f64>,
+        f: &NeuralForward,
+        data: &Bigrams,
+        _W: &ArrayRef2<f64>,
+    ) {
+        let n = data.ys.len() as f64;
+        for ((&x, &y), probs) in data.xs.iter().zip(&data.ys).zip(f.probs.rows()) {
+            dW.row_mut(x).scaled_add(1.0 / n, &probs);
+            dW[[x, y]] -= 1.0 / n;
         }
+        // the 0.01·mean(W²) term is forgotten
     }
-    pub struct Mutant;
-    backprop_ninja::implement_backprop!(Mutant, "mutant");
-}
+});
 
 #[test]
 fn a_bigram_dw_without_the_regularisation_fails_bigram() {
@@ -522,29 +431,24 @@ fn a_bigram_dw_without_the_regularisation_fails_bigram() {
     assert!(message.contains("dW: WRONG"), "{message}");
 }
 
-mod bigram_one_hot_transposed {
-    pub use backprop_ninja::solutions::*; // the reference, but for the module below
-    pub mod bigram {
-        use backprop_ninja::course::bigram::{Bigrams, NeuralForward, REG};
-        use ndarray::{ArrayRef2, Zip};
-        pub fn backward(
-            dW: &mut ArrayRef2<f64>,
-            f: &NeuralForward,
-            data: &Bigrams,
-            W: &ArrayRef2<f64>,
-        ) {
-            let n = data.ys.len() as f64;
-            for ((&x, &y), probs) in data.xs.iter().zip(&data.ys).zip(f.probs.rows()) {
-                dW.column_mut(x).scaled_add(1.0 / n, &probs); // a column, not the row xs[i]
-                dW[[y, x]] -= 1.0 / n;
-            }
-            let scale = 2.0 * REG / W.len() as f64;
-            Zip::from(dW).and(W).for_each(|dw, &w| *dw += scale * w);
+mutant!(bigram_one_hot_transposed, bigram {
+    use backprop_ninja::course::bigram::{Bigrams, NeuralForward, REG};
+    use ndarray::{ArrayRef2, Zip};
+    pub fn backward(
+        dW: &mut ArrayRef2<f64>,
+        f: &NeuralForward,
+        data: &Bigrams,
+        W: &ArrayRef2<f64>,
+    ) {
+        let n = data.ys.len() as f64;
+        for ((&x, &y), probs) in data.xs.iter().zip(&data.ys).zip(f.probs.rows()) {
+            dW.column_mut(x).scaled_add(1.0 / n, &probs); // a column, not the row xs[i]
+            dW[[y, x]] -= 1.0 / n;
         }
+        let scale = 2.0 * REG / W.len() as f64;
+        Zip::from(dW).and(W).for_each(|dw, &w| *dw += scale * w);
     }
-    pub struct Mutant;
-    backprop_ninja::implement_backprop!(Mutant, "mutant");
-}
+});
 
 #[test]
 fn a_bigram_dw_into_the_wrong_axis_fails_bigram() {
@@ -552,33 +456,28 @@ fn a_bigram_dw_into_the_wrong_axis_fails_bigram() {
     assert!(message.contains("dW: WRONG"), "{message}");
 }
 
-mod flatten_wrong_time_step {
-    pub use backprop_ninja::solutions::*; // the reference, but for the module below
-    pub mod flatten_consecutive {
-        use backprop_ninja::Float;
-        use backprop_ninja::layers::flatten_consecutive::FlattenConsecutive;
-        use ndarray::{ArrayRef3, s};
-        pub fn backward<F: Float>(
-            dx: &mut ArrayRef3<F>,
-            dout: &ArrayRef3<F>,
-            layer: &FlattenConsecutive,
-        ) {
-            let (b, t, c) = dx.dim();
-            let (n, groups) = (layer.n, t / layer.n);
-            for b in 0..b {
-                for t2 in 0..groups {
-                    for k in 0..n {
-                        // Position k·(T/n) + t', not t'·n + k: a stride, not neighbours.
-                        let mut row = dx.slice_mut(s![b, k * groups + t2, ..]);
-                        row += &dout.slice(s![b, t2, k * c..(k + 1) * c]);
-                    }
+mutant!(flatten_wrong_time_step, flatten_consecutive {
+    use backprop_ninja::Float;
+    use backprop_ninja::layers::flatten_consecutive::FlattenConsecutive;
+    use ndarray::{ArrayRef3, s};
+    pub fn backward<F: Float>(
+        dx: &mut ArrayRef3<F>,
+        dout: &ArrayRef3<F>,
+        layer: &FlattenConsecutive,
+    ) {
+        let (b, t, c) = dx.dim();
+        let (n, groups) = (layer.n, t / layer.n);
+        for b in 0..b {
+            for t2 in 0..groups {
+                for k in 0..n {
+                    // Position k·(T/n) + t', not t'·n + k: a stride, not neighbours.
+                    let mut row = dx.slice_mut(s![b, k * groups + t2, ..]);
+                    row += &dout.slice(s![b, t2, k * c..(k + 1) * c]);
                 }
             }
         }
     }
-    pub struct Mutant;
-    backprop_ninja::implement_backprop!(Mutant, "mutant");
-}
+});
 
 #[test]
 fn a_flatten_routing_gradients_to_the_wrong_time_step_fails_dx() {
@@ -594,41 +493,36 @@ fn a_flatten_routing_gradients_to_the_wrong_time_step_fails_dx() {
     );
 }
 
-mod batchnorm_3d_one_axis {
-    pub use backprop_ninja::solutions::*; // the reference, but for the module below
-    pub mod batchnorm {
-        use backprop_ninja::Float;
-        use backprop_ninja::layers::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
-        pub use backprop_ninja::solutions::batchnorm::backward;
-        use ndarray::{ArrayRef3, Axis, s};
-        /// Each position normalised over the batch alone: axis 0 only, n = B.
-        pub fn backward_3d<F: Float>(
-            dx: &mut ArrayRef3<F>,
-            grads: &mut BatchNormGrads<F>,
-            dout: &ArrayRef3<F>,
-            cache: &BatchNormCache<F>,
-            layer: &BatchNorm1d<F>,
-        ) {
-            let t = dx.len_of(Axis(1));
-            for pos in 0..t {
-                let rows = cache.xhat.slice(s![pos..;t, ..]); // rows b·T + pos
-                let one_position = BatchNormCache {
-                    xhat: rows.to_owned(),
-                    ..cache.clone()
-                };
-                backward(
-                    &mut dx.index_axis_mut(Axis(1), pos),
-                    grads,
-                    &dout.index_axis(Axis(1), pos),
-                    &one_position,
-                    layer,
-                );
-            }
+mutant!(batchnorm_3d_one_axis, batchnorm {
+    use backprop_ninja::Float;
+    use backprop_ninja::layers::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
+    pub use backprop_ninja::solutions::batchnorm::backward;
+    use ndarray::{ArrayRef3, Axis, s};
+    /// Each position normalised over the batch alone: axis 0 only, n = B.
+    pub fn backward_3d<F: Float>(
+        dx: &mut ArrayRef3<F>,
+        grads: &mut BatchNormGrads<F>,
+        dout: &ArrayRef3<F>,
+        cache: &BatchNormCache<F>,
+        layer: &BatchNorm1d<F>,
+    ) {
+        let t = dx.len_of(Axis(1));
+        for pos in 0..t {
+            let rows = cache.xhat.slice(s![pos..;t, ..]); // rows b·T + pos
+            let one_position = BatchNormCache {
+                xhat: rows.to_owned(),
+                ..cache.clone()
+            };
+            backward(
+                &mut dx.index_axis_mut(Axis(1), pos),
+                grads,
+                &dout.index_axis(Axis(1), pos),
+                &one_position,
+                layer,
+            );
         }
     }
-    pub struct Mutant;
-    backprop_ninja::implement_backprop!(Mutant, "mutant");
-}
+});
 
 #[test]
 fn a_3d_batchnorm_reducing_over_one_axis_only_fails_dx() {
@@ -645,38 +539,33 @@ fn a_3d_batchnorm_reducing_over_one_axis_only_fails_dx() {
     );
 }
 
-mod linear_3d_last_position {
-    pub use backprop_ninja::solutions::*; // the reference, but for the module below
-    pub mod linear {
-        use backprop_ninja::Float;
-        use backprop_ninja::layers::linear::{Linear, LinearGrads};
-        pub use backprop_ninja::solutions::linear::backward;
-        use ndarray::{ArrayRef3, Axis};
-        /// Each position's gradient assigned, not summed: dw is the last position's.
-        pub fn backward_3d<F: Float>(
-            dx: &mut ArrayRef3<F>,
-            grads: &mut LinearGrads<F>,
-            dout: &ArrayRef3<F>,
-            x: &ArrayRef3<F>,
-            layer: &Linear<F>,
-        ) {
-            let t = dx.len_of(Axis(1));
-            let before = grads.clone();
-            for pos in 0..t {
-                *grads = before.clone();
-                backward(
-                    &mut dx.index_axis_mut(Axis(1), pos),
-                    grads,
-                    &dout.index_axis(Axis(1), pos),
-                    &x.index_axis(Axis(1), pos),
-                    layer,
-                );
-            }
+mutant!(linear_3d_last_position, linear {
+    use backprop_ninja::Float;
+    use backprop_ninja::layers::linear::{Linear, LinearGrads};
+    pub use backprop_ninja::solutions::linear::backward;
+    use ndarray::{ArrayRef3, Axis};
+    /// Each position's gradient assigned, not summed: dw is the last position's.
+    pub fn backward_3d<F: Float>(
+        dx: &mut ArrayRef3<F>,
+        grads: &mut LinearGrads<F>,
+        dout: &ArrayRef3<F>,
+        x: &ArrayRef3<F>,
+        layer: &Linear<F>,
+    ) {
+        let t = dx.len_of(Axis(1));
+        let before = grads.clone();
+        for pos in 0..t {
+            *grads = before.clone();
+            backward(
+                &mut dx.index_axis_mut(Axis(1), pos),
+                grads,
+                &dout.index_axis(Axis(1), pos),
+                &x.index_axis(Axis(1), pos),
+                layer,
+            );
         }
     }
-    pub struct Mutant;
-    backprop_ninja::implement_backprop!(Mutant, "mutant");
-}
+});
 
 #[test]
 fn a_3d_linear_weight_gradient_not_summed_over_positions_fails_dw_and_db() {
@@ -686,47 +575,42 @@ fn a_3d_linear_weight_gradient_not_summed_over_positions_fails_dw_and_db() {
     assert!(!message.contains("dx: WRONG"), "{message}");
 }
 
-mod sequential_tanh_input {
-    pub use backprop_ninja::solutions::*; // the reference, but for the module below
-    pub mod sequential {
-        use backprop_ninja::layers::sequential::{Layer, LayerGrads, Sequential, SequentialCache};
-        use backprop_ninja::{Backprop, Float};
-        use ndarray::Array3;
-        /// Tanh handed its input instead of its output.
-        pub fn backward<L: Backprop, F: Float>(
-            grads: &mut [LayerGrads<F>],
-            douts: &mut [Array3<F>],
-            cache: &SequentialCache<F>,
-            model: &Sequential<F>,
-        ) {
-            for (i, layer) in model.layers.iter().enumerate().rev() {
-                let (below, above) = douts.split_at_mut(i);
-                let dout = &above[0];
-                match (layer, &mut grads[i]) {
-                    (Layer::Embedding(_), LayerGrads::Embedding(g)) => {
-                        L::embedding_backward(g, dout, &cache.idx)
-                    }
-                    (Layer::FlattenConsecutive(f), _) => {
-                        L::flatten_consecutive_backward(&mut below[i - 1], dout, f)
-                    }
-                    (Layer::Linear(l), LayerGrads::Linear(g)) => {
-                        L::linear_backward_3d(&mut below[i - 1], g, dout, &cache.outs[i - 1], l)
-                    }
-                    (Layer::BatchNorm1d(bn), LayerGrads::BatchNorm1d(g)) => {
-                        let c = cache.bn[i].as_ref().unwrap();
-                        L::batchnorm_backward_3d(&mut below[i - 1], g, dout, c, bn)
-                    }
-                    (Layer::Tanh, _) => {
-                        L::tanh_backward(&mut below[i - 1], dout, &cache.outs[i - 1]) // input
-                    }
-                    _ => unreachable!(),
+mutant!(sequential_tanh_input, sequential {
+    use backprop_ninja::layers::sequential::{Layer, LayerGrads, Sequential, SequentialCache};
+    use backprop_ninja::{Backprop, Float};
+    use ndarray::Array3;
+    /// Tanh handed its input instead of its output.
+    pub fn backward<L: Backprop, F: Float>(
+        grads: &mut [LayerGrads<F>],
+        douts: &mut [Array3<F>],
+        cache: &SequentialCache<F>,
+        model: &Sequential<F>,
+    ) {
+        for (i, layer) in model.layers.iter().enumerate().rev() {
+            let (below, above) = douts.split_at_mut(i);
+            let dout = &above[0];
+            match (layer, &mut grads[i]) {
+                (Layer::Embedding(_), LayerGrads::Embedding(g)) => {
+                    L::embedding_backward(g, dout, &cache.idx)
                 }
+                (Layer::FlattenConsecutive(f), _) => {
+                    L::flatten_consecutive_backward(&mut below[i - 1], dout, f)
+                }
+                (Layer::Linear(l), LayerGrads::Linear(g)) => {
+                    L::linear_backward_3d(&mut below[i - 1], g, dout, &cache.outs[i - 1], l)
+                }
+                (Layer::BatchNorm1d(bn), LayerGrads::BatchNorm1d(g)) => {
+                    let c = cache.bn[i].as_ref().unwrap();
+                    L::batchnorm_backward_3d(&mut below[i - 1], g, dout, c, bn)
+                }
+                (Layer::Tanh, _) => {
+                    L::tanh_backward(&mut below[i - 1], dout, &cache.outs[i - 1]) // input
+                }
+                _ => unreachable!(),
             }
         }
     }
-    pub struct Mutant;
-    backprop_ninja::implement_backprop!(Mutant, "mutant");
-}
+});
 
 #[test]
 fn a_sequential_handing_tanh_its_input_fails_the_layers_below_it() {

@@ -6,8 +6,11 @@
 //! 1e-10, and a deliberately broken tensor solution must not.
 #![allow(non_snake_case)]
 
+mod common;
+
 use backprop_ninja::grade::scalar_check::{agrees, cross_check};
 use backprop_ninja::{Backprop, Solutions};
+use common::mutant;
 
 #[test]
 fn every_parameter_gradient_of_the_solutions_agrees_with_the_scalar_engine() {
@@ -30,23 +33,9 @@ fn disagreeing<B: Backprop>() -> Vec<String> {
         .collect()
 }
 
-mod bessel_replaced_by_n {
-    pub use backprop_ninja::solutions::*; // the reference, but for the module below
-    pub mod step_by_step {
-        use backprop_ninja::course::step_by_step::Forward;
-        pub use backprop_ninja::solutions::step_by_step::*;
-        use ndarray::Array2;
-        pub fn dbndiff2(f: &Forward, dbnvar: &Array2<f64>) -> Array2<f64> {
-            Array2::ones(f.bndiff2.raw_dim()) / f.n() as f64 * dbnvar // 1/n, not 1/(n-1)
-        }
-    }
-    pub struct Mutant;
-    backprop_ninja::implement_backprop!(Mutant, "mutant");
-}
-
 #[test]
 fn a_broken_batchnorm_step_fails_the_parameters_below_it() {
-    let bad = disagreeing::<bessel_replaced_by_n::Mutant>();
+    let bad = disagreeing::<common::bessel_replaced_by_n::Mutant>();
     assert!(bad.contains(&"mutant vs scalar dW1".to_string()), "{bad:?}");
     assert!(bad.contains(&"mutant vs scalar dC".to_string()), "{bad:?}");
     // Above the broken step, everything still agrees.
@@ -57,19 +46,14 @@ fn a_broken_batchnorm_step_fails_the_parameters_below_it() {
     );
 }
 
-mod dbngain_not_summed {
-    pub use backprop_ninja::solutions::*; // the reference, but for the module below
-    pub mod step_by_step {
-        use backprop_ninja::course::step_by_step::Forward;
-        pub use backprop_ninja::solutions::step_by_step::*;
-        use ndarray::{Array2, s};
-        pub fn dbngain(f: &Forward, dhpreact: &Array2<f64>) -> Array2<f64> {
-            (&f.bnraw * dhpreact).slice(s![0..1, ..]).to_owned() // one row, not the sum
-        }
+mutant!(dbngain_not_summed, step_by_step {
+    pub use backprop_ninja::solutions::step_by_step::*;
+    use backprop_ninja::course::step_by_step::Forward;
+    use ndarray::{Array2, s};
+    pub fn dbngain(f: &Forward, dhpreact: &Array2<f64>) -> Array2<f64> {
+        (&f.bnraw * dhpreact).slice(s![0..1, ..]).to_owned() // one row, not the sum
     }
-    pub struct Mutant;
-    backprop_ninja::implement_backprop!(Mutant, "mutant");
-}
+});
 
 #[test]
 fn a_parameter_gradient_not_summed_over_the_batch_fails_that_parameter() {

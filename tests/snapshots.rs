@@ -6,7 +6,9 @@
 //! a change to `tests/snapshots/snapshots__<layer>_<gradient>.snap`.
 
 use backprop_ninja::course::step_by_step::Var;
-use backprop_ninja::grade::cases::wavenet::small_wavenet;
+mod common;
+
+use backprop_ninja::float::randn;
 use backprop_ninja::layers::batchnorm::BatchNorm1d;
 use backprop_ninja::layers::cross_entropy;
 use backprop_ninja::layers::embedding::Embedding;
@@ -14,9 +16,7 @@ use backprop_ninja::layers::flatten_consecutive::FlattenConsecutive;
 use backprop_ninja::layers::linear::Linear;
 use backprop_ninja::layers::sequential::grads_mut;
 use backprop_ninja::{Backprop, Solutions, grade};
-use ndarray::{Array, Array2, Array3, ArrayRef, Axis, Dimension, ShapeBuilder};
-use ndarray_rand::RandomExt;
-use ndarray_rand::rand_distr::StandardNormal;
+use ndarray::{Array2, Array3, ArrayRef, Axis, Dimension};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -46,10 +46,6 @@ fn describe<D: Dimension>(x: &ArrayRef<f64, D>) -> String {
         round(max),
         first.join(" ")
     )
-}
-
-fn randn<Sh: ShapeBuilder>(shape: Sh, rng: &mut ChaCha8Rng) -> Array<f64, Sh::Dim> {
-    Array::random_using(shape, StandardNormal, rng)
 }
 
 #[test]
@@ -145,11 +141,12 @@ fn solutions_wavenet_layer_gradients() {
 
 #[test]
 fn solutions_small_wavenet_gradients() {
-    let (mut model, idx, targets) = small_wavenet(grade::SEED);
-    let mut ws = model.workspace(idx.nrows()).unwrap();
-    ws.cache.idx.assign(&idx);
-    ws.targets.copy_from_slice(&targets);
-    let loss = model.forward(&mut ws).unwrap();
+    let common::SmallWaveNet {
+        mut model,
+        mut ws,
+        loss,
+        ..
+    } = common::small_wavenet_forward(grade::SEED);
     insta::assert_snapshot!("wavenet_loss", format!("{:.8}\n", round(loss)));
     let mut grads = model.zero_grads();
     model.backward::<Solutions>(&mut ws, &mut grads);

@@ -4,21 +4,19 @@
 //! lecture's data set at `../shared/names.txt` and run in CI
 //! (`cargo test -- --ignored`).
 
-use std::path::Path;
+mod common;
 
 use backprop_ninja::Solutions;
 use backprop_ninja::corpus::words::Corpus;
 use backprop_ninja::models::mlp::Mlp;
 use backprop_ninja::train::{self, Dataset, TrainConfig, lecture_hyper};
+use common::{straight_and_resumed, train_quietly};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+/// The lecture's run, cut to `steps`, decayed halfway.
 fn short(steps: usize) -> TrainConfig {
-    TrainConfig {
-        steps,
-        lr_decay_step: steps / 2,
-        ..TrainConfig::LECTURE
-    }
+    common::short(TrainConfig::LECTURE, steps, steps / 2)
 }
 
 fn fresh_model(data: &Dataset, cfg: &TrainConfig) -> Mlp<f32> {
@@ -35,8 +33,7 @@ fn the_same_seed_gives_the_same_numbers_bit_for_bit() {
     let data = Dataset::new(&Corpus::embedded(), 3, cfg.seed).unwrap();
     let run = || {
         let mut model = fresh_model(&data, &cfg);
-        train::train::<Solutions, _>(&mut model, &data.train, &cfg, 0, 0, |_| {}, |_, _| Ok(()))
-            .unwrap();
+        train_quietly(&mut model, &data, &cfg);
         model
     };
     let (a, b) = (run(), run());
@@ -44,7 +41,7 @@ fn the_same_seed_gives_the_same_numbers_bit_for_bit() {
     let mut other = TrainConfig { seed: 7, ..cfg };
     other.seed = 7;
     let mut c = fresh_model(&data, &cfg);
-    train::train::<Solutions, _>(&mut c, &data.train, &other, 0, 0, |_| {}, |_, _| Ok(())).unwrap();
+    train_quietly(&mut c, &data, &other);
     assert_ne!(a, c, "another seed draws other batches");
 }
 
@@ -52,33 +49,7 @@ fn the_same_seed_gives_the_same_numbers_bit_for_bit() {
 fn a_resumed_run_continues_exactly_where_it_stopped() {
     let cfg = short(200);
     let data = Dataset::new(&Corpus::embedded(), 3, cfg.seed).unwrap();
-    let mut straight = fresh_model(&data, &cfg);
-    let mut halfway = None;
-    train::train::<Solutions, _>(
-        &mut straight,
-        &data.train,
-        &cfg,
-        0,
-        100,
-        |_| {},
-        |m, step| {
-            halfway = Some((m.clone(), step));
-            Ok(())
-        },
-    )
-    .unwrap();
-    let (mut resumed, step) = halfway.expect("a checkpoint at step 100");
-    assert_eq!(step, 100);
-    train::train::<Solutions, _>(
-        &mut resumed,
-        &data.train,
-        &cfg,
-        step,
-        0,
-        |_| {},
-        |_, _| Ok(()),
-    )
-    .unwrap();
+    let (straight, resumed) = straight_and_resumed(fresh_model(&data, &cfg), &data, &cfg, 100);
     assert_eq!(resumed, straight);
 }
 
@@ -122,8 +93,7 @@ fn a_short_run_learns_and_samples_names() {
     let data = Dataset::new(&Corpus::embedded(), 3, cfg.seed).unwrap();
     let mut model = fresh_model(&data, &cfg);
     let before = model.loss(&data.val.x, &data.val.y).unwrap();
-    train::train::<Solutions, _>(&mut model, &data.train, &cfg, 0, 0, |_| {}, |_, _| Ok(()))
-        .unwrap();
+    train_quietly(&mut model, &data, &cfg);
     model.calibrate_batchnorm(&data.train.x).unwrap();
     let after = model.loss(&data.val.x, &data.val.y).unwrap();
     assert!(
@@ -150,15 +120,12 @@ fn a_short_run_learns_and_samples_names() {
 #[test]
 #[ignore = "needs ../shared/names.txt; run by CI"]
 fn the_lecture_run_on_names_txt_reaches_the_lecture_losses() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/names.txt");
-    let corpus = Corpus::from_file(&path).expect("../shared/names.txt");
-    assert_eq!(corpus.words.len(), 32_033);
+    let corpus = common::names_txt();
     let cfg = TrainConfig::LECTURE;
     let data = Dataset::new(&corpus, 3, cfg.seed).unwrap();
     let mut model = fresh_model(&data, &cfg);
     assert_eq!(model.num_params(), 12_297);
-    train::train::<Solutions, _>(&mut model, &data.train, &cfg, 0, 0, |_| {}, |_, _| Ok(()))
-        .unwrap();
+    train_quietly(&mut model, &data, &cfg);
     model.calibrate_batchnorm(&data.train.x).unwrap();
     let train_loss = model.loss(&data.train.x, &data.train.y).unwrap();
     let val_loss = model.loss(&data.val.x, &data.val.y).unwrap();

@@ -5,16 +5,17 @@
 //! determinism and resuming; and, ignored unless asked for (CI runs it), a
 //! short run on the lecture's `../shared/names.txt`.
 
-use std::path::Path;
+mod common;
 
 use backprop_ninja::corpus::words::Corpus;
-use backprop_ninja::grade::cases::wavenet::{small_wavenet, wavenet_loss};
+use backprop_ninja::grade::cases::wavenet::wavenet_loss;
 use backprop_ninja::grade::oracle::{self, Config};
 use backprop_ninja::layers::linear::Linear;
 use backprop_ninja::layers::sequential::grads_mut;
 use backprop_ninja::models::wavenet::WaveNet;
 use backprop_ninja::train::{self, Dataset, TrainConfig, wavenet_hyper};
 use backprop_ninja::{Exercises, Solutions};
+use common::{SmallWaveNet, small_wavenet_forward, straight_and_resumed, train_quietly};
 use ndarray::{Array2, Axis};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -22,11 +23,13 @@ use rand_chacha::ChaCha8Rng;
 #[test]
 fn every_parameter_gradient_of_a_small_wavenet_matches_finite_differences() {
     for seed in [1, 2, 3] {
-        let (model, idx, targets) = small_wavenet(seed);
-        let mut ws = model.workspace(idx.nrows()).unwrap();
-        ws.cache.idx.assign(&idx);
-        ws.targets.copy_from_slice(&targets);
-        let loss = model.forward(&mut ws).unwrap();
+        let SmallWaveNet {
+            model,
+            idx,
+            targets,
+            mut ws,
+            loss,
+        } = small_wavenet_forward(seed);
         assert!((loss - wavenet_loss(&model, &idx, &targets)).abs() < 1e-15);
         let mut grads = model.zero_grads();
         model.backward::<Solutions>(&mut ws, &mut grads);
@@ -57,11 +60,13 @@ fn every_parameter_gradient_of_a_small_wavenet_matches_finite_differences() {
 
 #[test]
 fn a_wrong_gradient_of_the_whole_model_is_caught() {
-    let (model, idx, targets) = small_wavenet(1);
-    let mut ws = model.workspace(idx.nrows()).unwrap();
-    ws.cache.idx.assign(&idx);
-    ws.targets.copy_from_slice(&targets);
-    model.forward(&mut ws).unwrap();
+    let SmallWaveNet {
+        model,
+        idx,
+        targets,
+        mut ws,
+        ..
+    } = small_wavenet_forward(1);
     let mut grads = model.zero_grads();
     model.backward::<Solutions>(&mut ws, &mut grads);
     let mut wrong = grads_mut(&mut grads)[1].to_owned(); // layers[2] dw
@@ -84,11 +89,7 @@ fn a_wrong_gradient_of_the_whole_model_is_caught() {
 #[test]
 #[ignore = "maintainers: needs the shipped todo!() stubs"]
 fn maintainers_the_shipped_exercises_cannot_train_a_wavenet() {
-    let (model, idx, targets) = small_wavenet(1);
-    let mut ws = model.workspace(idx.nrows()).unwrap();
-    ws.cache.idx.assign(&idx);
-    ws.targets.copy_from_slice(&targets);
-    model.forward(&mut ws).unwrap();
+    let SmallWaveNet { model, mut ws, .. } = small_wavenet_forward(1);
     let mut grads = model.zero_grads();
     let stub = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         model.backward::<Exercises>(&mut ws, &mut grads)
@@ -110,12 +111,9 @@ fn a_single_position_is_the_lectures_2d_input() {
     assert_eq!(out3.index_axis(Axis(1), 0), out2);
 }
 
+/// The lecture's WaveNet run, cut to `steps`, decayed at three quarters.
 fn short(steps: usize) -> TrainConfig {
-    TrainConfig {
-        steps,
-        lr_decay_step: steps * 3 / 4,
-        ..TrainConfig::WAVENET
-    }
+    common::short(TrainConfig::WAVENET, steps, steps * 3 / 4)
 }
 
 fn fresh(data: &Dataset, cfg: &TrainConfig) -> WaveNet<f32> {
@@ -130,37 +128,13 @@ fn fresh(data: &Dataset, cfg: &TrainConfig) -> WaveNet<f32> {
 fn wavenet_training_is_deterministic_resumable_and_learns() {
     let cfg = short(300);
     let data = Dataset::new(&Corpus::embedded(), 8, cfg.seed).unwrap();
-    let mut straight = fresh(&data, &cfg);
-    let before = straight.loss(&data.val.x, &data.val.y).unwrap();
+    let model = fresh(&data, &cfg);
+    let before = model.loss(&data.val.x, &data.val.y).unwrap();
     assert!(
         (before - 27f64.ln()).abs() < 0.1,
         "first loss near ln 27: {before}"
     );
-    let mut halfway = None;
-    train::train::<Solutions, _>(
-        &mut straight,
-        &data.train,
-        &cfg,
-        0,
-        150,
-        |_| {},
-        |m, step| {
-            halfway = Some((m.clone(), step));
-            Ok(())
-        },
-    )
-    .unwrap();
-    let (mut resumed, step) = halfway.expect("a checkpoint at step 150");
-    train::train::<Solutions, _>(
-        &mut resumed,
-        &data.train,
-        &cfg,
-        step,
-        0,
-        |_| {},
-        |_, _| Ok(()),
-    )
-    .unwrap();
+    let (straight, resumed) = straight_and_resumed(model, &data, &cfg, 150);
     assert_eq!(resumed, straight, "resumed bit for bit");
     let after = straight.loss(&data.val.x, &data.val.y).unwrap();
     assert!(after < before - 0.5, "val loss {before} → {after}");
@@ -174,15 +148,12 @@ fn wavenet_training_is_deterministic_resumable_and_learns() {
 #[test]
 #[ignore = "needs ../shared/names.txt; run by CI"]
 fn a_short_wavenet_run_on_names_txt_learns() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/names.txt");
-    let corpus = Corpus::from_file(&path).expect("../shared/names.txt");
-    assert_eq!(corpus.words.len(), 32_033);
+    let corpus = common::names_txt();
     let cfg = short(10_000);
     let data = Dataset::new(&corpus, 8, cfg.seed).unwrap();
     let mut model = fresh(&data, &cfg);
     assert_eq!(model.num_params(), 76_579);
-    train::train::<Solutions, _>(&mut model, &data.train, &cfg, 0, 0, |_| {}, |_, _| Ok(()))
-        .unwrap();
+    train_quietly(&mut model, &data, &cfg);
     let train_loss = model.loss(&data.train.x, &data.train.y).unwrap();
     let val_loss = model.loss(&data.val.x, &data.val.y).unwrap();
     println!("after 10,000 steps: train {train_loss:.4}  val {val_loss:.4}");

@@ -5,11 +5,9 @@
 //! oracle), the values the gradients were prefilled with (a backward pass
 //! must add to them) and what the learner's function was handed.
 
-use ndarray::{Array, ArrayD, ArrayRef, Dimension, ShapeBuilder};
-use ndarray_rand::RandomExt;
-use ndarray_rand::rand_distr::StandardNormal;
-use rand_chacha::ChaCha8Rng;
+use ndarray::{ArrayD, ArrayRef, Dimension};
 
+pub use crate::float::randn;
 use crate::grade::attempt::is_todo;
 use crate::grade::compare::compare;
 use crate::grade::hints::{Known, diagnose};
@@ -55,11 +53,6 @@ pub fn handed(args: &[(&str, &[usize])]) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// Standard normal samples of `shape`, from the case's generator.
-pub fn randn<Sh: ShapeBuilder>(shape: Sh, rng: &mut ChaCha8Rng) -> Array<f64, Sh::Dim> {
-    Array::random_using(shape, StandardNormal, rng)
 }
 
 /// An array as a dynamic-dimensional copy, for the oracle.

@@ -19,12 +19,11 @@
 //! and the update:data ratio of every weight at every step.
 
 use ndarray::{Array1, Array2, ArrayRef2, Axis};
-use ndarray_rand::RandomExt;
-use ndarray_rand::rand_distr::StandardNormal;
 use rand::Rng;
 
 use crate::backprop::Backprop;
 use crate::error::{Error, Result};
+use crate::float::randn;
 use crate::hyper::Hyper;
 use crate::layers::batchnorm::BatchNorm1d;
 use crate::layers::embedding::Embedding;
@@ -153,10 +152,6 @@ pub struct Workspace {
     pub snapshot: Option<Snapshot>,
     /// The last step's `log10(update:data)`, one per Linear weight.
     pub updates: Vec<f64>,
-}
-
-fn randn(shape: (usize, usize), rng: &mut impl Rng) -> Array2<f32> {
-    Array2::random_using(shape, StandardNormal, rng)
 }
 
 impl Deep {

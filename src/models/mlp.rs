@@ -12,14 +12,14 @@
 //! `B = Solutions` these are the very functions `solutions/` derives; with
 //! `B = Exercises`, yours.
 
-use ndarray::{Array2, Array3, ArrayRef2, Axis, ShapeBuilder};
-use ndarray_rand::RandomExt;
+use ndarray::{Array2, Array3, ArrayRef2, Axis};
 use ndarray_rand::rand_distr::{Distribution, StandardNormal};
 use rand::Rng;
 
 use crate::backprop::Backprop;
 use crate::error::{Error, Result};
 use crate::float::Float;
+use crate::float::randn;
 use crate::hyper::Hyper;
 use crate::layers::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
 use crate::layers::cross_entropy::{self, CrossEntropyCache};
@@ -106,13 +106,6 @@ impl<F: Float> Workspace<F> {
     pub fn batch(&self) -> usize {
         self.targets.len()
     }
-}
-
-fn randn<F: Float, Sh: ShapeBuilder>(shape: Sh, rng: &mut impl Rng) -> ndarray::Array<F, Sh::Dim>
-where
-    StandardNormal: Distribution<F>,
-{
-    ndarray::Array::random_using(shape, StandardNormal, rng)
 }
 
 /// `emb (B, T, E)` seen as `embcat (B, T·E)`: the same numbers.

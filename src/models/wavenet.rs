@@ -22,13 +22,13 @@
 //! during training and evaluation uses them.
 
 use ndarray::{Array2, Array3, ArrayRef2, Axis};
-use ndarray_rand::RandomExt;
 use ndarray_rand::rand_distr::{Distribution, StandardNormal};
 use rand::Rng;
 
 use crate::backprop::Backprop;
 use crate::error::{Error, Result};
 use crate::float::Float;
+use crate::float::randn;
 use crate::hyper::Hyper;
 use crate::layers::batchnorm::BatchNorm1d;
 use crate::layers::cross_entropy::{self, CrossEntropyCache};
@@ -72,13 +72,6 @@ pub fn levels(block: usize) -> Result<usize> {
         )));
     }
     Ok(block.trailing_zeros() as usize)
-}
-
-fn randn<F: Float>(shape: (usize, usize), rng: &mut impl Rng) -> Array2<F>
-where
-    StandardNormal: Distribution<F>,
-{
-    Array2::random_using(shape, StandardNormal, rng)
 }
 
 /// The lecture's `Linear(fan_in, fan_out)`: weights `randn / √fan_in`.

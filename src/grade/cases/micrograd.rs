@@ -54,7 +54,7 @@ fn micrograd_step<B: Backprop>(op: OpKind, da: &mut f64, db: &mut f64, dout: f64
 pub fn op<B: Backprop>(id: &str, op: OpKind, seed: u64) -> Outcome {
     let rng = &mut ChaCha8Rng::seed_from_u64(seed);
     let n = 6;
-    let z = randn(n, rng);
+    let z: Array1<f64> = randn(n, rng);
     // Inputs where the operation is smooth: log and pow (with a fractional
     // exponent) need a > 0; relu is graded on both sides of its kink.
     let a = match op {

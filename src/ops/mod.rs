@@ -1,0 +1,128 @@
+//! # Small shared kernels: `c += a @ b` for the MLP's small matrices
+//!
+//! [`matmul_acc`] is what the layers and the solutions call for a matrix
+//! product. It means exactly `c += a @ b` (`ndarray`'s
+//! `general_mat_mul(1, a, b, 1, c)`); only the speed differs. The MLP's
+//! products are small (`(32, 30) @ (30, 200)`, `(32, 200) @ (200, 27)`, their
+//! transposes): a general GEMM spends much of its time copying ("packing")
+//! the operands into blocks, so here two simple register-tiled loops read
+//! them in place:
+//!
+//! - when the rows of `b` are contiguous (`x @ w`, `xᵀ @ dout`): each tile of
+//!   `c`, 4 rows by 16 columns, is kept in registers while `k` runs, adding
+//!   `a[i,p] · b[p, j..j+16]`;
+//! - when its columns are (`dout @ wᵀ`) and `k` is long: each entry of `c` is
+//!   a dot product of two contiguous rows, 8 lanes at a time.
+//!
+//! Anything else (other layouts, negative strides, short dot products) goes
+//! to `general_mat_mul`, whose packing pays off there. On x86-64 the same
+//! loops are compiled again for AVX2 and FMA and for AVX-512, chosen at run
+//! time (`Kernel`); elsewhere the portable loops are still vectorised by
+//! the compiler. For a given kernel the results are deterministic, bit for
+//! bit. `benches/matmul.rs` times them against `general_mat_mul`.
+//!
+//! | file | what it holds |
+//! |---|---|
+//! | `ops/mod.rs` | the entry points and the choice of kernel: safe code |
+//! | `ops/kernels.rs` | the loops: the crate's only `unsafe`, with its safety argument |
+//! | `ops/tests.rs` | every kernel, layout and tile edge against `ndarray`'s `dot` |
+
+use ndarray::ArrayRef2;
+use ndarray::linalg::general_mat_mul;
+
+use crate::float::Float;
+
+// The one exception to the crate's `#![deny(unsafe_code)]`: raw-pointer tile
+// loops and `#[target_feature]` functions (see the module's header).
+#[allow(unsafe_code)]
+mod kernels;
+#[cfg(test)]
+mod tests;
+
+/// Which compiled copy of the loops runs. [`matmul_acc`] and [`map_into`]
+/// take [`Kernel::best`]; the tests force each one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kernel {
+    /// Plain Rust for the baseline target, `x·y + acc` rounded twice.
+    Portable,
+    /// x86-64 with AVX2 and FMA: tiles of 4 × 16, fused multiply-adds.
+    Avx2,
+    /// x86-64 with AVX-512F (and AVX2, FMA): tiles of 8 × 32.
+    Avx512,
+}
+
+impl Kernel {
+    /// Every kernel, available here or not.
+    #[cfg(test)]
+    pub(crate) const ALL: [Kernel; 3] = [Kernel::Portable, Kernel::Avx2, Kernel::Avx512];
+
+    /// The fastest kernel this CPU runs.
+    pub(crate) fn best() -> Kernel {
+        if Kernel::Avx512.is_available() {
+            Kernel::Avx512
+        } else if Kernel::Avx2.is_available() {
+            Kernel::Avx2
+        } else {
+            Kernel::Portable
+        }
+    }
+
+    /// Whether this CPU has the features the kernel was compiled for.
+    pub(crate) fn is_available(self) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        use std::arch::is_x86_feature_detected as has;
+        match self {
+            Kernel::Portable => true,
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2 => has!("avx2") && has!("fma"),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx512 => has!("avx512f") && has!("avx2") && has!("fma"),
+            #[cfg(not(target_arch = "x86_64"))]
+            Kernel::Avx2 | Kernel::Avx512 => false,
+        }
+    }
+}
+
+/// `c += a @ b`: `a (m, k)`, `b (k, n)`, `c (m, n)`.
+///
+/// # Panics
+/// If the shapes do not match.
+pub fn matmul_acc<F: Float>(c: &mut ArrayRef2<F>, a: &ArrayRef2<F>, b: &ArrayRef2<F>) {
+    matmul_acc_with(Kernel::best(), c, a, b)
+}
+
+/// [`matmul_acc`] on a given kernel.
+///
+/// # Panics
+/// If the shapes do not match, or this CPU cannot run `kernel`.
+pub(crate) fn matmul_acc_with<F: Float>(
+    kernel: Kernel,
+    c: &mut ArrayRef2<F>,
+    a: &ArrayRef2<F>,
+    b: &ArrayRef2<F>,
+) {
+    let (m, k) = a.dim();
+    let (k2, n) = b.dim();
+    assert!(
+        k == k2 && c.dim() == (m, n),
+        "matmul_acc: ({m}, {k}) @ ({k2}, {n}) into {:?}",
+        c.dim()
+    );
+    if m == 0 || n == 0 || k == 0 {
+        return;
+    }
+    match kernels::Op::new(c, a, b) {
+        Some(op) => op.run(kernel),
+        None => general_mat_mul(F::one(), a, b, F::one(), c),
+    }
+}
+
+/// `out[i] = f(x[i])`, compiled again for AVX2 and AVX-512 (chosen at run
+/// time) so that a branch-free `f` runs 8 or 16 lanes at a time. The same
+/// operations in the same order either way: the same numbers.
+///
+/// # Panics
+/// If the slices differ in length.
+pub fn map_into<F: Float>(out: &mut [F], x: &[F], f: impl Fn(F) -> F) {
+    kernels::map(Kernel::best(), out, x, f)
+}
