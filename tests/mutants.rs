@@ -762,7 +762,7 @@ fn factors_read_as_fractions_of_the_cases_sizes() {
         message.contains("32 (= n) times"),
         "the lecture batch: {message}"
     );
-    let message = only_its_own_step_fails::<bessel_replaced_by_n::Mutant>(Var::Bndiff2);
+    let message = only_its_own_step_fails::<common::bessel_replaced_by_n::Mutant>(Var::Bndiff2);
     assert!(message.contains("31/32 (= (n-1)/n)"), "{message}");
     let message = wrong::<linear_3d_db_mean::Mutant>(Exercise::Linear3d);
     assert!(message.contains("1/12 (= 1/(B·T))"), "{message}");
