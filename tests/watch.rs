@@ -43,6 +43,16 @@ fn wait_for(out: &Arc<Mutex<String>>, from: usize, text: &str, limit: Duration) 
     }
 }
 
+/// A child process killed when dropped.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[test]
 #[ignore = "builds a copy of the crate: run with cargo test -- --ignored"]
 fn watch_regrades_a_saved_exercise_and_ends_on_ctrl_c() {
@@ -68,7 +78,7 @@ fn watch_regrades_a_saved_exercise_and_ends_on_ctrl_c() {
         std::fs::copy(root.join(file), copy.join(file)).unwrap();
     }
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_backprop-ninja"))
+    let child = Command::new(env!("CARGO_BIN_EXE_backprop-ninja"))
         .arg("watch")
         .current_dir(&copy)
         .env("CARGO_TARGET_DIR", root.join("target").join("watch-e2e"))
@@ -76,10 +86,12 @@ fn watch_regrades_a_saved_exercise_and_ends_on_ctrl_c() {
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
+    // Ended even when an assertion fails.
+    let mut child = Killed(child);
     let out = Arc::new(Mutex::new(String::new()));
     let reader = {
         let out = Arc::clone(&out);
-        let mut stdout = child.stdout.take().unwrap();
+        let mut stdout = child.0.stdout.take().unwrap();
         std::thread::spawn(move || {
             let mut buf = [0u8; 4096];
             while let Ok(n) = stdout.read(&mut buf) {
@@ -108,11 +120,11 @@ fn watch_regrades_a_saved_exercise_and_ends_on_ctrl_c() {
     wait_for(&out, at, "the last grades", build);
 
     let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args(["-INT", &child.0.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
-    let exit = child.wait().unwrap();
+    let exit = child.0.wait().unwrap();
     reader.join().unwrap();
     assert!(exit.success(), "{exit:?}");
     assert!(out.lock().unwrap().contains("watch ended"));
