@@ -69,6 +69,7 @@ fn watch_regrades_a_saved_exercise_and_ends_on_ctrl_c() {
         ".cargo",
         "assets",
         "data",
+        "docs",
     ] {
         if root.join(dir).is_dir() {
             copy_dir(&root.join(dir), &copy.join(dir));
