@@ -2,7 +2,7 @@
 //!
 //! Every file here is a stub with a `todo!()` and a one-line hint, the twin
 //! of a file in `solutions/` with the same functions and signatures. Replace a
-//! `todo!()` with your code and run `cargo test exercises`: the grader checks
+//! `todo!()` with your code and run `cargo test --test grade` (or `cargo run -- watch`): the grader checks
 //! each of your gradients against finite differences and against the
 //! reference, and prints a table. An exercise still at `todo!()` is *not
 //! attempted*, never a failure. `cargo run --release -- train --impl

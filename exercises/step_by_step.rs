@@ -4,7 +4,7 @@
 //! names, with `f.` in front: `f.probs`, `f.params.W2`, `f.batch.Yb`). Each
 //! function gets the forward pass and the upstream gradients it needs, and
 //! returns the gradient of the loss with respect to its variable, in that
-//! variable's shape. Replace a `todo!()`, run `cargo test exercises`, and
+//! variable's shape. Replace a `todo!()`, run `cargo test --test grade` (or `cargo run -- watch`), and
 //! read your row of the table. The answers are in `solutions/step_by_step.rs`.
 //!
 //! Edit only the function bodies: the signatures are what the grader and

@@ -30,6 +30,7 @@
 //! | [`models`] | the models assembled from the layers (micrograd's MLP, part 4's MLP, part 5's WaveNet, part 3's deep MLP, lecture 7's GPT), forward and backward through `B: Backprop` |
 //! | [`train`], [`grade`], [`io`] | the training loops; the grader (oracle, cases per chapter, report, the scalar second oracle); checkpoints and exports |
 //! | [`registry`] | every exercise once: chapter, file, hints, models that need it, grading case |
+//! | [`watch`] | the learner's loop: re-grading on every save |
 //! | `src/cli/` (the binary) | the `backprop-ninja` command |
 //!
 //! Exercise 1 of the lecture is `exercises/step_by_step.rs`, exercise 2
@@ -62,6 +63,11 @@ pub mod models;
 pub mod ops;
 pub mod registry;
 pub mod train;
+// The learner's loop: `watch` re-grades on every save.
+pub mod watch;
+
+#[doc = include_str!("../docs/ndarray.md")]
+pub mod ndarray_guide {}
 
 #[path = "../exercises/mod.rs"]
 pub mod exercises;

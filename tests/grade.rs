@@ -1,102 +1,129 @@
-//! # The grader: `cargo test exercises`, `cargo test solutions`
+//! # The grader: `cargo test --test grade`
 //!
-//! One test per exercise, for each implementation: `exercises::ex1::dcounts`
-//! grades your code, `solutions::ex1::dcounts` the reference. After the run
-//! it prints the lecture's `cmp` table and a count of what is done.
+//! Grades your exercises and prints the report, and nothing else: where to
+//! go next, each chapter's count, the rows of what you attempted with each
+//! failure's details under its row, one summary line at the end. It also
+//! grades the reference (`solutions/`), which must be right everywhere, and
+//! says so only when it is not.
 //!
 //! For you, an exercise still at `todo!()` is *not attempted* and passes; a
-//! wrong one fails and says where. The reference must be correct everywhere.
+//! wrong one fails the run.
 //!
-//! `maintainers::shipped_exercises_are_stubs` (ignored unless asked for with
-//! `-- --ignored`) checks that the shipped exercises are still stubs.
+//! `cargo test --test grade solutions` prints the reference's report;
+//! `cargo test --test grade exercises` (or `cargo test exercises`) yours.
+//! `-- --ignored` adds the maintainers' check that the shipped exercises
+//! are still stubs.
 
-use std::sync::{Arc, Mutex};
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use backprop_ninja::grade::{self, Status};
-use backprop_ninja::registry::{self, Exercise, Grade};
-use backprop_ninja::{Exercises, Solutions};
-use libtest_mimic::{Arguments, Failed, Trial};
+use backprop_ninja::grade::Status;
+use backprop_ninja::grade::progress::{self as report, Graded, grade_one};
+use backprop_ninja::registry::{self, Exercise};
+use backprop_ninja::{Backprop, Exercises, Solutions};
 
-type Results = Arc<Mutex<Vec<(&'static str, usize, Grade)>>>;
-
-fn trial(
-    implementation: &'static str,
-    index: usize,
-    exercise: Exercise,
-    results: &Results,
-) -> Trial {
-    let results = Arc::clone(results);
-    Trial::test(format!("{implementation}::{}", exercise.id()), move || {
-        let graded = match implementation {
-            "solutions" => registry::grade::<Solutions>(exercise),
-            _ => registry::grade::<Exercises>(exercise),
-        };
-        let outcome = match (&graded.status, implementation) {
-            (Status::Wrong(message), _) => Err(Failed::from(format!(
-                "{}\n  in {}",
-                message,
-                exercise.file()
-            ))),
-            (Status::Correct, _) | (_, "exercises") => Ok(()),
-            (status, _) => Err(Failed::from(format!(
-                "the reference must be correct, not {status:?}"
-            ))),
-        };
-        results
-            .lock()
-            .unwrap()
-            .push((implementation, index, graded));
-        outcome
-    })
+/// Grades every exercise of `B` on all cores, in course order.
+fn grade_all<B: Backprop>() -> Vec<Graded> {
+    let all = Exercise::all();
+    let next = AtomicUsize::new(0);
+    let done: Mutex<Vec<(usize, Graded)>> = Mutex::default();
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    std::thread::scope(|s| {
+        for _ in 0..threads.min(all.len()) {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&e) = all.get(i) else { break };
+                    let g = grade_one::<B>(e);
+                    done.lock().unwrap().push((i, g));
+                }
+            });
+        }
+    });
+    let mut done = done.into_inner().unwrap();
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, g)| g).collect()
 }
 
-fn stubs_trial() -> Trial {
-    Trial::test("maintainers::shipped_exercises_are_stubs", || {
-        let solved: Vec<String> = Exercise::all()
-            .into_iter()
-            .filter(|&e| e != Exercise::Chain)
-            .filter(|&e| registry::grade::<Exercises>(e).status != Status::NotAttempted)
-            .map(|e| format!("{} ({})", e.id(), e.file()))
-            .collect();
-        if solved.is_empty() {
-            Ok(())
-        } else {
-            Err(format!(
-                "these shipped exercises are no longer todo!() stubs: {}",
-                solved.join(", ")
-            )
-            .into())
-        }
-    })
-    .with_ignored_flag(true)
+fn stubs_are_shipped() -> Result<(), String> {
+    let solved: Vec<String> = Exercise::all()
+        .into_iter()
+        .filter(|&e| e != Exercise::Chain)
+        .filter(|&e| registry::grade::<Exercises>(e).status != Status::NotAttempted)
+        .map(|e| format!("{} ({})", e.id(), e.file()))
+        .collect();
+    if solved.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "these shipped exercises are no longer todo!() stubs: {}",
+            solved.join(", ")
+        ))
+    }
 }
 
-fn main() {
-    let args = Arguments::from_args();
-    let results: Results = Arc::default();
-    let mut trials = vec![];
-    for implementation in ["exercises", "solutions"] {
-        for (index, exercise) in Exercise::all().into_iter().enumerate() {
-            trials.push(trial(implementation, index, exercise, &results));
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let flag = |f: &str| args.iter().any(|a| a == f);
+    // Options libtest takes with a value: skip the value.
+    let mut filters = vec![];
+    let mut skip = false;
+    for a in &args {
+        if skip {
+            skip = false;
+        } else if [
+            "--test-threads",
+            "--format",
+            "--color",
+            "--logfile",
+            "--skip",
+            "-Z",
+        ]
+        .contains(&a.as_str())
+        {
+            skip = true;
+        } else if !a.starts_with('-') {
+            filters.push(a.as_str());
         }
     }
-    trials.push(stubs_trial());
-    let conclusion = libtest_mimic::run(&args, trials);
+    if flag("--list") {
+        println!("exercises: test\nsolutions: test");
+        return ExitCode::SUCCESS;
+    }
+    let wants = |name: &str| {
+        filters.is_empty()
+            || filters
+                .iter()
+                .any(|f| name.contains(f) || f.starts_with(&format!("{name}::")))
+    };
+    let (mine, reference) = (wants("exercises"), wants("solutions"));
+    let maintainers = flag("--ignored") || flag("--include-ignored");
+    let mut ok = true;
 
-    let mut results = results.lock().unwrap();
-    results.sort_by_key(|(implementation, index, _)| (*implementation, *index));
-    for implementation in ["exercises", "solutions"] {
-        let grades: Vec<Grade> = results
-            .iter()
-            .filter(|r| r.0 == implementation)
-            .map(|r| r.2.clone())
-            .collect();
-        if !grades.is_empty() {
-            println!(
-                "\n── {implementation}: graded against finite differences and the reference ──"
-            );
-            print!("{}", grade::report::table(implementation, &grades));
+    if reference {
+        let graded = grade_all::<Solutions>();
+        let all_right = graded.iter().all(|g| g.grade.status == Status::Correct);
+        if !mine || !all_right {
+            print!("{}", report::report("solutions", &graded));
+        }
+        if !all_right {
+            println!("the reference must be right everywhere");
+            ok = false;
         }
     }
-    conclusion.exit();
+    if maintainers && let Err(e) = stubs_are_shipped() {
+        println!("maintainers: {e}");
+        ok = false;
+    }
+    if mine {
+        let graded = grade_all::<Exercises>();
+        ok &= graded.iter().all(|g| g.grade.passed());
+        print!("{}", report::report("exercises", &graded));
+    }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use backprop_ninja::grade::{self, Status};
+use backprop_ninja::grade;
 use backprop_ninja::registry::{self, Chapter, Exercise};
 use backprop_ninja::{Backprop, Error, Result};
 
@@ -36,10 +36,13 @@ impl WithBackprop for Args {
     fn run<B: Backprop>(self) -> Result<()> {
         let seed = self.seed;
         let gpt = self.model == Some(CheckModel::Gpt);
-        let grades: Vec<_> = Exercise::all()
+        let graded: Vec<_> = Exercise::all()
             .into_iter()
             .filter(|e| !gpt || e.chapter() == Chapter::Gpt)
-            .map(|e| registry::grade_seeded::<B>(e, seed))
+            .map(|e| grade::progress::Graded {
+                grade: registry::grade_seeded::<B>(e, seed),
+                stub: None,
+            })
             .collect();
         if gpt {
             say!(
@@ -51,17 +54,9 @@ impl WithBackprop for Args {
         }
         say!(
             "{}",
-            grade::report::table(B::NAME, &grades).trim_end_matches('\n')
+            grade::progress::report(B::NAME, &graded).trim_end_matches('\n')
         );
-        for g in &grades {
-            if let Status::Wrong(message) = &g.status {
-                say!(
-                    "\n{}:\n  {}",
-                    g.exercise.id(),
-                    message.replace('\n', "\n  ")
-                );
-            }
-        }
+        let grades: Vec<_> = graded.into_iter().map(|g| g.grade).collect();
         if let (true, Some(path)) = (gpt, &self.export) {
             let loss = std::panic::catch_unwind(|| {
                 backprop_ninja::io::gpt_export::export_check::<B>(path, seed)

@@ -58,6 +58,12 @@ enum Command {
     /// Check every backward pass against finite differences and the
     /// reference, and print the lecture's cmp table.
     Check(check::Args),
+    /// Re-grade your exercises on every save of a file in exercises/
+    /// (run it in the crate's folder; Ctrl-C to quit).
+    Watch,
+    /// The next level of an exercise's hint: the rule, then the shapes,
+    /// then the expression in words (e.g. `hint layers::tanh`, `hint dcounts`).
+    Hint { exercise: String },
 }
 
 /// Whose backward passes to run: `--impl`.
@@ -124,6 +130,12 @@ pub fn main() -> ExitCode {
         Command::Check(args) => args.implementation.run(args),
         Command::Eval(args) => saved::eval(args),
         Command::Sample(args) => saved::sample(args),
+        Command::Watch => backprop_ninja::watch::main(std::path::Path::new(".")),
+        Command::Hint { exercise } => {
+            backprop_ninja::grade::hint_levels::next(std::path::Path::new("."), &exercise)
+                .map_err(Error::Config)
+                .map(|text| output::say!("{text}"))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

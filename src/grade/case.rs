@@ -9,7 +9,8 @@ use ndarray::{ArrayD, ArrayRef, Dimension};
 
 pub use crate::float::randn;
 use crate::grade::attempt::is_todo;
-use crate::grade::compare::{compare, diagnose};
+use crate::grade::compare::compare;
+use crate::grade::hints::{Known, diagnose};
 use crate::grade::oracle::{self, Config};
 use crate::grade::{Outcome, Row, Status};
 
@@ -73,6 +74,8 @@ pub struct LayerCase<'a> {
     pub prefill: Vec<ArrayD<f64>>,
     pub handed: String,
     pub seed: u64,
+    /// The case's sizes and known mistakes, for the hints.
+    pub known: Known,
 }
 
 impl LayerCase<'_> {
@@ -102,15 +105,11 @@ impl LayerCase<'_> {
         {
             let added = raw - prefill;
             let reference = reference - prefill;
-            let report = oracle::check(name, x, &added, loss, &cfg);
-            let row = compare(
-                &format!("{} {name}", self.id),
-                &added,
-                &reference,
-                Some(report),
-            );
+            let row_name = format!("{} {name}", self.id);
+            let report = oracle::check(&row_name, x, &added, loss, &cfg);
+            let row = compare(&row_name, &added, &reference, Some(report));
             if !row.ok() {
-                let mut message = diagnose(&row, &added, &reference);
+                let mut message = diagnose(&row, &added, &reference, &self.known);
                 if compare("", raw, &reference, None).approximate {
                     message.push_str("\n  hint: it looks assigned (=), not accumulated (+=): add to the gradient you are handed");
                 }

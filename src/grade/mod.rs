@@ -16,6 +16,10 @@
 //! | [`compare`] | a gradient against the reference: the `cmp` row, and why it is wrong |
 //! | [`case`], [`cases`] | what each exercise is graded on, one file per chapter |
 //! | [`report`] | the printed table and summary |
+//! | [`hints`] | why a gradient is wrong, in words: the error's pattern matched |
+//! | [`panic_site`] | where a learner's code panicked: the hook, installed only while grading |
+//! | [`progress`] | the report a learner reads: chapters, next exercise, failures under their rows |
+//! | [`hint_levels`] | `hint <exercise>`: the registry's hints, one level more each time |
 //! | [`scalar_check`] | the second oracle: exercise 1 rebuilt from scalars |
 //!
 //! Which case grades which exercise is said once, in [`crate::registry`].
@@ -24,7 +28,11 @@ pub mod attempt;
 pub mod case;
 pub mod cases;
 pub mod compare;
+pub mod hint_levels;
+pub mod hints;
 pub mod oracle;
+pub mod panic_site;
+pub mod progress;
 pub mod report;
 pub mod scalar_check;
 

@@ -17,6 +17,7 @@ use crate::grade::attempt::attempt;
 use crate::grade::case::{LayerCase, Loss, dyn_, failed, randn, verdict};
 use crate::grade::cases::wavenet::ix3;
 use crate::grade::compare::{compare, diagnose};
+use crate::grade::hints::Known;
 use crate::grade::oracle::{self, Config};
 use crate::grade::{Outcome, Row};
 use crate::layers::attention::{AttentionGrads, CausalSelfAttention};
@@ -144,6 +145,7 @@ pub fn weighted_average<B: Backprop>(id: &str, seed: u64) -> Outcome {
     let loss_wei: Loss = Box::new(|v: &ArrayD<f64>| loss(v, &xd));
     let loss_x: Loss = Box::new(|v: &ArrayD<f64>| loss(&weid, v));
     let case = LayerCase {
+        known: Known::none(),
         id,
         vars: vec![
             ("dwei".into(), weid.clone(), loss_wei),
@@ -189,6 +191,7 @@ pub fn softmax<B: Backprop>(id: &str, seed: u64) -> Outcome {
     }
     let loss = |s: &ArrayD<f64>| (softmax::forward(&ix3(s)).expect("square scores") * &datt).sum();
     let case = LayerCase {
+        known: Known::none(),
         id,
         vars: vec![("dscores".into(), dyn_(&scores), Box::new(loss))],
         prefill: vec![dyn_(&dscores0)],
@@ -258,7 +261,7 @@ pub fn head_step<B: Backprop>(id: &str, var: HeadVar, seed: u64) -> Outcome {
         Some(report),
     );
     let mut messages: Vec<String> = (!row.ok())
-        .then(|| diagnose(&row, &learner, &expected))
+        .then(|| diagnose(&row, &learner, &expected, &Known::none()))
         .into_iter()
         .collect();
     let mut rows = vec![row];
@@ -462,6 +465,7 @@ pub fn attention<B: Backprop>(id: &str, seed: u64) -> Outcome {
         })
         .collect();
     let case = LayerCase {
+        known: Known::none(),
         id,
         vars,
         prefill,

@@ -11,6 +11,7 @@ use crate::course::bigram::{self, Bigrams};
 use crate::grade::Outcome;
 use crate::grade::attempt::attempt;
 use crate::grade::case::{LayerCase, dyn_, randn};
+use crate::grade::hints::Known;
 use crate::solutions::Solutions;
 
 /// The neural bigram's `dW`, on 9 random bigrams of a 5-character vocabulary.
@@ -43,6 +44,7 @@ pub fn neural<B: Backprop>(id: &str, seed: u64) -> Outcome {
         vars: vec![("dW".into(), dyn_(&W), Box::new(loss))],
         prefill: vec![dyn_(&dW0)],
         seed,
+        known: Known::none(),
         handed: format!(
             "dW ({v}, {v}), f.probs ({n}, {v}), data.xs ({n},), data.ys ({n},), W ({v}, {v})"
         ),

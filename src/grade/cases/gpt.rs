@@ -19,6 +19,7 @@ use crate::grade::attempt::attempt;
 use crate::grade::case::{LayerCase, Loss, dyn_, failed, randn, three_vars, verdict};
 use crate::grade::cases::wavenet::ix3;
 use crate::grade::compare::{compare, diagnose};
+use crate::grade::hints::Known;
 use crate::layers::adamw::AdamW;
 use crate::layers::attention::CausalSelfAttention;
 use crate::layers::block::{Activation, Block, BlockGrads, Mlp};
@@ -72,6 +73,7 @@ pub fn layernorm<B: Backprop>(id: &str, seed: u64) -> Outcome {
         ]
     }
     let case = LayerCase {
+        known: Known::none(),
         id,
         vars: three_vars(
             ["dx", "dweight", "dbias"],
@@ -127,6 +129,7 @@ fn grade_activation(
     };
     let loss = |v: &ArrayD<f64>| (forward(v) * &dout.view().into_dyn()).sum();
     let case = LayerCase {
+        known: Known::none(),
         id,
         vars: vec![("dx".into(), dyn_(&x), Box::new(loss))],
         prefill: vec![dyn_(&dx0)],
@@ -209,6 +212,7 @@ pub fn position_embedding<B: Backprop>(id: &str, seed: u64) -> Outcome {
         ("dwpe".into(), wpe_d.clone(), Box::new(|v| loss(&wte_d, v))),
     ];
     let case = LayerCase {
+        known: Known::none(),
         id,
         vars,
         prefill: vec![dyn_(&dwte0), dyn_(&dwpe0)],
@@ -256,6 +260,7 @@ pub fn cross_entropy<B: Backprop>(id: &str, seed: u64) -> Outcome {
                 .0
     };
     let case = LayerCase {
+        known: Known::none(),
         id,
         vars: vec![("dlogits".into(), dyn_(&logits), Box::new(loss))],
         prefill: vec![dyn_(&dlogits0)],
@@ -384,6 +389,7 @@ pub fn block<B: Backprop>(id: &str, seed: u64) -> Outcome {
         prefill.extend(grads0.grads().into_iter().map(|(_, g)| g.to_owned()));
     }
     let case = LayerCase {
+        known: Known::none(),
         id,
         vars,
         prefill,
@@ -475,7 +481,7 @@ pub fn adamw<B: Backprop>(id: &str, seed: u64) -> Outcome {
     for (name, learner, reference) in rows {
         let row = compare(&name, &learner, &reference, None);
         if !row.ok() {
-            messages.push(diagnose(&row, &learner, &reference));
+            messages.push(diagnose(&row, &learner, &reference, &Known::none()));
         }
         graded.push(row);
     }

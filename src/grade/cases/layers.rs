@@ -15,6 +15,7 @@ use crate::grade::attempt::attempt;
 use crate::grade::case::{LayerCase, Loss, dyn_, handed, randn, three_vars};
 use crate::grade::cases::step_by_step::{lecture_row, lecture_seeded};
 use crate::grade::compare::compare;
+use crate::grade::hints::{self, Known};
 use crate::grade::{Outcome, Row};
 use crate::layers::batchnorm::{BatchNorm1d, BatchNormCache};
 use crate::layers::cross_entropy::{self, CrossEntropyCache};
@@ -74,6 +75,7 @@ pub fn linear<B: Backprop>(id: &str, seed: u64) -> Outcome {
         ),
         prefill: vec![dyn_(&dx0), dyn_(&dw0), dyn_(&db0)],
         seed,
+        known: Known::none(),
         handed: handed(&[
             ("dx", dx0.shape()),
             ("dw", dw0.shape()),
@@ -127,6 +129,14 @@ pub fn embedding<B: Backprop>(id: &str, seed: u64) -> Outcome {
         vars: vec![("dtable".into(), dyn_(&table), Box::new(loss))],
         prefill: vec![dyn_(&dtable0)],
         seed,
+        known: Known::none().mistake(
+            hints::ASSIGNED_SCATTER,
+            &hints::mistakes::scatter_assigned(
+                &dtable0,
+                &dout.to_shape((n * block, dim)).expect("(n·block, E)"),
+                idx.as_slice().expect("standard layout"),
+            ),
+        ),
         handed: format!(
             "dtable ({vocab}, {dim}), dout ({n}, {block}, {dim}), idx ({n}, {block}) = {:?}",
             idx.as_slice().unwrap()
@@ -158,6 +168,7 @@ pub fn tanh<B: Backprop>(id: &str, seed: u64) -> Outcome {
         vars: vec![("dx".into(), dyn_(&x), Box::new(loss))],
         prefill: vec![dyn_(&dx0)],
         seed,
+        known: Known::none(),
         handed: handed(&[
             ("dx", dx0.shape()),
             ("dout", dout.shape()),
@@ -231,6 +242,16 @@ pub fn batchnorm<B: Backprop>(id: &str, seed: u64) -> Outcome {
         }),
         prefill: vec![dyn_(&dx0), dyn_(&dgain0), dyn_(&dbias0)],
         seed,
+        known: {
+            let (_, cache) = layer.forward_train(&x).expect("a batch of 6");
+            let bessel = hints::mistakes::batchnorm_without_bessel(
+                &dout,
+                &cache.xhat,
+                &layer.gain,
+                &cache.var_inv,
+            );
+            Known::sizes(&[("n", n)]).mistake(hints::BESSEL, &bessel)
+        },
         handed: handed(&[
             ("dx", dx0.shape()),
             ("dgain", dgain0.shape()),
@@ -291,6 +312,12 @@ fn lecture_batchnorm_row<B: Backprop>(seed: u64) -> (Row, Option<String>) {
             )),
         );
     }
+    let bessel = hints::mistakes::batchnorm_without_bessel(
+        &reference.dhpreact,
+        &cache.xhat,
+        &layer.gain,
+        &cache.var_inv,
+    );
     lecture_row(
         "ex3 dhprebn (lecture batch, vs exercise 1)",
         &f,
@@ -298,6 +325,7 @@ fn lecture_batchnorm_row<B: Backprop>(seed: u64) -> (Row, Option<String>) {
         &dhprebn.into_dyn(),
         &reference.get(Var::Hprebn),
         seed,
+        Known::none().mistake(hints::BESSEL, &bessel),
     )
 }
 
@@ -331,6 +359,7 @@ pub fn cross_entropy<B: Backprop>(id: &str, seed: u64) -> Outcome {
         vars: vec![("dlogits".into(), dyn_(&logits), Box::new(loss))],
         prefill: vec![dyn_(&dlogits0)],
         seed,
+        known: Known::sizes(&[("n", n)]),
         handed: format!(
             "dlogits ({n}, {vocab}), dloss {dloss:.3}, cache.probs ({n}, {vocab}), targets ({n},)"
         ),
@@ -378,5 +407,6 @@ fn lecture_cross_entropy_row<B: Backprop>(seed: u64) -> (Row, Option<String>) {
         &dlogits.into_dyn(),
         &reference.get(Var::Logits),
         seed,
+        Known::none(),
     )
 }

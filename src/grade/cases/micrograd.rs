@@ -11,6 +11,7 @@ use crate::course::micrograd::{Graph, OpKind};
 use crate::grade::Outcome;
 use crate::grade::attempt::attempt;
 use crate::grade::case::{LayerCase, Loss, dyn_, randn};
+use crate::grade::hints::Known;
 use crate::solutions::Solutions;
 
 /// `op` applied to `a` (and `b`, or the exponent `k`) by the scalar engine.
@@ -105,6 +106,7 @@ pub fn op<B: Backprop>(id: &str, op: OpKind, seed: u64) -> Outcome {
         vars,
         prefill,
         seed,
+        known: Known::none(),
         handed: handed.into(),
     };
     let learner = attempt(|| run(&|da, db, dout, ab| micrograd_step::<B>(op, da, db, dout, ab)));

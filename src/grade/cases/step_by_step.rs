@@ -10,7 +10,8 @@ use crate::backprop::Backprop;
 use crate::course::step_by_step::{BATCH, Forward, Grads, Var, lecture_setup};
 use crate::grade::attempt::{attempt, is_todo};
 use crate::grade::case::{failed, verdict};
-use crate::grade::compare::{compare, diagnose};
+use crate::grade::compare::compare;
+use crate::grade::hints::{self, Known, diagnose};
 use crate::grade::oracle::{self, Config};
 use crate::grade::{Outcome, Row, SEED, Status};
 use crate::hyper::Hyper;
@@ -90,16 +91,21 @@ pub fn lecture_row(
     learner: &ArrayD<f64>,
     reference: &ndarray::ArrayViewD<f64>,
     seed: u64,
+    known: Known,
 ) -> (Row, Option<String>) {
     let report = oracle::check(
-        &var.grad_name(),
+        name,
         &var.value(f),
         learner,
         |v| Forward::with_override(&f.params, &f.batch, var, v).loss,
         &step_config(seed),
     );
     let row = compare(name, learner, reference, Some(report));
-    let message = (!row.ok()).then(|| diagnose(&row, learner, reference));
+    let known = Known {
+        sizes: vec![("n".into(), f.n())],
+        ..known
+    };
+    let message = (!row.ok()).then(|| diagnose(&row, learner, reference, &known));
     (row, message)
 }
 
@@ -117,6 +123,22 @@ pub fn step<B: Backprop>(id: &str, var: Var, seed: u64) -> Outcome {
             ),
         );
     }
+    let known = match var {
+        Var::C => {
+            let e = reference.demb.shape()[2];
+            let drows = reference
+                .demb
+                .to_shape((reference.demb.len() / e, e))
+                .expect("demb is (n, block, E)");
+            let idx: Vec<usize> = f.batch.Xb.iter().copied().collect();
+            let prefill = ndarray::Array2::zeros(f.params.C.raw_dim());
+            Known::none().mistake(
+                hints::ASSIGNED_SCATTER,
+                &hints::mistakes::scatter_assigned(&prefill, &drows, &idx),
+            )
+        }
+        _ => Known::none(),
+    };
     let (row, message) = lecture_row(
         &format!("ex1 {}", var.grad_name()),
         &f,
@@ -124,12 +146,52 @@ pub fn step<B: Backprop>(id: &str, var: Var, seed: u64) -> Outcome {
         &grads.get(var).to_owned(),
         &reference.get(var),
         seed,
+        known,
     );
     verdict(vec![row], message.into_iter().collect())
 }
 
+/// Why each step of exercise 1 is not ready, run alone on the reference's
+/// upstream gradients: not attempted, panicking, mis-shaped or wrong.
+fn steps_not_ready<B: Backprop>(f: &Forward, reference: &Grads) -> Vec<(Var, &'static str)> {
+    Var::ALL
+        .iter()
+        .filter_map(|&var| {
+            let mut alone = reference.clone();
+            let why = match attempt(|| run_step::<B>(&mut alone, var, f)) {
+                Err(message) if is_todo(&message) => "not attempted",
+                Err(_) => "panics",
+                Ok(()) if alone.get(var).shape() != reference.get(var).shape() => "mis-shaped",
+                Ok(()) if !compare("", &alone.get(var), &reference.get(var), None).approximate => {
+                    "wrong"
+                }
+                Ok(()) => return None,
+            };
+            Some((var, why))
+        })
+        .collect()
+}
+
 pub fn chain<B: Backprop>(id: &str, seed: u64) -> Outcome {
     let (f, reference) = lecture_seeded(seed);
+    // The chain waits for every step: one mistake, one wrong row.
+    let waiting = steps_not_ready::<B>(&f, &reference);
+    if !waiting.is_empty() {
+        let status = if waiting.iter().all(|(_, why)| *why == "not attempted") {
+            Status::NotAttempted
+        } else {
+            let list: Vec<String> = waiting
+                .iter()
+                .filter(|(_, why)| *why != "not attempted")
+                .map(|(var, why)| format!("{} ({why})", var.grad_name()))
+                .collect();
+            Status::Blocked(format!("fix {} first (its own row)", list.join(", ")))
+        };
+        return Outcome {
+            status,
+            rows: vec![],
+        };
+    }
     let chained = match attempt(|| run_chain::<B>(&f)) {
         Ok(grads) => grads,
         Err(message) if is_todo(&message) => {

@@ -9,16 +9,18 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::backprop::Backprop;
-use crate::grade::Outcome;
 use crate::grade::attempt::attempt;
 use crate::grade::case::{LayerCase, Loss, dyn_, handed, randn, three_vars};
 use crate::grade::cases::layers::{batchnorm_vars, linear_from};
+use crate::grade::hints::{self, Known};
+use crate::grade::{Outcome, Status};
 use crate::hyper::Hyper;
 use crate::layers::batchnorm::BatchNorm1d;
 use crate::layers::flatten_consecutive::FlattenConsecutive;
 use crate::layers::linear::Linear;
 use crate::layers::sequential::{LayerGrads, grads_mut};
 use crate::models::wavenet::WaveNet;
+use crate::registry::Exercise;
 use crate::solutions::Solutions;
 
 pub fn ix3(x: &ArrayD<f64>) -> ndarray::ArrayView3<'_, f64> {
@@ -70,6 +72,7 @@ pub fn flatten_consecutive<B: Backprop>(id: &str, seed: u64) -> Outcome {
         ],
         prefill: vec![dyn_(&cases[0].3), dyn_(&cases[1].3)],
         seed,
+        known: Known::none(),
         handed: "dx (2, 8, 3), dout (2, 4, 6), n = 2; then dx (3, 4, 2), dout (3, 1, 8), n = 4"
             .into(),
     };
@@ -119,6 +122,7 @@ pub fn linear_3d<B: Backprop>(id: &str, seed: u64) -> Outcome {
         ),
         prefill: vec![dyn_(&dx0), dyn_(&dw0), dyn_(&db0)],
         seed,
+        known: Known::sizes(&[("B·T", n * t), ("T", t), ("B", n)]),
         handed: handed(&[
             ("dx", dx0.shape()),
             ("dw", dw0.shape()),
@@ -131,11 +135,12 @@ pub fn linear_3d<B: Backprop>(id: &str, seed: u64) -> Outcome {
     let layer = Linear::new(w.clone(), Some(b.clone())).expect("shapes fit");
     let prefill = (&dx0, &dw0, &db0);
     let learner = attempt(|| run::<B>(&x, &layer, &dout, prefill));
-    case.grade(
+    let graded = case.grade(
         learner,
         run::<Solutions>(&x, &layer, &dout, prefill),
         vec![],
-    )
+    );
+    blame_2d::<B>(graded, Exercise::Linear, seed)
 }
 
 pub fn batchnorm_3d<B: Backprop>(id: &str, seed: u64) -> Outcome {
@@ -181,6 +186,20 @@ pub fn batchnorm_3d<B: Backprop>(id: &str, seed: u64) -> Outcome {
         }),
         prefill: vec![dyn_(&dx0), dyn_(&dgain0), dyn_(&dbias0)],
         seed,
+        known: {
+            let (_, cache) = layer.forward_train_3d(&x).expect("a batch of 4 × 3");
+            let dout2 = dout.to_shape((n * t, dim)).expect("(B·T, H)");
+            let bessel = hints::mistakes::batchnorm_without_bessel(
+                &dout2,
+                &cache.xhat,
+                &layer.gain,
+                &cache.var_inv,
+            );
+            let bessel = bessel
+                .into_shape_with_order((n, t, dim))
+                .expect("(B, T, H)");
+            Known::sizes(&[("B·T", n * t)]).mistake(hints::BESSEL, &bessel)
+        },
         handed: handed(&[
             ("dx", dx0.shape()),
             ("dgain", dgain0.shape()),
@@ -196,11 +215,30 @@ pub fn batchnorm_3d<B: Backprop>(id: &str, seed: u64) -> Outcome {
     };
     let prefill = (&dx0, &dgain0, &dbias0);
     let learner = attempt(|| run::<B>(&x, &layer, &dout, prefill));
-    case.grade(
+    let graded = case.grade(
         learner,
         run::<Solutions>(&x, &layer, &dout, prefill),
         vec![],
-    )
+    );
+    blame_2d::<B>(graded, Exercise::BatchNorm, seed)
+}
+
+/// A wrong 3-D exercise whose 2-D twin is wrong too says that the 2-D
+/// function may be the cause: `backward_3d` often calls it on a reshape.
+fn blame_2d<B: Backprop>(mut graded: Outcome, two_d: Exercise, seed: u64) -> Outcome {
+    if let Status::Wrong(message) = &mut graded.status
+        && matches!(
+            crate::registry::grade_seeded::<B>(two_d, seed).status,
+            Status::Wrong(_)
+        )
+    {
+        message.push_str(&format!(
+            "\n  hint: your 2-D `backward` ({}, {}) is wrong too; if `backward_3d` calls it, that is the cause: fix it first (its own row)",
+            two_d.id(),
+            two_d.file()
+        ));
+    }
+    graded
 }
 
 /// A WaveNet small enough to check every parameter: 5 characters, a block
@@ -287,6 +325,7 @@ pub fn sequential<B: Backprop>(id: &str, seed: u64) -> Outcome {
         vars,
         prefill,
         seed,
+        known: Known::sizes(&[("n", idx.nrows())]),
         handed: "a WaveNet of 10 layers (vocab 5, block 4, n_embd 3, n_hidden 4), a batch of 6, douts[9] = dlogits (6, 1, 5), the other douts zero; the layers' backward passes are the reference's".into(),
     };
     let learner = attempt(|| {

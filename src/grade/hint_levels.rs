@@ -1,0 +1,150 @@
+//! # Hints in levels: `cargo run -- hint <exercise>`
+//!
+//! A nudge without the answer. Each call shows the next level of one
+//! exercise's hint:
+//!
+//! 1. **the rule** that applies;
+//! 2. **the shapes**;
+//! 3. **the expression in words**,
+//!
+//! as the registry ([`crate::registry`]) holds them. After the third, where
+//! the answer is: the file in `solutions/`. How far each
+//! exercise has gone is kept in `target/hint-levels` (delete it to start again).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::progress::solution_file;
+use crate::registry::Exercise;
+
+/// How many levels there are.
+pub const LEVELS: usize = 3;
+
+/// What each level is.
+const NAMES: [&str; LEVELS] = ["the rule", "the shapes", "the expression, in words"];
+
+/// Level `level` (1-based) of `e`'s hint, from the registry; past the last,
+/// where the answer is.
+pub fn level(e: Exercise, level: usize) -> String {
+    let entry = e.entry();
+    match entry.hints.get(level.wrapping_sub(1)) {
+        Some(hint) => format!("{}: {hint}", NAMES.get(level - 1).unwrap_or(&"hint")),
+        None => format!(
+            "no more levels: the answer, with its derivation, is `{}` in {}",
+            entry.function,
+            solution_file(e)
+        ),
+    }
+}
+
+/// The levels already shown, per exercise id, in a small text file.
+pub fn load(path: &Path) -> BTreeMap<String, usize> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| {
+            let (id, n) = l.rsplit_once(' ')?;
+            Some((id.to_string(), n.parse().ok()?))
+        })
+        .collect()
+}
+
+fn save(path: &Path, levels: &BTreeMap<String, usize>) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let text: String = levels.iter().map(|(id, n)| format!("{id} {n}\n")).collect();
+    std::fs::write(path, text)
+}
+
+/// Where the levels are kept for the crate at `dir`.
+pub fn state_file(dir: &Path) -> PathBuf {
+    dir.join("target").join("hint-levels")
+}
+
+/// The exercise named `name`: its id (`layers::tanh`) or the part after `::` when unique.
+pub fn find(name: &str) -> Result<Exercise, String> {
+    let all = Exercise::all();
+    if let Some(&e) = all.iter().find(|e| e.id() == name) {
+        return Ok(e);
+    }
+    let matches: Vec<Exercise> = all
+        .into_iter()
+        .filter(|e| e.id().split_once("::").is_some_and(|(_, s)| s == name))
+        .collect();
+    match matches.as_slice() {
+        [e] => Ok(*e),
+        [_, ..] => Err(format!(
+            "{name:?} is ambiguous: {}",
+            matches
+                .iter()
+                .map(|e| e.id())
+                .collect::<Vec<_>>()
+                .join(" or ")
+        )),
+        [] => Err(format!(
+            "no exercise {name:?}; the exercises: {}",
+            Exercise::all()
+                .iter()
+                .map(|e| e.id())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+/// Shows the next level of `name`'s hint for the crate at `dir`, and records it.
+pub fn next(dir: &Path, name: &str) -> Result<String, String> {
+    let e = find(name)?;
+    let path = state_file(dir);
+    let mut levels = load(&path);
+    let shown = levels.entry(e.id().to_string()).or_insert(0);
+    *shown = (*shown + 1).min(LEVELS + 1);
+    let n = *shown;
+    let text = level(e, n);
+    save(&path, &levels).map_err(|err| format!("cannot write {}: {err}", path.display()))?;
+    let of = if n <= LEVELS {
+        format!(" (level {n} of {LEVELS})")
+    } else {
+        String::new()
+    };
+    Ok(format!("{}{of}\n{text}", e.id()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_call_shows_the_next_level_then_the_answer() {
+        let dir = std::env::temp_dir().join(format!("hint-levels-{}", std::process::id()));
+        let hints = Exercise::from_id("layers::tanh").unwrap().entry().hints;
+        let first = next(&dir, "layers::tanh").unwrap();
+        assert!(
+            first.contains("level 1 of 3") && first.contains(hints[0]),
+            "{first}"
+        );
+        let second = next(&dir, "layers::tanh").unwrap();
+        assert!(
+            second.contains("level 2") && second.contains(hints[1]),
+            "{second}"
+        );
+        let third = next(&dir, "layers::tanh").unwrap();
+        assert!(
+            third.contains("level 3") && third.contains(hints[2]),
+            "{third}"
+        );
+        let fourth = next(&dir, "layers::tanh").unwrap();
+        assert!(fourth.contains("solutions/tanh.rs"), "{fourth}");
+        // Another exercise starts at level 1.
+        assert!(next(&dir, "layers::linear").unwrap().contains("level 1"));
+        assert!(next(&dir, "nothing").is_err());
+        assert!(next(&dir, "tanh").unwrap_err().contains("ambiguous"));
+        assert!(
+            next(&dir, "dcounts")
+                .unwrap()
+                .starts_with("ex1::dcounts (level 1")
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

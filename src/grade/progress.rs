@@ -1,0 +1,296 @@
+//! # The grade, as a learner reads it
+//!
+//! Top to bottom: where to go next (the first exercise not done, in course
+//! order, with its file, line and hint), then each chapter with its count
+//! (`ex1: 3/26 done, next: dcounts`), the rows of the exercises attempted,
+//! each failure's details directly under its row, and one summary line at
+//! the very end. Exercises not attempted are collapsed into their chapter's
+//! line. A solved exercise points to its derivation.
+
+use std::path::Path;
+
+use super::Status;
+use super::panic_site::{self, Panic};
+use super::report::summary;
+use crate::backprop::Backprop;
+use crate::registry::{Chapter, Exercise, Grade};
+
+/// A grade, with the `todo!()` it stopped at when not attempted.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Graded {
+    pub grade: Grade,
+    /// The stub's message (its hint) and location (its line).
+    pub stub: Option<Panic>,
+}
+
+/// Grades one exercise of `B`, keeping the stub it stopped at.
+pub fn grade_one<B: Backprop>(exercise: Exercise) -> Graded {
+    panic_site::clear_todo();
+    let grade = crate::registry::grade::<B>(exercise);
+    let stub = panic_site::take_todo();
+    Graded { grade, stub }
+}
+
+/// A chapter's short name: its title up to the parenthesis (`micrograd`).
+pub fn chapter_name(chapter: Chapter) -> &'static str {
+    let title = chapter.title();
+    title.split(" (").next().unwrap_or(title)
+}
+
+/// The first exercise not done, in course order.
+pub fn next(graded: &[Graded]) -> Option<&Graded> {
+    graded
+        .iter()
+        .find(|g| !matches!(g.grade.status, Status::Correct))
+}
+
+/// `exercises/tanh.rs:18` for a stub, else the exercise's file.
+pub fn place(g: &Graded) -> String {
+    match g.stub.as_ref().and_then(|s| s.location.as_deref()) {
+        Some(loc) => match loc.rsplit_once(':') {
+            Some((file_line, _col)) => file_line.to_string(),
+            None => loc.to_string(),
+        },
+        None => g.grade.exercise.file().to_string(),
+    }
+}
+
+/// A stub's hint: its `todo!()` message without "not yet implemented: ".
+pub fn stub_hint(g: &Graded) -> Option<String> {
+    let m = &g.stub.as_ref()?.message;
+    let hint = m
+        .strip_prefix("not yet implemented")?
+        .trim_start_matches(": ");
+    (!hint.is_empty()).then(|| hint.to_string())
+}
+
+fn indent(text: &str, by: &str) -> String {
+    text.lines()
+        .map(|l| format!("{by}{l}\n"))
+        .collect::<String>()
+}
+
+/// The report of `graded` (in course order).
+pub fn report(implementation: &str, graded: &[Graded]) -> String {
+    let mut out = String::new();
+    match next(graded) {
+        Some(g) => {
+            let verb = match g.grade.status {
+                Status::Wrong(_) => "fix",
+                Status::Blocked(_) => "waiting",
+                _ => "next",
+            };
+            out.push_str(&format!(
+                "{verb}: {} ({})\n",
+                g.grade.exercise.id(),
+                place(g)
+            ));
+            if let Some(hint) = stub_hint(g) {
+                out.push_str(&format!("  hint: {hint}\n"));
+            }
+        }
+        None => out.push_str("every exercise is done\n"),
+    }
+    let wrong: Vec<&str> = graded
+        .iter()
+        .filter(|g| matches!(g.grade.status, Status::Wrong(_)))
+        .map(|g| g.grade.exercise.id())
+        .collect();
+    if !wrong.is_empty()
+        && next(graded).is_some_and(|g| !matches!(g.grade.status, Status::Wrong(_)))
+    {
+        out.push_str(&format!(
+            "wrong: {} (the details are under their rows)\n",
+            wrong.join(", ")
+        ));
+    }
+    for c in Chapter::ALL {
+        let in_chapter: Vec<&Graded> = graded
+            .iter()
+            .filter(|g| g.grade.exercise.chapter() == c)
+            .collect();
+        if in_chapter.is_empty() {
+            continue;
+        }
+        let done = in_chapter
+            .iter()
+            .filter(|g| g.grade.status == Status::Correct)
+            .count();
+        let mut head = format!("\n{}: {done}/{} done", chapter_name(c), in_chapter.len());
+        if let Some(n) = in_chapter
+            .iter()
+            .find(|g| g.grade.status != Status::Correct)
+        {
+            let id = n.grade.exercise.id();
+            let short = if c == Chapter::BackpropNinja {
+                id
+            } else {
+                id.split_once("::").map_or(id, |(_, s)| s)
+            };
+            head.push_str(&format!(", next: {short}"));
+        }
+        if let Some((_, lecture)) = c.title().split_once(" (") {
+            head.push_str(&format!("  ({lecture}"));
+        }
+        out.push_str(&head);
+        out.push('\n');
+        for g in in_chapter {
+            out.push_str(&exercise_block(g));
+        }
+    }
+    out.push('\n');
+    out.push_str(&summary(
+        implementation,
+        &graded.iter().map(|g| g.grade.clone()).collect::<Vec<_>>(),
+    ));
+    out.push('\n');
+    out
+}
+
+/// An exercise's rows with its failure under them; nothing when not attempted.
+pub fn exercise_block(g: &Graded) -> String {
+    let e = g.grade.exercise;
+    let mut out = String::new();
+    match &g.grade.status {
+        Status::NotAttempted => {}
+        Status::Blocked(why) => out.push_str(&format!("  {:<42} | waiting: {why}\n", e.id())),
+        Status::Correct => {
+            for row in &g.grade.rows {
+                out.push_str(&format!("  {row}\n"));
+            }
+            out.push_str(&format!(
+                "  {}: right; its derivation: {}\n",
+                e.id(),
+                solution_file(e)
+            ));
+        }
+        Status::Wrong(message) => {
+            for row in &g.grade.rows {
+                out.push_str(&format!("  {row}\n"));
+            }
+            out.push_str(&format!("  {} is WRONG ({}):\n", e.id(), e.file()));
+            out.push_str(&indent(message, "    "));
+        }
+    }
+    out
+}
+
+/// The reference's file: `solutions/tanh.rs` for `exercises/tanh.rs`.
+pub fn solution_file(e: Exercise) -> String {
+    e.file().replacen("exercises/", "solutions/", 1)
+}
+
+/// The function a learner writes for `e` (`backward`, `dcounts`, `tanh_backward`).
+pub fn function_name(e: Exercise) -> String {
+    e.entry().function.to_string()
+}
+
+/// The derivation of a solved exercise, from the solution's doc comments:
+/// the file's own (`//!`), for a layer, and the function's (`///`).
+pub fn derivation(e: Exercise) -> Option<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(solution_file(e));
+    let text = std::fs::read_to_string(path).ok()?;
+    Some(derivation_from(
+        &text,
+        &function_name(e),
+        !matches!(e, Exercise::Step(_) | Exercise::Micrograd(_)),
+    ))
+}
+
+/// The doc comments of `function` in `source`, after the file's when `module`.
+pub fn derivation_from(source: &str, function: &str, module: bool) -> String {
+    let strip = |l: &str, p: &str| {
+        l.trim_start()
+            .strip_prefix(p)
+            .map(|r| r.strip_prefix(' ').unwrap_or(r).to_string())
+    };
+    let mut out: Vec<String> = vec![];
+    if module {
+        out.extend(source.lines().map_while(|l| strip(l, "//!")));
+    }
+    let lines: Vec<&str> = source.lines().collect();
+    let signature = format!("pub fn {function}");
+    if let Some(at) = lines
+        .iter()
+        .position(|l| l.starts_with(&signature) && l[signature.len()..].starts_with(['(', '<']))
+    {
+        let mut docs: Vec<String> = lines[..at]
+            .iter()
+            .rev()
+            .take_while(|l| l.trim_start().starts_with("///") || l.trim_start().starts_with("#["))
+            .filter_map(|l| strip(l, "///"))
+            .collect();
+        docs.reverse();
+        if !docs.is_empty() && !out.is_empty() {
+            out.push(String::new());
+        }
+        out.extend(docs);
+    }
+    out.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::course::micrograd::OpKind;
+    use crate::course::step_by_step::Var;
+
+    fn graded(exercise: Exercise, status: Status) -> Graded {
+        Graded {
+            grade: Grade {
+                exercise,
+                status,
+                rows: vec![],
+            },
+            stub: None,
+        }
+    }
+
+    #[test]
+    fn the_report_reads_top_to_bottom() {
+        let mut all: Vec<Graded> = Exercise::all()
+            .into_iter()
+            .map(|e| graded(e, Status::NotAttempted))
+            .collect();
+        for g in all.iter_mut().take(7) {
+            g.grade.status = Status::Correct;
+        }
+        let at = all
+            .iter()
+            .position(|g| g.grade.exercise == Exercise::Step(Var::Probs))
+            .unwrap();
+        all[at].grade.status =
+            Status::Wrong("ex1 dprobs: WRONG\n  hint: the sign is flipped".into());
+        let text = report("exercises", &all);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("next: bigram::neural"), "{text}");
+        assert!(text.contains("\nwrong: ex1::dprobs (the details"), "{text}");
+        assert!(text.contains("\nmicrograd: 7/7 done"), "{text}");
+        assert!(
+            text.contains("\nbackprop ninja: 0/29 done, next: ex2::cross_entropy"),
+            "{text}"
+        );
+        // The failure sits under its chapter, its details indented below it.
+        let ex1 = text.find("\nbackprop ninja:").unwrap();
+        let wrong = text.find("ex1::dprobs is WRONG").unwrap();
+        let hint = text.find("      hint: the sign is flipped").unwrap();
+        assert!(ex1 < wrong && wrong < hint, "{text}");
+        assert!(!text.contains("not attempted ("), "collapsed: {text}");
+        assert!(lines.last().unwrap().starts_with("exercises: 7/"), "{text}");
+        assert_eq!(all[0].grade.exercise, Exercise::Micrograd(OpKind::Add));
+    }
+
+    #[test]
+    fn a_derivation_comes_from_the_solutions_doc_comments() {
+        let source = "//! # Tanh\n//! dx = (1 - out²)·dout\n\nuse x;\n\n/// Accumulates.\n#[inline]\npub fn backward<F>() {}\n/// Other.\npub fn backward_3d() {}\n";
+        assert_eq!(
+            derivation_from(source, "backward", true),
+            "# Tanh\ndx = (1 - out²)·dout\n\nAccumulates."
+        );
+        assert_eq!(derivation_from(source, "backward_3d", false), "Other.");
+        let real = derivation(Exercise::Tanh).unwrap();
+        assert!(real.contains("1 - out²"), "{real}");
+        let step = derivation(Exercise::Step(Var::Counts)).unwrap();
+        assert!(!step.is_empty() && !step.contains("//!"), "{step}");
+    }
+}
