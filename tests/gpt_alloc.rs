@@ -3,15 +3,18 @@
 //! A counting allocator around the system's: after one warm-up step, the
 //! forward pass (loss included) and the backward pass of the whole GPT —
 //! makemore's and the lecture's configuration, f32, batch 16 × block 32 —
-//! must not allocate at all, nor must the AdamW step after them.
+//! must not allocate at all, nor must the AdamW step after them; and neither
+//! must causal multi-head self-attention alone, at the lecture's size.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use backprop_ninja::Solutions;
 use backprop_ninja::layers::adamw::AdamW;
+use backprop_ninja::layers::attention::CausalSelfAttention;
+use backprop_ninja::layers::linear::Linear;
 use backprop_ninja::models::gpt::{Arch, Gpt, GptConfig};
-use ndarray::Array2;
+use backprop_ninja::{Backprop, Solutions};
+use ndarray::{Array1, Array2, Array3};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -90,5 +93,51 @@ fn a_gpt_training_step_allocates_nothing() {
             "{:?}: two steps allocated",
             config.arch
         );
+    }
+}
+
+#[test]
+fn a_forward_and_backward_step_allocates_nothing() {
+    let before = allocations();
+    let probe = std::hint::black_box(vec![1u8; 3]);
+    assert!(allocations() > before, "the counter counts");
+    drop(probe);
+    let (b, t, c, nh) = (16, 32, 64, 4);
+    let pattern = |i: usize| ((i * 7919) % 1000) as f32 / 1000.0 - 0.5;
+    let c_attn = Linear::new(
+        Array2::from_shape_fn((c, 3 * c), |(i, j)| pattern(i * 3 * c + j) * 0.2),
+        Some(Array1::from_shape_fn(3 * c, |i| pattern(i) * 0.1)),
+    )
+    .unwrap();
+    let c_proj = Linear::new(
+        Array2::from_shape_fn((c, c), |(i, j)| pattern(i * c + j + 5) * 0.2),
+        Some(Array1::from_shape_fn(c, |i| pattern(i + 3) * 0.1)),
+    )
+    .unwrap();
+    for layer in [
+        CausalSelfAttention::new(c_attn.clone(), Some(c_proj), nh).unwrap(),
+        CausalSelfAttention::new(c_attn, None, nh).unwrap(),
+    ] {
+        let x = Array3::from_shape_fn((b, t, c), |(i, j, k)| pattern(i * 1000 + j * 64 + k));
+        let dout = Array3::from_shape_fn((b, t, c), |(i, j, k)| pattern(i * 999 + j * 63 + k + 1));
+        let mut cache = layer.cache(b, t);
+        let mut out = Array3::zeros((b, t, c));
+        let mut dx = Array3::zeros((b, t, c));
+        let mut grads = layer.zero_grads();
+        let mut step = |out: &mut Array3<f32>, dx: &mut Array3<f32>| {
+            layer.forward_into(&x, out, &mut cache).unwrap();
+            Solutions::attention_backward(dx, &mut grads, &dout, &x, &mut cache, &layer);
+        };
+        step(&mut out, &mut dx); // warm-up: anything lazily initialised
+        let before = allocations();
+        step(&mut out, &mut dx);
+        let during = allocations() - before;
+        assert_eq!(
+            during,
+            0,
+            "{during} allocations in one step (c_proj: {})",
+            layer.c_proj.is_some()
+        );
+        assert!(out.iter().all(|v| v.is_finite()) && dx.iter().all(|v| v.is_finite()));
     }
 }
