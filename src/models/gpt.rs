@@ -29,7 +29,7 @@
 //! Parameters are visited in a fixed order, named as in makemore's
 //! `state_dict` (`transformer.wte.weight`, `transformer.h.0.ln_1.weight`, …,
 //! `lm_head.weight`). Our Linear weights are `(in, out)`; PyTorch's are
-//! `(out, in)`: [`export_check`] transposes them.
+//! `(out, in)`: `crate::io::gpt_export::export_check` transposes them.
 
 use ndarray::{Array, Array1, Array2, Array3, ArrayViewD, ArrayViewMutD};
 use ndarray_rand::RandomExt;
