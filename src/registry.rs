@@ -85,6 +85,9 @@ pub enum Trains {
     WaveNet,
     /// `diagnose`: the deep tanh MLP of makemore part 3.
     Deep,
+    /// `train --model gpt`: every step of lecture 7's progression, on text
+    /// or on names.
+    Gpt,
 }
 
 impl From<ModelKind> for Trains {
@@ -313,7 +316,7 @@ registry! {
         chapter: Layers,
         file: "exercises/linear.rs",
         function: "backward",
-        needed_by: [Mlp],
+        needed_by: [Mlp, Gpt],
         graded_by: cases::layers::linear(),
         hints: [
             "each of x, w, b reaches the loss through the outputs it touches: sum over them",
@@ -326,7 +329,7 @@ registry! {
         chapter: Layers,
         file: "exercises/embedding.rs",
         function: "backward",
-        needed_by: [Mlp, WaveNet, Deep],
+        needed_by: [Mlp, WaveNet, Deep, Gpt],
         graded_by: cases::layers::embedding(),
         hints: [
             "a lookup copies rows of the table: the gradient flows back to the rows that were looked up",
@@ -742,7 +745,7 @@ registry! {
         chapter: WaveNet,
         file: "exercises/linear.rs",
         function: "backward_3d",
-        needed_by: [WaveNet, Deep],
+        needed_by: [WaveNet, Deep, Gpt],
         graded_by: cases::wavenet::linear_3d(),
         hints: [
             "the weight is shared by every position of every example: its gradient sums over both",
@@ -885,7 +888,7 @@ registry! {
         chapter: Gpt,
         file: "exercises/attention.rs",
         function: "backward",
-        needed_by: [],
+        needed_by: [Gpt],
         graded_by: cases::attention::attention(),
         hints: [
             "undo the forward in reverse: c_proj's Linear, then each head (softmax and two matmuls), then c_attn's Linear",
@@ -898,7 +901,7 @@ registry! {
         chapter: Gpt,
         file: "exercises/layernorm.rs",
         function: "backward",
-        needed_by: [],
+        needed_by: [Gpt],
         graded_by: cases::gpt::layernorm(),
         hints: [
             "BatchNorm's exercise 3, over the last axis instead of the batch, with the biased variance (1/C)",
@@ -911,7 +914,7 @@ registry! {
         chapter: Gpt,
         file: "exercises/relu.rs",
         function: "backward",
-        needed_by: [],
+        needed_by: [Gpt],
         graded_by: cases::gpt::relu(),
         hints: [
             "on each side of the kink ReLU is a line: slope 1 or 0",
@@ -924,7 +927,7 @@ registry! {
         chapter: Gpt,
         file: "exercises/gelu.rs",
         function: "backward",
-        needed_by: [],
+        needed_by: [Gpt],
         graded_by: cases::gpt::gelu(),
         hints: [
             "gelu(x) = 0.5·x·(1 + tanh(u)), u = √(2/π)(x + 0.044715 x³): a product, so the product rule",
@@ -937,7 +940,7 @@ registry! {
         chapter: Gpt,
         file: "exercises/position_embedding.rs",
         function: "backward",
-        needed_by: [],
+        needed_by: [Gpt],
         graded_by: cases::gpt::position_embedding(),
         hints: [
             "x[b, t] = wte[idx[b, t]] + wpe[t]: an addition sends dout to both tables",
@@ -950,7 +953,7 @@ registry! {
         chapter: Gpt,
         file: "exercises/sequence_cross_entropy.rs",
         function: "backward",
-        needed_by: [],
+        needed_by: [Gpt],
         graded_by: cases::gpt::cross_entropy(),
         hints: [
             "exercise 2 on every position: softmax minus one-hot, over the number of counted targets",
@@ -963,7 +966,7 @@ registry! {
         chapter: Gpt,
         file: "exercises/block.rs",
         function: "backward",
-        needed_by: [],
+        needed_by: [Gpt],
         graded_by: cases::gpt::block(),
         hints: [
             "x1 = x + attn(ln_1(x)); out = x1 + mlp(ln_2(x1)): each addition hands its gradient to both paths",
@@ -976,7 +979,7 @@ registry! {
         chapter: Gpt,
         file: "exercises/adamw.rs",
         function: "update",
-        needed_by: [],
+        needed_by: [Gpt],
         graded_by: cases::gpt::adamw(),
         hints: [
             "AdamW: moving averages of the gradient and its square, bias-corrected, and decay applied to the weight itself",

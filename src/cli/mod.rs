@@ -5,7 +5,7 @@
 //! | subcommand | file | what it does |
 //! |---|---|---|
 //! | `bigram` | [`bigram`] | makemore part 1: counting and the neural bigram |
-//! | `train` | [`train`] | trains the MLP or the WaveNet, saves it, samples names; `--resume` |
+//! | `train` | [`train`], [`gpt`] | trains the MLP, the WaveNet or the GPT, saves it, samples; `--resume` |
 //! | `diagnose` | [`diagnose`] | makemore part 3: the deep tanh MLP and its statistics (not saved) |
 //! | `eval`, `sample` | [`saved`] | a saved model's losses, and names drawn from it |
 //! | `check` | [`check`] | grades every backward pass; `--export` for PyTorch |
@@ -21,6 +21,7 @@
 pub mod bigram;
 pub mod check;
 pub mod diagnose;
+pub mod gpt;
 pub mod output;
 pub mod saved;
 pub mod train;
@@ -46,7 +47,8 @@ enum Command {
     /// The bigram model of makemore part 1, two ways: counting, and a
     /// neural net trained with your dW (or the reference's); NLL and samples.
     Bigram(bigram::Args),
-    /// Train the MLP or the WaveNet on a corpus of words, save it, and sample names.
+    /// Train the MLP, the WaveNet or the GPT (on names, or with --text on a
+    /// text), save it, and sample.
     Train(train::Args),
     /// Train the deep tanh MLP of makemore part 3 and print (and draw) its
     /// activation, gradient and update statistics; the model is not saved.

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use backprop_ninja::Result;
 use backprop_ninja::corpus::words::{Corpus, Vocab};
 use backprop_ninja::io::checkpoint::{self, Checkpoint};
+use backprop_ninja::io::gpt_checkpoint;
 use backprop_ninja::models::model::{Model, ModelKind, Network, WithModel};
 use backprop_ninja::train::{self, Dataset, SAMPLE_SEED};
 
@@ -13,23 +14,37 @@ use super::output::{self, say};
 #[derive(clap::Args)]
 pub struct EvalArgs {
     #[arg(long, default_value = "model.safetensors")]
-    model: PathBuf,
+    pub model: PathBuf,
     /// The corpus it was trained on, if not the embedded one.
     #[arg(long)]
-    data: Option<PathBuf>,
+    pub data: Option<PathBuf>,
+    /// A GPT trained on a text: the text, if not where it was when trained.
+    #[arg(long)]
+    pub text: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
 pub struct SampleArgs {
     #[arg(long, default_value = "model.safetensors")]
-    model: PathBuf,
+    pub model: PathBuf,
+    /// How many names (a model trained on names).
     #[arg(long, default_value_t = 20, value_parser = output::samples, allow_negative_numbers = true)]
-    count: usize,
+    pub count: usize,
+    /// How many characters to generate (a GPT trained on a text) [default: 500]
+    #[arg(long, value_parser = output::count, allow_negative_numbers = true)]
+    pub chars: Option<usize>,
     #[arg(long, default_value_t = SAMPLE_SEED)]
-    seed: u64,
-    /// Every sample starts with these characters.
+    pub seed: u64,
+    /// Every sample starts with these characters (a GPT on a text goes on
+    /// from them).
     #[arg(long, default_value = "")]
-    prefix: String,
+    pub prefix: String,
+}
+
+/// Whether `path` holds a GPT (which `eval` and `sample` hand to
+/// [`super::gpt`]).
+fn is_gpt(path: &Path) -> Result<bool> {
+    Ok(gpt_checkpoint::model_kind(path)? == gpt_checkpoint::MODEL)
 }
 
 /// The corpus given, or the embedded one; its words must all be in the
@@ -81,6 +96,14 @@ impl WithModel for Eval<'_> {
 }
 
 pub fn eval(args: EvalArgs) -> Result<()> {
+    if is_gpt(&args.model)? {
+        return super::gpt::eval(&args);
+    }
+    if args.text.is_some() {
+        return Err(backprop_ninja::Error::Config(
+            "--text is for a GPT trained on a text; this model was trained on names".into(),
+        ));
+    }
     let ckpt = checkpoint::load(&args.model)?;
     let corpus = corpus_for(&ckpt, &args.model, args.data.as_deref())?;
     let job = Eval {
@@ -108,6 +131,14 @@ impl WithModel for Sample<'_> {
 }
 
 pub fn sample(args: SampleArgs) -> Result<()> {
+    if is_gpt(&args.model)? {
+        return super::gpt::sample(&args);
+    }
+    if args.chars.is_some() {
+        return Err(backprop_ninja::Error::Config(
+            "--chars is for a GPT trained on a text; this model samples names (--count)".into(),
+        ));
+    }
     let ckpt = checkpoint::load(&args.model)?;
     let words = ckpt.model.with(Sample {
         args: &args,

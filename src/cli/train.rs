@@ -17,7 +17,9 @@ use std::path::{Path, PathBuf};
 use backprop_ninja::corpus::words::{Corpus, Fingerprint, Vocab};
 use backprop_ninja::hyper::Hyper;
 use backprop_ninja::io::checkpoint::{self, Checkpoint};
+use backprop_ninja::io::gpt_checkpoint;
 use backprop_ninja::io::output::{self as out_file, Output};
+use backprop_ninja::models::gpt::{Arch, Init};
 use backprop_ninja::models::model::{Model, ModelKind, Network, WithModel};
 use backprop_ninja::train::{self, Dataset, Progress, TrainConfig, budget};
 use backprop_ninja::{Backprop, Error, Result};
@@ -28,60 +30,139 @@ use rand_chacha::ChaCha8Rng;
 use super::output::{self, say};
 use super::{Impl, WithBackprop};
 
+/// The MLP and the WaveNet print their loss and save a checkpoint every this
+/// many steps, by default.
+pub const EVAL_EVERY: usize = 10_000;
+
+/// The models `train` knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModelChoice {
+    /// The MLP of makemore part 4 (block 3, n_embd 10, n_hidden 200)
+    Mlp,
+    /// The hierarchical WaveNet of makemore part 5 (block 8, n_embd 24, n_hidden 128)
+    Wavenet,
+    /// Lecture 7's GPT: on running text with --text (the lecture's model,
+    /// or with --arch its progression), or makemore's Transformer on names
+    Gpt,
+}
+
+impl ModelChoice {
+    /// The MLP's or the WaveNet's kind; `None` for the GPT.
+    fn kind(self) -> Option<ModelKind> {
+        match self {
+            ModelChoice::Mlp => Some(ModelKind::Mlp),
+            ModelChoice::Wavenet => Some(ModelKind::WaveNet),
+            ModelChoice::Gpt => None,
+        }
+    }
+}
+
 #[derive(clap::Args)]
 pub struct Args {
     /// One word per line [default: the embedded corpus of 30,000 names; with
     /// --resume, the checkpoint's]
     #[arg(long)]
-    data: Option<PathBuf>,
+    pub data: Option<PathBuf>,
+    /// --model gpt: a text file to train on, character by character (the
+    /// lecture's tiny Shakespeare); the first 90% trains, the last 10%
+    /// validates
+    #[arg(long)]
+    pub text: Option<PathBuf>,
     /// Whose backward passes to train with.
     #[arg(long = "impl", value_enum, default_value_t = Impl::Solutions)]
     pub implementation: Impl,
     /// Which model [default: mlp, or the checkpoint's with --resume]
     #[arg(long, value_enum)]
-    model: Option<ModelKind>,
-    /// Train up to this step [default: 200000, or the checkpoint's with --resume]
+    pub model: Option<ModelChoice>,
+    /// --model gpt: a step of the lecture's progression, on its small model
+    /// (batch 32, block 8, n_embd 32, 4 heads, 3 blocks) [default: the full
+    /// model at the notebook's size]
+    #[arg(long, value_parser = parse_arch)]
+    pub arch: Option<Arch>,
+    /// Train up to this step [default: 200000 (mlp, wavenet), 5000 (gpt), or
+    /// the checkpoint's with --resume]
     #[arg(long, value_parser = output::count, allow_negative_numbers = true)]
-    steps: Option<usize>,
-    /// [default: 32]
+    pub steps: Option<usize>,
+    /// [default: 32; 16 for the GPT on text]
     #[arg(long, value_parser = output::count, allow_negative_numbers = true)]
-    batch_size: Option<usize>,
-    /// [default: 0.1]
+    pub batch_size: Option<usize>,
+    /// [default: 0.1 (mlp, wavenet); AdamW's 1e-3 (gpt on text), 5e-4 (gpt on names)]
     #[arg(long, allow_negative_numbers = true)]
-    lr: Option<f32>,
+    pub lr: Option<f32>,
     /// The learning rate from --lr-decay-step on [default: 0.01]
     #[arg(long, allow_negative_numbers = true)]
-    lr_decayed: Option<f32>,
+    pub lr_decayed: Option<f32>,
     /// [default: 100000 (mlp), 150000 (wavenet)]
     #[arg(long, value_parser = output::count, allow_negative_numbers = true)]
-    lr_decay_step: Option<usize>,
-    /// [default: 10 (mlp), 24 (wavenet)]
+    pub lr_decay_step: Option<usize>,
+    /// [default: 10 (mlp), 24 (wavenet), 64 (gpt), 32 (gpt --arch)]
     #[arg(long, value_parser = output::count, allow_negative_numbers = true)]
-    n_embd: Option<usize>,
+    pub n_embd: Option<usize>,
     /// [default: 200 (mlp), 128 (wavenet)]
     #[arg(long, value_parser = output::count, allow_negative_numbers = true)]
-    n_hidden: Option<usize>,
-    /// [default: 3 (mlp), 8 (wavenet)]
+    pub n_hidden: Option<usize>,
+    /// [default: 3 (mlp), 8 (wavenet), 32 (gpt on text), 8 (gpt --arch),
+    /// the longest name + 1 (gpt on names)]
     #[arg(long, value_parser = output::count, allow_negative_numbers = true)]
-    block_size: Option<usize>,
-    /// [default: 2147483647]
+    pub block_size: Option<usize>,
+    /// --model gpt: attention heads per block [default: 4]
+    #[arg(long, value_parser = output::count, allow_negative_numbers = true)]
+    pub n_head: Option<usize>,
+    /// --model gpt: blocks [default: 4; 3 with --arch]
+    #[arg(long, value_parser = output::count, allow_negative_numbers = true)]
+    pub n_layer: Option<usize>,
+    /// --model gpt: how the parameters start: `torch` (PyTorch's defaults,
+    /// the lecture's) or `normal02` (makemore's N(0, 0.02²) weights, zero
+    /// biases) [default: torch]
+    #[arg(long, value_parser = parse_init)]
+    pub init: Option<Init>,
+    /// --model gpt: clip the gradients' norm at this; 0 for no clipping
+    /// [default: 1 on names, as makemore; none on text, as the lecture]
+    #[arg(long, allow_negative_numbers = true)]
+    pub clip: Option<f64>,
+    /// [default: 2147483647 (mlp, wavenet); 1337 (gpt on text), 3407 (gpt on names)]
     #[arg(long)]
-    seed: Option<u64>,
+    pub seed: Option<u64>,
     /// Where to save the model (and checkpoints along the way).
     #[arg(long, default_value = "model.safetensors")]
-    out: PathBuf,
-    /// Print the loss and save a checkpoint every this many steps.
-    #[arg(long, default_value_t = 10_000, value_parser = output::positive, allow_negative_numbers = true)]
-    eval_every: usize,
+    pub out: PathBuf,
+    /// Print the loss and save a checkpoint every this many steps [default:
+    /// 10000; 500 for the GPT, which evaluates on fixed batches]
+    #[arg(long, value_parser = output::positive, allow_negative_numbers = true)]
+    pub eval_every: Option<usize>,
+    /// --model gpt: fixed evaluation batches per split [default: 200 of the
+    /// training batch size on text (the lecture's eval_iters); on names 10
+    /// batches of 100 training rows, and every test name]
+    #[arg(long, value_parser = output::positive, allow_negative_numbers = true)]
+    pub eval_batches: Option<usize>,
     /// Continue the run saved in this file, with its settings and corpus.
     #[arg(long)]
-    resume: Option<PathBuf>,
+    pub resume: Option<PathBuf>,
     /// With --resume: continue on a corpus other than the checkpoint's.
     #[arg(long)]
-    other_data: bool,
+    pub other_data: bool,
     /// How many names to sample at the end.
     #[arg(long, default_value_t = 20, value_parser = output::samples, allow_negative_numbers = true)]
-    samples: usize,
+    pub samples: usize,
+    /// --model gpt on text: how many characters to generate at the end [default: 500]
+    #[arg(long, value_parser = output::count, allow_negative_numbers = true)]
+    pub chars: Option<usize>,
+}
+
+/// An initialisation, by name.
+fn parse_init(s: &str) -> std::result::Result<Init, String> {
+    Init::from_name(s).ok_or_else(|| format!("{s:?} is not an initialisation: torch or normal02"))
+}
+
+/// A step of the lecture's progression, by name.
+fn parse_arch(s: &str) -> std::result::Result<Arch, String> {
+    Arch::from_name(s).ok_or_else(|| {
+        let names: Vec<&str> = Arch::ALL.iter().map(|a| a.name()).collect();
+        format!(
+            "{s:?} is not a step of the lecture: one of {}",
+            names.join(", ")
+        )
+    })
 }
 
 /// `given` if it agrees with the checkpoint's `stored`, which it is by
@@ -157,7 +238,11 @@ struct Plan {
 fn plan(args: &Args, resumed: Option<(&Path, Checkpoint)>, corpus: &Corpus) -> Result<Plan> {
     if let Some((path, ckpt)) = resumed {
         let kind = ckpt.model.kind();
-        if let Some(asked) = args.model.filter(|&asked| asked != kind) {
+        if let Some(asked) = args
+            .model
+            .and_then(ModelChoice::kind)
+            .filter(|&asked| asked != kind)
+        {
             return Err(Error::Config(format!(
                 "--model {} contradicts the checkpoint {}, which holds a {}",
                 asked.name(),
@@ -195,7 +280,10 @@ fn plan(args: &Args, resumed: Option<(&Path, Checkpoint)>, corpus: &Corpus) -> R
             vocab: ckpt.vocab,
         });
     }
-    let kind = args.model.unwrap_or(ModelKind::Mlp);
+    let kind = args
+        .model
+        .and_then(ModelChoice::kind)
+        .unwrap_or(ModelKind::Mlp);
     let lecture = TrainConfig::lecture(kind);
     let config = TrainConfig {
         steps: args.steps.unwrap_or(lecture.steps),
@@ -233,6 +321,49 @@ pub fn examples(corpus: &Corpus) -> usize {
 impl WithBackprop for Args {
     fn run<B: Backprop>(self) -> Result<()> {
         let args = &self;
+        // The GPT has its own trainer: chosen by --model gpt, or by the
+        // checkpoint --resume continues.
+        let resumed_kind = match &args.resume {
+            Some(path) => Some(gpt_checkpoint::model_kind(path)?),
+            None => None,
+        };
+        match (args.model, resumed_kind.as_deref()) {
+            (Some(ModelChoice::Gpt), None | Some(gpt_checkpoint::MODEL))
+            | (None, Some(gpt_checkpoint::MODEL)) => return super::gpt::run::<B>(args),
+            (Some(ModelChoice::Gpt), Some(other)) => {
+                return Err(Error::Checkpoint {
+                    path: args.resume.clone().expect("resumed"),
+                    detail: format!(
+                        "it holds a {other}, not a GPT: resume it with --model {other}"
+                    ),
+                });
+            }
+            (Some(asked), Some(gpt_checkpoint::MODEL)) => {
+                return Err(Error::Checkpoint {
+                    path: args.resume.clone().expect("resumed"),
+                    detail: format!(
+                        "it holds a GPT, not a {}: resume it with --model gpt",
+                        asked.kind().expect("not the GPT").name()
+                    ),
+                });
+            }
+            _ => {}
+        }
+        let gpt_only = [
+            ("--text", args.text.is_some()),
+            ("--arch", args.arch.is_some()),
+            ("--n-head", args.n_head.is_some()),
+            ("--n-layer", args.n_layer.is_some()),
+            ("--clip", args.clip.is_some()),
+            ("--init", args.init.is_some()),
+            ("--eval-batches", args.eval_batches.is_some()),
+            ("--chars", args.chars.is_some()),
+        ];
+        if let Some((flag, _)) = gpt_only.iter().find(|(_, given)| *given) {
+            return Err(Error::Config(format!(
+                "{flag} is a setting of --model gpt, not of the MLP and the WaveNet"
+            )));
+        }
         let resumed = match &args.resume {
             Some(path) => Some((path.as_path(), checkpoint::load(path)?)),
             None => {
@@ -387,7 +518,7 @@ impl<B: Backprop> WithModel for Trainer<'_, B> {
             );
             bar
         });
-        let every = args.eval_every;
+        let every = args.eval_every.unwrap_or(EVAL_EVERY);
         let on_step = |p: Progress| {
             if let Some(bar) = &bar {
                 if p.step.is_multiple_of(100) || p.step == p.steps {

@@ -274,7 +274,7 @@ fn check_batch_shapes(idx: &ArrayRef2<usize>, targets: &ArrayRef2<i64>) -> Resul
 /// `seed`: the same examples at every evaluation, so that losses measured at
 /// different steps compare. Use a seed other than the training seed.
 pub fn eval_batches(
-    source: &impl BatchSource,
+    source: &(impl BatchSource + ?Sized),
     batch: usize,
     block: usize,
     count: usize,

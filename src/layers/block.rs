@@ -36,6 +36,23 @@ pub enum Activation {
     Gelu,
 }
 
+impl Activation {
+    /// `relu` or `gelu`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Activation::Relu => "relu",
+            Activation::Gelu => "gelu",
+        }
+    }
+
+    /// The inverse of [`Activation::name`].
+    pub fn from_name(name: &str) -> Option<Activation> {
+        [Activation::Relu, Activation::Gelu]
+            .into_iter()
+            .find(|a| a.name() == name)
+    }
+}
+
 /// The feed-forward layer: `c_proj(act(c_fc(h)))`, or `act(c_fc(h))`
 /// without `c_proj` (the lecture's first `FeedForward`).
 #[derive(Clone, Debug, PartialEq)]
@@ -475,28 +492,38 @@ impl<F: Float> Block<F> {
 }
 
 impl<F: Float> BlockGrads<F> {
-    /// All zero, allocating nothing.
-    pub fn zero(&mut self) {
-        let zero_linear = |g: &mut LinearGrads<F>| {
-            g.dw.fill(F::zero());
+    /// Calls `f` on every gradient, in the order of [`Block::params`],
+    /// allocating nothing.
+    pub fn visit_mut(&mut self, f: &mut dyn FnMut(ArrayViewMutD<'_, F>)) {
+        fn linear<F: Float>(f: &mut dyn FnMut(ArrayViewMutD<'_, F>), g: &mut LinearGrads<F>) {
+            f(g.dw.view_mut().into_dyn());
             if let Some(db) = &mut g.db {
-                db.fill(F::zero());
+                f(db.view_mut().into_dyn());
             }
-        };
-        for g in [&mut self.ln_1, &mut self.ln_2].into_iter().flatten() {
-            g.dweight.fill(F::zero());
-            g.dbias.fill(F::zero());
         }
-        zero_linear(&mut self.attn.c_attn);
+        if let Some(g) = &mut self.ln_1 {
+            f(g.dweight.view_mut().into_dyn());
+            f(g.dbias.view_mut().into_dyn());
+        }
+        linear(f, &mut self.attn.c_attn);
         if let Some(g) = &mut self.attn.c_proj {
-            zero_linear(g);
+            linear(f, g);
+        }
+        if let Some(g) = &mut self.ln_2 {
+            f(g.dweight.view_mut().into_dyn());
+            f(g.dbias.view_mut().into_dyn());
         }
         if let Some(m) = &mut self.mlp {
-            zero_linear(&mut m.c_fc);
+            linear(f, &mut m.c_fc);
             if let Some(g) = &mut m.c_proj {
-                zero_linear(g);
+                linear(f, g);
             }
         }
+    }
+
+    /// All zero, allocating nothing.
+    pub fn zero(&mut self) {
+        self.visit_mut(&mut |mut g| g.fill(F::zero()));
     }
 
     /// The gradients, named and ordered as [`Block::params`].

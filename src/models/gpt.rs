@@ -100,6 +100,60 @@ impl Arch {
     }
 }
 
+/// How the parameters start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Init {
+    /// PyTorch's defaults, the lecture's: Linear weights and biases uniform
+    /// in `±1/√fan_in`, embeddings `N(0, 1)`.
+    Torch,
+    /// makemore's `_init_weights` (GPT-2's): Linear and embedding weights
+    /// `N(0, 0.02²)`, biases 0.
+    Normal02,
+}
+
+impl Init {
+    /// `torch` or `normal02`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Init::Torch => "torch",
+            Init::Normal02 => "normal02",
+        }
+    }
+
+    /// The inverse of [`Init::name`].
+    pub fn from_name(name: &str) -> Option<Init> {
+        [Init::Torch, Init::Normal02]
+            .into_iter()
+            .find(|i| i.name() == name)
+    }
+
+    /// A Linear layer `(fan_in, fan_out)`: the weight's draws, then the bias's.
+    fn linear<F: Float>(
+        self,
+        fan_in: usize,
+        fan_out: usize,
+        bias: bool,
+        rng: &mut impl Rng,
+    ) -> Linear<F> {
+        match self {
+            Init::Torch => torch_linear(fan_in, fan_out, bias, rng),
+            Init::Normal02 => Linear {
+                w: randn((fan_in, fan_out), rng).mapv(|x: F| x * F::lit(0.02)),
+                b: bias.then(|| Array1::zeros(fan_out)),
+            },
+        }
+    }
+
+    /// An embedding table `(rows, dim)`.
+    fn embedding<F: Float>(self, rows: usize, dim: usize, rng: &mut impl Rng) -> Array2<F> {
+        let table: Array2<F> = randn((rows, dim), rng);
+        match self {
+            Init::Torch => table,
+            Init::Normal02 => table.mapv(|x| x * F::lit(0.02)),
+        }
+    }
+}
+
 /// The sizes and the choices that make one model or another.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct GptConfig {
@@ -119,11 +173,14 @@ pub struct GptConfig {
     pub qkv_bias: bool,
     /// A bias in `lm_head`.
     pub lm_head_bias: bool,
+    /// How the parameters start.
+    pub init: Init,
 }
 
 impl GptConfig {
     /// makemore's `Transformer`: 4 layers, 4 heads, `n_embd` 64, GELU,
-    /// `c_attn` with bias, `lm_head` without.
+    /// `c_attn` with bias, `lm_head` without, PyTorch's initialisation
+    /// (makemore's own `_init_weights` is [`Init::Normal02`]).
     pub fn makemore(vocab_size: usize, block_size: usize) -> Self {
         GptConfig {
             vocab_size,
@@ -135,11 +192,12 @@ impl GptConfig {
             act: Activation::Gelu,
             qkv_bias: true,
             lm_head_bias: false,
+            init: Init::Torch,
         }
     }
 
     /// The lecture's model: block 32, 4 layers, 4 heads, `n_embd` 64, ReLU,
-    /// `q`, `k`, `v` without bias, `lm_head` with.
+    /// `q`, `k`, `v` without bias, `lm_head` with, PyTorch's initialisation.
     pub fn lecture(vocab_size: usize) -> Self {
         GptConfig {
             vocab_size,
@@ -151,6 +209,19 @@ impl GptConfig {
             act: Activation::Relu,
             qkv_bias: false,
             lm_head_bias: true,
+            init: Init::Torch,
+        }
+    }
+
+    /// The lecture's small model for its progression of steps: block 8,
+    /// 3 blocks, 4 heads, `n_embd` 32, otherwise [`GptConfig::lecture`].
+    pub fn progression(vocab_size: usize, arch: Arch) -> Self {
+        GptConfig {
+            block_size: 8,
+            n_layer: 3,
+            n_embd: 32,
+            arch,
+            ..GptConfig::lecture(vocab_size)
         }
     }
 
@@ -304,41 +375,42 @@ impl<F: Float> Gpt<F> {
             n_embd: c,
             ..
         } = config;
+        let init = config.init;
         if config.arch == Arch::Bigram {
             return Ok(Gpt {
                 config,
-                net: Net::Bigram(Embedding::new(randn((v, v), rng))),
+                net: Net::Bigram(Embedding::new(init.embedding(v, v, rng))),
             });
         }
-        let wte = randn((v, c), rng);
-        let wpe = randn((block_size, c), rng);
+        let wte = init.embedding(v, c, rng);
+        let wpe = init.embedding(block_size, c, rng);
         let emb = PositionEmbedding::new(wte, wpe)?;
         let arch = config.arch;
         let (norm, residual) = (arch == Arch::LayerNorm, arch >= Arch::Residual);
         let mut h = vec![];
         for _ in 0..config.layers() {
             let ln_1 = norm.then(|| LayerNorm::new(c));
-            let c_attn = torch_linear(c, 3 * c, config.qkv_bias, rng);
-            let c_proj = residual.then(|| torch_linear(c, c, true, rng));
+            let c_attn = init.linear(c, 3 * c, config.qkv_bias, rng);
+            let c_proj = residual.then(|| init.linear(c, c, true, rng));
             let attn = CausalSelfAttention::new(c_attn, c_proj, config.heads())?;
             let ln_2 = norm.then(|| LayerNorm::new(c));
             let mlp = match arch {
                 Arch::Bigram | Arch::SingleHead | Arch::MultiHead => None,
                 Arch::FeedForward | Arch::Blocks => Some(Mlp {
-                    c_fc: torch_linear(c, c, true, rng),
+                    c_fc: init.linear(c, c, true, rng),
                     act: Activation::Relu,
                     c_proj: None,
                 }),
                 Arch::Residual | Arch::LayerNorm => Some(Mlp {
-                    c_fc: torch_linear(c, 4 * c, true, rng),
+                    c_fc: init.linear(c, 4 * c, true, rng),
                     act: config.act,
-                    c_proj: Some(torch_linear(4 * c, c, true, rng)),
+                    c_proj: Some(init.linear(4 * c, c, true, rng)),
                 }),
             };
             h.push(Block::new(ln_1, attn, ln_2, mlp, residual)?);
         }
         let ln_f = norm.then(|| LayerNorm::new(c));
-        let lm_head = torch_linear(c, v, config.lm_head_bias, rng);
+        let lm_head = init.linear(c, v, config.lm_head_bias, rng);
         Ok(Gpt {
             config,
             net: Net::Transformer {
@@ -691,7 +763,60 @@ impl<F: Float> Gpt<F> {
     }
 }
 
+impl<F: Float> Gpt<F> {
+    /// The logits of the token that follows `context` (its last
+    /// `block_size` tokens), computed in `ws`, a workspace of one row of
+    /// `block_size` positions. The positions after the context are filled
+    /// with token 0: attention is causal, so they do not change the logits
+    /// read at the context's last position.
+    pub fn next_logits<'w>(
+        &self,
+        ws: &'w mut GptWorkspace<F>,
+        context: &[usize],
+    ) -> Result<ndarray::ArrayView1<'w, F>> {
+        let block = self.config.block_size;
+        expect_shape(
+            "gpt",
+            "sampling workspace",
+            &[ws.idx.nrows(), ws.idx.ncols()],
+            &[1, block],
+        )?;
+        if context.is_empty() {
+            return Err(Error::Config(
+                "gpt: sampling needs a context of at least one token".into(),
+            ));
+        }
+        let tail = &context[context.len().saturating_sub(block)..];
+        ws.idx.fill(0);
+        ws.idx
+            .row_mut(0)
+            .iter_mut()
+            .zip(tail)
+            .for_each(|(slot, &token)| *slot = token);
+        self.forward_logits(ws)?;
+        Ok(ws.logits.slice(ndarray::s![0, tail.len() - 1, ..]))
+    }
+}
+
 impl<F: Float> GptGrads<F> {
+    /// PyTorch's `clip_grad_norm_(parameters, max_norm)`: the norm of all
+    /// the gradients together, `‖g‖ = √(Σ g²)`; if it is above `max_norm`,
+    /// every gradient is scaled by `max_norm / (‖g‖ + 1e-6)`. Returns `‖g‖`
+    /// before clipping. Allocates nothing.
+    pub fn clip_norm(&mut self, max_norm: f64) -> f64 {
+        let mut sum = 0.0f64;
+        self.visit_mut(&mut |g| {
+            sum += g.iter().map(|&x| x.as_f64() * x.as_f64()).sum::<f64>();
+        });
+        let norm = sum.sqrt();
+        let coef = max_norm / (norm + 1e-6);
+        if coef < 1.0 {
+            let coef = F::lit(coef);
+            self.visit_mut(&mut |mut g| g.mapv_inplace(|x| x * coef));
+        }
+        norm
+    }
+
     /// The gradients, named and ordered as [`Gpt::params`].
     pub fn grads(&self) -> Vec<Named<'_, F>> {
         match &self.net {
@@ -762,30 +887,36 @@ impl<F: Float> GptGrads<F> {
         }
     }
 
-    /// All zero, allocating nothing.
-    pub fn zero(&mut self) {
+    /// Calls `f` on every gradient, in the order of [`Gpt::params`],
+    /// allocating nothing.
+    pub fn visit_mut(&mut self, f: &mut dyn FnMut(ArrayViewMutD<'_, F>)) {
         match &mut self.net {
-            NetGrads::Bigram(g) => g.dtable.fill(F::zero()),
+            NetGrads::Bigram(g) => f(g.dtable.view_mut().into_dyn()),
             NetGrads::Transformer {
                 emb,
                 h,
                 ln_f,
                 lm_head,
             } => {
-                emb.dwte.fill(F::zero());
-                emb.dwpe.fill(F::zero());
+                f(emb.dwte.view_mut().into_dyn());
+                f(emb.dwpe.view_mut().into_dyn());
                 for g in h.iter_mut() {
-                    g.zero();
+                    g.visit_mut(f);
                 }
                 if let Some(g) = ln_f {
-                    g.dweight.fill(F::zero());
-                    g.dbias.fill(F::zero());
+                    f(g.dweight.view_mut().into_dyn());
+                    f(g.dbias.view_mut().into_dyn());
                 }
-                lm_head.dw.fill(F::zero());
+                f(lm_head.dw.view_mut().into_dyn());
                 if let Some(db) = &mut lm_head.db {
-                    db.fill(F::zero());
+                    f(db.view_mut().into_dyn());
                 }
             }
         }
+    }
+
+    /// All zero, allocating nothing.
+    pub fn zero(&mut self) {
+        self.visit_mut(&mut |mut g| g.fill(F::zero()));
     }
 }

@@ -113,18 +113,19 @@ pub(crate) fn matmul_acc_with<F: Float>(
     if m == 0 || n == 0 || k == 0 {
         return;
     }
-    if let Some(op) = kernels::Op::new(c, a, b) {
-        return op.run(kernel);
-    }
-    // A transposed `b` (`dout @ wᵀ` with a short `k`) under many rows of `a`:
-    // a row-major copy of `b` (k·n numbers next to m·k·n multiply-adds) lets
-    // the row kernel run, with no allocation once the copy's buffer is warm.
+    // A transposed `b` (`dout @ wᵀ`) under many rows of `a`: a row-major
+    // copy of `b` (k·n numbers next to m·k·n multiply-adds) lets the row
+    // kernel run, twice as fast as dot products of columns, with no
+    // allocation once the copy's buffer is warm.
     if m >= ROWS_TO_COPY_B
         && n > 1
         && b.strides()[0] == 1
         && with_rows_of(b, |rows| matmul_acc_with(kernel, c, a, &rows))
     {
         return;
+    }
+    if let Some(op) = kernels::Op::new(c, a, b) {
+        return op.run(kernel);
     }
     general_mat_mul(F::one(), a, b, F::one(), c)
 }

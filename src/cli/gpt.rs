@@ -1,0 +1,870 @@
+//! `train --model gpt`: lecture 7's GPT on running text, makemore's
+//! Transformer on names, and the lecture's progression (`--arch`).
+//!
+//! Three settings, chosen by the data and `--arch`:
+//!
+//! | | data | model | run |
+//! |---|---|---|---|
+//! | text | `--text FILE` | [`GptConfig::lecture`] | [`GptRun::LECTURE`] |
+//! | progression | `--text FILE --arch STEP` | [`GptConfig::progression`] | [`GptRun::PROGRESSION`] |
+//! | names | `--data FILE` or the embedded names | [`GptConfig::makemore`] | [`GptRun::MAKEMORE`] |
+//!
+//! Any size or setting can be changed by its flag. As for the MLP, every
+//! check that could lose work comes before the first step, `--resume`
+//! continues the checkpoint's run with its settings (which a flag may repeat
+//! but not contradict) on its data (checked by its fingerprint), and
+//! `--out` is written atomically at every evaluation and at the end.
+
+use std::cell::Cell;
+use std::fmt::Display;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use backprop_ninja::corpus::text::{BatchSource, CharVocab, NameData, TextCorpus};
+use backprop_ninja::io::gpt_checkpoint::{self, DataId, DataKind, GptCheckpoint, fnv1a64};
+use backprop_ninja::io::output::{self as out_file, Output};
+use backprop_ninja::layers::adamw::AdamW;
+use backprop_ninja::models::adamw::AdamWState;
+use backprop_ninja::models::gpt::{Gpt, GptConfig};
+use backprop_ninja::registry::Trains;
+use backprop_ninja::train::SAMPLE_SEED;
+use backprop_ninja::train::gpt::{self as trainer, EvalSet, Evaluator, GptRun, Sampler, Timing};
+use backprop_ninja::{Backprop, Error, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use super::output::say;
+use super::train::Args;
+
+/// Evaluate every this many steps, by default.
+pub const EVAL_EVERY: usize = 500;
+
+/// Fixed evaluation batches per split of running text (the lecture's
+/// `eval_iters`).
+pub const EVAL_BATCHES_TEXT: usize = 200;
+
+/// Rows per evaluation batch of names, and batches of training rows
+/// (makemore evaluates 10 batches of 100).
+pub const EVAL_ROWS_NAMES: usize = 100;
+pub const EVAL_BATCHES_NAMES: usize = 10;
+
+/// The evaluation batches are drawn with the run's seed plus this, so they
+/// are not the first training batches.
+pub const EVAL_SEED_OFFSET: u64 = 1;
+
+/// The data of a run, loaded.
+enum Data {
+    Text(TextCorpus, DataId),
+    Names(NameData, DataId),
+}
+
+impl Data {
+    fn id(&self) -> &DataId {
+        match self {
+            Data::Text(_, id) | Data::Names(_, id) => id,
+        }
+    }
+
+    /// The vocabulary's characters in token order (`.` first for names).
+    fn vocab(&self) -> String {
+        match self {
+            Data::Text(c, _) => c.vocab.as_string(),
+            Data::Names(n, _) => n.vocab.as_string(),
+        }
+    }
+
+    fn train(&self) -> &dyn BatchSource {
+        match self {
+            Data::Text(c, _) => &c.train,
+            Data::Names(n, _) => &n.train,
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Data::Text(c, id) => format!(
+                "{}, {} characters, vocabulary of {}, {}/{} train/val characters",
+                id.source,
+                id.len,
+                c.vocab.len(),
+                c.train.len(),
+                c.val.len()
+            ),
+            Data::Names(n, id) => format!(
+                "{}, {} names, vocabulary of {} ({}), block {} (the longest name + 1), {}/{} train/test names",
+                id.source,
+                id.len,
+                n.vocab.len(),
+                n.vocab.as_string(),
+                n.block,
+                n.train.len(),
+                n.test.len()
+            ),
+        }
+    }
+}
+
+fn load_text(path: &Path) -> Result<Data> {
+    let text = backprop_ninja::corpus::text::read_text(path)?;
+    let corpus = TextCorpus::from_text(&text, path)?;
+    let id = DataId {
+        kind: DataKind::Text,
+        source: path.display().to_string(),
+        len: text.chars().count(),
+        hash: fnv1a64(text.bytes()),
+    };
+    Ok(Data::Text(corpus, id))
+}
+
+fn load_names(path: Option<&Path>, seed: u64) -> Result<Data> {
+    let corpus = super::bigram::load_corpus(path)?;
+    let f = corpus.fingerprint();
+    let id = DataId {
+        kind: DataKind::Names,
+        source: corpus.source.clone(),
+        len: f.words,
+        hash: f.hash,
+    };
+    Ok(Data::Names(NameData::new(&corpus, seed)?, id))
+}
+
+/// `given` if it agrees with the checkpoint's `stored`; refused, with both
+/// values, if it contradicts it.
+fn agree<T: PartialEq + Display>(
+    flag: &str,
+    given: Option<T>,
+    stored: T,
+    ckpt: &Path,
+) -> Result<T> {
+    match given {
+        Some(g) if g != stored => Err(Error::Config(format!(
+            "--{flag} {g} contradicts the checkpoint {} ({flag} {stored}): --resume continues its run with its settings; leave --{flag} out",
+            ckpt.display()
+        ))),
+        _ => Ok(stored),
+    }
+}
+
+/// Flags of the MLP and the WaveNet that a GPT has no use for.
+fn refuse_other_flags(args: &Args) -> Result<()> {
+    let other = [
+        ("--n-hidden", args.n_hidden.is_some()),
+        ("--lr-decayed", args.lr_decayed.is_some()),
+        ("--lr-decay-step", args.lr_decay_step.is_some()),
+    ];
+    if let Some((flag, _)) = other.iter().find(|(_, given)| *given) {
+        return Err(Error::Config(format!(
+            "{flag} is a setting of the MLP and the WaveNet, not of --model gpt (see train --help)"
+        )));
+    }
+    if args.text.is_some() && args.data.is_some() {
+        return Err(Error::Config(
+            "--text (running text) and --data (names) are two kinds of data: give one".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The model, optimiser, run and data of a fresh run.
+fn fresh(args: &Args) -> Result<(Gpt<f32>, AdamWState<f32>, GptRun, Data)> {
+    let (defaults, mut config, data) = match (&args.text, args.arch) {
+        (Some(text), arch) => {
+            let data = load_text(text)?;
+            let vocab = data.vocab().chars().count();
+            match arch {
+                None => (GptRun::LECTURE, GptConfig::lecture(vocab), data),
+                Some(arch) => (
+                    GptRun::PROGRESSION,
+                    GptConfig::progression(vocab, arch),
+                    data,
+                ),
+            }
+        }
+        (None, arch) => {
+            let seed = args.seed.unwrap_or(GptRun::MAKEMORE.seed);
+            let data = load_names(args.data.as_deref(), seed)?;
+            let Data::Names(names, _) = &data else {
+                unreachable!("names were loaded")
+            };
+            let config = GptConfig::makemore(names.vocab.len(), names.block);
+            (
+                GptRun::MAKEMORE,
+                config.with_arch(arch.unwrap_or(config.arch)),
+                data,
+            )
+        }
+    };
+    config.block_size = args.block_size.unwrap_or(config.block_size);
+    config.n_embd = args.n_embd.unwrap_or(config.n_embd);
+    config.n_head = args.n_head.unwrap_or(config.n_head);
+    config.n_layer = args.n_layer.unwrap_or(config.n_layer);
+    config.init = args.init.unwrap_or(config.init);
+    let run = GptRun {
+        steps: args.steps.unwrap_or(defaults.steps),
+        batch_size: args.batch_size.unwrap_or(defaults.batch_size),
+        adamw: AdamW {
+            lr: args.lr.map_or(defaults.adamw.lr, f64::from),
+            ..defaults.adamw
+        },
+        clip: match args.clip {
+            Some(c) if c == 0.0 => None,
+            Some(c) => Some(c),
+            None => defaults.clip,
+        },
+        seed: args.seed.unwrap_or(defaults.seed),
+    };
+    run.validate()?;
+    config.validate()?;
+    if let Data::Names(names, _) = &data
+        && config.block_size != names.block
+    {
+        return Err(Error::Config(format!(
+            "names are rows of the longest name + 1 = {} positions: --block-size {} does not fit them",
+            names.block, config.block_size
+        )));
+    }
+    let model = Gpt::<f32>::new(config, &mut ChaCha8Rng::seed_from_u64(run.seed))?;
+    let opt = model.adamw(run.adamw)?;
+    Ok((model, opt, run, data))
+}
+
+/// The checkpoint's model, optimiser, run and data, with the flags checked
+/// against it.
+#[allow(clippy::type_complexity)] // a run's parts, taken apart at once
+fn resumed(
+    args: &Args,
+    path: &Path,
+    ckpt: GptCheckpoint,
+) -> Result<(Gpt<f32>, AdamWState<f32>, GptRun, Data, usize, Option<usize>)> {
+    let c = ckpt.model.config;
+    agree("block-size", args.block_size, c.block_size, path)?;
+    agree("n-embd", args.n_embd, c.n_embd, path)?;
+    agree("n-head", args.n_head, c.n_head, path)?;
+    agree("n-layer", args.n_layer, c.n_layer, path)?;
+    if let Some(init) = args.init.filter(|&i| i != c.init) {
+        return Err(Error::Config(format!(
+            "--init {} contradicts the checkpoint {} (init {}); leave --init out",
+            init.name(),
+            path.display(),
+            c.init.name()
+        )));
+    }
+    if let Some(arch) = args.arch.filter(|&a| a != c.arch) {
+        return Err(Error::Config(format!(
+            "--arch {} contradicts the checkpoint {} (arch {}); leave --arch out",
+            arch.name(),
+            path.display(),
+            c.arch.name()
+        )));
+    }
+    let r = ckpt.run;
+    let run = GptRun {
+        steps: args.steps.unwrap_or(r.steps),
+        batch_size: agree("batch-size", args.batch_size, r.batch_size, path)?,
+        adamw: AdamW {
+            lr: agree("lr", args.lr.map(f64::from), r.adamw.lr, path)?,
+            ..r.adamw
+        },
+        clip: r.clip,
+        seed: agree("seed", args.seed, r.seed, path)?,
+    };
+    if let Some(c) = args.clip
+        && Some(c).filter(|&c| c != 0.0) != r.clip
+    {
+        return Err(Error::Config(format!(
+            "--clip {c} contradicts the checkpoint {} (clip {}); leave --clip out",
+            path.display(),
+            r.clip.map_or("none".to_string(), |c| c.to_string())
+        )));
+    }
+    if run.steps <= ckpt.step {
+        return Err(Error::Config(format!(
+            "nothing left to train: the checkpoint {} is at step {} and --steps is {}; pass --steps above {} to train further",
+            path.display(),
+            ckpt.step,
+            run.steps,
+            ckpt.step
+        )));
+    }
+    let stored = &ckpt.data;
+    let mismatch = |flag: &str| {
+        Error::Config(format!(
+            "the checkpoint {} was trained on {} {}: {flag} is another kind of data",
+            path.display(),
+            stored.kind.name(),
+            stored.source
+        ))
+    };
+    let data = match stored.kind {
+        DataKind::Text => {
+            if args.data.is_some() {
+                return Err(mismatch("--data (names)"));
+            }
+            let file = args
+                .text
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(&stored.source));
+            load_text(&file).map_err(|e| Error::Noted {
+                error: Box::new(e),
+                note: format!(
+                    "the checkpoint {} was trained on it: pass --text with its text",
+                    path.display()
+                ),
+            })?
+        }
+        DataKind::Names => {
+            if args.text.is_some() {
+                return Err(mismatch("--text (running text)"));
+            }
+            let file = args.data.clone().or_else(|| {
+                (!stored.source.starts_with("embedded")).then(|| PathBuf::from(&stored.source))
+            });
+            load_names(file.as_deref(), run.seed)?
+        }
+    };
+    let here = data.id();
+    if (here.len, here.hash) != (stored.len, stored.hash) && !args.other_data {
+        return Err(Error::Data {
+            path: PathBuf::from(&here.source),
+            line: None,
+            detail: format!(
+                "not the data the checkpoint {} was trained on ({}: {} {}, hash {:016x}; this one has {}, hash {:016x}): pass --other-data to continue on it anyway",
+                path.display(),
+                stored.source,
+                stored.len,
+                if stored.kind == DataKind::Text {
+                    "characters"
+                } else {
+                    "words"
+                },
+                stored.hash,
+                here.len,
+                here.hash
+            ),
+        });
+    }
+    if data.vocab() != ckpt.vocab {
+        return Err(Error::Data {
+            path: PathBuf::from(&here.source),
+            line: None,
+            detail: format!(
+                "its vocabulary {:?} is not the checkpoint {}'s {:?}",
+                data.vocab(),
+                path.display(),
+                ckpt.vocab
+            ),
+        });
+    }
+    let eval_batches = agree("eval-batches", args.eval_batches, ckpt.eval_batches, path)?;
+    Ok((
+        ckpt.model,
+        ckpt.adamw,
+        run,
+        data,
+        ckpt.step,
+        Some(eval_batches),
+    ))
+}
+
+/// Refuses sizes whose workspace would not fit in memory (16 GiB), before
+/// anything of that size is allocated.
+fn check_memory(config: &GptConfig, batch: usize, eval_rows: usize) -> Result<()> {
+    let rows = batch.max(eval_rows) as u128;
+    let (t, c, v, l, nh) = (
+        config.block_size as u128,
+        config.n_embd as u128,
+        config.vocab_size as u128,
+        config.layers().max(1) as u128,
+        config.heads() as u128,
+    );
+    // Per block: about 24 values of C per position and two T × T maps per
+    // head; logits and their gradient; every number twice (eval and train).
+    let values = rows
+        .checked_mul(t)
+        .and_then(|bt| bt.checked_mul(l.checked_mul(24 * c + 4 * nh * t)? + 4 * v + 4 * c))
+        .map(|n| n * 2 * 4);
+    const LIMIT: u128 = 16 << 30;
+    match values {
+        Some(bytes) if bytes <= LIMIT => Ok(()),
+        _ => Err(Error::Config(format!(
+            "a batch of {batch} × {t} positions of this GPT would need more than 16 GiB: use a smaller --batch-size or --block-size"
+        ))),
+    }
+}
+
+/// The fixed evaluation batches of a run: on text, `count` batches of the
+/// training batch size from each split; on names, `count` batches of
+/// [`EVAL_ROWS_NAMES`] training rows, and every test name.
+fn evaluator(
+    data: &Data,
+    config: &GptConfig,
+    run: &GptRun,
+    count: usize,
+) -> Result<(Evaluator, &'static str)> {
+    let eval_seed = run.seed.wrapping_add(EVAL_SEED_OFFSET);
+    let block = config.block_size;
+    Ok(match data {
+        Data::Text(c, _) => {
+            c.check_block(block)?;
+            check_memory(config, run.batch_size, run.batch_size)?;
+            let sets = (
+                EvalSet::sampled("train", &c.train, run.batch_size, block, count, eval_seed)?,
+                EvalSet::sampled("val", &c.val, run.batch_size, block, count, eval_seed)?,
+            );
+            (Evaluator::new(sets.0, sets.1), "val")
+        }
+        Data::Names(n, _) => {
+            check_memory(config, run.batch_size, EVAL_ROWS_NAMES)?;
+            let train =
+                EvalSet::sampled("train", &n.train, EVAL_ROWS_NAMES, block, count, eval_seed)?;
+            let test = EvalSet::every_row("test", &n.test, EVAL_ROWS_NAMES)?;
+            (Evaluator::new(train, test), "test")
+        }
+    })
+}
+
+/// Runs `train --model gpt` with backward passes `B`.
+pub fn run<B: Backprop>(args: &Args) -> Result<()> {
+    refuse_other_flags(args)?;
+    if B::NAME == "exercises" {
+        super::ready::<B>(Trains::Gpt)?;
+    }
+    let chars = args.chars.unwrap_or(500);
+    if chars == 0 {
+        return Err(Error::Config(
+            "--chars 0 generates nothing: give at least 1 (or leave it out for 500)".into(),
+        ));
+    }
+    let (model, opt, run, data, start, eval_batches) = match &args.resume {
+        Some(path) => {
+            let kind = gpt_checkpoint::model_kind(path)?;
+            if kind != gpt_checkpoint::MODEL {
+                return Err(Error::Checkpoint {
+                    path: path.clone(),
+                    detail: format!("it holds a {kind}, not a GPT: resume it with --model {kind}"),
+                });
+            }
+            say!("resuming {}", path.display());
+            resumed(args, path, gpt_checkpoint::load(path)?)?
+        }
+        None => {
+            if args.other_data {
+                return Err(Error::Config("--other-data is for --resume".into()));
+            }
+            let (m, o, r, d) = fresh(args)?;
+            (m, o, r, d, 0, args.eval_batches)
+        }
+    };
+    let every = args.eval_every.unwrap_or(EVAL_EVERY);
+    let config = model.config;
+    let eval_batches = eval_batches.unwrap_or(match data {
+        Data::Text(..) => EVAL_BATCHES_TEXT,
+        Data::Names(..) => EVAL_BATCHES_NAMES,
+    });
+    let (evaluator, held_out) = evaluator(&data, &config, &run, eval_batches)?;
+    // The output: not an input, writable, locked for the run.
+    let inputs: Vec<(&str, &Path)> = args
+        .text
+        .iter()
+        .map(|p| ("--text", p.as_path()))
+        .chain(args.data.iter().map(|p| ("--data", p.as_path())))
+        .chain(
+            args.resume
+                .iter()
+                .filter(|r| !out_file::same_file(r, &args.out))
+                .map(|p| ("--resume", p.as_path())),
+        )
+        .collect();
+    let output = Output::claim(&args.out, &inputs)?;
+    for stale in &output.removed {
+        eprintln!(
+            "note: removed {}, a temporary file left by a run that was stopped",
+            stale.display()
+        );
+    }
+    let existed = args.out.exists();
+    Job {
+        args,
+        run,
+        eval_batches,
+        data,
+        evaluator,
+        held_out,
+        every,
+        start,
+        chars,
+        existed,
+        _output: output,
+    }
+    .train::<B>(model, opt)
+}
+
+/// A GPT training run, once everything is checked.
+struct Job<'a> {
+    args: &'a Args,
+    run: GptRun,
+    eval_batches: usize,
+    data: Data,
+    evaluator: Evaluator,
+    held_out: &'static str,
+    every: usize,
+    start: usize,
+    chars: usize,
+    existed: bool,
+    /// Held (locked) until the run ends.
+    _output: Output,
+}
+
+impl Job<'_> {
+    fn train<B: Backprop>(mut self, mut model: Gpt<f32>, mut opt: AdamWState<f32>) -> Result<()> {
+        let (args, run, start) = (self.args, self.run, self.start);
+        say!("data: {}", self.data.describe());
+        let c = &run.adamw;
+        say!(
+            "model: gpt, {}; backward passes from {}/",
+            trainer::describe(&model),
+            B::NAME
+        );
+        say!(
+            "training: {} steps of {} × {}, AdamW lr {} betas ({}, {}) eps {} weight decay {}{}, seed {}",
+            run.steps,
+            run.batch_size,
+            model.config.block_size,
+            c.lr,
+            c.beta1,
+            c.beta2,
+            c.eps,
+            c.weight_decay,
+            run.clip
+                .map_or(String::new(), |c| format!(", gradient norm clipped at {c}")),
+            run.seed
+        );
+        let held_out = self.held_out;
+        let report = |step: usize, losses: [f32; 2]| {
+            format!(
+                "step {step:5}: train loss {:.4}, {held_out} loss {:.4}",
+                losses[0], losses[1]
+            )
+        };
+        if start == 0 {
+            say!("{}", report(0, self.evaluator.losses(&model)?));
+        }
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::new(run.steps as u64).with_position(start as u64);
+            bar.set_style(
+                ProgressStyle::with_template("{bar:30} {pos:>6}/{len:6}  {msg}  eta {eta}")
+                    .expect("a valid template"),
+            );
+            bar
+        });
+        let saved = Cell::new(None);
+        let data_id = self.data.id().clone();
+        let vocab = self.data.vocab();
+        let make = |model: &Gpt<f32>, opt: &AdamWState<f32>, step: usize| GptCheckpoint {
+            model: model.clone(),
+            adamw: opt.clone(),
+            step,
+            run,
+            vocab: vocab.clone(),
+            data: data_id.clone(),
+            eval_batches: self.eval_batches,
+        };
+        let evaluator = &mut self.evaluator;
+        let mut last = None;
+        let timing = trainer::train::<B>(
+            &mut model,
+            &mut opt,
+            self.data.train(),
+            &run,
+            start,
+            self.every,
+            |p| {
+                if let Some(bar) = &bar
+                    && (p.step.is_multiple_of(10) || p.step == p.steps)
+                {
+                    bar.set_position(p.step as u64);
+                    bar.set_message(format!(
+                        "loss {:.4}  {:>5.0} steps/s",
+                        p.loss,
+                        bar.per_sec()
+                    ));
+                }
+            },
+            |model, opt, step| {
+                let losses = evaluator.losses(model)?;
+                if let Some((i, l)) = losses.iter().enumerate().find(|(_, l)| !l.is_finite()) {
+                    return Err(Error::Diverged {
+                        step,
+                        loss: *l as f64,
+                    })
+                    .map_err(|e| Error::Noted {
+                        error: Box::new(e),
+                        note: format!("the {} loss of the evaluation", ["train", held_out][i]),
+                    });
+                }
+                let line = report(step, losses);
+                match &bar {
+                    Some(bar) => bar.println(&line),
+                    None => say!("{line}"),
+                }
+                last = Some(losses);
+                gpt_checkpoint::save(&args.out, &make(model, opt, step))?;
+                saved.set(Some(step));
+                Ok(())
+            },
+        );
+        if let Some(bar) = &bar {
+            bar.finish_and_clear();
+        }
+        let timing = timing.map_err(|e| self.kept(e, saved.get()))?;
+        say!("saved {}", args.out.display());
+        print_timing(&model.config, run.batch_size, &timing);
+        if let Some(losses) = last {
+            say!(
+                "final: train loss {:.4}, {held_out} loss {:.4}",
+                losses[0],
+                losses[1]
+            );
+        }
+        if !super::output::closed() {
+            match &self.data {
+                Data::Text(c, _) => {
+                    say!("sample ({} characters):", self.chars);
+                    say!(
+                        "{}",
+                        sample_text(&model, &c.vocab, "", self.chars, SAMPLE_SEED)?
+                    );
+                }
+                Data::Names(n, _) => {
+                    if args.samples > 0 {
+                        say!("samples:");
+                        for name in sample_names(
+                            &model,
+                            &n.vocab.as_string(),
+                            "",
+                            args.samples,
+                            SAMPLE_SEED,
+                        )? {
+                            say!("  {name}");
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// What an error leaves in `--out`.
+    fn kept(&self, error: Error, saved: Option<usize>) -> Error {
+        let out = self.args.out.display();
+        let resumed_into_out = self
+            .args
+            .resume
+            .as_deref()
+            .is_some_and(|r| out_file::same_file(r, &self.args.out));
+        let note = match saved {
+            Some(step) => format!("{out} keeps the last good checkpoint, of step {step}"),
+            None if resumed_into_out => format!(
+                "{out} keeps the checkpoint it resumed from, of step {}",
+                self.start
+            ),
+            None if self.existed => format!("{out} was left as it was"),
+            None => format!("nothing was saved to {out}"),
+        };
+        Error::Noted {
+            error: Box::new(error),
+            note,
+        }
+    }
+}
+
+/// The time per step, per phase, and the speed of the matrix products.
+fn print_timing(config: &GptConfig, batch: usize, timing: &Timing) {
+    if timing.steps == 0 {
+        return;
+    }
+    let flops = trainer::flops(config, batch, config.block_size);
+    let total = timing.per_step(timing.total());
+    let gflops = |f: f64, us: f64| f / (us * 1e3);
+    let (fw, bw) = (
+        timing.per_step(timing.forward),
+        timing.per_step(timing.backward),
+    );
+    say!(
+        "trained {} steps in {:.1} s ({total:.1} µs/step)",
+        timing.steps,
+        timing.total().as_secs_f64()
+    );
+    say!(
+        "  per step: batch {:.0} µs, forward {fw:.0} µs ({:.1} GFLOP/s), backward {bw:.0} µs ({:.1} GFLOP/s), clip + AdamW {:.0} µs; {:.3} GFLOP a step, {:.1} GFLOP/s overall",
+        timing.per_step(timing.batch),
+        gflops(flops.forward, fw),
+        gflops(flops.backward, bw),
+        timing.per_step(timing.update),
+        (flops.forward + flops.backward) / 1e9,
+        gflops(flops.forward + flops.backward, total)
+    );
+}
+
+/// `count` characters generated after `prefix` (after a newline, token 0,
+/// if the prefix is empty, as the lecture starts), the prefix included.
+pub fn sample_text(
+    model: &Gpt<f32>,
+    vocab: &CharVocab,
+    prefix: &str,
+    count: usize,
+    seed: u64,
+) -> Result<String> {
+    let context = if prefix.is_empty() {
+        vec![0]
+    } else {
+        encode_prefix(prefix, &vocab.as_string())?
+    };
+    let mut sampler = Sampler::new(model, seed)?;
+    let tokens = sampler.generate(model, &context, count)?;
+    Ok(format!("{prefix}{}", vocab.decode(&tokens)?))
+}
+
+/// `count` names, each starting with `prefix`.
+pub fn sample_names(
+    model: &Gpt<f32>,
+    vocab: &str,
+    prefix: &str,
+    count: usize,
+    seed: u64,
+) -> Result<Vec<String>> {
+    let chars: Vec<char> = vocab.chars().collect();
+    let context = encode_prefix(prefix, vocab)?;
+    if context.contains(&0) {
+        return Err(Error::Config(format!(
+            "--prefix {prefix:?}: '.' ends a name, it cannot be in a prefix"
+        )));
+    }
+    if context.len() + 1 >= model.config.block_size {
+        return Err(Error::Config(format!(
+            "--prefix {prefix:?} leaves no room in rows of {} positions",
+            model.config.block_size
+        )));
+    }
+    let mut sampler = Sampler::new(model, seed)?;
+    (0..count)
+        .map(|_| {
+            let tokens = sampler.name(model, &context)?;
+            Ok(tokens.iter().map(|&t| chars[t]).collect())
+        })
+        .collect()
+}
+
+/// The tokens of `prefix`, or an error naming the first character outside
+/// the vocabulary.
+fn encode_prefix(prefix: &str, vocab: &str) -> Result<Vec<usize>> {
+    prefix
+        .chars()
+        .enumerate()
+        .map(|(i, c)| {
+            vocab.chars().position(|v| v == c).ok_or_else(|| {
+                Error::Config(format!(
+                    "--prefix {prefix:?}: character {c:?} (character {}) is not in the model's vocabulary {vocab:?}",
+                    i + 1
+                ))
+            })
+        })
+        .collect()
+}
+
+/// `sample` of a GPT checkpoint: `--chars` characters after `--prefix` (a
+/// text), or `--count` names starting with `--prefix`.
+pub fn sample(args: &super::saved::SampleArgs) -> Result<()> {
+    let ckpt = gpt_checkpoint::load(&args.model)?;
+    match ckpt.data.kind {
+        DataKind::Text => {
+            let chars = args.chars.unwrap_or(500);
+            if chars == 0 {
+                return Err(Error::Config(
+                    "--chars 0 generates nothing: give at least 1 (or leave it out for 500)".into(),
+                ));
+            }
+            let vocab = CharVocab::from_chars(&ckpt.vocab)?;
+            say!(
+                "{}",
+                sample_text(&ckpt.model, &vocab, &args.prefix, chars, args.seed)?
+            );
+        }
+        DataKind::Names => {
+            if args.chars.is_some() {
+                return Err(Error::Config(format!(
+                    "{} was trained on names: --count says how many, not --chars",
+                    args.model.display()
+                )));
+            }
+            for name in sample_names(
+                &ckpt.model,
+                &ckpt.vocab,
+                &args.prefix,
+                args.count,
+                args.seed,
+            )? {
+                say!("{name}");
+                if super::output::closed() {
+                    break;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `eval` of a GPT checkpoint: its losses on the fixed evaluation batches
+/// of its data, as training printed them.
+pub fn eval(args: &super::saved::EvalArgs) -> Result<()> {
+    let path = &args.model;
+    let ckpt = gpt_checkpoint::load(path)?;
+    let stored = &ckpt.data;
+    let data = match stored.kind {
+        DataKind::Text => load_text(
+            args.text
+                .as_deref()
+                .unwrap_or_else(|| Path::new(&stored.source)),
+        )?,
+        DataKind::Names => load_names(
+            args.data.as_deref().or_else(|| {
+                (!stored.source.starts_with("embedded")).then(|| Path::new(&stored.source))
+            }),
+            ckpt.run.seed,
+        )?,
+    };
+    let here = data.id();
+    if (here.len, here.hash) != (stored.len, stored.hash) {
+        eprintln!(
+            "note: {} is not the data {} was trained on ({})",
+            here.source,
+            path.display(),
+            stored.source
+        );
+    }
+    if data.vocab() != ckpt.vocab {
+        return Err(Error::Data {
+            path: PathBuf::from(&here.source),
+            line: None,
+            detail: format!(
+                "its vocabulary {:?} is not the checkpoint {}'s {:?}",
+                data.vocab(),
+                path.display(),
+                ckpt.vocab
+            ),
+        });
+    }
+    let (mut evaluator, held_out) =
+        evaluator(&data, &ckpt.model.config, &ckpt.run, ckpt.eval_batches)?;
+    let losses = evaluator.losses(&ckpt.model)?;
+    say!(
+        "{}: gpt, step {}, data {}: train loss {:.4}, {held_out} loss {:.4}",
+        path.display(),
+        ckpt.step,
+        here.source,
+        losses[0],
+        losses[1]
+    );
+    Ok(())
+}

@@ -1,0 +1,490 @@
+//! # Training a GPT (lecture 7, "Let's build GPT")
+//!
+//! The loop of the lecture's `gpt.py`, with the learner's backward passes:
+//! each step draws batch `step` of the training split, runs the forward pass,
+//! the backward pass of [`Backprop`] implementation `B`, (for makemore's
+//! Transformer) clips the gradient norm at 1, and takes an AdamW step. Every
+//! `every` steps and at the end the model is evaluated on fixed batches of
+//! both splits ([`Evaluator`]): the same examples at every evaluation, so the
+//! losses compare across steps and across runs.
+//!
+//! Three settings ([`GptRun`]): the lecture's CPU-sized model on running
+//! text, makemore's Transformer on names, and the lecture's small
+//! progression. Nothing is allocated per step: one workspace, one set of
+//! gradients, the AdamW moments. Batch `i` comes from random stream `i` of
+//! the seed, so a resumed run draws exactly the batches of an uninterrupted
+//! one, and with AdamW's moments and step count restored it continues bit
+//! for bit.
+
+use std::time::{Duration, Instant};
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::backprop::Backprop;
+use crate::corpus::text::{Batch, BatchSource, IGNORE, NameRows, eval_batches};
+use crate::error::{DIVERGED_FACTOR, Error, Result};
+use crate::layers::adamw::AdamW;
+use crate::layers::sequence_cross_entropy;
+use crate::models::adamw::AdamWState;
+use crate::models::gpt::{Arch, Gpt, GptConfig, GptWorkspace, Net};
+
+/// How a GPT is trained.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GptRun {
+    /// Train up to this step.
+    pub steps: usize,
+    pub batch_size: usize,
+    pub adamw: AdamW,
+    /// Clip the norm of all gradients together at this (makemore: 1).
+    pub clip: Option<f64>,
+    /// Of the initialisation and of the batches.
+    pub seed: u64,
+}
+
+impl GptRun {
+    /// The lecture's `gpt.py` on the CPU: 5,000 steps of 16 windows, AdamW
+    /// at PyTorch's defaults (lr 1e-3), `torch.manual_seed(1337)`.
+    pub const LECTURE: GptRun = GptRun {
+        steps: 5000,
+        batch_size: 16,
+        adamw: AdamW::TORCH,
+        clip: None,
+        seed: 1337,
+    };
+
+    /// makemore's Transformer: batches of 32 names, AdamW lr 5e-4, betas
+    /// 0.9/0.99, the gradient norm clipped at 1, seed 3407.
+    pub const MAKEMORE: GptRun = GptRun {
+        steps: 5000,
+        batch_size: 32,
+        adamw: AdamW::MAKEMORE,
+        clip: Some(1.0),
+        seed: 3407,
+    };
+
+    /// The lecture's progression of small models: batches of 32, lr 1e-3.
+    pub const PROGRESSION: GptRun = GptRun {
+        batch_size: 32,
+        ..GptRun::LECTURE
+    };
+
+    /// Fails on settings that cannot train.
+    pub fn validate(&self) -> Result<()> {
+        if self.steps == 0 || self.batch_size == 0 {
+            return Err(Error::Config(format!(
+                "--steps and --batch-size must be at least 1, got {} and {}",
+                self.steps, self.batch_size
+            )));
+        }
+        if !(self.adamw.lr.is_finite() && self.adamw.lr > 0.0) {
+            return Err(Error::Config(format!(
+                "--lr must be a positive number, got {}",
+                self.adamw.lr
+            )));
+        }
+        if let Some(c) = self.clip.filter(|c| !(c.is_finite() && *c > 0.0)) {
+            return Err(Error::Config(format!(
+                "--clip must be a positive number, got {c}"
+            )));
+        }
+        self.adamw.validate()
+    }
+}
+
+/// The matrix products of one training step of `config` on `b × t`
+/// positions, in floating-point operations (a multiply-add is 2): the
+/// forward pass, and twice that for the backward pass (the gradients of the
+/// inputs and of the weights). Attention counts its full `T × T` scores, as
+/// PyTorch computes them. Element-wise work is not counted.
+pub fn flops(config: &GptConfig, b: usize, t: usize) -> StepFlops {
+    let (c, v) = (config.n_embd as f64, config.vocab_size as f64);
+    let n = (b * t) as f64;
+    let linear = |fan_in: f64, fan_out: f64| 2.0 * n * fan_in * fan_out;
+    let forward = match config.arch {
+        Arch::Bigram => 0.0,
+        arch => {
+            let mlp = match arch {
+                Arch::FeedForward | Arch::Blocks => linear(c, c),
+                Arch::Residual | Arch::LayerNorm => linear(c, 4.0 * c) + linear(4.0 * c, c),
+                _ => 0.0,
+            };
+            let proj = if arch >= Arch::Residual {
+                linear(c, c)
+            } else {
+                0.0
+            };
+            // q·kᵀ and att·v: 2 · B · T · T · C each, whatever the heads.
+            let attention = 2.0 * 2.0 * n * t as f64 * c;
+            config.layers() as f64 * (linear(c, 3.0 * c) + proj + attention + mlp) + linear(c, v)
+        }
+    };
+    StepFlops {
+        forward,
+        backward: 2.0 * forward,
+    }
+}
+
+/// The floating-point operations of one step's matrix products.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepFlops {
+    pub forward: f64,
+    pub backward: f64,
+}
+
+/// Where the time of the training steps went.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Timing {
+    /// Steps timed.
+    pub steps: usize,
+    pub batch: Duration,
+    pub forward: Duration,
+    pub backward: Duration,
+    /// Gradient clipping and the AdamW step.
+    pub update: Duration,
+}
+
+impl Timing {
+    /// All the phases together.
+    pub fn total(&self) -> Duration {
+        self.batch + self.forward + self.backward + self.update
+    }
+
+    /// Mean microseconds per step of a phase.
+    pub fn per_step(&self, phase: Duration) -> f64 {
+        phase.as_secs_f64() * 1e6 / self.steps.max(1) as f64
+    }
+}
+
+/// A training step's report.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GptProgress {
+    /// Steps done (1-based).
+    pub step: usize,
+    pub steps: usize,
+    pub loss: f32,
+}
+
+/// One training step: batch `step` into `ws`, forward, backward with `B`,
+/// clipping, AdamW. Returns the batch's loss; allocates nothing.
+#[allow(clippy::too_many_arguments)] // the loop's state, passed as it is
+pub fn train_step<B: Backprop>(
+    model: &mut Gpt<f32>,
+    opt: &mut AdamWState<f32>,
+    grads: &mut crate::models::gpt::GptGrads<f32>,
+    ws: &mut GptWorkspace<f32>,
+    source: &dyn BatchSource,
+    run: &GptRun,
+    step: usize,
+    timing: &mut Timing,
+) -> Result<f32> {
+    let t0 = Instant::now();
+    source.sample_into(&mut ws.idx, &mut ws.targets, run.seed, step)?;
+    let t1 = Instant::now();
+    let loss = model.forward(ws)?;
+    let t2 = Instant::now();
+    model.backward::<B>(ws, grads);
+    let t3 = Instant::now();
+    if let Some(max) = run.clip {
+        grads.clip_norm(max);
+    }
+    model.adamw_step::<B>(grads, opt);
+    let t4 = Instant::now();
+    timing.steps += 1;
+    timing.batch += t1 - t0;
+    timing.forward += t2 - t1;
+    timing.backward += t3 - t2;
+    timing.update += t4 - t3;
+    Ok(loss)
+}
+
+/// A run whose loss stays over [`DIVERGED_FACTOR`] times its first loss for
+/// this many steps in a row has diverged.
+pub use crate::train::DIVERGED_STRETCH;
+
+/// Trains `model` from step `start` to `run.steps`, calling `on_step` after
+/// every step and `at_eval` after every `every`-th step and the last one
+/// (with the model, the optimiser and the steps done).
+///
+/// Stops with [`Error::Diverged`] at the first loss that is not finite, and
+/// with [`Error::DivergedFar`] when the loss stays over [`DIVERGED_FACTOR`]
+/// times its first value for [`DIVERGED_STRETCH`] steps: `at_eval` (which
+/// saves checkpoints) never sees a diverged model.
+#[allow(clippy::too_many_arguments)] // one training run's pieces
+pub fn train<B: Backprop>(
+    model: &mut Gpt<f32>,
+    opt: &mut AdamWState<f32>,
+    source: &dyn BatchSource,
+    run: &GptRun,
+    start: usize,
+    every: usize,
+    mut on_step: impl FnMut(GptProgress),
+    mut at_eval: impl FnMut(&Gpt<f32>, &AdamWState<f32>, usize) -> Result<()>,
+) -> Result<Timing> {
+    run.validate()?;
+    if every == 0 {
+        return Err(Error::Config("--eval-every must be at least 1".into()));
+    }
+    if opt.t != start {
+        return Err(Error::Config(format!(
+            "AdamW has taken {} steps, the run starts at step {start}",
+            opt.t
+        )));
+    }
+    source.check_block(model.config.block_size)?;
+    let mut ws = model.workspace(run.batch_size, model.config.block_size)?;
+    let mut grads = model.zero_grads();
+    let mut timing = Timing::default();
+    let (mut first, mut far_since) = (None, None);
+    for step in start..run.steps {
+        let loss = train_step::<B>(
+            model,
+            opt,
+            &mut grads,
+            &mut ws,
+            source,
+            run,
+            step,
+            &mut timing,
+        )?;
+        let done = step + 1;
+        if !loss.is_finite() {
+            return Err(Error::Diverged {
+                step: done,
+                loss: loss as f64,
+            });
+        }
+        let first = *first.get_or_insert(loss);
+        if loss > DIVERGED_FACTOR * first {
+            let since = *far_since.get_or_insert(done);
+            if done + 1 - since >= DIVERGED_STRETCH || done == run.steps {
+                return Err(Error::DivergedFar {
+                    step: done,
+                    loss: loss as f64,
+                    start: first as f64,
+                    since,
+                });
+            }
+        } else {
+            far_since = None;
+        }
+        on_step(GptProgress {
+            step: done,
+            steps: run.steps,
+            loss,
+        });
+        if done % every == 0 || done == run.steps {
+            at_eval(model, opt, done)?;
+        }
+    }
+    Ok(timing)
+}
+
+// ---------------------------------------------------------------------------
+// Evaluation
+
+/// Fixed batches of one split.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EvalSet {
+    /// `train`, `val` or `test`.
+    pub name: &'static str,
+    /// All of one shape; rows of padding have every target [`IGNORE`].
+    pub batches: Vec<Batch>,
+}
+
+impl EvalSet {
+    /// `count` batches of `batch` windows drawn once from `source` with
+    /// `seed` (the lecture's `estimate_loss` draws `eval_iters` batches at
+    /// each evaluation; here they are drawn once and reused).
+    pub fn sampled(
+        name: &'static str,
+        source: &dyn BatchSource,
+        batch: usize,
+        block: usize,
+        count: usize,
+        seed: u64,
+    ) -> Result<EvalSet> {
+        Ok(EvalSet {
+            name,
+            batches: eval_batches(source, batch, block, count, seed)?,
+        })
+    }
+
+    /// Every row of `rows`, in order, in batches of `batch` (the last one
+    /// padded with rows whose targets are all ignored).
+    pub fn every_row(name: &'static str, rows: &NameRows, batch: usize) -> Result<EvalSet> {
+        if rows.is_empty() || batch == 0 {
+            return Err(Error::Config(format!(
+                "the {name} split has no rows to evaluate on"
+            )));
+        }
+        let batches = (0..rows.len())
+            .step_by(batch)
+            .map(|start| {
+                let chunk = rows.chunk(start, batch);
+                let mut full = Batch::new(batch, rows.block());
+                full.targets.fill(IGNORE);
+                let n = chunk.batch_size();
+                full.idx.slice_mut(ndarray::s![..n, ..]).assign(&chunk.idx);
+                full.targets
+                    .slice_mut(ndarray::s![..n, ..])
+                    .assign(&chunk.targets);
+                full
+            })
+            .collect();
+        Ok(EvalSet { name, batches })
+    }
+
+    /// The targets that count, over all batches.
+    pub fn counted(&self) -> usize {
+        self.batches.iter().map(Batch::counted).sum()
+    }
+}
+
+/// The losses of a model on fixed batches of two splits, computed in one
+/// workspace allocated once.
+pub struct Evaluator {
+    pub sets: [EvalSet; 2],
+    ws: Option<GptWorkspace<f32>>,
+}
+
+impl Evaluator {
+    /// Evaluates on `train` and `held_out` (val or test).
+    pub fn new(train: EvalSet, held_out: EvalSet) -> Evaluator {
+        Evaluator {
+            sets: [train, held_out],
+            ws: None,
+        }
+    }
+
+    /// The mean loss over every counted target of each set, in order.
+    pub fn losses(&mut self, model: &Gpt<f32>) -> Result<[f32; 2]> {
+        let shape = self.sets[0]
+            .batches
+            .first()
+            .map(|b| b.idx.dim())
+            .ok_or_else(|| Error::Config("no evaluation batches".into()))?;
+        let ws = match &mut self.ws {
+            Some(ws) if ws.dim() == shape => ws,
+            slot => slot.insert(model.workspace(shape.0, shape.1)?),
+        };
+        let mut out = [0.0f32; 2];
+        for (set, loss) in self.sets.iter().zip(out.iter_mut()) {
+            let (mut total, mut count) = (0.0f64, 0usize);
+            for batch in &set.batches {
+                crate::error::expect_shape(
+                    "evaluation",
+                    set.name,
+                    batch.idx.shape(),
+                    &[shape.0, shape.1],
+                )?;
+                let n = sequence_cross_entropy::counted(&batch.targets);
+                if n == 0 {
+                    continue;
+                }
+                ws.idx.assign(&batch.idx);
+                ws.targets.assign(&batch.targets);
+                let mean = model.forward(ws)?;
+                total += mean as f64 * n as f64;
+                count += n;
+            }
+            *loss = (total / count.max(1) as f64) as f32;
+        }
+        Ok(out)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Sampling
+
+/// A sampler: a workspace of one row of `block_size` positions and a seeded
+/// generator.
+pub struct Sampler {
+    ws: GptWorkspace<f32>,
+    rng: ChaCha8Rng,
+    probs: Vec<f64>,
+}
+
+impl Sampler {
+    pub fn new(model: &Gpt<f32>, seed: u64) -> Result<Sampler> {
+        Ok(Sampler {
+            ws: model.workspace(1, model.config.block_size)?,
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            probs: vec![0.0; model.config.vocab_size],
+        })
+    }
+
+    /// The token drawn after `context` from the model's softmax.
+    pub fn next(&mut self, model: &Gpt<f32>, context: &[usize]) -> Result<usize> {
+        let logits = model.next_logits(&mut self.ws, context)?;
+        let max = logits.fold(f32::NEG_INFINITY, |m, &x| m.max(x)) as f64;
+        for (p, &x) in self.probs.iter_mut().zip(logits.iter()) {
+            *p = (x as f64 - max).exp();
+        }
+        let total: f64 = self.probs.iter().sum();
+        let u = self.rng.random::<f64>() * total;
+        let mut acc = 0.0;
+        for (i, &p) in self.probs.iter().enumerate() {
+            acc += p;
+            if u < acc {
+                return Ok(i);
+            }
+        }
+        Ok(self.probs.len() - 1)
+    }
+
+    /// `count` tokens generated after `context`, each fed back (the
+    /// lecture's `generate`: the context cropped to the last `block_size`).
+    pub fn generate(
+        &mut self,
+        model: &Gpt<f32>,
+        context: &[usize],
+        count: usize,
+    ) -> Result<Vec<usize>> {
+        let mut all = context.to_vec();
+        for _ in 0..count {
+            let next = self.next(model, &all)?;
+            all.push(next);
+        }
+        Ok(all.split_off(context.len()))
+    }
+
+    /// A name: tokens after the start token `0` (and `prefix`) until the
+    /// model draws `0` again or the row is full (makemore's `generate`).
+    pub fn name(&mut self, model: &Gpt<f32>, prefix: &[usize]) -> Result<Vec<usize>> {
+        let mut all = vec![0];
+        all.extend_from_slice(prefix);
+        while all.len() < model.config.block_size {
+            let next = self.next(model, &all)?;
+            if next == 0 {
+                break;
+            }
+            all.push(next);
+        }
+        Ok(all.split_off(1))
+    }
+}
+
+/// The model's parameter count in the lecture's report form.
+pub fn describe(model: &Gpt<f32>) -> String {
+    let c = &model.config;
+    match &model.net {
+        Net::Bigram(_) => format!("the bigram table ({} parameters)", model.num_params()),
+        Net::Transformer { h, .. } => format!(
+            "{} parameters: {} block{} of {} head{}, n_embd {}, block {}, {}{}",
+            model.num_params(),
+            h.len(),
+            if h.len() == 1 { "" } else { "s" },
+            c.heads(),
+            if c.heads() == 1 { "" } else { "s" },
+            c.n_embd,
+            c.block_size,
+            c.arch.name(),
+            if c.arch >= Arch::Residual {
+                format!(", {}", c.act.name())
+            } else {
+                String::new()
+            },
+        ),
+    }
+}
