@@ -52,33 +52,27 @@ row() { # label µs ours
 }
 
 # ---- GPT (lecture 7) ----------------------------------------------------------
-# PyTorch: benches/pytorch_gpt.py --setting shakespeare|names --time N (20 untimed
-# warm-up steps first), mean wall-clock µs per step of batch sampling + forward +
-# backward + AdamW.
-torch_gpt() { # setting file steps
+# Both sides: mean wall-clock µs per step of batch sampling + forward + backward +
+# (gradient clipping for names) + AdamW, one thread, f32, and the same split by
+# phase. PyTorch: benches/pytorch_gpt.py --setting shakespeare|names --time N (20
+# untimed warm-up steps first); ours: train --model gpt --steps N.
+torch_gpt() { # setting file steps -> "µs/step|phases"
     python3 benches/pytorch_gpt.py --setting "$1" --data "$2" --time "$3" |
-        sed -n 's/^RESULT .*us_per_step=\([0-9.]*\) .*/\1/p'
+        sed -n -e 's/^timed .*: [0-9.]* us\/step (\(.*\) us).*/phases \1/p' \
+            -e 's/^RESULT .*us_per_step=\([0-9.]*\) .*/\1/p' | paste -sd'|' | awk -F'|' '{print $2 "|" $1}'
 }
-# >>> RUST SIDE OF THE GPT: TO BE WIRED <<<
-# Proposed, the same way as the MLP above: the trainer times its own loop and
-# prints "trained N steps in S s (X µs/step)", which ours() parses:
-#   train --model gpt --text FILE ...         lecture 7's model on running text
-#   train --model transformer --data FILE ... makemore's Transformer on names
-# (names of the flags and models are the integrator's call; adjust the two
-# command lines below). Until the binary knows them, the row says n/a.
-ours_gpt() { # setting steps
-    if ! ./target/release/backprop-ninja train --help 2>/dev/null | grep -q -- '--text'; then
-        return 0
-    fi
+# Ours: the trainer times its own steps (evaluations not counted) and prints
+# "trained N steps in S s (X µs/step)" and a line of phases.
+ours_gpt() { # setting steps -> "µs/step|phases"
     case "$1" in
-    shakespeare) args=(--model gpt --text "$text") ;;
-    names) args=(--model transformer --data "$data") ;;
+    shakespeare) args=(--text "$text" --chars 1) ;;
+    names) args=(--data "$data" --samples 0) ;;
     esac
-    ./target/release/backprop-ninja train "${args[@]}" --steps "$2" --samples 0 \
-        --eval-every "$2" --out "$out/g.safetensors" |
-        sed -n 's/.*(\([0-9.]*\) µs\/step).*/\1/p'
+    ./target/release/backprop-ninja train --model gpt "${args[@]}" --steps "$2" \
+        --eval-every "$2" --eval-batches 1 --out "$out/g.safetensors" |
+        sed -n -e 's/.*(\([0-9.]*\) µs\/step).*/\1/p' -e 's/^  per step: \(.*\)/phases \1/p' |
+        paste -sd'|'
 }
-# >>> END OF THE RUST SIDE TO BE WIRED <<<
 gpt_rows() { # setting
     local setting=$1 file n mine theirs
     file=$([ "$setting" = shakespeare ] && echo "$text" || echo "$data")
@@ -87,13 +81,10 @@ gpt_rows() { # setting
     theirs=$(torch_gpt "$setting" "$file" "$n")
     echo
     printf '%-48s %10s %8s\n' "gpt $setting: one training step, $n steps" "µs/step" "vs ours"
-    if [ -n "$mine" ]; then
-        printf '%-48s %10.1f %8s\n' "backprop-ninja (solutions, f32)" "$mine" "1.0x"
-        row "PyTorch, autograd + AdamW, 1 thread" "$theirs" "$mine"
-    else
-        printf '%-48s %10s %8s\n' "backprop-ninja (solutions, f32)" "n/a" ""
-        printf '%-48s %10.1f %8s\n' "PyTorch, autograd + AdamW, 1 thread" "$theirs" ""
-    fi
+    printf '%-48s %10.1f %8s\n' "backprop-ninja (solutions, f32)" "${mine%%|*}" "1.0x"
+    row "PyTorch, autograd + AdamW, 1 thread" "${theirs%%|*}" "${mine%%|*}"
+    echo "  backprop-ninja ${mine#*|}"
+    echo "  PyTorch ${theirs#*|} µs"
 }
 # ---- end GPT ------------------------------------------------------------------
 

@@ -427,8 +427,13 @@ fn diagnose_prints_the_deep_models_statistics() {
     }
     // The deep model's options belong to diagnose alone.
     assert_fails(
+        &run(&["train", "--no-batchnorm", "--steps", "1"]),
+        "unexpected argument '--no-batchnorm'",
+    );
+    // `train --init` is the GPT's (torch or normal02), not the deep model's.
+    assert_fails(
         &run(&["train", "--init", "naive", "--steps", "1"]),
-        "unexpected argument '--init'",
+        "\"naive\" is not an initialisation: torch or normal02",
     );
     assert_fails(
         &run(&["train", "--model", "deep", "--steps", "1"]),

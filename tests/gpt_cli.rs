@@ -225,7 +225,12 @@ fn a_resumed_gpt_run_is_the_uninterrupted_run_bit_for_bit() {
     let bits = |c: &gpt_checkpoint::GptCheckpoint| -> Vec<u32> {
         let params = c.model.params();
         let values = params.iter().flat_map(|(_, p)| p.iter().copied());
-        let moments = c.adamw.m.iter().chain(&c.adamw.v).flat_map(|m| m.iter().copied());
+        let moments = c
+            .adamw
+            .m
+            .iter()
+            .chain(&c.adamw.v)
+            .flat_map(|m| m.iter().copied());
         values.chain(moments).map(f32::to_bits).collect()
     };
     assert!(
@@ -381,8 +386,17 @@ fn bad_input_to_the_gpt_is_refused_by_name() {
     );
     // n_embd not divisible by n_head.
     let o = run(&[
-        "train", "--model", "gpt", "--text", s(&text), "--n-embd", "10", "--n-head", "3",
-        "--out", s(&out),
+        "train",
+        "--model",
+        "gpt",
+        "--text",
+        s(&text),
+        "--n-embd",
+        "10",
+        "--n-head",
+        "3",
+        "--out",
+        s(&out),
     ]);
     assert_fails(&o, "n_embd 10 must be a multiple of n_head 3");
     assert!(!out.exists(), "nothing is written for refused settings");

@@ -236,7 +236,14 @@ fn resumed(
     args: &Args,
     path: &Path,
     ckpt: GptCheckpoint,
-) -> Result<(Gpt<f32>, AdamWState<f32>, GptRun, Data, usize, Option<usize>)> {
+) -> Result<(
+    Gpt<f32>,
+    AdamWState<f32>,
+    GptRun,
+    Data,
+    usize,
+    Option<usize>,
+)> {
     let c = ckpt.model.config;
     agree("block-size", args.block_size, c.block_size, path)?;
     agree("n-embd", args.n_embd, c.n_embd, path)?;
