@@ -146,7 +146,7 @@ pub fn first_error(output: &str) -> String {
     else {
         return format!("the grade did not run:\n{output}\n");
     };
-    format!("your code does not compile:\n\n{}", shown(block))
+    format!("your code does not compile:\n\n{}", tidy(&shown(block)))
 }
 
 /// The compiler's errors, one block each (warnings and cargo's closing
@@ -155,6 +155,12 @@ pub fn error_blocks(output: &str) -> Vec<String> {
     let mut blocks = vec![];
     let mut current: Option<String> = None;
     for line in output.lines() {
+        if line.starts_with("For more information about")
+            || line.starts_with("Some errors have detailed explanations")
+        {
+            blocks.extend(current.take());
+            continue;
+        }
         if line.starts_with("error") || line.starts_with("warning") {
             if let Some(b) = current.take() {
                 blocks.push(b);
@@ -331,22 +337,31 @@ pub fn broken_modules(output: &str, modules: &[&str]) -> Option<Vec<String>> {
     Some(broken)
 }
 
+/// `exercises/gelu.rs` where the compiler says `src/../exercises/gelu.rs`
+/// (the module is declared from `src/lib.rs`).
+fn tidy(text: &str) -> String {
+    text.replace("src/../exercises/", "exercises/")
+}
+
 /// The compiler's first error in each file, in the order they came.
 pub fn errors_by_file(output: &str) -> String {
-    let mut files: Vec<&str> = vec![];
+    let mut files: Vec<String> = vec![];
     let blocks = error_blocks(output);
     let mut out = String::new();
     for block in &blocks {
-        let Some(file) = error_file(block) else {
+        let Some(file) = error_file(block).map(tidy) else {
             continue;
         };
         if files.contains(&file) {
             continue;
         }
-        files.push(file);
+        files.push(file.clone());
+        if !out.is_empty() {
+            out.push('\n');
+        }
         out.push_str(&format!(
-            "{file} does not compile: its exercises are not graded until it does.\n\n{}\n",
-            shown(block)
+            "{file} does not compile: its exercises are not graded until it does.\n\n{}",
+            tidy(&shown(block))
         ));
     }
     out
@@ -491,8 +506,8 @@ mod tests {
         assert!(screens[2].contains("1 - out²"), "{}", screens[2]);
     }
 
-    const GELU_BROKEN: &str = "error[E0308]: mismatched types\n  --> exercises/gelu.rs:20:17\n   |\n20 |     let _x: F = 1.0;\n   |             -   ^^^ expected type parameter `F`, found floating-point number\n   |\n   = note: expected type parameter `F`\n              found type `{float}`\n\nerror[E0308]: mismatched types\n  --> exercises/gelu.rs:25:9\n   |\n25 |     x\n\nwarning: unused variable\n --> exercises/relu.rs:3:1\n\nerror: could not compile `backprop-ninja` (lib) due to 2 previous errors\n";
-    const HEAD_BROKEN: &str = "error[E0599]: no method named `tt` found\n  --> exercises/head.rs:30:7\n   |\n30 |     a.tt()\n\nerror: could not compile `backprop-ninja` (lib) due to 1 previous error\n";
+    const GELU_BROKEN: &str = "error[E0308]: mismatched types\n  --> src/../exercises/gelu.rs:20:17\n   |\n20 |     let _x: F = 1.0;\n   |             -   ^^^ expected type parameter `F`, found floating-point number\n   |\n   = note: expected type parameter `F`\n              found type `{float}`\n\nerror[E0308]: mismatched types\n  --> exercises/gelu.rs:25:9\n   |\n25 |     x\n\nwarning: unused variable\n --> exercises/relu.rs:3:1\n\nerror: could not compile `backprop-ninja` (lib) due to 2 previous errors\n";
+    const HEAD_BROKEN: &str = "error[E0599]: no method named `tt` found\n  --> exercises/head.rs:30:7\n   |\n30 |     a.tt()\n\nFor more information about this error, try `rustc --explain E0599`.\nerror: could not compile `backprop-ninja` (lib) due to 1 previous error\n";
     const ELSEWHERE: &str = "error[E0432]: unresolved import `crate::exercises::gelu::helper`\n  --> src/layers/gelu.rs:3:5\n\nerror: could not compile `backprop-ninja` (lib) due to 1 previous error\n";
     const WITHOUT_GELU: &str = "fix: gpt::gelu (exercises/gelu.rs)\ndoes not compile: exercises/gelu.rs (its exercises are not graded until it does; the others are)\n\nlayers: 1/1 done\n  layers::tanh: right; its derivation: solutions/tanh.rs\n\nGPT: 0/1 done, next: gelu\n  gpt::gelu                                  | does not compile (exercises/gelu.rs): not graded until it does\n\nexercises: 1/2 done, 0 not attempted, 0 wrong, 1 do not compile\n";
     const MODULES: &[&str] = &["gelu", "head", "tanh"];
@@ -551,6 +566,8 @@ mod tests {
             "{errors}"
         );
         assert!(!errors.contains("unused variable"), "{errors}");
+        assert!(!errors.contains("src/../"), "{errors}");
+        assert!(!errors.contains("rustc --explain"), "{errors}");
     }
 
     #[test]
