@@ -8,16 +8,22 @@
 //! attempted*, never a failure. `cargo run --release -- train --impl
 //! exercises` then trains the network with your code alone.
 //!
+//! All these files are one crate: one that does not compile stops
+//! `cargo test --test grade` for all of them. `cargo run -- watch` does
+//! not stop: it shows that file's first error, sets the file aside
+//! (replaced by the reference, which is never graded as yours) and grades
+//! every other exercise; the set-aside file's exercises read "does not
+//! compile". That is why each module below is named twice.
+//!
 //! `src/registry.rs` lists every exercise in course order, with its hints.
 #![allow(unused_variables)] // stubs name every input they will need
 
 // The modules in course order; edit only the function bodies.
 //
 // Each is named twice, as a module and as a string: the string is for
-// `watch`, which grades the other files while one does not compile. It then
-// builds the crate with that file replaced by the reference (see
-// `exercises!` at the end of this file and `build.rs`), and the grader
-// reports the file's exercises as "does not compile".
+// `watch`, which grades the other files while one does not compile, by
+// building the crate with that file replaced by the reference (see
+// `exercises!` at the end of this file, and `build.rs`).
 exercises! {
     // Lecture "building micrograd": each operation's local backward step.
     micrograd = "micrograd";
