@@ -112,11 +112,16 @@ pub fn report(implementation: &str, graded: &[Graded]) -> String {
             broken.push(file);
         }
     }
-    if !broken.is_empty() {
-        out.push_str(&format!(
+    match broken.len() {
+        0 => {}
+        1 => out.push_str(&format!(
             "does not compile: {} (its exercises are not graded until it does; the others are)\n",
+            broken[0]
+        )),
+        _ => out.push_str(&format!(
+            "do not compile: {} (their exercises are not graded until they do; the others are)\n",
             broken.join(", ")
-        ));
+        )),
     }
     for c in Chapter::ALL {
         let in_chapter: Vec<&Graded> = graded
