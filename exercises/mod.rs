@@ -98,6 +98,7 @@ macro_rules! exercises {
         pub const MODULES: &[(&str, bool)] = &[$(($name, cfg!(ninja_skip = $name))),*];
     };
 }
+// Lets the list at the top use the macro defined down here.
 use exercises;
 
 /// The modules this build replaced by the reference because they do not
