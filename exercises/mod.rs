@@ -8,51 +8,64 @@
 //! attempted*, never a failure. `cargo run --release -- train --impl
 //! exercises` then trains the network with your code alone.
 //!
+//! All these files are one crate: one that does not compile stops
+//! `cargo test --test grade` for all of them. `cargo run -- watch` does
+//! not stop: it shows that file's first error, sets the file aside
+//! (replaced by the reference, which is never graded as yours) and grades
+//! every other exercise; the set-aside file's exercises read "does not
+//! compile". That is why each module below is named twice.
+//!
 //! `src/registry.rs` lists every exercise in course order, with its hints.
 #![allow(unused_variables)] // stubs name every input they will need
 
 // The modules in course order; edit only the function bodies.
+//
+// Each is named twice, as a module and as a string: the string is for
+// `watch`, which grades the other files while one does not compile, by
+// building the crate with that file replaced by the reference (see
+// `exercises!` at the end of this file, and `build.rs`).
+exercises! {
+    // Lecture "building micrograd": each operation's local backward step.
+    micrograd = "micrograd";
 
-// Lecture "building micrograd": each operation's local backward step.
-pub mod micrograd;
+    // Makemore part 1: the neural bigram's dW.
+    bigram = "bigram";
 
-// Makemore part 1: the neural bigram's dW.
-pub mod bigram;
+    // Makemore parts 2-4: the MLP's layers. `cross_entropy` is exercise 2 of
+    // "becoming a backprop ninja", `batchnorm` exercise 3.
+    cross_entropy = "cross_entropy";
+    embedding = "embedding";
+    linear = "linear";
+    tanh = "tanh";
 
-// Makemore parts 2-4: the MLP's layers. `cross_entropy` is exercise 2 of
-// "becoming a backprop ninja", `batchnorm` exercise 3.
-pub mod cross_entropy;
-pub mod embedding;
-pub mod linear;
-pub mod tanh;
+    batchnorm = "batchnorm";
 
-pub mod batchnorm;
+    // Makemore part 4, exercise 1: the forward pass undone step by step.
+    step_by_step = "step_by_step";
 
-// Makemore part 4, exercise 1: the forward pass undone step by step.
-pub mod step_by_step;
+    // Makemore part 5: the WaveNet's layers (and `backward_3d` in `linear` and
+    // `batchnorm`).
+    flatten_consecutive = "flatten_consecutive";
+    sequential = "sequential";
 
-// Makemore part 5: the WaveNet's layers (and `backward_3d` in `linear` and
-// `batchnorm`).
-pub mod flatten_consecutive;
-pub mod sequential;
+    // Lecture 7, "Let's build GPT": the mathematical trick of self-attention,
+    // the causal softmax, one head step by step, multi-head attention.
+    attention = "attention";
+    head = "head";
+    softmax = "softmax";
+    weighted_average = "weighted_average";
 
-// Lecture 7, "Let's build GPT": the mathematical trick of self-attention,
-// the causal softmax, one head step by step, multi-head attention.
-pub mod attention;
-pub mod head;
-pub mod softmax;
-pub mod weighted_average;
-
-// Lecture 7: the rest of the transformer (LayerNorm, the feed-forward's
-// ReLU and GELU, token + position embedding, the sequence cross-entropy, the
-// pre-norm block) and the AdamW update.
-pub mod adamw;
-pub mod block;
-pub mod gelu;
-pub mod layernorm;
-pub mod position_embedding;
-pub mod relu;
-pub mod sequence_cross_entropy;
+    // Lecture 7: the rest of the transformer (LayerNorm, the feed-forward's
+    // ReLU and GELU, token + position embedding, the sequence cross-entropy, the
+    // pre-norm block) and the AdamW update.
+    adamw = "adamw";
+    block = "block";
+    gelu = "gelu";
+    layernorm = "layernorm";
+    position_embedding = "position_embedding";
+    relu = "relu";
+    sequence_cross_entropy = "sequence_cross_entropy";
+}
 
 /// Your implementation of every backward pass, as the grader, `check` and
 /// `train` see it.
@@ -60,3 +73,41 @@ pub mod sequence_cross_entropy;
 pub struct Exercises;
 
 crate::implement_backprop!(Exercises, "exercises");
+
+// ---- files that do not compile (watch) ----
+/// Declares each exercise module: your file, or, when `build.rs` was told
+/// that it does not compile (`BACKPROP_NINJA_SKIP`, which only `watch` sets),
+/// a stand-in that lends the reference's functions so that the rest of the
+/// crate still builds. The grader never grades a stand-in: it reports the
+/// file's exercises as "does not compile" ([`skipped`]).
+macro_rules! exercises {
+    ($($module:ident = $name:literal;)*) => {
+        $(
+            #[cfg(not(ninja_skip = $name))]
+            pub mod $module;
+            /// Replaced by the reference: your file does not compile.
+            #[cfg(ninja_skip = $name)]
+            pub mod $module {
+                pub use crate::solutions::$module::*;
+            }
+        )*
+
+        /// Every exercise module (its file is `exercises/<module>.rs`), and
+        /// whether this build replaced it by the reference because it does
+        /// not compile.
+        pub const MODULES: &[(&str, bool)] = &[$(($name, cfg!(ninja_skip = $name))),*];
+    };
+}
+// Lets the list at the top use the macro defined down here.
+use exercises;
+
+/// The modules this build replaced by the reference because they do not
+/// compile (empty unless `watch` asked for it).
+pub fn skipped() -> Vec<&'static str> {
+    MODULES
+        .iter()
+        .filter(|(_, skipped)| *skipped)
+        .map(|(name, _)| *name)
+        .collect()
+}
+// ---- end files that do not compile ----

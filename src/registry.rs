@@ -160,9 +160,9 @@ pub struct Grade {
 }
 
 impl Grade {
-    /// Passes a run: wrong is the only failure for a learner.
+    /// Passes a run: wrong (or not compiling) is the only failure for a learner.
     pub fn passed(&self) -> bool {
-        !matches!(self.status, Status::Wrong(_))
+        !matches!(self.status, Status::Wrong(_) | Status::DoesNotCompile)
     }
 }
 
@@ -194,6 +194,10 @@ macro_rules! registry {
         /// Grades one exercise of `B` on inputs drawn from `seed`, with the
         /// case its entry names.
         pub fn grade_seeded<B: Backprop>(exercise: Exercise, seed: u64) -> Grade {
+            // A file that does not compile is not graded (`watch`).
+            if let Some(status) = grade::skipped::status::<B>(exercise) {
+                return Grade { exercise, status, rows: vec![] };
+            }
             let outcome = match exercise {
                 $(Exercise::$variant $(($payload))? => $($case)::+::<B>($id, $($arg,)* seed),)*
             };

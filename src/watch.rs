@@ -6,9 +6,17 @@
 //! shows the grade report (where you are in each chapter, the next exercise
 //! with its file, line and hint, each failure with its hint under its row)
 //! and, for an exercise that has just turned right, its derivation from the
-//! solution's doc comments. Code that does not compile shows the compiler's
-//! first error in your file, with a note for the usual errors of generic
-//! code, above the last grades, which stay on screen. Ctrl-C ends it.
+//! solution's doc comments. Ctrl-C ends it.
+//!
+//! A file of `exercises/` that does not compile stops nothing else: the
+//! screen shows the compiler's first error in that file (with a note for the
+//! usual errors of generic code), and below it the grade of every other
+//! exercise, those of the broken file marked "does not compile". For that
+//! the grade runs again with the broken files replaced by the reference
+//! (`BACKPROP_NINJA_SKIP`, see `build.rs` and [`grade_isolating`]), whose
+//! code is never graded as yours. An error elsewhere (or one the retry
+//! cannot get past) shows the compiler's first error above the last grades,
+//! which stay on screen.
 //!
 //! The grade is `cargo test --test grade exercises` run as a child process
 //! (so an exercise that does not compile cannot stop the watch); the loop
@@ -47,6 +55,9 @@ pub enum Outcome {
     Graded(String),
     /// The code did not compile: the compiler's output.
     CompileError(String),
+    /// Some files of `exercises/` did not compile: the compiler's output
+    /// about them, and the report of the grade without them.
+    Isolated { compiler: String, report: String },
 }
 
 /// What the screen remembers between gradings.
@@ -80,22 +91,18 @@ impl Screen {
         match outcome {
             Outcome::Graded(report) => {
                 out.push_str(report);
-                let solved = solved_in(report);
-                let new: Vec<&String> = solved.difference(&self.solved).collect();
-                // The first grade only sets the baseline: no derivations for old work.
-                if self.last_report.is_some() {
-                    for id in new {
-                        if let Some(e) = Exercise::all().into_iter().find(|e| e.id() == id)
-                            && let Some(text) = report::derivation(e)
-                        {
-                            out.push_str(&format!(
-                                "\n── {id} is right! The derivation, from {} ──\n{text}\n",
-                                report::solution_file(e)
-                            ));
-                        }
-                    }
-                }
-                self.solved = solved;
+                self.derivations(report, &mut out);
+                self.solved = solved_in(report);
+                self.last_report = Some(report.clone());
+            }
+            Outcome::Isolated { compiler, report } => {
+                out.push_str(&errors_by_file(compiler));
+                out.push_str("\n── the other exercises ──\n");
+                out.push_str(report);
+                self.derivations(report, &mut out);
+                // What the broken files had solved stays solved: no derivation
+                // again once they compile.
+                self.solved.extend(solved_in(report));
                 self.last_report = Some(report.clone());
             }
             Outcome::CompileError(output) => {
@@ -108,31 +115,30 @@ impl Screen {
         }
         out
     }
+
+    /// The derivation of each exercise `report` marks right for the first
+    /// time; none at the first grade, which only sets the baseline.
+    fn derivations(&self, report: &str, out: &mut String) {
+        if self.last_report.is_none() {
+            return;
+        }
+        for id in solved_in(report).difference(&self.solved) {
+            if let Some(e) = Exercise::all().into_iter().find(|e| e.id() == id)
+                && let Some(text) = report::derivation(e)
+            {
+                out.push_str(&format!(
+                    "\n── {id} is right! The derivation, from {} ──\n{text}\n",
+                    report::solution_file(e)
+                ));
+            }
+        }
+    }
 }
 
 /// The compiler's first error (in `exercises/` if one is there), with a note
 /// for the usual errors of generic code.
 pub fn first_error(output: &str) -> String {
-    let blocks: Vec<String> = {
-        let mut blocks = vec![];
-        let mut current: Option<String> = None;
-        for line in output.lines() {
-            if line.starts_with("error") || line.starts_with("warning") {
-                if let Some(b) = current.take() {
-                    blocks.push(b);
-                }
-                if line.starts_with("error") && !line.starts_with("error: could not compile") {
-                    current = Some(String::new());
-                }
-            }
-            if let Some(b) = &mut current {
-                b.push_str(line);
-                b.push('\n');
-            }
-        }
-        blocks.extend(current);
-        blocks
-    };
+    let blocks = error_blocks(output);
     let Some(block) = blocks
         .iter()
         .find(|b| b.contains("exercises/"))
@@ -140,9 +146,46 @@ pub fn first_error(output: &str) -> String {
     else {
         return format!("the grade did not run:\n{output}\n");
     };
-    // The first lines say it all: what, where, the code and the caret.
-    let short: Vec<&str> = block.lines().take(14).collect();
-    let mut out = format!("your code does not compile:\n\n{}\n", short.join("\n"));
+    format!("your code does not compile:\n\n{}", tidy(&shown(block)))
+}
+
+/// The compiler's errors, one block each (warnings and cargo's closing
+/// "could not compile" left out).
+pub fn error_blocks(output: &str) -> Vec<String> {
+    let mut blocks = vec![];
+    let mut current: Option<String> = None;
+    for line in output.lines() {
+        if line.starts_with("For more information about")
+            || line.starts_with("Some errors have detailed explanations")
+        {
+            blocks.extend(current.take());
+            continue;
+        }
+        if line.starts_with("error") || line.starts_with("warning") {
+            if let Some(b) = current.take() {
+                blocks.push(b);
+            }
+            if line.starts_with("error")
+                && !line.starts_with("error: could not compile")
+                && !line.starts_with("error: aborting due to")
+            {
+                current = Some(String::new());
+            }
+        }
+        if let Some(b) = &mut current {
+            b.push_str(line);
+            b.push('\n');
+        }
+    }
+    blocks.extend(current);
+    blocks
+}
+
+/// An error block as shown: its first lines (what, where, the code and the
+/// caret), then a note for the usual errors of generic code.
+fn shown(block: &str) -> String {
+    let short: Vec<&str> = block.trim_end().lines().take(14).collect();
+    let mut out = format!("{}\n", short.join("\n"));
     if let Some(note) = note_for(block) {
         out.push_str(&format!("\nnote: {note}\n"));
     }
@@ -173,9 +216,23 @@ pub fn note_for(error: &str) -> Option<&'static str> {
     None
 }
 
-/// Runs the grade: `cargo test --test grade exercises` in `dir`.
+/// Runs the grade: `cargo test --test grade exercises` in `dir`, and again
+/// without the files of `exercises/` that do not compile, if that is what
+/// stopped it ([`grade_isolating`]).
 pub fn cargo_grade(dir: &Path) -> Outcome {
-    let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    let modules: Vec<&str> = crate::exercises::MODULES.iter().map(|(m, _)| *m).collect();
+    grade_isolating(&mut |skip| cargo_grade_skipping(dir, skip), &modules)
+}
+
+/// The variable that makes `build.rs` replace exercise modules by the
+/// reference: `gelu,head`.
+pub const SKIP_VAR: &str = "BACKPROP_NINJA_SKIP";
+
+/// `cargo test --test grade exercises` in `dir`, with the exercise modules
+/// `skip` replaced by the reference (none: the learner's code, all of it).
+pub fn cargo_grade_skipping(dir: &Path, skip: &[String]) -> Outcome {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command
         .args([
             "test",
             "--quiet",
@@ -185,9 +242,13 @@ pub fn cargo_grade(dir: &Path) -> Outcome {
             "grade",
             "exercises",
         ])
-        .current_dir(dir)
-        .output();
-    match output {
+        .current_dir(dir);
+    if skip.is_empty() {
+        command.env_remove(SKIP_VAR);
+    } else {
+        command.env(SKIP_VAR, skip.join(","));
+    }
+    match command.output() {
         Err(e) => Outcome::CompileError(format!("error: cannot run cargo: {e}")),
         Ok(o) => {
             let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
@@ -198,6 +259,112 @@ pub fn cargo_grade(dir: &Path) -> Outcome {
             }
         }
     }
+}
+
+/// How many times the grade may run again, each time without more files:
+/// an error that stops the compiler early (a syntax error, a name not
+/// found) can hide the type errors of other files until it is gone.
+pub const MAX_RETRIES: usize = 4;
+
+/// Grades with `grade(skip)` (the exercise modules `skip` replaced by the
+/// reference). When the code does not compile and every error is in a file
+/// of `exercises/` (one of `modules`), grades again without those files, and
+/// returns what the compiler said with the report of the rest. Otherwise,
+/// or when that fails too, the first compile error, as it was.
+pub fn grade_isolating(grade: &mut dyn FnMut(&[String]) -> Outcome, modules: &[&str]) -> Outcome {
+    let first = grade(&[]);
+    let Outcome::CompileError(output) = &first else {
+        return first;
+    };
+    let mut skip: Vec<String> = vec![];
+    let mut compiler = String::new();
+    let mut current = output.clone();
+    for _ in 0..MAX_RETRIES {
+        let Some(broken) = broken_modules(&current, modules) else {
+            break;
+        };
+        let new: Vec<String> = broken.into_iter().filter(|m| !skip.contains(m)).collect();
+        if new.is_empty() {
+            break;
+        }
+        skip.extend(new);
+        compiler.push_str(&current);
+        match grade(&skip) {
+            Outcome::Graded(report) => return Outcome::Isolated { compiler, report },
+            Outcome::CompileError(output) => current = output,
+            isolated @ Outcome::Isolated { .. } => return isolated,
+        }
+    }
+    first
+}
+
+/// Where an error is: the file of its first `--> file:line:col`.
+pub fn error_file(block: &str) -> Option<&str> {
+    let at = block
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("--> "))?;
+    let mut parts = at.rsplitn(3, ':');
+    let (_col, _line, file) = (parts.next()?, parts.next()?, parts.next()?);
+    Some(file)
+}
+
+/// The exercise module of a path, if it is a file of `exercises/` other
+/// than `mod.rs`: `gelu` for `exercises/gelu.rs`.
+fn exercise_module<'a>(file: &str, modules: &[&'a str]) -> Option<&'a str> {
+    let name = file.replace('\\', "/");
+    let (dir, name) = name.rsplit_once('/')?;
+    if !(dir == "exercises" || dir.ends_with("/exercises")) {
+        return None;
+    }
+    let stem = name.strip_suffix(".rs")?;
+    modules.iter().copied().find(|m| *m == stem)
+}
+
+/// The exercise modules whose files hold the compiler's errors, if every
+/// error is in one (`None` if any is elsewhere, or none is found).
+pub fn broken_modules(output: &str, modules: &[&str]) -> Option<Vec<String>> {
+    let blocks = error_blocks(output);
+    if blocks.is_empty() {
+        return None;
+    }
+    let mut broken: Vec<String> = vec![];
+    for block in &blocks {
+        let module = exercise_module(error_file(block)?, modules)?;
+        if !broken.iter().any(|m| m == module) {
+            broken.push(module.to_string());
+        }
+    }
+    Some(broken)
+}
+
+/// `exercises/gelu.rs` where the compiler says `src/../exercises/gelu.rs`
+/// (the module is declared from `src/lib.rs`).
+fn tidy(text: &str) -> String {
+    text.replace("src/../exercises/", "exercises/")
+}
+
+/// The compiler's first error in each file, in the order they came.
+pub fn errors_by_file(output: &str) -> String {
+    let mut files: Vec<String> = vec![];
+    let blocks = error_blocks(output);
+    let mut out = String::new();
+    for block in &blocks {
+        let Some(file) = error_file(block).map(tidy) else {
+            continue;
+        };
+        if files.contains(&file) {
+            continue;
+        }
+        files.push(file.clone());
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(&format!(
+            "{file} does not compile: its exercises are not graded until it does.\n\n{}",
+            tidy(&shown(block))
+        ));
+    }
+    out
 }
 
 /// The loop: grade, show, wait for a save (debounced) or a stop, repeat.
@@ -337,6 +504,177 @@ mod tests {
             screens[2]
         );
         assert!(screens[2].contains("1 - out²"), "{}", screens[2]);
+    }
+
+    const GELU_BROKEN: &str = "error[E0308]: mismatched types\n  --> src/../exercises/gelu.rs:20:17\n   |\n20 |     let _x: F = 1.0;\n   |             -   ^^^ expected type parameter `F`, found floating-point number\n   |\n   = note: expected type parameter `F`\n              found type `{float}`\n\nerror[E0308]: mismatched types\n  --> exercises/gelu.rs:25:9\n   |\n25 |     x\n\nwarning: unused variable\n --> exercises/relu.rs:3:1\n\nerror: could not compile `backprop-ninja` (lib) due to 2 previous errors\n";
+    const HEAD_BROKEN: &str = "error[E0599]: no method named `tt` found\n  --> exercises/head.rs:30:7\n   |\n30 |     a.tt()\n\nFor more information about this error, try `rustc --explain E0599`.\nerror: could not compile `backprop-ninja` (lib) due to 1 previous error\n";
+    const ELSEWHERE: &str = "error[E0432]: unresolved import `crate::exercises::gelu::helper`\n  --> src/layers/gelu.rs:3:5\n\nerror: could not compile `backprop-ninja` (lib) due to 1 previous error\n";
+    const WITHOUT_GELU: &str = "fix: gpt::gelu (exercises/gelu.rs)\ndoes not compile: exercises/gelu.rs (its exercises are not graded until it does; the others are)\n\nlayers: 1/1 done\n  layers::tanh: right; its derivation: solutions/tanh.rs\n\nGPT: 0/1 done, next: gelu\n  gpt::gelu                                  | does not compile (exercises/gelu.rs): not graded until it does\n\nexercises: 1/2 done, 0 not attempted, 0 wrong, 1 do not compile\n";
+    const MODULES: &[&str] = &["gelu", "head", "tanh"];
+
+    /// A grading that answers each list of skipped modules from `answers`,
+    /// recording what it was asked.
+    fn scripted<'a>(
+        answers: Vec<(&'static [&'static str], Outcome)>,
+        asked: &'a mut Vec<Vec<String>>,
+    ) -> impl FnMut(&[String]) -> Outcome + 'a {
+        move |skip: &[String]| {
+            asked.push(skip.to_vec());
+            answers
+                .iter()
+                .find(|(s, _)| *s == skip)
+                .map(|(_, o)| o.clone())
+                .unwrap_or_else(|| panic!("not expected: {skip:?}"))
+        }
+    }
+
+    #[test]
+    fn broken_exercise_files_are_left_out_and_the_rest_graded() {
+        // gelu.rs does not compile; once it is left out, head.rs's error shows.
+        let mut asked = vec![];
+        let outcome = grade_isolating(
+            &mut scripted(
+                vec![
+                    (&[], Outcome::CompileError(GELU_BROKEN.into())),
+                    (&["gelu"], Outcome::CompileError(HEAD_BROKEN.into())),
+                    (&["gelu", "head"], Outcome::Graded(WITHOUT_GELU.into())),
+                ],
+                &mut asked,
+            ),
+            MODULES,
+        );
+        assert_eq!(asked, [vec![], vec!["gelu"], vec!["gelu", "head"]]);
+        let Outcome::Isolated { compiler, report } = &outcome else {
+            panic!("{outcome:?}")
+        };
+        assert_eq!(report, WITHOUT_GELU);
+        assert_eq!(
+            broken_modules(compiler, MODULES),
+            Some(vec!["gelu".to_string(), "head".to_string()])
+        );
+        // The first error of each file, with its note; warnings left out.
+        let errors = errors_by_file(compiler);
+        assert!(
+            errors.starts_with("exercises/gelu.rs does not compile"),
+            "{errors}"
+        );
+        assert!(errors.contains("exercises/gelu.rs:20:17"), "{errors}");
+        assert!(!errors.contains("exercises/gelu.rs:25:9"), "{errors}");
+        assert!(errors.contains("F::lit"), "{errors}");
+        assert!(
+            errors.contains("exercises/head.rs does not compile"),
+            "{errors}"
+        );
+        assert!(!errors.contains("unused variable"), "{errors}");
+        assert!(!errors.contains("src/../"), "{errors}");
+        assert!(!errors.contains("rustc --explain"), "{errors}");
+    }
+
+    #[test]
+    fn errors_elsewhere_or_a_failed_retry_show_the_first_error_as_before() {
+        let mut asked = vec![];
+        let outcome = grade_isolating(
+            &mut scripted(
+                vec![(&[], Outcome::CompileError(ELSEWHERE.into()))],
+                &mut asked,
+            ),
+            MODULES,
+        );
+        assert_eq!(outcome, Outcome::CompileError(ELSEWHERE.into()));
+        assert_eq!(asked.len(), 1);
+        // Left out, gelu.rs breaks the crate elsewhere: the first error stands.
+        let mut asked = vec![];
+        let outcome = grade_isolating(
+            &mut scripted(
+                vec![
+                    (&[], Outcome::CompileError(GELU_BROKEN.into())),
+                    (&["gelu"], Outcome::CompileError(ELSEWHERE.into())),
+                ],
+                &mut asked,
+            ),
+            MODULES,
+        );
+        assert_eq!(outcome, Outcome::CompileError(GELU_BROKEN.into()));
+        assert_eq!(asked.len(), 2);
+        // exercises/mod.rs is no exercise; nor is a file of no module.
+        let in_mod = "error: expected item\n --> exercises/mod.rs:70:1\n";
+        assert_eq!(broken_modules(in_mod, MODULES), None);
+        assert_eq!(broken_modules(GELU_BROKEN, &["tanh"]), None);
+        assert_eq!(
+            broken_modules("error: linking with `cc` failed\n", MODULES),
+            None
+        );
+        assert_eq!(broken_modules("", MODULES), None);
+        // Compiled: graded once.
+        let mut asked = vec![];
+        let outcome = grade_isolating(
+            &mut scripted(vec![(&[], Outcome::Graded(RIGHT.into()))], &mut asked),
+            MODULES,
+        );
+        assert_eq!(outcome, Outcome::Graded(RIGHT.into()));
+        assert_eq!(asked.len(), 1);
+    }
+
+    #[test]
+    fn the_screen_shows_the_broken_file_above_the_grade_of_the_rest() {
+        let (tx, rx) = channel();
+        let mut outcomes = vec![
+            Outcome::Graded(NOT_YET.into()),
+            Outcome::Isolated {
+                compiler: GELU_BROKEN.into(),
+                report: WITHOUT_GELU.into(),
+            },
+            Outcome::CompileError(ELSEWHERE.into()),
+        ]
+        .into_iter();
+        tx.send(Event::Changed("exercises/gelu.rs".into())).unwrap();
+        let tx2 = tx.clone();
+        let feeder = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(150));
+            tx2.send(Event::Changed("exercises/gelu.rs".into()))
+                .unwrap();
+            std::thread::sleep(Duration::from_millis(150));
+            tx2.send(Event::Stop).unwrap();
+        });
+        let mut screen = Vec::new();
+        let graded = run(
+            &mut || outcomes.next().expect("graded too often"),
+            &rx,
+            &mut screen,
+            Duration::from_millis(50),
+        )
+        .unwrap();
+        feeder.join().unwrap();
+        assert_eq!(graded, 3);
+        let screen = String::from_utf8(screen).unwrap();
+        let screens: Vec<&str> = screen.split(CLEAR).filter(|s| !s.is_empty()).collect();
+        assert_eq!(screens.len(), 3, "{screen}");
+        let s = screens[1];
+        // The broken file's first error, then the grade of the others.
+        let error = s.find("exercises/gelu.rs does not compile").expect(s);
+        let at = s.find("exercises/gelu.rs:20:17").expect(s);
+        let others = s.find("── the other exercises ──").expect(s);
+        let tanh = s.find("layers::tanh: right").expect(s);
+        let row = s
+            .find("gpt::gelu                                  | does not compile")
+            .expect(s);
+        assert!(
+            error < at && at < others && others < tanh && tanh < row,
+            "{s}"
+        );
+        assert!(s.contains("F::lit"), "{s}");
+        // tanh turned right meanwhile: its derivation.
+        assert!(s.contains("layers::tanh is right! The derivation"), "{s}");
+        // An error outside exercises/: as before, the last grades kept.
+        let s = screens[2];
+        assert!(
+            s.contains("your code does not compile") && s.contains("src/layers/gelu.rs:3:5"),
+            "{s}"
+        );
+        assert!(
+            s.contains("the last grades") && s.contains("1 do not compile"),
+            "{s}"
+        );
     }
 
     #[test]

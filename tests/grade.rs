@@ -9,6 +9,11 @@
 //! For you, an exercise still at `todo!()` is *not attempted* and passes; a
 //! wrong one fails the run.
 //!
+//! One file of `exercises/` that does not compile stops this whole grade
+//! (it is one crate): `cargo run -- watch` then grades the rest, setting the
+//! broken file aside (`BACKPROP_NINJA_SKIP`, see `build.rs`), and shows its
+//! exercises as "does not compile".
+//!
 //! `cargo test --test grade solutions` prints the reference's report;
 //! `cargo test --test grade exercises` (or `cargo test exercises`) yours.
 //! `-- --ignored` adds the maintainers' check that the shipped exercises

@@ -1,8 +1,9 @@
 //! # `watch`, end to end
 //!
 //! Copies the crate to a temporary folder, starts `backprop-ninja watch`
-//! there, solves an exercise by saving a file, sees its grade change, and
-//! ends the watch with Ctrl-C (SIGINT). Ignored by default: it builds the
+//! there, solves an exercise by saving a file, sees its grade change, breaks
+//! another file (a type error) and sees the first still graded right and the
+//! broken one "does not compile", and ends the watch with Ctrl-C (SIGINT). Ignored by default: it builds the
 //! copied crate (in `target/watch-e2e`, kept between runs); CI runs it with
 //! `cargo test -- --ignored`.
 
@@ -75,7 +76,7 @@ fn watch_regrades_a_saved_exercise_and_ends_on_ctrl_c() {
             copy_dir(&root.join(dir), &copy.join(dir));
         }
     }
-    for file in ["Cargo.toml", "Cargo.lock", "README.md"] {
+    for file in ["Cargo.toml", "Cargo.lock", "README.md", "build.rs"] {
         std::fs::copy(root.join(file), copy.join(file)).unwrap();
     }
 
@@ -114,9 +115,28 @@ fn watch_regrades_a_saved_exercise_and_ends_on_ctrl_c() {
     let at = wait_for(&out, at, "layers::tanh: right", build);
     wait_for(&out, at, "exercises: 1/", build);
 
-    // A compile error keeps the last grades on screen.
-    let broken = "pub fn backward<F: crate::Float, D: ndarray::Dimension>(\n    dx: &mut ndarray::ArrayRef<F, D>,\n    dout: &ndarray::ArrayRef<F, D>,\n    out: &ndarray::ArrayRef<F, D>,\n) {\n    let _x: F = 1.0 - *out.iter().next().unwrap();\n}\n";
-    std::fs::write(copy.join("exercises/tanh.rs"), broken).unwrap();
+    // A type error in another file: that file does not compile, and the
+    // rest is still graded, tanh right.
+    let gelu = std::fs::read_to_string(copy.join("exercises/gelu.rs")).unwrap();
+    assert!(gelu.contains("    todo!("), "{gelu}");
+    let broken = gelu.replacen("    todo!(", "    let _x: F = 1.0;\n    todo!(", 1);
+    std::fs::write(copy.join("exercises/gelu.rs"), broken).unwrap();
+    let at = wait_for(&out, at, "exercises/gelu.rs does not compile", build);
+    let at = wait_for(&out, at, "mismatched types", build);
+    let at = wait_for(&out, at, "F::lit", build);
+    let at = wait_for(&out, at, "the other exercises", build);
+    let at = wait_for(&out, at, "layers::tanh: right", build);
+    let at = wait_for(&out, at, "does not compile (exercises/gelu.rs)", build);
+    let at = wait_for(&out, at, "exercises: 1/", build);
+    let at = wait_for(&out, at, "1 do not compile", build);
+
+    // An error outside the exercise files keeps the last grades on screen.
+    let module_list = std::fs::read_to_string(copy.join("exercises/mod.rs")).unwrap();
+    std::fs::write(
+        copy.join("exercises/mod.rs"),
+        format!("{module_list}\nnot rust\n"),
+    )
+    .unwrap();
     let at = wait_for(&out, at, "your code does not compile", build);
     wait_for(&out, at, "the last grades", build);
 

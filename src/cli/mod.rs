@@ -87,7 +87,10 @@ impl Impl {
     pub fn run(self, job: impl WithBackprop) -> Result<()> {
         match self {
             Impl::Solutions => job.run::<Solutions>(),
-            Impl::Exercises => job.run::<Exercises>(),
+            Impl::Exercises => {
+                refuse_stand_ins()?;
+                job.run::<Exercises>()
+            }
         }
     }
 }
@@ -147,3 +150,23 @@ pub fn main() -> ExitCode {
         }
     }
 }
+
+// ---- files that do not compile (watch) ----
+/// Refuses `--impl exercises` in a build where some exercise files were
+/// replaced by the reference because they do not compile
+/// (`BACKPROP_NINJA_SKIP`, which `watch` sets for its grading only).
+fn refuse_stand_ins() -> Result<()> {
+    let skipped = backprop_ninja::exercises::skipped();
+    if skipped.is_empty() {
+        return Ok(());
+    }
+    let files: Vec<String> = skipped
+        .iter()
+        .map(|m| format!("exercises/{m}.rs"))
+        .collect();
+    Err(Error::Config(format!(
+        "--impl exercises: this build replaced {} by the reference because BACKPROP_NINJA_SKIP is set; unset it (and make the file compile) to run your code",
+        files.join(", ")
+    )))
+}
+// ---- end files that do not compile ----

@@ -21,6 +21,7 @@
 //! | [`progress`] | the report a learner reads: chapters, next exercise, failures under their rows |
 //! | [`hint_levels`] | `hint <exercise>`: the registry's hints, one level more each time |
 //! | [`scalar_check`] | the second oracle: exercise 1 rebuilt from scalars |
+//! | [`skipped`] | the exercises of a file that does not compile, which `watch` reports while grading the rest |
 //!
 //! Which case grades which exercise is said once, in [`crate::registry`].
 
@@ -35,6 +36,7 @@ pub mod panic_site;
 pub mod progress;
 pub mod report;
 pub mod scalar_check;
+pub mod skipped;
 
 use self::oracle::Report;
 
@@ -52,6 +54,9 @@ pub enum Status {
     Blocked(String),
     /// Attempted, and wrong: the message says where.
     Wrong(String),
+    /// Its file does not compile: `watch` graded the others without it
+    /// ([`skipped`]). Never graded, never right.
+    DoesNotCompile,
 }
 
 /// One gradient, compared.

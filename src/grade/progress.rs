@@ -76,7 +76,7 @@ pub fn report(implementation: &str, graded: &[Graded]) -> String {
     match next(graded) {
         Some(g) => {
             let verb = match g.grade.status {
-                Status::Wrong(_) => "fix",
+                Status::Wrong(_) | Status::DoesNotCompile => "fix",
                 Status::Blocked(_) => "waiting",
                 _ => "next",
             };
@@ -103,6 +103,25 @@ pub fn report(implementation: &str, graded: &[Graded]) -> String {
             "wrong: {} (the details are under their rows)\n",
             wrong.join(", ")
         ));
+    }
+    // Files that do not compile (`watch` grades the rest without them).
+    let mut broken: Vec<&str> = vec![];
+    for g in graded {
+        let file = g.grade.exercise.file();
+        if g.grade.status == Status::DoesNotCompile && !broken.contains(&file) {
+            broken.push(file);
+        }
+    }
+    match broken.len() {
+        0 => {}
+        1 => out.push_str(&format!(
+            "does not compile: {} (its exercises are not graded until it does; the others are)\n",
+            broken[0]
+        )),
+        _ => out.push_str(&format!(
+            "do not compile: {} (their exercises are not graded until they do; the others are)\n",
+            broken.join(", ")
+        )),
     }
     for c in Chapter::ALL {
         let in_chapter: Vec<&Graded> = graded
@@ -154,6 +173,11 @@ pub fn exercise_block(g: &Graded) -> String {
     match &g.grade.status {
         Status::NotAttempted => {}
         Status::Blocked(why) => out.push_str(&format!("  {:<42} | waiting: {why}\n", e.id())),
+        Status::DoesNotCompile => out.push_str(&format!(
+            "  {:<42} | does not compile ({}): not graded until it does\n",
+            e.id(),
+            e.file()
+        )),
         Status::Correct => {
             for row in &g.grade.rows {
                 out.push_str(&format!("  {row}\n"));

@@ -39,6 +39,11 @@ pub fn table(implementation: &str, grades: &[Grade]) -> String {
             Status::Blocked(why) => {
                 out.push_str(&format!("{:<44} | waiting: {why}\n", g.exercise.id()))
             }
+            Status::DoesNotCompile => out.push_str(&format!(
+                "{:<44} | does not compile ({})\n",
+                g.exercise.id(),
+                g.exercise.file()
+            )),
             Status::Correct | Status::Wrong(_) => {
                 for row in &g.rows {
                     out.push_str(&format!("{row}\n"));
@@ -75,5 +80,9 @@ pub fn summary(implementation: &str, grades: &[Grade]) -> String {
         line.push_str(&format!(", {waiting} waiting"));
     }
     line.push_str(&format!(", {wrong} wrong"));
+    let broken = count(|s| matches!(s, Status::DoesNotCompile));
+    if broken > 0 {
+        line.push_str(&format!(", {broken} do not compile"));
+    }
     line
 }

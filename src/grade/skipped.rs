@@ -1,0 +1,267 @@
+//! # Files that do not compile
+//!
+//! One exercise file that does not compile would stop the grading of all of
+//! them. So `watch` grades again with that file replaced by the reference
+//! (`BACKPROP_NINJA_SKIP`, read by `build.rs`; the stand-ins are declared in
+//! `exercises/mod.rs`), and this is how the grader treats the stand-ins:
+//!
+//! - the exercises of a replaced file are [`Status::DoesNotCompile`], never
+//!   graded, never counted as right;
+//! - an exercise whose own code calls into a replaced file (`attention.rs`
+//!   calling `super::linear::backward_3d`) would be graded on the
+//!   reference's code: it waits ([`Status::Blocked`]) until that file
+//!   compiles.
+//!
+//! The grading cases themselves only ever call an exercise's own file (the
+//! block and the container run the reference's layers), so the learner's
+//! code is the only way into another file.
+
+use std::path::Path;
+
+use crate::backprop::Backprop;
+use crate::grade::Status;
+use crate::registry::Exercise;
+
+/// The exercise modules `B`'s build replaced by the reference: those of
+/// `exercises/` that do not compile, when `watch` asked for it; always empty
+/// for the reference.
+pub fn skipped<B: Backprop>() -> Vec<&'static str> {
+    if B::NAME == <crate::Exercises as Backprop>::NAME {
+        crate::exercises::skipped()
+    } else {
+        vec![]
+    }
+}
+
+/// The status of `exercise` of `B` if a replaced file stands in its way:
+/// `None` when it is to be graded as usual.
+pub fn status<B: Backprop>(exercise: Exercise) -> Option<Status> {
+    let skipped = skipped::<B>();
+    if skipped.is_empty() {
+        return None;
+    }
+    status_with(exercise, &skipped, |file| {
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(file)).ok()
+    })
+}
+
+/// [`status`] for the modules `skipped`, with `source` reading a learner's
+/// file (`exercises/attention.rs`).
+pub fn status_with(
+    exercise: Exercise,
+    skipped: &[&str],
+    source: impl Fn(&str) -> Option<String>,
+) -> Option<Status> {
+    let file = exercise.file();
+    if skipped.contains(&module_of(file)) {
+        return Some(Status::DoesNotCompile);
+    }
+    let code = source(file)?;
+    let called: Vec<String> = skipped
+        .iter()
+        .filter(|m| calls_module(&code, m))
+        .map(|m| format!("exercises/{m}.rs"))
+        .collect();
+    (!called.is_empty()).then(|| {
+        Status::Blocked(format!(
+            "your code calls {}, which does not compile: fix it first",
+            called.join(" and ")
+        ))
+    })
+}
+
+/// `tanh` for `exercises/tanh.rs`.
+pub fn module_of(file: &str) -> &str {
+    let name = file.rsplit('/').next().unwrap_or(file);
+    name.strip_suffix(".rs").unwrap_or(name)
+}
+
+fn is_ident(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// Whether `code` (a learner's file) names the exercise module `module`
+/// outside comments: `super::linear::…`, `crate::exercises::{linear, …}`,
+/// or `Exercises::linear_backward`.
+pub fn calls_module(code: &str, module: &str) -> bool {
+    let code: String = code
+        .lines()
+        .map(|l| l.split("//").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let method = format!("{module}_");
+    for prefix in ["super::", "exercises::", "Exercises::"] {
+        let mut rest = code.as_str();
+        while let Some(at) = rest.find(prefix) {
+            let before = rest[..at].chars().next_back();
+            rest = &rest[at + prefix.len()..];
+            // `Exercises::` must be the type, not `MyExercises::`.
+            if prefix == "Exercises::" && before.is_some_and(is_ident) {
+                continue;
+            }
+            let path = rest.trim_start();
+            let named: Vec<&str> = if let Some(group) = path.strip_prefix('{') {
+                // `super::{linear, head::dv}`: every name in the braces.
+                let mut depth = 1;
+                let end = group
+                    .char_indices()
+                    .find(|&(_, c)| {
+                        match c {
+                            '{' => depth += 1,
+                            '}' => depth -= 1,
+                            _ => {}
+                        }
+                        depth == 0
+                    })
+                    .map_or(group.len(), |(i, _)| i);
+                group[..end].split(|c: char| !is_ident(c)).collect()
+            } else {
+                vec![path.split(|c: char| !is_ident(c)).next().unwrap_or("")]
+            };
+            let hit = |name: &&str| {
+                if prefix == "Exercises::" {
+                    name.starts_with(&method)
+                } else {
+                    *name == module
+                }
+            };
+            if named.iter().any(hit) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::course::step_by_step::Var;
+
+    #[test]
+    fn a_replaced_file_does_not_compile_and_its_callers_wait() {
+        let attention = "//! use `super::linear::backward_3d`\nuse crate::layers::linear::Linear;\npub fn backward() {\n    super::linear::backward_3d(); // the pieces\n}\n";
+        let source = |file: &str| (file == "exercises/attention.rs").then(|| attention.to_string());
+        // Nothing replaced: graded as usual.
+        assert_eq!(status_with(Exercise::Tanh, &[], source), None);
+        // The replaced file's exercises, every one of them.
+        for e in [Exercise::Linear, Exercise::Linear3d] {
+            assert_eq!(
+                status_with(e, &["linear", "gelu"], source),
+                Some(Status::DoesNotCompile)
+            );
+        }
+        assert_eq!(
+            status_with(Exercise::Step(Var::Counts), &["step_by_step"], source),
+            Some(Status::DoesNotCompile)
+        );
+        assert_eq!(
+            status_with(Exercise::Chain, &["step_by_step"], source),
+            Some(Status::DoesNotCompile)
+        );
+        // A file that calls it waits; one that does not is graded.
+        assert_eq!(
+            status_with(Exercise::Attention, &["linear"], source),
+            Some(Status::Blocked(
+                "your code calls exercises/linear.rs, which does not compile: fix it first".into()
+            ))
+        );
+        assert_eq!(status_with(Exercise::Attention, &["head"], source), None);
+        assert_eq!(status_with(Exercise::Tanh, &["linear"], source), None);
+    }
+
+    #[test]
+    fn calls_are_found_in_code_not_in_comments_or_the_layers() {
+        assert!(calls_module("super::linear::backward(a)", "linear"));
+        assert!(calls_module(
+            "use crate::exercises::{head::{dq, dk}, linear};",
+            "linear"
+        ));
+        assert!(calls_module("use super::{ head::dv };", "head"));
+        assert!(calls_module(
+            "crate::Exercises::layernorm_backward(dx)",
+            "layernorm"
+        ));
+        assert!(!calls_module("// super::linear::backward", "linear"));
+        assert!(!calls_module(
+            "use crate::layers::linear::Linear;",
+            "linear"
+        ));
+        assert!(!calls_module("L::linear_backward_3d(dx)", "linear"));
+        assert!(!calls_module("super::linear_helper()", "linear"));
+        assert!(!calls_module("MyExercises::linear_backward()", "linear"));
+    }
+
+    #[test]
+    fn the_report_says_which_files_do_not_compile_and_grades_the_rest() {
+        use crate::grade::progress::{Graded, report};
+        use crate::registry::Grade;
+        let graded_without = |skipped: &[&str]| -> Vec<Graded> {
+            Exercise::all()
+                .into_iter()
+                .map(|exercise| {
+                    let status = match exercise {
+                        Exercise::Tanh => Status::Correct,
+                        e => status_with(e, skipped, |_| Some(String::new()))
+                            .unwrap_or(Status::NotAttempted),
+                    };
+                    Graded {
+                        grade: Grade {
+                            exercise,
+                            status,
+                            rows: vec![],
+                        },
+                        stub: None,
+                    }
+                })
+                .collect()
+        };
+        let one = report("exercises", &graded_without(&["gelu"]));
+        assert!(
+            one.contains("\ndoes not compile: exercises/gelu.rs (its exercises are not graded until it does; the others are)\n"),
+            "{one}"
+        );
+        assert!(one.ends_with(", 1 do not compile\n"), "{one}");
+        let graded = graded_without(&["gelu", "step_by_step"]);
+        let text = report("exercises", &graded);
+        assert!(
+            text.contains("do not compile: exercises/step_by_step.rs, exercises/gelu.rs (their exercises are not graded"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  gpt::gelu                                  | does not compile (exercises/gelu.rs)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("ex1::chain") && text.contains("ex1::dcounts "),
+            "{text}"
+        );
+        assert!(text.contains("layers::tanh: right"), "{text}");
+        let last = text.lines().last().unwrap();
+        assert!(last.starts_with("exercises: 1/"), "{text}");
+        assert!(last.ends_with(", 28 do not compile"), "{last}");
+        // Never right, and it fails the run.
+        let gelu = graded
+            .iter()
+            .find(|g| g.grade.exercise == Exercise::Gelu)
+            .unwrap();
+        assert!(!gelu.grade.passed());
+    }
+
+    #[test]
+    fn the_reference_never_has_a_replaced_file() {
+        assert!(skipped::<crate::Solutions>().is_empty());
+        // This very build replaced nothing (the tests run without
+        // BACKPROP_NINJA_SKIP), so every exercise is graded.
+        assert!(skipped::<crate::Exercises>().is_empty());
+        assert!(crate::exercises::MODULES.len() >= 20);
+        for e in Exercise::all() {
+            let module = module_of(e.file());
+            assert!(
+                crate::exercises::MODULES.iter().any(|(m, _)| *m == module),
+                "{} is in no module of exercises/mod.rs",
+                e.file()
+            );
+        }
+    }
+}
