@@ -208,7 +208,7 @@ fn fresh(args: &Args) -> Result<(Gpt<f32>, AdamWState<f32>, GptRun, Data)> {
             ..defaults.adamw
         },
         clip: match args.clip {
-            Some(c) if c == 0.0 => None,
+            Some(0.0) => None,
             Some(c) => Some(c),
             None => defaults.clip,
         },

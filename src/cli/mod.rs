@@ -49,7 +49,7 @@ enum Command {
     Bigram(bigram::Args),
     /// Train the MLP, the WaveNet or the GPT (on names, or with --text on a
     /// text), save it, and sample.
-    Train(train::Args),
+    Train(Box<train::Args>),
     /// Train the deep tanh MLP of makemore part 3 and print (and draw) its
     /// activation, gradient and update statistics; the model is not saved.
     Diagnose(diagnose::Args),
@@ -130,7 +130,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Bigram(args) => args.implementation.run(args),
-        Command::Train(args) => args.implementation.run(args),
+        Command::Train(args) => args.implementation.run(*args),
         Command::Diagnose(args) => args.implementation.run(args),
         Command::Check(args) => args.implementation.run(args),
         Command::Eval(args) => saved::eval(args),
