@@ -7,59 +7,12 @@
 //! lecture-sized runs on `../shared` are the ignored tests at the end.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use backprop_ninja::io::gpt_checkpoint;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_backprop-ninja"))
-}
-
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().expect("the binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// The command failed, and said `expected` on stderr.
-fn assert_fails(o: &Output, expected: &str) {
-    assert!(
-        !o.status.success(),
-        "should fail with {expected:?}: {}",
-        stdout(o)
-    );
-    assert!(
-        stderr(o).contains(expected),
-        "expected {expected:?} in: {}",
-        stderr(o)
-    );
-}
-
-/// The command succeeded: its stdout.
-fn succeeds(o: &Output) -> String {
-    assert!(o.status.success(), "{}\n{}", stdout(o), stderr(o));
-    stdout(o)
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "backprop-ninja-gpt-cli-{}-{name}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
+mod common;
+use common::cli::{assert_fails, bin, run, s, stderr, succeeds, temp_dir};
 
 /// About 6,000 characters of running text: the first embedded names, eight
 /// to a line.

@@ -8,63 +8,17 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 use backprop_ninja::io::checkpoint;
 use backprop_ninja::io::weights::{self, Tensor};
 use proptest::prelude::*;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_backprop-ninja"))
-}
-
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().expect("the binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Failed cleanly: a non-zero exit that is not a panic (101) or a signal,
-/// and one line `error: …` that contains `expected`.
-fn assert_fails(o: &Output, expected: &str) {
-    let err = stderr(o);
-    assert!(
-        !o.status.success(),
-        "should fail with {expected:?}: {}",
-        stdout(o)
-    );
-    assert_ne!(o.status.code(), Some(101), "panicked: {err}");
-    assert!(o.status.code().is_some(), "killed by a signal: {err}");
-    assert!(!err.contains("panicked"), "{err}");
-    let line = err
-        .lines()
-        .find(|l| l.starts_with("error: "))
-        .unwrap_or_else(|| panic!("no error line in: {err}"));
-    assert!(line.contains(expected), "expected {expected:?} in: {err}");
-}
+mod common;
+use common::cli::{assert_fails, bin, run, s, stderr, stdout, succeeds, temp_dir};
 
 fn assert_ok(o: &Output) {
-    assert!(o.status.success(), "{}\n{}", stdout(o), stderr(o));
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "backprop-ninja-robust-{}-{name}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
+    succeeds(o);
 }
 
 /// About 400 names of the embedded corpus, every letter among them.

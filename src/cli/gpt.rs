@@ -16,7 +16,6 @@
 //! `--out` is written atomically at every evaluation and at the end.
 
 use std::cell::Cell;
-use std::fmt::Display;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -35,7 +34,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::output::say;
-use super::train::Args;
+use super::train::{Args, agree};
 
 /// Evaluate every this many steps, by default.
 pub const EVAL_EVERY: usize = 500;
@@ -79,6 +78,22 @@ impl Data {
             Data::Text(c, _) => &c.train,
             Data::Names(n, _) => &n.train,
         }
+    }
+
+    /// Fails unless the vocabulary is the checkpoint `path`'s `vocab`.
+    fn check_vocab(&self, vocab: &str, path: &Path) -> Result<()> {
+        if self.vocab() == vocab {
+            return Ok(());
+        }
+        Err(Error::Data {
+            path: PathBuf::from(&self.id().source),
+            line: None,
+            detail: format!(
+                "its vocabulary {:?} is not the checkpoint {}'s {vocab:?}",
+                self.vocab(),
+                path.display(),
+            ),
+        })
     }
 
     fn describe(&self) -> String {
@@ -127,23 +142,6 @@ fn load_names(path: Option<&Path>, seed: u64) -> Result<Data> {
         hash: f.hash,
     };
     Ok(Data::Names(NameData::new(&corpus, seed)?, id))
-}
-
-/// `given` if it agrees with the checkpoint's `stored`; refused, with both
-/// values, if it contradicts it.
-fn agree<T: PartialEq + Display>(
-    flag: &str,
-    given: Option<T>,
-    stored: T,
-    ckpt: &Path,
-) -> Result<T> {
-    match given {
-        Some(g) if g != stored => Err(Error::Config(format!(
-            "--{flag} {g} contradicts the checkpoint {} ({flag} {stored}): --resume continues its run with its settings; leave --{flag} out",
-            ckpt.display()
-        ))),
-        _ => Ok(stored),
-    }
 }
 
 /// Flags of the MLP and the WaveNet that a GPT has no use for.
@@ -351,18 +349,7 @@ fn resumed(
             ),
         });
     }
-    if data.vocab() != ckpt.vocab {
-        return Err(Error::Data {
-            path: PathBuf::from(&here.source),
-            line: None,
-            detail: format!(
-                "its vocabulary {:?} is not the checkpoint {}'s {:?}",
-                data.vocab(),
-                path.display(),
-                ckpt.vocab
-            ),
-        });
-    }
+    data.check_vocab(&ckpt.vocab, path)?;
     let eval_batches = agree("eval-batches", args.eval_batches, ckpt.eval_batches, path)?;
     Ok((
         ckpt.model,
@@ -850,18 +837,7 @@ pub fn eval(args: &super::saved::EvalArgs) -> Result<()> {
             stored.source
         );
     }
-    if data.vocab() != ckpt.vocab {
-        return Err(Error::Data {
-            path: PathBuf::from(&here.source),
-            line: None,
-            detail: format!(
-                "its vocabulary {:?} is not the checkpoint {}'s {:?}",
-                data.vocab(),
-                path.display(),
-                ckpt.vocab
-            ),
-        });
-    }
+    data.check_vocab(&ckpt.vocab, path)?;
     let (mut evaluator, held_out) =
         evaluator(&data, &ckpt.model.config, &ckpt.run, ckpt.eval_batches)?;
     let losses = evaluator.losses(&ckpt.model)?;

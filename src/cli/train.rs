@@ -167,7 +167,7 @@ fn parse_arch(s: &str) -> std::result::Result<Arch, String> {
 
 /// `given` if it agrees with the checkpoint's `stored`, which it is by
 /// default; refused, with both values, if it contradicts it.
-fn agree<T: PartialEq + Display>(
+pub(super) fn agree<T: PartialEq + Display>(
     flag: &str,
     given: Option<T>,
     stored: T,

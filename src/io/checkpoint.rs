@@ -210,16 +210,6 @@ pub fn load(path: &Path) -> Result<Checkpoint> {
             )));
         }
     };
-    fn get<T: FromStr>(meta: &BTreeMap<String, String>, key: &str, path: &Path) -> Result<T> {
-        let value = meta.get(key).ok_or_else(|| Error::Checkpoint {
-            path: path.to_path_buf(),
-            detail: format!("metadata {key:?} is missing"),
-        })?;
-        value.parse().map_err(|_| Error::Checkpoint {
-            path: path.to_path_buf(),
-            detail: format!("metadata {key:?} = {value:?} is not a valid value"),
-        })
-    }
     let vocab_str: String = get(&meta, "vocab", path)?;
     let vocab = Vocab::from_chars(&vocab_str)
         .ok_or_else(|| fail(format!("vocabulary {vocab_str:?} does not start with '.'")))?;
@@ -264,6 +254,23 @@ pub fn load(path: &Path) -> Result<Checkpoint> {
         config,
         data,
         fingerprint,
+    })
+}
+
+/// The metadata entry `key` of the file `path`, parsed; an error naming the
+/// file and the entry if it is missing or does not parse.
+pub(crate) fn get<T: FromStr>(
+    meta: &BTreeMap<String, String>,
+    key: &str,
+    path: &Path,
+) -> Result<T> {
+    let value = meta.get(key).ok_or_else(|| Error::Checkpoint {
+        path: path.to_path_buf(),
+        detail: format!("metadata {key:?} is missing"),
+    })?;
+    value.parse().map_err(|_| Error::Checkpoint {
+        path: path.to_path_buf(),
+        detail: format!("metadata {key:?} = {value:?} is not a valid value"),
     })
 }
 

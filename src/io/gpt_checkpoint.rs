@@ -19,14 +19,13 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::str::FromStr;
 
 use ndarray::ArrayD;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::error::{Error, Result};
-use crate::io::checkpoint::FORMAT;
+use crate::io::checkpoint::{FORMAT, get};
 use crate::io::weights::{self, Tensor, take};
 use crate::layers::adamw::AdamW;
 use crate::layers::block::Activation;
@@ -207,16 +206,6 @@ pub fn load(path: &Path) -> Result<GptCheckpoint> {
                 "not a GPT of this crate (no \"format\": {FORMAT:?} and \"model\": \"gpt\" in its metadata)"
             )));
         }
-    }
-    fn get<T: FromStr>(meta: &BTreeMap<String, String>, key: &str, path: &Path) -> Result<T> {
-        let value = meta.get(key).ok_or_else(|| Error::Checkpoint {
-            path: path.to_path_buf(),
-            detail: format!("metadata {key:?} is missing"),
-        })?;
-        value.parse().map_err(|_| Error::Checkpoint {
-            path: path.to_path_buf(),
-            detail: format!("metadata {key:?} = {value:?} is not a valid value"),
-        })
     }
     let unknown = |key: &str, value: &str| {
         fail(format!(

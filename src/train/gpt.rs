@@ -23,11 +23,12 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::backprop::Backprop;
 use crate::corpus::text::{Batch, BatchSource, IGNORE, NameRows, eval_batches};
-use crate::error::{DIVERGED_FACTOR, Error, Result};
+use crate::error::{Error, Result};
 use crate::layers::adamw::AdamW;
 use crate::layers::sequence_cross_entropy;
 use crate::models::adamw::AdamWState;
 use crate::models::gpt::{Arch, Gpt, GptConfig, GptWorkspace, Net};
+use crate::train::Divergence;
 
 /// How a GPT is trained.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -198,18 +199,13 @@ pub fn train_step<B: Backprop>(
     Ok(loss)
 }
 
-/// A run whose loss stays over [`DIVERGED_FACTOR`] times its first loss for
-/// this many steps in a row has diverged.
-pub use crate::train::DIVERGED_STRETCH;
-
 /// Trains `model` from step `start` to `run.steps`, calling `on_step` after
 /// every step and `at_eval` after every `every`-th step and the last one
 /// (with the model, the optimiser and the steps done).
 ///
-/// Stops with [`Error::Diverged`] at the first loss that is not finite, and
-/// with [`Error::DivergedFar`] when the loss stays over [`DIVERGED_FACTOR`]
-/// times its first value for [`DIVERGED_STRETCH`] steps: `at_eval` (which
-/// saves checkpoints) never sees a diverged model.
+/// Stops as [`Divergence`] says, with [`Error::Diverged`] or
+/// [`Error::DivergedFar`]: `at_eval` (which saves checkpoints) never sees a
+/// diverged model.
 #[allow(clippy::too_many_arguments)] // one training run's pieces
 pub fn train<B: Backprop>(
     model: &mut Gpt<f32>,
@@ -235,7 +231,7 @@ pub fn train<B: Backprop>(
     let mut ws = model.workspace(run.batch_size, model.config.block_size)?;
     let mut grads = model.zero_grads();
     let mut timing = Timing::default();
-    let (mut first, mut far_since) = (None, None);
+    let mut watch = Divergence::default();
     for step in start..run.steps {
         let loss = train_step::<B>(
             model,
@@ -248,26 +244,7 @@ pub fn train<B: Backprop>(
             &mut timing,
         )?;
         let done = step + 1;
-        if !loss.is_finite() {
-            return Err(Error::Diverged {
-                step: done,
-                loss: loss as f64,
-            });
-        }
-        let first = *first.get_or_insert(loss);
-        if loss > DIVERGED_FACTOR * first {
-            let since = *far_since.get_or_insert(done);
-            if done + 1 - since >= DIVERGED_STRETCH || done == run.steps {
-                return Err(Error::DivergedFar {
-                    step: done,
-                    loss: loss as f64,
-                    start: first as f64,
-                    since,
-                });
-            }
-        } else {
-            far_since = None;
-        }
+        watch.check(loss, done, run.steps)?;
         on_step(GptProgress {
             step: done,
             steps: run.steps,

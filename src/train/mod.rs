@@ -173,6 +173,43 @@ pub use crate::error::DIVERGED_FACTOR;
 /// has diverged.
 pub const DIVERGED_STRETCH: usize = 100;
 
+/// Watches a run's losses for divergence: a loss that is not finite, or
+/// one that stays over [`DIVERGED_FACTOR`] times the run's first loss for
+/// [`DIVERGED_STRETCH`] steps (or is still there at the last step).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Divergence {
+    first: Option<f32>,
+    far_since: Option<usize>,
+}
+
+impl Divergence {
+    /// Checks the loss of step `done` (1-based) of `steps`: an error if the
+    /// run has diverged; `true` while the loss is far above its start.
+    pub fn check(&mut self, loss: f32, done: usize, steps: usize) -> Result<bool> {
+        if !loss.is_finite() {
+            return Err(Error::Diverged {
+                step: done,
+                loss: loss as f64,
+            });
+        }
+        let first = *self.first.get_or_insert(loss);
+        if loss <= DIVERGED_FACTOR * first {
+            self.far_since = None;
+            return Ok(false);
+        }
+        let since = *self.far_since.get_or_insert(done);
+        if done + 1 - since >= DIVERGED_STRETCH || done == steps {
+            return Err(Error::DivergedFar {
+                step: done,
+                loss: loss as f64,
+                start: first as f64,
+                since,
+            });
+        }
+        Ok(true)
+    }
+}
+
 /// Trains from `start` to `cfg.steps`, calling `on_step` after every step
 /// and `checkpoint` every `checkpoint_every` steps.
 ///
@@ -197,33 +234,13 @@ pub fn train<B: Backprop, M: Model>(
     let mut ws = model.workspace(cfg.batch_size)?;
     let mut grads = model.zero_grads();
     let started = Instant::now();
-    let mut first = None;
-    let mut far_since = None;
+    let mut watch = Divergence::default();
     let mut pending: Option<(M, usize)> = None;
     for step in start..cfg.steps {
         let loss = train_step::<B, M>(model, &mut grads, &mut ws, data, cfg, step)?;
         let done = step + 1;
-        if !loss.is_finite() {
-            return Err(Error::Diverged {
-                step: done,
-                loss: loss as f64,
-            });
-        }
-        let first = *first.get_or_insert(loss);
-        if loss > DIVERGED_FACTOR * first {
-            let since = *far_since.get_or_insert(done);
-            if done + 1 - since >= DIVERGED_STRETCH || done == cfg.steps {
-                return Err(Error::DivergedFar {
-                    step: done,
-                    loss: loss as f64,
-                    start: first as f64,
-                    since,
-                });
-            }
-        } else {
-            far_since = None;
-        }
-        if let Some((kept, at)) = pending.take().filter(|_| far_since.is_none()) {
+        let far = watch.check(loss, done, cfg.steps)?;
+        if let Some((kept, at)) = pending.take().filter(|_| !far) {
             // Its weights gave a sound loss: the checkpoint is good.
             checkpoint(&kept, at)?;
         }
@@ -233,11 +250,7 @@ pub fn train<B: Backprop, M: Model>(
             loss,
             lr: cfg.lr_at(step),
         });
-        if checkpoint_every > 0
-            && done % checkpoint_every == 0
-            && done < cfg.steps
-            && far_since.is_none()
-        {
+        if checkpoint_every > 0 && done % checkpoint_every == 0 && done < cfg.steps && !far {
             pending = Some((model.clone(), done));
         }
     }

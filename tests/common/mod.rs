@@ -6,6 +6,8 @@
 //! reference solutions with one module broken.
 #![allow(dead_code)] // each test file uses some of it
 
+pub mod cli;
+
 use std::path::Path;
 
 use backprop_ninja::Solutions;
