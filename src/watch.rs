@@ -449,28 +449,19 @@ mod tests {
     const RIGHT: &str = "every exercise is done\n\nlayers: 1/1 done\n  layers::tanh: right; its derivation: solutions/tanh.rs\n\nexercises: 1/1 done, 0 not attempted, 0 wrong\n";
     const BROKEN: &str = "warning: unused variable\n --> exercises/tanh.rs:3:1\n\nerror[E0277]: cannot subtract `ArrayBase<OwnedRepr<F>>` from `{float}`\n  --> exercises/tanh.rs:20:27\n   |\n20 |     let local = 1.0 - out * out;\n   |                     ^ no implementation for `{float} - F`\n   = help: consider restricting type parameter `F`\n\nerror: could not compile `backprop-ninja`\n";
 
-    #[test]
-    fn the_loop_grades_on_each_save_shows_errors_and_stops() {
+    /// The screens `run` draws for `outcomes`, graded after `first` (saves
+    /// sent before the loop starts), one more save of `file` and Ctrl-C.
+    fn three_screens(outcomes: Vec<Outcome>, first: &[Event], file: &str) -> Vec<String> {
         let (tx, rx) = channel();
-        let mut outcomes = vec![
-            Outcome::Graded(NOT_YET.into()),
-            Outcome::CompileError(BROKEN.into()),
-            Outcome::Graded(RIGHT.into()),
-        ]
-        .into_iter();
-        // Three saves in a burst (one grade), one save, another, then Ctrl-C.
-        for e in [
-            Event::Changed("exercises/tanh.rs".into()),
-            Event::Changed("exercises/tanh.rs".into()),
-            Event::Changed("exercises/tanh.rs".into()),
-        ] {
-            tx.send(e).unwrap();
+        let mut outcomes = outcomes.into_iter();
+        for e in first {
+            tx.send(e.clone()).unwrap();
         }
         let tx2 = tx.clone();
+        let file = PathBuf::from(file);
         let feeder = std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(150));
-            tx2.send(Event::Changed("exercises/tanh.rs".into()))
-                .unwrap();
+            tx2.send(Event::Changed(file)).unwrap();
             std::thread::sleep(Duration::from_millis(150));
             tx2.send(Event::Stop).unwrap();
         });
@@ -485,8 +476,27 @@ mod tests {
         feeder.join().unwrap();
         assert_eq!(graded, 3);
         let screen = String::from_utf8(screen).unwrap();
-        let screens: Vec<&str> = screen.split(CLEAR).filter(|s| !s.is_empty()).collect();
+        let screens: Vec<String> = screen
+            .split(CLEAR)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
         assert_eq!(screens.len(), 3, "{screen}");
+        screens
+    }
+
+    #[test]
+    fn the_loop_grades_on_each_save_shows_errors_and_stops() {
+        // Three saves in a burst (one grade), one save, another, then Ctrl-C.
+        let screens = three_screens(
+            vec![
+                Outcome::Graded(NOT_YET.into()),
+                Outcome::CompileError(BROKEN.into()),
+                Outcome::Graded(RIGHT.into()),
+            ],
+            &vec![Event::Changed("exercises/tanh.rs".into()); 3],
+            "exercises/tanh.rs",
+        );
         assert!(screens[0].contains("next: layers::tanh (exercises/tanh.rs:18)"));
         // The compile error: the first error, its note, the last grades kept.
         assert!(
@@ -617,39 +627,19 @@ mod tests {
 
     #[test]
     fn the_screen_shows_the_broken_file_above_the_grade_of_the_rest() {
-        let (tx, rx) = channel();
-        let mut outcomes = vec![
-            Outcome::Graded(NOT_YET.into()),
-            Outcome::Isolated {
-                compiler: GELU_BROKEN.into(),
-                report: WITHOUT_GELU.into(),
-            },
-            Outcome::CompileError(ELSEWHERE.into()),
-        ]
-        .into_iter();
-        tx.send(Event::Changed("exercises/gelu.rs".into())).unwrap();
-        let tx2 = tx.clone();
-        let feeder = std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(150));
-            tx2.send(Event::Changed("exercises/gelu.rs".into()))
-                .unwrap();
-            std::thread::sleep(Duration::from_millis(150));
-            tx2.send(Event::Stop).unwrap();
-        });
-        let mut screen = Vec::new();
-        let graded = run(
-            &mut || outcomes.next().expect("graded too often"),
-            &rx,
-            &mut screen,
-            Duration::from_millis(50),
-        )
-        .unwrap();
-        feeder.join().unwrap();
-        assert_eq!(graded, 3);
-        let screen = String::from_utf8(screen).unwrap();
-        let screens: Vec<&str> = screen.split(CLEAR).filter(|s| !s.is_empty()).collect();
-        assert_eq!(screens.len(), 3, "{screen}");
-        let s = screens[1];
+        let screens = three_screens(
+            vec![
+                Outcome::Graded(NOT_YET.into()),
+                Outcome::Isolated {
+                    compiler: GELU_BROKEN.into(),
+                    report: WITHOUT_GELU.into(),
+                },
+                Outcome::CompileError(ELSEWHERE.into()),
+            ],
+            &[Event::Changed("exercises/gelu.rs".into())],
+            "exercises/gelu.rs",
+        );
+        let s = &screens[1];
         // The broken file's first error, then the grade of the others.
         let error = s.find("exercises/gelu.rs does not compile").expect(s);
         let at = s.find("exercises/gelu.rs:20:17").expect(s);
@@ -666,7 +656,7 @@ mod tests {
         // tanh turned right meanwhile: its derivation.
         assert!(s.contains("layers::tanh is right! The derivation"), "{s}");
         // An error outside exercises/: as before, the last grades kept.
-        let s = screens[2];
+        let s = &screens[2];
         assert!(
             s.contains("your code does not compile") && s.contains("src/layers/gelu.rs:3:5"),
             "{s}"

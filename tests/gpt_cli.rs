@@ -484,53 +484,35 @@ fn final_losses(printed: &str) -> (f32, f32) {
     (numbers[0], numbers[1])
 }
 
-#[test]
-#[ignore = "maintainers: needs ../shared/tinyshakespeare.txt, a release build takes ~15 s"]
-fn maintainers_1000_steps_on_tiny_shakespeare_reach_a_val_loss_under_2_2() {
-    let dir = temp_dir("shakespeare");
+/// `train --model gpt` on `../shared`'s `file` (given to `flag`), with
+/// `extra` options: the final train and val (or test) losses.
+fn shared_run(flag: &str, file: &str, extra: &[&str]) -> (f32, f32) {
+    let dir = temp_dir(file);
     let o = bin()
-        .args(["train", "--model", "gpt", "--text"])
-        .arg(shared("tinyshakespeare.txt"))
-        .args([
-            "--steps",
-            "1000",
-            "--eval-batches",
-            "50",
-            "--chars",
-            "100",
-            "--out",
-        ])
-        .arg(dir.join("s.safetensors"))
+        .args(["train", "--model", "gpt", flag])
+        .arg(shared(file))
+        .args(extra)
+        .arg("--out")
+        .arg(dir.join("model.safetensors"))
         .output()
         .unwrap();
-    let printed = succeeds(&o);
-    let (train, val) = final_losses(&printed);
-    assert!(val <= 2.2, "val {val} (train {train}):\n{printed}");
+    final_losses(&succeeds(&o))
 }
 
 #[test]
-#[ignore = "maintainers: needs ../shared/names.txt"]
+#[ignore = "maintainers: needs ../shared/tinyshakespeare.txt; about two minutes in a test build"]
+fn maintainers_1000_steps_on_tiny_shakespeare_reach_a_val_loss_under_2_2() {
+    // Measured: val 2.10 (train 2.07) at step 1000.
+    let extra = ["--steps", "1000", "--eval-batches", "50", "--chars", "100"];
+    let (train, val) = shared_run("--text", "tinyshakespeare.txt", &extra);
+    assert!(val <= 2.2, "val {val} (train {train})");
+}
+
+#[test]
+#[ignore = "maintainers: needs ../shared/names.txt; about a minute in a test build"]
 fn maintainers_makemores_transformer_learns_names() {
-    let dir = temp_dir("names-shared");
-    let o = bin()
-        .args(["train", "--model", "gpt", "--data"])
-        .arg(shared("names.txt"))
-        .args([
-            "--steps",
-            "500",
-            "--eval-every",
-            "500",
-            "--samples",
-            "5",
-            "--out",
-        ])
-        .arg(dir.join("n.safetensors"))
-        .output()
-        .unwrap();
-    let printed = succeeds(&o);
-    let (train, test) = final_losses(&printed);
-    assert!(
-        test <= 2.45 && train <= 2.45,
-        "train {train}, test {test}:\n{printed}"
-    );
+    // From ln 27 = 3.30; measured: train 2.19, test 2.22 at step 500.
+    let extra = ["--steps", "500", "--eval-every", "500", "--samples", "5"];
+    let (train, test) = shared_run("--data", "names.txt", &extra);
+    assert!(test <= 2.3 && train <= 2.3, "train {train}, test {test}");
 }

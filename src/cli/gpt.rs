@@ -651,25 +651,17 @@ impl Job<'_> {
 
     /// What an error leaves in `--out`.
     fn kept(&self, error: Error, saved: Option<usize>) -> Error {
-        let out = self.args.out.display();
-        let resumed_into_out = self
-            .args
-            .resume
-            .as_deref()
-            .is_some_and(|r| out_file::same_file(r, &self.args.out));
-        let note = match saved {
-            Some(step) => format!("{out} keeps the last good checkpoint, of step {step}"),
-            None if resumed_into_out => format!(
-                "{out} keeps the checkpoint it resumed from, of step {}",
-                self.start
-            ),
-            None if self.existed => format!("{out} was left as it was"),
-            None => format!("nothing was saved to {out}"),
-        };
-        Error::Noted {
-            error: Box::new(error),
-            note,
-        }
+        let args = self.args;
+        let resumed_into_out =
+            (args.resume.as_deref()).is_some_and(|r| out_file::same_file(r, &args.out));
+        super::train::kept(
+            &args.out,
+            error,
+            saved,
+            resumed_into_out,
+            self.start,
+            self.existed,
+        )
     }
 }
 

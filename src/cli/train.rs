@@ -456,22 +456,40 @@ struct Trainer<'a, B> {
 impl<B: Backprop> Trainer<'_, B> {
     /// What an error leaves in `--out`.
     fn kept(&self, error: Error, saved: Option<usize>) -> Error {
-        let out = self.args.out.display();
-        let note = match saved {
-            Some(step) => format!("{out} keeps the last good checkpoint, of step {step}"),
-            None if self.resumed_into_out => {
-                format!(
-                    "{out} keeps the checkpoint it resumed from, of step {}",
-                    self.start
-                )
-            }
-            None if self.existed => format!("{out} was left as it was"),
-            None => format!("nothing was saved to {out}"),
-        };
-        Error::Noted {
-            error: Box::new(error),
-            note,
+        kept(
+            &self.args.out,
+            error,
+            saved,
+            self.resumed_into_out,
+            self.start,
+            self.existed,
+        )
+    }
+}
+
+/// `error`, noted with what it leaves in `out`: the last good checkpoint
+/// (of step `saved`), the checkpoint a run resumed into `out` from (of step
+/// `start`), the file as it was, or nothing.
+pub(super) fn kept(
+    out: &Path,
+    error: Error,
+    saved: Option<usize>,
+    resumed_into_out: bool,
+    start: usize,
+    existed: bool,
+) -> Error {
+    let out = out.display();
+    let note = match saved {
+        Some(step) => format!("{out} keeps the last good checkpoint, of step {step}"),
+        None if resumed_into_out => {
+            format!("{out} keeps the checkpoint it resumed from, of step {start}")
         }
+        None if existed => format!("{out} was left as it was"),
+        None => format!("nothing was saved to {out}"),
+    };
+    Error::Noted {
+        error: Box::new(error),
+        note,
     }
 }
 
