@@ -71,7 +71,11 @@ impl Float for f32 {
         let p = r * p + 0.166_666_65;
         let p = r * p + 0.5;
         let er = p * r * r + r + 1.0;
-        er * f32::from_bits(((n as i32 + 127) as u32) << 23)
+        // 2ⁿ from its exponent bits, `n + 127`, read off the same magic
+        // number (`n` is an integer in [-126, 127]): a cast to `i32` would
+        // saturate, and its checks keep the loop from vectorising.
+        let biased = (n + (12_582_912.0 + 127.0)).to_bits() & 0x7f_ffff;
+        er * f32::from_bits(biased << 23)
     }
 }
 

@@ -76,16 +76,17 @@ pub fn causal_softmax_in_place<F: Float>(a: &mut ArrayRef2<F>, scale: F) {
 /// Row `t`: the softmax of `scale · row[..=t]`, zeros beyond.
 #[inline(always)]
 fn softmax_row<F: Float>(row: &mut [F], t: usize, scale: F) {
-    let (past, future) = row.split_at_mut(t + 1);
-    let max = lanes_fold(past, F::neg_infinity(), |m, x| if x > m { x } else { m });
-    for v in past.iter_mut() {
+    let max = lanes_fold(&row[..=t], F::neg_infinity(), |m, x| if x > m { x } else { m });
+    // The whole row at once (whole SIMD vectors, however short the past),
+    // then the future set to zero: each entry of the past is the same number.
+    for v in row.iter_mut() {
         *v = ((*v - max) * scale).fast_exp(); // scale > 0: the max stays the max
     }
-    let inv = lanes_fold(past, F::zero(), |s, e| s + e).recip();
-    for e in past.iter_mut() {
-        *e *= inv;
+    row[t + 1..].fill(F::zero());
+    let inv = lanes_fold(&row[..=t], F::zero(), |s, e| s + e).recip();
+    for e in row.iter_mut() {
+        *e *= inv; // the future stays zero
     }
-    future.fill(F::zero());
 }
 
 /// `x` folded with `f` in 8 independent lanes, then across them: a short
