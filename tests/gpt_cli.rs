@@ -358,6 +358,21 @@ fn bad_input_to_the_gpt_is_refused_by_name() {
     ]);
     assert_fails(&o, "n_embd 10 must be a multiple of n_head 3");
     assert!(!out.exists(), "nothing is written for refused settings");
+    // Sizes that would not fit in memory, refused before anything is allocated.
+    for (flag, value) in [("--n-embd", "4000000"), ("--batch-size", "100000000")] {
+        let o = run(&[
+            "train",
+            "--model",
+            "gpt",
+            "--text",
+            s(&text),
+            flag,
+            value,
+            "--out",
+            s(&out),
+        ]);
+        assert_fails(&o, "would need more than 16 GiB");
+    }
     // A checkpoint of another model kind, both ways.
     succeeds(&train_text(&text, &out, "5", &["--chars", "1"]));
     let mlp = dir.join("mlp.safetensors");

@@ -222,6 +222,7 @@ fn fresh(args: &Args) -> Result<(Gpt<f32>, AdamWState<f32>, GptRun, Data)> {
             names.block, config.block_size
         )));
     }
+    check_memory(&config, run.batch_size, EVAL_ROWS_NAMES)?;
     let model = Gpt::<f32>::new(config, &mut ChaCha8Rng::seed_from_u64(run.seed))?;
     let opt = model.adamw(run.adamw)?;
     Ok((model, opt, run, data))
@@ -374,15 +375,22 @@ fn check_memory(config: &GptConfig, batch: usize, eval_rows: usize) -> Result<()
     );
     // Per block: about 24 values of C per position and two T × T maps per
     // head; logits and their gradient; every number twice (eval and train).
-    let values = rows
+    let activations = rows
         .checked_mul(t)
         .and_then(|bt| bt.checked_mul(l.checked_mul(24 * c + 4 * nh * t)? + 4 * v + 4 * c))
-        .map(|n| n * 2 * 4);
+        .and_then(|n| n.checked_mul(2 * 4));
+    // The parameters, their gradients, AdamW's two moments, and a copy of
+    // all but the gradients while a checkpoint is written.
+    let parameters = (v + t)
+        .checked_mul(c)
+        .and_then(|n| n.checked_add(l.checked_mul(c.checked_mul(12 * c + 13)?)?))
+        .and_then(|n| n.checked_add(c.checked_mul(v)?))
+        .and_then(|n| n.checked_mul(7 * 4));
     const LIMIT: u128 = 16 << 30;
-    match values {
-        Some(bytes) if bytes <= LIMIT => Ok(()),
+    match (activations, parameters) {
+        (Some(a), Some(p)) if a + p <= LIMIT => Ok(()),
         _ => Err(Error::Config(format!(
-            "a batch of {batch} × {t} positions of this GPT would need more than 16 GiB: use a smaller --batch-size or --block-size"
+            "this GPT (n_embd {c}, {l} blocks, vocabulary {v}) on batches of {batch} × {t} positions would need more than 16 GiB: use smaller sizes"
         ))),
     }
 }

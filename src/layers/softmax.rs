@@ -76,7 +76,11 @@ pub fn causal_softmax_in_place<F: Float>(a: &mut ArrayRef2<F>, scale: F) {
 /// Row `t`: the softmax of `scale · row[..=t]`, zeros beyond.
 #[inline(always)]
 fn softmax_row<F: Float>(row: &mut [F], t: usize, scale: F) {
-    let max = lanes_fold(&row[..=t], F::neg_infinity(), |m, x| if x > m { x } else { m });
+    let max = lanes_fold(
+        &row[..=t],
+        F::neg_infinity(),
+        |m, x| if x > m { x } else { m },
+    );
     // The whole row at once (whole SIMD vectors, however short the past),
     // then the future set to zero: each entry of the past is the same number.
     for v in row.iter_mut() {
