@@ -27,7 +27,9 @@ use backprop_ninja::models::adamw::AdamWState;
 use backprop_ninja::models::gpt::{Gpt, GptConfig};
 use backprop_ninja::registry::Trains;
 use backprop_ninja::train::SAMPLE_SEED;
-use backprop_ninja::train::gpt::{self as trainer, EvalSet, Evaluator, GptRun, Sampler, Timing};
+use backprop_ninja::train::gpt::{
+    self as trainer, EvalSet, Evaluator, GptRun, Timing, sample_names, sample_text,
+};
 use backprop_ninja::{Backprop, Error, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
@@ -699,72 +701,6 @@ fn print_timing(config: &GptConfig, batch: usize, timing: &Timing) {
         (flops.forward + flops.backward) / 1e9,
         gflops(flops.forward + flops.backward, total)
     );
-}
-
-/// `count` characters generated after `prefix` (after a newline, token 0,
-/// if the prefix is empty, as the lecture starts), the prefix included.
-pub fn sample_text(
-    model: &Gpt<f32>,
-    vocab: &CharVocab,
-    prefix: &str,
-    count: usize,
-    seed: u64,
-) -> Result<String> {
-    let context = if prefix.is_empty() {
-        vec![0]
-    } else {
-        encode_prefix(prefix, &vocab.as_string())?
-    };
-    let mut sampler = Sampler::new(model, seed)?;
-    let tokens = sampler.generate(model, &context, count)?;
-    Ok(format!("{prefix}{}", vocab.decode(&tokens)?))
-}
-
-/// `count` names, each starting with `prefix`.
-pub fn sample_names(
-    model: &Gpt<f32>,
-    vocab: &str,
-    prefix: &str,
-    count: usize,
-    seed: u64,
-) -> Result<Vec<String>> {
-    let chars: Vec<char> = vocab.chars().collect();
-    let context = encode_prefix(prefix, vocab)?;
-    if context.contains(&0) {
-        return Err(Error::Config(format!(
-            "--prefix {prefix:?}: '.' ends a name, it cannot be in a prefix"
-        )));
-    }
-    if context.len() + 1 >= model.config.block_size {
-        return Err(Error::Config(format!(
-            "--prefix {prefix:?} leaves no room in rows of {} positions",
-            model.config.block_size
-        )));
-    }
-    let mut sampler = Sampler::new(model, seed)?;
-    (0..count)
-        .map(|_| {
-            let tokens = sampler.name(model, &context)?;
-            Ok(tokens.iter().map(|&t| chars[t]).collect())
-        })
-        .collect()
-}
-
-/// The tokens of `prefix`, or an error naming the first character outside
-/// the vocabulary.
-fn encode_prefix(prefix: &str, vocab: &str) -> Result<Vec<usize>> {
-    prefix
-        .chars()
-        .enumerate()
-        .map(|(i, c)| {
-            vocab.chars().position(|v| v == c).ok_or_else(|| {
-                Error::Config(format!(
-                    "--prefix {prefix:?}: character {c:?} (character {}) is not in the model's vocabulary {vocab:?}",
-                    i + 1
-                ))
-            })
-        })
-        .collect()
 }
 
 /// `sample` of a GPT checkpoint: `--chars` characters after `--prefix` (a

@@ -22,7 +22,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::backprop::Backprop;
-use crate::corpus::text::{Batch, BatchSource, IGNORE, NameRows, eval_batches};
+use crate::corpus::text::{Batch, BatchSource, CharVocab, IGNORE, NameRows, eval_batches};
 use crate::error::{Error, Result};
 use crate::layers::adamw::AdamW;
 use crate::layers::sequence_cross_entropy;
@@ -440,6 +440,73 @@ impl Sampler {
         }
         Ok(all.split_off(1))
     }
+}
+
+/// `count` characters generated after `prefix`, the prefix included; an
+/// empty prefix starts from token 0, as the lecture's `generate` does (the
+/// smallest character: a newline in tiny Shakespeare).
+pub fn sample_text(
+    model: &Gpt<f32>,
+    vocab: &CharVocab,
+    prefix: &str,
+    count: usize,
+    seed: u64,
+) -> Result<String> {
+    let context = if prefix.is_empty() {
+        vec![0]
+    } else {
+        encode_prefix(prefix, &vocab.as_string())?
+    };
+    let mut sampler = Sampler::new(model, seed)?;
+    let tokens = sampler.generate(model, &context, count)?;
+    Ok(format!("{prefix}{}", vocab.decode(&tokens)?))
+}
+
+/// `count` names, each starting with `prefix`.
+pub fn sample_names(
+    model: &Gpt<f32>,
+    vocab: &str,
+    prefix: &str,
+    count: usize,
+    seed: u64,
+) -> Result<Vec<String>> {
+    let chars: Vec<char> = vocab.chars().collect();
+    let context = encode_prefix(prefix, vocab)?;
+    if context.contains(&0) {
+        return Err(Error::Config(format!(
+            "the prefix {prefix:?}: '.' ends a name, it cannot be in a prefix"
+        )));
+    }
+    if context.len() + 1 >= model.config.block_size {
+        return Err(Error::Config(format!(
+            "the prefix {prefix:?} leaves no room in rows of {} positions",
+            model.config.block_size
+        )));
+    }
+    let mut sampler = Sampler::new(model, seed)?;
+    (0..count)
+        .map(|_| {
+            let tokens = sampler.name(model, &context)?;
+            Ok(tokens.iter().map(|&t| chars[t]).collect())
+        })
+        .collect()
+}
+
+/// The tokens of `prefix`, or an error naming the first character outside
+/// the vocabulary.
+fn encode_prefix(prefix: &str, vocab: &str) -> Result<Vec<usize>> {
+    prefix
+        .chars()
+        .enumerate()
+        .map(|(i, c)| {
+            vocab.chars().position(|v| v == c).ok_or_else(|| {
+                Error::Config(format!(
+                    "the prefix {prefix:?}: character {c:?} (character {}) is not in the model's vocabulary {vocab:?}",
+                    i + 1
+                ))
+            })
+        })
+        .collect()
 }
 
 /// The model's parameter count in the lecture's report form.
