@@ -3,8 +3,9 @@
 //! A counting allocator around the system's: after one warm-up step, the
 //! forward pass (loss included) and the backward pass of the whole GPT —
 //! makemore's and the lecture's configuration, f32, batch 16 × block 32 —
-//! must not allocate at all, nor must the AdamW step after them; and neither
-//! must causal multi-head self-attention alone, at the lecture's size.
+//! must not allocate at all, nor must the AdamW step after them; nor the
+//! trainer's whole step (batch sampling and gradient clipping included); and
+//! neither must causal multi-head self-attention alone, at the lecture's size.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -140,4 +141,43 @@ fn a_forward_and_backward_step_allocates_nothing() {
         );
         assert!(out.iter().all(|v| v.is_finite()) && dx.iter().all(|v| v.is_finite()));
     }
+}
+
+#[test]
+fn the_trainers_step_with_batch_sampling_and_clipping_allocates_nothing() {
+    use backprop_ninja::corpus::text::TextCorpus;
+    use backprop_ninja::train::gpt::{GptRun, Timing, train_step};
+    let text = "First Citizen:\nBefore we proceed any further, hear me speak.\n".repeat(40);
+    let corpus = TextCorpus::from_text(&text, std::path::Path::new("verse.txt")).unwrap();
+    let config = GptConfig {
+        block_size: 32,
+        ..GptConfig::lecture(corpus.vocab.len())
+    };
+    let mut model = Gpt::<f32>::new(config, &mut ChaCha8Rng::seed_from_u64(0)).unwrap();
+    let run = GptRun {
+        clip: Some(1.0),
+        ..GptRun::LECTURE
+    };
+    let mut ws = model.workspace(run.batch_size, 32).unwrap();
+    let mut grads = model.zero_grads();
+    let mut opt = model.adamw(run.adamw).unwrap();
+    let mut timing = Timing::default();
+    let mut step = |i: usize| {
+        train_step::<Solutions>(
+            &mut model,
+            &mut opt,
+            &mut grads,
+            &mut ws,
+            &corpus.train,
+            &run,
+            i,
+            &mut timing,
+        )
+        .unwrap()
+    };
+    step(0);
+    let before = allocations();
+    let losses = [step(1), step(2)];
+    assert_eq!(allocations() - before, 0, "two steps allocated");
+    assert!(losses.iter().all(|l| l.is_finite()));
 }
