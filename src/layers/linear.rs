@@ -77,7 +77,8 @@ impl<F: Float> Linear<F> {
             &[x.nrows(), self.fan_out()],
         )?;
         match &self.b {
-            Some(b) => out.assign(&**b), // broadcast (fan_out,) over the batch
+            // b (fan_out,) into every row: a copy per row, faster than a broadcast
+            Some(b) => out.rows_mut().into_iter().for_each(|mut row| row.assign(b)),
             None => out.fill(F::zero()),
         }
         matmul_acc(out, x, &self.w); // += x @ w, (B, fan_out)
