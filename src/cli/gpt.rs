@@ -153,11 +153,7 @@ fn refuse_other_flags(args: &Args) -> Result<()> {
         ("--lr-decayed", args.lr_decayed.is_some()),
         ("--lr-decay-step", args.lr_decay_step.is_some()),
     ];
-    if let Some((flag, _)) = other.iter().find(|(_, given)| *given) {
-        return Err(Error::Config(format!(
-            "{flag} is a setting of the MLP and the WaveNet, not of --model gpt (see train --help)"
-        )));
-    }
+    super::train::refuse_flags(&other, "the MLP and the WaveNet, not of --model gpt")?;
     if args.text.is_some() && args.data.is_some() {
         return Err(Error::Config(
             "--text (running text) and --data (names) are two kinds of data: give one".into(),

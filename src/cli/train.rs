@@ -30,6 +30,15 @@ use rand_chacha::ChaCha8Rng;
 use super::output::{self, say};
 use super::{Impl, WithBackprop};
 
+/// Fails on the first of `flags` given (`(flag, given)`): it is a setting of
+/// `owner` alone.
+pub(super) fn refuse_flags(flags: &[(&str, bool)], owner: &str) -> Result<()> {
+    match flags.iter().find(|(_, given)| *given) {
+        Some((flag, _)) => Err(Error::Config(format!("{flag} is a setting of {owner}"))),
+        None => Ok(()),
+    }
+}
+
 /// The MLP and the WaveNet print their loss and save a checkpoint every this
 /// many steps, by default.
 pub const EVAL_EVERY: usize = 10_000;
@@ -359,11 +368,7 @@ impl WithBackprop for Args {
             ("--eval-batches", args.eval_batches.is_some()),
             ("--chars", args.chars.is_some()),
         ];
-        if let Some((flag, _)) = gpt_only.iter().find(|(_, given)| *given) {
-            return Err(Error::Config(format!(
-                "{flag} is a setting of --model gpt, not of the MLP and the WaveNet"
-            )));
-        }
+        refuse_flags(&gpt_only, "--model gpt, not of the MLP and the WaveNet")?;
         let resumed = match &args.resume {
             Some(path) => Some((path.as_path(), checkpoint::load(path)?)),
             None => {
