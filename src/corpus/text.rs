@@ -43,7 +43,6 @@
 use std::path::{Path, PathBuf};
 
 use ndarray::{Array2, ArrayRef2, Axis};
-use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -425,8 +424,11 @@ pub fn names_block(words: &[String]) -> usize {
     words.iter().map(|w| w.chars().count()).max().unwrap_or(0) + 1
 }
 
-/// makemore's split: the words shuffled with `seed`, the last
-/// `min(1000, int(0.1 · len))` of them the test set, the others training.
+/// makemore's split: `torch.randperm(len)` after `torch.manual_seed(seed)`
+/// ([`torch_randperm`]), the words at its last `min(1000, int(0.1 · len))`
+/// positions the test set, the others training, in that order: with
+/// makemore's seed 3407 the very names makemore (and
+/// `benches/pytorch_gpt.py`) hold out.
 pub fn names_split(words: &[String], seed: u64) -> Result<[Vec<String>; 2]> {
     let test_size = ((words.len() as f64 * 0.1) as usize).min(1000);
     if test_size == 0 {
@@ -435,10 +437,67 @@ pub fn names_split(words: &[String], seed: u64) -> Result<[Vec<String>; 2]> {
             words.len()
         )));
     }
-    let mut train = words.to_vec();
-    train.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
-    let test = train.split_off(words.len() - test_size);
-    Ok([train, test])
+    let order = torch_randperm(words.len(), seed)?;
+    let mut shuffled: Vec<String> = order.iter().map(|&i| words[i].clone()).collect();
+    let test = shuffled.split_off(words.len() - test_size);
+    Ok([shuffled, test])
+}
+
+/// PyTorch's CPU generator, the Mersenne Twister MT19937 seeded as
+/// `torch.manual_seed(seed)` seeds it (with the seed's low 32 bits).
+struct Mt19937 {
+    state: [u32; 624],
+    next: usize,
+}
+
+impl Mt19937 {
+    fn new(seed: u64) -> Mt19937 {
+        let mut state = [0u32; 624];
+        state[0] = seed as u32;
+        for i in 1..624 {
+            let prev = state[i - 1];
+            state[i] = 1_812_433_253u32
+                .wrapping_mul(prev ^ (prev >> 30))
+                .wrapping_add(i as u32);
+        }
+        Mt19937 { state, next: 624 }
+    }
+
+    fn next_u32(&mut self) -> u32 {
+        if self.next == 624 {
+            for i in 0..624 {
+                let y = (self.state[i] & 0x8000_0000) | (self.state[(i + 1) % 624] & 0x7fff_ffff);
+                let odd = if y & 1 == 1 { 0x9908_b0df } else { 0 };
+                self.state[i] = self.state[(i + 397) % 624] ^ (y >> 1) ^ odd;
+            }
+            self.next = 0;
+        }
+        let mut y = self.state[self.next];
+        self.next += 1;
+        y ^= y >> 11;
+        y ^= (y << 7) & 0x9d2c_5680;
+        y ^= (y << 15) & 0xefc6_0000;
+        y ^ (y >> 18)
+    }
+}
+
+/// `torch.randperm(n, generator=torch.Generator().manual_seed(seed))` on the
+/// CPU: a Fisher–Yates shuffle of `0..n` drawing `random() % (n - i)` from
+/// MT19937 (PyTorch draws 32 bits for `n` below `2³²/20`; larger `n` are
+/// refused).
+pub fn torch_randperm(n: usize, seed: u64) -> Result<Vec<usize>> {
+    if n as u64 >= u64::from(u32::MAX) / 20 {
+        return Err(Error::Config(format!(
+            "{n} words are too many to shuffle as torch.randperm does"
+        )));
+    }
+    let mut rng = Mt19937::new(seed);
+    let mut order: Vec<usize> = (0..n).collect();
+    for i in 0..n.saturating_sub(1) {
+        let z = rng.next_u32() as usize % (n - i);
+        order.swap(i, i + z);
+    }
+    Ok(order)
 }
 
 /// Every word as a row, makemore's `CharDataset`: inputs `. w₁ … wₙ` then
@@ -763,6 +822,22 @@ mod tests {
         rows.sample(&mut again, 3, 0).unwrap();
         assert_eq!(b, again);
         assert!(rows.sample(&mut Batch::new(6, 4), 3, 0).is_err());
+    }
+
+    #[test]
+    fn the_permutation_is_torchs() {
+        // torch.randperm(n, generator=torch.Generator().manual_seed(3407)), torch 2.15
+        assert_eq!(
+            torch_randperm(10, 3407).unwrap(),
+            [9, 1, 5, 7, 3, 2, 8, 6, 4, 0]
+        );
+        let p = torch_randperm(32_033, 3407).unwrap();
+        assert_eq!(p[..8], [18545, 10853, 360, 10522, 2312, 27407, 8528, 20971]);
+        let mut sorted = p.clone();
+        sorted.sort_unstable();
+        assert!(sorted.iter().enumerate().all(|(i, &x)| i == x));
+        assert_eq!(torch_randperm(1, 0).unwrap(), [0]);
+        assert!(torch_randperm(0, 0).unwrap().is_empty());
     }
 
     #[test]
