@@ -214,6 +214,19 @@ fn a_resumed_gpt_run_is_the_uninterrupted_run_bit_for_bit() {
         s(&halves),
     ]);
     assert_fails(&o, "nothing left to train");
+    // Its data, read from the checkpoint, is an input: never the output.
+    let before = std::fs::read(&text).unwrap();
+    let o = run(&[
+        "train",
+        "--resume",
+        s(&halves),
+        "--steps",
+        "30",
+        "--out",
+        s(&text),
+    ]);
+    assert_fails(&o, "--out is the same file as the data");
+    assert_eq!(std::fs::read(&text).unwrap(), before, "the text is intact");
 }
 
 #[test]

@@ -464,11 +464,13 @@ pub fn run<B: Backprop>(args: &Args) -> Result<()> {
     });
     let (evaluator, held_out) = evaluator(&data, &config, &run, eval_batches)?;
     // The output: not an input, writable, locked for the run.
+    let source = &data.id().source;
     let inputs: Vec<(&str, &Path)> = args
         .text
         .iter()
         .map(|p| ("--text", p.as_path()))
         .chain(args.data.iter().map(|p| ("--data", p.as_path())))
+        .chain((!source.starts_with("embedded")).then(|| ("the data", Path::new(source))))
         .chain(
             args.resume
                 .iter()
