@@ -16,7 +16,6 @@
 //! `--out` is written atomically at every evaluation and at the end.
 
 use std::cell::Cell;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use backprop_ninja::corpus::text::{BatchSource, CharVocab, NameData, TextCorpus};
@@ -31,11 +30,10 @@ use backprop_ninja::train::gpt::{
     self as trainer, EvalSet, Evaluator, GptRun, Timing, sample_names, sample_text,
 };
 use backprop_ninja::{Backprop, Error, Result};
-use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use super::output::say;
+use super::output::{self, say};
 use super::train::{Args, agree};
 
 /// Evaluate every this many steps, by default.
@@ -552,14 +550,7 @@ impl Job<'_> {
         if start == 0 {
             say!("{}", report(0, self.evaluator.losses(&model)?));
         }
-        let bar = std::io::stderr().is_terminal().then(|| {
-            let bar = ProgressBar::new(run.steps as u64).with_position(start as u64);
-            bar.set_style(
-                ProgressStyle::with_template("{bar:30} {pos:>6}/{len:6}  {msg}  eta {eta}")
-                    .expect("a valid template"),
-            );
-            bar
-        });
+        let bar = output::progress_bar(run.steps, start);
         let saved = Cell::new(None);
         let data_id = self.data.id().clone();
         let vocab = self.data.vocab();

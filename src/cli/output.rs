@@ -95,6 +95,20 @@ pub fn samples(s: &str) -> Result<usize, String> {
     }
 }
 
+/// A progress bar on stderr for a run to `steps`, at `start` already; none
+/// when stderr is not a terminal (then the loss lines say where it is).
+pub fn progress_bar(steps: usize, start: usize) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(steps as u64).with_position(start as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos:>7}/{len:7}  {msg}  eta {eta}")
+                .expect("a valid template"),
+        );
+        bar
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

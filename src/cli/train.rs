@@ -10,7 +10,6 @@
 
 use std::cell::Cell;
 use std::fmt::Display;
-use std::io::IsTerminal;
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 
@@ -23,7 +22,6 @@ use backprop_ninja::models::gpt::{Arch, Init};
 use backprop_ninja::models::model::{Model, ModelKind, Network, WithModel};
 use backprop_ninja::train::{self, Dataset, Progress, TrainConfig, budget};
 use backprop_ninja::{Backprop, Error, Result};
-use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -533,14 +531,7 @@ impl<B: Backprop> WithModel for Trainer<'_, B> {
             data: corpus.source.clone(),
             fingerprint: Some(self.fingerprint.clone()),
         };
-        let bar = std::io::stderr().is_terminal().then(|| {
-            let bar = ProgressBar::new(config.steps as u64).with_position(start as u64);
-            bar.set_style(
-                ProgressStyle::with_template("{bar:30} {pos:>7}/{len:7}  {msg}  eta {eta}")
-                    .expect("a valid template"),
-            );
-            bar
-        });
+        let bar = output::progress_bar(config.steps, start);
         let every = args.eval_every.unwrap_or(EVAL_EVERY);
         let on_step = |p: Progress| {
             if let Some(bar) = &bar {

@@ -857,36 +857,6 @@ impl<F: Float> GptGrads<F> {
         }
     }
 
-    /// Every gradient tensor, writable, in the order of [`Gpt::params`].
-    pub fn grads_mut(&mut self) -> Vec<ArrayViewMutD<'_, F>> {
-        match &mut self.net {
-            NetGrads::Bigram(g) => vec![g.dtable.view_mut().into_dyn()],
-            NetGrads::Transformer {
-                emb,
-                h,
-                ln_f,
-                lm_head,
-            } => {
-                let mut out = vec![
-                    emb.dwte.view_mut().into_dyn(),
-                    emb.dwpe.view_mut().into_dyn(),
-                ];
-                for g in h.iter_mut() {
-                    out.extend(g.grads_mut().into_iter().map(|(_, p)| p));
-                }
-                if let Some(g) = ln_f {
-                    out.push(g.dweight.view_mut().into_dyn());
-                    out.push(g.dbias.view_mut().into_dyn());
-                }
-                out.push(lm_head.dw.view_mut().into_dyn());
-                if let Some(b) = &mut lm_head.db {
-                    out.push(b.view_mut().into_dyn());
-                }
-                out
-            }
-        }
-    }
-
     /// Calls `f` on every gradient, in the order of [`Gpt::params`],
     /// allocating nothing.
     pub fn visit_mut(&mut self, f: &mut dyn FnMut(ArrayViewMutD<'_, F>)) {
