@@ -143,7 +143,7 @@ fn wavenet_training_is_deterministic_resumable_and_learns() {
 }
 
 /// A short WaveNet run on the lecture's data set (10,000 steps; the full
-/// 200,000 take minutes in the test profile: see the README's results for
+/// 200,000 take minutes in the test profile: see docs/training.md's results for
 /// the command and its losses).
 #[test]
 #[ignore = "needs ../shared/names.txt; run by CI"]
