@@ -21,6 +21,8 @@
 pub mod bigram;
 pub mod check;
 pub mod diagnose;
+#[cfg(test)]
+mod doc_commands;
 pub mod gpt;
 pub mod output;
 pub mod saved;
