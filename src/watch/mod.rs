@@ -1,0 +1,73 @@
+//! # `cargo run -- watch`: re-grade on every save
+//!
+//! The learner's loop in one command, as rustlings does it: the grade runs
+//! when the watch starts and again each time a file in `exercises/` is saved
+//! (changes within [`event_loop::DEBOUNCE`] count as one). The screen is
+//! cleared and shows the grade report (where you are in each chapter, the
+//! next exercise with its file, line and hint, each failure with its hint
+//! under its row) and, for an exercise that has just turned right, its
+//! derivation from the solution's doc comments. Ctrl-C ends it.
+//!
+//! A file of `exercises/` that does not compile stops nothing else: the
+//! screen shows the compiler's first error in that file (with a note for the
+//! usual errors of generic code), and below it the grade of every other
+//! exercise, those of the broken file marked "does not compile". For that
+//! the grade runs again with the broken files replaced by the reference
+//! (`BACKPROP_NINJA_SKIP`, see `build.rs` and
+//! [`grading::grade_isolating`]), whose code is never graded as yours. An
+//! error elsewhere (or one the retry cannot get past) shows the compiler's
+//! first error above the last grades, which stay on screen.
+//!
+//! The grade is `cargo test --test grade exercises` run as a child process
+//! (so an exercise that does not compile cannot stop the watch); the loop
+//! takes the grading as a function, which is how it is tested.
+//!
+//! One file per part, each depending only on those above it:
+//!
+//! | module | what it does |
+//! |---|---|
+//! | [`compiler`] | reads the compiler's output: its errors, their files, the exercise modules that do not compile, the short form shown with a note |
+//! | [`grading`] | runs the grade as a child `cargo test`, and again without the files that do not compile |
+//! | [`screen`] | draws the report, the errors and the derivations of what just turned right |
+//! | [`saves`] | the file-system watcher over `exercises/`, and Ctrl-C |
+//! | [`event_loop`] | grade, draw, wait for a save, again |
+//! | this file | [`main`]: the parts put together for the command |
+
+pub mod compiler;
+pub mod event_loop;
+#[cfg(test)]
+mod fixtures;
+pub mod grading;
+pub mod saves;
+pub mod screen;
+
+use std::io;
+use std::path::Path;
+use std::sync::mpsc::channel;
+
+use crate::error::{Error, Result};
+use event_loop::{DEBOUNCE, run};
+use grading::cargo_grade;
+use saves::{Event, watcher};
+
+/// `watch` in the crate at `dir`: until Ctrl-C.
+pub fn main(dir: &Path) -> Result<()> {
+    let exercises = dir.join("exercises");
+    if !exercises.is_dir() {
+        return Err(Error::Config(format!(
+            "no exercises/ in {}: run watch from the crate's folder",
+            dir.display()
+        )));
+    }
+    let (tx, rx) = channel();
+    let _watcher = watcher(&exercises, tx.clone())?;
+    ctrlc::set_handler(move || {
+        let _ = tx.send(Event::Stop);
+    })
+    .map_err(|e| Error::Config(format!("cannot catch Ctrl-C: {e}")))?;
+    let mut stdout = io::stdout();
+    run(&mut || cargo_grade(dir), &rx, &mut stdout, DEBOUNCE)
+        .map_err(|e| Error::Config(format!("cannot write the screen: {e}")))?;
+    println!("\nwatch ended");
+    Ok(())
+}
