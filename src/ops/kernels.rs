@@ -32,8 +32,51 @@ use std::marker::PhantomData;
 
 use ndarray::ArrayRef2;
 
-use super::Kernel;
 use crate::float::Float;
+
+/// Which compiled copy of the loops runs. [`matmul_acc`](super::matmul_acc) and [`map_into`](super::map_into)
+/// take [`Kernel::best`]; the tests force each one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kernel {
+    /// Plain Rust for the baseline target, `x·y + acc` rounded twice.
+    Portable,
+    /// x86-64 with AVX2 and FMA: tiles of 4 × 16, fused multiply-adds.
+    Avx2,
+    /// x86-64 with AVX-512F (and AVX2, FMA): tiles of 8 × 32.
+    Avx512,
+}
+
+impl Kernel {
+    /// Every kernel, available here or not.
+    #[cfg(test)]
+    pub(crate) const ALL: [Kernel; 3] = [Kernel::Portable, Kernel::Avx2, Kernel::Avx512];
+
+    /// The fastest kernel this CPU runs.
+    pub(crate) fn best() -> Kernel {
+        if Kernel::Avx512.is_available() {
+            Kernel::Avx512
+        } else if Kernel::Avx2.is_available() {
+            Kernel::Avx2
+        } else {
+            Kernel::Portable
+        }
+    }
+
+    /// Whether this CPU has the features the kernel was compiled for.
+    pub(crate) fn is_available(self) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        use std::arch::is_x86_feature_detected as has;
+        match self {
+            Kernel::Portable => true,
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2 => has!("avx2") && has!("fma"),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx512 => has!("avx512f") && has!("avx2") && has!("fma"),
+            #[cfg(not(target_arch = "x86_64"))]
+            Kernel::Avx2 | Kernel::Avx512 => false,
+        }
+    }
+}
 
 /// Rows of `c` per tile (the portable and AVX2 kernels; AVX-512 takes 8 and
 /// finishes with these).
@@ -442,7 +485,7 @@ pub(super) fn map<F: Float>(kernel: Kernel, out: &mut [F], x: &[F], f: impl Fn(F
 }
 
 /// Runs `f` inside a function compiled for the widest SIMD this CPU has
-/// ([`Kernel::best`](super::Kernel::best)), so that the loops of `f`, inlined
+/// ([`Kernel::best`](Kernel::best)), so that the loops of `f`, inlined
 /// there, use 8 or 16 lanes: the same operations in the same order on every
 /// path. The causal softmax uses it for its branch-free `fast_exp`.
 pub(crate) fn with_widest_simd<R>(f: impl FnOnce() -> R) -> R {
@@ -460,13 +503,13 @@ pub(crate) fn with_widest_simd<R>(f: impl FnOnce() -> R) -> R {
     unsafe fn avx2<R>(f: impl FnOnce() -> R) -> R {
         f()
     }
-    match super::Kernel::best() {
+    match Kernel::best() {
         #[cfg(target_arch = "x86_64")]
         // SAFETY: `best` picks AVX-512 only where the CPU has its features.
-        super::Kernel::Avx512 => unsafe { avx512(f) },
+        Kernel::Avx512 => unsafe { avx512(f) },
         #[cfg(target_arch = "x86_64")]
         // SAFETY: `best` picks AVX2 only where the CPU has AVX2 and FMA.
-        super::Kernel::Avx2 => unsafe { avx2(f) },
+        Kernel::Avx2 => unsafe { avx2(f) },
         _ => f(),
     }
 }

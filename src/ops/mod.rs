@@ -37,53 +37,9 @@ use crate::float::Float;
 #[allow(unsafe_code)]
 mod kernels;
 
-pub(crate) use kernels::with_widest_simd;
+pub(crate) use kernels::{Kernel, with_widest_simd};
 #[cfg(test)]
 mod tests;
-
-/// Which compiled copy of the loops runs. [`matmul_acc`] and [`map_into`]
-/// take [`Kernel::best`]; the tests force each one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Kernel {
-    /// Plain Rust for the baseline target, `x·y + acc` rounded twice.
-    Portable,
-    /// x86-64 with AVX2 and FMA: tiles of 4 × 16, fused multiply-adds.
-    Avx2,
-    /// x86-64 with AVX-512F (and AVX2, FMA): tiles of 8 × 32.
-    Avx512,
-}
-
-impl Kernel {
-    /// Every kernel, available here or not.
-    #[cfg(test)]
-    pub(crate) const ALL: [Kernel; 3] = [Kernel::Portable, Kernel::Avx2, Kernel::Avx512];
-
-    /// The fastest kernel this CPU runs.
-    pub(crate) fn best() -> Kernel {
-        if Kernel::Avx512.is_available() {
-            Kernel::Avx512
-        } else if Kernel::Avx2.is_available() {
-            Kernel::Avx2
-        } else {
-            Kernel::Portable
-        }
-    }
-
-    /// Whether this CPU has the features the kernel was compiled for.
-    pub(crate) fn is_available(self) -> bool {
-        #[cfg(target_arch = "x86_64")]
-        use std::arch::is_x86_feature_detected as has;
-        match self {
-            Kernel::Portable => true,
-            #[cfg(target_arch = "x86_64")]
-            Kernel::Avx2 => has!("avx2") && has!("fma"),
-            #[cfg(target_arch = "x86_64")]
-            Kernel::Avx512 => has!("avx512f") && has!("avx2") && has!("fma"),
-            #[cfg(not(target_arch = "x86_64"))]
-            Kernel::Avx2 | Kernel::Avx512 => false,
-        }
-    }
-}
 
 /// `c += a @ b`: `a (m, k)`, `b (k, n)`, `c (m, n)`.
 ///
