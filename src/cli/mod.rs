@@ -106,3 +106,117 @@ pub fn main() -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    /// Whether `text` names `path` (`super::train`, `train::`) as a whole
+    /// path, not as the tail of a longer one or a longer name.
+    fn names(text: &str, path: &str) -> bool {
+        let word = |c: char| c.is_alphanumeric() || c == '_';
+        text.match_indices(path).any(|(at, _)| {
+            let before = text[..at].chars().next_back();
+            let after = text[at + path.len()..].chars().next();
+            !before.is_some_and(|c| word(c) || c == ':')
+                && (path.ends_with("::") || !after.is_some_and(word))
+        })
+    }
+
+    /// The files of src/cli each of its files imports: a subcommand's file
+    /// by `super::x` or `crate::cli::x`, this file by `x::`.
+    fn imports() -> BTreeMap<String, Vec<String>> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/cli");
+        let files: BTreeMap<String, String> = std::fs::read_dir(&dir)
+            .expect("src/cli")
+            .map(|e| e.expect("a file").path())
+            .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+            .map(|p| {
+                let stem = p.file_stem().unwrap().to_string_lossy().into_owned();
+                (stem, std::fs::read_to_string(&p).expect("readable"))
+            })
+            .collect();
+        let modules: Vec<&String> = files.keys().filter(|m| *m != "mod").collect();
+        files
+            .iter()
+            .map(|(file, text)| {
+                let used = modules
+                    .iter()
+                    .filter(|&&m| m != file)
+                    .filter(|&&m| match file.as_str() {
+                        "mod" => names(text, &format!("{m}::")),
+                        _ => {
+                            names(text, &format!("super::{m}"))
+                                || names(text, &format!("crate::cli::{m}"))
+                        }
+                    })
+                    .map(|m| m.to_string())
+                    .collect();
+                (file.clone(), used)
+            })
+            .collect()
+    }
+
+    /// A cycle of `imports` (its files in order, the first again at the
+    /// end), if there is one.
+    fn cycle(imports: &BTreeMap<String, Vec<String>>) -> Option<Vec<String>> {
+        fn visit(
+            file: &str,
+            imports: &BTreeMap<String, Vec<String>>,
+            path: &mut Vec<String>,
+            done: &mut Vec<String>,
+        ) -> Option<Vec<String>> {
+            if let Some(at) = path.iter().position(|f| f == file) {
+                let mut found = path[at..].to_vec();
+                found.push(file.to_string());
+                return Some(found);
+            }
+            if done.iter().any(|f| f == file) {
+                return None;
+            }
+            path.push(file.to_string());
+            for next in imports.get(file).into_iter().flatten() {
+                if let Some(found) = visit(next, imports, path, done) {
+                    return Some(found);
+                }
+            }
+            path.pop();
+            done.push(file.to_string());
+            None
+        }
+        let (mut path, mut done) = (vec![], vec![]);
+        imports
+            .keys()
+            .find_map(|file| visit(file, imports, &mut path, &mut done))
+    }
+
+    #[test]
+    fn no_file_of_the_command_imports_a_file_that_imports_it_back() {
+        let imports = imports();
+        assert!(imports["train"].contains(&"gpt".to_string()), "{imports:?}");
+        assert!(imports["mod"].contains(&"train".to_string()), "{imports:?}");
+        if let Some(found) = cycle(&imports) {
+            panic!("an import cycle: {}", found.join(" -> "));
+        }
+    }
+
+    #[test]
+    fn a_cycle_is_found() {
+        let graph = |edges: &[(&str, &str)]| {
+            let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            for (a, b) in edges {
+                map.entry(a.to_string()).or_default().push(b.to_string());
+            }
+            map
+        };
+        assert_eq!(
+            cycle(&graph(&[("a", "b"), ("b", "c"), ("c", "b")])),
+            Some(vec!["b".into(), "c".into(), "b".into()])
+        );
+        assert_eq!(cycle(&graph(&[("a", "b"), ("a", "c"), ("b", "c")])), None);
+        assert!(names("use super::train::{x};", "super::train"));
+        assert!(!names("use super::trainer;", "super::train"));
+        assert!(!names("backprop_ninja::train::gpt", "train::"));
+    }
+}
