@@ -377,6 +377,11 @@ fn train_a_wavenet_then_sample_eval_and_resume_it() {
     );
     assert_succeeds(&eval(&model, &corpus), "step 250");
     assert_fails(&resume(&corpus, &model, "300", &["mlp"]), "holds a wavenet");
+    // `train` alone is the MLP's: it names the model to resume with.
+    assert_fails(
+        &resume(&corpus, &model, "300", &[]),
+        "resume it with `train wavenet`",
+    );
 
     let o = run(&[
         "train",
@@ -476,6 +481,16 @@ fn each_model_takes_its_own_options_and_clap_refuses_the_others() {
     assert_fails(
         &run(&["train", "wavenet", "--other-data"]),
         "--resume <RESUME>",
+    );
+    // What a saved model holds decides which of these apply; they exclude
+    // each other whatever it holds.
+    assert_fails(
+        &run(&["sample", "--count", "3", "--chars", "5"]),
+        "cannot be used with",
+    );
+    assert_fails(
+        &run(&["eval", "--data", "a.txt", "--text", "b.txt"]),
+        "cannot be used with",
     );
 }
 

@@ -1,5 +1,6 @@
-//! `train gpt`: its options ([`GptArgs`]), and lecture 7's GPT on running text, makemore's
-//! Transformer on names, and the lecture's progression (`--arch`).
+//! `train gpt`: its options ([`GptArgs`]), and lecture 7's GPT on running
+//! text, makemore's Transformer on names, and the lecture's progression
+//! (`--arch`).
 //!
 //! Three settings, chosen by the data and `--arch`:
 //!

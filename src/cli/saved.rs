@@ -25,7 +25,7 @@ pub struct EvalArgs {
     #[arg(long)]
     pub data: Option<PathBuf>,
     /// A GPT trained on a text: the text, if not where it was when trained.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "data")]
     pub text: Option<PathBuf>,
 }
 
@@ -37,6 +37,7 @@ pub struct SampleArgs {
     #[arg(long, default_value_t = 20, value_parser = output::samples, allow_negative_numbers = true)]
     pub count: usize,
     #[arg(long, value_parser = output::count, allow_negative_numbers = true,
+        conflicts_with = "count",
         help = format!("How many characters to generate (a GPT trained on a text) [default: {}]", gpt::CHARS))]
     pub chars: Option<usize>,
     #[arg(long, default_value_t = SAMPLE_SEED)]

@@ -1,5 +1,8 @@
-//! `train`: the command and its models' options ([`Args`]); the MLP or the
-//! WaveNet, trained, saved and sampled; `--resume`. The GPT is [`super::gpt`].
+//! `train`: the command ([`Args`]: `train mlp|wavenet|gpt`, each model with
+//! its own options, `train` alone the MLP's), and the MLP or the WaveNet
+//! ([`NetArgs`]) trained, saved and sampled; `--resume`. The GPT's run is
+//! [`super::gpt`]'s; the options every model shares are
+//! [`super::run::Common`].
 //!
 //! Before the first step, everything that could lose work is checked: the
 //! settings (with `--resume`, the checkpoint's, which an option may repeat
