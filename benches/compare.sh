@@ -39,7 +39,7 @@ trap 'rm -rf "$out"' EXIT
 cargo build --release --quiet
 
 ours() { # model
-    ./target/release/backprop-ninja train --model "$1" --data "$data" --steps "$steps" --samples 0 \
+    ./target/release/backprop-ninja train "$1" --data "$data" --steps "$steps" --samples 0 \
         --eval-every "$steps" --out "$out/m.safetensors" |
         sed -n 's/.*(\([0-9.]*\) µs\/step).*/\1/p'
 }
@@ -55,7 +55,7 @@ row() { # label µs ours
 # Both sides: mean wall-clock µs per step of batch sampling + forward + backward +
 # (gradient clipping for names) + AdamW, one thread, f32, and the same split by
 # phase. PyTorch: benches/pytorch_gpt.py --setting shakespeare|names --time N (20
-# untimed warm-up steps first); ours: train --model gpt --steps N.
+# untimed warm-up steps first); ours: train gpt --steps N.
 torch_gpt() { # setting file steps -> "µs/step|phases"
     python3 benches/pytorch_gpt.py --setting "$1" --data "$2" --time "$3" |
         sed -n -e 's/^timed .*: [0-9.]* us\/step (\(.*\) us).*/phases \1/p' \
@@ -68,7 +68,7 @@ ours_gpt() { # setting steps -> "µs/step|phases"
     shakespeare) args=(--text "$text" --chars 1) ;;
     names) args=(--data "$data" --samples 0) ;;
     esac
-    ./target/release/backprop-ninja train --model gpt "${args[@]}" --steps "$2" \
+    ./target/release/backprop-ninja train gpt "${args[@]}" --steps "$2" \
         --eval-every "$2" --eval-batches 1 --out "$out/g.safetensors" |
         sed -n -e 's/.*(\([0-9.]*\) µs\/step).*/\1/p' -e 's/^  per step: \(.*\)/phases \1/p' |
         paste -sd'|'

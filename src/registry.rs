@@ -79,13 +79,13 @@ pub enum Exercise {
 pub enum Trains {
     /// `bigram`: the neural bigram.
     Bigram,
-    /// `train --model mlp`.
+    /// `train mlp`.
     Mlp,
-    /// `train --model wavenet`.
+    /// `train wavenet`.
     WaveNet,
     /// `diagnose`: the deep tanh MLP of makemore part 3.
     Deep,
-    /// `train --model gpt`: every step of lecture 7's progression, on text
+    /// `train gpt`: every step of lecture 7's progression, on text
     /// or on names.
     Gpt,
 }

@@ -51,10 +51,10 @@ fn eval(model: &Path, corpus: &Path) -> Output {
     run(&["eval", "--model", s(model), "--data", s(corpus)])
 }
 
-/// `train` on `corpus` resumed from `model` up to `steps`, saved back there.
+/// `train` on `corpus` resumed from `model` up to `steps`, saved back there,
+/// with `extra` options (after `train`: a model first, if any).
 fn resume(corpus: &Path, model: &Path, steps: &str, extra: &[&str]) -> Output {
     let args = [
-        "train",
         "--data",
         s(corpus),
         "--resume",
@@ -67,8 +67,9 @@ fn resume(corpus: &Path, model: &Path, steps: &str, extra: &[&str]) -> Output {
         s(model),
     ];
     bin()
-        .args(args)
+        .arg("train")
         .args(extra)
+        .args(args)
         .output()
         .expect("the binary runs")
 }
@@ -291,15 +292,7 @@ fn maintainers_the_cli_names_the_exercises_still_at_todo() {
         &run(&["bigram", "--impl", "exercises"]),
         "(exercises/bigram.rs)",
     );
-    let o = run(&[
-        "train",
-        "--model",
-        "wavenet",
-        "--impl",
-        "exercises",
-        "--steps",
-        "5",
-    ]);
+    let o = run(&["train", "wavenet", "--impl", "exercises", "--steps", "5"]);
     assert_fails(&o, "exercises/flatten_consecutive.rs");
 }
 
@@ -340,10 +333,9 @@ fn train_a_wavenet_then_sample_eval_and_resume_it() {
     let model = dir.join("w.safetensors");
     let o = run(&[
         "train",
+        "wavenet",
         "--data",
         s(&corpus),
-        "--model",
-        "wavenet",
         "--steps",
         "200",
         "--eval-every",
@@ -379,19 +371,23 @@ fn train_a_wavenet_then_sample_eval_and_resume_it() {
     );
 
     assert_succeeds(&eval(&model, &corpus), "wavenet, step 200");
-    assert_succeeds(&resume(&corpus, &model, "250", &[]), "model: WaveNet");
+    assert_succeeds(
+        &resume(&corpus, &model, "250", &["wavenet"]),
+        "model: WaveNet",
+    );
     assert_succeeds(&eval(&model, &corpus), "step 250");
+    assert_fails(&resume(&corpus, &model, "300", &["mlp"]), "holds a wavenet");
+    // `train` alone is the MLP's: it names the model to resume with.
     assert_fails(
-        &resume(&corpus, &model, "300", &["--model", "mlp"]),
-        "holds a wavenet",
+        &resume(&corpus, &model, "300", &[]),
+        "resume it with `train wavenet`",
     );
 
     let o = run(&[
         "train",
+        "wavenet",
         "--data",
         s(&corpus),
-        "--model",
-        "wavenet",
         "--block-size",
         "6",
         "--steps",
@@ -430,19 +426,127 @@ fn diagnose_prints_the_deep_models_statistics() {
         &run(&["train", "--no-batchnorm", "--steps", "1"]),
         "unexpected argument '--no-batchnorm'",
     );
-    // `train --init` is the GPT's (torch or normal02), not the deep model's.
+    // `train gpt --init` is the GPT's (torch or normal02), not the deep model's.
     assert_fails(
-        &run(&["train", "--init", "naive", "--steps", "1"]),
+        &run(&["train", "gpt", "--init", "naive", "--steps", "1"]),
         "\"naive\" is not an initialisation: torch or normal02",
     );
     assert_fails(
-        &run(&["train", "--model", "deep", "--steps", "1"]),
-        "invalid value 'deep' for '--model <MODEL>'",
+        &run(&["train", "deep", "--steps", "1"]),
+        "unrecognized subcommand 'deep'",
     );
     assert_fails(
         &run(&["diagnose", "--resume", "x.safetensors"]),
         "unexpected argument '--resume'",
     );
+}
+
+/// The line of `help` that follows the line naming `flag`: its help text.
+fn help_of<'a>(help: &'a str, flag: &str) -> &'a str {
+    let mut lines = help.lines();
+    lines
+        .find(|l| l.trim_start().starts_with(&format!("{flag} ")))
+        .unwrap_or_else(|| panic!("no {flag} in:\n{help}"));
+    lines.next().unwrap_or("").trim()
+}
+
+#[test]
+fn each_model_takes_its_own_options_and_clap_refuses_the_others() {
+    // The GPT's options are not the MLP's or the WaveNet's.
+    for (args, flag) in [
+        (vec!["train", "mlp", "--arch", "head"], "--arch"),
+        (vec!["train", "--n-head", "2"], "--n-head"),
+        (vec!["train", "wavenet", "--chars", "5"], "--chars"),
+        (vec!["train", "mlp", "--text", "x.txt"], "--text"),
+        // Nor are the MLP's the GPT's.
+        (vec!["train", "gpt", "--n-hidden", "10"], "--n-hidden"),
+        (
+            vec!["train", "gpt", "--lr-decay-step", "5"],
+            "--lr-decay-step",
+        ),
+    ] {
+        let o = run(&args);
+        assert_fails(&o, &format!("unexpected argument '{flag}'"));
+        assert_eq!(o.status.code(), Some(2), "clap's usage error: {args:?}");
+    }
+    // The options after `train` alone are the MLP's; a model comes first.
+    assert_fails(
+        &run(&["train", "--steps", "5", "gpt"]),
+        "cannot be used with",
+    );
+    assert_fails(
+        &run(&["train", "gpt", "--text", "a.txt", "--data", "b.txt"]),
+        "cannot be used with",
+    );
+    assert_fails(
+        &run(&["train", "wavenet", "--other-data"]),
+        "--resume <RESUME>",
+    );
+    // What a saved model holds decides which of these apply; they exclude
+    // each other whatever it holds.
+    assert_fails(
+        &run(&["sample", "--count", "3", "--chars", "5"]),
+        "cannot be used with",
+    );
+    assert_fails(
+        &run(&["eval", "--data", "a.txt", "--text", "b.txt"]),
+        "cannot be used with",
+    );
+}
+
+#[test]
+fn each_models_help_shows_its_own_defaults() {
+    let help = |args: &[&str]| succeeds(&run(args));
+    let (bare, mlp, wavenet, gpt) = (
+        help(&["train", "--help"]),
+        help(&["train", "mlp", "--help"]),
+        help(&["train", "wavenet", "--help"]),
+        help(&["train", "gpt", "--help"]),
+    );
+    for model in ["mlp", "wavenet", "gpt"] {
+        assert!(
+            bare.lines().any(|l| l.trim_start().starts_with(model)),
+            "{model} in:\n{bare}"
+        );
+    }
+    // `train` alone is the MLP.
+    for flag in ["--steps", "--n-embd", "--n-hidden", "--block-size", "--lr"] {
+        assert_eq!(help_of(&bare, flag), help_of(&mlp, flag), "{flag}");
+    }
+    assert!(help_of(&mlp, "--n-hidden").ends_with("[default: 200]"));
+    assert!(help_of(&mlp, "--block-size").ends_with("[default: 3]"));
+    assert!(help_of(&mlp, "--lr-decay-step").ends_with("[default: 100000]"));
+    assert!(help_of(&wavenet, "--n-hidden").ends_with("[default: 128]"));
+    assert!(help_of(&wavenet, "--n-embd").ends_with("[default: 24]"));
+    assert!(help_of(&wavenet, "--lr-decay-step").ends_with("[default: 150000]"));
+    assert!(help_of(&gpt, "--steps").contains("[default: 5000;"));
+    assert!(
+        help_of(&gpt, "--batch-size")
+            .ends_with("[default: 16 on text, 32 on text with --arch, 32 on names]")
+    );
+    assert!(
+        help_of(&gpt, "--seed")
+            .ends_with("[default: 1337 on text, 1337 on text with --arch, 3407 on names]")
+    );
+    assert!(help_of(&gpt, "--eval-every").ends_with("[default: 500]"));
+    assert!(help_of(&gpt, "--n-head").ends_with("[default: 4]"));
+    assert!(help_of(&gpt, "--chars").ends_with("[default: 500]"));
+    for flag in ["--arch", "--init", "--clip", "--text"] {
+        help_of(&gpt, flag);
+        assert!(!mlp.contains(flag), "{flag} in:\n{mlp}");
+    }
+    for flag in ["--n-hidden", "--lr-decayed", "--lr-decay-step"] {
+        assert!(!gpt.contains(flag), "{flag} in:\n{gpt}");
+    }
+    // One default per option: none lists another model's.
+    for (help, other) in [(&mlp, "gpt"), (&wavenet, "mlp"), (&gpt, "mlp")] {
+        assert!(!help.contains(&format!("({other}")), "{other} in:\n{help}");
+    }
+    // The names an option takes are listed.
+    assert!(
+        gpt.contains("[possible values: bigram, head, heads, ffwd, blocks, residual, layernorm]")
+    );
+    assert!(gpt.contains("[possible values: torch, normal02]"));
 }
 
 #[cfg(not(feature = "plots"))]

@@ -1,4 +1,4 @@
-//! # `train --model gpt`, `sample` and `eval` of a GPT, as a user runs them
+//! # `train gpt`, `sample` and `eval` of a GPT, as a user runs them
 //!
 //! Tiny GPTs (one block, `n_embd` 16) on a small running text made from the
 //! embedded names, and on a small names file: training, sampling, resuming
@@ -55,15 +55,7 @@ const TINY: [&str; 10] = [
 
 fn train_text(text: &Path, out: &Path, steps: &str, extra: &[&str]) -> Output {
     bin()
-        .args([
-            "train",
-            "--model",
-            "gpt",
-            "--text",
-            s(text),
-            "--out",
-            s(out),
-        ])
+        .args(["train", "gpt", "--text", s(text), "--out", s(out)])
         .args(["--steps", steps, "--block-size", "8", "--eval-every", "10"])
         .args(TINY)
         .args(extra)
@@ -154,6 +146,7 @@ fn a_resumed_gpt_run_is_the_uninterrupted_run_bit_for_bit() {
     let o = bin()
         .args([
             "train",
+            "gpt",
             "--resume",
             s(&halves),
             "--steps",
@@ -194,6 +187,7 @@ fn a_resumed_gpt_run_is_the_uninterrupted_run_bit_for_bit() {
     // A flag may repeat the checkpoint's setting, not contradict it.
     let o = run(&[
         "train",
+        "gpt",
         "--resume",
         s(&halves),
         "--steps",
@@ -206,6 +200,7 @@ fn a_resumed_gpt_run_is_the_uninterrupted_run_bit_for_bit() {
     assert_fails(&o, "--lr 0.5 contradicts the checkpoint");
     let o = run(&[
         "train",
+        "gpt",
         "--resume",
         s(&halves),
         "--steps",
@@ -218,6 +213,7 @@ fn a_resumed_gpt_run_is_the_uninterrupted_run_bit_for_bit() {
     let before = std::fs::read(&text).unwrap();
     let o = run(&[
         "train",
+        "gpt",
         "--resume",
         s(&halves),
         "--steps",
@@ -235,15 +231,7 @@ fn a_gpt_trains_on_names_and_samples_names() {
     let names = small_names(&dir);
     let out = dir.join("n.safetensors");
     let o = bin()
-        .args([
-            "train",
-            "--model",
-            "gpt",
-            "--data",
-            s(&names),
-            "--out",
-            s(&out),
-        ])
+        .args(["train", "gpt", "--data", s(&names), "--out", s(&out)])
         .args(["--steps", "20", "--eval-every", "10", "--samples", "5"])
         .args(TINY)
         .output()
@@ -297,15 +285,7 @@ fn every_step_of_the_lectures_progression_trains() {
     ] {
         let out = dir.join(format!("{arch}.safetensors"));
         let o = bin()
-            .args([
-                "train",
-                "--model",
-                "gpt",
-                "--text",
-                s(&text),
-                "--arch",
-                arch,
-            ])
+            .args(["train", "gpt", "--text", s(&text), "--arch", arch])
             .args(["--steps", "5", "--eval-every", "5", "--eval-batches", "1"])
             .args([
                 "--n-embd",
@@ -339,15 +319,7 @@ fn bad_input_to_the_gpt_is_refused_by_name() {
     // A text shorter than block + 1 in either split.
     let short = dir.join("short.txt");
     std::fs::write(&short, "to be or not to be").unwrap();
-    let o = run(&[
-        "train",
-        "--model",
-        "gpt",
-        "--text",
-        s(&short),
-        "--out",
-        s(&out),
-    ]);
+    let o = run(&["train", "gpt", "--text", s(&short), "--out", s(&out)]);
     assert_fails(&o, "too short for a block of 32");
     assert_fails(&o, "short.txt");
     // --chars 0.
@@ -358,7 +330,6 @@ fn bad_input_to_the_gpt_is_refused_by_name() {
     // n_embd not divisible by n_head.
     let o = run(&[
         "train",
-        "--model",
         "gpt",
         "--text",
         s(&text),
@@ -375,7 +346,6 @@ fn bad_input_to_the_gpt_is_refused_by_name() {
     for (flag, value) in [("--n-embd", "4000000"), ("--batch-size", "100000000")] {
         let o = run(&[
             "train",
-            "--model",
             "gpt",
             "--text",
             s(&text),
@@ -408,7 +378,6 @@ fn bad_input_to_the_gpt_is_refused_by_name() {
     ]));
     let o = run(&[
         "train",
-        "--model",
         "gpt",
         "--resume",
         s(&mlp),
@@ -420,7 +389,6 @@ fn bad_input_to_the_gpt_is_refused_by_name() {
     assert_fails(&o, "it holds a mlp, not a GPT");
     let o = run(&[
         "train",
-        "--model",
         "mlp",
         "--resume",
         s(&out),
@@ -439,7 +407,7 @@ fn bad_input_to_the_gpt_is_refused_by_name() {
     // The MLP's flags, and the GPT's flags on the MLP.
     assert_fails(
         &train_text(&text, &out, "5", &["--n-hidden", "10"]),
-        "--n-hidden is a setting of the MLP",
+        "unexpected argument '--n-hidden'",
     );
     let o = run(&[
         "train",
@@ -450,17 +418,9 @@ fn bad_input_to_the_gpt_is_refused_by_name() {
         "--steps",
         "5",
     ]);
-    assert_fails(&o, "--arch is a setting of --model gpt");
+    assert_fails(&o, "unexpected argument '--arch'");
     // An unknown step of the lecture.
-    let o = run(&[
-        "train",
-        "--model",
-        "gpt",
-        "--text",
-        s(&text),
-        "--arch",
-        "moe",
-    ]);
+    let o = run(&["train", "gpt", "--text", s(&text), "--arch", "moe"]);
     assert_fails(
         &o,
         "not a step of the lecture: one of bigram, head, heads, ffwd, blocks, residual, layernorm",
@@ -512,12 +472,12 @@ fn final_losses(printed: &str) -> (f32, f32) {
     (numbers[0], numbers[1])
 }
 
-/// `train --model gpt` on `../shared`'s `file` (given to `flag`), with
+/// `train gpt` on `../shared`'s `file` (given to `flag`), with
 /// `extra` options: the final train and val (or test) losses.
 fn shared_run(flag: &str, file: &str, extra: &[&str]) -> (f32, f32) {
     let dir = temp_dir(file);
     let o = bin()
-        .args(["train", "--model", "gpt", flag])
+        .args(["train", "gpt", flag])
         .arg(shared(file))
         .args(extra)
         .arg("--out")

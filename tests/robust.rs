@@ -35,10 +35,12 @@ fn small_corpus(dir: &Path) -> PathBuf {
     path
 }
 
-/// Trains `steps` on the small corpus into `out`, with `extra` options.
+/// Trains `steps` on the small corpus into `out`, with `extra` options
+/// (after `train`: a model first, if any).
 fn train(corpus: &Path, out: &Path, steps: &str, extra: &[&str]) -> Output {
-    let mut args = vec![
-        "train",
+    let mut args = vec!["train"];
+    args.extend(extra);
+    args.extend([
         "--data",
         s(corpus),
         "--steps",
@@ -47,8 +49,7 @@ fn train(corpus: &Path, out: &Path, steps: &str, extra: &[&str]) -> Output {
         "0",
         "--out",
         s(out),
-    ];
-    args.extend(extra);
+    ]);
     run(&args)
 }
 
@@ -253,15 +254,7 @@ fn resume_continues_the_run_with_its_own_settings() {
         assert_fails(&o, &format!("{flag} {value} contradicts the checkpoint"));
         assert!(stderr(&o).contains(stored), "{}", stderr(&o));
     }
-    let o = run(&[
-        "train",
-        "--resume",
-        s(&part),
-        "--model",
-        "wavenet",
-        "--out",
-        s(&part),
-    ]);
+    let o = run(&["train", "wavenet", "--resume", s(&part), "--out", s(&part)]);
     assert_fails(&o, "which holds a mlp");
 
     let before = std::fs::read(&part).unwrap();
@@ -443,12 +436,7 @@ fn absurd_sizes_are_refused_with_the_memory_they_need() {
     let out = dir.join("m.safetensors");
     for flag in ["--batch-size", "--block-size", "--n-hidden", "--n-embd"] {
         for model in ["mlp", "wavenet"] {
-            let o = train(
-                &corpus,
-                &out,
-                "5",
-                &["--model", model, flag, "18446744073709551615"],
-            );
+            let o = train(&corpus, &out, "5", &[model, flag, "18446744073709551615"]);
             assert_fails(&o, "");
             assert!(
                 stderr(&o).contains("of memory, over the limit")
@@ -556,7 +544,7 @@ proptest! {
         let corpus = small_corpus(&dir);
         let out = dir.join("m.safetensors");
         let o = run(&[
-            "train", "--data", s(&corpus), "--model", model, "--steps", &steps, "--batch-size", &batch,
+            "train", model, "--data", s(&corpus), "--steps", &steps, "--batch-size", &batch,
             "--block-size", &block, "--n-embd", &embd, "--n-hidden", &hidden, "--eval-every", &every,
             "--lr", &lr, "--lr-decay-step", &decay, "--samples", "2", "--out", s(&out),
         ]);
@@ -604,7 +592,7 @@ fn checkpoint_bytes(model: &str) -> &'static [u8] {
                 &corpus,
                 &out,
                 "3",
-                &["--model", kind, "--n-hidden", "8", "--n-embd", "4"],
+                &[kind, "--n-hidden", "8", "--n-embd", "4"],
             );
             assert_ok(&o);
             files.push(std::fs::read(&out).unwrap());

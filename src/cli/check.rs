@@ -7,8 +7,8 @@ use backprop_ninja::grade;
 use backprop_ninja::registry::{self, Chapter, Exercise};
 use backprop_ninja::{Backprop, Error, Result};
 
+use super::implementation::{Impl, WithBackprop};
 use super::output::say;
-use super::{Impl, WithBackprop};
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -10,14 +10,15 @@ use backprop_ninja::hyper::Hyper;
 use backprop_ninja::models::deep::{self, Deep, DeepConfig, Init};
 use backprop_ninja::models::diagnostics;
 use backprop_ninja::models::model::{Model, ModelKind};
+use backprop_ninja::registry::Trains;
 use backprop_ninja::train::{Dataset, TrainConfig, budget};
 use backprop_ninja::{Backprop, Error, Result};
 use clap::ValueEnum;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use super::implementation::{self, Impl, WithBackprop};
 use super::output::{self, say};
-use super::{Impl, Trains, WithBackprop};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum InitArg {
@@ -73,7 +74,7 @@ impl WithBackprop for Args {
     fn run<B: Backprop>(self) -> Result<()> {
         let args = self;
         if B::NAME == "exercises" {
-            super::ready::<B>(Trains::Deep)?;
+            implementation::ready::<B>(Trains::Deep)?;
         }
         if args.plots.is_some() && !cfg!(feature = "plots") {
             return Err(Error::Config(

@@ -1,5 +1,6 @@
-//! `train --model gpt`: lecture 7's GPT on running text, makemore's
-//! Transformer on names, and the lecture's progression (`--arch`).
+//! `train gpt`: its options ([`GptArgs`]), and lecture 7's GPT on running
+//! text, makemore's Transformer on names, and the lecture's progression
+//! (`--arch`).
 //!
 //! Three settings, chosen by the data and `--arch`:
 //!
@@ -16,14 +17,15 @@
 //! `--out` is written atomically at every evaluation and at the end.
 
 use std::cell::Cell;
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
-use backprop_ninja::corpus::text::{BatchSource, CharVocab, NameData, TextCorpus};
+use backprop_ninja::corpus::text::{BatchSource, NameData, TextCorpus};
 use backprop_ninja::io::gpt_checkpoint::{self, DataId, DataKind, GptCheckpoint, fnv1a64};
 use backprop_ninja::io::output::{self as out_file, Output};
 use backprop_ninja::layers::adamw::AdamW;
 use backprop_ninja::models::adamw::AdamWState;
-use backprop_ninja::models::gpt::{Gpt, GptConfig};
+use backprop_ninja::models::gpt::{Arch, Gpt, GptConfig, Init};
 use backprop_ninja::registry::Trains;
 use backprop_ninja::train::SAMPLE_SEED;
 use backprop_ninja::train::gpt::{
@@ -33,8 +35,9 @@ use backprop_ninja::{Backprop, Error, Result};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use super::output::{self, say};
-use super::train::{Args, agree};
+use super::implementation::{self, WithBackprop};
+use super::output::{self, ByName, say};
+use super::run::{Common, Defaults, agree, kept, other_model};
 
 /// Evaluate every this many steps, by default.
 pub const EVAL_EVERY: usize = 500;
@@ -52,14 +55,148 @@ pub const EVAL_BATCHES_NAMES: usize = 10;
 /// are not the first training batches.
 pub const EVAL_SEED_OFFSET: u64 = 1;
 
+/// Characters generated at the end of a run on text, and by `sample`, by
+/// default.
+pub const CHARS: usize = 500;
+
+/// `train gpt`: the common options, with the GPT's defaults, and the GPT's
+/// own.
+#[derive(clap::Args)]
+pub struct GptArgs {
+    #[command(flatten)]
+    pub common: Common<GptDefaults>,
+    /// A text file to train on, character by character (the lecture's tiny
+    /// Shakespeare); the first 90% trains, the last 10% validates [default:
+    /// names, from --data or the embedded corpus]
+    #[arg(long, conflicts_with = "data")]
+    pub text: Option<PathBuf>,
+    /// A step of the lecture's progression, on its small model (batch 32,
+    /// block 8, n_embd 32, 4 heads, 3 blocks) [default: the full model at the
+    /// notebook's size]
+    #[arg(long, value_parser = ByName { names: arch_names, parse: parse_arch })]
+    pub arch: Option<Arch>,
+    #[arg(long, value_parser = output::count, allow_negative_numbers = true,
+        help = format!("Attention heads per block [default: {}]", per_setting(|c, _| c.n_head)))]
+    pub n_head: Option<usize>,
+    #[arg(long, value_parser = output::count, allow_negative_numbers = true,
+        help = format!("Blocks [default: {}]", per_setting(|c, _| c.n_layer)))]
+    pub n_layer: Option<usize>,
+    #[arg(long, value_parser = ByName { names: init_names, parse: parse_init },
+        help = format!("How the parameters start: torch (PyTorch's defaults, the lecture's) or normal02 (makemore's N(0, 0.02²) weights, zero biases) [default: {}]", per_setting(|c, _| c.init.name())))]
+    pub init: Option<Init>,
+    #[arg(long, allow_negative_numbers = true,
+        help = format!("Clip the gradients' norm at this; 0 for no clipping [default: {}]", per_setting(|_, r| r.clip.map_or("none".to_string(), |c| c.to_string()))))]
+    pub clip: Option<f64>,
+    #[arg(long, value_parser = output::positive, allow_negative_numbers = true,
+        help = format!("Fixed evaluation batches per split [default: {EVAL_BATCHES_TEXT} of the training batch size on text (the lecture's eval_iters); on names {EVAL_BATCHES_NAMES} batches of {EVAL_ROWS_NAMES} training rows, and every test name]"))]
+    pub eval_batches: Option<usize>,
+    #[arg(long, value_parser = output::count, allow_negative_numbers = true,
+        help = format!("On text: how many characters to generate at the end [default: {CHARS}]"))]
+    pub chars: Option<usize>,
+}
+
+/// The common options read as the GPT's own: `args.steps` is
+/// `args.common.steps`.
+impl Deref for GptArgs {
+    type Target = Common<GptDefaults>;
+    fn deref(&self) -> &Common<GptDefaults> {
+        &self.common
+    }
+}
+
+/// `train gpt`'s defaults, which depend on the data: `f` of the model and
+/// the run on text, with `--arch`, and on names; one value if they agree.
+fn per_setting<T: PartialEq + std::fmt::Display>(f: impl Fn(&GptConfig, &GptRun) -> T) -> String {
+    // Any vocabulary and block: the sizes shown do not depend on them.
+    let names = GptConfig::makemore(27, 16);
+    let settings = [
+        ("on text", f(&GptConfig::lecture(65), &GptRun::LECTURE)),
+        (
+            "on text with --arch",
+            f(
+                &GptConfig::progression(65, Arch::Bigram),
+                &GptRun::PROGRESSION,
+            ),
+        ),
+        ("on names", f(&names, &GptRun::MAKEMORE)),
+    ];
+    if settings.iter().all(|(_, v)| *v == settings[0].1) {
+        return settings[0].1.to_string();
+    }
+    let parts: Vec<String> = settings
+        .iter()
+        .map(|(setting, v)| format!("{v} {setting}"))
+        .collect();
+    parts.join(", ")
+}
+
+/// `train gpt`'s defaults of the common options.
+pub struct GptDefaults;
+
+impl Defaults for GptDefaults {
+    fn steps() -> String {
+        per_setting(|_, r| r.steps)
+    }
+    fn batch_size() -> String {
+        per_setting(|_, r| r.batch_size)
+    }
+    fn lr() -> String {
+        format!("AdamW's {}", per_setting(|_, r| r.adamw.lr))
+    }
+    fn seed() -> String {
+        per_setting(|_, r| r.seed)
+    }
+    fn n_embd() -> String {
+        per_setting(|c, _| c.n_embd)
+    }
+    fn block_size() -> String {
+        format!(
+            "{} on text, {} on text with --arch, the longest name + 1 on names",
+            GptConfig::lecture(65).block_size,
+            GptConfig::progression(65, Arch::Bigram).block_size
+        )
+    }
+    fn eval_every() -> String {
+        EVAL_EVERY.to_string()
+    }
+}
+
+/// The names of the lecture's steps, for `--help`.
+fn arch_names() -> Vec<&'static str> {
+    Arch::ALL.iter().map(|a| a.name()).collect()
+}
+
+/// The initialisations' names, for `--help`.
+fn init_names() -> Vec<&'static str> {
+    [Init::Torch, Init::Normal02]
+        .iter()
+        .map(|i| i.name())
+        .collect()
+}
+
+/// An initialisation, by name.
+fn parse_init(s: &str) -> std::result::Result<Init, String> {
+    Init::from_name(s).ok_or_else(|| format!("{s:?} is not an initialisation: torch or normal02"))
+}
+
+/// A step of the lecture's progression, by name.
+fn parse_arch(s: &str) -> std::result::Result<Arch, String> {
+    Arch::from_name(s).ok_or_else(|| {
+        format!(
+            "{s:?} is not a step of the lecture: one of {}",
+            arch_names().join(", ")
+        )
+    })
+}
+
 /// The data of a run, loaded.
-enum Data {
+pub(super) enum Data {
     Text(TextCorpus, DataId),
     Names(NameData, DataId),
 }
 
 impl Data {
-    fn id(&self) -> &DataId {
+    pub(super) fn id(&self) -> &DataId {
         match self {
             Data::Text(_, id) | Data::Names(_, id) => id,
         }
@@ -81,7 +218,7 @@ impl Data {
     }
 
     /// Fails unless the vocabulary is the checkpoint `path`'s `vocab`.
-    fn check_vocab(&self, vocab: &str, path: &Path) -> Result<()> {
+    pub(super) fn check_vocab(&self, vocab: &str, path: &Path) -> Result<()> {
         if self.vocab() == vocab {
             return Ok(());
         }
@@ -120,7 +257,7 @@ impl Data {
     }
 }
 
-fn load_text(path: &Path) -> Result<Data> {
+pub(super) fn load_text(path: &Path) -> Result<Data> {
     let text = backprop_ninja::corpus::text::read_text(path)?;
     let corpus = TextCorpus::from_text(&text, path)?;
     let id = DataId {
@@ -132,7 +269,7 @@ fn load_text(path: &Path) -> Result<Data> {
     Ok(Data::Text(corpus, id))
 }
 
-fn load_names(path: Option<&Path>, seed: u64) -> Result<Data> {
+pub(super) fn load_names(path: Option<&Path>, seed: u64) -> Result<Data> {
     let corpus = super::bigram::load_corpus(path)?;
     let f = corpus.fingerprint();
     let id = DataId {
@@ -144,24 +281,8 @@ fn load_names(path: Option<&Path>, seed: u64) -> Result<Data> {
     Ok(Data::Names(NameData::new(&corpus, seed)?, id))
 }
 
-/// Flags of the MLP and the WaveNet that a GPT has no use for.
-fn refuse_other_flags(args: &Args) -> Result<()> {
-    let other = [
-        ("--n-hidden", args.n_hidden.is_some()),
-        ("--lr-decayed", args.lr_decayed.is_some()),
-        ("--lr-decay-step", args.lr_decay_step.is_some()),
-    ];
-    super::train::refuse_flags(&other, "the MLP and the WaveNet, not of --model gpt")?;
-    if args.text.is_some() && args.data.is_some() {
-        return Err(Error::Config(
-            "--text (running text) and --data (names) are two kinds of data: give one".into(),
-        ));
-    }
-    Ok(())
-}
-
 /// The model, optimiser, run and data of a fresh run.
-fn fresh(args: &Args) -> Result<(Gpt<f32>, AdamWState<f32>, GptRun, Data)> {
+fn fresh(args: &GptArgs) -> Result<(Gpt<f32>, AdamWState<f32>, GptRun, Data)> {
     let (defaults, mut config, data) = match (&args.text, args.arch) {
         (Some(text), arch) => {
             let data = load_text(text)?;
@@ -228,7 +349,7 @@ fn fresh(args: &Args) -> Result<(Gpt<f32>, AdamWState<f32>, GptRun, Data)> {
 /// against it.
 #[allow(clippy::type_complexity)] // a run's parts, taken apart at once
 fn resumed(
-    args: &Args,
+    args: &GptArgs,
     path: &Path,
     ckpt: GptCheckpoint,
 ) -> Result<(
@@ -394,7 +515,7 @@ fn check_memory(config: &GptConfig, batch: usize, eval_rows: usize) -> Result<()
 /// The fixed evaluation batches of a run: on text, `count` batches of the
 /// training batch size from each split; on names, `count` batches of
 /// [`EVAL_ROWS_NAMES`] training rows, and every test name.
-fn evaluator(
+pub(super) fn evaluator(
     data: &Data,
     config: &GptConfig,
     run: &GptRun,
@@ -422,34 +543,33 @@ fn evaluator(
     })
 }
 
-/// Runs `train --model gpt` with backward passes `B`.
-pub fn run<B: Backprop>(args: &Args) -> Result<()> {
-    refuse_other_flags(args)?;
-    if B::NAME == "exercises" {
-        super::ready::<B>(Trains::Gpt)?;
+impl WithBackprop for GptArgs {
+    fn run<B: Backprop>(self) -> Result<()> {
+        run::<B>(&self)
     }
-    let chars = args.chars.unwrap_or(500);
+}
+
+/// Runs `train gpt` with backward passes `B`.
+fn run<B: Backprop>(args: &GptArgs) -> Result<()> {
+    if B::NAME == "exercises" {
+        implementation::ready::<B>(Trains::Gpt)?;
+    }
+    let chars = args.chars.unwrap_or(CHARS);
     if chars == 0 {
-        return Err(Error::Config(
-            "--chars 0 generates nothing: give at least 1 (or leave it out for 500)".into(),
-        ));
+        return Err(Error::Config(format!(
+            "--chars 0 generates nothing: give at least 1 (or leave it out for {CHARS})"
+        )));
     }
     let (model, opt, run, data, start, eval_batches) = match &args.resume {
         Some(path) => {
             let kind = gpt_checkpoint::model_kind(path)?;
             if kind != gpt_checkpoint::MODEL {
-                return Err(Error::Checkpoint {
-                    path: path.clone(),
-                    detail: format!("it holds a {kind}, not a GPT: resume it with --model {kind}"),
-                });
+                return Err(other_model(path, &kind, gpt_checkpoint::MODEL));
             }
             say!("resuming {}", path.display());
             resumed(args, path, gpt_checkpoint::load(path)?)?
         }
         None => {
-            if args.other_data {
-                return Err(Error::Config("--other-data is for --resume".into()));
-            }
             let (m, o, r, d) = fresh(args)?;
             (m, o, r, d, 0, args.eval_batches)
         }
@@ -502,7 +622,7 @@ pub fn run<B: Backprop>(args: &Args) -> Result<()> {
 
 /// A GPT training run, once everything is checked.
 struct Job<'a> {
-    args: &'a Args,
+    args: &'a GptArgs,
     run: GptRun,
     eval_batches: usize,
     data: Data,
@@ -620,7 +740,7 @@ impl Job<'_> {
                 losses[1]
             );
         }
-        if !super::output::closed() {
+        if !output::closed() {
             match &self.data {
                 Data::Text(c, _) => {
                     say!("sample ({} characters):", self.chars);
@@ -653,7 +773,7 @@ impl Job<'_> {
         let args = self.args;
         let resumed_into_out =
             (args.resume.as_deref()).is_some_and(|r| out_file::same_file(r, &args.out));
-        super::train::kept(
+        kept(
             &args.out,
             error,
             saved,
@@ -690,89 +810,4 @@ fn print_timing(config: &GptConfig, batch: usize, timing: &Timing) {
         (flops.forward + flops.backward) / 1e9,
         gflops(flops.forward + flops.backward, total)
     );
-}
-
-/// `sample` of a GPT checkpoint: `--chars` characters after `--prefix` (a
-/// text), or `--count` names starting with `--prefix`.
-pub fn sample(args: &super::saved::SampleArgs) -> Result<()> {
-    let ckpt = gpt_checkpoint::load(&args.model)?;
-    match ckpt.data.kind {
-        DataKind::Text => {
-            let chars = args.chars.unwrap_or(500);
-            if chars == 0 {
-                return Err(Error::Config(
-                    "--chars 0 generates nothing: give at least 1 (or leave it out for 500)".into(),
-                ));
-            }
-            let vocab = CharVocab::from_chars(&ckpt.vocab)?;
-            say!(
-                "{}",
-                sample_text(&ckpt.model, &vocab, &args.prefix, chars, args.seed)?
-            );
-        }
-        DataKind::Names => {
-            if args.chars.is_some() {
-                return Err(Error::Config(format!(
-                    "{} was trained on names: --count says how many, not --chars",
-                    args.model.display()
-                )));
-            }
-            for name in sample_names(
-                &ckpt.model,
-                &ckpt.vocab,
-                &args.prefix,
-                args.count,
-                args.seed,
-            )? {
-                say!("{name}");
-                if super::output::closed() {
-                    break;
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-/// `eval` of a GPT checkpoint: its losses on the fixed evaluation batches
-/// of its data, as training printed them.
-pub fn eval(args: &super::saved::EvalArgs) -> Result<()> {
-    let path = &args.model;
-    let ckpt = gpt_checkpoint::load(path)?;
-    let stored = &ckpt.data;
-    let data = match stored.kind {
-        DataKind::Text => load_text(
-            args.text
-                .as_deref()
-                .unwrap_or_else(|| Path::new(&stored.source)),
-        )?,
-        DataKind::Names => load_names(
-            args.data.as_deref().or_else(|| {
-                (!stored.source.starts_with("embedded")).then(|| Path::new(&stored.source))
-            }),
-            ckpt.run.seed,
-        )?,
-    };
-    let here = data.id();
-    if (here.len, here.hash) != (stored.len, stored.hash) {
-        eprintln!(
-            "note: {} is not the data {} was trained on ({})",
-            here.source,
-            path.display(),
-            stored.source
-        );
-    }
-    data.check_vocab(&ckpt.vocab, path)?;
-    let (mut evaluator, held_out) =
-        evaluator(&data, &ckpt.model.config, &ckpt.run, ckpt.eval_batches)?;
-    let losses = evaluator.losses(&ckpt.model)?;
-    say!(
-        "{}: gpt, step {}, data {}: train loss {:.4}, {held_out} loss {:.4}",
-        path.display(),
-        ckpt.step,
-        here.source,
-        losses[0],
-        losses[1]
-    );
-    Ok(())
 }

@@ -1,5 +1,5 @@
 //! What the subcommands share: printing that survives a closed stdout, the
-//! loss line, and the parsers of numeric options.
+//! loss line, and the parsers of numeric options and of names.
 //!
 //! `println!` panics when stdout is a pipe whose reader has gone
 //! (`train | head -2`). [`say!`] prints a line instead, and on the first
@@ -92,6 +92,37 @@ pub fn samples(s: &str) -> Result<usize, String> {
     match count(s)? {
         n if n > MAX_SAMPLES => Err(format!("{n} is too many: at most {MAX_SAMPLES}")),
         n => Ok(n),
+    }
+}
+
+/// An option whose value is a name: `parse` reads it (refusing an unknown
+/// name in its own words), and `--help` lists `names`, the possible values.
+#[derive(Clone)]
+pub struct ByName<T> {
+    pub names: fn() -> Vec<&'static str>,
+    pub parse: fn(&str) -> Result<T, String>,
+}
+
+impl<T: Clone + Send + Sync + 'static> clap::builder::TypedValueParser for ByName<T> {
+    type Value = T;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<T, clap::Error> {
+        self.parse.parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            (self.names)()
+                .into_iter()
+                .map(clap::builder::PossibleValue::new),
+        ))
     }
 }
 

@@ -1,14 +1,20 @@
-//! `eval` and `sample`: a saved model's losses, and names drawn from it.
+//! `eval` and `sample`: a saved model's losses, and names (or, from a GPT
+//! trained on a text, text) drawn from it. What the file holds decides: an
+//! MLP or a WaveNet, or a GPT (whose data and evaluation are
+//! [`super::gpt`]'s).
 
 use std::path::{Path, PathBuf};
 
-use backprop_ninja::Result;
+use backprop_ninja::corpus::text::CharVocab;
 use backprop_ninja::corpus::words::{Corpus, Vocab};
 use backprop_ninja::io::checkpoint::{self, Checkpoint};
-use backprop_ninja::io::gpt_checkpoint;
+use backprop_ninja::io::gpt_checkpoint::{self, DataKind};
 use backprop_ninja::models::model::{Model, ModelKind, Network, WithModel};
+use backprop_ninja::train::gpt::{sample_names, sample_text};
 use backprop_ninja::train::{self, Dataset, SAMPLE_SEED};
+use backprop_ninja::{Error, Result};
 
+use super::gpt;
 use super::output::{self, say};
 
 #[derive(clap::Args)]
@@ -19,7 +25,7 @@ pub struct EvalArgs {
     #[arg(long)]
     pub data: Option<PathBuf>,
     /// A GPT trained on a text: the text, if not where it was when trained.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "data")]
     pub text: Option<PathBuf>,
 }
 
@@ -30,8 +36,9 @@ pub struct SampleArgs {
     /// How many names (a model trained on names).
     #[arg(long, default_value_t = 20, value_parser = output::samples, allow_negative_numbers = true)]
     pub count: usize,
-    /// How many characters to generate (a GPT trained on a text) [default: 500]
-    #[arg(long, value_parser = output::count, allow_negative_numbers = true)]
+    #[arg(long, value_parser = output::count, allow_negative_numbers = true,
+        conflicts_with = "count",
+        help = format!("How many characters to generate (a GPT trained on a text) [default: {}]", gpt::CHARS))]
     pub chars: Option<usize>,
     #[arg(long, default_value_t = SAMPLE_SEED)]
     pub seed: u64,
@@ -42,7 +49,7 @@ pub struct SampleArgs {
 }
 
 /// Whether `path` holds a GPT (which `eval` and `sample` hand to
-/// [`super::gpt`]).
+/// [`gpt_eval`] and [`gpt_sample`]).
 fn is_gpt(path: &Path) -> Result<bool> {
     Ok(gpt_checkpoint::model_kind(path)? == gpt_checkpoint::MODEL)
 }
@@ -97,10 +104,10 @@ impl WithModel for Eval<'_> {
 
 pub fn eval(args: EvalArgs) -> Result<()> {
     if is_gpt(&args.model)? {
-        return super::gpt::eval(&args);
+        return gpt_eval(&args);
     }
     if args.text.is_some() {
-        return Err(backprop_ninja::Error::Config(
+        return Err(Error::Config(
             "--text is for a GPT trained on a text; this model was trained on names".into(),
         ));
     }
@@ -132,10 +139,10 @@ impl WithModel for Sample<'_> {
 
 pub fn sample(args: SampleArgs) -> Result<()> {
     if is_gpt(&args.model)? {
-        return super::gpt::sample(&args);
+        return gpt_sample(&args);
     }
     if args.chars.is_some() {
-        return Err(backprop_ninja::Error::Config(
+        return Err(Error::Config(
             "--chars is for a GPT trained on a text; this model samples names (--count)".into(),
         ));
     }
@@ -150,5 +157,91 @@ pub fn sample(args: SampleArgs) -> Result<()> {
             break;
         }
     }
+    Ok(())
+}
+
+/// `sample` of a GPT checkpoint: `--chars` characters after `--prefix` (a
+/// text), or `--count` names starting with `--prefix`.
+fn gpt_sample(args: &SampleArgs) -> Result<()> {
+    let ckpt = gpt_checkpoint::load(&args.model)?;
+    match ckpt.data.kind {
+        DataKind::Text => {
+            let chars = args.chars.unwrap_or(gpt::CHARS);
+            if chars == 0 {
+                return Err(Error::Config(format!(
+                    "--chars 0 generates nothing: give at least 1 (or leave it out for {})",
+                    gpt::CHARS
+                )));
+            }
+            let vocab = CharVocab::from_chars(&ckpt.vocab)?;
+            say!(
+                "{}",
+                sample_text(&ckpt.model, &vocab, &args.prefix, chars, args.seed)?
+            );
+        }
+        DataKind::Names => {
+            if args.chars.is_some() {
+                return Err(Error::Config(format!(
+                    "{} was trained on names: --count says how many, not --chars",
+                    args.model.display()
+                )));
+            }
+            for name in sample_names(
+                &ckpt.model,
+                &ckpt.vocab,
+                &args.prefix,
+                args.count,
+                args.seed,
+            )? {
+                say!("{name}");
+                if output::closed() {
+                    break;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `eval` of a GPT checkpoint: its losses on the fixed evaluation batches
+/// of its data, as training printed them.
+fn gpt_eval(args: &EvalArgs) -> Result<()> {
+    let path = &args.model;
+    let ckpt = gpt_checkpoint::load(path)?;
+    let stored = &ckpt.data;
+    let data = match stored.kind {
+        DataKind::Text => gpt::load_text(
+            args.text
+                .as_deref()
+                .unwrap_or_else(|| Path::new(&stored.source)),
+        )?,
+        DataKind::Names => gpt::load_names(
+            args.data.as_deref().or_else(|| {
+                (!stored.source.starts_with("embedded")).then(|| Path::new(&stored.source))
+            }),
+            ckpt.run.seed,
+        )?,
+    };
+    let here = data.id();
+    if (here.len, here.hash) != (stored.len, stored.hash) {
+        eprintln!(
+            "note: {} is not the data {} was trained on ({})",
+            here.source,
+            path.display(),
+            stored.source
+        );
+    }
+    data.check_vocab(&ckpt.vocab, path)?;
+    let (mut evaluator, held_out) =
+        gpt::evaluator(&data, &ckpt.model.config, &ckpt.run, ckpt.eval_batches)?;
+    let losses = evaluator.losses(&ckpt.model)?;
+    say!(
+        "{}: gpt, step {}, data {}: train loss {:.4}, {held_out} loss {:.4}",
+        path.display(),
+        ckpt.step,
+        here.source,
+        losses[0],
+        losses[1]
+    );
     Ok(())
 }

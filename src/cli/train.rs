@@ -1,4 +1,8 @@
-//! `train`: the MLP or the WaveNet, trained, saved and sampled; `--resume`.
+//! `train`: the command ([`Args`]: `train mlp|wavenet|gpt`, each model with
+//! its own options, `train` alone the MLP's), and the MLP or the WaveNet
+//! ([`NetArgs`]) trained, saved and sampled; `--resume`. The GPT's run is
+//! [`super::gpt`]'s; the options every model shares are
+//! [`super::run::Common`].
 //!
 //! Before the first step, everything that could lose work is checked: the
 //! settings (with `--resume`, the checkpoint's, which an option may repeat
@@ -9,8 +13,8 @@
 //! [`Network::with`] hands it to the [`Trainer`], with no match here.
 
 use std::cell::Cell;
-use std::fmt::Display;
 use std::marker::PhantomData;
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
 use backprop_ninja::corpus::words::{Corpus, Fingerprint, Vocab};
@@ -18,180 +22,139 @@ use backprop_ninja::hyper::Hyper;
 use backprop_ninja::io::checkpoint::{self, Checkpoint};
 use backprop_ninja::io::gpt_checkpoint;
 use backprop_ninja::io::output::{self as out_file, Output};
-use backprop_ninja::models::gpt::{Arch, Init};
 use backprop_ninja::models::model::{Model, ModelKind, Network, WithModel};
 use backprop_ninja::train::{self, Dataset, Progress, TrainConfig, budget};
 use backprop_ninja::{Backprop, Error, Result};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use super::gpt::GptArgs;
+use super::implementation::{self, WithBackprop};
 use super::output::{self, say};
-use super::{Impl, WithBackprop};
-
-/// Fails on the first of `flags` given (`(flag, given)`): it is a setting of
-/// `owner` alone.
-pub(super) fn refuse_flags(flags: &[(&str, bool)], owner: &str) -> Result<()> {
-    match flags.iter().find(|(_, given)| *given) {
-        Some((flag, _)) => Err(Error::Config(format!("{flag} is a setting of {owner}"))),
-        None => Ok(()),
-    }
-}
+use super::run::{Common, Defaults, agree, kept, other_model};
 
 /// The MLP and the WaveNet print their loss and save a checkpoint every this
 /// many steps, by default.
 pub const EVAL_EVERY: usize = 10_000;
 
-/// The models `train` knows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum ModelChoice {
-    /// The MLP of makemore part 4 (block 3, n_embd 10, n_hidden 200)
-    Mlp,
-    /// The hierarchical WaveNet of makemore part 5 (block 8, n_embd 24, n_hidden 128)
-    Wavenet,
-    /// Lecture 7's GPT: on running text with --text (the lecture's model,
-    /// or with --arch its progression), or makemore's Transformer on names
-    Gpt,
+/// `train`: `train mlp`, `train wavenet` or `train gpt`, each with its own
+/// options; `train` alone is `train mlp`, its options given after `train`.
+#[derive(clap::Args)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    subcommand_value_name = "MODEL",
+    subcommand_help_heading = "Models"
+)]
+pub struct Args {
+    #[command(subcommand)]
+    pub model: Option<TrainModel>,
+    /// `train` alone: the MLP's options.
+    #[command(flatten)]
+    pub mlp: NetArgs<MlpDefaults>,
 }
 
-impl ModelChoice {
-    /// The MLP's or the WaveNet's kind; `None` for the GPT.
-    fn kind(self) -> Option<ModelKind> {
-        match self {
-            ModelChoice::Mlp => Some(ModelKind::Mlp),
-            ModelChoice::Wavenet => Some(ModelKind::WaveNet),
-            ModelChoice::Gpt => None,
+/// The models `train` knows, each with its options.
+#[derive(clap::Subcommand)]
+pub enum TrainModel {
+    /// The MLP of makemore part 4 (block 3, n_embd 10, n_hidden 200); `train`
+    /// alone trains it
+    Mlp(NetArgs<MlpDefaults>),
+    /// The hierarchical WaveNet of makemore part 5 (block 8, n_embd 24,
+    /// n_hidden 128)
+    Wavenet(NetArgs<WaveNetDefaults>),
+    /// Lecture 7's GPT: on running text with --text (the lecture's model, or
+    /// with --arch its progression), or makemore's Transformer on names
+    Gpt(Box<GptArgs>),
+}
+
+impl Args {
+    /// Trains the model asked for, with the backward passes `--impl` names.
+    pub fn run(self) -> Result<()> {
+        match self.model {
+            None => self.mlp.implementation.run(self.mlp),
+            Some(TrainModel::Mlp(args)) => args.implementation.run(args),
+            Some(TrainModel::Wavenet(args)) => args.implementation.run(args),
+            Some(TrainModel::Gpt(args)) => args.implementation.run(*args),
         }
     }
 }
 
-#[derive(clap::Args)]
-pub struct Args {
-    /// One word per line [default: the embedded corpus of 30,000 names; with
-    /// --resume, the checkpoint's]
-    #[arg(long)]
-    pub data: Option<PathBuf>,
-    /// --model gpt: a text file to train on, character by character (the
-    /// lecture's tiny Shakespeare); the first 90% trains, the last 10%
-    /// validates
-    #[arg(long)]
-    pub text: Option<PathBuf>,
-    /// Whose backward passes to train with.
-    #[arg(long = "impl", value_enum, default_value_t = Impl::Solutions)]
-    pub implementation: Impl,
-    /// Which model [default: mlp, or the checkpoint's with --resume]
-    #[arg(long, value_enum)]
-    pub model: Option<ModelChoice>,
-    /// --model gpt: a step of the lecture's progression, on its small model
-    /// (batch 32, block 8, n_embd 32, 4 heads, 3 blocks) [default: the full
-    /// model at the notebook's size]
-    #[arg(long, value_parser = parse_arch)]
-    pub arch: Option<Arch>,
-    /// Train up to this step [default: 200000 (mlp, wavenet), 5000 (gpt), or
-    /// the checkpoint's with --resume]
-    #[arg(long, value_parser = output::count, allow_negative_numbers = true)]
-    pub steps: Option<usize>,
-    /// [default: 32; 16 for the GPT on text]
-    #[arg(long, value_parser = output::count, allow_negative_numbers = true)]
-    pub batch_size: Option<usize>,
-    /// [default: 0.1 (mlp, wavenet); AdamW's 1e-3 (gpt on text), 5e-4 (gpt on names)]
-    #[arg(long, allow_negative_numbers = true)]
-    pub lr: Option<f32>,
-    /// The learning rate from --lr-decay-step on [default: 0.01]
-    #[arg(long, allow_negative_numbers = true)]
-    pub lr_decayed: Option<f32>,
-    /// [default: 100000 (mlp), 150000 (wavenet)]
-    #[arg(long, value_parser = output::count, allow_negative_numbers = true)]
-    pub lr_decay_step: Option<usize>,
-    /// [default: 10 (mlp), 24 (wavenet), 64 (gpt), 32 (gpt --arch)]
-    #[arg(long, value_parser = output::count, allow_negative_numbers = true)]
-    pub n_embd: Option<usize>,
-    /// [default: 200 (mlp), 128 (wavenet)]
-    #[arg(long, value_parser = output::count, allow_negative_numbers = true)]
-    pub n_hidden: Option<usize>,
-    /// [default: 3 (mlp), 8 (wavenet), 32 (gpt on text), 8 (gpt --arch),
-    /// the longest name + 1 (gpt on names)]
-    #[arg(long, value_parser = output::count, allow_negative_numbers = true)]
-    pub block_size: Option<usize>,
-    /// --model gpt: attention heads per block [default: 4]
-    #[arg(long, value_parser = output::count, allow_negative_numbers = true)]
-    pub n_head: Option<usize>,
-    /// --model gpt: blocks [default: 4; 3 with --arch]
-    #[arg(long, value_parser = output::count, allow_negative_numbers = true)]
-    pub n_layer: Option<usize>,
-    /// --model gpt: how the parameters start: `torch` (PyTorch's defaults,
-    /// the lecture's) or `normal02` (makemore's N(0, 0.02²) weights, zero
-    /// biases) [default: torch]
-    #[arg(long, value_parser = parse_init)]
-    pub init: Option<Init>,
-    /// --model gpt: clip the gradients' norm at this; 0 for no clipping
-    /// [default: 1 on names, as makemore; none on text, as the lecture]
-    #[arg(long, allow_negative_numbers = true)]
-    pub clip: Option<f64>,
-    /// [default: 2147483647 (mlp, wavenet); 1337 (gpt on text), 3407 (gpt on names)]
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Where to save the model (and checkpoints along the way).
-    #[arg(long, default_value = "model.safetensors")]
-    pub out: PathBuf,
-    /// Print the loss and save a checkpoint every this many steps [default:
-    /// 10000; 500 for the GPT, which evaluates on fixed batches]
-    #[arg(long, value_parser = output::positive, allow_negative_numbers = true)]
-    pub eval_every: Option<usize>,
-    /// --model gpt: fixed evaluation batches per split [default: 200 of the
-    /// training batch size on text (the lecture's eval_iters); on names 10
-    /// batches of 100 training rows, and every test name]
-    #[arg(long, value_parser = output::positive, allow_negative_numbers = true)]
-    pub eval_batches: Option<usize>,
-    /// Continue the run saved in this file, with its settings and corpus.
-    #[arg(long)]
-    pub resume: Option<PathBuf>,
-    /// With --resume: continue on a corpus other than the checkpoint's.
-    #[arg(long)]
-    pub other_data: bool,
-    /// How many names to sample at the end.
-    #[arg(long, default_value_t = 20, value_parser = output::samples, allow_negative_numbers = true)]
-    pub samples: usize,
-    /// --model gpt on text: how many characters to generate at the end [default: 500]
-    #[arg(long, value_parser = output::count, allow_negative_numbers = true)]
-    pub chars: Option<usize>,
+/// The MLP or the WaveNet, whose defaults `--help` shows: the lecture's.
+pub trait NetDefaults {
+    const KIND: ModelKind;
 }
 
-/// An initialisation, by name.
-fn parse_init(s: &str) -> std::result::Result<Init, String> {
-    Init::from_name(s).ok_or_else(|| format!("{s:?} is not an initialisation: torch or normal02"))
+/// `train mlp`.
+pub struct MlpDefaults;
+impl NetDefaults for MlpDefaults {
+    const KIND: ModelKind = ModelKind::Mlp;
 }
 
-/// A step of the lecture's progression, by name.
-fn parse_arch(s: &str) -> std::result::Result<Arch, String> {
-    Arch::from_name(s).ok_or_else(|| {
-        let names: Vec<&str> = Arch::ALL.iter().map(|a| a.name()).collect();
+/// `train wavenet`.
+pub struct WaveNetDefaults;
+impl NetDefaults for WaveNetDefaults {
+    const KIND: ModelKind = ModelKind::WaveNet;
+}
+
+impl<K: NetDefaults> Defaults for K {
+    fn steps() -> String {
+        TrainConfig::lecture(K::KIND).steps.to_string()
+    }
+    fn batch_size() -> String {
+        TrainConfig::lecture(K::KIND).batch_size.to_string()
+    }
+    fn lr() -> String {
         format!(
-            "{s:?} is not a step of the lecture: one of {}",
-            names.join(", ")
+            "SGD's {}, until --lr-decay-step",
+            TrainConfig::lecture(K::KIND).lr
         )
-    })
+    }
+    fn seed() -> String {
+        TrainConfig::lecture(K::KIND).seed.to_string()
+    }
+    fn n_embd() -> String {
+        train::hyper_for(K::KIND, 0).n_embd.to_string()
+    }
+    fn block_size() -> String {
+        train::hyper_for(K::KIND, 0).block.to_string()
+    }
+    fn eval_every() -> String {
+        EVAL_EVERY.to_string()
+    }
 }
 
-/// `given` if it agrees with the checkpoint's `stored`, which it is by
-/// default; refused, with both values, if it contradicts it.
-pub(super) fn agree<T: PartialEq + Display>(
-    flag: &str,
-    given: Option<T>,
-    stored: T,
-    ckpt: &Path,
-) -> Result<T> {
-    match given {
-        Some(g) if g != stored => Err(Error::Config(format!(
-            "--{flag} {g} contradicts the checkpoint {} ({flag} {stored}): --resume continues its run with its settings; leave --{flag} out",
-            ckpt.display()
-        ))),
-        _ => Ok(stored),
+/// `train mlp` and `train wavenet`: the common options, and the MLP's and
+/// the WaveNet's own (SGD's step decay, the hidden layer).
+#[derive(clap::Args)]
+pub struct NetArgs<K: NetDefaults> {
+    #[command(flatten)]
+    pub common: Common<K>,
+    #[arg(long, allow_negative_numbers = true,
+        help = format!("The learning rate from --lr-decay-step on [default: {}]", TrainConfig::lecture(K::KIND).lr_decayed))]
+    pub lr_decayed: Option<f32>,
+    #[arg(long, value_parser = output::count, allow_negative_numbers = true,
+        help = format!("The step from which the learning rate is --lr-decayed [default: {}]", TrainConfig::lecture(K::KIND).lr_decay_step))]
+    pub lr_decay_step: Option<usize>,
+    #[arg(long, value_parser = output::count, allow_negative_numbers = true,
+        help = format!("The size of the hidden layer [default: {}]", train::hyper_for(K::KIND, 0).n_hidden))]
+    pub n_hidden: Option<usize>,
+}
+
+/// The common options read as the model's own: `args.steps` is
+/// `args.common.steps`.
+impl<K: NetDefaults> Deref for NetArgs<K> {
+    type Target = Common<K>;
+    fn deref(&self) -> &Common<K> {
+        &self.common
     }
 }
 
 /// The corpus of a run: `--data`, or with `--resume` the checkpoint's,
 /// which `--data` must match unless `--other-data`.
-fn corpus(args: &Args, resumed: Option<(&Path, &Checkpoint)>) -> Result<Corpus> {
+fn corpus<K: NetDefaults>(
+    args: &NetArgs<K>,
+    resumed: Option<(&Path, &Checkpoint)>,
+) -> Result<Corpus> {
     let Some((path, ckpt)) = resumed else {
         return super::bigram::load_corpus(args.data.as_deref());
     };
@@ -242,18 +205,19 @@ struct Plan {
     vocab: Vocab,
 }
 
-fn plan(args: &Args, resumed: Option<(&Path, Checkpoint)>, corpus: &Corpus) -> Result<Plan> {
+fn plan<K: NetDefaults>(
+    args: &NetArgs<K>,
+    resumed: Option<(&Path, Checkpoint)>,
+    corpus: &Corpus,
+) -> Result<Plan> {
     if let Some((path, ckpt)) = resumed {
         let kind = ckpt.model.kind();
-        if let Some(asked) = args
-            .model
-            .and_then(ModelChoice::kind)
-            .filter(|&asked| asked != kind)
-        {
+        if kind != K::KIND {
             return Err(Error::Config(format!(
-                "--model {} contradicts the checkpoint {}, which holds a {}",
-                asked.name(),
+                "`train {}` contradicts the checkpoint {}, which holds a {}: resume it with `train {}`",
+                K::KIND.name(),
                 path.display(),
+                kind.name(),
                 kind.name()
             )));
         }
@@ -287,10 +251,7 @@ fn plan(args: &Args, resumed: Option<(&Path, Checkpoint)>, corpus: &Corpus) -> R
             vocab: ckpt.vocab,
         });
     }
-    let kind = args
-        .model
-        .and_then(ModelChoice::kind)
-        .unwrap_or(ModelKind::Mlp);
+    let kind = K::KIND;
     let lecture = TrainConfig::lecture(kind);
     let config = TrainConfig {
         steps: args.steps.unwrap_or(lecture.steps),
@@ -325,62 +286,24 @@ pub fn examples(corpus: &Corpus) -> usize {
     corpus.words.iter().map(|w| w.chars().count() + 1).sum()
 }
 
-impl WithBackprop for Args {
+impl<K: NetDefaults> WithBackprop for NetArgs<K> {
     fn run<B: Backprop>(self) -> Result<()> {
         let args = &self;
-        // The GPT has its own trainer: chosen by --model gpt, or by the
-        // checkpoint --resume continues.
-        let resumed_kind = match &args.resume {
-            Some(path) => Some(gpt_checkpoint::model_kind(path)?),
-            None => None,
-        };
-        match (args.model, resumed_kind.as_deref()) {
-            (Some(ModelChoice::Gpt), None | Some(gpt_checkpoint::MODEL))
-            | (None, Some(gpt_checkpoint::MODEL)) => return super::gpt::run::<B>(args),
-            (Some(ModelChoice::Gpt), Some(other)) => {
-                return Err(Error::Checkpoint {
-                    path: args.resume.clone().expect("resumed"),
-                    detail: format!(
-                        "it holds a {other}, not a GPT: resume it with --model {other}"
-                    ),
-                });
-            }
-            (Some(asked), Some(gpt_checkpoint::MODEL)) => {
-                return Err(Error::Checkpoint {
-                    path: args.resume.clone().expect("resumed"),
-                    detail: format!(
-                        "it holds a GPT, not a {}: resume it with --model gpt",
-                        asked.kind().expect("not the GPT").name()
-                    ),
-                });
-            }
-            _ => {}
-        }
-        let gpt_only = [
-            ("--text", args.text.is_some()),
-            ("--arch", args.arch.is_some()),
-            ("--n-head", args.n_head.is_some()),
-            ("--n-layer", args.n_layer.is_some()),
-            ("--clip", args.clip.is_some()),
-            ("--init", args.init.is_some()),
-            ("--eval-batches", args.eval_batches.is_some()),
-            ("--chars", args.chars.is_some()),
-        ];
-        refuse_flags(&gpt_only, "--model gpt, not of the MLP and the WaveNet")?;
         let resumed = match &args.resume {
-            Some(path) => Some((path.as_path(), checkpoint::load(path)?)),
-            None => {
-                if args.other_data {
-                    return Err(Error::Config("--other-data is for --resume".into()));
+            Some(path) => {
+                let held = gpt_checkpoint::model_kind(path)?;
+                if held == gpt_checkpoint::MODEL {
+                    return Err(other_model(path, &held, K::KIND.name()));
                 }
-                None
+                Some((path.as_path(), checkpoint::load(path)?))
             }
+            None => None,
         };
         let corpus = corpus(args, resumed.as_ref().map(|(p, c)| (*p, c)))?;
         let plan = plan(args, resumed, &corpus)?;
         plan.config.validate()?;
         if B::NAME == "exercises" {
-            super::ready::<B>(plan.kind.into())?;
+            implementation::ready::<B>(plan.kind.into())?;
         }
         let hyper = match &plan.model {
             Start::Resume(network) => network.hyper(),
@@ -421,7 +344,7 @@ impl WithBackprop for Args {
             )?,
         };
         let existed = args.out.exists();
-        network.with(Trainer::<B> {
+        network.with(Trainer::<B, K> {
             args,
             corpus: &corpus,
             fingerprint: corpus.fingerprint(),
@@ -440,8 +363,8 @@ impl WithBackprop for Args {
 }
 
 /// A training run, once its model is built.
-struct Trainer<'a, B> {
-    args: &'a Args,
+struct Trainer<'a, B, K: NetDefaults> {
+    args: &'a NetArgs<K>,
     corpus: &'a Corpus,
     fingerprint: Fingerprint,
     vocab: Vocab,
@@ -456,7 +379,7 @@ struct Trainer<'a, B> {
     _backprop: PhantomData<B>,
 }
 
-impl<B: Backprop> Trainer<'_, B> {
+impl<B: Backprop, K: NetDefaults> Trainer<'_, B, K> {
     /// What an error leaves in `--out`.
     fn kept(&self, error: Error, saved: Option<usize>) -> Error {
         kept(
@@ -470,33 +393,7 @@ impl<B: Backprop> Trainer<'_, B> {
     }
 }
 
-/// `error`, noted with what it leaves in `out`: the last good checkpoint
-/// (of step `saved`), the checkpoint a run resumed into `out` from (of step
-/// `start`), the file as it was, or nothing.
-pub(super) fn kept(
-    out: &Path,
-    error: Error,
-    saved: Option<usize>,
-    resumed_into_out: bool,
-    start: usize,
-    existed: bool,
-) -> Error {
-    let out = out.display();
-    let note = match saved {
-        Some(step) => format!("{out} keeps the last good checkpoint, of step {step}"),
-        None if resumed_into_out => {
-            format!("{out} keeps the checkpoint it resumed from, of step {start}")
-        }
-        None if existed => format!("{out} was left as it was"),
-        None => format!("nothing was saved to {out}"),
-    };
-    Error::Noted {
-        error: Box::new(error),
-        note,
-    }
-}
-
-impl<B: Backprop> WithModel for Trainer<'_, B> {
+impl<B: Backprop, K: NetDefaults> WithModel for Trainer<'_, B, K> {
     type Output = Result<()>;
 
     fn run<M: Model + Into<Network>>(self, mut model: M) -> Result<()> {

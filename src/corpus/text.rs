@@ -4,7 +4,7 @@
 //! `(B, T)` targets, where target `[b, t]` is the token that follows input
 //! `[b, t]`:
 //!
-//! - **Running text** (the lecture's tiny Shakespeare, `train --model gpt
+//! - **Running text** (the lecture's tiny Shakespeare, `train gpt
 //!   --text FILE`): the whole file is one sequence of characters; the
 //!   vocabulary is the sorted set of its distinct characters; the first 90%
 //!   is the training split and the last 10% the validation split; a batch is

@@ -14,16 +14,15 @@ use crate::layers::sequential::LayerGrads;
 use crate::models::mlp::{self, Mlp, MlpGrads};
 use crate::models::wavenet::{self, WaveNet};
 
-/// Which model a checkpoint holds and `train --model` trains: `mlp`
+/// Which model a checkpoint holds and `train mlp|wavenet` trains: `mlp`
 /// (makemore part 4) or `wavenet` (part 5). Every kind has a [`Network`]
 /// variant; the deep MLP of part 3 is not one of them (it is diagnosed,
 /// never saved: [`crate::models::deep`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ModelKind {
     /// The MLP of makemore part 4 (block 3, n_embd 10, n_hidden 200)
     Mlp,
     /// The hierarchical WaveNet of makemore part 5 (block 8, n_embd 24, n_hidden 128)
-    #[value(name = "wavenet")]
     WaveNet,
 }
 

@@ -89,7 +89,7 @@ pub fn check(kind: ModelKind, hyper: Hyper, batch: usize, examples: usize) -> Re
     match need {
         Some(bytes) if bytes <= LIMIT => Ok(bytes),
         _ => Err(Error::Config(format!(
-            "--model {} with vocabulary {}, block-size {}, n-embd {}, n-hidden {} and batch-size {batch} needs about {} of memory, over the limit of {}: choose smaller sizes",
+            "`train {}` with vocabulary {}, block-size {}, n-embd {}, n-hidden {} and batch-size {batch} needs about {} of memory, over the limit of {}: choose smaller sizes",
             kind.name(),
             hyper.vocab,
             hyper.block,

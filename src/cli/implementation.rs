@@ -1,0 +1,84 @@
+//! `--impl`: whose backward passes a subcommand runs with, dispatched once
+//! by [`Impl::run`]; [`ready`] refuses to train with backward passes still
+//! at `todo!()`.
+
+use backprop_ninja::grade::Status;
+use backprop_ninja::registry::{self, Trains};
+use backprop_ninja::{Backprop, Error, Exercises, Result, Solutions};
+use clap::ValueEnum;
+
+/// Whose backward passes to run: `--impl`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Impl {
+    /// The reference backward passes in solutions/
+    Solutions,
+    /// Your backward passes in exercises/
+    Exercises,
+}
+
+/// A subcommand that runs with some implementation of the backward passes.
+pub trait WithBackprop {
+    fn run<B: Backprop>(self) -> Result<()>;
+}
+
+impl Impl {
+    /// Runs `job` with this implementation: the one dispatch over `--impl`.
+    pub fn run(self, job: impl WithBackprop) -> Result<()> {
+        match self {
+            Impl::Solutions => job.run::<Solutions>(),
+            Impl::Exercises => {
+                refuse_stand_ins()?;
+                job.run::<Exercises>()
+            }
+        }
+    }
+}
+
+/// Refuses to train with `B` while a backward pass the model needs is still
+/// at `todo!()`, and warns of those that are wrong.
+pub fn ready<B: Backprop>(what: Trains) -> Result<()> {
+    let needs = registry::needed_by(what);
+    let grades: Vec<_> = needs.iter().map(|&e| registry::grade::<B>(e)).collect();
+    let todo: Vec<String> = grades
+        .iter()
+        .filter(|g| g.status == Status::NotAttempted)
+        .map(|g| format!("{} ({})", g.exercise.id(), g.exercise.file()))
+        .collect();
+    if !todo.is_empty() {
+        return Err(Error::Grading(format!(
+            "--impl {} needs these backward passes, still at todo!(): {}",
+            B::NAME,
+            todo.join(", ")
+        )));
+    }
+    for g in &grades {
+        if let Status::Wrong(message) = &g.status {
+            eprintln!(
+                "warning: {} is wrong, training with it anyway: {}",
+                g.exercise.id(),
+                message.lines().next().unwrap_or("")
+            );
+        }
+    }
+    Ok(())
+}
+
+// ---- files that do not compile (watch) ----
+/// Refuses `--impl exercises` in a build where some exercise files were
+/// replaced by the reference because they do not compile
+/// (`BACKPROP_NINJA_SKIP`, which `watch` sets for its grading only).
+fn refuse_stand_ins() -> Result<()> {
+    let skipped = backprop_ninja::exercises::skipped();
+    if skipped.is_empty() {
+        return Ok(());
+    }
+    let files: Vec<String> = skipped
+        .iter()
+        .map(|m| format!("exercises/{m}.rs"))
+        .collect();
+    Err(Error::Config(format!(
+        "--impl exercises: this build replaced {} by the reference because BACKPROP_NINJA_SKIP is set; unset it (and make the file compile) to run your code",
+        files.join(", ")
+    )))
+}
+// ---- end files that do not compile ----
