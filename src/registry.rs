@@ -2,25 +2,19 @@
 //!
 //! Like rustlings' `info.toml`, but in Rust and checked by the compiler: each
 //! entry names an exercise, its chapter, the file and function the learner
-//! edits, the models that need it, the grading case that grades it, and
-//! its hints in levels (the rule, then the shapes, then the expression in
-//! words). [`Exercise::all`], [`Exercise::id`], [`Exercise::file`], the
-//! grading dispatch [`grade_seeded`], the CLI's readiness check and the
-//! mirror test all read it. A variant of [`Exercise`] without an entry does
-//! not compile (the dispatch is an exhaustive `match`).
+//! edits, the models that need it, the grading case that grades it, its
+//! 2-D twin if it has one, and its hints in levels (the rule, then the
+//! shapes, then the expression in words). This file is data: the grading
+//! dispatch that runs the named case is [`crate::grade::dispatch`], built
+//! from the same list, and [`Exercise::all`], [`Exercise::id`],
+//! [`Exercise::file`], the CLI's readiness check and the mirror tests read
+//! [`REGISTRY`]. A variant of [`Exercise`] without an entry does not compile
+//! (the dispatch is an exhaustive `match`).
 //!
-//! ## How to add an exercise
-//!
-//! 1. `exercises/<file>.rs` and `solutions/<file>.rs`: the function, stub and
-//!    reference, with the same signature.
-//! 2. `src/backprop.rs`: its signature in the list.
-//! 3. `src/grade/cases/<chapter>.rs`: its grading case.
-//! 4. Here: a variant of [`Exercise`] and its entry.
+//! How to add an exercise: see `docs/MAINTAINING.md#adding-an-exercise`.
 
-use crate::backprop::Backprop;
 use crate::course::micrograd::OpKind;
 use crate::course::step_by_step::Var;
-use crate::grade::{self, Row, Status, cases};
 use crate::layers::head::HeadVar;
 use crate::models::model::ModelKind;
 
@@ -147,23 +141,22 @@ pub struct Entry {
     pub function: &'static str,
     /// The models that cannot train with `--impl exercises` until it is done.
     pub needed_by: &'static [Trains],
+    /// The 2-D exercise a 3-D one generalises (`backward_3d` often calls
+    /// `backward` on a reshape): when both are wrong, the 3-D grade says
+    /// that the twin may be the cause.
+    pub twin: Option<Exercise>,
     /// Hints in levels: the rule, the shapes, the expression in words.
     pub hints: &'static [&'static str],
 }
 
-/// An exercise's grade.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Grade {
-    pub exercise: Exercise,
-    pub status: Status,
-    pub rows: Vec<Row>,
-}
-
-impl Grade {
-    /// Passes a run: wrong (or not compiling) is the only failure for a learner.
-    pub fn passed(&self) -> bool {
-        !matches!(self.status, Status::Wrong(_) | Status::DoesNotCompile)
-    }
+/// An entry's `twin`: none unless it names one.
+macro_rules! twin {
+    () => {
+        None
+    };
+    ($twin:ident) => {
+        Some(Exercise::$twin)
+    };
 }
 
 macro_rules! registry {
@@ -175,6 +168,7 @@ macro_rules! registry {
             function: $function:literal,
             needed_by: [$($model:ident),* $(,)?],
             graded_by: $($case:ident)::+ ($($arg:expr),* $(,)?),
+            $(twin: $twin:ident,)?
             hints: [$($hint:literal),+ $(,)?],
         },
     )*) => {
@@ -187,26 +181,26 @@ macro_rules! registry {
                 file: $file,
                 function: $function,
                 needed_by: &[$(Trains::$model),*],
+                twin: twin!($($twin)?),
                 hints: &[$($hint),+],
             },
         )*];
 
-        /// Grades one exercise of `B` on inputs drawn from `seed`, with the
-        /// case its entry names.
-        pub fn grade_seeded<B: Backprop>(exercise: Exercise, seed: u64) -> Grade {
-            // A file that does not compile is not graded (`watch`).
-            if let Some(status) = grade::skipped::status::<B>(exercise) {
-                return Grade { exercise, status, rows: vec![] };
-            }
-            let outcome = match exercise {
-                $(Exercise::$variant $(($payload))? => $($case)::+::<B>($id, $($arg,)* seed),)*
+        /// `grading_case!(B, exercise, seed)`: the [`Outcome`] of the case
+        /// that `exercise`'s entry names (`graded_by`), run on `B`'s backward
+        /// pass. Expanded in `crate::grade::dispatch`, where the cases are in
+        /// scope (`cases`, `OpKind`, `Var`, `HeadVar`); this file only names
+        /// them.
+        ///
+        /// [`Outcome`]: crate::grade::Outcome
+        macro_rules! grading_case {
+            ($B:ty, $exercise:expr, $seed:expr) => {
+                match $exercise {
+                    $(Exercise::$variant $(($payload))? => $($case)::+::<$B>($id, $($arg,)* $seed),)*
+                }
             };
-            Grade {
-                exercise,
-                status: outcome.status,
-                rows: outcome.rows,
-            }
         }
+        pub(crate) use grading_case;
     };
 }
 
@@ -751,6 +745,7 @@ registry! {
         function: "backward_3d",
         needed_by: [WaveNet, Deep, Gpt],
         graded_by: cases::wavenet::linear_3d(),
+        twin: Linear,
         hints: [
             "the weight is shared by every position of every example: its gradient sums over both",
             "(B, T, I) seen as (B·T, I) rows: the 2-D formulas apply",
@@ -764,6 +759,7 @@ registry! {
         function: "backward_3d",
         needed_by: [WaveNet, Deep],
         graded_by: cases::wavenet::batchnorm_3d(),
+        twin: BatchNorm,
         hints: [
             "the statistics run over axes 0 and 1: every position of every example is one more sample",
             "n = B·T; (B, T, H) seen as (B·T, H)",
@@ -1004,7 +1000,7 @@ impl Exercise {
         REGISTRY
             .iter()
             .find(|e| e.exercise == self)
-            .expect("every exercise has an entry: grade_seeded's match is exhaustive")
+            .expect("every exercise has an entry: the grading dispatch's match is exhaustive")
     }
 
     /// A path-like name: `micrograd::tanh`, `bigram::neural`, `layers::linear`, `ex1::dcounts`, `ex2::cross_entropy`.
@@ -1035,11 +1031,6 @@ pub fn needed_by(what: impl Into<Trains>) -> Vec<Exercise> {
         .filter(|e| e.needed_by.contains(&what))
         .map(|e| e.exercise)
         .collect()
-}
-
-/// Grades one exercise of `B` on the fixed inputs everyone gets.
-pub fn grade<B: Backprop>(exercise: Exercise) -> Grade {
-    grade_seeded::<B>(exercise, grade::SEED)
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ pub mod train;
 
 use std::process::ExitCode;
 
-use backprop_ninja::grade::Status;
+use backprop_ninja::grade::{Status, dispatch};
 use backprop_ninja::registry::{self, Trains};
 use backprop_ninja::{Backprop, Error, Exercises, Result, Solutions};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -99,7 +99,7 @@ impl Impl {
 /// at `todo!()`, and warns of those that are wrong.
 pub fn ready<B: Backprop>(what: Trains) -> Result<()> {
     let needs = registry::needed_by(what);
-    let grades: Vec<_> = needs.iter().map(|&e| registry::grade::<B>(e)).collect();
+    let grades: Vec<_> = needs.iter().map(|&e| dispatch::grade::<B>(e)).collect();
     let todo: Vec<String> = grades
         .iter()
         .filter(|g| g.status == Status::NotAttempted)

@@ -5,7 +5,7 @@
 //! oracle), the values the gradients were prefilled with (a backward pass
 //! must add to them) and what the learner's function was handed.
 
-use ndarray::{ArrayD, ArrayRef, Dimension};
+use ndarray::{Array1, ArrayD, ArrayRef, ArrayView2, ArrayView3, Dimension, Ix1, Ix2, Ix3};
 
 pub use crate::float::randn;
 use crate::grade::attempt::is_todo;
@@ -58,6 +58,27 @@ pub fn handed(args: &[(&str, &[usize])]) -> String {
 /// An array as a dynamic-dimensional copy, for the oracle.
 pub fn dyn_<D: Dimension>(x: &ArrayRef<f64, D>) -> ArrayD<f64> {
     x.to_owned().into_dyn()
+}
+
+/// A 1-D variable of the oracle, as an array of its own.
+pub fn ix1(x: &ArrayD<f64>) -> Array1<f64> {
+    x.clone()
+        .into_dimensionality::<Ix1>()
+        .expect("a 1-D variable")
+}
+
+/// A 2-D variable of the oracle, viewed as such.
+pub fn ix2(x: &ArrayD<f64>) -> ArrayView2<'_, f64> {
+    x.view()
+        .into_dimensionality::<Ix2>()
+        .expect("a 2-D variable")
+}
+
+/// A 3-D variable of the oracle, viewed as such.
+pub fn ix3(x: &ArrayD<f64>) -> ArrayView3<'_, f64> {
+    x.view()
+        .into_dimensionality::<Ix3>()
+        .expect("a 3-D variable")
 }
 
 /// A scalar loss of one variable, for the oracle.

@@ -13,7 +13,8 @@ use super::Status;
 use super::panic_site::{self, Panic};
 use super::report::summary;
 use crate::backprop::Backprop;
-use crate::registry::{Chapter, Exercise, Grade};
+use crate::grade::dispatch::{self, Grade};
+use crate::registry::{Chapter, Exercise};
 
 /// A grade, with the `todo!()` it stopped at when not attempted.
 #[derive(Clone, Debug, PartialEq)]
@@ -26,7 +27,7 @@ pub struct Graded {
 /// Grades one exercise of `B`, keeping the stub it stopped at.
 pub fn grade_one<B: Backprop>(exercise: Exercise) -> Graded {
     panic_site::clear_todo();
-    let grade = crate::registry::grade::<B>(exercise);
+    let grade = dispatch::grade::<B>(exercise);
     let stub = panic_site::take_todo();
     Graded { grade, stub }
 }

@@ -194,8 +194,8 @@ mod tests {
 
     #[test]
     fn the_report_says_which_files_do_not_compile_and_grades_the_rest() {
+        use crate::grade::dispatch::Grade;
         use crate::grade::progress::{Graded, report};
-        use crate::registry::Grade;
         let graded_without = |skipped: &[&str]| -> Vec<Graded> {
             Exercise::all()
                 .into_iter()
