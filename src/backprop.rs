@@ -11,9 +11,10 @@
 //! the trainer are generic over `B: Backprop`, which is how `--impl
 //! exercises` trains with your code and the default trains with the
 //! reference, through the very same functions.
+//! Each backward pass is graded by one entry of [`crate::registry`] (its
+//! file and function), which a test checks.
 //!
-//! To add a backward pass: write it in `exercises/<file>.rs` and
-//! `solutions/<file>.rs`, and add its signature to the list.
+//! How to add an exercise: see `docs/MAINTAINING.md#adding-an-exercise`.
 #![allow(non_snake_case)] // the lecture's names: dC, dW1, ...
 
 /// The one list of backward passes. `backward_passes!(declare_backprop)`
@@ -267,7 +268,7 @@ macro_rules! backward_passes {
     };
 }
 
-/// Declares [`Backprop`] from the list.
+/// Declares [`Backprop`] and [`BACKWARD_PASSES`] from the list.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! declare_backprop {
@@ -285,7 +286,30 @@ macro_rules! declare_backprop {
                 fn $method $(<$($g: $bound),+>)? ($($arg: $ty),*) $(-> $ret)?;
             )*
         }
+
+        /// Every backward pass of the list, in its order: the method of
+        /// [`Backprop`] and the `module::function` that implements it in
+        /// `exercises/` and `solutions/`. The registry's entries name the
+        /// same functions (a test checks that the two agree).
+        pub const BACKWARD_PASSES: &[$crate::backprop::BackwardPass] = &[$(
+            $crate::backprop::BackwardPass {
+                method: stringify!($method),
+                module: stringify!($module),
+                function: stringify!($function),
+            },
+        )*];
     };
+}
+
+/// One backward pass of the list: see [`BACKWARD_PASSES`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BackwardPass {
+    /// Its method of [`Backprop`]: `gelu_backward`.
+    pub method: &'static str,
+    /// The module of `exercises/` and `solutions/`: `gelu`.
+    pub module: &'static str,
+    /// The function in that module: `backward`.
+    pub function: &'static str,
 }
 
 /// Implements [`Backprop`] for a type from the list, calling

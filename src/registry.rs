@@ -1035,6 +1035,9 @@ pub fn needed_by(what: impl Into<Trains>) -> Vec<Exercise> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
     use super::*;
 
     #[test]
@@ -1046,6 +1049,92 @@ mod tests {
         for e in REGISTRY {
             assert_eq!(e.hints.len(), 3, "{}", e.id);
             assert_eq!(Exercise::from_id(e.id), Some(e.exercise));
+        }
+    }
+
+    /// The module of `exercises/` and `solutions/` an entry's file is:
+    /// `gelu` for `exercises/gelu.rs`.
+    fn module(entry: &Entry) -> &'static str {
+        entry
+            .file
+            .strip_prefix("exercises/")
+            .and_then(|f| f.strip_suffix(".rs"))
+            .unwrap_or_else(|| panic!("{}: {} is not a file of exercises/", entry.id, entry.file))
+    }
+
+    /// The modules of `dir`: its `.rs` files but `mod.rs`.
+    fn files(dir: &str) -> BTreeSet<String> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+        std::fs::read_dir(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            .filter_map(|entry| {
+                let name = entry.ok()?.file_name().into_string().ok()?;
+                let stem = name.strip_suffix(".rs")?;
+                (stem != "mod").then(|| stem.to_string())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_backward_pass_is_graded_by_one_entry_and_every_entry_grades_one() {
+        use crate::backprop::BACKWARD_PASSES;
+        // The chain grades the steps together: it has no function of its own.
+        for entry in REGISTRY.iter().filter(|e| e.exercise != Exercise::Chain) {
+            let (module, function) = (module(entry), entry.function);
+            assert!(
+                BACKWARD_PASSES
+                    .iter()
+                    .any(|p| p.module == module && p.function == function),
+                "{}: `{module}::{function}` is not in the list of src/backprop.rs (`backward_passes!`)",
+                entry.id
+            );
+        }
+        for pass in BACKWARD_PASSES {
+            let graded_by: Vec<&str> = REGISTRY
+                .iter()
+                .filter(|e| module(e) == pass.module && e.function == pass.function)
+                .map(|e| e.id)
+                .collect();
+            assert_eq!(
+                graded_by.len(),
+                1,
+                "`{}::{}` (`Backprop::{}`) is graded by {graded_by:?}: it needs one entry in src/registry.rs",
+                pass.module,
+                pass.function,
+                pass.method
+            );
+        }
+    }
+
+    #[test]
+    fn exercises_and_solutions_declare_the_modules_of_the_registry() {
+        let registry: BTreeSet<String> = REGISTRY.iter().map(|e| module(e).to_string()).collect();
+        let declared_exercises: BTreeSet<String> = crate::exercises::MODULES
+            .iter()
+            .map(|(m, _)| m.to_string())
+            .collect();
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("solutions/mod.rs");
+        let declared_solutions: BTreeSet<String> = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("pub mod ")?.strip_suffix(';'))
+            .map(str::to_string)
+            .collect();
+        for (what, modules) in [
+            ("the files of exercises/", files("exercises")),
+            ("the files of solutions/", files("solutions")),
+            (
+                "the modules of exercises/mod.rs (`exercises!`)",
+                declared_exercises,
+            ),
+            ("the modules of solutions/mod.rs", declared_solutions),
+        ] {
+            let missing: Vec<_> = registry.difference(&modules).collect();
+            let unregistered: Vec<_> = modules.difference(&registry).collect();
+            assert!(
+                missing.is_empty() && unregistered.is_empty(),
+                "{what}: {missing:?} missing (the registry names them), {unregistered:?} in no entry of src/registry.rs"
+            );
         }
     }
 

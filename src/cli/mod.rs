@@ -151,7 +151,6 @@ pub fn main() -> ExitCode {
     }
 }
 
-// ---- files that do not compile (watch) ----
 /// Refuses `--impl exercises` in a build where some exercise files were
 /// replaced by the reference because they do not compile
 /// (`BACKPROP_NINJA_SKIP`, which `watch` sets for its grading only).
@@ -169,4 +168,3 @@ fn refuse_stand_ins() -> Result<()> {
         files.join(", ")
     )))
 }
-// ---- end files that do not compile ----
