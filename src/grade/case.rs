@@ -5,6 +5,8 @@
 //! oracle), the values the gradients were prefilled with (a backward pass
 //! must add to them) and what the learner's function was handed.
 
+use std::cell::RefCell;
+
 use ndarray::{Array1, ArrayD, ArrayRef, ArrayView2, ArrayView3, Dimension, Ix1, Ix2, Ix3};
 
 pub use crate::float::randn;
@@ -127,6 +129,7 @@ impl LayerCase<'_> {
             let added = raw - prefill;
             let reference = reference - prefill;
             let row_name = format!("{} {name}", self.id);
+            record(&row_name, &reference);
             let report = oracle::check(&row_name, x, &added, loss, &cfg);
             let row = compare(&row_name, &added, &reference, Some(report));
             if !row.ok() {
@@ -144,6 +147,33 @@ impl LayerCase<'_> {
         }
         verdict(rows, messages)
     }
+}
+
+/// Gradients by row name: `("gpt::gelu dx", dx)`.
+pub type Named = Vec<(String, ArrayD<f64>)>;
+
+thread_local! {
+    /// The reference's gradients graded on this thread, while
+    /// [`recording_references`] listens.
+    static RECORDED: RefCell<Option<Named>> = const { RefCell::new(None) };
+}
+
+fn record(row_name: &str, reference: &ArrayD<f64>) {
+    RECORDED.with_borrow_mut(|recorded| {
+        if let Some(recorded) = recorded {
+            recorded.push((row_name.to_string(), reference.clone()));
+        }
+    });
+}
+
+/// Runs `grade` and returns the reference's gradients that its
+/// [`LayerCase`]s compared with (what a backward pass adds, prefill
+/// removed), named by row: `gpt::gelu dx`. The snapshot tests record every
+/// exercise's this way.
+pub fn recording_references(grade: impl FnOnce()) -> Named {
+    let outer = RECORDED.replace(Some(vec![]));
+    grade();
+    RECORDED.replace(outer).unwrap_or_default()
 }
 
 /// Three graded variables `(a, b, c)` of one loss `L(a, b, c)`, each with the
