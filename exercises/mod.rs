@@ -74,7 +74,6 @@ pub struct Exercises;
 
 crate::implement_backprop!(Exercises, "exercises");
 
-// ---- files that do not compile (watch) ----
 /// Declares each exercise module: your file, or, when `build.rs` was told
 /// that it does not compile (`BACKPROP_NINJA_SKIP`, which only `watch` sets),
 /// a stand-in that lends the reference's functions so that the rest of the
@@ -110,4 +109,3 @@ pub fn skipped() -> Vec<&'static str> {
         .map(|(name, _)| *name)
         .collect()
 }
-// ---- end files that do not compile ----

@@ -5,32 +5,29 @@
 //! `cargo doc --open` reads as the answer key. The trainer uses these very
 //! functions unless it is told `--impl exercises`.
 
+// One module per file, the twin of `exercises/<module>.rs`; the course
+// order and the chapters are in `src/registry.rs`.
+pub mod adamw;
+pub mod attention;
 pub mod batchnorm;
 pub mod bigram;
+pub mod block;
 pub mod cross_entropy;
 pub mod embedding;
 pub mod flatten_consecutive;
+pub mod gelu;
+pub mod head;
+pub mod layernorm;
 pub mod linear;
 pub mod micrograd;
-pub mod sequential;
-pub mod step_by_step;
-pub mod tanh;
-
-// ---- GPT: core (gpt-core) ----
-pub mod adamw;
-pub mod block;
-pub mod gelu;
-pub mod layernorm;
 pub mod position_embedding;
 pub mod relu;
 pub mod sequence_cross_entropy;
-// ---- end GPT: core ----
-// ---- GPT: attention (gpt-attn) ----
-pub mod attention;
-pub mod head;
+pub mod sequential;
 pub mod softmax;
+pub mod step_by_step;
+pub mod tanh;
 pub mod weighted_average;
-// ---- end GPT: attention (gpt-attn) ----
 
 /// The reference implementation of every backward pass.
 #[derive(Clone, Copy, Debug, Default)]

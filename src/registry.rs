@@ -1,28 +1,60 @@
 //! # The registry: every exercise, once, in course order
 //!
 //! Like rustlings' `info.toml`, but in Rust and checked by the compiler: each
-//! entry names an exercise, its chapter, the file and function the learner
-//! edits, the models that need it, the grading case that grades it, and
-//! its hints in levels (the rule, then the shapes, then the expression in
-//! words). [`Exercise::all`], [`Exercise::id`], [`Exercise::file`], the
-//! grading dispatch [`grade_seeded`], the CLI's readiness check and the
-//! mirror test all read it. A variant of [`Exercise`] without an entry does
-//! not compile (the dispatch is an exhaustive `match`).
+//! entry names an exercise, its chapter, the signature of the backward pass
+//! the learner writes (and so the file and function they edit), the models
+//! that need it, the grading case that grades it, its 2-D twin if it has
+//! one, and its hints in levels (the rule, then the shapes, then the
+//! expression in words). One list ([`registry_list!`](crate::registry_list))
+//! makes [`REGISTRY`] (here), the [`Backprop`](crate::Backprop) trait and its
+//! two implementations (`src/backprop.rs`) and the grading dispatch
+//! ([`crate::grade::dispatch`]). This file is data: it names the grading
+//! cases, the dispatch runs them. A variant of [`Exercise`] without an entry
+//! does not compile (the dispatch is an exhaustive `match`), nor does an
+//! entry whose function is missing on one side or has another signature.
 //!
-//! ## How to add an exercise
-//!
-//! 1. `exercises/<file>.rs` and `solutions/<file>.rs`: the function, stub and
-//!    reference, with the same signature.
-//! 2. `src/backprop.rs`: its signature in the list.
-//! 3. `src/grade/cases/<chapter>.rs`: its grading case.
-//! 4. Here: a variant of [`Exercise`] and its entry.
+//! How to add an exercise: see `docs/MAINTAINING.md#adding-an-exercise`.
 
-use crate::backprop::Backprop;
-use crate::course::micrograd::OpKind;
 use crate::course::step_by_step::Var;
-use crate::grade::{self, Row, Status, cases};
 use crate::layers::head::HeadVar;
-use crate::models::model::ModelKind;
+
+/// The operations that have a backward step of their own: one exercise each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OpKind {
+    Add,
+    Mul,
+    Pow,
+    Exp,
+    Tanh,
+    Relu,
+    Log,
+}
+
+impl OpKind {
+    /// In the order the lecture meets them (`log` last: it is ours).
+    pub const ALL: [OpKind; 7] = [
+        OpKind::Add,
+        OpKind::Mul,
+        OpKind::Pow,
+        OpKind::Exp,
+        OpKind::Tanh,
+        OpKind::Relu,
+        OpKind::Log,
+    ];
+
+    /// `"add"`, `"mul"`, ...
+    pub fn name(self) -> &'static str {
+        match self {
+            OpKind::Add => "add",
+            OpKind::Mul => "mul",
+            OpKind::Pow => "pow",
+            OpKind::Exp => "exp",
+            OpKind::Tanh => "tanh",
+            OpKind::Relu => "relu",
+            OpKind::Log => "log",
+        }
+    }
+}
 
 /// One thing to grade.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -90,15 +122,6 @@ pub enum Trains {
     Gpt,
 }
 
-impl From<ModelKind> for Trains {
-    fn from(kind: ModelKind) -> Trains {
-        match kind {
-            ModelKind::Mlp => Trains::Mlp,
-            ModelKind::WaveNet => Trains::WaveNet,
-        }
-    }
-}
-
 /// The chapters of the course, in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Chapter {
@@ -141,40 +164,60 @@ pub struct Entry {
     /// A path-like name: `micrograd::tanh`, `layers::linear`, `ex1::dcounts`.
     pub id: &'static str,
     pub chapter: Chapter,
-    /// The file the learner edits.
+    /// The file the learner edits: its backward pass's module in
+    /// `exercises/`.
     pub file: &'static str,
-    /// The function in that file.
+    /// The function in that file: its backward pass's function.
     pub function: &'static str,
     /// The models that cannot train with `--impl exercises` until it is done.
     pub needed_by: &'static [Trains],
+    /// The 2-D exercise a 3-D one generalises (`backward_3d` often calls
+    /// `backward` on a reshape): when both are wrong, the 3-D grade says
+    /// that the twin may be the cause.
+    pub twin: Option<Exercise>,
     /// Hints in levels: the rule, the shapes, the expression in words.
     pub hints: &'static [&'static str],
 }
 
-/// An exercise's grade.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Grade {
-    pub exercise: Exercise,
-    pub status: Status,
-    pub rows: Vec<Row>,
+/// An entry's `twin`: none unless it names one.
+macro_rules! twin {
+    () => {
+        None
+    };
+    ($twin:ident) => {
+        Some(Exercise::$twin)
+    };
 }
 
-impl Grade {
-    /// Passes a run: wrong (or not compiling) is the only failure for a learner.
-    pub fn passed(&self) -> bool {
-        !matches!(self.status, Status::Wrong(_) | Status::DoesNotCompile)
-    }
+/// An entry's `file` or `function` as written, else as its `backward`
+/// names it.
+macro_rules! given_or {
+    ([$given:literal] [$($derived:tt)*]) => {
+        $given
+    };
+    ([] [$($derived:tt)*]) => {
+        $($derived)*
+    };
 }
 
-macro_rules! registry {
-    ($(
+/// Builds [`REGISTRY`] and the grading dispatch's `match` from the list
+/// ([`registry_list!`](crate::registry_list)).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! declare_registry {
+    (() $(
         $variant:ident $(($payload:path))? => {
             id: $id:literal,
             chapter: $chapter:ident,
-            file: $file:literal,
-            function: $function:literal,
+            $(file: $file:literal, function: $function:literal,)?
+            $(backward:
+                $(#[$doc:meta])*
+                fn $method:ident $(<$($g:ident: $bound:path),+>)? ($($param:ident: $ty:ty),* $(,)?) $(-> $ret:ty)?
+                    = $module:ident :: $func:ident;
+            )?
             needed_by: [$($model:ident),* $(,)?],
             graded_by: $($case:ident)::+ ($($arg:expr),* $(,)?),
+            $(twin: $twin:ident,)?
             hints: [$($hint:literal),+ $(,)?],
         },
     )*) => {
@@ -184,38 +227,57 @@ macro_rules! registry {
                 exercise: Exercise::$variant $(($payload))?,
                 id: $id,
                 chapter: Chapter::$chapter,
-                file: $file,
-                function: $function,
+                file: given_or!([$($file)?] [$(concat!("exercises/", stringify!($module), ".rs"))?]),
+                function: given_or!([$($function)?] [$(stringify!($func))?]),
                 needed_by: &[$(Trains::$model),*],
+                twin: twin!($($twin)?),
                 hints: &[$($hint),+],
             },
         )*];
 
-        /// Grades one exercise of `B` on inputs drawn from `seed`, with the
-        /// case its entry names.
-        pub fn grade_seeded<B: Backprop>(exercise: Exercise, seed: u64) -> Grade {
-            // A file that does not compile is not graded (`watch`).
-            if let Some(status) = grade::skipped::status::<B>(exercise) {
-                return Grade { exercise, status, rows: vec![] };
-            }
-            let outcome = match exercise {
-                $(Exercise::$variant $(($payload))? => $($case)::+::<B>($id, $($arg,)* seed),)*
+        /// `grading_case!(B, exercise, seed)`: the [`Outcome`] of the case
+        /// that `exercise`'s entry names (`graded_by`), run on `B`'s backward
+        /// passes. Expanded in `crate::grade::dispatch`, where the cases are
+        /// in scope (`cases`, `OpKind`, `Var`, `HeadVar`); this file only
+        /// names them.
+        ///
+        /// [`Outcome`]: crate::grade::Outcome
+        macro_rules! grading_case {
+            ($B:ty, $exercise:expr, $seed:expr) => {
+                match $exercise {
+                    $(Exercise::$variant $(($payload))? => $($case)::+::<$B>($id, $($arg,)* $seed),)*
+                }
             };
-            Grade {
-                exercise,
-                status: outcome.status,
-                rows: outcome.rows,
-            }
         }
+        pub(crate) use grading_case;
     };
 }
 
-registry! {
+/// The one list of exercises, in course order. Each entry: its [`Exercise`]
+/// variant, `id`, `chapter`; `backward`, the signature of the backward
+/// pass the learner writes and the `module::function` of `exercises/` and
+/// `solutions/` that implements it (its `file` and `function`), or, for an
+/// exercise that has none (the chain), `file` and `function` written out;
+/// `needed_by`, the models that cannot train with `--impl exercises` until
+/// it is done; `graded_by`, its grading case in `src/grade/cases/`; `twin`,
+/// the 2-D exercise a 3-D one generalises; and three levels of `hints`.
+///
+/// `registry_list!(callback args…)` hands every entry to `callback`:
+/// `declare_registry` builds [`REGISTRY`] and the grading dispatch (here),
+/// `backward_passes` the [`Backprop`](crate::Backprop) trait
+/// (`src/backprop.rs`) and its implementations (`exercises/mod.rs`,
+/// `solutions/mod.rs`).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! registry_list {
+    ($callback:ident $($args:tt)*) => {
+        $crate::$callback! { ($($args)*)
     Micrograd(OpKind::Add) => {
         id: "micrograd::add",
         chapter: Micrograd,
-        file: "exercises/micrograd.rs",
-        function: "add_backward",
+        backward:
+            /// micrograd, `out = a + b`: accumulates `da`, `db` (`exercises/micrograd.rs`).
+            fn micrograd_add_backward(da: &mut f64, db: &mut f64, dout: f64) = micrograd::add_backward;
         needed_by: [],
         graded_by: cases::micrograd::op(OpKind::Add),
         hints: [
@@ -227,8 +289,9 @@ registry! {
     Micrograd(OpKind::Mul) => {
         id: "micrograd::mul",
         chapter: Micrograd,
-        file: "exercises/micrograd.rs",
-        function: "mul_backward",
+        backward:
+            /// micrograd, `out = a · b`: accumulates `da`, `db` (`exercises/micrograd.rs`).
+            fn micrograd_mul_backward(da: &mut f64, db: &mut f64, dout: f64, a: f64, b: f64) = micrograd::mul_backward;
         needed_by: [],
         graded_by: cases::micrograd::op(OpKind::Mul),
         hints: [
@@ -240,8 +303,9 @@ registry! {
     Micrograd(OpKind::Pow) => {
         id: "micrograd::pow",
         chapter: Micrograd,
-        file: "exercises/micrograd.rs",
-        function: "pow_backward",
+        backward:
+            /// micrograd, `out = a^k`, `k` constant: accumulates `da` (`exercises/micrograd.rs`).
+            fn micrograd_pow_backward(da: &mut f64, dout: f64, a: f64, k: f64) = micrograd::pow_backward;
         needed_by: [],
         graded_by: cases::micrograd::op(OpKind::Pow),
         hints: [
@@ -253,8 +317,9 @@ registry! {
     Micrograd(OpKind::Exp) => {
         id: "micrograd::exp",
         chapter: Micrograd,
-        file: "exercises/micrograd.rs",
-        function: "exp_backward",
+        backward:
+            /// micrograd, `out = exp(a)`: accumulates `da` (`exercises/micrograd.rs`).
+            fn micrograd_exp_backward(da: &mut f64, dout: f64, out: f64) = micrograd::exp_backward;
         needed_by: [],
         graded_by: cases::micrograd::op(OpKind::Exp),
         hints: [
@@ -266,8 +331,9 @@ registry! {
     Micrograd(OpKind::Tanh) => {
         id: "micrograd::tanh",
         chapter: Micrograd,
-        file: "exercises/micrograd.rs",
-        function: "tanh_backward",
+        backward:
+            /// micrograd, `out = tanh(a)`: accumulates `da` (`exercises/micrograd.rs`).
+            fn micrograd_tanh_backward(da: &mut f64, dout: f64, out: f64) = micrograd::tanh_backward;
         needed_by: [],
         graded_by: cases::micrograd::op(OpKind::Tanh),
         hints: [
@@ -279,8 +345,9 @@ registry! {
     Micrograd(OpKind::Relu) => {
         id: "micrograd::relu",
         chapter: Micrograd,
-        file: "exercises/micrograd.rs",
-        function: "relu_backward",
+        backward:
+            /// micrograd, `out = relu(a)`: accumulates `da` (`exercises/micrograd.rs`).
+            fn micrograd_relu_backward(da: &mut f64, dout: f64, out: f64) = micrograd::relu_backward;
         needed_by: [],
         graded_by: cases::micrograd::op(OpKind::Relu),
         hints: [
@@ -292,8 +359,9 @@ registry! {
     Micrograd(OpKind::Log) => {
         id: "micrograd::log",
         chapter: Micrograd,
-        file: "exercises/micrograd.rs",
-        function: "log_backward",
+        backward:
+            /// micrograd, `out = ln(a)`: accumulates `da` (`exercises/micrograd.rs`).
+            fn micrograd_log_backward(da: &mut f64, dout: f64, a: f64) = micrograd::log_backward;
         needed_by: [],
         graded_by: cases::micrograd::op(OpKind::Log),
         hints: [
@@ -305,8 +373,14 @@ registry! {
     Bigram => {
         id: "bigram::neural",
         chapter: Bigram,
-        file: "exercises/bigram.rs",
-        function: "backward",
+        backward:
+            /// The neural bigram: accumulates `dW` (`exercises/bigram.rs`).
+            fn bigram_backward(
+                dW: &mut ArrayRef2<f64>,
+                f: &NeuralForward,
+                data: &Bigrams,
+                W: &ArrayRef2<f64>,
+            ) = bigram::backward;
         needed_by: [Bigram],
         graded_by: cases::bigram::neural(),
         hints: [
@@ -318,8 +392,15 @@ registry! {
     Linear => {
         id: "layers::linear",
         chapter: Layers,
-        file: "exercises/linear.rs",
-        function: "backward",
+        backward:
+            /// Linear: accumulates `dx`, `dw`, `db` (`exercises/linear.rs`).
+            fn linear_backward<F: Float>(
+                dx: &mut ArrayRef2<F>,
+                grads: &mut LinearGrads<F>,
+                dout: &ArrayRef2<F>,
+                x: &ArrayRef2<F>,
+                layer: &Linear<F>,
+            ) = linear::backward;
         needed_by: [Mlp, Gpt],
         graded_by: cases::layers::linear(),
         hints: [
@@ -331,8 +412,13 @@ registry! {
     Embedding => {
         id: "layers::embedding",
         chapter: Layers,
-        file: "exercises/embedding.rs",
-        function: "backward",
+        backward:
+            /// Embedding: accumulates `dtable` (`exercises/embedding.rs`).
+            fn embedding_backward<F: Float>(
+                grads: &mut EmbeddingGrads<F>,
+                dout: &ArrayRef3<F>,
+                idx: &ArrayRef2<usize>,
+            ) = embedding::backward;
         needed_by: [Mlp, WaveNet, Deep, Gpt],
         graded_by: cases::layers::embedding(),
         hints: [
@@ -344,8 +430,13 @@ registry! {
     Tanh => {
         id: "layers::tanh",
         chapter: Layers,
-        file: "exercises/tanh.rs",
-        function: "backward",
+        backward:
+            /// Tanh: accumulates `dx` (`exercises/tanh.rs`).
+            fn tanh_backward<F: Float, D: Dimension>(
+                dx: &mut ArrayRef<F, D>,
+                dout: &ArrayRef<F, D>,
+                out: &ArrayRef<F, D>,
+            ) = tanh::backward;
         needed_by: [Mlp, WaveNet, Deep],
         graded_by: cases::layers::tanh(),
         hints: [
@@ -357,8 +448,14 @@ registry! {
     CrossEntropy => {
         id: "ex2::cross_entropy",
         chapter: BackpropNinja,
-        file: "exercises/cross_entropy.rs",
-        function: "backward",
+        backward:
+            /// Cross-entropy: accumulates `dlogits` (`exercises/cross_entropy.rs`; the lecture's exercise 2).
+            fn cross_entropy_backward<F: Float>(
+                dlogits: &mut ArrayRef2<F>,
+                dloss: F,
+                cache: &CrossEntropyCache<F>,
+                targets: &[usize],
+            ) = cross_entropy::backward;
         needed_by: [Mlp, WaveNet, Deep],
         graded_by: cases::layers::cross_entropy(),
         hints: [
@@ -370,8 +467,15 @@ registry! {
     BatchNorm => {
         id: "ex3::batchnorm",
         chapter: BackpropNinja,
-        file: "exercises/batchnorm.rs",
-        function: "backward",
+        backward:
+            /// BatchNorm1d, training mode: accumulates `dx`, `dgain`, `dbias` (`exercises/batchnorm.rs`; the lecture's exercise 3).
+            fn batchnorm_backward<F: Float>(
+                dx: &mut ArrayRef2<F>,
+                grads: &mut BatchNormGrads<F>,
+                dout: &ArrayRef2<F>,
+                cache: &BatchNormCache<F>,
+                layer: &BatchNorm1d<F>,
+            ) = batchnorm::backward;
         needed_by: [Mlp],
         graded_by: cases::layers::batchnorm(),
         hints: [
@@ -383,8 +487,9 @@ registry! {
     Step(Var::Logprobs) => {
         id: "ex1::dlogprobs",
         chapter: BackpropNinja,
-        file: "exercises/step_by_step.rs",
-        function: "dlogprobs",
+        backward:
+            /// Exercise 1, `dlogprobs` (`exercises/step_by_step.rs`).
+            fn dlogprobs(f: &Forward) -> Array2<f64> = step_by_step::dlogprobs;
         needed_by: [],
         graded_by: cases::step_by_step::step(Var::Logprobs),
         hints: [
@@ -396,8 +501,9 @@ registry! {
     Step(Var::Probs) => {
         id: "ex1::dprobs",
         chapter: BackpropNinja,
-        file: "exercises/step_by_step.rs",
-        function: "dprobs",
+        backward:
+            /// Exercise 1, `dprobs` (`exercises/step_by_step.rs`).
+            fn dprobs(f: &Forward, dlogprobs: &Array2<f64>) -> Array2<f64> = step_by_step::dprobs;
         needed_by: [],
         graded_by: cases::step_by_step::step(Var::Probs),
         hints: [
@@ -409,8 +515,9 @@ registry! {
     Step(Var::CountsSumInv) => {
         id: "ex1::dcounts_sum_inv",
         chapter: BackpropNinja,
-        file: "exercises/step_by_step.rs",
-        function: "dcounts_sum_inv",
+        backward:
+            /// Exercise 1, `dcounts_sum_inv` (`exercises/step_by_step.rs`).
+            fn dcounts_sum_inv(f: &Forward, dprobs: &Array2<f64>) -> Array2<f64> = step_by_step::dcounts_sum_inv;
         needed_by: [],
         graded_by: cases::step_by_step::step(Var::CountsSumInv),
         hints: [
@@ -422,8 +529,9 @@ registry! {
     Step(Var::CountsSum) => {
         id: "ex1::dcounts_sum",
         chapter: BackpropNinja,
-        file: "exercises/step_by_step.rs",
-        function: "dcounts_sum",
+        backward:
+            /// Exercise 1, `dcounts_sum` (`exercises/step_by_step.rs`).
+            fn dcounts_sum(f: &Forward, dcounts_sum_inv: &Array2<f64>) -> Array2<f64> = step_by_step::dcounts_sum;
         needed_by: [],
         graded_by: cases::step_by_step::step(Var::CountsSum),
         hints: [
@@ -435,8 +543,9 @@ registry! {
     Step(Var::Counts) => {
         id: "ex1::dcounts",
         chapter: BackpropNinja,
-        file: "exercises/step_by_step.rs",
-        function: "dcounts",
+        backward:
+            /// Exercise 1, `dcounts` (`exercises/step_by_step.rs`).
+            fn dcounts(f: &Forward, dprobs: &Array2<f64>, dcounts_sum: &Array2<f64>) -> Array2<f64> = step_by_step::dcounts;
         needed_by: [],
         graded_by: cases::step_by_step::step(Var::Counts),
         hints: [
@@ -448,8 +557,9 @@ registry! {
     Step(Var::NormLogits) => {
         id: "ex1::dnorm_logits",
         chapter: BackpropNinja,
-        file: "exercises/step_by_step.rs",
-        function: "dnorm_logits",
+        backward:
+            /// Exercise 1, `dnorm_logits` (`exercises/step_by_step.rs`).
+            fn dnorm_logits(f: &Forward, dcounts: &Array2<f64>) -> Array2<f64> = step_by_step::dnorm_logits;
         needed_by: [],
         graded_by: cases::step_by_step::step(Var::NormLogits),
         hints: [
@@ -461,8 +571,9 @@ registry! {
     Step(Var::LogitMaxes) => {
         id: "ex1::dlogit_maxes",
         chapter: BackpropNinja,
-        file: "exercises/step_by_step.rs",
-        function: "dlogit_maxes",
+        backward:
+            /// Exercise 1, `dlogit_maxes` (`exercises/step_by_step.rs`).
+            fn dlogit_maxes(f: &Forward, dnorm_logits: &Array2<f64>) -> Array2<f64> = step_by_step::dlogit_maxes;
         needed_by: [],
         graded_by: cases::step_by_step::step(Var::LogitMaxes),
         hints: [
@@ -474,8 +585,9 @@ registry! {
     Step(Var::Logits) => {
         id: "ex1::dlogits",
         chapter: BackpropNinja,
-        file: "exercises/step_by_step.rs",
-        function: "dlogits",
+        backward:
+            /// Exercise 1, `dlogits` (`exercises/step_by_step.rs`).
+            fn dlogits(f: &Forward, dnorm_logits: &Array2<f64>, dlogit_maxes: &Array2<f64>) -> Array2<f64> = step_by_step::dlogits;
         needed_by: [],
         graded_by: cases::step_by_step::step(Var::Logits),
         hints: [
@@ -487,8 +599,9 @@ registry! {
     Step(Var::H) => {
         id: "ex1::dh",
         chapter: BackpropNinja,
-        file: "exercises/step_by_step.rs",
-        function: "dh",
+        backward:
+            /// Exercise 1, `dh` (`exercises/step_by_step.rs`).
+            fn dh(f: &Forward, dlogits: &Array2<f64>) -> Array2<f64> = step_by_step::dh;
         needed_by: [],
         graded_by: cases::step_by_step::step(Var::H),
         hints: [
@@ -500,8 +613,9 @@ registry! {
     Step(Var::W2) => {
         id: "ex1::dW2",
         chapter: BackpropNinja,
-        file: "exercises/step_by_step.rs",
-        function: "dW2",
+        backward:
+            /// Exercise 1, `dW2` (`exercises/step_by_step.rs`).
+            fn dW2(f: &Forward, dlogits: &Array2<f64>) -> Array2<f64> = step_by_step::dW2;
         needed_by: [],
         graded_by: cases::step_by_step::step(Var::W2),
         hints: [
@@ -513,8 +627,9 @@ registry! {
     Step(Var::B2) => {
         id: "ex1::db2",
         chapter: BackpropNinja,
-        file: "exercises/step_by_step.rs",
-        function: "db2",
+        backward:
+            /// Exercise 1, `db2` (`exercises/step_by_step.rs`).
+            fn db2(f: &Forward, dlogits: &Array2<f64>) -> Array1<f64> = step_by_step::db2;
         needed_by: [],
         graded_by: cases::step_by_step::step(Var::B2),
         hints: [
@@ -526,8 +641,9 @@ registry! {
     Step(Var::Hpreact) => {
         id: "ex1::dhpreact",
         chapter: BackpropNinja,
-        file: "exercises/step_by_step.rs",
-        function: "dhpreact",
+        backward:
+            /// Exercise 1, `dhpreact` (`exercises/step_by_step.rs`).
+            fn dhpreact(f: &Forward, dh: &Array2<f64>) -> Array2<f64> = step_by_step::dhpreact;
         needed_by: [],
         graded_by: cases::step_by_step::step(Var::Hpreact),
         hints: [
@@ -539,8 +655,9 @@ registry! {
     Step(Var::Bngain) => {
         id: "ex1::dbngain",
         chapter: BackpropNinja,
-        file: "exercises/step_by_step.rs",
-        function: "dbngain",
+        backward:
+            /// Exercise 1, `dbngain` (`exercises/step_by_step.rs`).
+            fn dbngain(f: &Forward, dhpreact: &Array2<f64>) -> Array2<f64> = step_by_step::dbngain;
         needed_by: [],
         graded_by: cases::step_by_step::step(Var::Bngain),
         hints: [
@@ -552,8 +669,9 @@ registry! {
     Step(Var::Bnbias) => {
         id: "ex1::dbnbias",
         chapter: BackpropNinja,
-        file: "exercises/step_by_step.rs",
-        function: "dbnbias",
+        backward:
+            /// Exercise 1, `dbnbias` (`exercises/step_by_step.rs`).
+            fn dbnbias(f: &Forward, dhpreact: &Array2<f64>) -> Array2<f64> = step_by_step::dbnbias;
         needed_by: [],
         graded_by: cases::step_by_step::step(Var::Bnbias),
         hints: [
@@ -565,8 +683,9 @@ registry! {
     Step(Var::Bnraw) => {
         id: "ex1::dbnraw",
         chapter: BackpropNinja,
-        file: "exercises/step_by_step.rs",
-        function: "dbnraw",
+        backward:
+            /// Exercise 1, `dbnraw` (`exercises/step_by_step.rs`).
+            fn dbnraw(f: &Forward, dhpreact: &Array2<f64>) -> Array2<f64> = step_by_step::dbnraw;
         needed_by: [],
         graded_by: cases::step_by_step::step(Var::Bnraw),
         hints: [
@@ -578,8 +697,9 @@ registry! {
     Step(Var::BnvarInv) => {
         id: "ex1::dbnvar_inv",
         chapter: BackpropNinja,
-        file: "exercises/step_by_step.rs",
-        function: "dbnvar_inv",
+        backward:
+            /// Exercise 1, `dbnvar_inv` (`exercises/step_by_step.rs`).
+            fn dbnvar_inv(f: &Forward, dbnraw: &Array2<f64>) -> Array2<f64> = step_by_step::dbnvar_inv;
         needed_by: [],
         graded_by: cases::step_by_step::step(Var::BnvarInv),
         hints: [
@@ -591,8 +711,9 @@ registry! {
     Step(Var::Bnvar) => {
         id: "ex1::dbnvar",
         chapter: BackpropNinja,
-        file: "exercises/step_by_step.rs",
-        function: "dbnvar",
+        backward:
+            /// Exercise 1, `dbnvar` (`exercises/step_by_step.rs`).
+            fn dbnvar(f: &Forward, dbnvar_inv: &Array2<f64>) -> Array2<f64> = step_by_step::dbnvar;
         needed_by: [],
         graded_by: cases::step_by_step::step(Var::Bnvar),
         hints: [
@@ -604,8 +725,9 @@ registry! {
     Step(Var::Bndiff2) => {
         id: "ex1::dbndiff2",
         chapter: BackpropNinja,
-        file: "exercises/step_by_step.rs",
-        function: "dbndiff2",
+        backward:
+            /// Exercise 1, `dbndiff2` (`exercises/step_by_step.rs`).
+            fn dbndiff2(f: &Forward, dbnvar: &Array2<f64>) -> Array2<f64> = step_by_step::dbndiff2;
         needed_by: [],
         graded_by: cases::step_by_step::step(Var::Bndiff2),
         hints: [
@@ -617,8 +739,9 @@ registry! {
     Step(Var::Bndiff) => {
         id: "ex1::dbndiff",
         chapter: BackpropNinja,
-        file: "exercises/step_by_step.rs",
-        function: "dbndiff",
+        backward:
+            /// Exercise 1, `dbndiff` (`exercises/step_by_step.rs`).
+            fn dbndiff(f: &Forward, dbnraw: &Array2<f64>, dbndiff2: &Array2<f64>) -> Array2<f64> = step_by_step::dbndiff;
         needed_by: [],
         graded_by: cases::step_by_step::step(Var::Bndiff),
         hints: [
@@ -630,8 +753,9 @@ registry! {
     Step(Var::Bnmeani) => {
         id: "ex1::dbnmeani",
         chapter: BackpropNinja,
-        file: "exercises/step_by_step.rs",
-        function: "dbnmeani",
+        backward:
+            /// Exercise 1, `dbnmeani` (`exercises/step_by_step.rs`).
+            fn dbnmeani(f: &Forward, dbndiff: &Array2<f64>) -> Array2<f64> = step_by_step::dbnmeani;
         needed_by: [],
         graded_by: cases::step_by_step::step(Var::Bnmeani),
         hints: [
@@ -643,8 +767,9 @@ registry! {
     Step(Var::Hprebn) => {
         id: "ex1::dhprebn",
         chapter: BackpropNinja,
-        file: "exercises/step_by_step.rs",
-        function: "dhprebn",
+        backward:
+            /// Exercise 1, `dhprebn` (`exercises/step_by_step.rs`).
+            fn dhprebn(f: &Forward, dbndiff: &Array2<f64>, dbnmeani: &Array2<f64>) -> Array2<f64> = step_by_step::dhprebn;
         needed_by: [],
         graded_by: cases::step_by_step::step(Var::Hprebn),
         hints: [
@@ -656,8 +781,9 @@ registry! {
     Step(Var::Embcat) => {
         id: "ex1::dembcat",
         chapter: BackpropNinja,
-        file: "exercises/step_by_step.rs",
-        function: "dembcat",
+        backward:
+            /// Exercise 1, `dembcat` (`exercises/step_by_step.rs`).
+            fn dembcat(f: &Forward, dhprebn: &Array2<f64>) -> Array2<f64> = step_by_step::dembcat;
         needed_by: [],
         graded_by: cases::step_by_step::step(Var::Embcat),
         hints: [
@@ -669,8 +795,9 @@ registry! {
     Step(Var::W1) => {
         id: "ex1::dW1",
         chapter: BackpropNinja,
-        file: "exercises/step_by_step.rs",
-        function: "dW1",
+        backward:
+            /// Exercise 1, `dW1` (`exercises/step_by_step.rs`).
+            fn dW1(f: &Forward, dhprebn: &Array2<f64>) -> Array2<f64> = step_by_step::dW1;
         needed_by: [],
         graded_by: cases::step_by_step::step(Var::W1),
         hints: [
@@ -682,8 +809,9 @@ registry! {
     Step(Var::B1) => {
         id: "ex1::db1",
         chapter: BackpropNinja,
-        file: "exercises/step_by_step.rs",
-        function: "db1",
+        backward:
+            /// Exercise 1, `db1` (`exercises/step_by_step.rs`).
+            fn db1(f: &Forward, dhprebn: &Array2<f64>) -> Array1<f64> = step_by_step::db1;
         needed_by: [],
         graded_by: cases::step_by_step::step(Var::B1),
         hints: [
@@ -695,8 +823,9 @@ registry! {
     Step(Var::Emb) => {
         id: "ex1::demb",
         chapter: BackpropNinja,
-        file: "exercises/step_by_step.rs",
-        function: "demb",
+        backward:
+            /// Exercise 1, `demb` (`exercises/step_by_step.rs`).
+            fn demb(f: &Forward, dembcat: &Array2<f64>) -> Array3<f64> = step_by_step::demb;
         needed_by: [],
         graded_by: cases::step_by_step::step(Var::Emb),
         hints: [
@@ -708,8 +837,9 @@ registry! {
     Step(Var::C) => {
         id: "ex1::dC",
         chapter: BackpropNinja,
-        file: "exercises/step_by_step.rs",
-        function: "dC",
+        backward:
+            /// Exercise 1, `dC` (`exercises/step_by_step.rs`).
+            fn dC(f: &Forward, demb: &Array3<f64>) -> Array2<f64> = step_by_step::dC;
         needed_by: [],
         graded_by: cases::step_by_step::step(Var::C),
         hints: [
@@ -734,8 +864,13 @@ registry! {
     FlattenConsecutive => {
         id: "wavenet::flatten_consecutive",
         chapter: WaveNet,
-        file: "exercises/flatten_consecutive.rs",
-        function: "backward",
+        backward:
+            /// FlattenConsecutive: accumulates `dx` (`exercises/flatten_consecutive.rs`; makemore part 5).
+            fn flatten_consecutive_backward<F: Float>(
+                dx: &mut ArrayRef3<F>,
+                dout: &ArrayRef3<F>,
+                layer: &FlattenConsecutive,
+            ) = flatten_consecutive::backward;
         needed_by: [WaveNet, Deep],
         graded_by: cases::wavenet::flatten_consecutive(),
         hints: [
@@ -747,10 +882,18 @@ registry! {
     Linear3d => {
         id: "wavenet::linear_3d",
         chapter: WaveNet,
-        file: "exercises/linear.rs",
-        function: "backward_3d",
+        backward:
+            /// Linear on `(B, T, C)`: accumulates `dx`, `dw`, `db` (`exercises/linear.rs`; makemore part 5).
+            fn linear_backward_3d<F: Float>(
+                dx: &mut ArrayRef3<F>,
+                grads: &mut LinearGrads<F>,
+                dout: &ArrayRef3<F>,
+                x: &ArrayRef3<F>,
+                layer: &Linear<F>,
+            ) = linear::backward_3d;
         needed_by: [WaveNet, Deep, Gpt],
         graded_by: cases::wavenet::linear_3d(),
+        twin: Linear,
         hints: [
             "the weight is shared by every position of every example: its gradient sums over both",
             "(B, T, I) seen as (B·T, I) rows: the 2-D formulas apply",
@@ -760,10 +903,18 @@ registry! {
     BatchNorm3d => {
         id: "wavenet::batchnorm_3d",
         chapter: WaveNet,
-        file: "exercises/batchnorm.rs",
-        function: "backward_3d",
+        backward:
+            /// BatchNorm1d on `(B, T, H)`, training mode: accumulates `dx`, `dgain`, `dbias` (`exercises/batchnorm.rs`; makemore part 5).
+            fn batchnorm_backward_3d<F: Float>(
+                dx: &mut ArrayRef3<F>,
+                grads: &mut BatchNormGrads<F>,
+                dout: &ArrayRef3<F>,
+                cache: &BatchNormCache<F>,
+                layer: &BatchNorm1d<F>,
+            ) = batchnorm::backward_3d;
         needed_by: [WaveNet, Deep],
         graded_by: cases::wavenet::batchnorm_3d(),
+        twin: BatchNorm,
         hints: [
             "the statistics run over axes 0 and 1: every position of every example is one more sample",
             "n = B·T; (B, T, H) seen as (B·T, H)",
@@ -773,8 +924,15 @@ registry! {
     Sequential => {
         id: "wavenet::sequential",
         chapter: WaveNet,
-        file: "exercises/sequential.rs",
-        function: "backward",
+        backward:
+            /// Sequential: runs the layers' backward passes, `L`'s, in reverse
+            /// (`exercises/sequential.rs`; makemore part 5).
+            fn sequential_backward<L: Backprop, F: Float>(
+                grads: &mut [LayerGrads<F>],
+                douts: &mut [Array3<F>],
+                cache: &SequentialCache<F>,
+                model: &Sequential<F>,
+            ) = sequential::backward;
         needed_by: [WaveNet, Deep],
         graded_by: cases::wavenet::sequential(),
         hints: [
@@ -786,8 +944,16 @@ registry! {
     WeightedAverage => {
         id: "gpt::weighted_average",
         chapter: Gpt,
-        file: "exercises/weighted_average.rs",
-        function: "backward",
+        backward:
+            /// The weighted average of the past, `out = wei @ x` with `wei` causal:
+            /// accumulates `dwei`, `dx` (`exercises/weighted_average.rs`; lecture 7).
+            fn weighted_average_backward<F: Float>(
+                dwei: &mut ArrayRef3<F>,
+                dx: &mut ArrayRef3<F>,
+                dout: &ArrayRef3<F>,
+                wei: &ArrayRef3<F>,
+                x: &ArrayRef3<F>,
+            ) = weighted_average::backward;
         needed_by: [],
         graded_by: cases::attention::weighted_average(),
         hints: [
@@ -799,8 +965,13 @@ registry! {
     Softmax => {
         id: "gpt::softmax",
         chapter: Gpt,
-        file: "exercises/softmax.rs",
-        function: "backward",
+        backward:
+            /// The causal softmax: accumulates `dscores` (`exercises/softmax.rs`; lecture 7).
+            fn softmax_backward<F: Float>(
+                dscores: &mut ArrayRef3<F>,
+                datt: &ArrayRef3<F>,
+                att: &ArrayRef3<F>,
+            ) = softmax::backward;
         needed_by: [],
         graded_by: cases::attention::softmax(),
         hints: [
@@ -812,8 +983,9 @@ registry! {
     Head(HeadVar::V) => {
         id: "gpt::head::dv",
         chapter: Gpt,
-        file: "exercises/head.rs",
-        function: "dv",
+        backward:
+            /// One head, `dv` (`exercises/head.rs`; lecture 7).
+            fn head_dv(f: &$crate::layers::head::HeadForward<f64>, dout: &Array3<f64>) -> Array3<f64> = head::dv;
         needed_by: [],
         graded_by: cases::attention::head_step(HeadVar::V),
         hints: [
@@ -825,8 +997,9 @@ registry! {
     Head(HeadVar::Att) => {
         id: "gpt::head::datt",
         chapter: Gpt,
-        file: "exercises/head.rs",
-        function: "datt",
+        backward:
+            /// One head, `datt` (`exercises/head.rs`; lecture 7).
+            fn head_datt(f: &$crate::layers::head::HeadForward<f64>, dout: &Array3<f64>) -> Array3<f64> = head::datt;
         needed_by: [],
         graded_by: cases::attention::head_step(HeadVar::Att),
         hints: [
@@ -838,8 +1011,9 @@ registry! {
     Head(HeadVar::Scores) => {
         id: "gpt::head::dscores",
         chapter: Gpt,
-        file: "exercises/head.rs",
-        function: "dscores",
+        backward:
+            /// One head, `dscores` (`exercises/head.rs`; lecture 7).
+            fn head_dscores(f: &$crate::layers::head::HeadForward<f64>, datt: &Array3<f64>) -> Array3<f64> = head::dscores;
         needed_by: [],
         graded_by: cases::attention::head_step(HeadVar::Scores),
         hints: [
@@ -851,8 +1025,9 @@ registry! {
     Head(HeadVar::Q) => {
         id: "gpt::head::dq",
         chapter: Gpt,
-        file: "exercises/head.rs",
-        function: "dq",
+        backward:
+            /// One head, `dq` (`exercises/head.rs`; lecture 7).
+            fn head_dq(f: &$crate::layers::head::HeadForward<f64>, dscores: &Array3<f64>) -> Array3<f64> = head::dq;
         needed_by: [],
         graded_by: cases::attention::head_step(HeadVar::Q),
         hints: [
@@ -864,8 +1039,9 @@ registry! {
     Head(HeadVar::K) => {
         id: "gpt::head::dk",
         chapter: Gpt,
-        file: "exercises/head.rs",
-        function: "dk",
+        backward:
+            /// One head, `dk` (`exercises/head.rs`; lecture 7).
+            fn head_dk(f: &$crate::layers::head::HeadForward<f64>, dscores: &Array3<f64>) -> Array3<f64> = head::dk;
         needed_by: [],
         graded_by: cases::attention::head_step(HeadVar::K),
         hints: [
@@ -877,8 +1053,14 @@ registry! {
     Head(HeadVar::X) => {
         id: "gpt::head::dx",
         chapter: Gpt,
-        file: "exercises/head.rs",
-        function: "dx",
+        backward:
+            /// One head, `dx` (`exercises/head.rs`; lecture 7).
+            fn head_dx(
+                f: &$crate::layers::head::HeadForward<f64>,
+                dq: &Array3<f64>,
+                dk: &Array3<f64>,
+                dv: &Array3<f64>,
+            ) -> Array3<f64> = head::dx;
         needed_by: [],
         graded_by: cases::attention::head_step(HeadVar::X),
         hints: [
@@ -890,8 +1072,18 @@ registry! {
     Attention => {
         id: "gpt::attention",
         chapter: Gpt,
-        file: "exercises/attention.rs",
-        function: "backward",
+        backward:
+            /// Causal multi-head self-attention: accumulates `dx` and the gradients of
+            /// `c_attn` and `c_proj`; `cache` lends its scratch space
+            /// (`exercises/attention.rs`; lecture 7).
+            fn attention_backward<F: Float>(
+                dx: &mut ArrayRef3<F>,
+                grads: &mut $crate::layers::attention::AttentionGrads<F>,
+                dout: &ArrayRef3<F>,
+                x: &ArrayRef3<F>,
+                cache: &mut $crate::layers::attention::AttentionCache<F>,
+                layer: &$crate::layers::attention::CausalSelfAttention<F>,
+            ) = attention::backward;
         needed_by: [Gpt],
         graded_by: cases::attention::attention(),
         hints: [
@@ -903,8 +1095,15 @@ registry! {
     LayerNorm => {
         id: "gpt::layernorm",
         chapter: Gpt,
-        file: "exercises/layernorm.rs",
-        function: "backward",
+        backward:
+            /// LayerNorm over the last axis: accumulates `dx`, `dweight`, `dbias` (`exercises/layernorm.rs`; lecture 7).
+            fn layernorm_backward<F: Float>(
+                dx: &mut ArrayRef2<F>,
+                grads: &mut $crate::layers::layernorm::LayerNormGrads<F>,
+                dout: &ArrayRef2<F>,
+                cache: &$crate::layers::layernorm::LayerNormCache<F>,
+                layer: &$crate::layers::layernorm::LayerNorm<F>,
+            ) = layernorm::backward;
         needed_by: [Gpt],
         graded_by: cases::gpt::layernorm(),
         hints: [
@@ -916,8 +1115,13 @@ registry! {
     Relu => {
         id: "gpt::relu",
         chapter: Gpt,
-        file: "exercises/relu.rs",
-        function: "backward",
+        backward:
+            /// ReLU: accumulates `dx` (`exercises/relu.rs`; lecture 7).
+            fn relu_backward<F: Float, D: Dimension>(
+                dx: &mut ArrayRef<F, D>,
+                dout: &ArrayRef<F, D>,
+                out: &ArrayRef<F, D>,
+            ) = relu::backward;
         needed_by: [Gpt],
         graded_by: cases::gpt::relu(),
         hints: [
@@ -929,8 +1133,13 @@ registry! {
     Gelu => {
         id: "gpt::gelu",
         chapter: Gpt,
-        file: "exercises/gelu.rs",
-        function: "backward",
+        backward:
+            /// GELU, tanh form: accumulates `dx` (`exercises/gelu.rs`; lecture 7).
+            fn gelu_backward<F: Float, D: Dimension>(
+                dx: &mut ArrayRef<F, D>,
+                dout: &ArrayRef<F, D>,
+                x: &ArrayRef<F, D>,
+            ) = gelu::backward;
         needed_by: [Gpt],
         graded_by: cases::gpt::gelu(),
         hints: [
@@ -942,8 +1151,13 @@ registry! {
     PositionEmbedding => {
         id: "gpt::position_embedding",
         chapter: Gpt,
-        file: "exercises/position_embedding.rs",
-        function: "backward",
+        backward:
+            /// Token + position embedding: accumulates `dwte`, `dwpe` (`exercises/position_embedding.rs`; lecture 7).
+            fn position_embedding_backward<F: Float>(
+                grads: &mut $crate::layers::position_embedding::PositionEmbeddingGrads<F>,
+                dout: &ArrayRef3<F>,
+                idx: &ArrayRef2<usize>,
+            ) = position_embedding::backward;
         needed_by: [Gpt],
         graded_by: cases::gpt::position_embedding(),
         hints: [
@@ -955,8 +1169,14 @@ registry! {
     SequenceCrossEntropy => {
         id: "gpt::cross_entropy",
         chapter: Gpt,
-        file: "exercises/sequence_cross_entropy.rs",
-        function: "backward",
+        backward:
+            /// Cross-entropy over `(B, T, V)`, targets `-1` ignored: accumulates `dlogits` (`exercises/sequence_cross_entropy.rs`; lecture 7).
+            fn sequence_cross_entropy_backward<F: Float>(
+                dlogits: &mut ArrayRef3<F>,
+                dloss: F,
+                cache: &$crate::layers::sequence_cross_entropy::SequenceCrossEntropyCache<F>,
+                targets: &ArrayRef2<i64>,
+            ) = sequence_cross_entropy::backward;
         needed_by: [Gpt],
         graded_by: cases::gpt::cross_entropy(),
         hints: [
@@ -968,8 +1188,17 @@ registry! {
     Block => {
         id: "gpt::block",
         chapter: Gpt,
-        file: "exercises/block.rs",
-        function: "backward",
+        backward:
+            /// The transformer block: runs `L`'s backward passes of its layers,
+            /// accumulating `dx` and the parameters' gradients (`exercises/block.rs`; lecture 7).
+            fn block_backward<L: Backprop, F: Float>(
+                dx: &mut ArrayRef3<F>,
+                grads: &mut $crate::layers::block::BlockGrads<F>,
+                dout: &ArrayRef3<F>,
+                x: &ArrayRef3<F>,
+                cache: &mut $crate::layers::block::BlockCache<F>,
+                block: &$crate::layers::block::Block<F>,
+            ) = block::backward;
         needed_by: [Gpt],
         graded_by: cases::gpt::block(),
         hints: [
@@ -981,8 +1210,16 @@ registry! {
     AdamW => {
         id: "gpt::adamw",
         chapter: Gpt,
-        file: "exercises/adamw.rs",
-        function: "update",
+        backward:
+            /// AdamW, step `t` of one parameter: updates `param`, `m`, `v` (`exercises/adamw.rs`; lecture 7).
+            fn adamw_update<F: Float, D: Dimension>(
+                param: &mut ArrayRef<F, D>,
+                m: &mut ArrayRef<F, D>,
+                v: &mut ArrayRef<F, D>,
+                grad: &ArrayRef<F, D>,
+                t: usize,
+                hyper: &$crate::layers::adamw::AdamW,
+            ) = adamw::update;
         needed_by: [Gpt],
         graded_by: cases::gpt::adamw(),
         hints: [
@@ -991,7 +1228,11 @@ registry! {
             "p −= lr·wd·p; m = β1 m + (1−β1) g; v = β2 v + (1−β2) g²; p −= lr · (m/(1−β1^t)) / (√(v/(1−β2^t)) + ε)",
         ],
     },
+        }
+    };
 }
+
+crate::registry_list!(declare_registry);
 
 impl Exercise {
     /// Every exercise, in course order.
@@ -1004,7 +1245,7 @@ impl Exercise {
         REGISTRY
             .iter()
             .find(|e| e.exercise == self)
-            .expect("every exercise has an entry: grade_seeded's match is exhaustive")
+            .expect("every exercise has an entry: the grading dispatch's match is exhaustive")
     }
 
     /// A path-like name: `micrograd::tanh`, `bigram::neural`, `layers::linear`, `ex1::dcounts`, `ex2::cross_entropy`.
@@ -1037,13 +1278,11 @@ pub fn needed_by(what: impl Into<Trains>) -> Vec<Exercise> {
         .collect()
 }
 
-/// Grades one exercise of `B` on the fixed inputs everyone gets.
-pub fn grade<B: Backprop>(exercise: Exercise) -> Grade {
-    grade_seeded::<B>(exercise, grade::SEED)
-}
-
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
     use super::*;
 
     #[test]
@@ -1055,6 +1294,66 @@ mod tests {
         for e in REGISTRY {
             assert_eq!(e.hints.len(), 3, "{}", e.id);
             assert_eq!(Exercise::from_id(e.id), Some(e.exercise));
+        }
+    }
+
+    /// The module of `exercises/` and `solutions/` an entry's file is:
+    /// `gelu` for `exercises/gelu.rs`.
+    fn module(entry: &Entry) -> &'static str {
+        entry
+            .file
+            .strip_prefix("exercises/")
+            .and_then(|f| f.strip_suffix(".rs"))
+            .unwrap_or_else(|| panic!("{}: {} is not a file of exercises/", entry.id, entry.file))
+    }
+
+    /// The modules of `dir`: its `.rs` files but `mod.rs`.
+    fn files(dir: &str) -> BTreeSet<String> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+        std::fs::read_dir(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            .filter_map(|entry| {
+                let name = entry.ok()?.file_name().into_string().ok()?;
+                let stem = name.strip_suffix(".rs")?;
+                (stem != "mod").then(|| stem.to_string())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn exercises_and_solutions_declare_the_modules_of_the_registry() {
+        let registry: BTreeSet<String> = REGISTRY.iter().map(|e| module(e).to_string()).collect();
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises/mod.rs");
+        let declared_exercises: BTreeSet<String> = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            .lines()
+            .filter_map(|l| {
+                let (module, name) = l.trim().strip_suffix(';')?.split_once(" = ")?;
+                (name.trim_matches('"') == module).then(|| module.to_string())
+            })
+            .collect();
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("solutions/mod.rs");
+        let declared_solutions: BTreeSet<String> = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("pub mod ")?.strip_suffix(';'))
+            .map(str::to_string)
+            .collect();
+        for (what, modules) in [
+            ("the files of exercises/", files("exercises")),
+            ("the files of solutions/", files("solutions")),
+            (
+                "the modules of exercises/mod.rs (`exercises!`)",
+                declared_exercises,
+            ),
+            ("the modules of solutions/mod.rs", declared_solutions),
+        ] {
+            let missing: Vec<_> = registry.difference(&modules).collect();
+            let unregistered: Vec<_> = modules.difference(&registry).collect();
+            assert!(
+                missing.is_empty() && unregistered.is_empty(),
+                "{what}: {missing:?} missing (the registry names them), {unregistered:?} in no entry of src/registry.rs"
+            );
         }
     }
 

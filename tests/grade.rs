@@ -23,9 +23,9 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use backprop_ninja::grade::Status;
 use backprop_ninja::grade::progress::{self as report, Graded, grade_one};
-use backprop_ninja::registry::{self, Exercise};
+use backprop_ninja::grade::{Status, dispatch};
+use backprop_ninja::registry::Exercise;
 use backprop_ninja::{Backprop, Exercises, Solutions};
 
 /// Grades every exercise of `B` on all cores, in course order.
@@ -55,7 +55,7 @@ fn stubs_are_shipped() -> Result<(), String> {
     let solved: Vec<String> = Exercise::all()
         .into_iter()
         .filter(|&e| e != Exercise::Chain)
-        .filter(|&e| registry::grade::<Exercises>(e).status != Status::NotAttempted)
+        .filter(|&e| dispatch::grade::<Exercises>(e).status != Status::NotAttempted)
         .map(|e| format!("{} ({})", e.id(), e.file()))
         .collect();
     if solved.is_empty() {

@@ -1,8 +1,8 @@
 //! # exercises/ mirrors solutions/
 //!
 //! The compiler already checks that both sides define every function with
-//! the same signature (through `implement_backprop!`); this checks that no
-//! file stands on one side only.
+//! the same signature (the registry's entries generate `implement_backprop!`);
+//! this checks that no file stands on one side only.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -60,7 +60,6 @@ fn every_registered_exercise_has_its_forward_pass_stub_and_solution() {
     }
 }
 
-// ---- GPT: attention (gpt-attn) ----
 #[test]
 fn every_attention_layer_of_src_layers_has_its_exercise_and_solution() {
     let (exercises, solutions) = (rust_files("exercises"), rust_files("solutions"));
@@ -81,4 +80,3 @@ fn every_attention_layer_of_src_layers_has_its_exercise_and_solution() {
         assert!(solutions.contains(layer), "solutions/{layer}");
     }
 }
-// ---- end GPT: attention (gpt-attn) ----

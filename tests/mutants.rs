@@ -8,14 +8,14 @@
 mod common;
 
 use backprop_ninja::course::step_by_step::Var;
-use backprop_ninja::grade::Status;
-use backprop_ninja::registry::{self, Exercise};
+use backprop_ninja::grade::{Status, dispatch};
+use backprop_ninja::registry::Exercise;
 use backprop_ninja::{Backprop, Solutions};
 use common::mutant;
 
 /// Grades `exercise` of `B` and returns its failure message.
 fn wrong<B: Backprop>(exercise: Exercise) -> String {
-    match registry::grade::<B>(exercise).status {
+    match dispatch::grade::<B>(exercise).status {
         Status::Wrong(message) => message,
         other => panic!("{} should be wrong, is {other:?}", exercise.id()),
     }
@@ -38,13 +38,13 @@ fn only_its_own_step_fails<B: Backprop>(var: Var) -> String {
         .filter(|&&v| v != var)
     {
         assert_eq!(
-            registry::grade::<B>(Exercise::Step(other)).status,
+            dispatch::grade::<B>(Exercise::Step(other)).status,
             Status::Correct,
             "{}",
             other.grad_name()
         );
     }
-    let chain = registry::grade::<B>(Exercise::Chain).status;
+    let chain = dispatch::grade::<B>(Exercise::Chain).status;
     assert!(
         matches!(&chain, Status::Blocked(why) if why.contains(&var.grad_name())),
         "{chain:?}"
@@ -147,7 +147,7 @@ fn a_flipped_sign_in_tanh_fails_tanh() {
     assert!(message.contains("dx: WRONG"), "{message}");
     assert!(message.contains("sign is flipped"), "{message}");
     assert_eq!(
-        registry::grade::<tanh_sign::Mutant>(Exercise::Linear).status,
+        dispatch::grade::<tanh_sign::Mutant>(Exercise::Linear).status,
         Status::Correct
     );
 }
@@ -322,7 +322,7 @@ fn a_scalar_tanh_without_its_square_fails_micrograd_tanh_only() {
     assert!(message.contains("da: WRONG"), "{message}");
     for op in OpKind::ALL.into_iter().filter(|&op| op != OpKind::Tanh) {
         assert_eq!(
-            registry::grade::<M>(Exercise::Micrograd(op)).status,
+            dispatch::grade::<M>(Exercise::Micrograd(op)).status,
             Status::Correct
         );
     }
@@ -389,7 +389,7 @@ fn scalar_add_exp_and_log_mistakes_each_fail_their_own_op() {
     assert!(wrong::<M>(Exercise::Micrograd(OpKind::Add)).contains("db: WRONG"));
     assert!(wrong::<M>(Exercise::Micrograd(OpKind::Exp)).contains("da: WRONG"));
     assert!(wrong::<M>(Exercise::Micrograd(OpKind::Log)).contains("da: WRONG"));
-    let mul = registry::grade::<M>(Exercise::Micrograd(OpKind::Mul)).status;
+    let mul = dispatch::grade::<M>(Exercise::Micrograd(OpKind::Mul)).status;
     assert_eq!(mul, Status::Correct, "the other ops are the reference's");
 }
 
@@ -487,7 +487,7 @@ fn a_flatten_routing_gradients_to_the_wrong_time_step_fails_dx() {
     assert!(!message.contains("dx (n=4, T/n=1): WRONG"), "{message}");
     // The container stays correct: it is graded with the reference's layers.
     assert_eq!(
-        registry::grade::<flatten_wrong_time_step::Mutant>(Exercise::Sequential).status,
+        dispatch::grade::<flatten_wrong_time_step::Mutant>(Exercise::Sequential).status,
         Status::Correct,
         "the container is graded with the reference's layers"
     );
@@ -533,7 +533,7 @@ fn a_3d_batchnorm_reducing_over_one_axis_only_fails_dx() {
         "the parameters' sums are the same either way: {message}"
     );
     assert_eq!(
-        registry::grade::<batchnorm_3d_one_axis::Mutant>(Exercise::BatchNorm).status,
+        dispatch::grade::<batchnorm_3d_one_axis::Mutant>(Exercise::BatchNorm).status,
         Status::Correct,
         "the 2-D layer is untouched"
     );
@@ -651,7 +651,7 @@ fn only_this_attention_exercise_fails<B: Backprop>(exercise: Exercise, what: &st
     for other in gpt_attention_exercises() {
         if other != exercise {
             assert_eq!(
-                registry::grade::<B>(other).status,
+                dispatch::grade::<B>(other).status,
                 Status::Correct,
                 "{} should be untouched by a mutant of {}",
                 other.id(),
@@ -985,7 +985,7 @@ fn attention_mutants_fail_gpt_attention_and_only_it() {
         backprop_ninja::implement_backprop!(Mutant, "mutant");
     }
     assert_eq!(
-        registry::grade::<control::Mutant>(Exercise::Attention).status,
+        dispatch::grade::<control::Mutant>(Exercise::Attention).status,
         Status::Correct
     );
 
@@ -1030,7 +1030,7 @@ fn only_this_core_exercise_fails<B: Backprop>(exercise: Exercise) -> String {
     );
     for other in GPT_CORE.into_iter().filter(|&e| e != exercise) {
         assert_eq!(
-            registry::grade::<B>(other).status,
+            dispatch::grade::<B>(other).status,
             Status::Correct,
             "{} must be untouched by a mutant of {}",
             other.id(),
@@ -1656,12 +1656,12 @@ fn a_panic_names_the_line_of_the_learners_code() {
 
 #[test]
 fn the_chain_waits_for_a_mis_shaped_or_panicking_step_instead_of_failing() {
-    let chain = registry::grade::<demb_wrong_shape::Mutant>(Exercise::Chain).status;
+    let chain = dispatch::grade::<demb_wrong_shape::Mutant>(Exercise::Chain).status;
     assert!(
         matches!(&chain, Status::Blocked(why) if why.contains("demb (mis-shaped)")),
         "{chain:?}"
     );
-    let chain = registry::grade::<demb_panics::Mutant>(Exercise::Chain).status;
+    let chain = dispatch::grade::<demb_panics::Mutant>(Exercise::Chain).status;
     assert!(
         matches!(&chain, Status::Blocked(why) if why.contains("demb (panics)")),
         "{chain:?}"

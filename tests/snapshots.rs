@@ -4,6 +4,10 @@
 //! values, rounded to 8 decimals (and `+ 0.0`, so no `-0`), so that they
 //! read the same on every CPU. A change to a solution shows up in review as
 //! a change to `tests/snapshots/snapshots__<layer>_<gradient>.snap`.
+//!
+//! The tests below written by hand snapshot each layer on inputs of their
+//! own; [`solutions_graded_gradients`] snapshots every other exercise of the
+//! registry on its grading case's inputs, a new one included.
 
 use backprop_ninja::course::step_by_step::Var;
 mod common;
@@ -159,7 +163,6 @@ fn solutions_small_wavenet_gradients() {
     insta::assert_snapshot!("wavenet_dlogits", describe(&dlogits));
 }
 
-// ---- GPT: attention (gpt-attn) ----
 #[test]
 fn solutions_attention_gradients() {
     use backprop_ninja::grade::cases::attention::HeadGrads;
@@ -212,10 +215,6 @@ fn solutions_attention_gradients() {
     insta::assert_snapshot!("attention_c_proj_dw", describe(&proj.dw));
     insta::assert_snapshot!("attention_c_proj_db", describe(proj.db.as_ref().unwrap()));
 }
-// ---- end GPT: attention (gpt-attn) ----
-
-// ---- GPT: core (gpt-core) ----
-
 #[test]
 fn solutions_gpt_core_gradients() {
     use backprop_ninja::grade::cases::gpt::{ADAMW_GRADED, BlockKind, small_block};
@@ -301,4 +300,66 @@ fn solutions_small_gpt_gradients() {
         .collect();
     insta::assert_snapshot!("gpt_small_grads", all);
 }
-// ---- end GPT: core ----
+
+/// The exercises that the tests above snapshot by hand, on inputs of their
+/// own: exercise 1's steps (and the chain, which is them), the head's steps,
+/// and these.
+const BY_HAND: &[&str] = &[
+    "layers::linear",
+    "layers::embedding",
+    "layers::tanh",
+    "ex2::cross_entropy",
+    "ex3::batchnorm",
+    "wavenet::flatten_consecutive",
+    "wavenet::linear_3d",
+    "wavenet::batchnorm_3d",
+    "gpt::weighted_average",
+    "gpt::softmax",
+    "gpt::attention",
+    "gpt::layernorm",
+    "gpt::relu",
+    "gpt::gelu",
+    "gpt::position_embedding",
+    "gpt::cross_entropy",
+    "gpt::block",
+    "gpt::adamw",
+];
+
+fn snapshotted_by_hand(id: &str) -> bool {
+    id.starts_with("ex1::") || id.starts_with("gpt::head::") || BY_HAND.contains(&id)
+}
+
+/// Every exercise of the registry that no test above snapshots: the
+/// reference's gradients on its grading case's inputs, as the grader
+/// compares them, one snapshot per exercise (`graded_<id>`).
+#[test]
+fn solutions_graded_gradients() {
+    use backprop_ninja::grade::case::recording_references;
+    use backprop_ninja::grade::dispatch;
+    use backprop_ninja::registry::{Exercise, REGISTRY};
+
+    for id in BY_HAND {
+        assert!(
+            Exercise::from_id(id).is_some(),
+            "{id} is not in the registry"
+        );
+    }
+    for entry in REGISTRY {
+        if snapshotted_by_hand(entry.id) {
+            continue;
+        }
+        let recorded = recording_references(|| {
+            dispatch::grade::<Solutions>(entry.exercise);
+        });
+        assert!(
+            !recorded.is_empty(),
+            "{}: its grading case records no gradients (grade::case::LayerCase does): grade it with a LayerCase or snapshot it by hand",
+            entry.id
+        );
+        let all: String = recorded
+            .iter()
+            .map(|(name, g)| format!("── {name}\n{}", describe(g)))
+            .collect();
+        insta::assert_snapshot!(format!("graded_{}", entry.id.replace("::", "_")), all);
+    }
+}

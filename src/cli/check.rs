@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use backprop_ninja::grade;
-use backprop_ninja::registry::{self, Chapter, Exercise};
+use backprop_ninja::grade::{self, dispatch};
+use backprop_ninja::registry::{Chapter, Exercise};
 use backprop_ninja::{Backprop, Error, Result};
 
 use super::implementation::{Impl, WithBackprop};
@@ -40,7 +40,7 @@ impl WithBackprop for Args {
             .into_iter()
             .filter(|e| !gpt || e.chapter() == Chapter::Gpt)
             .map(|e| grade::progress::Graded {
-                grade: registry::grade_seeded::<B>(e, seed),
+                grade: dispatch::grade_seeded::<B>(e, seed),
                 stub: None,
             })
             .collect();

@@ -2,7 +2,7 @@
 //! by [`Impl::run`]; [`ready`] refuses to train with backward passes still
 //! at `todo!()`.
 
-use backprop_ninja::grade::Status;
+use backprop_ninja::grade::{Status, dispatch};
 use backprop_ninja::registry::{self, Trains};
 use backprop_ninja::{Backprop, Error, Exercises, Result, Solutions};
 use clap::ValueEnum;
@@ -38,7 +38,7 @@ impl Impl {
 /// at `todo!()`, and warns of those that are wrong.
 pub fn ready<B: Backprop>(what: Trains) -> Result<()> {
     let needs = registry::needed_by(what);
-    let grades: Vec<_> = needs.iter().map(|&e| registry::grade::<B>(e)).collect();
+    let grades: Vec<_> = needs.iter().map(|&e| dispatch::grade::<B>(e)).collect();
     let todo: Vec<String> = grades
         .iter()
         .filter(|g| g.status == Status::NotAttempted)
@@ -63,7 +63,6 @@ pub fn ready<B: Backprop>(what: Trains) -> Result<()> {
     Ok(())
 }
 
-// ---- files that do not compile (watch) ----
 /// Refuses `--impl exercises` in a build where some exercise files were
 /// replaced by the reference because they do not compile
 /// (`BACKPROP_NINJA_SKIP`, which `watch` sets for its grading only).
@@ -81,4 +80,3 @@ fn refuse_stand_ins() -> Result<()> {
         files.join(", ")
     )))
 }
-// ---- end files that do not compile ----

@@ -36,6 +36,9 @@
 use std::fmt::Write;
 
 use crate::backprop::Backprop;
+/// The operations with a backward step of their own, one exercise each: the
+/// registry's data, named here too.
+pub use crate::registry::OpKind;
 
 /// A node of a [`Graph`]: its index. Cheap to copy; meaningful only in the
 /// graph that made it.
@@ -80,44 +83,6 @@ impl Op {
             Op::Relu(_) => OpKind::Relu,
             Op::Log(_) => OpKind::Log,
         })
-    }
-}
-
-/// The operations that have a backward step of their own: one exercise each.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum OpKind {
-    Add,
-    Mul,
-    Pow,
-    Exp,
-    Tanh,
-    Relu,
-    Log,
-}
-
-impl OpKind {
-    /// In the order the lecture meets them (`log` last: it is ours).
-    pub const ALL: [OpKind; 7] = [
-        OpKind::Add,
-        OpKind::Mul,
-        OpKind::Pow,
-        OpKind::Exp,
-        OpKind::Tanh,
-        OpKind::Relu,
-        OpKind::Log,
-    ];
-
-    /// `"add"`, `"mul"`, ...
-    pub fn name(self) -> &'static str {
-        match self {
-            OpKind::Add => "add",
-            OpKind::Mul => "mul",
-            OpKind::Pow => "pow",
-            OpKind::Exp => "exp",
-            OpKind::Tanh => "tanh",
-            OpKind::Relu => "relu",
-            OpKind::Log => "log",
-        }
     }
 }
 

@@ -5,7 +5,9 @@
 //! oracle), the values the gradients were prefilled with (a backward pass
 //! must add to them) and what the learner's function was handed.
 
-use ndarray::{ArrayD, ArrayRef, Dimension};
+use std::cell::RefCell;
+
+use ndarray::{Array1, ArrayD, ArrayRef, ArrayView2, ArrayView3, Dimension, Ix1, Ix2, Ix3};
 
 pub use crate::float::randn;
 use crate::grade::attempt::is_todo;
@@ -60,6 +62,27 @@ pub fn dyn_<D: Dimension>(x: &ArrayRef<f64, D>) -> ArrayD<f64> {
     x.to_owned().into_dyn()
 }
 
+/// A 1-D variable of the oracle, as an array of its own.
+pub fn ix1(x: &ArrayD<f64>) -> Array1<f64> {
+    x.clone()
+        .into_dimensionality::<Ix1>()
+        .expect("a 1-D variable")
+}
+
+/// A 2-D variable of the oracle, viewed as such.
+pub fn ix2(x: &ArrayD<f64>) -> ArrayView2<'_, f64> {
+    x.view()
+        .into_dimensionality::<Ix2>()
+        .expect("a 2-D variable")
+}
+
+/// A 3-D variable of the oracle, viewed as such.
+pub fn ix3(x: &ArrayD<f64>) -> ArrayView3<'_, f64> {
+    x.view()
+        .into_dimensionality::<Ix3>()
+        .expect("a 3-D variable")
+}
+
 /// A scalar loss of one variable, for the oracle.
 pub type Loss<'a> = Box<dyn Fn(&ArrayD<f64>) -> f64 + 'a>;
 
@@ -106,6 +129,7 @@ impl LayerCase<'_> {
             let added = raw - prefill;
             let reference = reference - prefill;
             let row_name = format!("{} {name}", self.id);
+            record(&row_name, &reference);
             let report = oracle::check(&row_name, x, &added, loss, &cfg);
             let row = compare(&row_name, &added, &reference, Some(report));
             if !row.ok() {
@@ -123,6 +147,33 @@ impl LayerCase<'_> {
         }
         verdict(rows, messages)
     }
+}
+
+/// Gradients by row name: `("gpt::gelu dx", dx)`.
+pub type Named = Vec<(String, ArrayD<f64>)>;
+
+thread_local! {
+    /// The reference's gradients graded on this thread, while
+    /// [`recording_references`] listens.
+    static RECORDED: RefCell<Option<Named>> = const { RefCell::new(None) };
+}
+
+fn record(row_name: &str, reference: &ArrayD<f64>) {
+    RECORDED.with_borrow_mut(|recorded| {
+        if let Some(recorded) = recorded {
+            recorded.push((row_name.to_string(), reference.clone()));
+        }
+    });
+}
+
+/// Runs `grade` and returns the reference's gradients that its
+/// [`LayerCase`]s compared with (what a backward pass adds, prefill
+/// removed), named by row: `gpt::gelu dx`. The snapshot tests record every
+/// exercise's this way.
+pub fn recording_references(grade: impl FnOnce()) -> Named {
+    let outer = RECORDED.replace(Some(vec![]));
+    grade();
+    RECORDED.replace(outer).unwrap_or_default()
 }
 
 /// Three graded variables `(a, b, c)` of one loss `L(a, b, c)`, each with the

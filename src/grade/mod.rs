@@ -15,6 +15,7 @@
 //! | [`attempt`] | running a learner's function: panics caught, `todo!()` recognised |
 //! | [`compare`] | a gradient against the reference: the `cmp` row, and why it is wrong |
 //! | [`case`], [`cases`] | what each exercise is graded on, one file per chapter |
+//! | [`dispatch`] | an exercise to its grade: the case its registry entry names |
 //! | [`report`] | the printed table and summary |
 //! | [`hints`] | why a gradient is wrong, in words: the error's pattern matched |
 //! | [`panic_site`] | where a learner's code panicked: the hook, installed only while grading |
@@ -23,12 +24,14 @@
 //! | [`scalar_check`] | the second oracle: exercise 1 rebuilt from scalars |
 //! | [`skipped`] | the exercises of a file that does not compile, which `watch` reports while grading the rest |
 //!
-//! Which case grades which exercise is said once, in [`crate::registry`].
+//! Which case grades which exercise is said once, in [`crate::registry`];
+//! [`dispatch`] runs it.
 
 pub mod attempt;
 pub mod case;
 pub mod cases;
 pub mod compare;
+pub mod dispatch;
 pub mod hint_levels;
 pub mod hints;
 pub mod oracle;

@@ -13,7 +13,8 @@ use super::Status;
 use super::panic_site::{self, Panic};
 use super::report::summary;
 use crate::backprop::Backprop;
-use crate::registry::{Chapter, Exercise, Grade};
+use crate::grade::dispatch::{self, Grade};
+use crate::registry::{Chapter, Exercise};
 
 /// A grade, with the `todo!()` it stopped at when not attempted.
 #[derive(Clone, Debug, PartialEq)]
@@ -26,7 +27,7 @@ pub struct Graded {
 /// Grades one exercise of `B`, keeping the stub it stopped at.
 pub fn grade_one<B: Backprop>(exercise: Exercise) -> Graded {
     panic_site::clear_todo();
-    let grade = crate::registry::grade::<B>(exercise);
+    let grade = dispatch::grade::<B>(exercise);
     let stub = panic_site::take_todo();
     Graded { grade, stub }
 }
@@ -316,5 +317,60 @@ mod tests {
         assert!(real.contains("1 - out²"), "{real}");
         let step = derivation(Exercise::Step(Var::Counts)).unwrap();
         assert!(!step.is_empty() && !step.contains("//!"), "{step}");
+    }
+
+    #[test]
+    fn the_report_says_which_files_do_not_compile_and_grades_the_rest() {
+        use crate::grade::skipped::status_with;
+        let graded_without = |skipped: &[&str]| -> Vec<Graded> {
+            Exercise::all()
+                .into_iter()
+                .map(|exercise| {
+                    let status = match exercise {
+                        Exercise::Tanh => Status::Correct,
+                        e => status_with(e, skipped, |_| Some(String::new()))
+                            .unwrap_or(Status::NotAttempted),
+                    };
+                    Graded {
+                        grade: Grade {
+                            exercise,
+                            status,
+                            rows: vec![],
+                        },
+                        stub: None,
+                    }
+                })
+                .collect()
+        };
+        let one = report("exercises", &graded_without(&["gelu"]));
+        assert!(
+            one.contains("\ndoes not compile: exercises/gelu.rs (its exercises are not graded until it does; the others are)\n"),
+            "{one}"
+        );
+        assert!(one.ends_with(", 1 do not compile\n"), "{one}");
+        let graded = graded_without(&["gelu", "step_by_step"]);
+        let text = report("exercises", &graded);
+        assert!(
+            text.contains("do not compile: exercises/step_by_step.rs, exercises/gelu.rs (their exercises are not graded"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  gpt::gelu                                  | does not compile (exercises/gelu.rs)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("ex1::chain") && text.contains("ex1::dcounts "),
+            "{text}"
+        );
+        assert!(text.contains("layers::tanh: right"), "{text}");
+        let last = text.lines().last().unwrap();
+        assert!(last.starts_with("exercises: 1/"), "{text}");
+        assert!(last.ends_with(", 28 do not compile"), "{last}");
+        // Never right, and it fails the run.
+        let gelu = graded
+            .iter()
+            .find(|g| g.grade.exercise == Exercise::Gelu)
+            .unwrap();
+        assert!(!gelu.grade.passed());
     }
 }

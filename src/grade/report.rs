@@ -5,8 +5,8 @@
 
 use std::fmt;
 
+use crate::grade::dispatch::Grade;
 use crate::grade::{Row, Status};
-use crate::registry::Grade;
 
 impl fmt::Display for Row {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

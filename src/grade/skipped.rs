@@ -193,62 +193,6 @@ mod tests {
     }
 
     #[test]
-    fn the_report_says_which_files_do_not_compile_and_grades_the_rest() {
-        use crate::grade::progress::{Graded, report};
-        use crate::registry::Grade;
-        let graded_without = |skipped: &[&str]| -> Vec<Graded> {
-            Exercise::all()
-                .into_iter()
-                .map(|exercise| {
-                    let status = match exercise {
-                        Exercise::Tanh => Status::Correct,
-                        e => status_with(e, skipped, |_| Some(String::new()))
-                            .unwrap_or(Status::NotAttempted),
-                    };
-                    Graded {
-                        grade: Grade {
-                            exercise,
-                            status,
-                            rows: vec![],
-                        },
-                        stub: None,
-                    }
-                })
-                .collect()
-        };
-        let one = report("exercises", &graded_without(&["gelu"]));
-        assert!(
-            one.contains("\ndoes not compile: exercises/gelu.rs (its exercises are not graded until it does; the others are)\n"),
-            "{one}"
-        );
-        assert!(one.ends_with(", 1 do not compile\n"), "{one}");
-        let graded = graded_without(&["gelu", "step_by_step"]);
-        let text = report("exercises", &graded);
-        assert!(
-            text.contains("do not compile: exercises/step_by_step.rs, exercises/gelu.rs (their exercises are not graded"),
-            "{text}"
-        );
-        assert!(
-            text.contains("  gpt::gelu                                  | does not compile (exercises/gelu.rs)"),
-            "{text}"
-        );
-        assert!(
-            text.contains("ex1::chain") && text.contains("ex1::dcounts "),
-            "{text}"
-        );
-        assert!(text.contains("layers::tanh: right"), "{text}");
-        let last = text.lines().last().unwrap();
-        assert!(last.starts_with("exercises: 1/"), "{text}");
-        assert!(last.ends_with(", 28 do not compile"), "{last}");
-        // Never right, and it fails the run.
-        let gelu = graded
-            .iter()
-            .find(|g| g.grade.exercise == Exercise::Gelu)
-            .unwrap();
-        assert!(!gelu.grade.passed());
-    }
-
-    #[test]
     fn the_reference_never_has_a_replaced_file() {
         assert!(skipped::<crate::Solutions>().is_empty());
         // This very build replaced nothing (the tests run without

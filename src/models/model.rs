@@ -13,6 +13,7 @@ use crate::hyper::Hyper;
 use crate::layers::sequential::LayerGrads;
 use crate::models::mlp::{self, Mlp, MlpGrads};
 use crate::models::wavenet::{self, WaveNet};
+use crate::registry::Trains;
 
 /// Which model a checkpoint holds and `train mlp|wavenet` trains: `mlp`
 /// (makemore part 4) or `wavenet` (part 5). Every kind has a [`Network`]
@@ -40,6 +41,15 @@ impl ModelKind {
         [ModelKind::Mlp, ModelKind::WaveNet]
             .into_iter()
             .find(|k| k.name() == name)
+    }
+}
+
+impl From<ModelKind> for Trains {
+    fn from(kind: ModelKind) -> Trains {
+        match kind {
+            ModelKind::Mlp => Trains::Mlp,
+            ModelKind::WaveNet => Trains::WaveNet,
+        }
     }
 }
 

@@ -14,8 +14,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::backprop::Backprop;
 use crate::grade::attempt::attempt;
-use crate::grade::case::{LayerCase, Loss, dyn_, failed, randn, verdict};
-use crate::grade::cases::wavenet::ix3;
+use crate::grade::case::{LayerCase, Loss, dyn_, failed, ix3, randn, verdict};
 use crate::grade::compare::{compare, diagnose};
 use crate::grade::hints::Known;
 use crate::grade::oracle::{self, Config};

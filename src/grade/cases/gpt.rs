@@ -9,15 +9,16 @@
 //! AdamW is an update, not a gradient: it is graded against values that can
 //! be worked out by hand and against the rule as PyTorch documents it.
 
-use ndarray::{Array1, Array2, Array3, ArrayD, Ix1, Ix2, Zip};
+use ndarray::{Array1, Array2, Array3, ArrayD, Zip};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::backprop::Backprop;
 use crate::grade::Outcome;
 use crate::grade::attempt::attempt;
-use crate::grade::case::{LayerCase, Loss, dyn_, failed, randn, three_vars, verdict};
-use crate::grade::cases::wavenet::ix3;
+use crate::grade::case::{
+    LayerCase, Loss, dyn_, failed, ix1, ix2, ix3, randn, three_vars, verdict,
+};
 use crate::grade::compare::{compare, diagnose};
 use crate::grade::hints::Known;
 use crate::layers::adamw::AdamW;
@@ -29,18 +30,6 @@ use crate::layers::position_embedding::PositionEmbedding;
 use crate::layers::sequence_cross_entropy::{self, IGNORE};
 use crate::layers::{gelu, relu};
 use crate::solutions::Solutions;
-
-fn ix1(x: &ArrayD<f64>) -> Array1<f64> {
-    x.clone()
-        .into_dimensionality::<Ix1>()
-        .expect("a 1-D variable")
-}
-
-fn ix2(x: &ArrayD<f64>) -> ndarray::ArrayView2<'_, f64> {
-    x.view()
-        .into_dimensionality::<Ix2>()
-        .expect("a 2-D variable")
-}
 
 pub fn layernorm<B: Backprop>(id: &str, seed: u64) -> Outcome {
     let rng = &mut ChaCha8Rng::seed_from_u64(seed);

@@ -4,30 +4,23 @@
 //! `Sequential` container's backward pass on a small WaveNet whose every
 //! parameter is checked by finite differences.
 
-use ndarray::{Array1, Array2, Array3, ArrayD, Axis, Ix3};
+use ndarray::{Array1, Array2, Array3, ArrayD, Axis};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::backprop::Backprop;
+use crate::grade::Outcome;
 use crate::grade::attempt::attempt;
-use crate::grade::case::{LayerCase, Loss, dyn_, handed, randn, three_vars};
+use crate::grade::case::{LayerCase, Loss, dyn_, handed, ix3, randn, three_vars};
 use crate::grade::cases::layers::{batchnorm_vars, linear_from};
 use crate::grade::hints::{self, Known};
-use crate::grade::{Outcome, Status};
 use crate::hyper::Hyper;
 use crate::layers::batchnorm::BatchNorm1d;
 use crate::layers::flatten_consecutive::FlattenConsecutive;
 use crate::layers::linear::Linear;
 use crate::layers::sequential::{LayerGrads, grads_mut};
 use crate::models::wavenet::WaveNet;
-use crate::registry::Exercise;
 use crate::solutions::Solutions;
-
-pub fn ix3(x: &ArrayD<f64>) -> ndarray::ArrayView3<'_, f64> {
-    x.view()
-        .into_dimensionality::<Ix3>()
-        .expect("a 3-D variable")
-}
 
 /// A FlattenConsecutive case: the layer, `x`, `dout` and the prefilled `dx`.
 type FlattenCase = (FlattenConsecutive, Array3<f64>, Array3<f64>, Array3<f64>);
@@ -135,12 +128,11 @@ pub fn linear_3d<B: Backprop>(id: &str, seed: u64) -> Outcome {
     let layer = Linear::new(w.clone(), Some(b.clone())).expect("shapes fit");
     let prefill = (&dx0, &dw0, &db0);
     let learner = attempt(|| run::<B>(&x, &layer, &dout, prefill));
-    let graded = case.grade(
+    case.grade(
         learner,
         run::<Solutions>(&x, &layer, &dout, prefill),
         vec![],
-    );
-    blame_2d::<B>(graded, Exercise::Linear, seed)
+    )
 }
 
 pub fn batchnorm_3d<B: Backprop>(id: &str, seed: u64) -> Outcome {
@@ -215,30 +207,11 @@ pub fn batchnorm_3d<B: Backprop>(id: &str, seed: u64) -> Outcome {
     };
     let prefill = (&dx0, &dgain0, &dbias0);
     let learner = attempt(|| run::<B>(&x, &layer, &dout, prefill));
-    let graded = case.grade(
+    case.grade(
         learner,
         run::<Solutions>(&x, &layer, &dout, prefill),
         vec![],
-    );
-    blame_2d::<B>(graded, Exercise::BatchNorm, seed)
-}
-
-/// A wrong 3-D exercise whose 2-D twin is wrong too says that the 2-D
-/// function may be the cause: `backward_3d` often calls it on a reshape.
-fn blame_2d<B: Backprop>(mut graded: Outcome, two_d: Exercise, seed: u64) -> Outcome {
-    if let Status::Wrong(message) = &mut graded.status
-        && matches!(
-            crate::registry::grade_seeded::<B>(two_d, seed).status,
-            Status::Wrong(_)
-        )
-    {
-        message.push_str(&format!(
-            "\n  hint: your 2-D `backward` ({}, {}) is wrong too; if `backward_3d` calls it, that is the cause: fix it first (its own row)",
-            two_d.id(),
-            two_d.file()
-        ));
-    }
-    graded
+    )
 }
 
 /// A WaveNet small enough to check every parameter: 5 characters, a block
