@@ -220,7 +220,7 @@ fn fresh(args: &Args) -> Result<(Gpt<f32>, AdamWState<f32>, GptRun, Data)> {
     }
     check_memory(&config, run.batch_size, EVAL_ROWS_NAMES)?;
     let model = Gpt::<f32>::new(config, &mut ChaCha8Rng::seed_from_u64(run.seed))?;
-    let opt = model.adamw(run.adamw)?;
+    let opt = AdamWState::new(run.adamw, &model)?;
     Ok((model, opt, run, data))
 }
 

@@ -29,6 +29,7 @@ use crate::io::checkpoint::{FORMAT, get};
 use crate::io::weights::{self, Tensor, take};
 use crate::layers::adamw::AdamW;
 use crate::layers::block::Activation;
+use crate::layers::params::Params;
 use crate::models::adamw::AdamWState;
 use crate::models::gpt::{Arch, Gpt, GptConfig, Init};
 use crate::train::gpt::GptRun;
@@ -110,17 +111,13 @@ pub fn model_kind(path: &Path) -> Result<String> {
 /// Writes `ckpt` to `path` atomically, refusing (and writing nothing) if a
 /// tensor holds NaN or an infinity.
 pub fn save(path: &Path, ckpt: &GptCheckpoint) -> Result<()> {
-    let params = ckpt.model.params();
-    if params.len() != ckpt.adamw.m.len() {
-        return Err(Error::Checkpoint {
+    ckpt.adamw
+        .check(&ckpt.model)
+        .map_err(|e| Error::Checkpoint {
             path: path.to_path_buf(),
-            detail: format!(
-                "not written: {} parameters but AdamW moments for {}",
-                params.len(),
-                ckpt.adamw.m.len()
-            ),
-        });
-    }
+            detail: format!("not written: {e}"),
+        })?;
+    let params = ckpt.model.named_params();
     let mut tensors = vec![];
     for ((name, p), (m, v)) in params.iter().zip(ckpt.adamw.m.iter().zip(&ckpt.adamw.v)) {
         for (full, array) in [
@@ -263,11 +260,7 @@ pub fn load(path: &Path) -> Result<GptCheckpoint> {
         )));
     }
     let mut model = Gpt::<f32>::new(config, &mut ChaCha8Rng::seed_from_u64(0))?;
-    let shapes: Vec<(String, Vec<usize>)> = model
-        .params()
-        .iter()
-        .map(|(n, p)| (n.clone(), p.shape().to_vec()))
-        .collect();
+    let shapes = model.param_shapes();
     let mut take_finite = |name: &str, shape: &[usize]| -> Result<ArrayD<f32>> {
         let array: ArrayD<f32> = take(&mut tensors, name, shape, path)?;
         if let Some((i, x)) = array.iter().enumerate().find(|(_, x)| !x.is_finite()) {
@@ -287,7 +280,7 @@ pub fn load(path: &Path) -> Result<GptCheckpoint> {
             "an AdamW second moment is {x}: squares cannot be negative"
         )));
     }
-    for ((_, mut p), value) in model.params_mut().into_iter().zip(values) {
+    for ((_, mut p), value) in model.named_params_mut().into_iter().zip(values) {
         p.assign(&value);
     }
     if let Some(extra) = tensors.keys().next() {
@@ -350,6 +343,7 @@ pub fn load(path: &Path) -> Result<GptCheckpoint> {
         model,
         adamw: AdamWState {
             hyper: adamw,
+            names: shapes.into_iter().map(|(n, _)| n).collect(),
             m,
             v,
             t,
@@ -376,7 +370,7 @@ mod tests {
             ..GptConfig::lecture(5)
         };
         let model = Gpt::<f32>::new(config, &mut ChaCha8Rng::seed_from_u64(1)).unwrap();
-        let mut adamw = model.adamw(AdamW::TORCH).unwrap();
+        let mut adamw = AdamWState::new(AdamW::TORCH, &model).unwrap();
         adamw.t = 7;
         for (i, m) in adamw.m.iter_mut().enumerate() {
             m.fill(i as f32 * 0.5 - 1.0);

@@ -29,6 +29,7 @@ use crate::layers::batchnorm::BatchNorm1d;
 use crate::layers::embedding::Embedding;
 use crate::layers::flatten_consecutive::FlattenConsecutive;
 use crate::layers::linear::Linear;
+use crate::layers::params::Params;
 use crate::layers::sequential::{Layer, LayerGrads, Sequential};
 use crate::models::diagnostics::{self, Summary};
 use crate::models::model::Model;

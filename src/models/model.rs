@@ -10,6 +10,7 @@ use ndarray::{Array2, ArrayRef2};
 use crate::backprop::Backprop;
 use crate::error::Result;
 use crate::hyper::Hyper;
+use crate::layers::params::Params;
 use crate::layers::sequential::LayerGrads;
 use crate::models::mlp::{self, Mlp, MlpGrads};
 use crate::models::wavenet::{self, WaveNet};

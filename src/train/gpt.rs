@@ -25,6 +25,7 @@ use crate::backprop::Backprop;
 use crate::corpus::text::{Batch, BatchSource, CharVocab, IGNORE, NameRows, eval_batches};
 use crate::error::{Error, Result};
 use crate::layers::adamw::AdamW;
+use crate::layers::params::Params;
 use crate::layers::sequence_cross_entropy;
 use crate::models::adamw::AdamWState;
 use crate::models::gpt::{Arch, Gpt, GptConfig, GptWorkspace, Net};
@@ -187,9 +188,9 @@ pub fn train_step<B: Backprop>(
     model.backward::<B>(ws, grads);
     let t3 = Instant::now();
     if let Some(max) = run.clip {
-        grads.clip_norm(max);
+        model.clip_grad_norm(grads, max);
     }
-    model.adamw_step::<B>(grads, opt);
+    opt.step::<B, _>(model, grads);
     let t4 = Instant::now();
     timing.steps += 1;
     timing.batch += t1 - t0;
@@ -606,15 +607,17 @@ mod tests {
     fn clipping_scales_the_gradient_norm_down_to_the_limit() {
         let model = tiny(5, 4);
         let mut grads = model.zero_grads();
-        grads.visit_mut(&mut |mut g| g.fill(1.0));
+        for (_, mut g) in model.named_grads_mut(&mut grads) {
+            g.fill(1.0);
+        }
         let n = model.num_params() as f64;
-        assert!((grads.clip_norm(1e9) - n.sqrt()).abs() < 1e-6);
-        let before = grads.clip_norm(2.0);
+        assert!((model.clip_grad_norm(&mut grads, 1e9) - n.sqrt()).abs() < 1e-6);
+        let before = model.clip_grad_norm(&mut grads, 2.0);
         assert!(
             (before - n.sqrt()).abs() < 1e-6,
             "unchanged above the limit"
         );
-        let after = grads.clip_norm(1e9);
+        let after = model.clip_grad_norm(&mut grads, 1e9);
         assert!((after - 2.0).abs() < 1e-5, "{after}");
     }
 
@@ -659,7 +662,7 @@ mod tests {
     fn a_run_resumed_with_its_optimiser_is_the_uninterrupted_run() {
         let corpus = text();
         let model = tiny(corpus.vocab.len(), 6);
-        let opt = model.adamw(AdamW::TORCH).unwrap();
+        let opt = AdamWState::new(AdamW::TORCH, &model).unwrap();
         let (straight, straight_opt, evals) = trained(model.clone(), opt.clone(), &corpus, 0, 10);
         assert_eq!(evals, vec![4, 8, 10], "every 4 steps and at the end");
         let (half, half_opt, _) = trained(model.clone(), opt, &corpus, 0, 6);
@@ -691,12 +694,14 @@ mod tests {
     fn a_diverging_run_stops_before_a_checkpoint_of_it() {
         let corpus = text();
         let mut model = tiny(corpus.vocab.len(), 6);
-        let mut opt = model
-            .adamw(AdamW {
+        let mut opt = AdamWState::new(
+            AdamW {
                 lr: 1e30,
                 ..AdamW::TORCH
-            })
-            .unwrap();
+            },
+            &model,
+        )
+        .unwrap();
         let run = GptRun {
             steps: 50,
             batch_size: 3,
