@@ -143,7 +143,9 @@ pub fn train_step<B: Backprop, M: Model>(
 ) -> Result<f32> {
     let (idx, targets) = M::batch_mut(ws);
     sample_batch(idx, targets, data, cfg.seed, step);
-    model.train_step::<B>(ws, grads, cfg.lr_at(step))
+    let loss = model.forward_backward::<B>(ws, grads)?;
+    model.sgd_step(grads, cfg.lr_at(step));
+    Ok(loss)
 }
 
 /// Fills `idx (B, T)` and `targets (B,)` with batch `step`: random examples
