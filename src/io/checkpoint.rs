@@ -14,8 +14,16 @@
 //! The header's metadata holds the model kind (`model`: `mlp` or `wavenet`),
 //! the vocabulary, the sizes, the step reached and the training settings,
 //! which is all `eval`, `sample` and `--resume` need. Files of the first
-//! format (MLPs only, before the WaveNet) still load. Files are written
-//! atomically (temp file + rename).
+//! format (MLPs only, before the WaveNet) still load.
+//!
+//! Every checkpoint, the GPT's too ([`crate::io::gpt_checkpoint`]), is
+//! written by the one writer [`write()`] (values checked, atomic: temp file +
+//! rename; a run holds the file's lock, [`crate::io::output`]) and read by
+//! the one reader [`read()`]; the tensors
+//! are the model's parameters and buffers by their walk's names
+//! ([`crate::layers::params::Params`]), and the optimiser's state beside
+//! them. `tests/fixtures/` holds one file of each kind written before this
+//! writer existed, and they load.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -112,6 +120,77 @@ fn check_values(tensors: &[(String, Tensor)], path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// A checkpoint as stored, read by [`read`]: the kind of model it holds
+/// (`mlp`, `wavenet`, `gpt`), its tensors (the parameters, the buffers and
+/// the optimiser's state, all finite) and its metadata.
+#[derive(Clone, Debug)]
+pub struct Stored {
+    pub kind: String,
+    pub tensors: BTreeMap<String, Tensor>,
+    pub meta: BTreeMap<String, String>,
+}
+
+/// The one writer of every checkpoint: refuses (and writes nothing) if a
+/// tensor holds NaN or an infinity, or a running variance is negative, so
+/// that a diverged model never replaces a good file; names the format and
+/// the kind of model (`mlp`, `wavenet`, `gpt`) in the metadata; and writes
+/// the file atomically (temp file + rename). A training run holds the
+/// file's lock from its first step to its last
+/// ([`crate::io::output::Output::claim`]), so no other run writes it.
+pub fn write(
+    path: &Path,
+    kind: &str,
+    tensors: Vec<(String, Tensor)>,
+    mut metadata: BTreeMap<String, String>,
+) -> Result<()> {
+    check_values(&tensors, path).map_err(|e| match e {
+        Error::Checkpoint { path, detail } => Error::Checkpoint {
+            path,
+            detail: format!("not written: {detail}"),
+        },
+        other => other,
+    })?;
+    metadata.insert("format".into(), FORMAT.into());
+    metadata.insert("model".into(), kind.into());
+    weights::save(path, tensors, metadata)
+}
+
+/// The one reader of every checkpoint: refuses a file that is not a model
+/// of this crate, and tensors that are not finite (or a negative running
+/// variance), naming the file. Files of the first format (MLPs, before the
+/// `model` entry) read as `mlp`.
+pub fn read(path: &Path) -> Result<Stored> {
+    let (tensors, meta) = weights::load(path)?;
+    let fail = |detail: String| Error::Checkpoint {
+        path: path.to_path_buf(),
+        detail,
+    };
+    let kind = match meta.get("format") {
+        Some(f) if f == FORMAT_MLP_1 => ModelKind::Mlp.name().to_string(),
+        Some(f) if f == FORMAT => meta.get("model").cloned().unwrap_or_default(),
+        Some(f) => {
+            return Err(fail(format!(
+                "a {f:?} file, not a model of this crate ({FORMAT:?})"
+            )));
+        }
+        None => {
+            return Err(fail(format!(
+                "a safetensors file, but not a model of this crate (no \"format\": {FORMAT:?} in its metadata)"
+            )));
+        }
+    };
+    let listed: Vec<(String, Tensor)> = tensors
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    check_values(&listed, path)?;
+    Ok(Stored {
+        kind,
+        tensors,
+        meta,
+    })
+}
+
 /// Writes `ckpt` to `path` atomically. Refuses (and writes nothing) if a
 /// tensor holds NaN or an infinity, so that a diverged model never replaces
 /// a good file.
@@ -120,18 +199,9 @@ pub fn save(path: &Path, ckpt: &Checkpoint) -> Result<()> {
         Network::Mlp(m) => named_tensors(m),
         Network::WaveNet(w) => named_tensors(w),
     };
-    check_values(&tensors, path).map_err(|e| match e {
-        Error::Checkpoint { path, detail } => Error::Checkpoint {
-            path,
-            detail: format!("not written: {detail}"),
-        },
-        other => other,
-    })?;
     let hyper = ckpt.model.hyper();
     let c = &ckpt.config;
     let metadata: BTreeMap<String, String> = [
-        ("format", FORMAT.to_string()),
-        ("model", ckpt.model.kind().name().to_string()),
         ("vocab", ckpt.vocab.as_string()),
         ("block_size", hyper.block.to_string()),
         ("n_embd", hyper.n_embd.to_string()),
@@ -154,45 +224,26 @@ pub fn save(path: &Path, ckpt: &Checkpoint) -> Result<()> {
         ]
     }))
     .collect();
-    weights::save(path, tensors, metadata)
+    write(path, ckpt.model.kind().name(), tensors, metadata)
 }
 
 /// Reads a model written by [`save`], refusing files of another format or
 /// with tensors whose shapes do not fit the sizes in their metadata.
 pub fn load(path: &Path) -> Result<Checkpoint> {
-    let (mut tensors, meta) = weights::load(path)?;
-    {
-        let listed: Vec<(String, Tensor)> = tensors
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        check_values(&listed, path)?;
-    }
+    let Stored {
+        kind,
+        mut tensors,
+        meta,
+    } = read(path)?;
     let fail = |detail: String| Error::Checkpoint {
         path: path.to_path_buf(),
         detail,
     };
-    let kind = match meta.get("format") {
-        Some(f) if f == FORMAT_MLP_1 => ModelKind::Mlp,
-        Some(f) if f == FORMAT => {
-            let name = meta.get("model").map_or("", String::as_str);
-            ModelKind::from_name(name).ok_or_else(|| {
-                fail(format!(
-                    "metadata \"model\" = {name:?} is not a model this crate knows (mlp, wavenet)"
-                ))
-            })?
-        }
-        Some(f) => {
-            return Err(fail(format!(
-                "a {f:?} file, not a model of this crate ({FORMAT:?})"
-            )));
-        }
-        None => {
-            return Err(fail(format!(
-                "a safetensors file, but not a model of this crate (no \"format\": {FORMAT:?} in its metadata)"
-            )));
-        }
-    };
+    let kind = ModelKind::from_name(&kind).ok_or_else(|| {
+        fail(format!(
+            "metadata \"model\" = {kind:?} is not a model this crate knows (mlp, wavenet)"
+        ))
+    })?;
     let vocab_str: String = get(&meta, "vocab", path)?;
     let vocab = Vocab::from_chars(&vocab_str)
         .ok_or_else(|| fail(format!("vocabulary {vocab_str:?} does not start with '.'")))?;

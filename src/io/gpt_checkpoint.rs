@@ -14,8 +14,10 @@
 //!   run's settings, the step reached, and the data (running text or names,
 //!   its path and fingerprint).
 //!
-//! Written atomically by [`crate::io::weights::save`]; a tensor holding NaN
-//! or an infinity is never written, nor loaded.
+//! Written and read by the one writer and reader of every checkpoint,
+//! [`crate::io::checkpoint::write`] and [`crate::io::checkpoint::read`]
+//! (atomic; a run holds the file's lock); a tensor holding NaN or an infinity is never written,
+//! nor loaded.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -25,8 +27,8 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::error::{Error, Result};
-use crate::io::checkpoint::{FORMAT, get};
-use crate::io::weights::{self, Tensor, take};
+use crate::io::checkpoint::{self, Stored, get};
+use crate::io::weights::{Tensor, take};
 use crate::layers::adamw::AdamW;
 use crate::layers::block::Activation;
 use crate::layers::params::Params;
@@ -82,30 +84,13 @@ pub struct GptCheckpoint {
     pub eval_batches: usize,
 }
 
-/// FNV-1a, 64 bits: stable across platforms and versions.
-pub fn fnv1a64(bytes: impl IntoIterator<Item = u8>) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    hash
-}
+/// The one fingerprint of the data, FNV-1a (64 bits).
+pub use crate::corpus::fnv1a64;
 
 /// The `model` entry of a checkpoint's metadata (`mlp`, `wavenet`, `gpt`),
 /// or an error naming the file if it is not a model of this crate.
 pub fn model_kind(path: &Path) -> Result<String> {
-    let (_, meta) = weights::load(path)?;
-    match meta.get("format") {
-        Some(f) if f == FORMAT => Ok(meta.get("model").cloned().unwrap_or_default()),
-        Some(f) if f == crate::io::checkpoint::FORMAT_MLP_1 => Ok("mlp".into()),
-        _ => Err(Error::Checkpoint {
-            path: path.to_path_buf(),
-            detail: format!(
-                "a safetensors file, but not a model of this crate (no \"format\": {FORMAT:?} in its metadata)"
-            ),
-        }),
-    }
+    Ok(checkpoint::read(path)?.kind)
 }
 
 /// Writes `ckpt` to `path` atomically, refusing (and writing nothing) if a
@@ -125,12 +110,6 @@ pub fn save(path: &Path, ckpt: &GptCheckpoint) -> Result<()> {
             (format!("adamw.m.{name}"), m.clone()),
             (format!("adamw.v.{name}"), v.clone()),
         ] {
-            if let Some((i, x)) = array.iter().enumerate().find(|(_, x)| !x.is_finite()) {
-                return Err(Error::Checkpoint {
-                    path: path.to_path_buf(),
-                    detail: format!("not written: tensor {full} holds {x} at element {i}"),
-                });
-            }
             tensors.push((full, Tensor::new(array)));
         }
     }
@@ -138,8 +117,6 @@ pub fn save(path: &Path, ckpt: &GptCheckpoint) -> Result<()> {
     let r = &ckpt.run;
     let d = &ckpt.data;
     let metadata: BTreeMap<String, String> = [
-        ("format", FORMAT.to_string()),
-        ("model", MODEL.to_string()),
         ("vocab", ckpt.vocab.clone()),
         ("vocab_size", c.vocab_size.to_string()),
         ("block_size", c.block_size.to_string()),
@@ -174,33 +151,32 @@ pub fn save(path: &Path, ckpt: &GptCheckpoint) -> Result<()> {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect();
-    weights::save(path, tensors, metadata)
+    checkpoint::write(path, MODEL, tensors, metadata)
 }
 
 /// Reads a GPT written by [`save`]: refuses another model kind (naming it),
 /// missing or malformed metadata, tensors of the wrong shape, and values
 /// that are not finite.
 pub fn load(path: &Path) -> Result<GptCheckpoint> {
-    let (mut tensors, meta) = weights::load(path)?;
+    let Stored {
+        kind,
+        mut tensors,
+        meta,
+    } = checkpoint::read(path)?;
     let fail = |detail: String| Error::Checkpoint {
         path: path.to_path_buf(),
         detail,
     };
-    match (meta.get("format"), meta.get("model")) {
-        (Some(f), Some(m)) if f == FORMAT && m == MODEL => {}
-        (Some(f), Some(m)) if f == FORMAT => {
+    match (kind.as_str(), meta.get("model")) {
+        (MODEL, _) => {}
+        (_, Some(m)) => {
             return Err(fail(format!(
                 "it holds a {m}, not a GPT: use it with --model {m}"
             )));
         }
-        (Some(f), None) if f == crate::io::checkpoint::FORMAT_MLP_1 => {
-            return Err(fail(
-                "it holds an mlp, not a GPT: use it with --model mlp".into(),
-            ));
-        }
-        _ => {
+        (m, None) => {
             return Err(fail(format!(
-                "not a GPT of this crate (no \"format\": {FORMAT:?} and \"model\": \"gpt\" in its metadata)"
+                "it holds an {m}, not a GPT: use it with --model {m}"
             )));
         }
     }
@@ -359,6 +335,7 @@ pub fn load(path: &Path) -> Result<GptCheckpoint> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::io::weights;
     use crate::models::gpt::GptConfig;
 
     fn checkpoint() -> GptCheckpoint {
