@@ -18,7 +18,7 @@
 
 use std::time::{Duration, Instant};
 
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::backprop::Backprop;
@@ -30,6 +30,7 @@ use crate::layers::sequence_cross_entropy;
 use crate::models::adamw::AdamWState;
 use crate::models::gpt::{Arch, Gpt, GptConfig, GptWorkspace, Net};
 use crate::train::Divergence;
+use crate::train::sampling::{Sampling, multinomial};
 
 /// How a GPT is trained.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -380,6 +381,8 @@ impl Evaluator {
 pub struct Sampler {
     ws: GptWorkspace<f32>,
     rng: ChaCha8Rng,
+    sampling: Sampling,
+    logits: Vec<f32>,
     probs: Vec<f64>,
 }
 
@@ -388,27 +391,31 @@ impl Sampler {
         Ok(Sampler {
             ws: model.workspace(1, model.config.block_size)?,
             rng: ChaCha8Rng::seed_from_u64(seed),
+            sampling: Sampling::default(),
+            logits: vec![0.0; model.config.vocab_size],
             probs: vec![0.0; model.config.vocab_size],
         })
+    }
+
+    /// The same sampler, its logits shaped by `sampling` (temperature, top-k).
+    pub fn with_sampling(mut self, sampling: Sampling) -> Result<Sampler> {
+        sampling.validate()?;
+        self.sampling = sampling;
+        Ok(self)
     }
 
     /// The token drawn after `context` from the model's softmax.
     pub fn next(&mut self, model: &Gpt<f32>, context: &[usize]) -> Result<usize> {
         let logits = model.next_logits(&mut self.ws, context)?;
-        let max = logits.fold(f32::NEG_INFINITY, |m, &x| m.max(x)) as f64;
-        for (p, &x) in self.probs.iter_mut().zip(logits.iter()) {
+        for (x, &l) in self.logits.iter_mut().zip(logits.iter()) {
+            *x = l;
+        }
+        self.sampling.apply(&mut self.logits);
+        let max = self.logits.iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x)) as f64;
+        for (p, &x) in self.probs.iter_mut().zip(&self.logits) {
             *p = (x as f64 - max).exp();
         }
-        let total: f64 = self.probs.iter().sum();
-        let u = self.rng.random::<f64>() * total;
-        let mut acc = 0.0;
-        for (i, &p) in self.probs.iter().enumerate() {
-            acc += p;
-            if u < acc {
-                return Ok(i);
-            }
-        }
-        Ok(self.probs.len() - 1)
+        Ok(multinomial(&self.probs, &mut self.rng))
     }
 
     /// `count` tokens generated after `context`, each fed back (the
