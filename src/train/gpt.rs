@@ -29,8 +29,8 @@ use crate::layers::params::Params;
 use crate::layers::sequence_cross_entropy;
 use crate::models::adamw::AdamWState;
 use crate::models::gpt::{Arch, Gpt, GptConfig, GptWorkspace, Net};
-use crate::train::Divergence;
 use crate::train::sampling::{Sampling, multinomial};
+use crate::train::{Divergence, Progress};
 
 /// How a GPT is trained.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -159,15 +159,6 @@ impl Timing {
     }
 }
 
-/// A training step's report.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct GptProgress {
-    /// Steps done (1-based).
-    pub step: usize,
-    pub steps: usize,
-    pub loss: f32,
-}
-
 /// One training step: batch `step` into `ws`, forward, backward with `B`,
 /// clipping, AdamW. Returns the batch's loss; allocates nothing.
 #[allow(clippy::too_many_arguments)] // the loop's state, passed as it is
@@ -216,7 +207,7 @@ pub fn train<B: Backprop>(
     run: &GptRun,
     start: usize,
     every: usize,
-    mut on_step: impl FnMut(GptProgress),
+    mut on_step: impl FnMut(Progress),
     mut at_eval: impl FnMut(&Gpt<f32>, &AdamWState<f32>, usize) -> Result<()>,
 ) -> Result<Timing> {
     run.validate()?;
@@ -247,10 +238,11 @@ pub fn train<B: Backprop>(
         )?;
         let done = step + 1;
         watch.check(loss, done, run.steps)?;
-        on_step(GptProgress {
+        on_step(Progress {
             step: done,
             steps: run.steps,
             loss,
+            lr: opt.hyper.lr as f32,
         });
         if done % every == 0 || done == run.steps {
             at_eval(model, opt, done)?;

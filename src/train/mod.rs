@@ -124,12 +124,16 @@ impl Dataset {
     }
 }
 
-/// Where a run stands, for progress reports.
+/// Where a run stands, for progress reports: every model's trainer
+/// reports it after each step.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Progress {
+    /// Steps done (1-based).
     pub step: usize,
     pub steps: usize,
+    /// The step's batch loss.
     pub loss: f32,
+    /// The step's learning rate (SGD's schedule, or AdamW's rate).
     pub lr: f32,
 }
 
