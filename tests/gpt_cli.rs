@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use backprop_ninja::io::gpt_checkpoint;
-use backprop_ninja::layers::params::Params;
+use backprop_ninja::layers::params::NamedParams;
 
 mod common;
 use common::cli::{assert_fails, bin, run, s, stderr, succeeds, temp_dir};

@@ -5,7 +5,7 @@
 use backprop_ninja::Solutions;
 use backprop_ninja::grade::oracle::{self, Config};
 use backprop_ninja::io::{gpt_export, weights};
-use backprop_ninja::layers::params::Params;
+use backprop_ninja::layers::params::NamedParams;
 use backprop_ninja::layers::sequence_cross_entropy::IGNORE;
 use backprop_ninja::models::gpt::{Arch, Gpt, GptConfig, GptWorkspace};
 use ndarray::{Array2, ArrayD};

@@ -14,7 +14,7 @@ use backprop_ninja::layers::cross_entropy;
 use backprop_ninja::layers::embedding::Embedding;
 use backprop_ninja::layers::flatten_consecutive::FlattenConsecutive;
 use backprop_ninja::layers::linear::Linear;
-use backprop_ninja::layers::params::Params;
+use backprop_ninja::layers::params::NamedParams;
 use backprop_ninja::{Backprop, Solutions, grade};
 use ndarray::{Array2, Array3, ArrayRef, Axis, Dimension};
 use rand::SeedableRng;

@@ -11,7 +11,7 @@ use backprop_ninja::corpus::words::Corpus;
 use backprop_ninja::grade::cases::wavenet::wavenet_loss;
 use backprop_ninja::grade::oracle::{self, Config};
 use backprop_ninja::layers::linear::Linear;
-use backprop_ninja::layers::params::Params;
+use backprop_ninja::layers::params::NamedParams;
 use backprop_ninja::models::wavenet::WaveNet;
 use backprop_ninja::train::{self, Dataset, TrainConfig, wavenet_hyper};
 use backprop_ninja::{Exercises, Solutions};

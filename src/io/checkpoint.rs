@@ -21,7 +21,7 @@
 //! rename; a run holds the file's lock, [`crate::io::output`]) and read by
 //! the one reader [`read()`]; the tensors
 //! are the model's parameters and buffers by their walk's names
-//! ([`crate::layers::params::Params`]), and the optimiser's state beside
+//! ([`crate::layers::params::NamedParams`]), and the optimiser's state beside
 //! them. `tests/fixtures/` holds one file of each kind written before this
 //! writer existed, and they load.
 
@@ -35,7 +35,7 @@ use crate::corpus::words::{Fingerprint, Vocab};
 use crate::error::{Error, Result};
 use crate::hyper::Hyper;
 use crate::io::weights::{self, Tensor, take};
-use crate::layers::params::Params;
+use crate::layers::params::NamedParams;
 use crate::models::mlp::Mlp;
 use crate::models::model::{ModelKind, Network};
 use crate::models::wavenet::WaveNet;
@@ -63,8 +63,8 @@ pub struct Checkpoint {
 }
 
 /// A model's tensors: its parameters and buffers, by the names of its
-/// walk ([`Params`]).
-fn named_tensors<M: Params<f32>>(m: &M) -> Vec<(String, Tensor)> {
+/// walk ([`NamedParams`]).
+fn named_tensors<M: NamedParams<f32>>(m: &M) -> Vec<(String, Tensor)> {
     m.named_params()
         .into_iter()
         .chain(m.named_buffers())
@@ -74,7 +74,7 @@ fn named_tensors<M: Params<f32>>(m: &M) -> Vec<(String, Tensor)> {
 
 /// Reads every parameter and buffer of `m` from `tensors`, by name, each
 /// of the shape `m` gives it.
-fn read_tensors<M: Params<f32>>(
+fn read_tensors<M: NamedParams<f32>>(
     m: &mut M,
     tensors: &mut BTreeMap<String, Tensor>,
     path: &Path,
@@ -88,8 +88,8 @@ fn read_tensors<M: Params<f32>>(
             }
         }
     };
-    m.walk_mut(&mut crate::layers::params::Path::named(), &mut read);
-    m.walk_buffers_mut(&mut crate::layers::params::Path::named(), &mut read);
+    m.walk_mut(&mut crate::layers::params::ParamPath::named(), &mut read);
+    m.walk_buffers_mut(&mut crate::layers::params::ParamPath::named(), &mut read);
     result
 }
 

@@ -31,7 +31,7 @@ use crate::io::checkpoint::{self, Stored, get};
 use crate::io::weights::{Tensor, take};
 use crate::layers::adamw::AdamW;
 use crate::layers::block::Activation;
-use crate::layers::params::Params;
+use crate::layers::params::NamedParams;
 use crate::models::adamw::AdamWState;
 use crate::models::gpt::{Arch, Gpt, GptConfig, Init};
 use crate::train::gpt::GptRun;

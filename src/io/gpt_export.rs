@@ -17,7 +17,7 @@ use crate::error::Result;
 use crate::float::{Float, randn};
 use crate::io::weights::{self, Tensor};
 use crate::layers::block::Activation;
-use crate::layers::params::Params;
+use crate::layers::params::NamedParams;
 use crate::layers::sequence_cross_entropy::IGNORE;
 use crate::models::gpt::{Gpt, GptConfig, GptWorkspace};
 

@@ -22,7 +22,7 @@ mod fixtures {
     use std::path::PathBuf;
 
     use crate::io::{checkpoint, gpt_checkpoint, weights};
-    use crate::layers::params::Params;
+    use crate::layers::params::NamedParams;
     use crate::models::model::{ModelKind, Network};
 
     fn fixture(name: &str) -> PathBuf {

@@ -11,7 +11,7 @@
 //! Names compose by nesting: the GPT's `transformer` holds `h`, a list of
 //! blocks, whose block 0 holds `attn`, which holds `c_attn`, which holds
 //! `weight`: `transformer.h.0.attn.c_attn.weight`. A walk builds the names
-//! in a [`Path`], one reusable buffer; the optimisers' steps walk with an
+//! in a [`ParamPath`], one reusable buffer; the optimisers' steps walk with an
 //! unnamed path, which builds nothing and allocates nothing.
 //!
 //! Because each parameter is matched with its gradient by the structure
@@ -28,23 +28,23 @@ use crate::float::Float;
 
 /// The name of the tensor a walk is at, built in one reusable buffer.
 #[derive(Clone, Debug, Default)]
-pub struct Path {
+pub struct ParamPath {
     buf: String,
     named: bool,
 }
 
-impl Path {
+impl ParamPath {
     /// A path that builds names (for checkpoints, exports, messages).
-    pub fn named() -> Path {
-        Path {
+    pub fn named() -> ParamPath {
+        ParamPath {
             buf: String::with_capacity(64),
             named: true,
         }
     }
 
     /// A path that builds nothing: every name is `""` (for the steps).
-    pub fn unnamed() -> Path {
-        Path::default()
+    pub fn unnamed() -> ParamPath {
+        ParamPath::default()
     }
 
     /// The name so far, segments joined by `.`.
@@ -53,7 +53,7 @@ impl Path {
     }
 
     /// Appends `segment` (nothing if it is empty); returns what
-    /// [`Path::pop`] takes to undo it.
+    /// [`ParamPath::pop`] takes to undo it.
     pub fn push(&mut self, segment: &str) -> usize {
         let len = self.buf.len();
         if self.named && !segment.is_empty() {
@@ -77,7 +77,7 @@ impl Path {
         len
     }
 
-    /// Back to the length [`Path::push`] returned.
+    /// Back to the length [`ParamPath::push`] returned.
     pub fn pop(&mut self, len: usize) {
         self.buf.truncate(len);
     }
@@ -102,66 +102,70 @@ pub type NamedMut<'a, F> = (String, ArrayViewMutD<'a, F>);
 /// A layer or a model with parameters, each walked in one order, by name,
 /// with its gradient. Implemented with `named_params!`: do not write the
 /// walks by hand.
-pub trait Params<F: Float> {
+pub trait NamedParams<F: Float> {
     /// The gradients, in the same structure.
     type Grads;
 
     /// Each parameter.
-    fn walk<'a>(&'a self, path: &mut Path, f: Visit<'_, 'a, F>);
+    fn walk<'a>(&'a self, path: &mut ParamPath, f: Visit<'_, 'a, F>);
     /// Each parameter, writable.
-    fn walk_mut<'a>(&'a mut self, path: &mut Path, f: VisitMut<'_, 'a, F>);
+    fn walk_mut<'a>(&'a mut self, path: &mut ParamPath, f: VisitMut<'_, 'a, F>);
     /// Each gradient, named after its parameter.
     ///
     /// # Panics
     /// If `grads` are another model's.
-    fn walk_grads<'b>(&self, grads: &'b Self::Grads, path: &mut Path, f: Visit<'_, 'b, F>);
+    fn walk_grads<'b>(&self, grads: &'b Self::Grads, path: &mut ParamPath, f: Visit<'_, 'b, F>);
     /// Each gradient, writable.
     fn walk_grads_mut<'b>(
         &self,
         grads: &'b mut Self::Grads,
-        path: &mut Path,
+        path: &mut ParamPath,
         f: VisitMut<'_, 'b, F>,
     );
     /// Each parameter, writable, with its gradient.
     fn walk_zip<'a, 'b>(
         &'a mut self,
         grads: &'b Self::Grads,
-        path: &mut Path,
+        path: &mut ParamPath,
         f: VisitPair<'_, 'a, 'b, F>,
     );
     /// Each parameter with its gradient, both writable.
     fn walk_zip_mut<'a, 'b>(
         &'a mut self,
         grads: &'b mut Self::Grads,
-        path: &mut Path,
+        path: &mut ParamPath,
         f: VisitPairMut<'_, 'a, 'b, F>,
     );
     /// Each buffer: a tensor the model keeps that no optimiser updates
     /// (BatchNorm's running statistics).
-    fn walk_buffers<'a>(&'a self, path: &mut Path, f: Visit<'_, 'a, F>);
+    fn walk_buffers<'a>(&'a self, path: &mut ParamPath, f: Visit<'_, 'a, F>);
     /// Each buffer, writable.
-    fn walk_buffers_mut<'a>(&'a mut self, path: &mut Path, f: VisitMut<'_, 'a, F>);
+    fn walk_buffers_mut<'a>(&'a mut self, path: &mut ParamPath, f: VisitMut<'_, 'a, F>);
 
     // ---- built on the walks ----
 
     /// Every parameter, named, in the walk's order.
     fn named_params(&self) -> Vec<Named<'_, F>> {
         let mut out = vec![];
-        self.walk(&mut Path::named(), &mut |n, p| out.push((n.to_string(), p)));
+        self.walk(&mut ParamPath::named(), &mut |n, p| {
+            out.push((n.to_string(), p))
+        });
         out
     }
 
     /// Every parameter, named and writable.
     fn named_params_mut(&mut self) -> Vec<NamedMut<'_, F>> {
         let mut out = vec![];
-        self.walk_mut(&mut Path::named(), &mut |n, p| out.push((n.to_string(), p)));
+        self.walk_mut(&mut ParamPath::named(), &mut |n, p| {
+            out.push((n.to_string(), p))
+        });
         out
     }
 
     /// Every gradient, named after its parameter.
     fn named_grads<'b>(&self, grads: &'b Self::Grads) -> Vec<Named<'b, F>> {
         let mut out = vec![];
-        self.walk_grads(grads, &mut Path::named(), &mut |n, g| {
+        self.walk_grads(grads, &mut ParamPath::named(), &mut |n, g| {
             out.push((n.to_string(), g))
         });
         out
@@ -170,7 +174,7 @@ pub trait Params<F: Float> {
     /// Every gradient, named and writable.
     fn named_grads_mut<'b>(&self, grads: &'b mut Self::Grads) -> Vec<NamedMut<'b, F>> {
         let mut out = vec![];
-        self.walk_grads_mut(grads, &mut Path::named(), &mut |n, g| {
+        self.walk_grads_mut(grads, &mut ParamPath::named(), &mut |n, g| {
             out.push((n.to_string(), g))
         });
         out
@@ -179,21 +183,25 @@ pub trait Params<F: Float> {
     /// Every buffer, named.
     fn named_buffers(&self) -> Vec<Named<'_, F>> {
         let mut out = vec![];
-        self.walk_buffers(&mut Path::named(), &mut |n, b| out.push((n.to_string(), b)));
+        self.walk_buffers(&mut ParamPath::named(), &mut |n, b| {
+            out.push((n.to_string(), b))
+        });
         out
     }
 
     /// Every buffer, named and writable.
     fn named_buffers_mut(&mut self) -> Vec<NamedMut<'_, F>> {
         let mut out = vec![];
-        self.walk_buffers_mut(&mut Path::named(), &mut |n, b| out.push((n.to_string(), b)));
+        self.walk_buffers_mut(&mut ParamPath::named(), &mut |n, b| {
+            out.push((n.to_string(), b))
+        });
         out
     }
 
     /// Each parameter's name and shape, in the walk's order.
     fn param_shapes(&self) -> Vec<(String, Vec<usize>)> {
         let mut out = vec![];
-        self.walk(&mut Path::named(), &mut |n, p| {
+        self.walk(&mut ParamPath::named(), &mut |n, p| {
             out.push((n.to_string(), p.shape().to_vec()))
         });
         out
@@ -202,14 +210,14 @@ pub trait Params<F: Float> {
     /// How many numbers the model learns (buffers are not counted).
     fn num_params(&self) -> usize {
         let mut n = 0;
-        self.walk(&mut Path::unnamed(), &mut |_, p| n += p.len());
+        self.walk(&mut ParamPath::unnamed(), &mut |_, p| n += p.len());
         n
     }
 
     /// Sets the parameter `name` to `value`, or says why not.
     fn set_param(&mut self, name: &str, value: &ArrayD<F>) -> Result<()> {
         let mut result = Err(Error::Config(format!("no parameter is named {name}")));
-        self.walk_mut(&mut Path::named(), &mut |n, mut p| {
+        self.walk_mut(&mut ParamPath::named(), &mut |n, mut p| {
             if n == name {
                 result = if p.shape() == value.shape() {
                     p.assign(value);
@@ -228,7 +236,7 @@ pub trait Params<F: Float> {
 
     /// Every gradient to zero, allocating nothing.
     fn zero_grads_in(&self, grads: &mut Self::Grads) {
-        self.walk_grads_mut(grads, &mut Path::unnamed(), &mut |_, mut g| {
+        self.walk_grads_mut(grads, &mut ParamPath::unnamed(), &mut |_, mut g| {
             g.fill(F::zero())
         });
     }
@@ -239,14 +247,14 @@ pub trait Params<F: Float> {
     /// before clipping. Allocates nothing.
     fn clip_grad_norm(&self, grads: &mut Self::Grads, max_norm: f64) -> f64 {
         let mut sum = 0.0f64;
-        self.walk_grads_mut(grads, &mut Path::unnamed(), &mut |_, g| {
+        self.walk_grads_mut(grads, &mut ParamPath::unnamed(), &mut |_, g| {
             sum += g.iter().map(|&x| x.as_f64() * x.as_f64()).sum::<f64>();
         });
         let norm = sum.sqrt();
         let coef = max_norm / (norm + 1e-6);
         if coef < 1.0 {
             let coef = F::lit(coef);
-            self.walk_grads_mut(grads, &mut Path::unnamed(), &mut |_, mut g| {
+            self.walk_grads_mut(grads, &mut ParamPath::unnamed(), &mut |_, mut g| {
                 g.mapv_inplace(|x| x * coef)
             });
         }
@@ -256,27 +264,28 @@ pub trait Params<F: Float> {
     /// Gradient descent: `p -= lr · dp` for every parameter, and the
     /// gradients back to zero, in one pass, allocating nothing.
     fn sgd_step(&mut self, grads: &mut Self::Grads, lr: F) {
-        self.walk_zip_mut(grads, &mut Path::unnamed(), &mut |_, mut p, mut g| match (
-            p.as_slice_mut(),
-            g.as_slice_mut(),
-        ) {
-            (Some(p), Some(g)) => {
-                for (p, g) in p.iter_mut().zip(g) {
-                    *p -= lr * *g;
-                    *g = F::zero();
+        self.walk_zip_mut(
+            grads,
+            &mut ParamPath::unnamed(),
+            &mut |_, mut p, mut g| match (p.as_slice_mut(), g.as_slice_mut()) {
+                (Some(p), Some(g)) => {
+                    for (p, g) in p.iter_mut().zip(g) {
+                        *p -= lr * *g;
+                        *g = F::zero();
+                    }
                 }
-            }
-            _ => {
-                p.zip_mut_with(&g, |p, &g| *p -= lr * g);
-                g.fill(F::zero());
-            }
-        });
+                _ => {
+                    p.zip_mut_with(&g, |p, &g| *p -= lr * g);
+                    g.fill(F::zero());
+                }
+            },
+        );
     }
 }
 
 #[cold]
 #[track_caller]
-pub(crate) fn mismatch(path: &Path) -> ! {
+pub(crate) fn mismatch(path: &ParamPath) -> ! {
     panic!(
         "gradients of another model (at {:?}): a model's walks pair each parameter with its own gradient only",
         path.as_str()
@@ -284,22 +293,22 @@ pub(crate) fn mismatch(path: &Path) -> ! {
 }
 
 /// A tensor is a parameter of its own: its walk is itself.
-impl<F: Float, D: Dimension> Params<F> for Array<F, D> {
+impl<F: Float, D: Dimension> NamedParams<F> for Array<F, D> {
     type Grads = Array<F, D>;
 
-    fn walk<'a>(&'a self, path: &mut Path, f: Visit<'_, 'a, F>) {
+    fn walk<'a>(&'a self, path: &mut ParamPath, f: Visit<'_, 'a, F>) {
         f(path.as_str(), self.view().into_dyn())
     }
-    fn walk_mut<'a>(&'a mut self, path: &mut Path, f: VisitMut<'_, 'a, F>) {
+    fn walk_mut<'a>(&'a mut self, path: &mut ParamPath, f: VisitMut<'_, 'a, F>) {
         f(path.as_str(), self.view_mut().into_dyn())
     }
-    fn walk_grads<'b>(&self, grads: &'b Self::Grads, path: &mut Path, f: Visit<'_, 'b, F>) {
+    fn walk_grads<'b>(&self, grads: &'b Self::Grads, path: &mut ParamPath, f: Visit<'_, 'b, F>) {
         f(path.as_str(), grads.view().into_dyn())
     }
     fn walk_grads_mut<'b>(
         &self,
         grads: &'b mut Self::Grads,
-        path: &mut Path,
+        path: &mut ParamPath,
         f: VisitMut<'_, 'b, F>,
     ) {
         f(path.as_str(), grads.view_mut().into_dyn())
@@ -307,7 +316,7 @@ impl<F: Float, D: Dimension> Params<F> for Array<F, D> {
     fn walk_zip<'a, 'b>(
         &'a mut self,
         grads: &'b Self::Grads,
-        path: &mut Path,
+        path: &mut ParamPath,
         f: VisitPair<'_, 'a, 'b, F>,
     ) {
         f(
@@ -319,7 +328,7 @@ impl<F: Float, D: Dimension> Params<F> for Array<F, D> {
     fn walk_zip_mut<'a, 'b>(
         &'a mut self,
         grads: &'b mut Self::Grads,
-        path: &mut Path,
+        path: &mut ParamPath,
         f: VisitPairMut<'_, 'a, 'b, F>,
     ) {
         f(
@@ -328,26 +337,26 @@ impl<F: Float, D: Dimension> Params<F> for Array<F, D> {
             grads.view_mut().into_dyn(),
         )
     }
-    fn walk_buffers<'a>(&'a self, _: &mut Path, _: Visit<'_, 'a, F>) {}
-    fn walk_buffers_mut<'a>(&'a mut self, _: &mut Path, _: VisitMut<'_, 'a, F>) {}
+    fn walk_buffers<'a>(&'a self, _: &mut ParamPath, _: Visit<'_, 'a, F>) {}
+    fn walk_buffers_mut<'a>(&'a mut self, _: &mut ParamPath, _: VisitMut<'_, 'a, F>) {}
 }
 
 /// An optional part (a bias, a LayerNorm): walked if present; its
 /// gradients must be present exactly when it is.
-impl<F: Float, T: Params<F>> Params<F> for Option<T> {
+impl<F: Float, T: NamedParams<F>> NamedParams<F> for Option<T> {
     type Grads = Option<T::Grads>;
 
-    fn walk<'a>(&'a self, path: &mut Path, f: Visit<'_, 'a, F>) {
+    fn walk<'a>(&'a self, path: &mut ParamPath, f: Visit<'_, 'a, F>) {
         if let Some(t) = self {
             t.walk(path, f)
         }
     }
-    fn walk_mut<'a>(&'a mut self, path: &mut Path, f: VisitMut<'_, 'a, F>) {
+    fn walk_mut<'a>(&'a mut self, path: &mut ParamPath, f: VisitMut<'_, 'a, F>) {
         if let Some(t) = self {
             t.walk_mut(path, f)
         }
     }
-    fn walk_grads<'b>(&self, grads: &'b Self::Grads, path: &mut Path, f: Visit<'_, 'b, F>) {
+    fn walk_grads<'b>(&self, grads: &'b Self::Grads, path: &mut ParamPath, f: Visit<'_, 'b, F>) {
         match (self, grads) {
             (Some(t), Some(g)) => t.walk_grads(g, path, f),
             (None, None) => {}
@@ -357,7 +366,7 @@ impl<F: Float, T: Params<F>> Params<F> for Option<T> {
     fn walk_grads_mut<'b>(
         &self,
         grads: &'b mut Self::Grads,
-        path: &mut Path,
+        path: &mut ParamPath,
         f: VisitMut<'_, 'b, F>,
     ) {
         match (self, grads) {
@@ -369,7 +378,7 @@ impl<F: Float, T: Params<F>> Params<F> for Option<T> {
     fn walk_zip<'a, 'b>(
         &'a mut self,
         grads: &'b Self::Grads,
-        path: &mut Path,
+        path: &mut ParamPath,
         f: VisitPair<'_, 'a, 'b, F>,
     ) {
         match (self, grads) {
@@ -381,7 +390,7 @@ impl<F: Float, T: Params<F>> Params<F> for Option<T> {
     fn walk_zip_mut<'a, 'b>(
         &'a mut self,
         grads: &'b mut Self::Grads,
-        path: &mut Path,
+        path: &mut ParamPath,
         f: VisitPairMut<'_, 'a, 'b, F>,
     ) {
         match (self, grads) {
@@ -390,12 +399,12 @@ impl<F: Float, T: Params<F>> Params<F> for Option<T> {
             _ => mismatch(path),
         }
     }
-    fn walk_buffers<'a>(&'a self, path: &mut Path, f: Visit<'_, 'a, F>) {
+    fn walk_buffers<'a>(&'a self, path: &mut ParamPath, f: Visit<'_, 'a, F>) {
         if let Some(t) = self {
             t.walk_buffers(path, f)
         }
     }
-    fn walk_buffers_mut<'a>(&'a mut self, path: &mut Path, f: VisitMut<'_, 'a, F>) {
+    fn walk_buffers_mut<'a>(&'a mut self, path: &mut ParamPath, f: VisitMut<'_, 'a, F>) {
         if let Some(t) = self {
             t.walk_buffers_mut(path, f)
         }
@@ -404,24 +413,24 @@ impl<F: Float, T: Params<F>> Params<F> for Option<T> {
 
 /// A list of parts (the GPT's blocks, a Sequential's layers): element `i`
 /// is named `i` (`h.0`, `h.1`, …).
-impl<F: Float, T: Params<F>> Params<F> for Vec<T> {
+impl<F: Float, T: NamedParams<F>> NamedParams<F> for Vec<T> {
     type Grads = Vec<T::Grads>;
 
-    fn walk<'a>(&'a self, path: &mut Path, f: Visit<'_, 'a, F>) {
+    fn walk<'a>(&'a self, path: &mut ParamPath, f: Visit<'_, 'a, F>) {
         for (i, t) in self.iter().enumerate() {
             let len = path.push_index(i);
             t.walk(path, f);
             path.pop(len);
         }
     }
-    fn walk_mut<'a>(&'a mut self, path: &mut Path, f: VisitMut<'_, 'a, F>) {
+    fn walk_mut<'a>(&'a mut self, path: &mut ParamPath, f: VisitMut<'_, 'a, F>) {
         for (i, t) in self.iter_mut().enumerate() {
             let len = path.push_index(i);
             t.walk_mut(path, f);
             path.pop(len);
         }
     }
-    fn walk_grads<'b>(&self, grads: &'b Self::Grads, path: &mut Path, f: Visit<'_, 'b, F>) {
+    fn walk_grads<'b>(&self, grads: &'b Self::Grads, path: &mut ParamPath, f: Visit<'_, 'b, F>) {
         if self.len() != grads.len() {
             mismatch(path)
         }
@@ -434,7 +443,7 @@ impl<F: Float, T: Params<F>> Params<F> for Vec<T> {
     fn walk_grads_mut<'b>(
         &self,
         grads: &'b mut Self::Grads,
-        path: &mut Path,
+        path: &mut ParamPath,
         f: VisitMut<'_, 'b, F>,
     ) {
         if self.len() != grads.len() {
@@ -449,7 +458,7 @@ impl<F: Float, T: Params<F>> Params<F> for Vec<T> {
     fn walk_zip<'a, 'b>(
         &'a mut self,
         grads: &'b Self::Grads,
-        path: &mut Path,
+        path: &mut ParamPath,
         f: VisitPair<'_, 'a, 'b, F>,
     ) {
         if self.len() != grads.len() {
@@ -464,7 +473,7 @@ impl<F: Float, T: Params<F>> Params<F> for Vec<T> {
     fn walk_zip_mut<'a, 'b>(
         &'a mut self,
         grads: &'b mut Self::Grads,
-        path: &mut Path,
+        path: &mut ParamPath,
         f: VisitPairMut<'_, 'a, 'b, F>,
     ) {
         if self.len() != grads.len() {
@@ -476,14 +485,14 @@ impl<F: Float, T: Params<F>> Params<F> for Vec<T> {
             path.pop(len);
         }
     }
-    fn walk_buffers<'a>(&'a self, path: &mut Path, f: Visit<'_, 'a, F>) {
+    fn walk_buffers<'a>(&'a self, path: &mut ParamPath, f: Visit<'_, 'a, F>) {
         for (i, t) in self.iter().enumerate() {
             let len = path.push_index(i);
             t.walk_buffers(path, f);
             path.pop(len);
         }
     }
-    fn walk_buffers_mut<'a>(&'a mut self, path: &mut Path, f: VisitMut<'_, 'a, F>) {
+    fn walk_buffers_mut<'a>(&'a mut self, path: &mut ParamPath, f: VisitMut<'_, 'a, F>) {
         for (i, t) in self.iter_mut().enumerate() {
             let len = path.push_index(i);
             t.walk_buffers_mut(path, f);
@@ -492,10 +501,10 @@ impl<F: Float, T: Params<F>> Params<F> for Vec<T> {
     }
 }
 
-/// Declares a type's parameters once, and implements [`Params`] from the
+/// Declares a type's parameters once, and implements [`NamedParams`] from the
 /// list. Each arm pairs a pattern of the type with a pattern of its
 /// gradients and lists, in order, `"name": part => gradient` (a part is a
-/// tensor, an `Option`, a `Vec` or another [`Params`]; `""` adds no name),
+/// tensor, an `Option`, a `Vec` or another [`NamedParams`]; `""` adds no name),
 /// then optionally `; buffers: "name": tensor, …`:
 ///
 /// ```ignore
@@ -522,20 +531,20 @@ macro_rules! named_params {
             )+
         }
     ) => {
-        impl<$F: $crate::float::Float> $crate::layers::params::Params<$F> for $P {
+        impl<$F: $crate::float::Float> $crate::layers::params::NamedParams<$F> for $P {
             type Grads = $G;
 
             #[allow(unused_variables)]
             fn walk<'a>(
                 &'a self,
-                path: &mut $crate::layers::params::Path,
+                path: &mut $crate::layers::params::ParamPath,
                 f: $crate::layers::params::Visit<'_, 'a, $F>,
             ) {
                 match self {
                     $( $ppat => {
                         $(
                             let len = path.push($name);
-                            $crate::layers::params::Params::walk(&(*$pb)$(.$pf)*, path, f);
+                            $crate::layers::params::NamedParams::walk(&(*$pb)$(.$pf)*, path, f);
                             path.pop(len);
                         )*
                     } )+
@@ -545,14 +554,14 @@ macro_rules! named_params {
             #[allow(unused_variables)]
             fn walk_mut<'a>(
                 &'a mut self,
-                path: &mut $crate::layers::params::Path,
+                path: &mut $crate::layers::params::ParamPath,
                 f: $crate::layers::params::VisitMut<'_, 'a, $F>,
             ) {
                 match self {
                     $( $ppat => {
                         $(
                             let len = path.push($name);
-                            $crate::layers::params::Params::walk_mut(&mut (*$pb)$(.$pf)*, path, f);
+                            $crate::layers::params::NamedParams::walk_mut(&mut (*$pb)$(.$pf)*, path, f);
                             path.pop(len);
                         )*
                     } )+
@@ -563,14 +572,14 @@ macro_rules! named_params {
             fn walk_grads<'b>(
                 &self,
                 grads: &'b Self::Grads,
-                path: &mut $crate::layers::params::Path,
+                path: &mut $crate::layers::params::ParamPath,
                 f: $crate::layers::params::Visit<'_, 'b, $F>,
             ) {
                 match (self, grads) {
                     $( ($ppat, $gpat) => {
                         $(
                             let len = path.push($name);
-                            $crate::layers::params::Params::walk_grads(
+                            $crate::layers::params::NamedParams::walk_grads(
                                 &(*$pb)$(.$pf)*, &(*$gb)$(.$gf)*, path, f,
                             );
                             path.pop(len);
@@ -584,14 +593,14 @@ macro_rules! named_params {
             fn walk_grads_mut<'b>(
                 &self,
                 grads: &'b mut Self::Grads,
-                path: &mut $crate::layers::params::Path,
+                path: &mut $crate::layers::params::ParamPath,
                 f: $crate::layers::params::VisitMut<'_, 'b, $F>,
             ) {
                 match (self, grads) {
                     $( ($ppat, $gpat) => {
                         $(
                             let len = path.push($name);
-                            $crate::layers::params::Params::walk_grads_mut(
+                            $crate::layers::params::NamedParams::walk_grads_mut(
                                 &(*$pb)$(.$pf)*, &mut (*$gb)$(.$gf)*, path, f,
                             );
                             path.pop(len);
@@ -605,14 +614,14 @@ macro_rules! named_params {
             fn walk_zip<'a, 'b>(
                 &'a mut self,
                 grads: &'b Self::Grads,
-                path: &mut $crate::layers::params::Path,
+                path: &mut $crate::layers::params::ParamPath,
                 f: $crate::layers::params::VisitPair<'_, 'a, 'b, $F>,
             ) {
                 match (self, grads) {
                     $( ($ppat, $gpat) => {
                         $(
                             let len = path.push($name);
-                            $crate::layers::params::Params::walk_zip(
+                            $crate::layers::params::NamedParams::walk_zip(
                                 &mut (*$pb)$(.$pf)*, &(*$gb)$(.$gf)*, path, f,
                             );
                             path.pop(len);
@@ -626,14 +635,14 @@ macro_rules! named_params {
             fn walk_zip_mut<'a, 'b>(
                 &'a mut self,
                 grads: &'b mut Self::Grads,
-                path: &mut $crate::layers::params::Path,
+                path: &mut $crate::layers::params::ParamPath,
                 f: $crate::layers::params::VisitPairMut<'_, 'a, 'b, $F>,
             ) {
                 match (self, grads) {
                     $( ($ppat, $gpat) => {
                         $(
                             let len = path.push($name);
-                            $crate::layers::params::Params::walk_zip_mut(
+                            $crate::layers::params::NamedParams::walk_zip_mut(
                                 &mut (*$pb)$(.$pf)*, &mut (*$gb)$(.$gf)*, path, f,
                             );
                             path.pop(len);
@@ -646,14 +655,14 @@ macro_rules! named_params {
             #[allow(unused_variables)]
             fn walk_buffers<'a>(
                 &'a self,
-                path: &mut $crate::layers::params::Path,
+                path: &mut $crate::layers::params::ParamPath,
                 f: $crate::layers::params::Visit<'_, 'a, $F>,
             ) {
                 match self {
                     $( $ppat => {
                         $(
                             let len = path.push($name);
-                            $crate::layers::params::Params::walk_buffers(&(*$pb)$(.$pf)*, path, f);
+                            $crate::layers::params::NamedParams::walk_buffers(&(*$pb)$(.$pf)*, path, f);
                             path.pop(len);
                         )*
                         $( $(
@@ -668,14 +677,14 @@ macro_rules! named_params {
             #[allow(unused_variables)]
             fn walk_buffers_mut<'a>(
                 &'a mut self,
-                path: &mut $crate::layers::params::Path,
+                path: &mut $crate::layers::params::ParamPath,
                 f: $crate::layers::params::VisitMut<'_, 'a, $F>,
             ) {
                 match self {
                     $( $ppat => {
                         $(
                             let len = path.push($name);
-                            $crate::layers::params::Params::walk_buffers_mut(
+                            $crate::layers::params::NamedParams::walk_buffers_mut(
                                 &mut (*$pb)$(.$pf)*, path, f,
                             );
                             path.pop(len);

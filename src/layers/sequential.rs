@@ -24,7 +24,7 @@ use crate::layers::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
 use crate::layers::embedding::{Embedding, EmbeddingGrads};
 use crate::layers::flatten_consecutive::FlattenConsecutive;
 use crate::layers::linear::{Linear, LinearGrads};
-use crate::layers::params::{Params, named_params};
+use crate::layers::params::{NamedParams, named_params};
 
 /// One layer of a [`Sequential`].
 #[derive(Clone, Debug, PartialEq)]
@@ -91,7 +91,7 @@ impl<F: Float> Layer<F> {
 
     /// The number of learnable numbers (running statistics are not).
     pub fn num_params(&self) -> usize {
-        Params::num_params(self)
+        NamedParams::num_params(self)
     }
 
     /// The output shape for an input of shape `(b, t, c)` (for the
@@ -173,7 +173,7 @@ impl<F: Float> Sequential<F> {
 
     /// The number of parameters of all layers.
     pub fn num_params(&self) -> usize {
-        Params::num_params(self)
+        NamedParams::num_params(self)
     }
 
     /// Training-mode forward pass of `cache.idx`, every layer's output

@@ -16,14 +16,14 @@ use crate::backprop::Backprop;
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::layers::adamw::AdamW;
-use crate::layers::params::{Params, Path};
+use crate::layers::params::{NamedParams, ParamPath};
 
 /// The moments of every parameter of a model, named as its parameters and
 /// in their order, and the number of steps taken.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AdamWState<F> {
     pub hyper: AdamW,
-    /// The parameters' names, as [`Params::named_params`] gives them
+    /// The parameters' names, as [`NamedParams::named_params`] gives them
     pub names: Vec<String>,
     /// `m`, one per parameter, its shape
     pub m: Vec<ArrayD<F>>,
@@ -35,7 +35,7 @@ pub struct AdamWState<F> {
 
 impl<F: Float> AdamWState<F> {
     /// Zero moments for the parameters of `model`.
-    pub fn new<M: Params<F>>(hyper: AdamW, model: &M) -> Result<Self> {
+    pub fn new<M: NamedParams<F>>(hyper: AdamW, model: &M) -> Result<Self> {
         Self::for_shapes(hyper, model.param_shapes())
     }
 
@@ -60,7 +60,7 @@ impl<F: Float> AdamWState<F> {
     /// Fails, naming the first parameter that does not fit, unless these
     /// moments are `model`'s: the same names in the same order, each `m`
     /// and `v` of its parameter's shape.
-    pub fn check<M: Params<F>>(&self, model: &M) -> Result<()> {
+    pub fn check<M: NamedParams<F>>(&self, model: &M) -> Result<()> {
         let params = model.param_shapes();
         let lengths = [self.names.len(), self.m.len(), self.v.len()];
         if lengths.iter().any(|&n| n != params.len()) {
@@ -99,7 +99,7 @@ impl<F: Float> AdamWState<F> {
     ///
     /// # Panics
     /// If the count or a shape differs from the state's.
-    pub fn step<B: Backprop, M: Params<F>>(&mut self, model: &mut M, grads: &M::Grads) {
+    pub fn step<B: Backprop, M: NamedParams<F>>(&mut self, model: &mut M, grads: &M::Grads) {
         self.t += 1;
         let AdamWState {
             hyper,
@@ -109,7 +109,7 @@ impl<F: Float> AdamWState<F> {
             t,
         } = self;
         let mut k = 0;
-        model.walk_zip(grads, &mut Path::unnamed(), &mut |_, mut p, g| {
+        model.walk_zip(grads, &mut ParamPath::unnamed(), &mut |_, mut p, g| {
             assert!(
                 k < m.len() && p.shape() == m[k].shape(),
                 "AdamW: parameter {k} does not fit the state's {:?}: a state of another model",

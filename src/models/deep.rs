@@ -29,7 +29,7 @@ use crate::layers::batchnorm::BatchNorm1d;
 use crate::layers::embedding::Embedding;
 use crate::layers::flatten_consecutive::FlattenConsecutive;
 use crate::layers::linear::Linear;
-use crate::layers::params::{Params, Path, Visit, VisitMut, VisitPair, VisitPairMut};
+use crate::layers::params::{NamedParams, ParamPath, Visit, VisitMut, VisitPair, VisitPairMut};
 use crate::layers::sequential::{Layer, LayerGrads, Sequential};
 use crate::models::diagnostics::{self, Summary};
 use crate::models::model::Model;
@@ -334,22 +334,22 @@ impl Model for Deep {
 }
 
 /// The deep MLP's parameters are its Sequential's (`layers.<i>.weight`, …).
-impl Params<f32> for Deep {
+impl NamedParams<f32> for Deep {
     type Grads = Vec<LayerGrads<f32>>;
 
-    fn walk<'a>(&'a self, path: &mut Path, f: Visit<'_, 'a, f32>) {
+    fn walk<'a>(&'a self, path: &mut ParamPath, f: Visit<'_, 'a, f32>) {
         self.model.walk(path, f)
     }
-    fn walk_mut<'a>(&'a mut self, path: &mut Path, f: VisitMut<'_, 'a, f32>) {
+    fn walk_mut<'a>(&'a mut self, path: &mut ParamPath, f: VisitMut<'_, 'a, f32>) {
         self.model.walk_mut(path, f)
     }
-    fn walk_grads<'b>(&self, grads: &'b Self::Grads, path: &mut Path, f: Visit<'_, 'b, f32>) {
+    fn walk_grads<'b>(&self, grads: &'b Self::Grads, path: &mut ParamPath, f: Visit<'_, 'b, f32>) {
         self.model.walk_grads(grads, path, f)
     }
     fn walk_grads_mut<'b>(
         &self,
         grads: &'b mut Self::Grads,
-        path: &mut Path,
+        path: &mut ParamPath,
         f: VisitMut<'_, 'b, f32>,
     ) {
         self.model.walk_grads_mut(grads, path, f)
@@ -357,7 +357,7 @@ impl Params<f32> for Deep {
     fn walk_zip<'a, 'b>(
         &'a mut self,
         grads: &'b Self::Grads,
-        path: &mut Path,
+        path: &mut ParamPath,
         f: VisitPair<'_, 'a, 'b, f32>,
     ) {
         self.model.walk_zip(grads, path, f)
@@ -365,15 +365,15 @@ impl Params<f32> for Deep {
     fn walk_zip_mut<'a, 'b>(
         &'a mut self,
         grads: &'b mut Self::Grads,
-        path: &mut Path,
+        path: &mut ParamPath,
         f: VisitPairMut<'_, 'a, 'b, f32>,
     ) {
         self.model.walk_zip_mut(grads, path, f)
     }
-    fn walk_buffers<'a>(&'a self, path: &mut Path, f: Visit<'_, 'a, f32>) {
+    fn walk_buffers<'a>(&'a self, path: &mut ParamPath, f: Visit<'_, 'a, f32>) {
         self.model.walk_buffers(path, f)
     }
-    fn walk_buffers_mut<'a>(&'a mut self, path: &mut Path, f: VisitMut<'_, 'a, f32>) {
+    fn walk_buffers_mut<'a>(&'a mut self, path: &mut ParamPath, f: VisitMut<'_, 'a, f32>) {
         self.model.walk_buffers_mut(path, f)
     }
 }

@@ -44,7 +44,7 @@ use crate::layers::block::{Activation, Block, BlockCache, BlockGrads, Mlp};
 use crate::layers::embedding::{Embedding, EmbeddingGrads};
 use crate::layers::layernorm::{LayerNorm, LayerNormCache, LayerNormGrads};
 use crate::layers::linear::{Linear, LinearGrads};
-use crate::layers::params::{Params, named_params};
+use crate::layers::params::{NamedParams, named_params};
 use crate::layers::position_embedding::{PositionEmbedding, PositionEmbeddingGrads};
 use crate::layers::rows::{rows, rows_mut};
 use crate::layers::sequence_cross_entropy::{self, IGNORE, SequenceCrossEntropyCache};
@@ -365,7 +365,7 @@ fn randn<F: Float, Sh: ndarray::ShapeBuilder>(shape: Sh, rng: &mut impl Rng) -> 
 
 impl<F: Float> Gpt<F> {
     /// A model at PyTorch's default initialisation, drawn from `rng` in the
-    /// order of its parameters ([`Params`]).
+    /// order of its parameters ([`NamedParams`]).
     pub fn new(config: GptConfig, rng: &mut impl Rng) -> Result<Self> {
         config.validate()?;
         let GptConfig {
@@ -423,7 +423,7 @@ impl<F: Float> Gpt<F> {
 
     /// How many numbers the model learns.
     pub fn num_params(&self) -> usize {
-        Params::num_params(self)
+        NamedParams::num_params(self)
     }
 
     /// Gradients of zero, in the structure of the model.

@@ -25,7 +25,7 @@ use crate::layers::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
 use crate::layers::cross_entropy::{self, CrossEntropyCache};
 use crate::layers::embedding::{Embedding, EmbeddingGrads};
 use crate::layers::linear::{Linear, LinearGrads};
-use crate::layers::params::{Params, named_params};
+use crate::layers::params::{NamedParams, named_params};
 
 /// The momentum of BatchNorm's running statistics during training, as in
 /// the lecture (`0.999 · running + 0.001 · batch`).
@@ -167,7 +167,7 @@ impl<F: Float> Mlp<F> {
 
     /// The number of parameters (the running statistics are not parameters).
     pub fn num_params(&self) -> usize {
-        Params::num_params(self)
+        NamedParams::num_params(self)
     }
 
     /// Training-mode forward pass of the batch in `ws.idx`, `ws.targets`; the loss.

@@ -10,7 +10,7 @@ use ndarray::{Array2, ArrayRef2};
 use crate::backprop::Backprop;
 use crate::error::Result;
 use crate::hyper::Hyper;
-use crate::layers::params::Params;
+use crate::layers::params::NamedParams;
 use crate::models::mlp::{self, Mlp};
 use crate::models::wavenet::{self, WaveNet};
 
@@ -45,10 +45,10 @@ impl ModelKind {
 }
 
 /// What the trainer needs from a model trained in `f32`. Its parameters
-/// and their gradients are its walk ([`Params`]): the optimiser, which
+/// and their gradients are its walk ([`NamedParams`]): the optimiser, which
 /// belongs to the run (SGD with the run's schedule,
 /// [`crate::train::TrainConfig`]), steps them.
-pub trait Model: Clone + Params<f32> {
+pub trait Model: Clone + NamedParams<f32> {
     /// Activations and gradients of one batch, allocated once.
     type Workspace;
     /// Its name in messages: "MLP", "WaveNet".

@@ -35,7 +35,7 @@ use crate::layers::cross_entropy::{self, CrossEntropyCache};
 use crate::layers::embedding::Embedding;
 use crate::layers::flatten_consecutive::FlattenConsecutive;
 use crate::layers::linear::Linear;
-use crate::layers::params::{Params, named_params};
+use crate::layers::params::{NamedParams, named_params};
 use crate::layers::sequential::{Layer, LayerGrads, Sequential, SequentialCache};
 
 /// A model made of a [`Sequential`] of layers and its sizes: the WaveNet
@@ -157,7 +157,7 @@ impl<F: Float> SequentialModel<F> {
 
     /// The number of parameters (the running statistics are not parameters).
     pub fn num_params(&self) -> usize {
-        Params::num_params(self)
+        NamedParams::num_params(self)
     }
 
     /// Training-mode forward pass of the batch in `ws.cache.idx`,

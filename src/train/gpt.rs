@@ -25,7 +25,7 @@ use crate::backprop::Backprop;
 use crate::corpus::text::{Batch, BatchSource, CharVocab, IGNORE, NameRows, eval_batches};
 use crate::error::{Error, Result};
 use crate::layers::adamw::AdamW;
-use crate::layers::params::Params;
+use crate::layers::params::NamedParams;
 use crate::layers::sequence_cross_entropy;
 use crate::models::adamw::AdamWState;
 use crate::models::gpt::{Arch, Gpt, GptConfig, GptWorkspace, Net};

@@ -25,7 +25,7 @@ use crate::layers::attention::CausalSelfAttention;
 use crate::layers::block::{Activation, Block, BlockGrads, Mlp};
 use crate::layers::layernorm::LayerNorm;
 use crate::layers::linear::Linear;
-use crate::layers::params::Params;
+use crate::layers::params::NamedParams;
 use crate::layers::position_embedding::PositionEmbedding;
 use crate::layers::sequence_cross_entropy::{self, IGNORE};
 use crate::layers::{gelu, relu};

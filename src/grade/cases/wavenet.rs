@@ -18,7 +18,7 @@ use crate::hyper::Hyper;
 use crate::layers::batchnorm::BatchNorm1d;
 use crate::layers::flatten_consecutive::FlattenConsecutive;
 use crate::layers::linear::Linear;
-use crate::layers::params::Params;
+use crate::layers::params::NamedParams;
 use crate::layers::sequential::{Layer, LayerGrads};
 use crate::models::wavenet::WaveNet;
 use crate::registry::Exercise;
