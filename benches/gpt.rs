@@ -15,6 +15,7 @@
 use backprop_ninja::layers::adamw::AdamW;
 use backprop_ninja::layers::gelu;
 use backprop_ninja::layers::layernorm::LayerNorm;
+use backprop_ninja::models::adamw::AdamWState;
 use backprop_ninja::models::gpt::{Gpt, GptConfig};
 use backprop_ninja::{Backprop, Solutions};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -63,12 +64,12 @@ fn bench_step(c: &mut Criterion, name: &str, config: GptConfig, (b, t): (usize, 
     ws.idx = Array2::from_shape_fn((b, t), |(i, j)| (i * 7 + j * 3) % v);
     ws.targets = Array2::from_shape_fn((b, t), |(i, j)| ((i * 5 + j) % v) as i64);
     let mut grads = model.zero_grads();
-    let mut opt = model.adamw(AdamW::MAKEMORE).expect("shapes fit");
+    let mut opt = AdamWState::new(AdamW::MAKEMORE, &model).expect("shapes fit");
     c.bench_function(name, |bench| {
         bench.iter(|| {
             model.forward(&mut ws).expect("shapes fit");
             model.backward::<Solutions>(&mut ws, &mut grads);
-            model.adamw_step::<Solutions>(&grads, &mut opt);
+            opt.step::<Solutions, _>(&mut model, &grads);
         })
     });
 }

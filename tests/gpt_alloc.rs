@@ -13,6 +13,7 @@ use std::cell::Cell;
 use backprop_ninja::layers::adamw::AdamW;
 use backprop_ninja::layers::attention::CausalSelfAttention;
 use backprop_ninja::layers::linear::Linear;
+use backprop_ninja::models::adamw::AdamWState;
 use backprop_ninja::models::gpt::{Arch, Gpt, GptConfig};
 use backprop_ninja::{Backprop, Solutions};
 use ndarray::{Array1, Array2, Array3};
@@ -78,11 +79,11 @@ fn a_gpt_training_step_allocates_nothing() {
             );
         let mut model = model;
         let mut grads = model.zero_grads();
-        let mut opt = model.adamw(AdamW::MAKEMORE).unwrap();
+        let mut opt = AdamWState::new(AdamW::MAKEMORE, &model).unwrap();
         let mut step = || {
             model.forward(&mut ws).unwrap();
             model.backward::<Solutions>(&mut ws, &mut grads);
-            model.adamw_step::<Solutions>(&grads, &mut opt);
+            opt.step::<Solutions, _>(&mut model, &grads);
         };
         step(); // warm-up: anything lazily initialised
         let before = allocations();
@@ -160,7 +161,7 @@ fn the_trainers_step_with_batch_sampling_and_clipping_allocates_nothing() {
     };
     let mut ws = model.workspace(run.batch_size, 32).unwrap();
     let mut grads = model.zero_grads();
-    let mut opt = model.adamw(run.adamw).unwrap();
+    let mut opt = AdamWState::new(run.adamw, &model).unwrap();
     let mut timing = Timing::default();
     let mut step = |i: usize| {
         train_step::<Solutions>(

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use backprop_ninja::io::gpt_checkpoint;
+use backprop_ninja::layers::params::NamedParams;
 
 mod common;
 use common::cli::{assert_fails, bin, run, s, stderr, succeeds, temp_dir};
@@ -169,7 +170,7 @@ fn a_resumed_gpt_run_is_the_uninterrupted_run_bit_for_bit() {
     );
     assert!(a.step == 20 && a.adamw.t == 20);
     let bits = |c: &gpt_checkpoint::GptCheckpoint| -> Vec<u32> {
-        let params = c.model.params();
+        let params = c.model.named_params();
         let values = params.iter().flat_map(|(_, p)| p.iter().copied());
         let moments = c
             .adamw

@@ -5,6 +5,7 @@
 use backprop_ninja::Solutions;
 use backprop_ninja::grade::oracle::{self, Config};
 use backprop_ninja::io::{gpt_export, weights};
+use backprop_ninja::layers::params::NamedParams;
 use backprop_ninja::layers::sequence_cross_entropy::IGNORE;
 use backprop_ninja::models::gpt::{Arch, Gpt, GptConfig, GptWorkspace};
 use ndarray::{Array2, ArrayD};
@@ -28,7 +29,7 @@ fn makemore_and_lecture_sizes_have_their_parameter_counts() {
 fn parameters_are_named_as_makemores_state_dict() {
     let rng = &mut ChaCha8Rng::seed_from_u64(0);
     let model = Gpt::<f64>::new(GptConfig::makemore(27, 16), rng).unwrap();
-    let names: Vec<String> = model.params().into_iter().map(|(n, _)| n).collect();
+    let names: Vec<String> = model.named_params().into_iter().map(|(n, _)| n).collect();
     let block0 = [
         "ln_1.weight",
         "ln_1.bias",
@@ -57,12 +58,16 @@ fn parameters_are_named_as_makemores_state_dict() {
     ]);
     assert_eq!(names, expected);
     let lecture = Gpt::<f64>::new(GptConfig::lecture(65), rng).unwrap();
-    let names: Vec<String> = lecture.params().into_iter().map(|(n, _)| n).collect();
+    let names: Vec<String> = lecture.named_params().into_iter().map(|(n, _)| n).collect();
     assert!(!names.contains(&"transformer.h.0.attn.c_attn.bias".to_string()));
     assert_eq!(names.last().unwrap(), "lm_head.bias");
     // grads in the same order and shapes
     let grads = lecture.zero_grads();
-    for ((n, p), (gn, g)) in lecture.params().iter().zip(grads.grads()) {
+    for ((n, p), (gn, g)) in lecture
+        .named_params()
+        .iter()
+        .zip(lecture.named_grads(&grads))
+    {
         assert_eq!((n, p.shape()), (&gn, g.shape()));
     }
 }
@@ -80,7 +85,7 @@ fn the_initialisation_is_pytorchs_default_and_seeded() {
     )
     .unwrap();
     assert_eq!(model, again);
-    for (name, p) in model.params() {
+    for (name, p) in model.named_params() {
         let (min, max) = p
             .iter()
             .fold((f64::MAX, f64::MIN), |(a, b), &x| (a.min(x), b.max(x)));
@@ -113,7 +118,7 @@ fn the_initialisation_is_pytorchs_default_and_seeded() {
 fn small(config: GptConfig, seed: u64) -> (Gpt<f64>, GptWorkspace<f64>) {
     let rng = &mut ChaCha8Rng::seed_from_u64(seed);
     let mut model = Gpt::<f64>::new(config, rng).unwrap();
-    for (name, mut p) in model.params_mut() {
+    for (name, mut p) in model.named_params_mut() {
         if name.contains("ln_") || name.ends_with("bias") {
             let r = ArrayD::<f64>::random_using(p.raw_dim(), StandardNormal, rng) * 0.3;
             p += &r;
@@ -150,21 +155,21 @@ fn check_gradients(config: GptConfig) {
     model.forward(&mut ws).unwrap();
     let mut grads = model.zero_grads();
     model.backward::<Solutions>(&mut ws, &mut grads);
-    let analytic: Vec<(String, ArrayD<f64>)> = grads
-        .grads()
+    let analytic: Vec<(String, ArrayD<f64>)> = model
+        .named_grads(&grads)
         .into_iter()
         .map(|(n, g)| (n, g.to_owned()))
         .collect();
     let params: Vec<ArrayD<f64>> = model
-        .params()
+        .named_params()
         .into_iter()
         .map(|(_, p)| p.to_owned())
         .collect();
     assert_eq!(analytic.len(), params.len());
-    for (k, ((name, g), p)) in analytic.iter().zip(&params).enumerate() {
+    for ((name, g), p) in analytic.iter().zip(&params) {
         let loss = |v: &ArrayD<f64>| {
             let mut m = model.clone();
-            m.params_mut()[k].1.assign(v);
+            m.set_param(name, v).unwrap();
             let mut ws = ws.clone();
             m.forward(&mut ws).unwrap()
         };
@@ -264,7 +269,7 @@ fn the_export_holds_parameters_gradients_and_batch_in_pytorchs_layout() {
         assert_eq!(metadata[key], value, "{key}");
     }
     let (model, ws) = gpt_export::export_model(42).unwrap();
-    let n = model.params().len();
+    let n = model.named_params().len();
     assert_eq!(tensors.len(), 2 * n + 4);
     assert_eq!(metadata["activation"], "gelu_tanh");
     assert_eq!(tensors["logits"].shape(), &[3, 6, 11]);
@@ -288,8 +293,11 @@ fn the_export_holds_parameters_gradients_and_batch_in_pytorchs_layout() {
     );
     assert_eq!(tensors["transformer.wte.weight"].shape(), &[11, 8]);
     assert_eq!(tensors["grad.transformer.wpe.weight"].shape(), &[6, 8]);
-    let ours = model.params()[4].1.to_owned(); // transformer.h.0.attn.c_attn.weight, (8, 24)
-    assert_eq!(model.params()[4].0, "transformer.h.0.attn.c_attn.weight");
+    let ours = model.named_params()[4].1.to_owned(); // transformer.h.0.attn.c_attn.weight, (8, 24)
+    assert_eq!(
+        model.named_params()[4].0,
+        "transformer.h.0.attn.c_attn.weight"
+    );
     assert_eq!(
         tensors["transformer.h.0.attn.c_attn.weight"].to_f64(),
         ours.t().into_owned().into_dyn()
@@ -373,59 +381,113 @@ fn layer_inputs_that_do_not_fit_are_errors_that_say_why() {
         beta2: 1.0,
         ..AdamW::TORCH
     };
-    assert!(AdamWState::<f32>::new(bad, &[vec![2, 3]]).is_err());
-    assert!(AdamWState::<f32>::new(AdamW::MAKEMORE, &[vec![2, 3]]).is_ok());
+    let shapes = || vec![("w".to_string(), vec![2, 3])];
+    assert!(AdamWState::<f32>::for_shapes(bad, shapes()).is_err());
+    assert!(AdamWState::<f32>::for_shapes(AdamW::MAKEMORE, shapes()).is_ok());
 }
 
 #[test]
 fn adamw_state_steps_a_whole_model_and_the_loss_falls() {
+    use backprop_ninja::Backprop;
     use backprop_ninja::layers::adamw::AdamW;
     use backprop_ninja::models::adamw::AdamWState;
     let (mut model, mut ws) = small(small_config(GptConfig::makemore(5, 5), Arch::LayerNorm), 2);
-    let shapes: Vec<Vec<usize>> = model
-        .params()
-        .iter()
-        .map(|(_, p)| p.shape().to_vec())
-        .collect();
-    let mut opt = AdamWState::<f64>::new(
-        AdamW {
-            lr: 1e-2,
-            ..AdamW::TORCH
-        },
-        &shapes,
-    )
-    .unwrap();
+    let hyper = AdamW {
+        lr: 1e-2,
+        ..AdamW::TORCH
+    };
+    let mut opt = AdamWState::<f64>::new(hyper, &model).unwrap();
     let mut grads = model.zero_grads();
     let first = model.forward(&mut ws).unwrap();
     let mut last = first;
     for _ in 0..30 {
         last = model.forward(&mut ws).unwrap();
         model.backward::<Solutions>(&mut ws, &mut grads);
-        let params = model.params_mut().into_iter().map(|(_, p)| p);
-        opt.step::<Solutions>(params, grads.grads().into_iter().map(|(_, g)| g));
+        opt.step::<Solutions, _>(&mut model, &grads);
     }
     assert_eq!(opt.t, 30);
-    // The model's own step (no allocation) is the same update.
-    let (mut a, mut ws) = small(small_config(GptConfig::makemore(5, 5), Arch::LayerNorm), 3);
-    let mut b = a.clone();
-    let hyper = AdamW {
-        lr: 1e-2,
-        ..AdamW::TORCH
-    };
-    let (mut opt_a, mut opt_b) = (a.adamw(hyper).unwrap(), b.adamw(hyper).unwrap());
-    let (mut ga, mut gb) = (a.zero_grads(), b.zero_grads());
-    for _ in 0..3 {
-        a.forward(&mut ws).unwrap();
-        a.backward::<Solutions>(&mut ws, &mut ga);
-        a.adamw_step::<Solutions>(&ga, &mut opt_a);
-        b.forward(&mut ws).unwrap();
-        b.backward::<Solutions>(&mut ws, &mut gb);
-        let params = b.params_mut().into_iter().map(|(_, p)| p);
-        opt_b.step::<Solutions>(params, gb.grads().into_iter().map(|(_, g)| g));
-    }
-    assert_eq!(a, b);
     assert!(
         last < 0.6 * first,
         "one batch is being learned: {first} → {last}"
     );
+    // The step is AdamW's update of each parameter with its own gradient
+    // and its own moments, found here by name.
+    let (mut a, mut ws) = small(small_config(GptConfig::makemore(5, 5), Arch::LayerNorm), 3);
+    let mut b = a.clone();
+    let mut opt_a = AdamWState::new(hyper, &a).unwrap();
+    let mut opt_b = opt_a.clone();
+    let (mut ga, mut gb) = (a.zero_grads(), b.zero_grads());
+    for t in 1..=3 {
+        a.forward(&mut ws).unwrap();
+        a.backward::<Solutions>(&mut ws, &mut ga);
+        opt_a.step::<Solutions, _>(&mut a, &ga);
+        b.forward(&mut ws).unwrap();
+        b.backward::<Solutions>(&mut ws, &mut gb);
+        let named_grads = b.clone().named_grads(&gb).into_iter();
+        let named_grads: Vec<_> = named_grads.map(|(n, g)| (n, g.to_owned())).collect();
+        for (name, mut p) in b.named_params_mut() {
+            let k = opt_b.names.iter().position(|n| *n == name).unwrap();
+            let g = &named_grads.iter().find(|(n, _)| *n == name).unwrap().1;
+            Solutions::adamw_update(&mut p, &mut opt_b.m[k], &mut opt_b.v[k], g, t, &hyper);
+        }
+        opt_b.t = t;
+    }
+    assert_eq!(a, b);
+    assert_eq!(opt_a, opt_b);
+}
+
+#[test]
+fn adamw_moments_of_another_model_or_name_or_shape_are_refused() {
+    use backprop_ninja::layers::adamw::AdamW;
+    use backprop_ninja::models::adamw::AdamWState;
+    let config = small_config(GptConfig::makemore(5, 5), Arch::LayerNorm);
+    let (model, _) = small(config, 2);
+    let opt = AdamWState::<f64>::new(AdamW::TORCH, &model).unwrap();
+    assert!(opt.check(&model).is_ok());
+
+    // Another model: one block fewer.
+    let (other, _) = small(
+        GptConfig {
+            n_layer: 1,
+            ..config
+        },
+        2,
+    );
+    let err = opt.check(&other).unwrap_err().to_string();
+    assert!(err.contains("another model"), "{err}");
+    let err = AdamWState::<f64>::new(AdamW::TORCH, &other)
+        .unwrap()
+        .check(&model)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("another model"), "{err}");
+
+    // The same count, two moments swapped: named for another parameter.
+    let mut swapped = opt.clone();
+    swapped.names.swap(2, 3);
+    swapped.m.swap(2, 3);
+    swapped.v.swap(2, 3);
+    let err = swapped.check(&model).unwrap_err().to_string();
+    assert!(
+        err.contains("transformer.h.0.ln_1.bias") && err.contains("transformer.h.0.ln_1.weight"),
+        "{err}"
+    );
+
+    // The right name, the wrong shape.
+    let mut reshaped = opt.clone();
+    reshaped.v[0] = ndarray::ArrayD::zeros(vec![2, 2]);
+    let err = reshaped.check(&model).unwrap_err().to_string();
+    assert!(
+        err.contains("v of transformer.wte.weight") && err.contains("[2, 2]"),
+        "{err}"
+    );
+
+    // And a step never pairs a parameter with a moment of another shape.
+    let mut model = model;
+    let grads = model.zero_grads();
+    let step = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut other_opt = AdamWState::<f64>::new(AdamW::TORCH, &other).unwrap();
+        other_opt.step::<Solutions, _>(&mut model, &grads)
+    }));
+    assert!(step.is_err(), "a state of another model is refused");
 }

@@ -18,7 +18,7 @@ use backprop_ninja::layers::cross_entropy;
 use backprop_ninja::layers::embedding::Embedding;
 use backprop_ninja::layers::flatten_consecutive::FlattenConsecutive;
 use backprop_ninja::layers::linear::Linear;
-use backprop_ninja::layers::sequential::grads_mut;
+use backprop_ninja::layers::params::NamedParams;
 use backprop_ninja::{Backprop, Solutions, grade};
 use ndarray::{Array2, Array3, ArrayRef, Axis, Dimension};
 use rand::SeedableRng;
@@ -146,7 +146,7 @@ fn solutions_wavenet_layer_gradients() {
 #[test]
 fn solutions_small_wavenet_gradients() {
     let common::SmallWaveNet {
-        mut model,
+        model,
         mut ws,
         loss,
         ..
@@ -154,9 +154,12 @@ fn solutions_small_wavenet_gradients() {
     insta::assert_snapshot!("wavenet_loss", format!("{:.8}\n", round(loss)));
     let mut grads = model.zero_grads();
     model.backward::<Solutions>(&mut ws, &mut grads);
-    let names: Vec<String> = model.net.params_mut().into_iter().map(|(n, _)| n).collect();
-    for (name, g) in names.iter().zip(grads_mut(&mut grads)) {
-        let name = name.replace(['[', ']'], "").replace(' ', "_"); // layers2_dw
+    // The snapshots are named as the learner's Sequential names the
+    // gradients: `layers.2.weight` of a Linear is `layers[2] dw`, `layers2_dw`.
+    for (name, g) in model.named_grads(&grads) {
+        let name = backprop_ninja::grade::cases::wavenet::gradient_label(&model, &name)
+            .replace(['[', ']'], "")
+            .replace(' ', "_");
         insta::assert_snapshot!(format!("wavenet_{name}"), describe(&g));
     }
     let dlogits = ws.douts.last().unwrap().index_axis(Axis(1), 0);
@@ -267,8 +270,8 @@ fn solutions_gpt_core_gradients() {
     let (mut dx, mut grads) = (Array3::zeros(x.raw_dim()), block.zero_grads());
     Solutions::block_backward::<Solutions, f64>(&mut dx, &mut grads, &dout, &x, &mut cache, &block);
     insta::assert_snapshot!("gpt_block_dx", describe(&dx));
-    let all: String = grads
-        .grads()
+    let all: String = block
+        .named_grads(&grads)
         .iter()
         .map(|(name, g)| format!("── d{name}\n{}", describe(g)))
         .collect();
@@ -293,8 +296,8 @@ fn solutions_small_gpt_gradients() {
     insta::assert_snapshot!("gpt_small_loss", format!("{:.8}\n", round(loss)));
     let mut grads = model.zero_grads();
     model.backward::<Solutions>(&mut ws, &mut grads);
-    let all: String = grads
-        .grads()
+    let all: String = model
+        .named_grads(&grads)
         .iter()
         .map(|(name, g)| format!("── grad.{name}\n{}", describe(g)))
         .collect();

@@ -11,7 +11,7 @@ use backprop_ninja::corpus::words::Corpus;
 use backprop_ninja::grade::cases::wavenet::wavenet_loss;
 use backprop_ninja::grade::oracle::{self, Config};
 use backprop_ninja::layers::linear::Linear;
-use backprop_ninja::layers::sequential::grads_mut;
+use backprop_ninja::layers::params::NamedParams;
 use backprop_ninja::models::wavenet::WaveNet;
 use backprop_ninja::train::{self, Dataset, TrainConfig, wavenet_hyper};
 use backprop_ninja::{Exercises, Solutions};
@@ -33,18 +33,18 @@ fn every_parameter_gradient_of_a_small_wavenet_matches_finite_differences() {
         assert!((loss - wavenet_loss(&model, &idx, &targets)).abs() < 1e-15);
         let mut grads = model.zero_grads();
         model.backward::<Solutions>(&mut ws, &mut grads);
-        let analytic: Vec<_> = grads_mut(&mut grads).iter().map(|g| g.to_owned()).collect();
-        let mut params = model.clone();
-        let named = params.net.params_mut();
+        let analytic = model.named_grads(&grads);
+        let named = model.named_params();
         assert_eq!(named.len(), 9, "table, 2 × (w, gain, bias), output w and b");
-        for (k, ((name, value), analytic)) in named.into_iter().zip(&analytic).enumerate() {
+        for ((name, value), (grad_name, analytic)) in named.into_iter().zip(&analytic) {
+            assert_eq!(&name, grad_name, "each parameter with its own gradient");
             let report = oracle::check(
                 &name,
                 &value,
                 analytic,
                 |v| {
                     let mut m = model.clone();
-                    m.net.params_mut()[k].1.assign(v);
+                    m.set_param(&name, v).unwrap();
                     wavenet_loss(&m, &idx, &targets)
                 },
                 &Config {
@@ -69,16 +69,17 @@ fn a_wrong_gradient_of_the_whole_model_is_caught() {
     } = small_wavenet_forward(1);
     let mut grads = model.zero_grads();
     model.backward::<Solutions>(&mut ws, &mut grads);
-    let mut wrong = grads_mut(&mut grads)[1].to_owned(); // layers[2] dw
+    let (name, wrong) = &model.named_grads(&grads)[1];
+    assert_eq!(name, "layers.2.weight");
+    let mut wrong = wrong.to_owned();
     wrong[[0, 0]] *= 1.01;
-    let mut params = model.clone();
     let report = oracle::check(
         "layers[2] dw",
-        &params.net.params_mut()[1].1,
+        &model.named_params()[1].1,
         &wrong,
         |v| {
             let mut m = model.clone();
-            m.net.params_mut()[1].1.assign(v);
+            m.set_param(name, v).unwrap();
             wavenet_loss(&m, &idx, &targets)
         },
         &Config::default(),

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use backprop_ninja::corpus::words::Vocab;
 use backprop_ninja::hyper::Hyper;
+use backprop_ninja::layers::params::NamedParams;
 use backprop_ninja::models::deep::{self, Deep, DeepConfig, Init};
 use backprop_ninja::models::diagnostics;
 use backprop_ninja::models::model::{Model, ModelKind};

@@ -28,6 +28,7 @@ use backprop_ninja::models::adamw::AdamWState;
 use backprop_ninja::models::gpt::{Arch, Gpt, GptConfig, Init};
 use backprop_ninja::registry::Trains;
 use backprop_ninja::train::SAMPLE_SEED;
+use backprop_ninja::train::budget;
 use backprop_ninja::train::gpt::{
     self as trainer, EvalSet, Evaluator, GptRun, Timing, sample_names, sample_text,
 };
@@ -339,9 +340,9 @@ fn fresh(args: &GptArgs) -> Result<(Gpt<f32>, AdamWState<f32>, GptRun, Data)> {
             names.block, config.block_size
         )));
     }
-    check_memory(&config, run.batch_size, EVAL_ROWS_NAMES)?;
+    budget::check_gpt(&config, run.batch_size, EVAL_ROWS_NAMES)?;
     let model = Gpt::<f32>::new(config, &mut ChaCha8Rng::seed_from_u64(run.seed))?;
-    let opt = model.adamw(run.adamw)?;
+    let opt = AdamWState::new(run.adamw, &model)?;
     Ok((model, opt, run, data))
 }
 
@@ -479,39 +480,6 @@ fn resumed(
     ))
 }
 
-/// Refuses sizes whose workspace would not fit in memory (16 GiB), before
-/// anything of that size is allocated.
-fn check_memory(config: &GptConfig, batch: usize, eval_rows: usize) -> Result<()> {
-    let rows = batch.max(eval_rows) as u128;
-    let (t, c, v, l, nh) = (
-        config.block_size as u128,
-        config.n_embd as u128,
-        config.vocab_size as u128,
-        config.layers().max(1) as u128,
-        config.heads() as u128,
-    );
-    // Per block: about 24 values of C per position and two T × T maps per
-    // head; logits and their gradient; every number twice (eval and train).
-    let activations = rows
-        .checked_mul(t)
-        .and_then(|bt| bt.checked_mul(l.checked_mul(24 * c + 4 * nh * t)? + 4 * v + 4 * c))
-        .and_then(|n| n.checked_mul(2 * 4));
-    // The parameters, their gradients, AdamW's two moments, and a copy of
-    // all but the gradients while a checkpoint is written.
-    let parameters = (v + t)
-        .checked_mul(c)
-        .and_then(|n| n.checked_add(l.checked_mul(c.checked_mul(12 * c + 13)?)?))
-        .and_then(|n| n.checked_add(c.checked_mul(v)?))
-        .and_then(|n| n.checked_mul(7 * 4));
-    const LIMIT: u128 = 16 << 30;
-    match (activations, parameters) {
-        (Some(a), Some(p)) if a + p <= LIMIT => Ok(()),
-        _ => Err(Error::Config(format!(
-            "this GPT (n_embd {c}, {l} blocks, vocabulary {v}) on batches of {batch} × {t} positions would need more than 16 GiB: use smaller sizes"
-        ))),
-    }
-}
-
 /// The fixed evaluation batches of a run: on text, `count` batches of the
 /// training batch size from each split; on names, `count` batches of
 /// [`EVAL_ROWS_NAMES`] training rows, and every test name.
@@ -526,7 +494,7 @@ pub(super) fn evaluator(
     Ok(match data {
         Data::Text(c, _) => {
             c.check_block(block)?;
-            check_memory(config, run.batch_size, run.batch_size)?;
+            budget::check_gpt(config, run.batch_size, run.batch_size)?;
             let sets = (
                 EvalSet::sampled("train", &c.train, run.batch_size, block, count, eval_seed)?,
                 EvalSet::sampled("val", &c.val, run.batch_size, block, count, eval_seed)?,
@@ -534,7 +502,7 @@ pub(super) fn evaluator(
             (Evaluator::new(sets.0, sets.1), "val")
         }
         Data::Names(n, _) => {
-            check_memory(config, run.batch_size, EVAL_ROWS_NAMES)?;
+            budget::check_gpt(config, run.batch_size, EVAL_ROWS_NAMES)?;
             let train =
                 EvalSet::sampled("train", &n.train, EVAL_ROWS_NAMES, block, count, eval_seed)?;
             let test = EvalSet::every_row("test", &n.test, EVAL_ROWS_NAMES)?;

@@ -129,15 +129,11 @@ impl Corpus {
 
     /// What identifies this corpus in a checkpoint.
     pub fn fingerprint(&self) -> Fingerprint {
-        // FNV-1a, 64 bits, over the words each followed by a newline: stable
-        // across platforms and versions, unlike std's hasher.
-        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-        for word in &self.words {
-            for &b in word.as_bytes().iter().chain(b"\n") {
-                hash ^= u64::from(b);
-                hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-            }
-        }
+        let hash = crate::corpus::fnv1a64(
+            self.words
+                .iter()
+                .flat_map(|word| word.bytes().chain(*b"\n")),
+        );
         Fingerprint {
             source: self.source.clone(),
             words: self.words.len(),

@@ -14,8 +14,16 @@
 //! The header's metadata holds the model kind (`model`: `mlp` or `wavenet`),
 //! the vocabulary, the sizes, the step reached and the training settings,
 //! which is all `eval`, `sample` and `--resume` need. Files of the first
-//! format (MLPs only, before the WaveNet) still load. Files are written
-//! atomically (temp file + rename).
+//! format (MLPs only, before the WaveNet) still load.
+//!
+//! Every checkpoint, the GPT's too ([`crate::io::gpt_checkpoint`]), is
+//! written by the one writer [`write()`] (values checked, atomic: temp file +
+//! rename; a run holds the file's lock, [`crate::io::output`]) and read by
+//! the one reader [`read()`]; the tensors
+//! are the model's parameters and buffers by their walk's names
+//! ([`crate::layers::params::NamedParams`]), and the optimiser's state beside
+//! them. `tests/fixtures/` holds one file of each kind written before this
+//! writer existed, and they load.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -27,8 +35,7 @@ use crate::corpus::words::{Fingerprint, Vocab};
 use crate::error::{Error, Result};
 use crate::hyper::Hyper;
 use crate::io::weights::{self, Tensor, take};
-use crate::layers::linear::Linear;
-use crate::layers::sequential::Layer;
+use crate::layers::params::NamedParams;
 use crate::models::mlp::Mlp;
 use crate::models::model::{ModelKind, Network};
 use crate::models::wavenet::WaveNet;
@@ -55,51 +62,35 @@ pub struct Checkpoint {
     pub fingerprint: Option<Fingerprint>,
 }
 
-/// The MLP's tensors, with the lecture's names.
-fn mlp_tensors(m: &Mlp<f32>) -> Vec<(String, Tensor)> {
-    let bias = |l: &Linear<f32>| l.b.clone().expect("the MLP's linear layers have biases");
-    vec![
-        ("C".to_string(), Tensor::new(m.emb.table.clone())),
-        ("W1".to_string(), Tensor::new(m.l1.w.clone())),
-        ("b1".to_string(), Tensor::new(bias(&m.l1))),
-        ("W2".to_string(), Tensor::new(m.l2.w.clone())),
-        ("b2".to_string(), Tensor::new(bias(&m.l2))),
-        ("bngain".to_string(), Tensor::new(m.bn.gain.clone())),
-        ("bnbias".to_string(), Tensor::new(m.bn.bias.clone())),
-        (
-            "bnmean_running".to_string(),
-            Tensor::new(m.bn.running_mean.clone()),
-        ),
-        (
-            "bnvar_running".to_string(),
-            Tensor::new(m.bn.running_var.clone()),
-        ),
-    ]
+/// A model's tensors: its parameters and buffers, by the names of its
+/// walk ([`NamedParams`]).
+fn named_tensors<M: NamedParams<f32>>(m: &M) -> Vec<(String, Tensor)> {
+    m.named_params()
+        .into_iter()
+        .chain(m.named_buffers())
+        .map(|(name, t)| (name, Tensor::new(t.as_standard_layout().into_owned())))
+        .collect()
 }
 
-/// The WaveNet's tensors, `layers.<i>.<attribute>`.
-fn wavenet_tensors(w: &WaveNet<f32>) -> Vec<(String, Tensor)> {
-    let mut tensors = vec![];
-    for (i, layer) in w.net.layers.iter().enumerate() {
-        let mut add = |name: &str, t: Tensor| tensors.push((format!("layers.{i}.{name}"), t));
-        match layer {
-            Layer::Embedding(e) => add("weight", Tensor::new(e.table.clone())),
-            Layer::Linear(l) => {
-                add("weight", Tensor::new(l.w.clone()));
-                if let Some(b) = &l.b {
-                    add("bias", Tensor::new(b.clone()));
-                }
+/// Reads every parameter and buffer of `m` from `tensors`, by name, each
+/// of the shape `m` gives it.
+fn read_tensors<M: NamedParams<f32>>(
+    m: &mut M,
+    tensors: &mut BTreeMap<String, Tensor>,
+    path: &Path,
+) -> Result<()> {
+    let mut result = Ok(());
+    let mut read = |name: &str, mut p: ndarray::ArrayViewMutD<'_, f32>| {
+        if result.is_ok() {
+            match take::<f32, ndarray::IxDyn>(tensors, name, p.shape(), path) {
+                Ok(t) => p.assign(&t),
+                Err(e) => result = Err(e),
             }
-            Layer::BatchNorm1d(bn) => {
-                add("gamma", Tensor::new(bn.gain.clone()));
-                add("beta", Tensor::new(bn.bias.clone()));
-                add("running_mean", Tensor::new(bn.running_mean.clone()));
-                add("running_var", Tensor::new(bn.running_var.clone()));
-            }
-            Layer::FlattenConsecutive(_) | Layer::Tanh => {}
         }
-    }
-    tensors
+    };
+    m.walk_mut(&mut crate::layers::params::ParamPath::named(), &mut read);
+    m.walk_buffers_mut(&mut crate::layers::params::ParamPath::named(), &mut read);
+    result
 }
 
 /// Refuses a tensor holding NaN or an infinity, or a running variance
@@ -129,14 +120,29 @@ fn check_values(tensors: &[(String, Tensor)], path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Writes `ckpt` to `path` atomically. Refuses (and writes nothing) if a
-/// tensor holds NaN or an infinity, so that a diverged model never replaces
-/// a good file.
-pub fn save(path: &Path, ckpt: &Checkpoint) -> Result<()> {
-    let tensors = match &ckpt.model {
-        Network::Mlp(m) => mlp_tensors(m),
-        Network::WaveNet(w) => wavenet_tensors(w),
-    };
+/// A checkpoint as stored, read by [`read`]: the kind of model it holds
+/// (`mlp`, `wavenet`, `gpt`), its tensors (the parameters, the buffers and
+/// the optimiser's state, all finite) and its metadata.
+#[derive(Clone, Debug)]
+pub struct Stored {
+    pub kind: String,
+    pub tensors: BTreeMap<String, Tensor>,
+    pub meta: BTreeMap<String, String>,
+}
+
+/// The one writer of every checkpoint: refuses (and writes nothing) if a
+/// tensor holds NaN or an infinity, or a running variance is negative, so
+/// that a diverged model never replaces a good file; names the format and
+/// the kind of model (`mlp`, `wavenet`, `gpt`) in the metadata; and writes
+/// the file atomically (temp file + rename). A training run holds the
+/// file's lock from its first step to its last
+/// ([`crate::io::output::Output::claim`]), so no other run writes it.
+pub fn write(
+    path: &Path,
+    kind: &str,
+    tensors: Vec<(String, Tensor)>,
+    mut metadata: BTreeMap<String, String>,
+) -> Result<()> {
     check_values(&tensors, path).map_err(|e| match e {
         Error::Checkpoint { path, detail } => Error::Checkpoint {
             path,
@@ -144,11 +150,58 @@ pub fn save(path: &Path, ckpt: &Checkpoint) -> Result<()> {
         },
         other => other,
     })?;
+    metadata.insert("format".into(), FORMAT.into());
+    metadata.insert("model".into(), kind.into());
+    weights::save(path, tensors, metadata)
+}
+
+/// The one reader of every checkpoint: refuses a file that is not a model
+/// of this crate, and tensors that are not finite (or a negative running
+/// variance), naming the file. Files of the first format (MLPs, before the
+/// `model` entry) read as `mlp`.
+pub fn read(path: &Path) -> Result<Stored> {
+    let (tensors, meta) = weights::load(path)?;
+    let fail = |detail: String| Error::Checkpoint {
+        path: path.to_path_buf(),
+        detail,
+    };
+    let kind = match meta.get("format") {
+        Some(f) if f == FORMAT_MLP_1 => ModelKind::Mlp.name().to_string(),
+        Some(f) if f == FORMAT => meta.get("model").cloned().unwrap_or_default(),
+        Some(f) => {
+            return Err(fail(format!(
+                "a {f:?} file, not a model of this crate ({FORMAT:?})"
+            )));
+        }
+        None => {
+            return Err(fail(format!(
+                "a safetensors file, but not a model of this crate (no \"format\": {FORMAT:?} in its metadata)"
+            )));
+        }
+    };
+    let listed: Vec<(String, Tensor)> = tensors
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    check_values(&listed, path)?;
+    Ok(Stored {
+        kind,
+        tensors,
+        meta,
+    })
+}
+
+/// Writes `ckpt` to `path` atomically. Refuses (and writes nothing) if a
+/// tensor holds NaN or an infinity, so that a diverged model never replaces
+/// a good file.
+pub fn save(path: &Path, ckpt: &Checkpoint) -> Result<()> {
+    let tensors = match &ckpt.model {
+        Network::Mlp(m) => named_tensors(m),
+        Network::WaveNet(w) => named_tensors(w),
+    };
     let hyper = ckpt.model.hyper();
     let c = &ckpt.config;
     let metadata: BTreeMap<String, String> = [
-        ("format", FORMAT.to_string()),
-        ("model", ckpt.model.kind().name().to_string()),
         ("vocab", ckpt.vocab.as_string()),
         ("block_size", hyper.block.to_string()),
         ("n_embd", hyper.n_embd.to_string()),
@@ -171,45 +224,26 @@ pub fn save(path: &Path, ckpt: &Checkpoint) -> Result<()> {
         ]
     }))
     .collect();
-    weights::save(path, tensors, metadata)
+    write(path, ckpt.model.kind().name(), tensors, metadata)
 }
 
 /// Reads a model written by [`save`], refusing files of another format or
 /// with tensors whose shapes do not fit the sizes in their metadata.
 pub fn load(path: &Path) -> Result<Checkpoint> {
-    let (mut tensors, meta) = weights::load(path)?;
-    {
-        let listed: Vec<(String, Tensor)> = tensors
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        check_values(&listed, path)?;
-    }
+    let Stored {
+        kind,
+        mut tensors,
+        meta,
+    } = read(path)?;
     let fail = |detail: String| Error::Checkpoint {
         path: path.to_path_buf(),
         detail,
     };
-    let kind = match meta.get("format") {
-        Some(f) if f == FORMAT_MLP_1 => ModelKind::Mlp,
-        Some(f) if f == FORMAT => {
-            let name = meta.get("model").map_or("", String::as_str);
-            ModelKind::from_name(name).ok_or_else(|| {
-                fail(format!(
-                    "metadata \"model\" = {name:?} is not a model this crate knows (mlp, wavenet)"
-                ))
-            })?
-        }
-        Some(f) => {
-            return Err(fail(format!(
-                "a {f:?} file, not a model of this crate ({FORMAT:?})"
-            )));
-        }
-        None => {
-            return Err(fail(format!(
-                "a safetensors file, but not a model of this crate (no \"format\": {FORMAT:?} in its metadata)"
-            )));
-        }
-    };
+    let kind = ModelKind::from_name(&kind).ok_or_else(|| {
+        fail(format!(
+            "metadata \"model\" = {kind:?} is not a model this crate knows (mlp, wavenet)"
+        ))
+    })?;
     let vocab_str: String = get(&meta, "vocab", path)?;
     let vocab = Vocab::from_chars(&vocab_str)
         .ok_or_else(|| fail(format!("vocabulary {vocab_str:?} does not start with '.'")))?;
@@ -335,31 +369,15 @@ fn check_sizes(
 
 /// The MLP of `hyper` from its tensors.
 fn load_mlp(tensors: &mut BTreeMap<String, Tensor>, hyper: Hyper, path: &Path) -> Result<Mlp<f32>> {
-    let Hyper {
-        vocab: v,
-        block,
-        n_embd: e,
-        n_hidden: h,
-    } = hyper;
-    let mut bn = crate::layers::batchnorm::BatchNorm1d::new(h);
-    bn.gain = take(tensors, "bngain", &[1, h], path)?;
-    bn.bias = take(tensors, "bnbias", &[1, h], path)?;
-    bn.running_mean = take(tensors, "bnmean_running", &[1, h], path)?;
-    bn.running_var = take(tensors, "bnvar_running", &[1, h], path)?;
-    bn.momentum = crate::models::mlp::RUNNING_MOMENTUM;
-    Ok(Mlp {
-        hyper,
-        emb: crate::layers::embedding::Embedding::new(take(tensors, "C", &[v, e], path)?),
-        l1: Linear::new(
-            take(tensors, "W1", &[block * e, h], path)?,
-            Some(take(tensors, "b1", &[h], path)?),
-        )?,
-        bn,
-        l2: Linear::new(
-            take(tensors, "W2", &[h, v], path)?,
-            Some(take(tensors, "b2", &[v], path)?),
-        )?,
-    })
+    let mut m =
+        Mlp::lecture_init(hyper, &mut rand_chacha::ChaCha8Rng::seed_from_u64(0)).map_err(|e| {
+            Error::Checkpoint {
+                path: path.to_path_buf(),
+                detail: format!("its sizes do not make an MLP: {e}"),
+            }
+        })?;
+    read_tensors(&mut m, tensors, path)?;
+    Ok(m)
 }
 
 /// The WaveNet of `hyper` from its tensors: the lecture's layers, every
@@ -374,32 +392,14 @@ fn load_wavenet(
             path: path.to_path_buf(),
             detail: format!("its sizes do not make a WaveNet: {e}"),
         })?;
-    for (i, layer) in w.net.layers.iter_mut().enumerate() {
-        let name = |attribute: &str| format!("layers.{i}.{attribute}");
-        match layer {
-            Layer::Embedding(e) => e.table = take(tensors, &name("weight"), e.table.shape(), path)?,
-            Layer::Linear(l) => {
-                l.w = take(tensors, &name("weight"), l.w.shape(), path)?;
-                if let Some(b) = &mut l.b {
-                    *b = take(tensors, &name("bias"), b.shape(), path)?;
-                }
-            }
-            Layer::BatchNorm1d(bn) => {
-                let shape = bn.gain.shape().to_vec();
-                bn.gain = take(tensors, &name("gamma"), &shape, path)?;
-                bn.bias = take(tensors, &name("beta"), &shape, path)?;
-                bn.running_mean = take(tensors, &name("running_mean"), &shape, path)?;
-                bn.running_var = take(tensors, &name("running_var"), &shape, path)?;
-            }
-            Layer::FlattenConsecutive(_) | Layer::Tanh => {}
-        }
-    }
+    read_tensors(&mut w, tensors, path)?;
     Ok(w)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layers::sequential::Layer;
     use rand::SeedableRng;
 
     fn tiny() -> Checkpoint {
@@ -546,7 +546,7 @@ mod tests {
         save(&path, &ckpt).unwrap();
         let err = load(&path).unwrap_err().to_string();
         assert!(
-            err.contains("tensor bngain has shape [1, 4], expected [1, 5]"),
+            err.contains("tensor W1 has shape [6, 4], expected [6, 5]"),
             "{err}"
         );
 

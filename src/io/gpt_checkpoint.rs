@@ -14,8 +14,10 @@
 //!   run's settings, the step reached, and the data (running text or names,
 //!   its path and fingerprint).
 //!
-//! Written atomically by [`crate::io::weights::save`]; a tensor holding NaN
-//! or an infinity is never written, nor loaded.
+//! Written and read by the one writer and reader of every checkpoint,
+//! [`crate::io::checkpoint::write`] and [`crate::io::checkpoint::read`]
+//! (atomic; a run holds the file's lock); a tensor holding NaN or an infinity is never written,
+//! nor loaded.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -25,10 +27,11 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::error::{Error, Result};
-use crate::io::checkpoint::{FORMAT, get};
-use crate::io::weights::{self, Tensor, take};
+use crate::io::checkpoint::{self, Stored, get};
+use crate::io::weights::{Tensor, take};
 use crate::layers::adamw::AdamW;
 use crate::layers::block::Activation;
+use crate::layers::params::NamedParams;
 use crate::models::adamw::AdamWState;
 use crate::models::gpt::{Arch, Gpt, GptConfig, Init};
 use crate::train::gpt::GptRun;
@@ -81,46 +84,25 @@ pub struct GptCheckpoint {
     pub eval_batches: usize,
 }
 
-/// FNV-1a, 64 bits: stable across platforms and versions.
-pub fn fnv1a64(bytes: impl IntoIterator<Item = u8>) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    hash
-}
+/// The one fingerprint of the data, FNV-1a (64 bits).
+pub use crate::corpus::fnv1a64;
 
 /// The `model` entry of a checkpoint's metadata (`mlp`, `wavenet`, `gpt`),
 /// or an error naming the file if it is not a model of this crate.
 pub fn model_kind(path: &Path) -> Result<String> {
-    let (_, meta) = weights::load(path)?;
-    match meta.get("format") {
-        Some(f) if f == FORMAT => Ok(meta.get("model").cloned().unwrap_or_default()),
-        Some(f) if f == crate::io::checkpoint::FORMAT_MLP_1 => Ok("mlp".into()),
-        _ => Err(Error::Checkpoint {
-            path: path.to_path_buf(),
-            detail: format!(
-                "a safetensors file, but not a model of this crate (no \"format\": {FORMAT:?} in its metadata)"
-            ),
-        }),
-    }
+    Ok(checkpoint::read(path)?.kind)
 }
 
 /// Writes `ckpt` to `path` atomically, refusing (and writing nothing) if a
 /// tensor holds NaN or an infinity.
 pub fn save(path: &Path, ckpt: &GptCheckpoint) -> Result<()> {
-    let params = ckpt.model.params();
-    if params.len() != ckpt.adamw.m.len() {
-        return Err(Error::Checkpoint {
+    ckpt.adamw
+        .check(&ckpt.model)
+        .map_err(|e| Error::Checkpoint {
             path: path.to_path_buf(),
-            detail: format!(
-                "not written: {} parameters but AdamW moments for {}",
-                params.len(),
-                ckpt.adamw.m.len()
-            ),
-        });
-    }
+            detail: format!("not written: {e}"),
+        })?;
+    let params = ckpt.model.named_params();
     let mut tensors = vec![];
     for ((name, p), (m, v)) in params.iter().zip(ckpt.adamw.m.iter().zip(&ckpt.adamw.v)) {
         for (full, array) in [
@@ -128,12 +110,6 @@ pub fn save(path: &Path, ckpt: &GptCheckpoint) -> Result<()> {
             (format!("adamw.m.{name}"), m.clone()),
             (format!("adamw.v.{name}"), v.clone()),
         ] {
-            if let Some((i, x)) = array.iter().enumerate().find(|(_, x)| !x.is_finite()) {
-                return Err(Error::Checkpoint {
-                    path: path.to_path_buf(),
-                    detail: format!("not written: tensor {full} holds {x} at element {i}"),
-                });
-            }
             tensors.push((full, Tensor::new(array)));
         }
     }
@@ -141,8 +117,6 @@ pub fn save(path: &Path, ckpt: &GptCheckpoint) -> Result<()> {
     let r = &ckpt.run;
     let d = &ckpt.data;
     let metadata: BTreeMap<String, String> = [
-        ("format", FORMAT.to_string()),
-        ("model", MODEL.to_string()),
         ("vocab", ckpt.vocab.clone()),
         ("vocab_size", c.vocab_size.to_string()),
         ("block_size", c.block_size.to_string()),
@@ -177,33 +151,32 @@ pub fn save(path: &Path, ckpt: &GptCheckpoint) -> Result<()> {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect();
-    weights::save(path, tensors, metadata)
+    checkpoint::write(path, MODEL, tensors, metadata)
 }
 
 /// Reads a GPT written by [`save`]: refuses another model kind (naming it),
 /// missing or malformed metadata, tensors of the wrong shape, and values
 /// that are not finite.
 pub fn load(path: &Path) -> Result<GptCheckpoint> {
-    let (mut tensors, meta) = weights::load(path)?;
+    let Stored {
+        kind,
+        mut tensors,
+        meta,
+    } = checkpoint::read(path)?;
     let fail = |detail: String| Error::Checkpoint {
         path: path.to_path_buf(),
         detail,
     };
-    match (meta.get("format"), meta.get("model")) {
-        (Some(f), Some(m)) if f == FORMAT && m == MODEL => {}
-        (Some(f), Some(m)) if f == FORMAT => {
+    match (kind.as_str(), meta.get("model")) {
+        (MODEL, _) => {}
+        (_, Some(m)) => {
             return Err(fail(format!(
                 "it holds a {m}, not a GPT: use it with --model {m}"
             )));
         }
-        (Some(f), None) if f == crate::io::checkpoint::FORMAT_MLP_1 => {
-            return Err(fail(
-                "it holds an mlp, not a GPT: use it with --model mlp".into(),
-            ));
-        }
-        _ => {
+        (m, None) => {
             return Err(fail(format!(
-                "not a GPT of this crate (no \"format\": {FORMAT:?} and \"model\": \"gpt\" in its metadata)"
+                "it holds an {m}, not a GPT: use it with --model {m}"
             )));
         }
     }
@@ -263,11 +236,7 @@ pub fn load(path: &Path) -> Result<GptCheckpoint> {
         )));
     }
     let mut model = Gpt::<f32>::new(config, &mut ChaCha8Rng::seed_from_u64(0))?;
-    let shapes: Vec<(String, Vec<usize>)> = model
-        .params()
-        .iter()
-        .map(|(n, p)| (n.clone(), p.shape().to_vec()))
-        .collect();
+    let shapes = model.param_shapes();
     let mut take_finite = |name: &str, shape: &[usize]| -> Result<ArrayD<f32>> {
         let array: ArrayD<f32> = take(&mut tensors, name, shape, path)?;
         if let Some((i, x)) = array.iter().enumerate().find(|(_, x)| !x.is_finite()) {
@@ -287,7 +256,7 @@ pub fn load(path: &Path) -> Result<GptCheckpoint> {
             "an AdamW second moment is {x}: squares cannot be negative"
         )));
     }
-    for ((_, mut p), value) in model.params_mut().into_iter().zip(values) {
+    for ((_, mut p), value) in model.named_params_mut().into_iter().zip(values) {
         p.assign(&value);
     }
     if let Some(extra) = tensors.keys().next() {
@@ -350,6 +319,7 @@ pub fn load(path: &Path) -> Result<GptCheckpoint> {
         model,
         adamw: AdamWState {
             hyper: adamw,
+            names: shapes.into_iter().map(|(n, _)| n).collect(),
             m,
             v,
             t,
@@ -365,6 +335,7 @@ pub fn load(path: &Path) -> Result<GptCheckpoint> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::io::weights;
     use crate::models::gpt::GptConfig;
 
     fn checkpoint() -> GptCheckpoint {
@@ -376,7 +347,7 @@ mod tests {
             ..GptConfig::lecture(5)
         };
         let model = Gpt::<f32>::new(config, &mut ChaCha8Rng::seed_from_u64(1)).unwrap();
-        let mut adamw = model.adamw(AdamW::TORCH).unwrap();
+        let mut adamw = AdamWState::new(AdamW::TORCH, &model).unwrap();
         adamw.t = 7;
         for (i, m) in adamw.m.iter_mut().enumerate() {
             m.fill(i as f32 * 0.5 - 1.0);

@@ -17,6 +17,7 @@ use crate::error::Result;
 use crate::float::{Float, randn};
 use crate::io::weights::{self, Tensor};
 use crate::layers::block::Activation;
+use crate::layers::params::NamedParams;
 use crate::layers::sequence_cross_entropy::IGNORE;
 use crate::models::gpt::{Gpt, GptConfig, GptWorkspace};
 
@@ -49,7 +50,7 @@ pub fn export_model(seed: u64) -> Result<(Gpt<f64>, GptWorkspace<f64>)> {
         ..GptConfig::makemore(11, 6)
     };
     let mut model = Gpt::<f64>::new(config, rng)?;
-    for (name, mut p) in model.params_mut() {
+    for (name, mut p) in model.named_params_mut() {
         if name.contains("ln_") || name.ends_with(".bias") {
             let r: ArrayD<f64> = randn(p.raw_dim(), rng) * 0.2;
             p += &r;
@@ -80,10 +81,10 @@ pub fn export_check<B: Backprop>(path: &Path, seed: u64) -> Result<f64> {
     let mut grads = model.zero_grads();
     model.backward::<B>(&mut ws, &mut grads);
     let mut tensors: Vec<(String, Tensor)> = vec![];
-    for (name, p) in model.params() {
+    for (name, p) in model.named_params() {
         tensors.push((name.clone(), Tensor::new(to_torch_layout(&name, &p))));
     }
-    for (name, g) in grads.grads() {
+    for (name, g) in model.named_grads(&grads) {
         tensors.push((
             format!("grad.{name}"),
             Tensor::new(to_torch_layout(&name, &g)),

@@ -13,3 +13,56 @@ pub mod gpt_checkpoint;
 pub mod gpt_export;
 pub mod output;
 pub mod weights;
+
+/// Checkpoints written by earlier versions of the crate still load:
+/// `tests/fixtures/` holds one of each model kind, written by the trainer
+/// (`train --model mlp|wavenet|gpt` at tiny sizes and a few steps).
+#[cfg(test)]
+mod fixtures {
+    use std::path::PathBuf;
+
+    use crate::io::{checkpoint, gpt_checkpoint, weights};
+    use crate::layers::params::NamedParams;
+    use crate::models::model::{ModelKind, Network};
+
+    fn fixture(name: &str) -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name)
+    }
+
+    #[test]
+    fn mlp_and_wavenet_checkpoints_of_format_2_load_and_round_trip() {
+        for (file, kind) in [
+            ("mlp.safetensors", ModelKind::Mlp),
+            ("wavenet.safetensors", ModelKind::WaveNet),
+        ] {
+            let ckpt = checkpoint::load(&fixture(file)).unwrap();
+            assert_eq!(ckpt.model.kind(), kind, "{file}");
+            assert_eq!(ckpt.step, 20, "{file}");
+            assert_eq!(ckpt.vocab.len(), 27, "{file}");
+            assert!(ckpt.fingerprint.is_some(), "{file}");
+            let stored = weights::load(&fixture(file)).unwrap().0;
+            let named = match &ckpt.model {
+                Network::Mlp(m) => m.named_params().len() + m.named_buffers().len(),
+                Network::WaveNet(w) => w.named_params().len() + w.named_buffers().len(),
+            };
+            assert_eq!(named, stored.len(), "{file}: every tensor read");
+            let again = weights::test_dir("fixture-rt").join(file);
+            checkpoint::save(&again, &ckpt).unwrap();
+            assert_eq!(checkpoint::load(&again).unwrap(), ckpt, "{file}");
+        }
+    }
+
+    #[test]
+    fn a_gpt_checkpoint_loads_with_its_optimiser_and_round_trips() {
+        let path = fixture("gpt_names.safetensors");
+        let ckpt = gpt_checkpoint::load(&path).unwrap();
+        assert_eq!((ckpt.step, ckpt.adamw.t), (6, 6));
+        ckpt.adamw.check(&ckpt.model).unwrap();
+        assert!(ckpt.adamw.m.iter().any(|m| m.iter().any(|&x| x != 0.0)));
+        let again = weights::test_dir("fixture-rt-gpt").join("gpt.safetensors");
+        gpt_checkpoint::save(&again, &ckpt).unwrap();
+        assert_eq!(gpt_checkpoint::load(&again).unwrap(), ckpt);
+    }
+}

@@ -206,6 +206,15 @@ impl<F: Float> CausalSelfAttention<F> {
     }
 }
 
+crate::layers::params::named_params! {
+    impl<F> CausalSelfAttention<F> => AttentionGrads<F> {
+        CausalSelfAttention { c_attn, c_proj, .. }, AttentionGrads { c_attn: g_attn, c_proj: g_proj } => {
+            "c_attn": c_attn => g_attn,
+            "c_proj": c_proj => g_proj,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -251,6 +251,20 @@ impl<F: Float> BatchNorm1d<F> {
     }
 }
 
+// The lecture's `BatchNorm1d` attributes: `gamma`, `beta`, and the buffers
+// `running_mean`, `running_var`.
+crate::layers::params::named_params! {
+    impl<F> BatchNorm1d<F> => BatchNormGrads<F> {
+        BatchNorm1d { gain, bias, running_mean, running_var, .. }, BatchNormGrads { dgain, dbias } => {
+            "gamma": gain => dgain,
+            "beta": bias => dbias,
+            ; buffers:
+            "running_mean": running_mean,
+            "running_var": running_var,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,7 +18,7 @@
 //! `exercises/block.rs` (a composition of the layers' backward passes); the
 //! derivation is in `solutions/block.rs`.
 
-use ndarray::{Array3, ArrayRef3, ArrayViewD, ArrayViewMutD};
+use ndarray::{Array3, ArrayRef3};
 
 use crate::error::{Error, Result, expect_shape};
 use crate::float::Float;
@@ -286,323 +286,28 @@ fn cache_mismatch() -> Error {
     Error::Config("block: the cache was made for a block of another shape".into())
 }
 
-/// A named view of one parameter (or gradient) tensor.
-pub type Named<'a, F> = (String, ArrayViewD<'a, F>);
-/// A named writable view of one parameter (or gradient) tensor.
-pub type NamedMut<'a, F> = (String, ArrayViewMutD<'a, F>);
-
-/// `weight` then `bias`, if any, of a Linear or a LayerNorm (or their gradients).
-fn pair<'a, F>(
-    out: &mut Vec<Named<'a, F>>,
-    prefix: &str,
-    w: ArrayViewD<'a, F>,
-    b: Option<ArrayViewD<'a, F>>,
-) {
-    out.push((format!("{prefix}.weight"), w));
-    if let Some(b) = b {
-        out.push((format!("{prefix}.bias"), b));
-    }
-}
-
-fn pair_mut<'a, F>(
-    out: &mut Vec<NamedMut<'a, F>>,
-    prefix: &str,
-    w: ArrayViewMutD<'a, F>,
-    b: Option<ArrayViewMutD<'a, F>>,
-) {
-    out.push((format!("{prefix}.weight"), w));
-    if let Some(b) = b {
-        out.push((format!("{prefix}.bias"), b));
-    }
-}
-
-impl<F: Float> Block<F> {
-    /// Every parameter, named as in makemore's `state_dict` below
-    /// `transformer.h.{i}.`: `ln_1.weight`, `ln_1.bias`, `attn.c_attn.weight`,
-    /// (`attn.c_attn.bias`), (`attn.c_proj.*`), `ln_2.*`, `mlp.c_fc.*`,
-    /// (`mlp.c_proj.*`): those the block has, in this order. Linear weights
-    /// are ours, `(in, out)`; PyTorch's are transposed.
-    pub fn params(&self) -> Vec<Named<'_, F>> {
-        let mut out = vec![];
-        if let Some(ln) = &self.ln_1 {
-            pair(
-                &mut out,
-                "ln_1",
-                ln.weight.view().into_dyn(),
-                Some(ln.bias.view().into_dyn()),
-            );
-        }
-        pair(
-            &mut out,
-            "attn.c_attn",
-            self.attn.c_attn.w.view().into_dyn(),
-            self.attn.c_attn.b.as_ref().map(|b| b.view().into_dyn()),
-        );
-        if let Some(p) = &self.attn.c_proj {
-            pair(
-                &mut out,
-                "attn.c_proj",
-                p.w.view().into_dyn(),
-                p.b.as_ref().map(|b| b.view().into_dyn()),
-            );
-        }
-        if let Some(ln) = &self.ln_2 {
-            pair(
-                &mut out,
-                "ln_2",
-                ln.weight.view().into_dyn(),
-                Some(ln.bias.view().into_dyn()),
-            );
-        }
-        if let Some(m) = &self.mlp {
-            pair(
-                &mut out,
-                "mlp.c_fc",
-                m.c_fc.w.view().into_dyn(),
-                m.c_fc.b.as_ref().map(|b| b.view().into_dyn()),
-            );
-            if let Some(p) = &m.c_proj {
-                pair(
-                    &mut out,
-                    "mlp.c_proj",
-                    p.w.view().into_dyn(),
-                    p.b.as_ref().map(|b| b.view().into_dyn()),
-                );
-            }
-        }
-        out
-    }
-
-    /// [`Self::params`], writable.
-    pub fn params_mut(&mut self) -> Vec<NamedMut<'_, F>> {
-        let mut out = vec![];
-        if let Some(ln) = &mut self.ln_1 {
-            pair_mut(
-                &mut out,
-                "ln_1",
-                ln.weight.view_mut().into_dyn(),
-                Some(ln.bias.view_mut().into_dyn()),
-            );
-        }
-        let a = &mut self.attn;
-        pair_mut(
-            &mut out,
-            "attn.c_attn",
-            a.c_attn.w.view_mut().into_dyn(),
-            a.c_attn.b.as_mut().map(|b| b.view_mut().into_dyn()),
-        );
-        if let Some(p) = &mut a.c_proj {
-            pair_mut(
-                &mut out,
-                "attn.c_proj",
-                p.w.view_mut().into_dyn(),
-                p.b.as_mut().map(|b| b.view_mut().into_dyn()),
-            );
-        }
-        if let Some(ln) = &mut self.ln_2 {
-            pair_mut(
-                &mut out,
-                "ln_2",
-                ln.weight.view_mut().into_dyn(),
-                Some(ln.bias.view_mut().into_dyn()),
-            );
-        }
-        if let Some(m) = &mut self.mlp {
-            pair_mut(
-                &mut out,
-                "mlp.c_fc",
-                m.c_fc.w.view_mut().into_dyn(),
-                m.c_fc.b.as_mut().map(|b| b.view_mut().into_dyn()),
-            );
-            if let Some(p) = &mut m.c_proj {
-                pair_mut(
-                    &mut out,
-                    "mlp.c_proj",
-                    p.w.view_mut().into_dyn(),
-                    p.b.as_mut().map(|b| b.view_mut().into_dyn()),
-                );
-            }
-        }
-        out
-    }
-}
-
-/// A parameter and its gradient, handed to [`Block::zip_grads`]'s closure.
-pub type ParamGrad<'f, 'a, 'b, F> = &'f mut dyn FnMut(ArrayViewMutD<'a, F>, ArrayViewD<'b, F>);
-
-/// `f(w, dw)`, then `f(b, db)` if there is a bias.
-fn linear_zip<'a, 'b, F: Float>(
-    f: ParamGrad<'_, 'a, 'b, F>,
-    l: &'a mut Linear<F>,
-    g: &'b LinearGrads<F>,
-) {
-    f(l.w.view_mut().into_dyn(), g.dw.view().into_dyn());
-    if let (Some(b), Some(db)) = (&mut l.b, &g.db) {
-        f(b.view_mut().into_dyn(), db.view().into_dyn());
-    }
-}
-
-/// `f(weight, dweight)`, `f(bias, dbias)`.
-fn norm_zip<'a, 'b, F: Float>(
-    f: ParamGrad<'_, 'a, 'b, F>,
-    l: &'a mut LayerNorm<F>,
-    g: &'b LayerNormGrads<F>,
-) {
-    f(l.weight.view_mut().into_dyn(), g.dweight.view().into_dyn());
-    f(l.bias.view_mut().into_dyn(), g.dbias.view().into_dyn());
-}
-
-impl<F: Float> Block<F> {
-    /// Calls `f` on each parameter with its gradient, in the order of
-    /// [`Block::params`], allocating nothing (for the optimiser's step).
-    ///
-    /// # Panics
-    /// If `grads` are not this block's.
-    pub fn zip_grads<'a, 'b>(&'a mut self, grads: &'b BlockGrads<F>, f: ParamGrad<'_, 'a, 'b, F>) {
-        let mismatch = || panic!("block: gradients of another block");
-        match (&mut self.ln_1, &grads.ln_1) {
-            (Some(l), Some(g)) => norm_zip(f, l, g),
-            (None, None) => {}
-            _ => mismatch(),
-        }
-        linear_zip(f, &mut self.attn.c_attn, &grads.attn.c_attn);
-        match (&mut self.attn.c_proj, &grads.attn.c_proj) {
-            (Some(l), Some(g)) => linear_zip(f, l, g),
-            (None, None) => {}
-            _ => mismatch(),
-        }
-        match (&mut self.ln_2, &grads.ln_2) {
-            (Some(l), Some(g)) => norm_zip(f, l, g),
-            (None, None) => {}
-            _ => mismatch(),
-        }
-        match (&mut self.mlp, &grads.mlp) {
-            (Some(m), Some(g)) => {
-                linear_zip(f, &mut m.c_fc, &g.c_fc);
-                match (&mut m.c_proj, &g.c_proj) {
-                    (Some(l), Some(g)) => linear_zip(f, l, g),
-                    (None, None) => {}
-                    _ => mismatch(),
-                }
-            }
-            (None, None) => {}
-            _ => mismatch(),
+crate::layers::params::named_params! {
+    impl<F> Mlp<F> => MlpGrads<F> {
+        Mlp { c_fc, c_proj, .. }, MlpGrads { c_fc: g_fc, c_proj: g_proj } => {
+            "c_fc": c_fc => g_fc,
+            "c_proj": c_proj => g_proj,
         }
     }
 }
 
-impl<F: Float> BlockGrads<F> {
-    /// Calls `f` on every gradient, in the order of [`Block::params`],
-    /// allocating nothing.
-    pub fn visit_mut(&mut self, f: &mut dyn FnMut(ArrayViewMutD<'_, F>)) {
-        fn linear<F: Float>(f: &mut dyn FnMut(ArrayViewMutD<'_, F>), g: &mut LinearGrads<F>) {
-            f(g.dw.view_mut().into_dyn());
-            if let Some(db) = &mut g.db {
-                f(db.view_mut().into_dyn());
-            }
+// Named as in makemore's `state_dict` below `transformer.h.{i}.`:
+// `ln_1.weight`, `ln_1.bias`, `attn.c_attn.weight`, (`attn.c_attn.bias`),
+// (`attn.c_proj.*`), `ln_2.*`, `mlp.c_fc.*`, (`mlp.c_proj.*`): those the
+// block has, in this order. Linear weights are ours, `(in, out)`;
+// PyTorch's are transposed.
+crate::layers::params::named_params! {
+    impl<F> Block<F> => BlockGrads<F> {
+        Block { ln_1, attn, ln_2, mlp, .. },
+        BlockGrads { ln_1: g_ln_1, attn: g_attn, ln_2: g_ln_2, mlp: g_mlp } => {
+            "ln_1": ln_1 => g_ln_1,
+            "attn": attn => g_attn,
+            "ln_2": ln_2 => g_ln_2,
+            "mlp": mlp => g_mlp,
         }
-        if let Some(g) = &mut self.ln_1 {
-            f(g.dweight.view_mut().into_dyn());
-            f(g.dbias.view_mut().into_dyn());
-        }
-        linear(f, &mut self.attn.c_attn);
-        if let Some(g) = &mut self.attn.c_proj {
-            linear(f, g);
-        }
-        if let Some(g) = &mut self.ln_2 {
-            f(g.dweight.view_mut().into_dyn());
-            f(g.dbias.view_mut().into_dyn());
-        }
-        if let Some(m) = &mut self.mlp {
-            linear(f, &mut m.c_fc);
-            if let Some(g) = &mut m.c_proj {
-                linear(f, g);
-            }
-        }
-    }
-
-    /// All zero, allocating nothing.
-    pub fn zero(&mut self) {
-        self.visit_mut(&mut |mut g| g.fill(F::zero()));
-    }
-
-    /// The gradients, named and ordered as [`Block::params`].
-    pub fn grads(&self) -> Vec<Named<'_, F>> {
-        let mut out = vec![];
-        fn lin<'a, F>(out: &mut Vec<Named<'a, F>>, p: &str, g: &'a LinearGrads<F>) {
-            pair(
-                out,
-                p,
-                g.dw.view().into_dyn(),
-                g.db.as_ref().map(|b| b.view().into_dyn()),
-            )
-        }
-        if let Some(g) = &self.ln_1 {
-            pair(
-                &mut out,
-                "ln_1",
-                g.dweight.view().into_dyn(),
-                Some(g.dbias.view().into_dyn()),
-            );
-        }
-        lin(&mut out, "attn.c_attn", &self.attn.c_attn);
-        if let Some(g) = &self.attn.c_proj {
-            lin(&mut out, "attn.c_proj", g);
-        }
-        if let Some(g) = &self.ln_2 {
-            pair(
-                &mut out,
-                "ln_2",
-                g.dweight.view().into_dyn(),
-                Some(g.dbias.view().into_dyn()),
-            );
-        }
-        if let Some(m) = &self.mlp {
-            lin(&mut out, "mlp.c_fc", &m.c_fc);
-            if let Some(g) = &m.c_proj {
-                lin(&mut out, "mlp.c_proj", g);
-            }
-        }
-        out
-    }
-
-    /// [`Self::grads`], writable.
-    pub fn grads_mut(&mut self) -> Vec<NamedMut<'_, F>> {
-        let mut out = vec![];
-        fn lin<'a, F>(out: &mut Vec<NamedMut<'a, F>>, p: &str, g: &'a mut LinearGrads<F>) {
-            pair_mut(
-                out,
-                p,
-                g.dw.view_mut().into_dyn(),
-                g.db.as_mut().map(|b| b.view_mut().into_dyn()),
-            )
-        }
-        if let Some(g) = &mut self.ln_1 {
-            pair_mut(
-                &mut out,
-                "ln_1",
-                g.dweight.view_mut().into_dyn(),
-                Some(g.dbias.view_mut().into_dyn()),
-            );
-        }
-        lin(&mut out, "attn.c_attn", &mut self.attn.c_attn);
-        if let Some(g) = &mut self.attn.c_proj {
-            lin(&mut out, "attn.c_proj", g);
-        }
-        if let Some(g) = &mut self.ln_2 {
-            pair_mut(
-                &mut out,
-                "ln_2",
-                g.dweight.view_mut().into_dyn(),
-                Some(g.dbias.view_mut().into_dyn()),
-            );
-        }
-        if let Some(m) = &mut self.mlp {
-            lin(&mut out, "mlp.c_fc", &mut m.c_fc);
-            if let Some(g) = &mut m.c_proj {
-                lin(&mut out, "mlp.c_proj", g);
-            }
-        }
-        out
     }
 }

@@ -80,3 +80,11 @@ impl<F: Float> Embedding<F> {
         Ok(())
     }
 }
+
+crate::layers::params::named_params! {
+    impl<F> Embedding<F> => EmbeddingGrads<F> {
+        Embedding { table }, EmbeddingGrads { dtable } => {
+            "weight": table => dtable,
+        }
+    }
+}

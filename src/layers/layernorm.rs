@@ -143,3 +143,12 @@ impl<F: Float> LayerNorm<F> {
         Ok((out, cache))
     }
 }
+
+crate::layers::params::named_params! {
+    impl<F> LayerNorm<F> => LayerNormGrads<F> {
+        LayerNorm { weight, bias, .. }, LayerNormGrads { dweight, dbias } => {
+            "weight": weight => dweight,
+            "bias": bias => dbias,
+        }
+    }
+}

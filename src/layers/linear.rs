@@ -107,3 +107,12 @@ impl<F: Float> Linear<F> {
         self.forward_into(&rows(x), &mut rows_mut(out)) // (B·T, fan_out)
     }
 }
+
+crate::layers::params::named_params! {
+    impl<F> Linear<F> => LinearGrads<F> {
+        Linear { w, b }, LinearGrads { dw, db } => {
+            "weight": w => dw,
+            "bias": b => db,
+        }
+    }
+}

@@ -17,6 +17,7 @@ pub mod cross_entropy;
 pub mod embedding;
 pub mod flatten_consecutive;
 pub mod linear;
+pub mod params;
 pub mod rows;
 pub mod sequential;
 pub mod tanh;

@@ -124,3 +124,12 @@ impl<F: Float> PositionEmbedding<F> {
         Ok(out)
     }
 }
+
+crate::layers::params::named_params! {
+    impl<F> PositionEmbedding<F> => PositionEmbeddingGrads<F> {
+        PositionEmbedding { wte, wpe }, PositionEmbeddingGrads { dwte, dwpe } => {
+            "wte.weight": wte => dwte,
+            "wpe.weight": wpe => dwpe,
+        }
+    }
+}

@@ -16,7 +16,7 @@
 //! or a `Tanh`. The forward pass keeps every layer's output (and each
 //! BatchNorm's statistics) in a [`SequentialCache`] allocated once.
 
-use ndarray::{Array, Array2, Array3, ArrayRef2, ArrayViewMutD, Dimension};
+use ndarray::{Array2, Array3, ArrayRef2};
 
 use crate::error::{Error, Result};
 use crate::float::Float;
@@ -24,6 +24,7 @@ use crate::layers::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
 use crate::layers::embedding::{Embedding, EmbeddingGrads};
 use crate::layers::flatten_consecutive::FlattenConsecutive;
 use crate::layers::linear::{Linear, LinearGrads};
+use crate::layers::params::{NamedParams, named_params};
 
 /// One layer of a [`Sequential`].
 #[derive(Clone, Debug, PartialEq)]
@@ -90,12 +91,7 @@ impl<F: Float> Layer<F> {
 
     /// The number of learnable numbers (running statistics are not).
     pub fn num_params(&self) -> usize {
-        match self {
-            Layer::Embedding(e) => e.table.len(),
-            Layer::Linear(l) => l.w.len() + l.b.as_ref().map_or(0, |b| b.len()),
-            Layer::BatchNorm1d(bn) => bn.gain.len() + bn.bias.len(),
-            Layer::FlattenConsecutive(_) | Layer::Tanh => 0,
-        }
+        NamedParams::num_params(self)
     }
 
     /// The output shape for an input of shape `(b, t, c)` (for the
@@ -121,32 +117,6 @@ impl<F: Float> Layer<F> {
             Layer::Tanh => Ok((b, t, c)),
         }
     }
-}
-
-/// Every gradient in `grads`, in the order of [`Sequential::params_mut`].
-pub fn grads_mut<F: Float>(grads: &mut [LayerGrads<F>]) -> Vec<ArrayViewMutD<'_, F>> {
-    let mut all = vec![];
-    for g in grads {
-        match g {
-            LayerGrads::Embedding(g) => all.push(g.dtable.view_mut().into_dyn()),
-            LayerGrads::Linear(g) => {
-                all.push(g.dw.view_mut().into_dyn());
-                all.extend(g.db.as_mut().map(|db| db.view_mut().into_dyn()));
-            }
-            LayerGrads::BatchNorm1d(g) => {
-                all.push(g.dgain.view_mut().into_dyn());
-                all.push(g.dbias.view_mut().into_dyn());
-            }
-            LayerGrads::None => {}
-        }
-    }
-    all
-}
-
-/// `p -= lr · dp`, then `dp = 0`.
-fn sgd<F: Float, D: Dimension>(p: &mut Array<F, D>, dp: &mut Array<F, D>, lr: F) {
-    p.zip_mut_with(dp, |p, &g| *p -= lr * g);
-    dp.fill(F::zero());
 }
 
 impl<F: Float> Sequential<F> {
@@ -203,31 +173,7 @@ impl<F: Float> Sequential<F> {
 
     /// The number of parameters of all layers.
     pub fn num_params(&self) -> usize {
-        self.layers.iter().map(Layer::num_params).sum()
-    }
-
-    /// Every parameter, in layer order, named by its gradient
-    /// (`layers[2] dw`), for checking gradients one tensor at a time.
-    pub fn params_mut(&mut self) -> Vec<(String, ArrayViewMutD<'_, F>)> {
-        let mut all = vec![];
-        for (i, layer) in self.layers.iter_mut().enumerate() {
-            let name = |g: &str| format!("layers[{i}] {g}");
-            match layer {
-                Layer::Embedding(e) => all.push((name("dtable"), e.table.view_mut().into_dyn())),
-                Layer::Linear(l) => {
-                    all.push((name("dw"), l.w.view_mut().into_dyn()));
-                    if let Some(b) = &mut l.b {
-                        all.push((name("db"), b.view_mut().into_dyn()));
-                    }
-                }
-                Layer::BatchNorm1d(bn) => {
-                    all.push((name("dgain"), bn.gain.view_mut().into_dyn()));
-                    all.push((name("dbias"), bn.bias.view_mut().into_dyn()));
-                }
-                Layer::FlattenConsecutive(_) | Layer::Tanh => {}
-            }
-        }
-        all
+        NamedParams::num_params(self)
     }
 
     /// Training-mode forward pass of `cache.idx`, every layer's output
@@ -280,26 +226,23 @@ impl<F: Float> Sequential<F> {
         }
         Ok(x)
     }
+}
 
-    /// `p -= lr · dp` for every parameter, and the gradients back to zero.
-    pub fn sgd_step(&mut self, grads: &mut [LayerGrads<F>], lr: F) {
-        for (layer, g) in self.layers.iter_mut().zip(grads) {
-            match (layer, g) {
-                (Layer::Embedding(e), LayerGrads::Embedding(g)) => {
-                    sgd(&mut e.table, &mut g.dtable, lr)
-                }
-                (Layer::Linear(l), LayerGrads::Linear(g)) => {
-                    sgd(&mut l.w, &mut g.dw, lr);
-                    if let (Some(b), Some(db)) = (&mut l.b, &mut g.db) {
-                        sgd(b, db, lr);
-                    }
-                }
-                (Layer::BatchNorm1d(bn), LayerGrads::BatchNorm1d(g)) => {
-                    sgd(&mut bn.gain, &mut g.dgain, lr);
-                    sgd(&mut bn.bias, &mut g.dbias, lr);
-                }
-                _ => {}
-            }
-        }
+// Named as the lecture's `Sequential` of layer classes: `layers.0.weight`
+// (the embedding), `layers.<i>.weight` and `.bias` of a Linear,
+// `layers.<i>.gamma`, `.beta` (and the buffers `.running_mean`,
+// `.running_var`) of a BatchNorm1d.
+named_params! {
+    impl<F> Layer<F> => LayerGrads<F> {
+        Layer::Embedding(e), LayerGrads::Embedding(g) => { "": e => g }
+        Layer::Linear(l), LayerGrads::Linear(g) => { "": l => g }
+        Layer::BatchNorm1d(bn), LayerGrads::BatchNorm1d(g) => { "": bn => g }
+        Layer::FlattenConsecutive(_) | Layer::Tanh, LayerGrads::None => {}
+    }
+}
+
+named_params! {
+    impl<F> Sequential<F> => Vec<LayerGrads<F>> {
+        Sequential { layers }, g => { "layers": layers => g }
     }
 }

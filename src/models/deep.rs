@@ -29,6 +29,7 @@ use crate::layers::batchnorm::BatchNorm1d;
 use crate::layers::embedding::Embedding;
 use crate::layers::flatten_consecutive::FlattenConsecutive;
 use crate::layers::linear::Linear;
+use crate::layers::params::{NamedParams, ParamPath, Visit, VisitMut, VisitPair, VisitPairMut};
 use crate::layers::sequential::{Layer, LayerGrads, Sequential};
 use crate::models::diagnostics::{self, Summary};
 use crate::models::model::Model;
@@ -146,8 +147,11 @@ pub struct Workspace {
     pub inner: wavenet::Workspace<f32>,
     /// Take a [`Snapshot`] in the next step.
     pub take_snapshot: bool,
-    /// Record `log10(update:data)` of each weight in the next step.
+    /// Record `log10(update:data)` of each weight in the next step, whose
+    /// learning rate is `lr`.
     pub record_updates: bool,
+    /// The learning rate of the next step, for its update:data ratios.
+    pub lr: f32,
     /// The last snapshot taken, its `step` field left to the caller.
     pub snapshot: Option<Snapshot>,
     /// The last step's `log10(update:data)`, one per Linear weight.
@@ -274,20 +278,17 @@ impl Deep {
 
 impl Model for Deep {
     type Workspace = Workspace;
-    type Grads = Vec<LayerGrads<f32>>;
     const NAME: &'static str = "deep MLP";
 
     fn hyper(&self) -> Hyper {
         self.model.hyper
-    }
-    fn num_params(&self) -> usize {
-        self.model.num_params()
     }
     fn workspace(&self, batch: usize) -> Result<Workspace> {
         Ok(Workspace {
             inner: self.model.workspace(batch)?,
             take_snapshot: false,
             record_updates: false,
+            lr: 0.0,
             snapshot: None,
             updates: vec![],
         })
@@ -298,11 +299,10 @@ impl Model for Deep {
     fn batch_mut(ws: &mut Workspace) -> (&mut Array2<usize>, &mut [usize]) {
         (&mut ws.inner.cache.idx, &mut ws.inner.targets)
     }
-    fn train_step<B: Backprop>(
+    fn forward_backward<B: Backprop>(
         &mut self,
         ws: &mut Workspace,
         grads: &mut Self::Grads,
-        lr: f32,
     ) -> Result<f32> {
         let loss = self.model.forward(&mut ws.inner)?;
         self.model.update_running_stats(&ws.inner);
@@ -311,9 +311,8 @@ impl Model for Deep {
             ws.snapshot = Some(self.snapshot(&ws.inner, grads));
         }
         if ws.record_updates {
-            ws.updates = self.updates(grads, lr);
+            ws.updates = self.updates(grads, ws.lr);
         }
-        self.model.sgd_step(grads, lr);
         Ok(loss)
     }
     fn finish_training(&mut self, _x_train: &ArrayRef2<usize>) -> Result<()> {
@@ -331,6 +330,51 @@ impl Model for Deep {
     }
     fn loss(&self, x: &ArrayRef2<usize>, y: &[usize]) -> Result<f64> {
         self.model.loss(x, y)
+    }
+}
+
+/// The deep MLP's parameters are its Sequential's (`layers.<i>.weight`, …).
+impl NamedParams<f32> for Deep {
+    type Grads = Vec<LayerGrads<f32>>;
+
+    fn walk<'a>(&'a self, path: &mut ParamPath, f: Visit<'_, 'a, f32>) {
+        self.model.walk(path, f)
+    }
+    fn walk_mut<'a>(&'a mut self, path: &mut ParamPath, f: VisitMut<'_, 'a, f32>) {
+        self.model.walk_mut(path, f)
+    }
+    fn walk_grads<'b>(&self, grads: &'b Self::Grads, path: &mut ParamPath, f: Visit<'_, 'b, f32>) {
+        self.model.walk_grads(grads, path, f)
+    }
+    fn walk_grads_mut<'b>(
+        &self,
+        grads: &'b mut Self::Grads,
+        path: &mut ParamPath,
+        f: VisitMut<'_, 'b, f32>,
+    ) {
+        self.model.walk_grads_mut(grads, path, f)
+    }
+    fn walk_zip<'a, 'b>(
+        &'a mut self,
+        grads: &'b Self::Grads,
+        path: &mut ParamPath,
+        f: VisitPair<'_, 'a, 'b, f32>,
+    ) {
+        self.model.walk_zip(grads, path, f)
+    }
+    fn walk_zip_mut<'a, 'b>(
+        &'a mut self,
+        grads: &'b mut Self::Grads,
+        path: &mut ParamPath,
+        f: VisitPairMut<'_, 'a, 'b, f32>,
+    ) {
+        self.model.walk_zip_mut(grads, path, f)
+    }
+    fn walk_buffers<'a>(&'a self, path: &mut ParamPath, f: Visit<'_, 'a, f32>) {
+        self.model.walk_buffers(path, f)
+    }
+    fn walk_buffers_mut<'a>(&'a mut self, path: &mut ParamPath, f: VisitMut<'_, 'a, f32>) {
+        self.model.walk_buffers_mut(path, f)
     }
 }
 

@@ -31,7 +31,7 @@
 //! `lm_head.weight`). Our Linear weights are `(in, out)`; PyTorch's are
 //! `(out, in)`: `crate::io::gpt_export::export_check` transposes them.
 
-use ndarray::{Array, Array1, Array2, Array3, ArrayViewD, ArrayViewMutD};
+use ndarray::{Array, Array1, Array2, Array3};
 use ndarray_rand::RandomExt;
 use ndarray_rand::rand_distr::{StandardNormal, Uniform};
 use rand::Rng;
@@ -39,16 +39,15 @@ use rand::Rng;
 use crate::backprop::Backprop;
 use crate::error::{Error, Result, expect_shape};
 use crate::float::Float;
-use crate::layers::adamw::AdamW;
 use crate::layers::attention::CausalSelfAttention;
-use crate::layers::block::{Activation, Block, BlockCache, BlockGrads, Mlp, Named, NamedMut};
+use crate::layers::block::{Activation, Block, BlockCache, BlockGrads, Mlp};
 use crate::layers::embedding::{Embedding, EmbeddingGrads};
 use crate::layers::layernorm::{LayerNorm, LayerNormCache, LayerNormGrads};
 use crate::layers::linear::{Linear, LinearGrads};
+use crate::layers::params::{NamedParams, named_params};
 use crate::layers::position_embedding::{PositionEmbedding, PositionEmbeddingGrads};
 use crate::layers::rows::{rows, rows_mut};
 use crate::layers::sequence_cross_entropy::{self, IGNORE, SequenceCrossEntropyCache};
-use crate::models::adamw::AdamWState;
 
 /// The lecture's progression, one idea at a time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -366,7 +365,7 @@ fn randn<F: Float, Sh: ndarray::ShapeBuilder>(shape: Sh, rng: &mut impl Rng) -> 
 
 impl<F: Float> Gpt<F> {
     /// A model at PyTorch's default initialisation, drawn from `rng` in the
-    /// order of [`Gpt::params`].
+    /// order of its parameters ([`NamedParams`]).
     pub fn new(config: GptConfig, rng: &mut impl Rng) -> Result<Self> {
         config.validate()?;
         let GptConfig {
@@ -422,102 +421,9 @@ impl<F: Float> Gpt<F> {
         })
     }
 
-    /// Every parameter, in a fixed order, named as in makemore's
-    /// `state_dict` (the bigram's table is `token_embedding_table.weight`,
-    /// as in the lecture). Linear weights are ours, `(in, out)`.
-    pub fn params(&self) -> Vec<Named<'_, F>> {
-        match &self.net {
-            Net::Bigram(e) => vec![(
-                "token_embedding_table.weight".into(),
-                e.table.view().into_dyn(),
-            )],
-            Net::Transformer {
-                emb,
-                h,
-                ln_f,
-                lm_head,
-            } => {
-                let mut out: Vec<Named<'_, F>> = vec![
-                    ("transformer.wte.weight".into(), emb.wte.view().into_dyn()),
-                    ("transformer.wpe.weight".into(), emb.wpe.view().into_dyn()),
-                ];
-                for (i, block) in h.iter().enumerate() {
-                    out.extend(
-                        block
-                            .params()
-                            .into_iter()
-                            .map(|(n, p)| (format!("transformer.h.{i}.{n}"), p)),
-                    );
-                }
-                if let Some(ln) = ln_f {
-                    out.push((
-                        "transformer.ln_f.weight".into(),
-                        ln.weight.view().into_dyn(),
-                    ));
-                    out.push(("transformer.ln_f.bias".into(), ln.bias.view().into_dyn()));
-                }
-                out.push(("lm_head.weight".into(), lm_head.w.view().into_dyn()));
-                if let Some(b) = &lm_head.b {
-                    out.push(("lm_head.bias".into(), b.view().into_dyn()));
-                }
-                out
-            }
-        }
-    }
-
-    /// [`Gpt::params`], writable.
-    pub fn params_mut(&mut self) -> Vec<NamedMut<'_, F>> {
-        match &mut self.net {
-            Net::Bigram(e) => vec![(
-                "token_embedding_table.weight".into(),
-                e.table.view_mut().into_dyn(),
-            )],
-            Net::Transformer {
-                emb,
-                h,
-                ln_f,
-                lm_head,
-            } => {
-                let mut out: Vec<NamedMut<'_, F>> = vec![
-                    (
-                        "transformer.wte.weight".into(),
-                        emb.wte.view_mut().into_dyn(),
-                    ),
-                    (
-                        "transformer.wpe.weight".into(),
-                        emb.wpe.view_mut().into_dyn(),
-                    ),
-                ];
-                for (i, block) in h.iter_mut().enumerate() {
-                    out.extend(
-                        block
-                            .params_mut()
-                            .into_iter()
-                            .map(|(n, p)| (format!("transformer.h.{i}.{n}"), p)),
-                    );
-                }
-                if let Some(ln) = ln_f {
-                    out.push((
-                        "transformer.ln_f.weight".into(),
-                        ln.weight.view_mut().into_dyn(),
-                    ));
-                    out.push((
-                        "transformer.ln_f.bias".into(),
-                        ln.bias.view_mut().into_dyn(),
-                    ));
-                }
-                out.push(("lm_head.weight".into(), lm_head.w.view_mut().into_dyn()));
-                if let Some(b) = &mut lm_head.b {
-                    out.push(("lm_head.bias".into(), b.view_mut().into_dyn()));
-                }
-                out
-            }
-        }
-    }
-
     /// How many numbers the model learns.
     pub fn num_params(&self) -> usize {
-        self.params().iter().map(|(_, p)| p.len()).sum()
+        NamedParams::num_params(self)
     }
 
     /// Gradients of zero, in the structure of the model.
@@ -621,7 +527,7 @@ impl<F: Float> Gpt<F> {
     /// Sets `grads` to the gradient of the loss of the last [`Gpt::forward`]
     /// (zeroing them first), with `B`'s backward passes throughout.
     pub fn backward<B: Backprop>(&self, ws: &mut GptWorkspace<F>, grads: &mut GptGrads<F>) {
-        grads.zero();
+        self.zero_grads_in(grads);
         let GptWorkspace {
             idx,
             targets,
@@ -687,83 +593,6 @@ impl<F: Float> Gpt<F> {
 }
 
 impl<F: Float> Gpt<F> {
-    /// Calls `f` on each parameter with its gradient, in the order of
-    /// [`Gpt::params`], allocating nothing.
-    ///
-    /// # Panics
-    /// If `grads` are not this model's.
-    pub fn zip_grads<'a, 'b>(
-        &'a mut self,
-        grads: &'b GptGrads<F>,
-        f: &mut dyn FnMut(ArrayViewMutD<'a, F>, ArrayViewD<'b, F>),
-    ) {
-        match (&mut self.net, &grads.net) {
-            (Net::Bigram(e), NetGrads::Bigram(g)) => {
-                f(e.table.view_mut().into_dyn(), g.dtable.view().into_dyn())
-            }
-            (
-                Net::Transformer {
-                    emb,
-                    h,
-                    ln_f,
-                    lm_head,
-                },
-                NetGrads::Transformer {
-                    emb: g_emb,
-                    h: g_h,
-                    ln_f: g_ln_f,
-                    lm_head: g_lm_head,
-                },
-            ) => {
-                f(emb.wte.view_mut().into_dyn(), g_emb.dwte.view().into_dyn());
-                f(emb.wpe.view_mut().into_dyn(), g_emb.dwpe.view().into_dyn());
-                for (block, g) in h.iter_mut().zip(g_h) {
-                    block.zip_grads(g, f);
-                }
-                if let (Some(l), Some(g)) = (ln_f, g_ln_f) {
-                    f(l.weight.view_mut().into_dyn(), g.dweight.view().into_dyn());
-                    f(l.bias.view_mut().into_dyn(), g.dbias.view().into_dyn());
-                }
-                f(
-                    lm_head.w.view_mut().into_dyn(),
-                    g_lm_head.dw.view().into_dyn(),
-                );
-                if let (Some(b), Some(db)) = (&mut lm_head.b, &g_lm_head.db) {
-                    f(b.view_mut().into_dyn(), db.view().into_dyn());
-                }
-            }
-            _ => panic!("gpt: gradients of another model"),
-        }
-    }
-
-    /// Zero AdamW moments for this model's parameters.
-    pub fn adamw(&self, hyper: AdamW) -> Result<AdamWState<F>> {
-        let shapes: Vec<Vec<usize>> = self
-            .params()
-            .iter()
-            .map(|(_, p)| p.shape().to_vec())
-            .collect();
-        AdamWState::new(hyper, &shapes)
-    }
-
-    /// One AdamW step of every parameter with `B::adamw_update`, allocating
-    /// nothing.
-    ///
-    /// # Panics
-    /// If `state` was not made for this model.
-    pub fn adamw_step<B: Backprop>(&mut self, grads: &GptGrads<F>, state: &mut AdamWState<F>) {
-        state.t += 1;
-        let AdamWState { hyper, m, v, t } = state;
-        let mut k = 0;
-        self.zip_grads(grads, &mut |mut p, g| {
-            B::adamw_update(&mut p, &mut m[k], &mut v[k], &g, *t, hyper);
-            k += 1;
-        });
-        assert_eq!(k, m.len(), "gpt: AdamW moments of another model");
-    }
-}
-
-impl<F: Float> Gpt<F> {
     /// The logits of the token that follows `context` (its last
     /// `block_size` tokens), computed in `ws`, a workspace of one row of
     /// `block_size` positions. The positions after the context are filled
@@ -798,95 +627,24 @@ impl<F: Float> Gpt<F> {
     }
 }
 
-impl<F: Float> GptGrads<F> {
-    /// PyTorch's `clip_grad_norm_(parameters, max_norm)`: the norm of all
-    /// the gradients together, `‖g‖ = √(Σ g²)`; if it is above `max_norm`,
-    /// every gradient is scaled by `max_norm / (‖g‖ + 1e-6)`. Returns `‖g‖`
-    /// before clipping. Allocates nothing.
-    pub fn clip_norm(&mut self, max_norm: f64) -> f64 {
-        let mut sum = 0.0f64;
-        self.visit_mut(&mut |g| {
-            sum += g.iter().map(|&x| x.as_f64() * x.as_f64()).sum::<f64>();
-        });
-        let norm = sum.sqrt();
-        let coef = max_norm / (norm + 1e-6);
-        if coef < 1.0 {
-            let coef = F::lit(coef);
-            self.visit_mut(&mut |mut g| g.mapv_inplace(|x| x * coef));
-        }
-        norm
-    }
-
-    /// The gradients, named and ordered as [`Gpt::params`].
-    pub fn grads(&self) -> Vec<Named<'_, F>> {
-        match &self.net {
-            NetGrads::Bigram(g) => vec![(
-                "token_embedding_table.weight".into(),
-                g.dtable.view().into_dyn(),
-            )],
-            NetGrads::Transformer {
-                emb,
-                h,
-                ln_f,
-                lm_head,
-            } => {
-                let mut out: Vec<Named<'_, F>> = vec![
-                    ("transformer.wte.weight".into(), emb.dwte.view().into_dyn()),
-                    ("transformer.wpe.weight".into(), emb.dwpe.view().into_dyn()),
-                ];
-                for (i, g) in h.iter().enumerate() {
-                    out.extend(
-                        g.grads()
-                            .into_iter()
-                            .map(|(n, p)| (format!("transformer.h.{i}.{n}"), p)),
-                    );
-                }
-                if let Some(g) = ln_f {
-                    out.push((
-                        "transformer.ln_f.weight".into(),
-                        g.dweight.view().into_dyn(),
-                    ));
-                    out.push(("transformer.ln_f.bias".into(), g.dbias.view().into_dyn()));
-                }
-                out.push(("lm_head.weight".into(), lm_head.dw.view().into_dyn()));
-                if let Some(b) = &lm_head.db {
-                    out.push(("lm_head.bias".into(), b.view().into_dyn()));
-                }
-                out
-            }
+// Named as makemore's `state_dict` (the bigram's table is
+// `token_embedding_table.weight`, as in the lecture). Linear weights are
+// ours, `(in, out)`.
+named_params! {
+    impl<F> Net<F> => NetGrads<F> {
+        Net::Bigram(e), NetGrads::Bigram(g) => { "token_embedding_table": e => g }
+        Net::Transformer { emb, h, ln_f, lm_head },
+        NetGrads::Transformer { emb: g_emb, h: g_h, ln_f: g_ln_f, lm_head: g_lm_head } => {
+            "transformer": emb => g_emb,
+            "transformer.h": h => g_h,
+            "transformer.ln_f": ln_f => g_ln_f,
+            "lm_head": lm_head => g_lm_head,
         }
     }
+}
 
-    /// Calls `f` on every gradient, in the order of [`Gpt::params`],
-    /// allocating nothing.
-    pub fn visit_mut(&mut self, f: &mut dyn FnMut(ArrayViewMutD<'_, F>)) {
-        match &mut self.net {
-            NetGrads::Bigram(g) => f(g.dtable.view_mut().into_dyn()),
-            NetGrads::Transformer {
-                emb,
-                h,
-                ln_f,
-                lm_head,
-            } => {
-                f(emb.dwte.view_mut().into_dyn());
-                f(emb.dwpe.view_mut().into_dyn());
-                for g in h.iter_mut() {
-                    g.visit_mut(f);
-                }
-                if let Some(g) = ln_f {
-                    f(g.dweight.view_mut().into_dyn());
-                    f(g.dbias.view_mut().into_dyn());
-                }
-                f(lm_head.dw.view_mut().into_dyn());
-                if let Some(db) = &mut lm_head.db {
-                    f(db.view_mut().into_dyn());
-                }
-            }
-        }
-    }
-
-    /// All zero, allocating nothing.
-    pub fn zero(&mut self) {
-        self.visit_mut(&mut |mut g| g.fill(F::zero()));
+named_params! {
+    impl<F> Gpt<F> => GptGrads<F> {
+        Gpt { net, .. }, GptGrads { net: g } => { "": net => g }
     }
 }

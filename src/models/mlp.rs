@@ -25,6 +25,7 @@ use crate::layers::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
 use crate::layers::cross_entropy::{self, CrossEntropyCache};
 use crate::layers::embedding::{Embedding, EmbeddingGrads};
 use crate::layers::linear::{Linear, LinearGrads};
+use crate::layers::params::{NamedParams, named_params};
 
 /// The momentum of BatchNorm's running statistics during training, as in
 /// the lecture (`0.999 · running + 0.001 · batch`).
@@ -166,12 +167,7 @@ impl<F: Float> Mlp<F> {
 
     /// The number of parameters (the running statistics are not parameters).
     pub fn num_params(&self) -> usize {
-        let linear = |l: &Linear<F>| l.w.len() + l.b.as_ref().map_or(0, |b| b.len());
-        self.emb.table.len()
-            + linear(&self.l1)
-            + self.bn.gain.len()
-            + self.bn.bias.len()
-            + linear(&self.l2)
+        NamedParams::num_params(self)
     }
 
     /// Training-mode forward pass of the batch in `ws.idx`, `ws.targets`; the loss.
@@ -224,36 +220,6 @@ impl<F: Float> Mlp<F> {
         B::embedding_backward(&mut grads.emb, &ws.demb, &ws.idx);
     }
 
-    /// `p -= lr · dp` for every parameter, and the gradients back to zero.
-    pub fn sgd_step(&mut self, grads: &mut MlpGrads<F>, lr: F) {
-        let update = |p: &mut Array2<F>, g: &mut Array2<F>| {
-            match (p.as_slice_mut(), g.as_slice_mut()) {
-                // one pass over both: update, then clear the gradient
-                (Some(p), Some(g)) => {
-                    for (p, g) in p.iter_mut().zip(g) {
-                        *p -= lr * *g;
-                        *g = F::zero();
-                    }
-                }
-                _ => {
-                    p.zip_mut_with(g, |p, &g| *p -= lr * g);
-                    g.fill(F::zero());
-                }
-            }
-        };
-        update(&mut self.emb.table, &mut grads.emb.dtable);
-        update(&mut self.l1.w, &mut grads.l1.dw);
-        update(&mut self.l2.w, &mut grads.l2.dw);
-        update(&mut self.bn.gain, &mut grads.bn.dgain);
-        update(&mut self.bn.bias, &mut grads.bn.dbias);
-        for (layer, g) in [(&mut self.l1, &mut grads.l1), (&mut self.l2, &mut grads.l2)] {
-            if let (Some(b), Some(db)) = (&mut layer.b, &mut g.db) {
-                b.zip_mut_with(db, |b, &d| *b -= lr * d);
-                db.fill(F::zero());
-            }
-        }
-    }
-
     /// `hprebn` of many examples at once, in chunks.
     fn hprebn(&self, x: &ArrayRef2<usize>) -> Result<Array2<F>> {
         let emb = self.emb.forward(x)?;
@@ -300,5 +266,24 @@ impl<F: Float> Mlp<F> {
             total += loss.as_f64() * (end - start) as f64;
         }
         Ok(total / y.len() as f64)
+    }
+}
+
+// The lecture's names, as in its checkpoint: `C`, `W1`, `b1`, `bngain`,
+// `bnbias`, `W2`, `b2`, and the buffers `bnmean_running`, `bnvar_running`.
+named_params! {
+    impl<F> Mlp<F> => MlpGrads<F> {
+        Mlp { emb, l1, bn, l2, .. }, MlpGrads { emb: g_emb, l1: g1, bn: g_bn, l2: g2 } => {
+            "C": emb.table => g_emb.dtable,
+            "W1": l1.w => g1.dw,
+            "b1": l1.b => g1.db,
+            "bngain": bn.gain => g_bn.dgain,
+            "bnbias": bn.bias => g_bn.dbias,
+            "W2": l2.w => g2.dw,
+            "b2": l2.b => g2.db,
+            ; buffers:
+            "bnmean_running": bn.running_mean,
+            "bnvar_running": bn.running_var,
+        }
     }
 }

@@ -10,8 +10,8 @@ use ndarray::{Array2, ArrayRef2};
 use crate::backprop::Backprop;
 use crate::error::Result;
 use crate::hyper::Hyper;
-use crate::layers::sequential::LayerGrads;
-use crate::models::mlp::{self, Mlp, MlpGrads};
+use crate::layers::params::NamedParams;
+use crate::models::mlp::{self, Mlp};
 use crate::models::wavenet::{self, WaveNet};
 use crate::registry::Trains;
 
@@ -53,29 +53,28 @@ impl From<ModelKind> for Trains {
     }
 }
 
-/// What the trainer needs from a model trained in `f32`.
-pub trait Model: Clone {
+/// What the trainer needs from a model trained in `f32`. Its parameters
+/// and their gradients are its walk ([`NamedParams`]): the optimiser, which
+/// belongs to the run (SGD with the run's schedule,
+/// [`crate::train::TrainConfig`]), steps them.
+pub trait Model: Clone + NamedParams<f32> {
     /// Activations and gradients of one batch, allocated once.
     type Workspace;
-    /// The gradients of the parameters.
-    type Grads;
     /// Its name in messages: "MLP", "WaveNet".
     const NAME: &'static str;
 
     fn hyper(&self) -> Hyper;
-    fn num_params(&self) -> usize;
     /// Room for a batch of `batch` examples.
     fn workspace(&self, batch: usize) -> Result<Self::Workspace>;
     fn zero_grads(&self) -> Self::Grads;
     /// The batch's contexts `(B, T)` and targets `(B,)`, to fill.
     fn batch_mut(ws: &mut Self::Workspace) -> (&mut Array2<usize>, &mut [usize]);
-    /// Forward, BatchNorm running statistics, backward with `B`'s backward
-    /// passes, then `p -= lr · dp`; the batch loss.
-    fn train_step<B: Backprop>(
+    /// Forward, BatchNorm running statistics, then backward with `B`'s
+    /// backward passes, accumulating into `grads`; the batch loss.
+    fn forward_backward<B: Backprop>(
         &mut self,
         ws: &mut Self::Workspace,
         grads: &mut Self::Grads,
-        lr: f32,
     ) -> Result<f32>;
     /// What to do after the last step, before evaluating (the MLP calibrates
     /// BatchNorm on the training set, as in part 4; the WaveNet keeps its
@@ -91,14 +90,10 @@ pub trait Model: Clone {
 
 impl Model for Mlp<f32> {
     type Workspace = mlp::Workspace<f32>;
-    type Grads = MlpGrads<f32>;
     const NAME: &'static str = "MLP";
 
     fn hyper(&self) -> Hyper {
         self.hyper
-    }
-    fn num_params(&self) -> usize {
-        Mlp::num_params(self)
     }
     fn workspace(&self, batch: usize) -> Result<Self::Workspace> {
         Ok(mlp::Workspace::new(self.hyper, batch))
@@ -109,16 +104,14 @@ impl Model for Mlp<f32> {
     fn batch_mut(ws: &mut Self::Workspace) -> (&mut Array2<usize>, &mut [usize]) {
         (&mut ws.idx, &mut ws.targets)
     }
-    fn train_step<B: Backprop>(
+    fn forward_backward<B: Backprop>(
         &mut self,
         ws: &mut Self::Workspace,
         grads: &mut Self::Grads,
-        lr: f32,
     ) -> Result<f32> {
         let loss = self.forward(ws)?;
         self.bn.update_running_stats(&ws.bn);
         self.backward::<B>(ws, grads);
-        self.sgd_step(grads, lr);
         Ok(loss)
     }
     fn finish_training(&mut self, x_train: &ArrayRef2<usize>) -> Result<()> {
@@ -137,14 +130,10 @@ impl Model for Mlp<f32> {
 
 impl Model for WaveNet<f32> {
     type Workspace = wavenet::Workspace<f32>;
-    type Grads = Vec<LayerGrads<f32>>;
     const NAME: &'static str = "WaveNet";
 
     fn hyper(&self) -> Hyper {
         self.hyper
-    }
-    fn num_params(&self) -> usize {
-        WaveNet::num_params(self)
     }
     fn workspace(&self, batch: usize) -> Result<Self::Workspace> {
         WaveNet::workspace(self, batch)
@@ -155,16 +144,14 @@ impl Model for WaveNet<f32> {
     fn batch_mut(ws: &mut Self::Workspace) -> (&mut Array2<usize>, &mut [usize]) {
         (&mut ws.cache.idx, &mut ws.targets)
     }
-    fn train_step<B: Backprop>(
+    fn forward_backward<B: Backprop>(
         &mut self,
         ws: &mut Self::Workspace,
         grads: &mut Self::Grads,
-        lr: f32,
     ) -> Result<f32> {
         let loss = self.forward(ws)?;
         self.update_running_stats(ws);
         self.backward::<B>(ws, grads);
-        self.sgd_step(grads, lr);
         Ok(loss)
     }
     fn finish_training(&mut self, _x_train: &ArrayRef2<usize>) -> Result<()> {

@@ -35,6 +35,7 @@ use crate::layers::cross_entropy::{self, CrossEntropyCache};
 use crate::layers::embedding::Embedding;
 use crate::layers::flatten_consecutive::FlattenConsecutive;
 use crate::layers::linear::Linear;
+use crate::layers::params::{NamedParams, named_params};
 use crate::layers::sequential::{Layer, LayerGrads, Sequential, SequentialCache};
 
 /// A model made of a [`Sequential`] of layers and its sizes: the WaveNet
@@ -156,7 +157,7 @@ impl<F: Float> SequentialModel<F> {
 
     /// The number of parameters (the running statistics are not parameters).
     pub fn num_params(&self) -> usize {
-        self.net.num_params()
+        NamedParams::num_params(self)
     }
 
     /// Training-mode forward pass of the batch in `ws.cache.idx`,
@@ -187,11 +188,6 @@ impl<F: Float> SequentialModel<F> {
         self.net.update_running_stats(&ws.cache);
     }
 
-    /// `p -= lr · dp` for every parameter, and the gradients back to zero.
-    pub fn sgd_step(&mut self, grads: &mut [LayerGrads<F>], lr: F) {
-        self.net.sgd_step(grads, lr);
-    }
-
     /// Eval-mode logits `(N, V)` (BatchNorm with its running statistics).
     pub fn logits(&self, x: &ArrayRef2<usize>) -> Result<Array2<F>> {
         let out = self.net.forward_eval(x)?; // (N, 1, V)
@@ -219,6 +215,13 @@ impl<F: Float> SequentialModel<F> {
             total += loss.as_f64() * (end - start) as f64;
         }
         Ok(total / y.len() as f64)
+    }
+}
+
+// Named as its checkpoint and the lecture: `layers.<i>.weight`, ….
+named_params! {
+    impl<F> SequentialModel<F> => Vec<LayerGrads<F>> {
+        SequentialModel { net, .. }, g => { "": net => g }
     }
 }
 

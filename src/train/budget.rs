@@ -6,10 +6,13 @@
 //! up what a run holds (parameters and their gradients, the batch's
 //! activations and their gradients, the examples, and the evaluation's
 //! activations) in exact integer arithmetic, and [`check`] refuses a run
-//! above [`LIMIT`] with the estimate, before anything is allocated.
+//! above [`LIMIT`] with the estimate, before anything is allocated. A GPT's
+//! run is estimated the same way by [`estimate_gpt`] and refused by
+//! [`check_gpt`].
 
 use crate::error::{Error, Result};
 use crate::hyper::Hyper;
+use crate::models::gpt::GptConfig;
 use crate::models::model::ModelKind;
 
 /// The most memory a run may need: 16 GiB. The lectures' runs need under
@@ -97,6 +100,48 @@ pub fn check(kind: ModelKind, hyper: Hyper, batch: usize, examples: usize) -> Re
             hyper.n_hidden,
             need.map_or_else(|| "more than 10^38 bytes".to_string(), human),
             human(LIMIT)
+        ))),
+    }
+}
+
+/// What a GPT of `config` trained on batches of `batch` rows and evaluated
+/// on batches of `eval_rows` needs, in bytes; `None` past 128 bits.
+pub fn estimate_gpt(config: &GptConfig, batch: usize, eval_rows: usize) -> Option<u128> {
+    let rows = batch.max(eval_rows) as u128;
+    let (t, c, v, l, nh) = (
+        config.block_size as u128,
+        config.n_embd as u128,
+        config.vocab_size as u128,
+        config.layers().max(1) as u128,
+        config.heads() as u128,
+    );
+    // Per block: about 24 values of C per position and two T × T maps per
+    // head; logits and their gradient; every number twice (eval and train).
+    let activations = rows
+        .checked_mul(t)
+        .and_then(|bt| bt.checked_mul(l.checked_mul(24 * c + 4 * nh * t)? + 4 * v + 4 * c))
+        .and_then(|n| n.checked_mul(2 * 4));
+    // The parameters, their gradients, AdamW's two moments, and a copy of
+    // all but the gradients while a checkpoint is written.
+    let parameters = (v + t)
+        .checked_mul(c)
+        .and_then(|n| n.checked_add(l.checked_mul(c.checked_mul(12 * c + 13)?)?))
+        .and_then(|n| n.checked_add(c.checked_mul(v)?))
+        .and_then(|n| n.checked_mul(7 * 4));
+    activations?.checked_add(parameters?)
+}
+
+/// Refuses a GPT whose run would need more than [`LIMIT`], before anything
+/// of that size is allocated.
+pub fn check_gpt(config: &GptConfig, batch: usize, eval_rows: usize) -> Result<u128> {
+    match estimate_gpt(config, batch, eval_rows) {
+        Some(bytes) if bytes <= LIMIT => Ok(bytes),
+        _ => Err(Error::Config(format!(
+            "this GPT (n_embd {}, {} blocks, vocabulary {}) on batches of {batch} × {} positions would need more than 16 GiB: use smaller sizes",
+            config.n_embd,
+            config.layers().max(1),
+            config.vocab_size,
+            config.block_size
         ))),
     }
 }

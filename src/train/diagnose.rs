@@ -48,6 +48,7 @@ pub fn diagnose<B: Backprop>(
     ws.record_updates = record_updates;
     for step in 0..cfg.steps {
         ws.take_snapshot = snapshot_at.contains(&(step + 1));
+        ws.lr = cfg.lr_at(step);
         let loss = train::train_step::<B, Deep>(model, &mut grads, &mut ws, data, cfg, step)?;
         if !loss.is_finite() {
             return Err(Error::Diverged {

@@ -18,17 +18,19 @@
 
 use std::time::{Duration, Instant};
 
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::backprop::Backprop;
 use crate::corpus::text::{Batch, BatchSource, CharVocab, IGNORE, NameRows, eval_batches};
 use crate::error::{Error, Result};
 use crate::layers::adamw::AdamW;
+use crate::layers::params::NamedParams;
 use crate::layers::sequence_cross_entropy;
 use crate::models::adamw::AdamWState;
 use crate::models::gpt::{Arch, Gpt, GptConfig, GptWorkspace, Net};
-use crate::train::Divergence;
+use crate::train::sampling::{Sampling, multinomial};
+use crate::train::{Divergence, Progress};
 
 /// How a GPT is trained.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -157,15 +159,6 @@ impl Timing {
     }
 }
 
-/// A training step's report.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct GptProgress {
-    /// Steps done (1-based).
-    pub step: usize,
-    pub steps: usize,
-    pub loss: f32,
-}
-
 /// One training step: batch `step` into `ws`, forward, backward with `B`,
 /// clipping, AdamW. Returns the batch's loss; allocates nothing.
 #[allow(clippy::too_many_arguments)] // the loop's state, passed as it is
@@ -187,9 +180,9 @@ pub fn train_step<B: Backprop>(
     model.backward::<B>(ws, grads);
     let t3 = Instant::now();
     if let Some(max) = run.clip {
-        grads.clip_norm(max);
+        model.clip_grad_norm(grads, max);
     }
-    model.adamw_step::<B>(grads, opt);
+    opt.step::<B, _>(model, grads);
     let t4 = Instant::now();
     timing.steps += 1;
     timing.batch += t1 - t0;
@@ -214,7 +207,7 @@ pub fn train<B: Backprop>(
     run: &GptRun,
     start: usize,
     every: usize,
-    mut on_step: impl FnMut(GptProgress),
+    mut on_step: impl FnMut(Progress),
     mut at_eval: impl FnMut(&Gpt<f32>, &AdamWState<f32>, usize) -> Result<()>,
 ) -> Result<Timing> {
     run.validate()?;
@@ -245,10 +238,11 @@ pub fn train<B: Backprop>(
         )?;
         let done = step + 1;
         watch.check(loss, done, run.steps)?;
-        on_step(GptProgress {
+        on_step(Progress {
             step: done,
             steps: run.steps,
             loss,
+            lr: opt.hyper.lr as f32,
         });
         if done % every == 0 || done == run.steps {
             at_eval(model, opt, done)?;
@@ -379,6 +373,8 @@ impl Evaluator {
 pub struct Sampler {
     ws: GptWorkspace<f32>,
     rng: ChaCha8Rng,
+    sampling: Sampling,
+    logits: Vec<f32>,
     probs: Vec<f64>,
 }
 
@@ -387,27 +383,31 @@ impl Sampler {
         Ok(Sampler {
             ws: model.workspace(1, model.config.block_size)?,
             rng: ChaCha8Rng::seed_from_u64(seed),
+            sampling: Sampling::default(),
+            logits: vec![0.0; model.config.vocab_size],
             probs: vec![0.0; model.config.vocab_size],
         })
+    }
+
+    /// The same sampler, its logits shaped by `sampling` (temperature, top-k).
+    pub fn with_sampling(mut self, sampling: Sampling) -> Result<Sampler> {
+        sampling.validate()?;
+        self.sampling = sampling;
+        Ok(self)
     }
 
     /// The token drawn after `context` from the model's softmax.
     pub fn next(&mut self, model: &Gpt<f32>, context: &[usize]) -> Result<usize> {
         let logits = model.next_logits(&mut self.ws, context)?;
-        let max = logits.fold(f32::NEG_INFINITY, |m, &x| m.max(x)) as f64;
-        for (p, &x) in self.probs.iter_mut().zip(logits.iter()) {
+        for (x, &l) in self.logits.iter_mut().zip(logits.iter()) {
+            *x = l;
+        }
+        self.sampling.apply(&mut self.logits);
+        let max = self.logits.iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x)) as f64;
+        for (p, &x) in self.probs.iter_mut().zip(&self.logits) {
             *p = (x as f64 - max).exp();
         }
-        let total: f64 = self.probs.iter().sum();
-        let u = self.rng.random::<f64>() * total;
-        let mut acc = 0.0;
-        for (i, &p) in self.probs.iter().enumerate() {
-            acc += p;
-            if u < acc {
-                return Ok(i);
-            }
-        }
-        Ok(self.probs.len() - 1)
+        Ok(multinomial(&self.probs, &mut self.rng))
     }
 
     /// `count` tokens generated after `context`, each fed back (the
@@ -606,15 +606,17 @@ mod tests {
     fn clipping_scales_the_gradient_norm_down_to_the_limit() {
         let model = tiny(5, 4);
         let mut grads = model.zero_grads();
-        grads.visit_mut(&mut |mut g| g.fill(1.0));
+        for (_, mut g) in model.named_grads_mut(&mut grads) {
+            g.fill(1.0);
+        }
         let n = model.num_params() as f64;
-        assert!((grads.clip_norm(1e9) - n.sqrt()).abs() < 1e-6);
-        let before = grads.clip_norm(2.0);
+        assert!((model.clip_grad_norm(&mut grads, 1e9) - n.sqrt()).abs() < 1e-6);
+        let before = model.clip_grad_norm(&mut grads, 2.0);
         assert!(
             (before - n.sqrt()).abs() < 1e-6,
             "unchanged above the limit"
         );
-        let after = grads.clip_norm(1e9);
+        let after = model.clip_grad_norm(&mut grads, 1e9);
         assert!((after - 2.0).abs() < 1e-5, "{after}");
     }
 
@@ -659,7 +661,7 @@ mod tests {
     fn a_run_resumed_with_its_optimiser_is_the_uninterrupted_run() {
         let corpus = text();
         let model = tiny(corpus.vocab.len(), 6);
-        let opt = model.adamw(AdamW::TORCH).unwrap();
+        let opt = AdamWState::new(AdamW::TORCH, &model).unwrap();
         let (straight, straight_opt, evals) = trained(model.clone(), opt.clone(), &corpus, 0, 10);
         assert_eq!(evals, vec![4, 8, 10], "every 4 steps and at the end");
         let (half, half_opt, _) = trained(model.clone(), opt, &corpus, 0, 6);
@@ -691,12 +693,14 @@ mod tests {
     fn a_diverging_run_stops_before_a_checkpoint_of_it() {
         let corpus = text();
         let mut model = tiny(corpus.vocab.len(), 6);
-        let mut opt = model
-            .adamw(AdamW {
+        let mut opt = AdamWState::new(
+            AdamW {
                 lr: 1e30,
                 ..AdamW::TORCH
-            })
-            .unwrap();
+            },
+            &model,
+        )
+        .unwrap();
         let run = GptRun {
             steps: 50,
             batch_size: 3,

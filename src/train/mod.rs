@@ -16,6 +16,7 @@ pub mod diagnose;
 pub mod gpt;
 #[cfg(feature = "plots")]
 pub mod plots;
+pub mod sampling;
 
 use std::time::Instant;
 
@@ -28,6 +29,7 @@ use crate::corpus::words::{Corpus, Examples, Vocab, split};
 use crate::error::{Error, Result};
 use crate::hyper::Hyper;
 use crate::models::model::{Model, ModelKind};
+use crate::train::sampling::{Sampling, multinomial};
 
 /// The hyperparameters of a run.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -122,12 +124,16 @@ impl Dataset {
     }
 }
 
-/// Where a run stands, for progress reports.
+/// Where a run stands, for progress reports: every model's trainer
+/// reports it after each step.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Progress {
+    /// Steps done (1-based).
     pub step: usize,
     pub steps: usize,
+    /// The step's batch loss.
     pub loss: f32,
+    /// The step's learning rate (SGD's schedule, or AdamW's rate).
     pub lr: f32,
 }
 
@@ -143,7 +149,9 @@ pub fn train_step<B: Backprop, M: Model>(
 ) -> Result<f32> {
     let (idx, targets) = M::batch_mut(ws);
     sample_batch(idx, targets, data, cfg.seed, step);
-    model.train_step::<B>(ws, grads, cfg.lr_at(step))
+    let loss = model.forward_backward::<B>(ws, grads)?;
+    model.sgd_step(grads, cfg.lr_at(step));
+    Ok(loss)
 }
 
 /// Fills `idx (B, T)` and `targets (B,)` with batch `step`: random examples
@@ -265,6 +273,19 @@ pub fn sample(
     prefix: &str,
     seed: u64,
 ) -> Result<Vec<String>> {
+    sample_with(model, vocab, count, prefix, seed, Sampling::default())
+}
+
+/// [`sample`], the logits shaped by `sampling` (temperature, top-k).
+pub fn sample_with(
+    model: &impl Model,
+    vocab: &Vocab,
+    count: usize,
+    prefix: &str,
+    seed: u64,
+    sampling: Sampling,
+) -> Result<Vec<String>> {
+    sampling.validate()?;
     let block = model.hyper().block;
     let mut start = vec![0usize; block];
     for c in prefix.chars() {
@@ -284,7 +305,8 @@ pub fn sample(
         let mut word = prefix.to_string();
         loop {
             let x = Array2::from_shape_vec((1, block), context.clone()).expect("one context");
-            let logits = model.logits(&x)?;
+            let mut logits = model.logits(&x)?;
+            sampling.apply(logits.as_slice_mut().expect("one row of logits"));
             let (_, cache) = crate::layers::cross_entropy::forward(&logits, &[0])?;
             let ix = multinomial(cache.probs.row(0).as_slice().expect("a row"), &mut rng);
             if ix == 0 || word.chars().count() >= 64 {
@@ -297,19 +319,6 @@ pub fn sample(
         words.push(word);
     }
     Ok(words)
-}
-
-/// An index drawn with the given probabilities.
-fn multinomial(probs: &[f32], rng: &mut impl Rng) -> usize {
-    let u: f32 = rng.random::<f32>() * probs.iter().sum::<f32>();
-    let mut acc = 0.0;
-    for (i, &p) in probs.iter().enumerate() {
-        acc += p;
-        if u < acc {
-            return i;
-        }
-    }
-    probs.len() - 1
 }
 
 /// The seed `sample` draws with by default: the lecture's generator seed

@@ -26,6 +26,7 @@ use crate::layers::attention::CausalSelfAttention;
 use crate::layers::block::{Activation, Block, BlockGrads, Mlp};
 use crate::layers::layernorm::LayerNorm;
 use crate::layers::linear::Linear;
+use crate::layers::params::NamedParams;
 use crate::layers::position_embedding::PositionEmbedding;
 use crate::layers::sequence_cross_entropy::{self, IGNORE};
 use crate::layers::{gelu, relu};
@@ -325,7 +326,7 @@ pub fn block<B: Backprop>(id: &str, seed: u64) -> Outcome {
         let rng = &mut ChaCha8Rng::seed_from_u64(seed ^ 0xb10c);
         let dx0 = randn(x.raw_dim(), rng);
         let mut grads0 = block.zero_grads();
-        for (_, mut g) in grads0.grads_mut() {
+        for (_, mut g) in block.named_grads_mut(&mut grads0) {
             let r = randn(g.raw_dim(), rng);
             g.assign(&r);
         }
@@ -348,7 +349,12 @@ pub fn block<B: Backprop>(id: &str, seed: u64) -> Outcome {
             let mut grads = grads0.clone();
             B::block_backward::<Solutions, f64>(&mut dx, &mut grads, dout, x, &mut cache, block);
             out.push(dx.into_dyn());
-            out.extend(grads.grads().into_iter().map(|(_, g)| g.to_owned()));
+            out.extend(
+                block
+                    .named_grads(&grads)
+                    .into_iter()
+                    .map(|(_, g)| g.to_owned()),
+            );
         }
         out
     }
@@ -366,16 +372,21 @@ pub fn block<B: Backprop>(id: &str, seed: u64) -> Outcome {
         };
         vars.push((format!("dx{suffix}"), dyn_(x), Box::new(loss_x)));
         prefill.push(dyn_(dx0));
-        for (k, (name, p)) in block.params().into_iter().enumerate() {
+        for (k, (name, p)) in block.named_params().into_iter().enumerate() {
             let (block, x, dout) = (block.clone(), x.clone(), dout.clone());
             let loss = move |v: &ArrayD<f64>| {
                 let mut b = block.clone();
-                b.params_mut()[k].1.assign(v);
+                b.named_params_mut()[k].1.assign(v);
                 (b.forward(&x).expect("shapes fit").0 * &dout).sum()
             };
             vars.push((format!("d{name}{suffix}"), p.to_owned(), Box::new(loss)));
         }
-        prefill.extend(grads0.grads().into_iter().map(|(_, g)| g.to_owned()));
+        prefill.extend(
+            block
+                .named_grads(grads0)
+                .into_iter()
+                .map(|(_, g)| g.to_owned()),
+        );
     }
     let case = LayerCase {
         known: Known::none(),

@@ -18,7 +18,8 @@ use crate::hyper::Hyper;
 use crate::layers::batchnorm::BatchNorm1d;
 use crate::layers::flatten_consecutive::FlattenConsecutive;
 use crate::layers::linear::Linear;
-use crate::layers::sequential::{LayerGrads, grads_mut};
+use crate::layers::params::NamedParams;
+use crate::layers::sequential::{Layer, LayerGrads};
 use crate::models::wavenet::WaveNet;
 use crate::solutions::Solutions;
 
@@ -226,8 +227,8 @@ pub fn small_wavenet(seed: u64) -> (WaveNet<f64>, Array2<usize>, Vec<usize>) {
         n_hidden: 4,
     };
     let mut model = WaveNet::lecture_init(hyper, rng).expect("valid sizes");
-    for (name, mut p) in model.net.params_mut() {
-        if name.ends_with("dgain") || name.ends_with("dbias") || name.ends_with("db") {
+    for (name, mut p) in model.named_params_mut() {
+        if name.ends_with(".gamma") || name.ends_with(".beta") || name.ends_with(".bias") {
             let r = randn(p.raw_dim(), rng) * 0.3;
             p += &r;
         }
@@ -235,6 +236,23 @@ pub fn small_wavenet(seed: u64) -> (WaveNet<f64>, Array2<usize>, Vec<usize>) {
     let idx = Array2::from_shape_fn((6, 4), |_| rng.random_range(0..5));
     let targets = (0..6).map(|_| rng.random_range(0..5)).collect();
     (model, idx, targets)
+}
+
+/// The gradient of the WaveNet's parameter `name` as the learner's
+/// Sequential names it: `layers.2.weight` of a Linear is `layers[2] dw`.
+pub fn gradient_label<F: crate::float::Float>(model: &WaveNet<F>, name: &str) -> String {
+    let mut parts = name.splitn(3, '.');
+    let (_, i, attr) = (parts.next(), parts.next(), parts.next().unwrap_or(""));
+    let i: usize = i.and_then(|i| i.parse().ok()).unwrap_or(usize::MAX);
+    let field = match (model.net.layers.get(i), attr) {
+        (Some(Layer::Embedding(_)), _) => "dtable",
+        (Some(Layer::Linear(_)), "weight") => "dw",
+        (Some(Layer::Linear(_)), _) => "db",
+        (Some(Layer::BatchNorm1d(_)), "gamma") => "dgain",
+        (Some(Layer::BatchNorm1d(_)), _) => "dbias",
+        _ => return name.to_string(),
+    };
+    format!("layers[{i}] {field}")
 }
 
 /// The training-mode loss of `model` on one batch.
@@ -259,35 +277,37 @@ pub fn sequential<B: Backprop>(id: &str, seed: u64) -> Outcome {
     Solutions::cross_entropy_backward(&mut dlogits, 1.0, &ws.ce, &targets);
     let rng = &mut ChaCha8Rng::seed_from_u64(seed ^ 0x5e9);
     let mut prefilled = model.zero_grads();
-    for mut g in grads_mut(&mut prefilled) {
+    for (_, mut g) in model.named_grads_mut(&mut prefilled) {
         let r = randn(g.raw_dim(), rng);
         g.assign(&r);
     }
-    let prefill: Vec<ArrayD<f64>> = grads_mut(&mut prefilled)
+    let prefill: Vec<ArrayD<f64>> = model
+        .named_grads(&prefilled)
         .iter()
-        .map(|g| g.to_owned())
+        .map(|(_, g)| g.to_owned())
         .collect();
 
     let run = |sequential: &SequentialBackward| {
         let mut grads = prefilled.clone();
         let mut douts = ws.douts.clone();
         sequential(&mut grads, &mut douts);
-        grads_mut(&mut grads)
+        model
+            .named_grads(&grads)
             .iter()
-            .map(|g| g.to_owned())
+            .map(|(_, g)| g.to_owned())
             .collect::<Vec<_>>()
     };
     let mut params = model.clone();
     let vars = params
-        .net
-        .params_mut()
+        .named_params_mut()
         .into_iter()
         .enumerate()
         .map(|(k, (name, p))| {
+            let name = gradient_label(&model, &name);
             let (model, idx, targets) = (&model, &idx, &targets);
             let loss: Loss = Box::new(move |v: &ArrayD<f64>| {
                 let mut m = model.clone();
-                m.net.params_mut()[k].1.assign(v);
+                m.named_params_mut()[k].1.assign(v);
                 wavenet_loss(&m, idx, targets)
             });
             (name, p.to_owned(), loss)
