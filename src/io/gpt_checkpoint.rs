@@ -171,12 +171,12 @@ pub fn load(path: &Path) -> Result<GptCheckpoint> {
         (MODEL, _) => {}
         (_, Some(m)) => {
             return Err(fail(format!(
-                "it holds a {m}, not a GPT: use it with --model {m}"
+                "it holds a {m}, not a GPT: use it with `train {m}`"
             )));
         }
         (m, None) => {
             return Err(fail(format!(
-                "it holds an {m}, not a GPT: use it with --model {m}"
+                "it holds an {m}, not a GPT: use it with `train {m}`"
             )));
         }
     }
