@@ -88,7 +88,7 @@ fn s(p: &Path) -> &str {
 /// them: small enough that training and evaluating in a test build take a
 /// moment, with the full vocabulary of 27.
 fn small_corpus(dir: &Path) -> PathBuf {
-    let names: Vec<&str> = include_str!("../data/names.txt").lines().collect();
+    let names: Vec<&str> = include_str!("../../data/names.txt").lines().collect();
     let mut picked: Vec<&str> = names.iter().step_by(60).copied().collect();
     for letter in 'a'..='z' {
         if !picked.iter().any(|n| n.contains(letter)) {

@@ -11,13 +11,13 @@ use std::process::Output;
 
 use backprop_ninja::io::gpt_checkpoint;
 
-mod common;
+use crate::common;
 use common::cli::{assert_fails, bin, run, s, stderr, succeeds, temp_dir};
 
 /// About 6,000 characters of running text: the first embedded names, eight
 /// to a line.
 fn small_text(dir: &Path) -> PathBuf {
-    let names: Vec<&str> = include_str!("../data/names.txt")
+    let names: Vec<&str> = include_str!("../../data/names.txt")
         .lines()
         .take(900)
         .collect();
@@ -29,7 +29,7 @@ fn small_text(dir: &Path) -> PathBuf {
 
 /// 300 names, one per line.
 fn small_names(dir: &Path) -> PathBuf {
-    let names: Vec<&str> = include_str!("../data/names.txt")
+    let names: Vec<&str> = include_str!("../../data/names.txt")
         .lines()
         .step_by(97)
         .take(300)

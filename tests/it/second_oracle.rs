@@ -6,7 +6,7 @@
 //! 1e-10, and a deliberately broken tensor solution must not.
 #![allow(non_snake_case)]
 
-mod common;
+use crate::common;
 
 use backprop_ninja::grade::scalar_check::{agrees, cross_check};
 use backprop_ninja::{Backprop, Solutions};

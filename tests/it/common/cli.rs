@@ -46,11 +46,13 @@ pub fn succeeds(o: &Output) -> String {
     stdout(o)
 }
 
-/// A new, empty folder for this test crate's test `name`.
+/// A new, empty folder for the calling test file's test `name`.
+#[track_caller]
 pub fn temp_dir(name: &str) -> PathBuf {
+    let file = Path::new(std::panic::Location::caller().file());
     let dir = std::env::temp_dir().join(format!(
         "backprop-ninja-{}-{}-{name}",
-        env!("CARGO_CRATE_NAME"),
+        file.file_stem().unwrap().to_string_lossy(),
         std::process::id()
     ));
     let _ = std::fs::remove_dir_all(&dir);

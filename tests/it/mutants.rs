@@ -5,7 +5,7 @@
 //! the gradient, and leave the others alone.
 #![allow(non_snake_case)]
 
-mod common;
+use crate::common;
 
 use backprop_ninja::course::step_by_step::Var;
 use backprop_ninja::grade::Status;
@@ -1651,7 +1651,7 @@ mod tanh_broadcast_panic {
 fn a_panic_names_the_line_of_the_learners_code() {
     let message = wrong::<tanh_broadcast_panic::Mutant>(Exercise::Tanh);
     assert!(message.contains("layers::tanh panicked"), "{message}");
-    assert!(message.contains("at tests/mutants.rs:"), "{message}");
+    assert!(message.contains("at tests/it/mutants.rs:"), "{message}");
 }
 
 #[test]

@@ -4,7 +4,7 @@
 //! lecture's data set at `../shared/names.txt` and run in CI
 //! (`cargo test -- --ignored`).
 
-mod common;
+use crate::common;
 
 use backprop_ninja::Solutions;
 use backprop_ninja::corpus::words::Corpus;

@@ -5,8 +5,8 @@
 //! read the same on every CPU. A change to a solution shows up in review as
 //! a change to `tests/snapshots/snapshots__<layer>_<gradient>.snap`.
 
+use crate::common;
 use backprop_ninja::course::step_by_step::Var;
-mod common;
 
 use backprop_ninja::float::randn;
 use backprop_ninja::layers::batchnorm::BatchNorm1d;

@@ -4,7 +4,7 @@
 //! (`cargo test -- --ignored`). Every bigram of every name is scored, with
 //! no split, as in the lecture.
 
-mod common;
+use crate::common;
 
 use std::time::Instant;
 

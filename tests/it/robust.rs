@@ -14,7 +14,7 @@ use backprop_ninja::io::checkpoint;
 use backprop_ninja::io::weights::{self, Tensor};
 use proptest::prelude::*;
 
-mod common;
+use crate::common;
 use common::cli::{assert_fails, bin, run, s, stderr, stdout, succeeds, temp_dir};
 
 fn assert_ok(o: &Output) {
@@ -23,7 +23,7 @@ fn assert_ok(o: &Output) {
 
 /// About 400 names of the embedded corpus, every letter among them.
 fn small_corpus(dir: &Path) -> PathBuf {
-    let names: Vec<&str> = include_str!("../data/names.txt").lines().collect();
+    let names: Vec<&str> = include_str!("../../data/names.txt").lines().collect();
     let mut picked: Vec<&str> = names.iter().step_by(80).copied().collect();
     for letter in 'a'..='z' {
         if !picked.iter().any(|n| n.contains(letter)) {
@@ -432,7 +432,7 @@ fn stale_temporary_files_are_removed_and_ignored_by_git() {
         "{}",
         stderr(&o)
     );
-    let gitignore = include_str!("../.gitignore");
+    let gitignore = include_str!("../../.gitignore");
     assert!(gitignore.lines().any(|l| l == "*.tmp-*-*"), "{gitignore}");
 }
 

@@ -5,7 +5,7 @@
 //! determinism and resuming; and, ignored unless asked for (CI runs it), a
 //! short run on the lecture's `../shared/names.txt`.
 
-mod common;
+use crate::common;
 
 use backprop_ninja::corpus::words::Corpus;
 use backprop_ninja::grade::cases::wavenet::wavenet_loss;
