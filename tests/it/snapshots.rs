@@ -3,7 +3,7 @@
 //! For a fixed seed, each reference gradient's shape, summary and leading
 //! values, rounded to 8 decimals (and `+ 0.0`, so no `-0`), so that they
 //! read the same on every CPU. A change to a solution shows up in review as
-//! a change to `tests/snapshots/snapshots__<layer>_<gradient>.snap`.
+//! a change to `tests/it/snapshots/it__snapshots__<layer>_<gradient>.snap`.
 
 use crate::common;
 use backprop_ninja::course::step_by_step::Var;

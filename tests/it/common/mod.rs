@@ -1,10 +1,9 @@
 //! # What the test files share
 //!
-//! Each file in `tests/` is a crate of its own and takes this module with
-//! `mod common;`: the lecture's data set, quiet and resumed training runs,
-//! the grader's small WaveNet after its forward pass, and [`mutant!`], the
-//! reference solutions with one module broken.
-#![allow(dead_code)] // each test file uses some of it
+//! The modules of `tests/it/` take it with `use crate::common;`: the
+//! lecture's data set, quiet and resumed training runs, the grader's small
+//! WaveNet after its forward pass, and [`mutant!`], the reference solutions
+//! with one module broken.
 
 pub mod cli;
 
@@ -120,11 +119,10 @@ macro_rules! mutant {
         }
     };
 }
-#[allow(unused_imports)] // not every test file defines a mutant
 pub(crate) use mutant;
 
 // Exercise 1 with the variance's gradient divided by n, not n - 1: the
-// grader (tests/mutants.rs) and the second oracle (tests/second_oracle.rs)
+// grader (tests/it/mutants/) and the second oracle (tests/it/second_oracle.rs)
 // must both reject it.
 mutant!(pub bessel_replaced_by_n, step_by_step {
     pub use backprop_ninja::solutions::step_by_step::*;
