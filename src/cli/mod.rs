@@ -24,7 +24,7 @@
 //! this file uses the subcommands' files; [`train`] and [`saved`] use
 //! [`gpt`], [`diagnose`] uses [`train`]; any of them may use [`bigram`]'s
 //! corpus loader, [`run`], [`implementation`] and [`output`], which use none
-//! of them. `cargo test --test architecture` checks it for the whole
+//! of them. `cargo test --test it architecture` checks it for the whole
 //! crate.
 //!
 //! Every failure ends with one line `error: …` on stderr and a non-zero
