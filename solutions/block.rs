@@ -36,7 +36,7 @@ use ndarray::ArrayRef3;
 
 use crate::backprop::Backprop;
 use crate::float::Float;
-use crate::layers::block::{Activation, Block, BlockCache, BlockGrads, MlpCache};
+use crate::layers::block::{Activation, Block, BlockCache, BlockGrads, FeedForwardCache};
 use crate::layers::rows::{rows, rows_mut};
 
 /// Accumulates (`+=`) `dx` and every parameter's gradient in `grads` from
@@ -62,7 +62,7 @@ pub fn backward<L: Backprop, F: Float>(
     // --- out = x1 + m, m = mlp(ln_2(x1)): dx1 = dout + (the MLP's path)
     dx1.fill(F::zero());
     match (&block.mlp, mlp, &mut grads.mlp) {
-        (Some(m), Some(MlpCache { fc, act, dfc, dact }), Some(g)) => {
+        (Some(m), Some(FeedForwardCache { fc, act, dfc, dact }), Some(g)) => {
             let dact: &mut ArrayRef3<F> = dact;
             dact.fill(F::zero()); // (B, T, H)
             match (&m.c_proj, &mut g.c_proj) {

@@ -53,10 +53,11 @@ impl Activation {
     }
 }
 
-/// The feed-forward layer: `c_proj(act(c_fc(h)))`, or `act(c_fc(h))`
-/// without `c_proj` (the lecture's first `FeedForward`).
+/// The feed-forward layer (makemore's `MLP`, the lecture's `FeedForward`):
+/// `c_proj(act(c_fc(h)))`, or `act(c_fc(h))`
+/// without `c_proj` (the lecture's first one).
 #[derive(Clone, Debug, PartialEq)]
-pub struct Mlp<F> {
+pub struct FeedForward<F> {
     /// `(C, H)` with bias; `H = 4C` in GPT-2
     pub c_fc: Linear<F>,
     pub act: Activation,
@@ -66,7 +67,7 @@ pub struct Mlp<F> {
 
 /// The MLP's gradients.
 #[derive(Clone, Debug, PartialEq)]
-pub struct MlpGrads<F> {
+pub struct FeedForwardGrads<F> {
     pub c_fc: LinearGrads<F>,
     pub c_proj: Option<LinearGrads<F>>,
 }
@@ -79,7 +80,7 @@ pub struct Block<F> {
     pub attn: CausalSelfAttention<F>,
     /// Before the MLP, if any.
     pub ln_2: Option<LayerNorm<F>>,
-    pub mlp: Option<Mlp<F>>,
+    pub mlp: Option<FeedForward<F>>,
     /// `x + f(x)` (true) or `f(x)` (false) around each half.
     pub residual: bool,
 }
@@ -90,12 +91,12 @@ pub struct BlockGrads<F> {
     pub ln_1: Option<LayerNormGrads<F>>,
     pub attn: AttentionGrads<F>,
     pub ln_2: Option<LayerNormGrads<F>>,
-    pub mlp: Option<MlpGrads<F>>,
+    pub mlp: Option<FeedForwardGrads<F>>,
 }
 
 /// The MLP's activations and the scratch of its backward pass.
 #[derive(Clone, Debug, PartialEq)]
-pub struct MlpCache<F> {
+pub struct FeedForwardCache<F> {
     /// `(B, T, H)` `c_fc`'s output, the activation's input
     pub fc: Array3<F>,
     /// `(B, T, H)` the activation's output, `c_proj`'s input
@@ -117,14 +118,14 @@ pub struct BlockCache<F> {
     pub x1: Array3<F>,
     /// `ln_2`'s statistics and output `h2 (B, T, C)`, if there is an `ln_2`
     pub ln_2: Option<(LayerNormCache<F>, Array3<F>)>,
-    pub mlp: Option<MlpCache<F>>,
+    pub mlp: Option<FeedForwardCache<F>>,
     /// scratch `(B, T, C)`: the gradient of `x1`
     pub dx1: Array3<F>,
     /// scratch `(B, T, C)`: the gradient of `h2`, then of `h1`
     pub dh: Array3<F>,
 }
 
-impl<F: Float> Mlp<F> {
+impl<F: Float> FeedForward<F> {
     /// The hidden width `H`.
     pub fn hidden(&self) -> usize {
         self.c_fc.fan_out()
@@ -137,7 +138,7 @@ impl<F: Float> Block<F> {
         ln_1: Option<LayerNorm<F>>,
         attn: CausalSelfAttention<F>,
         ln_2: Option<LayerNorm<F>>,
-        mlp: Option<Mlp<F>>,
+        mlp: Option<FeedForward<F>>,
         residual: bool,
     ) -> Result<Self> {
         let c = attn.n_embd();
@@ -182,7 +183,7 @@ impl<F: Float> Block<F> {
             ln_1: self.ln_1.as_ref().map(LayerNorm::zero_grads),
             attn: self.attn.zero_grads(),
             ln_2: self.ln_2.as_ref().map(LayerNorm::zero_grads),
-            mlp: self.mlp.as_ref().map(|m| MlpGrads {
+            mlp: self.mlp.as_ref().map(|m| FeedForwardGrads {
                 c_fc: m.c_fc.zero_grads(),
                 c_proj: m.c_proj.as_ref().map(Linear::zero_grads),
             }),
@@ -193,13 +194,13 @@ impl<F: Float> Block<F> {
     pub fn cache(&self, b: usize, t: usize) -> BlockCache<F> {
         let c = self.n_embd();
         let norm = |ln: &LayerNorm<F>| (ln.cache(b * t), Array3::zeros((b, t, c)));
-        let h = |m: &Mlp<F>| Array3::zeros((b, t, m.hidden()));
+        let h = |m: &FeedForward<F>| Array3::zeros((b, t, m.hidden()));
         BlockCache {
             ln_1: self.ln_1.as_ref().map(norm),
             attn: self.attn.cache(b, t),
             x1: Array3::zeros((b, t, c)),
             ln_2: self.ln_2.as_ref().map(norm),
-            mlp: self.mlp.as_ref().map(|m| MlpCache {
+            mlp: self.mlp.as_ref().map(|m| FeedForwardCache {
                 fc: h(m),
                 act: h(m),
                 dfc: h(m),
@@ -246,7 +247,7 @@ impl<F: Float> Block<F> {
             out.assign(x1);
             return Ok(());
         };
-        let Some(MlpCache { fc, act, .. }) = mlp else {
+        let Some(FeedForwardCache { fc, act, .. }) = mlp else {
             return Err(cache_mismatch());
         };
         let h2: &ArrayRef3<F> = match (&self.ln_2, ln_2) {
@@ -287,8 +288,8 @@ fn cache_mismatch() -> Error {
 }
 
 crate::layers::params::named_params! {
-    impl<F> Mlp<F> => MlpGrads<F> {
-        Mlp { c_fc, c_proj, .. }, MlpGrads { c_fc: g_fc, c_proj: g_proj } => {
+    impl<F> FeedForward<F> => FeedForwardGrads<F> {
+        FeedForward { c_fc, c_proj, .. }, FeedForwardGrads { c_fc: g_fc, c_proj: g_proj } => {
             "c_fc": c_fc => g_fc,
             "c_proj": c_proj => g_proj,
         }

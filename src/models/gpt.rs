@@ -40,7 +40,7 @@ use crate::backprop::Backprop;
 use crate::error::{Error, Result, expect_shape};
 use crate::float::Float;
 use crate::layers::attention::CausalSelfAttention;
-use crate::layers::block::{Activation, Block, BlockCache, BlockGrads, Mlp};
+use crate::layers::block::{Activation, Block, BlockCache, BlockGrads, FeedForward};
 use crate::layers::embedding::{Embedding, EmbeddingGrads};
 use crate::layers::layernorm::{LayerNorm, LayerNormCache, LayerNormGrads};
 use crate::layers::linear::{Linear, LinearGrads};
@@ -395,12 +395,12 @@ impl<F: Float> Gpt<F> {
             let ln_2 = norm.then(|| LayerNorm::new(c));
             let mlp = match arch {
                 Arch::Bigram | Arch::SingleHead | Arch::MultiHead => None,
-                Arch::FeedForward | Arch::Blocks => Some(Mlp {
+                Arch::FeedForward | Arch::Blocks => Some(FeedForward {
                     c_fc: init.linear(c, c, true, rng),
                     act: Activation::Relu,
                     c_proj: None,
                 }),
-                Arch::Residual | Arch::LayerNorm => Some(Mlp {
+                Arch::Residual | Arch::LayerNorm => Some(FeedForward {
                     c_fc: init.linear(c, 4 * c, true, rng),
                     act: config.act,
                     c_proj: Some(init.linear(4 * c, c, true, rng)),

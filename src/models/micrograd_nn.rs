@@ -1,8 +1,8 @@
 //! # A tiny neural net on the scalar engine (micrograd's `nn.py`)
 //!
 //! The end of the lecture *"building micrograd"*: a [`Neuron`] is
-//! `tanh(w · x + b)`, a [`Layer`] is a list of neurons reading the same
-//! inputs, an [`Mlp`] is a list of layers. Every weight is a leaf of the
+//! `tanh(w · x + b)`, a [`ScalarLayer`] is a list of neurons reading the same
+//! inputs, an [`ScalarMlp`] is a list of layers. Every weight is a leaf of the
 //! [`Graph`]; a forward pass adds the nodes of the loss; `backward` fills in
 //! every weight's gradient; a step of gradient descent moves each weight
 //! against it. The lecture trains `MLP(3, [4, 4, 1])` on four examples
@@ -62,13 +62,13 @@ impl Neuron {
 
 /// `nout` neurons, each reading all the inputs.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Layer {
+pub struct ScalarLayer {
     pub neurons: Vec<Neuron>,
 }
 
-impl Layer {
-    pub fn new(g: &mut Graph, nin: usize, nout: usize, rng: &mut impl Rng) -> Layer {
-        Layer {
+impl ScalarLayer {
+    pub fn new(g: &mut Graph, nin: usize, nout: usize, rng: &mut impl Rng) -> ScalarLayer {
+        ScalarLayer {
             neurons: (0..nout).map(|_| Neuron::new(g, nin, rng)).collect(),
         }
     }
@@ -82,16 +82,21 @@ impl Layer {
     }
 }
 
-/// Layers of neurons, one after another: `Mlp::new(g, 3, &[4, 4, 1], rng)`
+/// Layers of neurons, one after another: `ScalarMlp::new(g, 3, &[4, 4, 1], rng)`
 /// is the lecture's network.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Mlp {
-    pub layers: Vec<Layer>,
+pub struct ScalarMlp {
+    pub layers: Vec<ScalarLayer>,
 }
 
-impl Mlp {
+impl ScalarMlp {
     /// `nin` inputs, then a layer of each width in `nouts`.
-    pub fn new(g: &mut Graph, nin: usize, nouts: &[usize], rng: &mut impl Rng) -> Result<Mlp> {
+    pub fn new(
+        g: &mut Graph,
+        nin: usize,
+        nouts: &[usize],
+        rng: &mut impl Rng,
+    ) -> Result<ScalarMlp> {
         if nin == 0 || nouts.is_empty() || nouts.contains(&0) {
             return Err(Error::Config(format!(
                 "an MLP needs at least one input and layers of width ≥ 1, got {nin} inputs and widths {nouts:?}"
@@ -100,9 +105,9 @@ impl Mlp {
         let sizes: Vec<usize> = std::iter::once(nin).chain(nouts.iter().copied()).collect();
         let layers = sizes
             .windows(2)
-            .map(|w| Layer::new(g, w[0], w[1], rng))
+            .map(|w| ScalarLayer::new(g, w[0], w[1], rng))
             .collect();
-        Ok(Mlp { layers })
+        Ok(ScalarMlp { layers })
     }
 
     pub fn forward(&self, g: &mut Graph, x: &[Value]) -> Vec<Value> {
@@ -113,7 +118,10 @@ impl Mlp {
 
     /// Every weight and bias, layer by layer.
     pub fn parameters(&self) -> Vec<Value> {
-        self.layers.iter().flat_map(Layer::parameters).collect()
+        self.layers
+            .iter()
+            .flat_map(ScalarLayer::parameters)
+            .collect()
     }
 
     /// Sets every parameter's gradient to 0.
@@ -142,7 +150,7 @@ pub fn squared_error(g: &mut Graph, ypred: &[Value], ys: &[f64]) -> Value {
 pub fn train_toy<B: Backprop>(steps: usize, lr: f64, seed: u64) -> Result<(Vec<f64>, Vec<f64>)> {
     let mut g = Graph::new();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mlp = Mlp::new(&mut g, 3, &[4, 4, 1], &mut rng)?;
+    let mlp = ScalarMlp::new(&mut g, 3, &[4, 4, 1], &mut rng)?;
     let params = mlp.parameters();
     let kept = g.len();
     let mut losses = vec![];
@@ -187,10 +195,10 @@ mod tests {
     #[test]
     fn the_lecture_mlp_has_41_parameters() {
         let mut g = Graph::new();
-        let mlp = Mlp::new(&mut g, 3, &[4, 4, 1], &mut ChaCha8Rng::seed_from_u64(0)).unwrap();
+        let mlp = ScalarMlp::new(&mut g, 3, &[4, 4, 1], &mut ChaCha8Rng::seed_from_u64(0)).unwrap();
         assert_eq!(mlp.parameters().len(), 41);
         assert_eq!(g.len(), 41);
-        assert!(Mlp::new(&mut g, 3, &[4, 0], &mut ChaCha8Rng::seed_from_u64(0)).is_err());
+        assert!(ScalarMlp::new(&mut g, 3, &[4, 0], &mut ChaCha8Rng::seed_from_u64(0)).is_err());
     }
 
     /// The lecture's goal: the predictions match the targets.

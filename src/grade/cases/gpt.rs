@@ -23,7 +23,7 @@ use crate::grade::compare::{compare, diagnose};
 use crate::grade::hints::Known;
 use crate::layers::adamw::AdamW;
 use crate::layers::attention::CausalSelfAttention;
-use crate::layers::block::{Activation, Block, BlockGrads, Mlp};
+use crate::layers::block::{Activation, Block, BlockGrads, FeedForward};
 use crate::layers::layernorm::LayerNorm;
 use crate::layers::linear::Linear;
 use crate::layers::params::NamedParams;
@@ -293,7 +293,7 @@ pub fn small_block(seed: u64, kind: BlockKind) -> (Block<f64>, Array3<f64>, Arra
     let c_attn = linear(c, 3 * c, full);
     let c_proj = full.then(|| linear(c, c, true));
     let hidden = if full { 4 * c } else { c };
-    let mlp = Mlp {
+    let mlp = FeedForward {
         c_fc: linear(c, hidden, true),
         act: if full {
             Activation::Gelu

@@ -188,7 +188,7 @@ fn a_mean_that_counts_ignored_targets_fails_with_their_share() {
 }
 
 mutant!(block_residual_assigned, block {
-    use backprop_ninja::layers::block::{Activation, Block, BlockCache, BlockGrads, MlpCache};
+    use backprop_ninja::layers::block::{Activation, Block, BlockCache, BlockGrads, FeedForwardCache};
     use backprop_ninja::layers::rows::{rows, rows_mut};
     use backprop_ninja::{Backprop, Float};
     use ndarray::ArrayRef3;
@@ -214,7 +214,7 @@ mutant!(block_residual_assigned, block {
         let (dx1, dh): (&mut ArrayRef3<F>, &mut ArrayRef3<F>) = (dx1, dh);
         dx1.fill(F::zero());
         match (&block.mlp, mlp, &mut grads.mlp) {
-            (Some(m), Some(MlpCache { fc, act, dfc, dact }), Some(g)) => {
+            (Some(m), Some(FeedForwardCache { fc, act, dfc, dact }), Some(g)) => {
                 let dact: &mut ArrayRef3<F> = dact;
                 dact.fill(F::zero());
                 match (&m.c_proj, &mut g.c_proj) {
