@@ -211,7 +211,7 @@ impl Data {
         }
     }
 
-    fn train(&self) -> &dyn BatchSource {
+    fn train(&self) -> &(dyn BatchSource + 'static) {
         match self {
             Data::Text(c, _) => &c.train,
             Data::Names(n, _) => &n.train,

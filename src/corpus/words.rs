@@ -10,8 +10,8 @@
 use std::path::{Path, PathBuf};
 
 use ndarray::Array2;
-use rand::SeedableRng;
 use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::error::{Error, Result};
@@ -163,6 +163,27 @@ impl Corpus {
             }
         }
         Ok(())
+    }
+}
+
+/// Fills `idx (B, T)` and `targets (B,)` with batch `step`: random examples
+/// from stream `step` of `seed`.
+pub fn sample_batch(
+    idx: &mut Array2<usize>,
+    targets: &mut [usize],
+    data: &Examples,
+    seed: u64,
+    step: usize,
+) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(step as u64);
+    let block = data.x.ncols();
+    let x = data.x.as_slice().expect("examples in standard layout");
+    let idx = idx.as_slice_mut().expect("a standard-layout batch");
+    for (row, target) in idx.chunks_exact_mut(block).zip(targets.iter_mut()) {
+        let i = rng.random_range(0..data.len());
+        row.copy_from_slice(&x[i * block..(i + 1) * block]);
+        *target = data.y[i];
     }
 }
 

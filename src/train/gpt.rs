@@ -16,8 +16,6 @@
 //! one, and with AdamW's moments and step count restored it continues bit
 //! for bit.
 
-use std::time::{Duration, Instant};
-
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -25,12 +23,12 @@ use crate::backprop::Backprop;
 use crate::corpus::text::{Batch, BatchSource, CharVocab, IGNORE, NameRows, eval_batches};
 use crate::error::{Error, Result};
 use crate::layers::adamw::AdamW;
-use crate::layers::params::NamedParams;
 use crate::layers::sequence_cross_entropy;
 use crate::models::adamw::AdamWState;
 use crate::models::gpt::{Arch, Gpt, GptConfig, GptWorkspace, Net};
+pub use crate::train::Timing;
 use crate::train::sampling::{Sampling, multinomial};
-use crate::train::{Divergence, Progress};
+use crate::train::{Optimizer, Progress, Run, fit};
 
 /// How a GPT is trained.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -71,6 +69,18 @@ impl GptRun {
         batch_size: 32,
         ..GptRun::LECTURE
     };
+
+    /// What the loop needs of this run, evaluated (and checkpointed) every
+    /// `every` steps.
+    pub fn run(&self, every: usize) -> Run {
+        Run {
+            steps: self.steps,
+            batch_size: self.batch_size,
+            seed: self.seed,
+            clip: self.clip,
+            every,
+        }
+    }
 
     /// Fails on settings that cannot train.
     pub fn validate(&self) -> Result<()> {
@@ -135,118 +145,54 @@ pub struct StepFlops {
     pub backward: f64,
 }
 
-/// Where the time of the training steps went.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Timing {
-    /// Steps timed.
-    pub steps: usize,
-    pub batch: Duration,
-    pub forward: Duration,
-    pub backward: Duration,
-    /// Gradient clipping and the AdamW step.
-    pub update: Duration,
-}
-
-impl Timing {
-    /// All the phases together.
-    pub fn total(&self) -> Duration {
-        self.batch + self.forward + self.backward + self.update
-    }
-
-    /// Mean microseconds per step of a phase.
-    pub fn per_step(&self, phase: Duration) -> f64 {
-        phase.as_secs_f64() * 1e6 / self.steps.max(1) as f64
-    }
-}
-
-/// One training step: batch `step` into `ws`, forward, backward with `B`,
-/// clipping, AdamW. Returns the batch's loss; allocates nothing.
-#[allow(clippy::too_many_arguments)] // the loop's state, passed as it is
-pub fn train_step<B: Backprop>(
-    model: &mut Gpt<f32>,
-    opt: &mut AdamWState<f32>,
-    grads: &mut crate::models::gpt::GptGrads<f32>,
-    ws: &mut GptWorkspace<f32>,
-    source: &dyn BatchSource,
-    run: &GptRun,
-    step: usize,
-    timing: &mut Timing,
-) -> Result<f32> {
-    let t0 = Instant::now();
-    source.sample_into(&mut ws.idx, &mut ws.targets, run.seed, step)?;
-    let t1 = Instant::now();
-    let loss = model.forward(ws)?;
-    let t2 = Instant::now();
-    model.backward::<B>(ws, grads);
-    let t3 = Instant::now();
-    if let Some(max) = run.clip {
-        model.clip_grad_norm(grads, max);
-    }
-    opt.step::<B, _>(model, grads);
-    let t4 = Instant::now();
-    timing.steps += 1;
-    timing.batch += t1 - t0;
-    timing.forward += t2 - t1;
-    timing.backward += t3 - t2;
-    timing.update += t4 - t3;
-    Ok(loss)
-}
-
-/// Trains `model` from step `start` to `run.steps`, calling `on_step` after
-/// every step and `at_eval` after every `every`-th step and the last one
-/// (with the model, the optimiser and the steps done).
+/// Trains `model` from step `start` to `run.steps` through the one
+/// training loop ([`crate::train::fit`]) with AdamW's state `opt`, calling
+/// `on_step` after every step and `at_eval` after every `every`-th step and
+/// the last one (with the model, the optimiser and the steps done).
 ///
-/// Stops as [`Divergence`] says, with [`Error::Diverged`] or
+/// Stops as [`crate::train::Divergence`] says, with [`Error::Diverged`] or
 /// [`Error::DivergedFar`]: `at_eval` (which saves checkpoints) never sees a
-/// diverged model.
+/// diverged model, and sees step `k` only once the loss of step `k + 1` is
+/// sound.
 #[allow(clippy::too_many_arguments)] // one training run's pieces
 pub fn train<B: Backprop>(
     model: &mut Gpt<f32>,
     opt: &mut AdamWState<f32>,
-    source: &dyn BatchSource,
+    source: &(dyn BatchSource + 'static),
     run: &GptRun,
     start: usize,
     every: usize,
-    mut on_step: impl FnMut(Progress),
+    on_step: impl FnMut(Progress),
     mut at_eval: impl FnMut(&Gpt<f32>, &AdamWState<f32>, usize) -> Result<()>,
 ) -> Result<Timing> {
     run.validate()?;
     if every == 0 {
         return Err(Error::Config("--eval-every must be at least 1".into()));
     }
-    if opt.t != start {
-        return Err(Error::Config(format!(
-            "AdamW has taken {} steps, the run starts at step {start}",
-            opt.t
-        )));
+    // The state moves into the run's optimiser and back, allocating nothing.
+    let empty = AdamWState {
+        hyper: opt.hyper,
+        names: vec![],
+        m: vec![],
+        v: vec![],
+        t: 0,
+    };
+    let mut optimizer = Optimizer::AdamW(std::mem::replace(opt, empty));
+    let trained = fit::<B, Gpt<f32>>(
+        model,
+        &mut optimizer,
+        source,
+        &run.run(every),
+        start,
+        on_step,
+        |m, o, step| at_eval(m, o.adamw().expect("AdamW's state"), step),
+    );
+    if let Optimizer::AdamW(state) = optimizer {
+        *opt = state;
     }
-    source.check_block(model.config.block_size)?;
-    let mut ws = model.workspace(run.batch_size, model.config.block_size)?;
-    let mut grads = model.zero_grads();
-    let mut timing = Timing::default();
-    let mut watch = Divergence::default();
-    for step in start..run.steps {
-        let loss = train_step::<B>(
-            model,
-            opt,
-            &mut grads,
-            &mut ws,
-            source,
-            run,
-            step,
-            &mut timing,
-        )?;
-        let done = step + 1;
-        watch.check(loss, done, run.steps)?;
-        on_step(Progress {
-            step: done,
-            steps: run.steps,
-            loss,
-            lr: opt.hyper.lr as f32,
-        });
-        if done % every == 0 || done == run.steps {
-            at_eval(model, opt, done)?;
-        }
+    let timing = trained?;
+    if start < run.steps {
+        at_eval(model, opt, run.steps)?;
     }
     Ok(timing)
 }
@@ -539,6 +485,7 @@ mod tests {
     use crate::Solutions;
     use crate::corpus::text::TextCorpus;
     use crate::corpus::words::Vocab;
+    use crate::layers::params::NamedParams;
     use std::path::Path;
 
     const VERSE: &str = "First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n\nFirst Citizen:\nYou are all resolved rather to die than to famish?\n";
