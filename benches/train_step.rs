@@ -27,7 +27,7 @@ fn bench_model<M: Model>(c: &mut Criterion, name: &str, mut model: M, cfg: Train
     let data = Dataset::new(&Corpus::embedded(), block, cfg.seed).expect("the embedded corpus");
     let mut grads = model.zero_grads();
     let mut ws = model.workspace(cfg.batch_size).expect("valid sizes");
-    let (mut opt, run) = (cfg.optimizer(), cfg.run(0));
+    let (mut opt, run) = (cfg.optimizer_for(&model).expect("SGD"), cfg.run(0));
     let mut timing = Timing::default();
     let mut step = 0;
     c.bench_function(name, |b| {

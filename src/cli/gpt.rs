@@ -6,9 +6,9 @@
 //!
 //! | | data | model | run |
 //! |---|---|---|---|
-//! | text | `--text FILE` | [`GptConfig::lecture`] | [`GptRun::LECTURE`] |
-//! | progression | `--text FILE --arch STEP` | [`GptConfig::progression`] | [`GptRun::PROGRESSION`] |
-//! | names | `--data FILE` or the embedded names | [`GptConfig::makemore`] | [`GptRun::MAKEMORE`] |
+//! | text | `--text FILE` | [`GptConfig::lecture`] | [`TrainConfig::GPT_LECTURE`] |
+//! | progression | `--text FILE --arch STEP` | [`GptConfig::progression`] | [`TrainConfig::GPT_PROGRESSION`] |
+//! | names | `--data FILE` or the embedded names | [`GptConfig::makemore`] | [`TrainConfig::GPT_MAKEMORE`] |
 //!
 //! Any size or setting can be changed by its flag. As for the MLP, every
 //! check that could lose work comes before the first step, `--resume`
@@ -28,10 +28,10 @@ use backprop_ninja::models::adamw::AdamWState;
 use backprop_ninja::models::gpt::{Arch, Gpt, GptConfig, Init};
 use backprop_ninja::registry::Trains;
 use backprop_ninja::train::SAMPLE_SEED;
-use backprop_ninja::train::budget;
 use backprop_ninja::train::gpt::{
-    self as trainer, EvalSet, Evaluator, GptRun, Timing, sample_names, sample_text,
+    self as trainer, EvalSet, Evaluator, Timing, sample_names, sample_text,
 };
+use backprop_ninja::train::{OptimizerConfig, TrainConfig, budget};
 use backprop_ninja::{Backprop, Error, Result};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -105,21 +105,31 @@ impl Deref for GptArgs {
     }
 }
 
+/// AdamW's settings of a GPT run (every GPT run is AdamW's).
+fn adamw(run: &TrainConfig) -> AdamW {
+    run.adamw().expect("a GPT run trains with AdamW")
+}
+
 /// `train gpt`'s defaults, which depend on the data: `f` of the model and
 /// the run on text, with `--arch`, and on names; one value if they agree.
-fn per_setting<T: PartialEq + std::fmt::Display>(f: impl Fn(&GptConfig, &GptRun) -> T) -> String {
+fn per_setting<T: PartialEq + std::fmt::Display>(
+    f: impl Fn(&GptConfig, &TrainConfig) -> T,
+) -> String {
     // Any vocabulary and block: the sizes shown do not depend on them.
     let names = GptConfig::makemore(27, 16);
     let settings = [
-        ("on text", f(&GptConfig::lecture(65), &GptRun::LECTURE)),
+        (
+            "on text",
+            f(&GptConfig::lecture(65), &TrainConfig::GPT_LECTURE),
+        ),
         (
             "on text with --arch",
             f(
                 &GptConfig::progression(65, Arch::Bigram),
-                &GptRun::PROGRESSION,
+                &TrainConfig::GPT_PROGRESSION,
             ),
         ),
-        ("on names", f(&names, &GptRun::MAKEMORE)),
+        ("on names", f(&names, &TrainConfig::GPT_MAKEMORE)),
     ];
     if settings.iter().all(|(_, v)| *v == settings[0].1) {
         return settings[0].1.to_string();
@@ -142,7 +152,7 @@ impl Defaults for GptDefaults {
         per_setting(|_, r| r.batch_size)
     }
     fn lr() -> String {
-        format!("AdamW's {}", per_setting(|_, r| r.adamw.lr))
+        format!("AdamW's {}", per_setting(|_, r| adamw(r).lr))
     }
     fn seed() -> String {
         per_setting(|_, r| r.seed)
@@ -283,29 +293,29 @@ pub(super) fn load_names(path: Option<&Path>, seed: u64) -> Result<Data> {
 }
 
 /// The model, optimiser, run and data of a fresh run.
-fn fresh(args: &GptArgs) -> Result<(Gpt<f32>, AdamWState<f32>, GptRun, Data)> {
+fn fresh(args: &GptArgs) -> Result<(Gpt<f32>, AdamWState<f32>, TrainConfig, Data)> {
     let (defaults, mut config, data) = match (&args.text, args.arch) {
         (Some(text), arch) => {
             let data = load_text(text)?;
             let vocab = data.vocab().chars().count();
             match arch {
-                None => (GptRun::LECTURE, GptConfig::lecture(vocab), data),
+                None => (TrainConfig::GPT_LECTURE, GptConfig::lecture(vocab), data),
                 Some(arch) => (
-                    GptRun::PROGRESSION,
+                    TrainConfig::GPT_PROGRESSION,
                     GptConfig::progression(vocab, arch),
                     data,
                 ),
             }
         }
         (None, arch) => {
-            let seed = args.seed.unwrap_or(GptRun::MAKEMORE.seed);
+            let seed = args.seed.unwrap_or(TrainConfig::GPT_MAKEMORE.seed);
             let data = load_names(args.data.as_deref(), seed)?;
             let Data::Names(names, _) = &data else {
                 unreachable!("names were loaded")
             };
             let config = GptConfig::makemore(names.vocab.len(), names.block);
             (
-                GptRun::MAKEMORE,
+                TrainConfig::GPT_MAKEMORE,
                 config.with_arch(arch.unwrap_or(config.arch)),
                 data,
             )
@@ -316,13 +326,13 @@ fn fresh(args: &GptArgs) -> Result<(Gpt<f32>, AdamWState<f32>, GptRun, Data)> {
     config.n_head = args.n_head.unwrap_or(config.n_head);
     config.n_layer = args.n_layer.unwrap_or(config.n_layer);
     config.init = args.init.unwrap_or(config.init);
-    let run = GptRun {
+    let run = TrainConfig {
         steps: args.steps.unwrap_or(defaults.steps),
         batch_size: args.batch_size.unwrap_or(defaults.batch_size),
-        adamw: AdamW {
-            lr: args.lr.map_or(defaults.adamw.lr, f64::from),
-            ..defaults.adamw
-        },
+        optimizer: OptimizerConfig::AdamW(AdamW {
+            lr: args.lr.map_or(adamw(&defaults).lr, f64::from),
+            ..adamw(&defaults)
+        }),
         clip: match args.clip {
             Some(0.0) => None,
             Some(c) => Some(c),
@@ -342,7 +352,7 @@ fn fresh(args: &GptArgs) -> Result<(Gpt<f32>, AdamWState<f32>, GptRun, Data)> {
     }
     budget::check_gpt(&config, run.batch_size, EVAL_ROWS_NAMES)?;
     let model = Gpt::<f32>::new(config, &mut ChaCha8Rng::seed_from_u64(run.seed))?;
-    let opt = AdamWState::new(run.adamw, &model)?;
+    let opt = AdamWState::new(adamw(&run), &model)?;
     Ok((model, opt, run, data))
 }
 
@@ -356,7 +366,7 @@ fn resumed(
 ) -> Result<(
     Gpt<f32>,
     AdamWState<f32>,
-    GptRun,
+    TrainConfig,
     Data,
     usize,
     Option<usize>,
@@ -383,13 +393,13 @@ fn resumed(
         )));
     }
     let r = ckpt.run;
-    let run = GptRun {
+    let run = TrainConfig {
         steps: args.steps.unwrap_or(r.steps),
         batch_size: agree("batch-size", args.batch_size, r.batch_size, path)?,
-        adamw: AdamW {
-            lr: agree("lr", args.lr.map(f64::from), r.adamw.lr, path)?,
-            ..r.adamw
-        },
+        optimizer: OptimizerConfig::AdamW(AdamW {
+            lr: agree("lr", args.lr.map(f64::from), adamw(&r).lr, path)?,
+            ..adamw(&r)
+        }),
         clip: r.clip,
         seed: agree("seed", args.seed, r.seed, path)?,
     };
@@ -486,7 +496,7 @@ fn resumed(
 pub(super) fn evaluator(
     data: &Data,
     config: &GptConfig,
-    run: &GptRun,
+    run: &TrainConfig,
     count: usize,
 ) -> Result<(Evaluator, &'static str)> {
     let eval_seed = run.seed.wrapping_add(EVAL_SEED_OFFSET);
@@ -591,7 +601,7 @@ fn run<B: Backprop>(args: &GptArgs) -> Result<()> {
 /// A GPT training run, once everything is checked.
 struct Job<'a> {
     args: &'a GptArgs,
-    run: GptRun,
+    run: TrainConfig,
     eval_batches: usize,
     data: Data,
     evaluator: Evaluator,
@@ -608,7 +618,7 @@ impl Job<'_> {
     fn train<B: Backprop>(mut self, mut model: Gpt<f32>, mut opt: AdamWState<f32>) -> Result<()> {
         let (args, run, start) = (self.args, self.run, self.start);
         say!("data: {}", self.data.describe());
-        let c = &run.adamw;
+        let c = &adamw(&run);
         say!(
             "model: gpt, {}; backward passes from {}/",
             trainer::describe(&model),

@@ -39,7 +39,7 @@ use crate::layers::params::NamedParams;
 use crate::models::mlp::Mlp;
 use crate::models::model::{ModelKind, Network};
 use crate::models::wavenet::WaveNet;
-use crate::train::TrainConfig;
+use crate::train::{OptimizerConfig, Schedule, TrainConfig};
 
 /// What identifies a model file of this crate.
 pub const FORMAT: &str = "backprop-ninja 2";
@@ -201,6 +201,12 @@ pub fn save(path: &Path, ckpt: &Checkpoint) -> Result<()> {
     };
     let hyper = ckpt.model.hyper();
     let c = &ckpt.config;
+    let s = c.sgd().ok_or_else(|| {
+        Error::Config(format!(
+            "a {} trains with SGD: its checkpoint has no room for AdamW's settings",
+            ckpt.model.kind().name()
+        ))
+    })?;
     let metadata: BTreeMap<String, String> = [
         ("vocab", ckpt.vocab.as_string()),
         ("block_size", hyper.block.to_string()),
@@ -209,9 +215,9 @@ pub fn save(path: &Path, ckpt: &Checkpoint) -> Result<()> {
         ("step", ckpt.step.to_string()),
         ("steps", c.steps.to_string()),
         ("batch_size", c.batch_size.to_string()),
-        ("lr", c.lr.to_string()),
-        ("lr_decayed", c.lr_decayed.to_string()),
-        ("lr_decay_step", c.lr_decay_step.to_string()),
+        ("lr", s.lr.to_string()),
+        ("lr_decayed", s.lr_decayed.to_string()),
+        ("lr_decay_step", s.lr_decay_step.to_string()),
         ("seed", c.seed.to_string()),
         ("data", ckpt.data.clone()),
     ]
@@ -261,9 +267,12 @@ pub fn load(path: &Path) -> Result<Checkpoint> {
     let config = TrainConfig {
         steps: get(&meta, "steps", path)?,
         batch_size: get(&meta, "batch_size", path)?,
-        lr: get(&meta, "lr", path)?,
-        lr_decayed: get(&meta, "lr_decayed", path)?,
-        lr_decay_step: get(&meta, "lr_decay_step", path)?,
+        optimizer: OptimizerConfig::Sgd(Schedule {
+            lr: get(&meta, "lr", path)?,
+            lr_decayed: get(&meta, "lr_decayed", path)?,
+            lr_decay_step: get(&meta, "lr_decay_step", path)?,
+        }),
+        clip: None,
         seed: get(&meta, "seed", path)?,
     };
     let data: String = get(&meta, "data", path)?;

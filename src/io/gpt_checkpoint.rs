@@ -34,7 +34,7 @@ use crate::layers::block::Activation;
 use crate::layers::params::NamedParams;
 use crate::models::adamw::AdamWState;
 use crate::models::gpt::{Arch, Gpt, GptConfig, Init};
-use crate::train::gpt::GptRun;
+use crate::train::{OptimizerConfig, TrainConfig};
 
 /// The model kind a GPT checkpoint names in its metadata.
 pub const MODEL: &str = "gpt";
@@ -76,7 +76,7 @@ pub struct GptCheckpoint {
     pub adamw: AdamWState<f32>,
     /// Steps trained so far.
     pub step: usize,
-    pub run: GptRun,
+    pub run: TrainConfig,
     /// The characters of the vocabulary, in token order.
     pub vocab: String,
     pub data: DataId,
@@ -115,6 +115,7 @@ pub fn save(path: &Path, ckpt: &GptCheckpoint) -> Result<()> {
     }
     let c = &ckpt.model.config;
     let r = &ckpt.run;
+    let a = r.adamw().unwrap_or(ckpt.adamw.hyper);
     let d = &ckpt.data;
     let metadata: BTreeMap<String, String> = [
         ("vocab", ckpt.vocab.clone()),
@@ -132,11 +133,11 @@ pub fn save(path: &Path, ckpt: &GptCheckpoint) -> Result<()> {
         ("adamw_t", ckpt.adamw.t.to_string()),
         ("steps", r.steps.to_string()),
         ("batch_size", r.batch_size.to_string()),
-        ("lr", r.adamw.lr.to_string()),
-        ("beta1", r.adamw.beta1.to_string()),
-        ("beta2", r.adamw.beta2.to_string()),
-        ("eps", r.adamw.eps.to_string()),
-        ("weight_decay", r.adamw.weight_decay.to_string()),
+        ("lr", a.lr.to_string()),
+        ("beta1", a.beta1.to_string()),
+        ("beta2", a.beta2.to_string()),
+        ("eps", a.eps.to_string()),
+        ("weight_decay", a.weight_decay.to_string()),
         (
             "clip",
             r.clip.map_or_else(|| "none".to_string(), |c| c.to_string()),
@@ -281,10 +282,10 @@ pub fn load(path: &Path) -> Result<GptCheckpoint> {
                 .map_err(|_| fail(format!("metadata \"clip\" = {c:?} is not a number")))?,
         ),
     };
-    let run = GptRun {
+    let run = TrainConfig {
         steps: get(&meta, "steps", path)?,
         batch_size: get(&meta, "batch_size", path)?,
-        adamw,
+        optimizer: OptimizerConfig::AdamW(adamw),
         clip,
         seed: get(&meta, "seed", path)?,
     };
@@ -359,9 +360,9 @@ mod tests {
             model,
             adamw,
             step: 7,
-            run: GptRun {
+            run: TrainConfig {
                 steps: 20,
-                ..GptRun::LECTURE
+                ..TrainConfig::GPT_LECTURE
             },
             vocab: "\n abc".into(),
             data: DataId {

@@ -46,7 +46,7 @@ pub fn diagnose<B: Backprop>(
         ..Diagnosis::default()
     };
     ws.record_updates = record_updates;
-    let (mut opt, run) = (cfg.optimizer(), cfg.run(0));
+    let (mut opt, run) = (cfg.optimizer_for(model)?, cfg.run(0));
     let mut timing = train::Timing::default();
     for step in 0..cfg.steps {
         ws.take_snapshot = snapshot_at.contains(&(step + 1));

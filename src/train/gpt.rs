@@ -8,9 +8,10 @@
 //! both splits ([`Evaluator`]): the same examples at every evaluation, so the
 //! losses compare across steps and across runs.
 //!
-//! Three settings ([`GptRun`]): the lecture's CPU-sized model on running
-//! text, makemore's Transformer on names, and the lecture's small
-//! progression. Nothing is allocated per step: one workspace, one set of
+//! Three settings ([`TrainConfig::GPT_LECTURE`],
+//! [`TrainConfig::GPT_MAKEMORE`], [`TrainConfig::GPT_PROGRESSION`]): the
+//! lecture's CPU-sized model on running text, makemore's Transformer on
+//! names, and the lecture's small progression. Nothing is allocated per step: one workspace, one set of
 //! gradients, the AdamW moments. Batch `i` comes from random stream `i` of
 //! the seed, so a resumed run draws exactly the batches of an uninterrupted
 //! one, and with AdamW's moments and step count restored it continues bit
@@ -22,88 +23,12 @@ use rand_chacha::ChaCha8Rng;
 use crate::backprop::Backprop;
 use crate::corpus::text::{Batch, BatchSource, CharVocab, IGNORE, NameRows, eval_batches};
 use crate::error::{Error, Result};
-use crate::layers::adamw::AdamW;
 use crate::layers::sequence_cross_entropy;
 use crate::models::adamw::AdamWState;
 use crate::models::gpt::{Arch, Gpt, GptConfig, GptWorkspace, Net};
 pub use crate::train::Timing;
 use crate::train::sampling::{Sampling, multinomial};
-use crate::train::{Optimizer, Progress, Run, fit};
-
-/// How a GPT is trained.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct GptRun {
-    /// Train up to this step.
-    pub steps: usize,
-    pub batch_size: usize,
-    pub adamw: AdamW,
-    /// Clip the norm of all gradients together at this (makemore: 1).
-    pub clip: Option<f64>,
-    /// Of the initialisation and of the batches.
-    pub seed: u64,
-}
-
-impl GptRun {
-    /// The lecture's `gpt.py` on the CPU: 5,000 steps of 16 windows, AdamW
-    /// at PyTorch's defaults (lr 1e-3), `torch.manual_seed(1337)`.
-    pub const LECTURE: GptRun = GptRun {
-        steps: 5000,
-        batch_size: 16,
-        adamw: AdamW::TORCH,
-        clip: None,
-        seed: 1337,
-    };
-
-    /// makemore's Transformer: batches of 32 names, AdamW lr 5e-4, betas
-    /// 0.9/0.99, the gradient norm clipped at 1, seed 3407.
-    pub const MAKEMORE: GptRun = GptRun {
-        steps: 5000,
-        batch_size: 32,
-        adamw: AdamW::MAKEMORE,
-        clip: Some(1.0),
-        seed: 3407,
-    };
-
-    /// The lecture's progression of small models: batches of 32, lr 1e-3.
-    pub const PROGRESSION: GptRun = GptRun {
-        batch_size: 32,
-        ..GptRun::LECTURE
-    };
-
-    /// What the loop needs of this run, evaluated (and checkpointed) every
-    /// `every` steps.
-    pub fn run(&self, every: usize) -> Run {
-        Run {
-            steps: self.steps,
-            batch_size: self.batch_size,
-            seed: self.seed,
-            clip: self.clip,
-            every,
-        }
-    }
-
-    /// Fails on settings that cannot train.
-    pub fn validate(&self) -> Result<()> {
-        if self.steps == 0 || self.batch_size == 0 {
-            return Err(Error::Config(format!(
-                "--steps and --batch-size must be at least 1, got {} and {}",
-                self.steps, self.batch_size
-            )));
-        }
-        if !(self.adamw.lr.is_finite() && self.adamw.lr > 0.0) {
-            return Err(Error::Config(format!(
-                "--lr must be a positive number, got {}",
-                self.adamw.lr
-            )));
-        }
-        if let Some(c) = self.clip.filter(|c| !(c.is_finite() && *c > 0.0)) {
-            return Err(Error::Config(format!(
-                "--clip must be a positive number, got {c}"
-            )));
-        }
-        self.adamw.validate()
-    }
-}
+use crate::train::{Optimizer, Progress, TrainConfig, fit};
 
 /// The matrix products of one training step of `config` on `b × t`
 /// positions, in floating-point operations (a multiply-add is 2): the
@@ -159,7 +84,7 @@ pub fn train<B: Backprop>(
     model: &mut Gpt<f32>,
     opt: &mut AdamWState<f32>,
     source: &(dyn BatchSource + 'static),
-    run: &GptRun,
+    run: &TrainConfig,
     start: usize,
     every: usize,
     on_step: impl FnMut(Progress),
@@ -485,7 +410,9 @@ mod tests {
     use crate::Solutions;
     use crate::corpus::text::TextCorpus;
     use crate::corpus::words::Vocab;
+    use crate::layers::adamw::AdamW;
     use crate::layers::params::NamedParams;
+    use crate::train::OptimizerConfig;
     use std::path::Path;
 
     const VERSE: &str = "First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n\nFirst Citizen:\nYou are all resolved rather to die than to famish?\n";
@@ -581,10 +508,10 @@ mod tests {
         steps: usize,
     ) -> (Gpt<f32>, AdamWState<f32>, Vec<usize>) {
         let (mut model, mut opt) = (model, opt);
-        let run = GptRun {
+        let run = TrainConfig {
             steps,
             batch_size: 3,
-            ..GptRun::LECTURE
+            ..TrainConfig::GPT_LECTURE
         };
         let mut evals = vec![];
         train::<Solutions>(
@@ -622,10 +549,10 @@ mod tests {
             &mut m,
             &mut half_opt.clone(),
             &corpus.train,
-            &GptRun {
+            &TrainConfig {
                 steps: 10,
                 batch_size: 3,
-                ..GptRun::LECTURE
+                ..TrainConfig::GPT_LECTURE
             },
             0,
             4,
@@ -648,11 +575,11 @@ mod tests {
             &model,
         )
         .unwrap();
-        let run = GptRun {
+        let run = TrainConfig {
             steps: 50,
             batch_size: 3,
-            adamw: opt.hyper,
-            ..GptRun::LECTURE
+            optimizer: OptimizerConfig::AdamW(opt.hyper),
+            ..TrainConfig::GPT_LECTURE
         };
         let mut saved = vec![];
         let err = train::<Solutions>(

@@ -29,20 +29,31 @@ pub use crate::corpus::words::sample_batch;
 use crate::corpus::words::{Corpus, Examples, Vocab, split};
 use crate::error::{Error, Result};
 use crate::hyper::Hyper;
+use crate::layers::adamw::AdamW;
 use crate::layers::params::NamedParams;
 use crate::models::adamw::AdamWState;
 use crate::models::model::{Model, ModelKind, Trainable};
 use crate::train::sampling::{Sampling, multinomial};
 
-/// The hyperparameters of a run.
+/// How a run's optimiser is set: SGD with its schedule (the MLP, the
+/// WaveNet), or AdamW with its hyperparameters (the GPT).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum OptimizerConfig {
+    Sgd(Schedule),
+    AdamW(AdamW),
+}
+
+/// The hyperparameters of a run, for every model.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct TrainConfig {
+    /// Train up to this step.
     pub steps: usize,
     pub batch_size: usize,
-    pub lr: f32,
-    /// The learning rate from `lr_decay_step` on.
-    pub lr_decayed: f32,
-    pub lr_decay_step: usize,
+    pub optimizer: OptimizerConfig,
+    /// Clip the norm of all gradients together at this (makemore's
+    /// Transformer: 1).
+    pub clip: Option<f64>,
+    /// Of the initialisation (the GPT's) and of the batches.
     pub seed: u64,
 }
 
@@ -51,20 +62,46 @@ impl TrainConfig {
     pub const LECTURE: TrainConfig = TrainConfig {
         steps: 200_000,
         batch_size: 32,
-        lr: 0.1,
-        lr_decayed: 0.01,
-        lr_decay_step: 100_000,
+        optimizer: OptimizerConfig::Sgd(Schedule::LECTURE),
+        clip: None,
         seed: 2147483647,
     };
 
     /// The WaveNet lecture's (makemore part 5): the same, but lr 0.01 from
     /// step 150,000.
     pub const WAVENET: TrainConfig = TrainConfig {
-        lr_decay_step: 150_000,
+        optimizer: OptimizerConfig::Sgd(Schedule::WAVENET),
         ..TrainConfig::LECTURE
     };
 
-    /// The lecture's settings for a model kind.
+    /// The GPT lecture's `gpt.py` on the CPU: 5,000 steps of 16 windows,
+    /// AdamW at PyTorch's defaults (lr 1e-3), `torch.manual_seed(1337)`.
+    pub const GPT_LECTURE: TrainConfig = TrainConfig {
+        steps: 5000,
+        batch_size: 16,
+        optimizer: OptimizerConfig::AdamW(AdamW::TORCH),
+        clip: None,
+        seed: 1337,
+    };
+
+    /// makemore's Transformer: batches of 32 names, AdamW lr 5e-4, betas
+    /// 0.9/0.99, the gradient norm clipped at 1, seed 3407.
+    pub const GPT_MAKEMORE: TrainConfig = TrainConfig {
+        steps: 5000,
+        batch_size: 32,
+        optimizer: OptimizerConfig::AdamW(AdamW::MAKEMORE),
+        clip: Some(1.0),
+        seed: 3407,
+    };
+
+    /// The GPT lecture's progression of small models: batches of 32, lr
+    /// 1e-3.
+    pub const GPT_PROGRESSION: TrainConfig = TrainConfig {
+        batch_size: 32,
+        ..TrainConfig::GPT_LECTURE
+    };
+
+    /// The lecture's settings for a word model kind.
     pub fn lecture(kind: ModelKind) -> TrainConfig {
         match kind {
             ModelKind::Mlp => TrainConfig::LECTURE,
@@ -72,51 +109,94 @@ impl TrainConfig {
         }
     }
 
+    /// SGD's schedule, if the run is SGD's.
+    pub fn sgd(&self) -> Option<Schedule> {
+        match self.optimizer {
+            OptimizerConfig::Sgd(s) => Some(s),
+            OptimizerConfig::AdamW(_) => None,
+        }
+    }
+
+    /// AdamW's hyperparameters, if the run is AdamW's.
+    pub fn adamw(&self) -> Option<AdamW> {
+        match self.optimizer {
+            OptimizerConfig::AdamW(a) => Some(a),
+            OptimizerConfig::Sgd(_) => None,
+        }
+    }
+
     /// Refuses settings that cannot train.
     pub fn validate(&self) -> Result<()> {
-        if self.batch_size < 2 {
-            return Err(Error::Config(format!(
-                "batch size {} is too small: BatchNorm's Bessel-corrected variance divides by n-1, so at least 2",
-                self.batch_size
-            )));
-        }
-        for (name, lr) in [("lr", self.lr), ("lr-decayed", self.lr_decayed)] {
-            if !(lr.is_finite() && lr > 0.0) {
-                return Err(Error::Config(format!(
-                    "{name} must be a positive number, got {lr}"
-                )));
+        match self.optimizer {
+            OptimizerConfig::Sgd(s) => {
+                if self.batch_size < 2 {
+                    return Err(Error::Config(format!(
+                        "batch size {} is too small: BatchNorm's Bessel-corrected variance divides by n-1, so at least 2",
+                        self.batch_size
+                    )));
+                }
+                for (name, lr) in [("lr", s.lr), ("lr-decayed", s.lr_decayed)] {
+                    if !(lr.is_finite() && lr > 0.0) {
+                        return Err(Error::Config(format!(
+                            "{name} must be a positive number, got {lr}"
+                        )));
+                    }
+                }
+                self.validate_clip()
             }
+            OptimizerConfig::AdamW(a) => {
+                if self.steps == 0 || self.batch_size == 0 {
+                    return Err(Error::Config(format!(
+                        "--steps and --batch-size must be at least 1, got {} and {}",
+                        self.steps, self.batch_size
+                    )));
+                }
+                if !(a.lr.is_finite() && a.lr > 0.0) {
+                    return Err(Error::Config(format!(
+                        "--lr must be a positive number, got {}",
+                        a.lr
+                    )));
+                }
+                self.validate_clip()?;
+                a.validate()
+            }
+        }
+    }
+
+    fn validate_clip(&self) -> Result<()> {
+        if let Some(c) = self.clip.filter(|c| !(c.is_finite() && *c > 0.0)) {
+            return Err(Error::Config(format!(
+                "--clip must be a positive number, got {c}"
+            )));
         }
         Ok(())
     }
 
     /// The learning rate at `step`.
     pub fn lr_at(&self, step: usize) -> f32 {
-        self.schedule().lr_at(step)
-    }
-
-    /// SGD's schedule of this run.
-    pub fn schedule(&self) -> Schedule {
-        Schedule {
-            lr: self.lr,
-            lr_decayed: self.lr_decayed,
-            lr_decay_step: self.lr_decay_step,
+        match self.optimizer {
+            OptimizerConfig::Sgd(s) => s.lr_at(step),
+            OptimizerConfig::AdamW(a) => a.lr as f32,
         }
     }
 
-    /// The run's optimiser: SGD with its schedule.
-    pub fn optimizer(&self) -> Optimizer {
-        Optimizer::Sgd(self.schedule())
+    /// The run's optimiser for `model`, from its first step: SGD with its
+    /// schedule, or AdamW with zero moments.
+    pub fn optimizer_for<M: NamedParams<f32>>(&self, model: &M) -> Result<Optimizer> {
+        Ok(match self.optimizer {
+            OptimizerConfig::Sgd(s) => Optimizer::Sgd(s),
+            OptimizerConfig::AdamW(a) => Optimizer::AdamW(AdamWState::new(a, model)?),
+        })
     }
 
     /// What the loop needs of this run, a checkpoint handed out every
-    /// `every` steps. SGD runs clip nothing.
+    /// `every` steps.
     pub fn run(&self, every: usize) -> Run {
         Run {
             steps: self.steps,
             batch_size: self.batch_size,
             seed: self.seed,
-            clip: None,
+            clip: self.clip,
             every,
         }
     }
@@ -172,6 +252,28 @@ pub struct Schedule {
 }
 
 impl Schedule {
+    /// The MLP lecture's (makemore part 4): lr 0.1, then 0.01 from step
+    /// 100,000.
+    pub const LECTURE: Schedule = Schedule {
+        lr: 0.1,
+        lr_decayed: 0.01,
+        lr_decay_step: 100_000,
+    };
+
+    /// The WaveNet lecture's (makemore part 5): lr 0.01 from step 150,000.
+    pub const WAVENET: Schedule = Schedule {
+        lr_decay_step: 150_000,
+        ..Schedule::LECTURE
+    };
+
+    /// The lecture's schedule for a word model kind.
+    pub fn lecture(kind: ModelKind) -> Schedule {
+        match kind {
+            ModelKind::Mlp => Schedule::LECTURE,
+            ModelKind::WaveNet => Schedule::WAVENET,
+        }
+    }
+
     /// The learning rate at `step`.
     pub fn lr_at(&self, step: usize) -> f32 {
         if step < self.lr_decay_step {
@@ -428,7 +530,7 @@ pub fn train<B: Backprop, M: Trainable<Data = Examples>>(
     let started = Instant::now();
     fit::<B, M>(
         model,
-        &mut cfg.optimizer(),
+        &mut cfg.optimizer_for(model)?,
         data,
         &cfg.run(checkpoint_every),
         start,
