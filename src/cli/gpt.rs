@@ -28,10 +28,10 @@ use backprop_ninja::models::adamw::AdamWState;
 use backprop_ninja::models::gpt::{Arch, Gpt, GptConfig, Init};
 use backprop_ninja::registry::Trains;
 use backprop_ninja::train::SAMPLE_SEED;
-use backprop_ninja::train::gpt::{
-    self as trainer, EvalSet, Evaluator, Timing, sample_names, sample_text,
+use backprop_ninja::train::gpt::{self as trainer, EvalSet, Evaluator, sample_names, sample_text};
+use backprop_ninja::train::{
+    self, Optimizer, OptimizerConfig, Progress, Timing, TrainConfig, budget,
 };
-use backprop_ninja::train::{OptimizerConfig, TrainConfig, budget};
 use backprop_ninja::{Backprop, Error, Result};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -615,7 +615,7 @@ struct Job<'a> {
 }
 
 impl Job<'_> {
-    fn train<B: Backprop>(mut self, mut model: Gpt<f32>, mut opt: AdamWState<f32>) -> Result<()> {
+    fn train<B: Backprop>(mut self, mut model: Gpt<f32>, opt: AdamWState<f32>) -> Result<()> {
         let (args, run, start) = (self.args, self.run, self.start);
         say!("data: {}", self.data.describe());
         let c = &adamw(&run);
@@ -663,48 +663,66 @@ impl Job<'_> {
         };
         let evaluator = &mut self.evaluator;
         let mut last = None;
-        let timing = trainer::train::<B>(
-            &mut model,
-            &mut opt,
-            self.data.train(),
-            &run,
-            start,
-            self.every,
-            |p| {
-                if let Some(bar) = &bar
-                    && (p.step.is_multiple_of(10) || p.step == p.steps)
-                {
-                    bar.set_position(p.step as u64);
-                    bar.set_message(format!(
-                        "loss {:.4}  {:>5.0} steps/s",
-                        p.loss,
-                        bar.per_sec()
-                    ));
-                }
-            },
-            |model, opt, step| {
-                let losses = evaluator.losses(model)?;
-                if let Some((i, l)) = losses.iter().enumerate().find(|(_, l)| !l.is_finite()) {
-                    return Err(Error::Diverged {
-                        step,
-                        loss: *l as f64,
-                    })
-                    .map_err(|e| Error::Noted {
-                        error: Box::new(e),
-                        note: format!("the {} loss of the evaluation", ["train", held_out][i]),
-                    });
-                }
-                let line = report(step, losses);
-                match &bar {
-                    Some(bar) => bar.println(&line),
-                    None => say!("{line}"),
-                }
-                last = Some(losses);
-                gpt_checkpoint::save(&args.out, &make(model, opt, step))?;
-                saved.set(Some(step));
-                Ok(())
-            },
-        );
+        let mut opt = Optimizer::AdamW(opt);
+        let every = self.every;
+        let source = self.data.train();
+        let mut at_eval = |model: &Gpt<f32>, opt: &Optimizer, step: usize| {
+            let opt = opt.adamw().expect("a GPT run trains with AdamW");
+            let losses = evaluator.losses(model)?;
+            if let Some((i, l)) = losses.iter().enumerate().find(|(_, l)| !l.is_finite()) {
+                return Err(Error::Diverged {
+                    step,
+                    loss: *l as f64,
+                })
+                .map_err(|e| Error::Noted {
+                    error: Box::new(e),
+                    note: format!("the {} loss of the evaluation", ["train", held_out][i]),
+                });
+            }
+            let line = report(step, losses);
+            match &bar {
+                Some(bar) => bar.println(&line),
+                None => say!("{line}"),
+            }
+            last = Some(losses);
+            gpt_checkpoint::save(&args.out, &make(model, opt, step))?;
+            saved.set(Some(step));
+            Ok(())
+        };
+        let on_step = |p: Progress| {
+            if let Some(bar) = &bar
+                && (p.step.is_multiple_of(10) || p.step == p.steps)
+            {
+                bar.set_position(p.step as u64);
+                bar.set_message(format!(
+                    "loss {:.4}  {:>5.0} steps/s",
+                    p.loss,
+                    bar.per_sec()
+                ));
+            }
+        };
+        // Evaluated (and saved) every `every` steps, once the next step
+        // shows the weights sound, and at the end.
+        let mut train = || -> Result<Timing> {
+            run.validate()?;
+            if every == 0 {
+                return Err(Error::Config("--eval-every must be at least 1".into()));
+            }
+            let timing = train::fit::<B, Gpt<f32>>(
+                &mut model,
+                &mut opt,
+                source,
+                &run.run(every),
+                start,
+                on_step,
+                &mut at_eval,
+            )?;
+            if start < run.steps {
+                at_eval(&model, &opt, run.steps)?;
+            }
+            Ok(timing)
+        };
+        let timing = train();
         if let Some(bar) = &bar {
             bar.finish_and_clear();
         }

@@ -1,34 +1,32 @@
 //! # Training a GPT (lecture 7, "Let's build GPT")
 //!
-//! The loop of the lecture's `gpt.py`, with the learner's backward passes:
-//! each step draws batch `step` of the training split, runs the forward pass,
-//! the backward pass of [`Backprop`] implementation `B`, (for makemore's
-//! Transformer) clips the gradient norm at 1, and takes an AdamW step. Every
-//! `every` steps and at the end the model is evaluated on fixed batches of
-//! both splits ([`Evaluator`]): the same examples at every evaluation, so the
-//! losses compare across steps and across runs.
+//! The loop of the lecture's `gpt.py` is the trainer's one loop
+//! ([`crate::train::fit`]), with the learner's backward passes: each step
+//! draws batch `step` of the training split, runs the forward pass, the
+//! backward pass of a [`crate::Backprop`] implementation, (for makemore's
+//! Transformer) clips the gradient norm at 1, and takes an AdamW step
+//! ([`crate::train::Optimizer::AdamW`]). Every `every` steps and at the end
+//! the model is evaluated on fixed batches of both splits ([`Evaluator`]):
+//! the same examples at every evaluation, so the losses compare across
+//! steps and across runs. This file holds what is the GPT's own around the
+//! loop: the evaluation, the sampler and the count of a step's operations.
 //!
-//! Three settings ([`TrainConfig::GPT_LECTURE`],
-//! [`TrainConfig::GPT_MAKEMORE`], [`TrainConfig::GPT_PROGRESSION`]): the
-//! lecture's CPU-sized model on running text, makemore's Transformer on
-//! names, and the lecture's small progression. Nothing is allocated per step: one workspace, one set of
-//! gradients, the AdamW moments. Batch `i` comes from random stream `i` of
-//! the seed, so a resumed run draws exactly the batches of an uninterrupted
-//! one, and with AdamW's moments and step count restored it continues bit
-//! for bit.
+//! Three settings, in [`crate::train::TrainConfig`]: `GPT_LECTURE`, the
+//! lecture's CPU-sized model on running text; `GPT_MAKEMORE`, makemore's
+//! Transformer on names; `GPT_PROGRESSION`, the lecture's small models.
+//! Nothing is allocated per step: one workspace, one set of gradients, the
+//! AdamW moments. Batch `i` comes from random stream `i` of the seed, so a
+//! resumed run draws exactly the batches of an uninterrupted one, and with
+//! AdamW's moments and step count restored it continues bit for bit.
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::backprop::Backprop;
 use crate::corpus::text::{Batch, BatchSource, CharVocab, IGNORE, NameRows, eval_batches};
 use crate::error::{Error, Result};
 use crate::layers::sequence_cross_entropy;
-use crate::models::adamw::AdamWState;
 use crate::models::gpt::{Arch, Gpt, GptConfig, GptWorkspace, Net};
-pub use crate::train::Timing;
 use crate::train::sampling::{Sampling, multinomial};
-use crate::train::{Optimizer, Progress, TrainConfig, fit};
 
 /// The matrix products of one training step of `config` on `b × t`
 /// positions, in floating-point operations (a multiply-add is 2): the
@@ -68,58 +66,6 @@ pub fn flops(config: &GptConfig, b: usize, t: usize) -> StepFlops {
 pub struct StepFlops {
     pub forward: f64,
     pub backward: f64,
-}
-
-/// Trains `model` from step `start` to `run.steps` through the one
-/// training loop ([`crate::train::fit`]) with AdamW's state `opt`, calling
-/// `on_step` after every step and `at_eval` after every `every`-th step and
-/// the last one (with the model, the optimiser and the steps done).
-///
-/// Stops as [`crate::train::Divergence`] says, with [`Error::Diverged`] or
-/// [`Error::DivergedFar`]: `at_eval` (which saves checkpoints) never sees a
-/// diverged model, and sees step `k` only once the loss of step `k + 1` is
-/// sound.
-#[allow(clippy::too_many_arguments)] // one training run's pieces
-pub fn train<B: Backprop>(
-    model: &mut Gpt<f32>,
-    opt: &mut AdamWState<f32>,
-    source: &(dyn BatchSource + 'static),
-    run: &TrainConfig,
-    start: usize,
-    every: usize,
-    on_step: impl FnMut(Progress),
-    mut at_eval: impl FnMut(&Gpt<f32>, &AdamWState<f32>, usize) -> Result<()>,
-) -> Result<Timing> {
-    run.validate()?;
-    if every == 0 {
-        return Err(Error::Config("--eval-every must be at least 1".into()));
-    }
-    // The state moves into the run's optimiser and back, allocating nothing.
-    let empty = AdamWState {
-        hyper: opt.hyper,
-        names: vec![],
-        m: vec![],
-        v: vec![],
-        t: 0,
-    };
-    let mut optimizer = Optimizer::AdamW(std::mem::replace(opt, empty));
-    let trained = fit::<B, Gpt<f32>>(
-        model,
-        &mut optimizer,
-        source,
-        &run.run(every),
-        start,
-        on_step,
-        |m, o, step| at_eval(m, o.adamw().expect("AdamW's state"), step),
-    );
-    if let Optimizer::AdamW(state) = optimizer {
-        *opt = state;
-    }
-    let timing = trained?;
-    if start < run.steps {
-        at_eval(model, opt, run.steps)?;
-    }
-    Ok(timing)
 }
 
 // ---------------------------------------------------------------------------
@@ -412,7 +358,8 @@ mod tests {
     use crate::corpus::words::Vocab;
     use crate::layers::adamw::AdamW;
     use crate::layers::params::NamedParams;
-    use crate::train::OptimizerConfig;
+    use crate::models::adamw::AdamWState;
+    use crate::train::{Optimizer, OptimizerConfig, TrainConfig, fit};
     use std::path::Path;
 
     const VERSE: &str = "First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n\nFirst Citizen:\nYou are all resolved rather to die than to famish?\n";
@@ -507,20 +454,19 @@ mod tests {
         start: usize,
         steps: usize,
     ) -> (Gpt<f32>, AdamWState<f32>, Vec<usize>) {
-        let (mut model, mut opt) = (model, opt);
+        let (mut model, mut opt) = (model, Optimizer::AdamW(opt));
         let run = TrainConfig {
             steps,
             batch_size: 3,
             ..TrainConfig::GPT_LECTURE
         };
         let mut evals = vec![];
-        train::<Solutions>(
+        fit::<Solutions, Gpt<f32>>(
             &mut model,
             &mut opt,
             &corpus.train,
-            &run,
+            &run.run(4),
             start,
-            4,
             |_| {},
             |_, _, s| {
                 evals.push(s);
@@ -528,6 +474,9 @@ mod tests {
             },
         )
         .unwrap();
+        let Optimizer::AdamW(opt) = opt else {
+            unreachable!("AdamW's run")
+        };
         (model, opt, evals)
     }
 
@@ -537,7 +486,7 @@ mod tests {
         let model = tiny(corpus.vocab.len(), 6);
         let opt = AdamWState::new(AdamW::TORCH, &model).unwrap();
         let (straight, straight_opt, evals) = trained(model.clone(), opt.clone(), &corpus, 0, 10);
-        assert_eq!(evals, vec![4, 8, 10], "every 4 steps and at the end");
+        assert_eq!(evals, vec![4, 8], "every 4 steps before the last");
         let (half, half_opt, _) = trained(model.clone(), opt, &corpus, 0, 6);
         let (resumed, resumed_opt, _) = trained(half, half_opt.clone(), &corpus, 6, 10);
         assert_eq!(resumed, straight);
@@ -545,17 +494,17 @@ mod tests {
         assert_ne!(straight, model, "it trained");
         // AdamW's step count must match the run's start.
         let mut m = model.clone();
-        let err = train::<Solutions>(
+        let err = fit::<Solutions, Gpt<f32>>(
             &mut m,
-            &mut half_opt.clone(),
+            &mut Optimizer::AdamW(half_opt.clone()),
             &corpus.train,
             &TrainConfig {
                 steps: 10,
                 batch_size: 3,
                 ..TrainConfig::GPT_LECTURE
-            },
+            }
+            .run(4),
             0,
-            4,
             |_| {},
             |_, _, _| Ok(()),
         )
@@ -567,28 +516,23 @@ mod tests {
     fn a_diverging_run_stops_before_a_checkpoint_of_it() {
         let corpus = text();
         let mut model = tiny(corpus.vocab.len(), 6);
-        let mut opt = AdamWState::new(
-            AdamW {
-                lr: 1e30,
-                ..AdamW::TORCH
-            },
-            &model,
-        )
-        .unwrap();
         let run = TrainConfig {
             steps: 50,
             batch_size: 3,
-            optimizer: OptimizerConfig::AdamW(opt.hyper),
+            optimizer: OptimizerConfig::AdamW(AdamW {
+                lr: 1e30,
+                ..AdamW::TORCH
+            }),
             ..TrainConfig::GPT_LECTURE
         };
+        let mut opt = run.optimizer_for(&model).unwrap();
         let mut saved = vec![];
-        let err = train::<Solutions>(
+        let err = fit::<Solutions, Gpt<f32>>(
             &mut model,
             &mut opt,
             &corpus.train,
-            &run,
+            &run.run(1),
             0,
-            1,
             |_| {},
             |_, _, s| {
                 saved.push(s);
