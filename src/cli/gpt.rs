@@ -21,7 +21,8 @@ use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
 use backprop_ninja::corpus::text::{BatchSource, NameData, TextCorpus};
-use backprop_ninja::io::gpt_checkpoint::{self, DataId, DataKind, GptCheckpoint, fnv1a64};
+use backprop_ninja::corpus::{DataKind, Fingerprint};
+use backprop_ninja::io::gpt_checkpoint::{self, GptCheckpoint, fnv1a64};
 use backprop_ninja::io::output::{self as out_file, Output};
 use backprop_ninja::layers::adamw::AdamW;
 use backprop_ninja::models::adamw::AdamWState;
@@ -202,12 +203,12 @@ fn parse_arch(s: &str) -> std::result::Result<Arch, String> {
 
 /// The data of a run, loaded.
 pub(super) enum Data {
-    Text(TextCorpus, DataId),
-    Names(NameData, DataId),
+    Text(TextCorpus, Fingerprint),
+    Names(NameData, Fingerprint),
 }
 
 impl Data {
-    pub(super) fn id(&self) -> &DataId {
+    pub(super) fn id(&self) -> &Fingerprint {
         match self {
             Data::Text(_, id) | Data::Names(_, id) => id,
         }
@@ -271,7 +272,7 @@ impl Data {
 pub(super) fn load_text(path: &Path) -> Result<Data> {
     let text = backprop_ninja::corpus::text::read_text(path)?;
     let corpus = TextCorpus::from_text(&text, path)?;
-    let id = DataId {
+    let id = Fingerprint {
         kind: DataKind::Text,
         source: path.display().to_string(),
         len: text.chars().count(),
@@ -282,13 +283,7 @@ pub(super) fn load_text(path: &Path) -> Result<Data> {
 
 pub(super) fn load_names(path: Option<&Path>, seed: u64) -> Result<Data> {
     let corpus = super::bigram::load_corpus(path)?;
-    let f = corpus.fingerprint();
-    let id = DataId {
-        kind: DataKind::Names,
-        source: corpus.source.clone(),
-        len: f.words,
-        hash: f.hash,
-    };
+    let id = corpus.fingerprint();
     Ok(Data::Names(NameData::new(&corpus, seed)?, id))
 }
 

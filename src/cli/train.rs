@@ -17,7 +17,8 @@ use std::marker::PhantomData;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
-use backprop_ninja::corpus::words::{Corpus, Fingerprint, Vocab};
+use backprop_ninja::corpus::Fingerprint;
+use backprop_ninja::corpus::words::{Corpus, Vocab};
 use backprop_ninja::hyper::Hyper;
 use backprop_ninja::io::checkpoint::{self, Checkpoint};
 use backprop_ninja::io::gpt_checkpoint;
@@ -172,7 +173,7 @@ fn corpus<K: NetDefaults>(
         })?,
     };
     let here = corpus.fingerprint();
-    let other = ckpt.fingerprint.as_ref().filter(|f| !f.same_words(&here));
+    let other = ckpt.fingerprint.as_ref().filter(|f| !f.same_data(&here));
     if let (Some(stored), false) = (other, args.other_data) {
         return Err(Error::Data {
             path: PathBuf::from(&corpus.source),
@@ -180,7 +181,7 @@ fn corpus<K: NetDefaults>(
             detail: format!(
                 "not the corpus the checkpoint {} was trained on ({stored}; this one has {} words, hash {:016x}): pass --other-data to continue on it anyway",
                 path.display(),
-                here.words,
+                here.len,
                 here.hash
             ),
         });

@@ -14,6 +14,7 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use crate::corpus::{DataKind, Fingerprint};
 use crate::error::{Error, Result};
 
 /// The corpus shipped inside the crate.
@@ -135,8 +136,9 @@ impl Corpus {
                 .flat_map(|word| word.bytes().chain(*b"\n")),
         );
         Fingerprint {
+            kind: DataKind::Names,
             source: self.source.clone(),
-            words: self.words.len(),
+            len: self.words.len(),
             hash,
         }
     }
@@ -184,32 +186,6 @@ pub fn sample_batch(
         let i = rng.random_range(0..data.len());
         row.copy_from_slice(&x[i * block..(i + 1) * block]);
         *target = data.y[i];
-    }
-}
-
-/// A corpus's name, word count and hash, as a checkpoint stores them.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Fingerprint {
-    pub source: String,
-    pub words: usize,
-    /// FNV-1a (64 bits) of the words, each followed by `\n`.
-    pub hash: u64,
-}
-
-impl Fingerprint {
-    /// The same words, wherever the file is now.
-    pub fn same_words(&self, other: &Fingerprint) -> bool {
-        self.words == other.words && self.hash == other.hash
-    }
-}
-
-impl std::fmt::Display for Fingerprint {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}: {} words, hash {:016x}",
-            self.source, self.words, self.hash
-        )
     }
 }
 
@@ -405,7 +381,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("v.txt:3: character 'v' (character 2 of \"ava\") is not in the vocabulary of checkpoint m.safetensors"), "{err}");
-        assert_eq!(corpus.fingerprint().words, 10);
+        assert_eq!(corpus.fingerprint().len, 10);
         assert_ne!(
             corpus.fingerprint().hash,
             Corpus::embedded().fingerprint().hash

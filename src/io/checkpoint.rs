@@ -31,7 +31,8 @@ use std::str::FromStr;
 
 use rand::SeedableRng;
 
-use crate::corpus::words::{Fingerprint, Vocab};
+use crate::corpus::words::Vocab;
+use crate::corpus::{DataKind, Fingerprint};
 use crate::error::{Error, Result};
 use crate::hyper::Hyper;
 use crate::io::weights::{self, Tensor, take};
@@ -225,7 +226,7 @@ pub fn save(path: &Path, ckpt: &Checkpoint) -> Result<()> {
     .map(|(k, v)| (k.to_string(), v))
     .chain(ckpt.fingerprint.iter().flat_map(|f| {
         [
-            ("data_words".to_string(), f.words.to_string()),
+            ("data_words".to_string(), f.len.to_string()),
             ("data_fnv1a64".to_string(), format!("{:016x}", f.hash)),
         ]
     }))
@@ -279,8 +280,9 @@ pub fn load(path: &Path) -> Result<Checkpoint> {
     let fingerprint = match (meta.get("data_words"), meta.get("data_fnv1a64")) {
         (None, None) => None,
         _ => Some(Fingerprint {
+            kind: DataKind::Names,
             source: data.clone(),
-            words: get(&meta, "data_words", path)?,
+            len: get(&meta, "data_words", path)?,
             hash: u64::from_str_radix(meta.get("data_fnv1a64").map_or("", String::as_str), 16)
                 .map_err(|_| {
                     fail(format!(
@@ -482,8 +484,9 @@ mod tests {
         let path = temp("nan.safetensors");
         let mut ckpt = tiny();
         ckpt.fingerprint = Some(Fingerprint {
+            kind: DataKind::Names,
             source: "embedded".into(),
-            words: 12,
+            len: 12,
             hash: 0xdead_beef,
         });
         save(&path, &ckpt).unwrap();

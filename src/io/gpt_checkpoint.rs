@@ -26,6 +26,7 @@ use ndarray::ArrayD;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use crate::corpus::{DataKind, Fingerprint};
 use crate::error::{Error, Result};
 use crate::io::checkpoint::{self, Stored, get};
 use crate::io::weights::{Tensor, take};
@@ -39,36 +40,6 @@ use crate::train::{OptimizerConfig, TrainConfig};
 /// The model kind a GPT checkpoint names in its metadata.
 pub const MODEL: &str = "gpt";
 
-/// What a GPT was trained on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DataKind {
-    /// Running text (`--text`): vocabulary the sorted characters.
-    Text,
-    /// Names as rows (`--data`, or the embedded names): `.` is token 0.
-    Names,
-}
-
-impl DataKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            DataKind::Text => "text",
-            DataKind::Names => "names",
-        }
-    }
-}
-
-/// The data of a run: its kind, where it came from, and what identifies it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DataId {
-    pub kind: DataKind,
-    /// A path, or `embedded: …`.
-    pub source: String,
-    /// Characters (text) or words (names).
-    pub len: usize,
-    /// FNV-1a (64 bits) of the text, or of the words each followed by `\n`.
-    pub hash: u64,
-}
-
 /// A GPT, its optimiser and its run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GptCheckpoint {
@@ -79,7 +50,7 @@ pub struct GptCheckpoint {
     pub run: TrainConfig,
     /// The characters of the vocabulary, in token order.
     pub vocab: String,
-    pub data: DataId,
+    pub data: Fingerprint,
     /// Fixed evaluation batches per split (of training rows, for names).
     pub eval_batches: usize,
 }
@@ -306,7 +277,7 @@ pub fn load(path: &Path) -> Result<GptCheckpoint> {
         }
     };
     let hash_hex: String = get(&meta, "data_fnv1a64", path)?;
-    let data = DataId {
+    let data = Fingerprint {
         kind,
         source: get(&meta, "data", path)?,
         len: get(&meta, "data_len", path)?,
@@ -365,7 +336,7 @@ mod tests {
                 ..TrainConfig::GPT_LECTURE
             },
             vocab: "\n abc".into(),
-            data: DataId {
+            data: Fingerprint {
                 kind: DataKind::Text,
                 source: "verse.txt".into(),
                 len: 123,
