@@ -15,7 +15,9 @@ use backprop_ninja::corpus::words::Corpus;
 use backprop_ninja::models::mlp::Mlp;
 use backprop_ninja::models::model::Model;
 use backprop_ninja::models::wavenet::WaveNet;
-use backprop_ninja::train::{Dataset, TrainConfig, lecture_hyper, train_step, wavenet_hyper};
+use backprop_ninja::train::{
+    Dataset, Timing, TrainConfig, lecture_hyper, train_step, wavenet_hyper,
+};
 use criterion::{Criterion, criterion_group, criterion_main};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -25,16 +27,20 @@ fn bench_model<M: Model>(c: &mut Criterion, name: &str, mut model: M, cfg: Train
     let data = Dataset::new(&Corpus::embedded(), block, cfg.seed).expect("the embedded corpus");
     let mut grads = model.zero_grads();
     let mut ws = model.workspace(cfg.batch_size).expect("valid sizes");
+    let (mut opt, run) = (cfg.optimizer_for(&model).expect("SGD"), cfg.run(0));
+    let mut timing = Timing::default();
     let mut step = 0;
     c.bench_function(name, |b| {
         b.iter(|| {
             let loss = train_step::<Solutions, M>(
                 &mut model,
+                &mut opt,
                 &mut grads,
                 &mut ws,
                 &data.train,
-                &cfg,
+                &run,
                 step,
+                &mut timing,
             )
             .expect("a step");
             step += 1;

@@ -147,7 +147,7 @@ fn a_forward_and_backward_step_allocates_nothing() {
 #[test]
 fn the_trainers_step_with_batch_sampling_and_clipping_allocates_nothing() {
     use backprop_ninja::corpus::text::TextCorpus;
-    use backprop_ninja::train::gpt::{GptRun, Timing, train_step};
+    use backprop_ninja::train::{Timing, TrainConfig, train_step};
     let text = "First Citizen:\nBefore we proceed any further, hear me speak.\n".repeat(40);
     let corpus = TextCorpus::from_text(&text, std::path::Path::new("verse.txt")).unwrap();
     let config = GptConfig {
@@ -155,22 +155,23 @@ fn the_trainers_step_with_batch_sampling_and_clipping_allocates_nothing() {
         ..GptConfig::lecture(corpus.vocab.len())
     };
     let mut model = Gpt::<f32>::new(config, &mut ChaCha8Rng::seed_from_u64(0)).unwrap();
-    let run = GptRun {
+    let run = TrainConfig {
         clip: Some(1.0),
-        ..GptRun::LECTURE
+        ..TrainConfig::GPT_LECTURE
     };
     let mut ws = model.workspace(run.batch_size, 32).unwrap();
     let mut grads = model.zero_grads();
-    let mut opt = AdamWState::new(run.adamw, &model).unwrap();
+    let mut opt = run.optimizer_for(&model).unwrap();
     let mut timing = Timing::default();
+    let loop_run = run.run(0);
     let mut step = |i: usize| {
-        train_step::<Solutions>(
+        train_step::<Solutions, Gpt<f32>>(
             &mut model,
             &mut opt,
             &mut grads,
             &mut ws,
             &corpus.train,
-            &run,
+            &loop_run,
             i,
             &mut timing,
         )

@@ -12,7 +12,7 @@ use backprop_ninja::models::deep::{self, Deep, DeepConfig, Init};
 use backprop_ninja::models::diagnostics;
 use backprop_ninja::models::model::{Model, ModelKind};
 use backprop_ninja::registry::Trains;
-use backprop_ninja::train::{Dataset, TrainConfig, budget};
+use backprop_ninja::train::{Dataset, OptimizerConfig, Schedule, TrainConfig, budget};
 use backprop_ninja::{Backprop, Error, Result};
 use clap::ValueEnum;
 use rand::SeedableRng;
@@ -43,12 +43,12 @@ pub struct Args {
     steps: usize,
     #[arg(long, default_value_t = TrainConfig::LECTURE.batch_size, value_parser = output::count, allow_negative_numbers = true)]
     batch_size: usize,
-    #[arg(long, default_value_t = TrainConfig::LECTURE.lr, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = Schedule::LECTURE.lr, allow_negative_numbers = true)]
     lr: f32,
     /// The learning rate from --lr-decay-step on.
-    #[arg(long, default_value_t = TrainConfig::LECTURE.lr_decayed, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = Schedule::LECTURE.lr_decayed, allow_negative_numbers = true)]
     lr_decayed: f32,
-    #[arg(long, default_value_t = TrainConfig::WAVENET.lr_decay_step, value_parser = output::count, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = Schedule::WAVENET.lr_decay_step, value_parser = output::count, allow_negative_numbers = true)]
     lr_decay_step: usize,
     #[arg(long, default_value_t = TrainConfig::LECTURE.seed)]
     seed: u64,
@@ -85,9 +85,12 @@ impl WithBackprop for Args {
         let config = TrainConfig {
             steps: args.steps,
             batch_size: args.batch_size,
-            lr: args.lr,
-            lr_decayed: args.lr_decayed,
-            lr_decay_step: args.lr_decay_step,
+            optimizer: OptimizerConfig::Sgd(Schedule {
+                lr: args.lr,
+                lr_decayed: args.lr_decayed,
+                lr_decay_step: args.lr_decay_step,
+            }),
+            clip: None,
             seed: args.seed,
         };
         config.validate()?;

@@ -6,9 +6,9 @@
 //!
 //! | | data | model | run |
 //! |---|---|---|---|
-//! | text | `--text FILE` | [`GptConfig::lecture`] | [`GptRun::LECTURE`] |
-//! | progression | `--text FILE --arch STEP` | [`GptConfig::progression`] | [`GptRun::PROGRESSION`] |
-//! | names | `--data FILE` or the embedded names | [`GptConfig::makemore`] | [`GptRun::MAKEMORE`] |
+//! | text | `--text FILE` | [`GptConfig::lecture`] | [`TrainConfig::GPT_LECTURE`] |
+//! | progression | `--text FILE --arch STEP` | [`GptConfig::progression`] | [`TrainConfig::GPT_PROGRESSION`] |
+//! | names | `--data FILE` or the embedded names | [`GptConfig::makemore`] | [`TrainConfig::GPT_MAKEMORE`] |
 //!
 //! Any size or setting can be changed by its flag. As for the MLP, every
 //! check that could lose work comes before the first step, `--resume`
@@ -21,16 +21,17 @@ use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
 use backprop_ninja::corpus::text::{BatchSource, NameData, TextCorpus};
-use backprop_ninja::io::gpt_checkpoint::{self, DataId, DataKind, GptCheckpoint, fnv1a64};
+use backprop_ninja::corpus::{DataKind, Fingerprint};
+use backprop_ninja::io::gpt_checkpoint::{self, GptCheckpoint, fnv1a64};
 use backprop_ninja::io::output::{self as out_file, Output};
 use backprop_ninja::layers::adamw::AdamW;
 use backprop_ninja::models::adamw::AdamWState;
 use backprop_ninja::models::gpt::{Arch, Gpt, GptConfig, Init};
 use backprop_ninja::registry::Trains;
 use backprop_ninja::train::SAMPLE_SEED;
-use backprop_ninja::train::budget;
-use backprop_ninja::train::gpt::{
-    self as trainer, EvalSet, Evaluator, GptRun, Timing, sample_names, sample_text,
+use backprop_ninja::train::gpt::{self as trainer, EvalSet, Evaluator, sample_names, sample_text};
+use backprop_ninja::train::{
+    self, Optimizer, OptimizerConfig, Progress, Timing, TrainConfig, budget,
 };
 use backprop_ninja::{Backprop, Error, Result};
 use rand::SeedableRng;
@@ -105,21 +106,31 @@ impl Deref for GptArgs {
     }
 }
 
+/// AdamW's settings of a GPT run (every GPT run is AdamW's).
+fn adamw(run: &TrainConfig) -> AdamW {
+    run.adamw().expect("a GPT run trains with AdamW")
+}
+
 /// `train gpt`'s defaults, which depend on the data: `f` of the model and
 /// the run on text, with `--arch`, and on names; one value if they agree.
-fn per_setting<T: PartialEq + std::fmt::Display>(f: impl Fn(&GptConfig, &GptRun) -> T) -> String {
+fn per_setting<T: PartialEq + std::fmt::Display>(
+    f: impl Fn(&GptConfig, &TrainConfig) -> T,
+) -> String {
     // Any vocabulary and block: the sizes shown do not depend on them.
     let names = GptConfig::makemore(27, 16);
     let settings = [
-        ("on text", f(&GptConfig::lecture(65), &GptRun::LECTURE)),
+        (
+            "on text",
+            f(&GptConfig::lecture(65), &TrainConfig::GPT_LECTURE),
+        ),
         (
             "on text with --arch",
             f(
                 &GptConfig::progression(65, Arch::Bigram),
-                &GptRun::PROGRESSION,
+                &TrainConfig::GPT_PROGRESSION,
             ),
         ),
-        ("on names", f(&names, &GptRun::MAKEMORE)),
+        ("on names", f(&names, &TrainConfig::GPT_MAKEMORE)),
     ];
     if settings.iter().all(|(_, v)| *v == settings[0].1) {
         return settings[0].1.to_string();
@@ -142,7 +153,7 @@ impl Defaults for GptDefaults {
         per_setting(|_, r| r.batch_size)
     }
     fn lr() -> String {
-        format!("AdamW's {}", per_setting(|_, r| r.adamw.lr))
+        format!("AdamW's {}", per_setting(|_, r| adamw(r).lr))
     }
     fn seed() -> String {
         per_setting(|_, r| r.seed)
@@ -192,12 +203,12 @@ fn parse_arch(s: &str) -> std::result::Result<Arch, String> {
 
 /// The data of a run, loaded.
 pub(super) enum Data {
-    Text(TextCorpus, DataId),
-    Names(NameData, DataId),
+    Text(TextCorpus, Fingerprint),
+    Names(NameData, Fingerprint),
 }
 
 impl Data {
-    pub(super) fn id(&self) -> &DataId {
+    pub(super) fn id(&self) -> &Fingerprint {
         match self {
             Data::Text(_, id) | Data::Names(_, id) => id,
         }
@@ -211,7 +222,7 @@ impl Data {
         }
     }
 
-    fn train(&self) -> &dyn BatchSource {
+    fn train(&self) -> &(dyn BatchSource + 'static) {
         match self {
             Data::Text(c, _) => &c.train,
             Data::Names(n, _) => &n.train,
@@ -261,7 +272,7 @@ impl Data {
 pub(super) fn load_text(path: &Path) -> Result<Data> {
     let text = backprop_ninja::corpus::text::read_text(path)?;
     let corpus = TextCorpus::from_text(&text, path)?;
-    let id = DataId {
+    let id = Fingerprint {
         kind: DataKind::Text,
         source: path.display().to_string(),
         len: text.chars().count(),
@@ -272,40 +283,34 @@ pub(super) fn load_text(path: &Path) -> Result<Data> {
 
 pub(super) fn load_names(path: Option<&Path>, seed: u64) -> Result<Data> {
     let corpus = super::bigram::load_corpus(path)?;
-    let f = corpus.fingerprint();
-    let id = DataId {
-        kind: DataKind::Names,
-        source: corpus.source.clone(),
-        len: f.words,
-        hash: f.hash,
-    };
+    let id = corpus.fingerprint();
     Ok(Data::Names(NameData::new(&corpus, seed)?, id))
 }
 
 /// The model, optimiser, run and data of a fresh run.
-fn fresh(args: &GptArgs) -> Result<(Gpt<f32>, AdamWState<f32>, GptRun, Data)> {
+fn fresh(args: &GptArgs) -> Result<(Gpt<f32>, AdamWState<f32>, TrainConfig, Data)> {
     let (defaults, mut config, data) = match (&args.text, args.arch) {
         (Some(text), arch) => {
             let data = load_text(text)?;
             let vocab = data.vocab().chars().count();
             match arch {
-                None => (GptRun::LECTURE, GptConfig::lecture(vocab), data),
+                None => (TrainConfig::GPT_LECTURE, GptConfig::lecture(vocab), data),
                 Some(arch) => (
-                    GptRun::PROGRESSION,
+                    TrainConfig::GPT_PROGRESSION,
                     GptConfig::progression(vocab, arch),
                     data,
                 ),
             }
         }
         (None, arch) => {
-            let seed = args.seed.unwrap_or(GptRun::MAKEMORE.seed);
+            let seed = args.seed.unwrap_or(TrainConfig::GPT_MAKEMORE.seed);
             let data = load_names(args.data.as_deref(), seed)?;
             let Data::Names(names, _) = &data else {
                 unreachable!("names were loaded")
             };
             let config = GptConfig::makemore(names.vocab.len(), names.block);
             (
-                GptRun::MAKEMORE,
+                TrainConfig::GPT_MAKEMORE,
                 config.with_arch(arch.unwrap_or(config.arch)),
                 data,
             )
@@ -316,13 +321,13 @@ fn fresh(args: &GptArgs) -> Result<(Gpt<f32>, AdamWState<f32>, GptRun, Data)> {
     config.n_head = args.n_head.unwrap_or(config.n_head);
     config.n_layer = args.n_layer.unwrap_or(config.n_layer);
     config.init = args.init.unwrap_or(config.init);
-    let run = GptRun {
+    let run = TrainConfig {
         steps: args.steps.unwrap_or(defaults.steps),
         batch_size: args.batch_size.unwrap_or(defaults.batch_size),
-        adamw: AdamW {
-            lr: args.lr.map_or(defaults.adamw.lr, f64::from),
-            ..defaults.adamw
-        },
+        optimizer: OptimizerConfig::AdamW(AdamW {
+            lr: args.lr.map_or(adamw(&defaults).lr, f64::from),
+            ..adamw(&defaults)
+        }),
         clip: match args.clip {
             Some(0.0) => None,
             Some(c) => Some(c),
@@ -342,7 +347,7 @@ fn fresh(args: &GptArgs) -> Result<(Gpt<f32>, AdamWState<f32>, GptRun, Data)> {
     }
     budget::check_gpt(&config, run.batch_size, EVAL_ROWS_NAMES)?;
     let model = Gpt::<f32>::new(config, &mut ChaCha8Rng::seed_from_u64(run.seed))?;
-    let opt = AdamWState::new(run.adamw, &model)?;
+    let opt = AdamWState::new(adamw(&run), &model)?;
     Ok((model, opt, run, data))
 }
 
@@ -356,7 +361,7 @@ fn resumed(
 ) -> Result<(
     Gpt<f32>,
     AdamWState<f32>,
-    GptRun,
+    TrainConfig,
     Data,
     usize,
     Option<usize>,
@@ -383,13 +388,13 @@ fn resumed(
         )));
     }
     let r = ckpt.run;
-    let run = GptRun {
+    let run = TrainConfig {
         steps: args.steps.unwrap_or(r.steps),
         batch_size: agree("batch-size", args.batch_size, r.batch_size, path)?,
-        adamw: AdamW {
-            lr: agree("lr", args.lr.map(f64::from), r.adamw.lr, path)?,
-            ..r.adamw
-        },
+        optimizer: OptimizerConfig::AdamW(AdamW {
+            lr: agree("lr", args.lr.map(f64::from), adamw(&r).lr, path)?,
+            ..adamw(&r)
+        }),
         clip: r.clip,
         seed: agree("seed", args.seed, r.seed, path)?,
     };
@@ -486,7 +491,7 @@ fn resumed(
 pub(super) fn evaluator(
     data: &Data,
     config: &GptConfig,
-    run: &GptRun,
+    run: &TrainConfig,
     count: usize,
 ) -> Result<(Evaluator, &'static str)> {
     let eval_seed = run.seed.wrapping_add(EVAL_SEED_OFFSET);
@@ -591,7 +596,7 @@ fn run<B: Backprop>(args: &GptArgs) -> Result<()> {
 /// A GPT training run, once everything is checked.
 struct Job<'a> {
     args: &'a GptArgs,
-    run: GptRun,
+    run: TrainConfig,
     eval_batches: usize,
     data: Data,
     evaluator: Evaluator,
@@ -605,10 +610,10 @@ struct Job<'a> {
 }
 
 impl Job<'_> {
-    fn train<B: Backprop>(mut self, mut model: Gpt<f32>, mut opt: AdamWState<f32>) -> Result<()> {
+    fn train<B: Backprop>(mut self, mut model: Gpt<f32>, opt: AdamWState<f32>) -> Result<()> {
         let (args, run, start) = (self.args, self.run, self.start);
         say!("data: {}", self.data.describe());
-        let c = &run.adamw;
+        let c = &adamw(&run);
         say!(
             "model: gpt, {}; backward passes from {}/",
             trainer::describe(&model),
@@ -653,48 +658,66 @@ impl Job<'_> {
         };
         let evaluator = &mut self.evaluator;
         let mut last = None;
-        let timing = trainer::train::<B>(
-            &mut model,
-            &mut opt,
-            self.data.train(),
-            &run,
-            start,
-            self.every,
-            |p| {
-                if let Some(bar) = &bar
-                    && (p.step.is_multiple_of(10) || p.step == p.steps)
-                {
-                    bar.set_position(p.step as u64);
-                    bar.set_message(format!(
-                        "loss {:.4}  {:>5.0} steps/s",
-                        p.loss,
-                        bar.per_sec()
-                    ));
-                }
-            },
-            |model, opt, step| {
-                let losses = evaluator.losses(model)?;
-                if let Some((i, l)) = losses.iter().enumerate().find(|(_, l)| !l.is_finite()) {
-                    return Err(Error::Diverged {
-                        step,
-                        loss: *l as f64,
-                    })
-                    .map_err(|e| Error::Noted {
-                        error: Box::new(e),
-                        note: format!("the {} loss of the evaluation", ["train", held_out][i]),
-                    });
-                }
-                let line = report(step, losses);
-                match &bar {
-                    Some(bar) => bar.println(&line),
-                    None => say!("{line}"),
-                }
-                last = Some(losses);
-                gpt_checkpoint::save(&args.out, &make(model, opt, step))?;
-                saved.set(Some(step));
-                Ok(())
-            },
-        );
+        let mut opt = Optimizer::AdamW(opt);
+        let every = self.every;
+        let source = self.data.train();
+        let mut at_eval = |model: &Gpt<f32>, opt: &Optimizer, step: usize| {
+            let opt = opt.adamw().expect("a GPT run trains with AdamW");
+            let losses = evaluator.losses(model)?;
+            if let Some((i, l)) = losses.iter().enumerate().find(|(_, l)| !l.is_finite()) {
+                return Err(Error::Diverged {
+                    step,
+                    loss: *l as f64,
+                })
+                .map_err(|e| Error::Noted {
+                    error: Box::new(e),
+                    note: format!("the {} loss of the evaluation", ["train", held_out][i]),
+                });
+            }
+            let line = report(step, losses);
+            match &bar {
+                Some(bar) => bar.println(&line),
+                None => say!("{line}"),
+            }
+            last = Some(losses);
+            gpt_checkpoint::save(&args.out, &make(model, opt, step))?;
+            saved.set(Some(step));
+            Ok(())
+        };
+        let on_step = |p: Progress| {
+            if let Some(bar) = &bar
+                && (p.step.is_multiple_of(10) || p.step == p.steps)
+            {
+                bar.set_position(p.step as u64);
+                bar.set_message(format!(
+                    "loss {:.4}  {:>5.0} steps/s",
+                    p.loss,
+                    bar.per_sec()
+                ));
+            }
+        };
+        // Evaluated (and saved) every `every` steps, once the next step
+        // shows the weights sound, and at the end.
+        let mut train = || -> Result<Timing> {
+            run.validate()?;
+            if every == 0 {
+                return Err(Error::Config("--eval-every must be at least 1".into()));
+            }
+            let timing = train::fit::<B, Gpt<f32>>(
+                &mut model,
+                &mut opt,
+                source,
+                &run.run(every),
+                start,
+                on_step,
+                &mut at_eval,
+            )?;
+            if start < run.steps {
+                at_eval(&model, &opt, run.steps)?;
+            }
+            Ok(timing)
+        };
+        let timing = train();
         if let Some(bar) = &bar {
             bar.finish_and_clear();
         }

@@ -5,10 +5,11 @@
 
 use std::path::{Path, PathBuf};
 
+use backprop_ninja::corpus::DataKind;
 use backprop_ninja::corpus::text::CharVocab;
 use backprop_ninja::corpus::words::{Corpus, Vocab};
 use backprop_ninja::io::checkpoint::{self, Checkpoint};
-use backprop_ninja::io::gpt_checkpoint::{self, DataKind};
+use backprop_ninja::io::gpt_checkpoint;
 use backprop_ninja::models::model::{Model, ModelKind, Network, WithModel};
 use backprop_ninja::train::gpt::{sample_names, sample_text};
 use backprop_ninja::train::{self, Dataset, SAMPLE_SEED};
@@ -66,7 +67,7 @@ fn corpus_for(ckpt: &Checkpoint, path: &Path, data: Option<&Path>) -> Result<Cor
         );
     }
     let other = (ckpt.fingerprint.as_ref())
-        .filter(|f| data.is_some() && !f.same_words(&corpus.fingerprint()));
+        .filter(|f| data.is_some() && !f.same_data(&corpus.fingerprint()));
     if let Some(f) = other {
         eprintln!(
             "note: {} is not the corpus {} was trained on ({f})",

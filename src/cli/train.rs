@@ -17,13 +17,16 @@ use std::marker::PhantomData;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
-use backprop_ninja::corpus::words::{Corpus, Fingerprint, Vocab};
+use backprop_ninja::corpus::Fingerprint;
+use backprop_ninja::corpus::words::{Corpus, Vocab};
 use backprop_ninja::hyper::Hyper;
 use backprop_ninja::io::checkpoint::{self, Checkpoint};
 use backprop_ninja::io::gpt_checkpoint;
 use backprop_ninja::io::output::{self as out_file, Output};
 use backprop_ninja::models::model::{Model, ModelKind, Network, WithModel};
-use backprop_ninja::train::{self, Dataset, Progress, TrainConfig, budget};
+use backprop_ninja::train::{
+    self, Dataset, OptimizerConfig, Progress, Schedule, TrainConfig, budget,
+};
 use backprop_ninja::{Backprop, Error, Result};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -106,7 +109,7 @@ impl<K: NetDefaults> Defaults for K {
     fn lr() -> String {
         format!(
             "SGD's {}, until --lr-decay-step",
-            TrainConfig::lecture(K::KIND).lr
+            Schedule::lecture(K::KIND).lr
         )
     }
     fn seed() -> String {
@@ -130,10 +133,10 @@ pub struct NetArgs<K: NetDefaults> {
     #[command(flatten)]
     pub common: Common<K>,
     #[arg(long, allow_negative_numbers = true,
-        help = format!("The learning rate from --lr-decay-step on [default: {}]", TrainConfig::lecture(K::KIND).lr_decayed))]
+        help = format!("The learning rate from --lr-decay-step on [default: {}]", Schedule::lecture(K::KIND).lr_decayed))]
     pub lr_decayed: Option<f32>,
     #[arg(long, value_parser = output::count, allow_negative_numbers = true,
-        help = format!("The step from which the learning rate is --lr-decayed [default: {}]", TrainConfig::lecture(K::KIND).lr_decay_step))]
+        help = format!("The step from which the learning rate is --lr-decayed [default: {}]", Schedule::lecture(K::KIND).lr_decay_step))]
     pub lr_decay_step: Option<usize>,
     #[arg(long, value_parser = output::count, allow_negative_numbers = true,
         help = format!("The size of the hidden layer [default: {}]", train::hyper_for(K::KIND, 0).n_hidden))]
@@ -170,7 +173,7 @@ fn corpus<K: NetDefaults>(
         })?,
     };
     let here = corpus.fingerprint();
-    let other = ckpt.fingerprint.as_ref().filter(|f| !f.same_words(&here));
+    let other = ckpt.fingerprint.as_ref().filter(|f| !f.same_data(&here));
     if let (Some(stored), false) = (other, args.other_data) {
         return Err(Error::Data {
             path: PathBuf::from(&corpus.source),
@@ -178,7 +181,7 @@ fn corpus<K: NetDefaults>(
             detail: format!(
                 "not the corpus the checkpoint {} was trained on ({stored}; this one has {} words, hash {:016x}): pass --other-data to continue on it anyway",
                 path.display(),
-                here.words,
+                here.len,
                 here.hash
             ),
         });
@@ -226,12 +229,22 @@ fn plan<K: NetDefaults>(
         agree("n-hidden", args.n_hidden, h.n_hidden, path)?;
         agree("block-size", args.block_size, h.block, path)?;
         let c = ckpt.config;
+        let s = c.sgd().ok_or_else(|| {
+            Error::Config(format!(
+                "the checkpoint {} holds no SGD schedule for its {}",
+                path.display(),
+                kind.name()
+            ))
+        })?;
         let config = TrainConfig {
             steps: args.steps.unwrap_or(c.steps),
             batch_size: agree("batch-size", args.batch_size, c.batch_size, path)?,
-            lr: agree("lr", args.lr, c.lr, path)?,
-            lr_decayed: agree("lr-decayed", args.lr_decayed, c.lr_decayed, path)?,
-            lr_decay_step: agree("lr-decay-step", args.lr_decay_step, c.lr_decay_step, path)?,
+            optimizer: OptimizerConfig::Sgd(Schedule {
+                lr: agree("lr", args.lr, s.lr, path)?,
+                lr_decayed: agree("lr-decayed", args.lr_decayed, s.lr_decayed, path)?,
+                lr_decay_step: agree("lr-decay-step", args.lr_decay_step, s.lr_decay_step, path)?,
+            }),
+            clip: None,
             seed: agree("seed", args.seed, c.seed, path)?,
         };
         if config.steps <= ckpt.step {
@@ -253,12 +266,16 @@ fn plan<K: NetDefaults>(
     }
     let kind = K::KIND;
     let lecture = TrainConfig::lecture(kind);
+    let schedule = Schedule::lecture(kind);
     let config = TrainConfig {
         steps: args.steps.unwrap_or(lecture.steps),
         batch_size: args.batch_size.unwrap_or(lecture.batch_size),
-        lr: args.lr.unwrap_or(lecture.lr),
-        lr_decayed: args.lr_decayed.unwrap_or(lecture.lr_decayed),
-        lr_decay_step: args.lr_decay_step.unwrap_or(lecture.lr_decay_step),
+        optimizer: OptimizerConfig::Sgd(Schedule {
+            lr: args.lr.unwrap_or(schedule.lr),
+            lr_decayed: args.lr_decayed.unwrap_or(schedule.lr_decayed),
+            lr_decay_step: args.lr_decay_step.unwrap_or(schedule.lr_decay_step),
+        }),
+        clip: None,
         seed: args.seed.unwrap_or(lecture.seed),
     };
     if config.steps == 0 {

@@ -10,10 +10,11 @@
 use std::path::{Path, PathBuf};
 
 use ndarray::Array2;
-use rand::SeedableRng;
 use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use crate::corpus::{DataKind, Fingerprint};
 use crate::error::{Error, Result};
 
 /// The corpus shipped inside the crate.
@@ -135,8 +136,9 @@ impl Corpus {
                 .flat_map(|word| word.bytes().chain(*b"\n")),
         );
         Fingerprint {
+            kind: DataKind::Names,
             source: self.source.clone(),
-            words: self.words.len(),
+            len: self.words.len(),
             hash,
         }
     }
@@ -166,29 +168,24 @@ impl Corpus {
     }
 }
 
-/// A corpus's name, word count and hash, as a checkpoint stores them.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Fingerprint {
-    pub source: String,
-    pub words: usize,
-    /// FNV-1a (64 bits) of the words, each followed by `\n`.
-    pub hash: u64,
-}
-
-impl Fingerprint {
-    /// The same words, wherever the file is now.
-    pub fn same_words(&self, other: &Fingerprint) -> bool {
-        self.words == other.words && self.hash == other.hash
-    }
-}
-
-impl std::fmt::Display for Fingerprint {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}: {} words, hash {:016x}",
-            self.source, self.words, self.hash
-        )
+/// Fills `idx (B, T)` and `targets (B,)` with batch `step`: random examples
+/// from stream `step` of `seed`.
+pub fn sample_batch(
+    idx: &mut Array2<usize>,
+    targets: &mut [usize],
+    data: &Examples,
+    seed: u64,
+    step: usize,
+) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(step as u64);
+    let block = data.x.ncols();
+    let x = data.x.as_slice().expect("examples in standard layout");
+    let idx = idx.as_slice_mut().expect("a standard-layout batch");
+    for (row, target) in idx.chunks_exact_mut(block).zip(targets.iter_mut()) {
+        let i = rng.random_range(0..data.len());
+        row.copy_from_slice(&x[i * block..(i + 1) * block]);
+        *target = data.y[i];
     }
 }
 
@@ -384,7 +381,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("v.txt:3: character 'v' (character 2 of \"ava\") is not in the vocabulary of checkpoint m.safetensors"), "{err}");
-        assert_eq!(corpus.fingerprint().words, 10);
+        assert_eq!(corpus.fingerprint().len, 10);
         assert_ne!(
             corpus.fingerprint().hash,
             Corpus::embedded().fingerprint().hash

@@ -31,7 +31,8 @@ use std::str::FromStr;
 
 use rand::SeedableRng;
 
-use crate::corpus::words::{Fingerprint, Vocab};
+use crate::corpus::words::Vocab;
+use crate::corpus::{DataKind, Fingerprint};
 use crate::error::{Error, Result};
 use crate::hyper::Hyper;
 use crate::io::weights::{self, Tensor, take};
@@ -39,7 +40,7 @@ use crate::layers::params::NamedParams;
 use crate::models::mlp::Mlp;
 use crate::models::model::{ModelKind, Network};
 use crate::models::wavenet::WaveNet;
-use crate::train::TrainConfig;
+use crate::train::{OptimizerConfig, Schedule, TrainConfig};
 
 /// What identifies a model file of this crate.
 pub const FORMAT: &str = "backprop-ninja 2";
@@ -201,6 +202,12 @@ pub fn save(path: &Path, ckpt: &Checkpoint) -> Result<()> {
     };
     let hyper = ckpt.model.hyper();
     let c = &ckpt.config;
+    let s = c.sgd().ok_or_else(|| {
+        Error::Config(format!(
+            "a {} trains with SGD: its checkpoint has no room for AdamW's settings",
+            ckpt.model.kind().name()
+        ))
+    })?;
     let metadata: BTreeMap<String, String> = [
         ("vocab", ckpt.vocab.as_string()),
         ("block_size", hyper.block.to_string()),
@@ -209,9 +216,9 @@ pub fn save(path: &Path, ckpt: &Checkpoint) -> Result<()> {
         ("step", ckpt.step.to_string()),
         ("steps", c.steps.to_string()),
         ("batch_size", c.batch_size.to_string()),
-        ("lr", c.lr.to_string()),
-        ("lr_decayed", c.lr_decayed.to_string()),
-        ("lr_decay_step", c.lr_decay_step.to_string()),
+        ("lr", s.lr.to_string()),
+        ("lr_decayed", s.lr_decayed.to_string()),
+        ("lr_decay_step", s.lr_decay_step.to_string()),
         ("seed", c.seed.to_string()),
         ("data", ckpt.data.clone()),
     ]
@@ -219,7 +226,7 @@ pub fn save(path: &Path, ckpt: &Checkpoint) -> Result<()> {
     .map(|(k, v)| (k.to_string(), v))
     .chain(ckpt.fingerprint.iter().flat_map(|f| {
         [
-            ("data_words".to_string(), f.words.to_string()),
+            ("data_words".to_string(), f.len.to_string()),
             ("data_fnv1a64".to_string(), format!("{:016x}", f.hash)),
         ]
     }))
@@ -261,17 +268,21 @@ pub fn load(path: &Path) -> Result<Checkpoint> {
     let config = TrainConfig {
         steps: get(&meta, "steps", path)?,
         batch_size: get(&meta, "batch_size", path)?,
-        lr: get(&meta, "lr", path)?,
-        lr_decayed: get(&meta, "lr_decayed", path)?,
-        lr_decay_step: get(&meta, "lr_decay_step", path)?,
+        optimizer: OptimizerConfig::Sgd(Schedule {
+            lr: get(&meta, "lr", path)?,
+            lr_decayed: get(&meta, "lr_decayed", path)?,
+            lr_decay_step: get(&meta, "lr_decay_step", path)?,
+        }),
+        clip: None,
         seed: get(&meta, "seed", path)?,
     };
     let data: String = get(&meta, "data", path)?;
     let fingerprint = match (meta.get("data_words"), meta.get("data_fnv1a64")) {
         (None, None) => None,
         _ => Some(Fingerprint {
+            kind: DataKind::Names,
             source: data.clone(),
-            words: get(&meta, "data_words", path)?,
+            len: get(&meta, "data_words", path)?,
             hash: u64::from_str_radix(meta.get("data_fnv1a64").map_or("", String::as_str), 16)
                 .map_err(|_| {
                     fail(format!(
@@ -473,8 +484,9 @@ mod tests {
         let path = temp("nan.safetensors");
         let mut ckpt = tiny();
         ckpt.fingerprint = Some(Fingerprint {
+            kind: DataKind::Names,
             source: "embedded".into(),
-            words: 12,
+            len: 12,
             hash: 0xdead_beef,
         });
         save(&path, &ckpt).unwrap();

@@ -26,6 +26,7 @@ use ndarray::ArrayD;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use crate::corpus::{DataKind, Fingerprint};
 use crate::error::{Error, Result};
 use crate::io::checkpoint::{self, Stored, get};
 use crate::io::weights::{Tensor, take};
@@ -34,40 +35,10 @@ use crate::layers::block::Activation;
 use crate::layers::params::NamedParams;
 use crate::models::adamw::AdamWState;
 use crate::models::gpt::{Arch, Gpt, GptConfig, Init};
-use crate::train::gpt::GptRun;
+use crate::train::{OptimizerConfig, TrainConfig};
 
 /// The model kind a GPT checkpoint names in its metadata.
 pub const MODEL: &str = "gpt";
-
-/// What a GPT was trained on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DataKind {
-    /// Running text (`--text`): vocabulary the sorted characters.
-    Text,
-    /// Names as rows (`--data`, or the embedded names): `.` is token 0.
-    Names,
-}
-
-impl DataKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            DataKind::Text => "text",
-            DataKind::Names => "names",
-        }
-    }
-}
-
-/// The data of a run: its kind, where it came from, and what identifies it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DataId {
-    pub kind: DataKind,
-    /// A path, or `embedded: …`.
-    pub source: String,
-    /// Characters (text) or words (names).
-    pub len: usize,
-    /// FNV-1a (64 bits) of the text, or of the words each followed by `\n`.
-    pub hash: u64,
-}
 
 /// A GPT, its optimiser and its run.
 #[derive(Clone, Debug, PartialEq)]
@@ -76,10 +47,10 @@ pub struct GptCheckpoint {
     pub adamw: AdamWState<f32>,
     /// Steps trained so far.
     pub step: usize,
-    pub run: GptRun,
+    pub run: TrainConfig,
     /// The characters of the vocabulary, in token order.
     pub vocab: String,
-    pub data: DataId,
+    pub data: Fingerprint,
     /// Fixed evaluation batches per split (of training rows, for names).
     pub eval_batches: usize,
 }
@@ -115,6 +86,7 @@ pub fn save(path: &Path, ckpt: &GptCheckpoint) -> Result<()> {
     }
     let c = &ckpt.model.config;
     let r = &ckpt.run;
+    let a = r.adamw().unwrap_or(ckpt.adamw.hyper);
     let d = &ckpt.data;
     let metadata: BTreeMap<String, String> = [
         ("vocab", ckpt.vocab.clone()),
@@ -132,11 +104,11 @@ pub fn save(path: &Path, ckpt: &GptCheckpoint) -> Result<()> {
         ("adamw_t", ckpt.adamw.t.to_string()),
         ("steps", r.steps.to_string()),
         ("batch_size", r.batch_size.to_string()),
-        ("lr", r.adamw.lr.to_string()),
-        ("beta1", r.adamw.beta1.to_string()),
-        ("beta2", r.adamw.beta2.to_string()),
-        ("eps", r.adamw.eps.to_string()),
-        ("weight_decay", r.adamw.weight_decay.to_string()),
+        ("lr", a.lr.to_string()),
+        ("beta1", a.beta1.to_string()),
+        ("beta2", a.beta2.to_string()),
+        ("eps", a.eps.to_string()),
+        ("weight_decay", a.weight_decay.to_string()),
         (
             "clip",
             r.clip.map_or_else(|| "none".to_string(), |c| c.to_string()),
@@ -281,10 +253,10 @@ pub fn load(path: &Path) -> Result<GptCheckpoint> {
                 .map_err(|_| fail(format!("metadata \"clip\" = {c:?} is not a number")))?,
         ),
     };
-    let run = GptRun {
+    let run = TrainConfig {
         steps: get(&meta, "steps", path)?,
         batch_size: get(&meta, "batch_size", path)?,
-        adamw,
+        optimizer: OptimizerConfig::AdamW(adamw),
         clip,
         seed: get(&meta, "seed", path)?,
     };
@@ -305,7 +277,7 @@ pub fn load(path: &Path) -> Result<GptCheckpoint> {
         }
     };
     let hash_hex: String = get(&meta, "data_fnv1a64", path)?;
-    let data = DataId {
+    let data = Fingerprint {
         kind,
         source: get(&meta, "data", path)?,
         len: get(&meta, "data_len", path)?,
@@ -359,12 +331,12 @@ mod tests {
             model,
             adamw,
             step: 7,
-            run: GptRun {
+            run: TrainConfig {
                 steps: 20,
-                ..GptRun::LECTURE
+                ..TrainConfig::GPT_LECTURE
             },
             vocab: "\n abc".into(),
-            data: DataId {
+            data: Fingerprint {
                 kind: DataKind::Text,
                 source: "verse.txt".into(),
                 len: 123,

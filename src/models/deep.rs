@@ -22,6 +22,7 @@ use ndarray::{Array1, Array2, ArrayRef2, Axis};
 use rand::Rng;
 
 use crate::backprop::Backprop;
+use crate::corpus::words::{Examples, sample_batch};
 use crate::error::{Error, Result};
 use crate::float::randn;
 use crate::hyper::Hyper;
@@ -32,7 +33,7 @@ use crate::layers::linear::Linear;
 use crate::layers::params::{NamedParams, ParamPath, Visit, VisitMut, VisitPair, VisitPairMut};
 use crate::layers::sequential::{Layer, LayerGrads, Sequential};
 use crate::models::diagnostics::{self, Summary};
-use crate::models::model::Model;
+use crate::models::model::{Model, Trainable};
 use crate::models::wavenet::{self, SequentialModel};
 
 /// How the Linear layers' weights start.
@@ -276,13 +277,11 @@ impl Deep {
     }
 }
 
-impl Model for Deep {
+impl Trainable for Deep {
     type Workspace = Workspace;
+    type Data = Examples;
     const NAME: &'static str = "deep MLP";
 
-    fn hyper(&self) -> Hyper {
-        self.model.hyper
-    }
     fn workspace(&self, batch: usize) -> Result<Workspace> {
         Ok(Workspace {
             inner: self.model.workspace(batch)?,
@@ -296,16 +295,22 @@ impl Model for Deep {
     fn zero_grads(&self) -> Self::Grads {
         self.model.zero_grads()
     }
-    fn batch_mut(ws: &mut Workspace) -> (&mut Array2<usize>, &mut [usize]) {
-        (&mut ws.inner.cache.idx, &mut ws.inner.targets)
+    fn fill_batch(ws: &mut Workspace, data: &Examples, seed: u64, step: usize) -> Result<()> {
+        sample_batch(
+            &mut ws.inner.cache.idx,
+            &mut ws.inner.targets,
+            data,
+            seed,
+            step,
+        );
+        Ok(())
     }
-    fn forward_backward<B: Backprop>(
-        &mut self,
-        ws: &mut Workspace,
-        grads: &mut Self::Grads,
-    ) -> Result<f32> {
+    fn train_forward(&mut self, ws: &mut Workspace) -> Result<f32> {
         let loss = self.model.forward(&mut ws.inner)?;
         self.model.update_running_stats(&ws.inner);
+        Ok(loss)
+    }
+    fn train_backward<B: Backprop>(&mut self, ws: &mut Workspace, grads: &mut Self::Grads) {
         self.model.backward::<B>(&mut ws.inner, grads);
         if ws.take_snapshot {
             ws.snapshot = Some(self.snapshot(&ws.inner, grads));
@@ -313,7 +318,12 @@ impl Model for Deep {
         if ws.record_updates {
             ws.updates = self.updates(grads, ws.lr);
         }
-        Ok(loss)
+    }
+}
+
+impl Model for Deep {
+    fn hyper(&self) -> Hyper {
+        self.model.hyper
     }
     fn finish_training(&mut self, _x_train: &ArrayRef2<usize>) -> Result<()> {
         Ok(())

@@ -1,16 +1,21 @@
-//! # The models the trainer knows: the MLP and the WaveNet
+//! # The models the trainer knows: the MLP, the WaveNet and the GPT
 //!
-//! [`Model`] is what the training loop, the sampler and the evaluation need
-//! from a model; the MLP of makemore part 4 ([`Mlp`]) and the WaveNet of
-//! part 5 ([`WaveNet`]) implement it. A [`Network`] is either one, as a
+//! [`Trainable`] is what the one training loop ([`crate::train::train`])
+//! needs from a model: the MLP of makemore part 4 ([`Mlp`]), the WaveNet of
+//! part 5 ([`WaveNet`]) and the GPT of lecture 7 ([`Gpt`]) implement it.
+//! [`Model`] adds what the sampler and the evaluation of a word model need;
+//! the MLP and the WaveNet implement it. A [`Network`] is either one, as a
 //! checkpoint holds it.
 
 use ndarray::{Array2, ArrayRef2};
 
 use crate::backprop::Backprop;
+use crate::corpus::text::BatchSource;
+use crate::corpus::words::{Examples, sample_batch};
 use crate::error::Result;
 use crate::hyper::Hyper;
 use crate::layers::params::NamedParams;
+use crate::models::gpt::{Gpt, GptGrads, GptWorkspace};
 use crate::models::mlp::{self, Mlp};
 use crate::models::wavenet::{self, WaveNet};
 use crate::registry::Trains;
@@ -53,29 +58,57 @@ impl From<ModelKind> for Trains {
     }
 }
 
-/// What the trainer needs from a model trained in `f32`. Its parameters
-/// and their gradients are its walk ([`NamedParams`]): the optimiser, which
-/// belongs to the run (SGD with the run's schedule,
-/// [`crate::train::TrainConfig`]), steps them.
-pub trait Model: Clone + NamedParams<f32> {
+/// What the training loop needs from a model trained in `f32`: a
+/// workspace, a batch drawn into it, the forward and backward passes. Its
+/// parameters and their gradients are its walk ([`NamedParams`]): the
+/// optimiser, which belongs to the run ([`crate::train::Optimizer`]),
+/// steps them.
+pub trait Trainable: Clone + NamedParams<f32> {
     /// Activations and gradients of one batch, allocated once.
     type Workspace;
-    /// Its name in messages: "MLP", "WaveNet".
+    /// What batches are drawn from: examples of words, or a
+    /// [`BatchSource`] of windows or rows.
+    type Data: ?Sized;
+    /// Its name in messages: "MLP", "WaveNet", "GPT".
     const NAME: &'static str;
 
-    fn hyper(&self) -> Hyper;
     /// Room for a batch of `batch` examples.
     fn workspace(&self, batch: usize) -> Result<Self::Workspace>;
     fn zero_grads(&self) -> Self::Grads;
-    /// The batch's contexts `(B, T)` and targets `(B,)`, to fill.
-    fn batch_mut(ws: &mut Self::Workspace) -> (&mut Array2<usize>, &mut [usize]);
-    /// Forward, BatchNorm running statistics, then backward with `B`'s
-    /// backward passes, accumulating into `grads`; the batch loss.
+    /// Fails with a clear error unless batches for this model can be
+    /// drawn from `data`.
+    fn check_data(&self, _data: &Self::Data) -> Result<()> {
+        Ok(())
+    }
+    /// Batch `step` of `data` (random stream `step` of `seed`) into the
+    /// workspace. Allocates nothing.
+    fn fill_batch(
+        ws: &mut Self::Workspace,
+        data: &Self::Data,
+        seed: u64,
+        step: usize,
+    ) -> Result<()>;
+    /// The training-mode forward pass (with BatchNorm's running
+    /// statistics updated); the batch loss.
+    fn train_forward(&mut self, ws: &mut Self::Workspace) -> Result<f32>;
+    /// The backward pass with `B`'s backward passes, into `grads`.
+    fn train_backward<B: Backprop>(&mut self, ws: &mut Self::Workspace, grads: &mut Self::Grads);
+    /// Forward, then backward; the batch loss.
     fn forward_backward<B: Backprop>(
         &mut self,
         ws: &mut Self::Workspace,
         grads: &mut Self::Grads,
-    ) -> Result<f32>;
+    ) -> Result<f32> {
+        let loss = self.train_forward(ws)?;
+        self.train_backward::<B>(ws, grads);
+        Ok(loss)
+    }
+}
+
+/// What the sampler and the evaluation need from a word model (the MLP and
+/// the WaveNet): contexts of `block` characters, one next character each.
+pub trait Model: Trainable<Data = Examples> {
+    fn hyper(&self) -> Hyper;
     /// What to do after the last step, before evaluating (the MLP calibrates
     /// BatchNorm on the training set, as in part 4; the WaveNet keeps its
     /// running statistics, as in part 5).
@@ -88,31 +121,34 @@ pub trait Model: Clone + NamedParams<f32> {
     fn loss(&self, x: &ArrayRef2<usize>, y: &[usize]) -> Result<f64>;
 }
 
-impl Model for Mlp<f32> {
+impl Trainable for Mlp<f32> {
     type Workspace = mlp::Workspace<f32>;
+    type Data = Examples;
     const NAME: &'static str = "MLP";
 
-    fn hyper(&self) -> Hyper {
-        self.hyper
-    }
     fn workspace(&self, batch: usize) -> Result<Self::Workspace> {
         Ok(mlp::Workspace::new(self.hyper, batch))
     }
     fn zero_grads(&self) -> Self::Grads {
         Mlp::zero_grads(self)
     }
-    fn batch_mut(ws: &mut Self::Workspace) -> (&mut Array2<usize>, &mut [usize]) {
-        (&mut ws.idx, &mut ws.targets)
+    fn fill_batch(ws: &mut Self::Workspace, data: &Examples, seed: u64, step: usize) -> Result<()> {
+        sample_batch(&mut ws.idx, &mut ws.targets, data, seed, step);
+        Ok(())
     }
-    fn forward_backward<B: Backprop>(
-        &mut self,
-        ws: &mut Self::Workspace,
-        grads: &mut Self::Grads,
-    ) -> Result<f32> {
+    fn train_forward(&mut self, ws: &mut Self::Workspace) -> Result<f32> {
         let loss = self.forward(ws)?;
         self.bn.update_running_stats(&ws.bn);
-        self.backward::<B>(ws, grads);
         Ok(loss)
+    }
+    fn train_backward<B: Backprop>(&mut self, ws: &mut Self::Workspace, grads: &mut Self::Grads) {
+        self.backward::<B>(ws, grads);
+    }
+}
+
+impl Model for Mlp<f32> {
+    fn hyper(&self) -> Hyper {
+        self.hyper
     }
     fn finish_training(&mut self, x_train: &ArrayRef2<usize>) -> Result<()> {
         self.calibrate_batchnorm(x_train)
@@ -128,31 +164,34 @@ impl Model for Mlp<f32> {
     }
 }
 
-impl Model for WaveNet<f32> {
+impl Trainable for WaveNet<f32> {
     type Workspace = wavenet::Workspace<f32>;
+    type Data = Examples;
     const NAME: &'static str = "WaveNet";
 
-    fn hyper(&self) -> Hyper {
-        self.hyper
-    }
     fn workspace(&self, batch: usize) -> Result<Self::Workspace> {
         WaveNet::workspace(self, batch)
     }
     fn zero_grads(&self) -> Self::Grads {
         WaveNet::zero_grads(self)
     }
-    fn batch_mut(ws: &mut Self::Workspace) -> (&mut Array2<usize>, &mut [usize]) {
-        (&mut ws.cache.idx, &mut ws.targets)
+    fn fill_batch(ws: &mut Self::Workspace, data: &Examples, seed: u64, step: usize) -> Result<()> {
+        sample_batch(&mut ws.cache.idx, &mut ws.targets, data, seed, step);
+        Ok(())
     }
-    fn forward_backward<B: Backprop>(
-        &mut self,
-        ws: &mut Self::Workspace,
-        grads: &mut Self::Grads,
-    ) -> Result<f32> {
+    fn train_forward(&mut self, ws: &mut Self::Workspace) -> Result<f32> {
         let loss = self.forward(ws)?;
         self.update_running_stats(ws);
-        self.backward::<B>(ws, grads);
         Ok(loss)
+    }
+    fn train_backward<B: Backprop>(&mut self, ws: &mut Self::Workspace, grads: &mut Self::Grads) {
+        self.backward::<B>(ws, grads);
+    }
+}
+
+impl Model for WaveNet<f32> {
+    fn hyper(&self) -> Hyper {
+        self.hyper
     }
     fn finish_training(&mut self, _x_train: &ArrayRef2<usize>) -> Result<()> {
         Ok(())
@@ -165,6 +204,38 @@ impl Model for WaveNet<f32> {
     }
     fn loss(&self, x: &ArrayRef2<usize>, y: &[usize]) -> Result<f64> {
         WaveNet::loss(self, x, y)
+    }
+}
+
+/// The GPT trains on windows of text or rows of names, a batch `(B, T)` of
+/// the model's block size.
+impl Trainable for Gpt<f32> {
+    type Workspace = GptWorkspace<f32>;
+    type Data = dyn BatchSource;
+    const NAME: &'static str = "GPT";
+
+    fn workspace(&self, batch: usize) -> Result<Self::Workspace> {
+        Gpt::workspace(self, batch, self.config.block_size)
+    }
+    fn zero_grads(&self) -> GptGrads<f32> {
+        Gpt::zero_grads(self)
+    }
+    fn check_data(&self, data: &dyn BatchSource) -> Result<()> {
+        data.check_block(self.config.block_size)
+    }
+    fn fill_batch(
+        ws: &mut Self::Workspace,
+        data: &dyn BatchSource,
+        seed: u64,
+        step: usize,
+    ) -> Result<()> {
+        data.sample_into(&mut ws.idx, &mut ws.targets, seed, step)
+    }
+    fn train_forward(&mut self, ws: &mut Self::Workspace) -> Result<f32> {
+        self.forward(ws)
+    }
+    fn train_backward<B: Backprop>(&mut self, ws: &mut Self::Workspace, grads: &mut GptGrads<f32>) {
+        self.backward::<B>(ws, grads);
     }
 }
 

@@ -9,7 +9,7 @@ use crate::backprop::Backprop;
 use crate::corpus::words::Examples;
 use crate::error::{Error, Result};
 use crate::models::deep::{Deep, Snapshot};
-use crate::models::model::Model;
+use crate::models::model::Trainable;
 use crate::train::{self, TrainConfig};
 
 /// What [`diagnose`] recorded.
@@ -46,10 +46,21 @@ pub fn diagnose<B: Backprop>(
         ..Diagnosis::default()
     };
     ws.record_updates = record_updates;
+    let (mut opt, run) = (cfg.optimizer_for(model)?, cfg.run(0));
+    let mut timing = train::Timing::default();
     for step in 0..cfg.steps {
         ws.take_snapshot = snapshot_at.contains(&(step + 1));
         ws.lr = cfg.lr_at(step);
-        let loss = train::train_step::<B, Deep>(model, &mut grads, &mut ws, data, cfg, step)?;
+        let loss = train::train_step::<B, Deep>(
+            model,
+            &mut opt,
+            &mut grads,
+            &mut ws,
+            data,
+            &run,
+            step,
+            &mut timing,
+        )?;
         if !loss.is_finite() {
             return Err(Error::Diverged {
                 step,

@@ -1,99 +1,32 @@
 //! # Training a GPT (lecture 7, "Let's build GPT")
 //!
-//! The loop of the lecture's `gpt.py`, with the learner's backward passes:
-//! each step draws batch `step` of the training split, runs the forward pass,
-//! the backward pass of [`Backprop`] implementation `B`, (for makemore's
-//! Transformer) clips the gradient norm at 1, and takes an AdamW step. Every
-//! `every` steps and at the end the model is evaluated on fixed batches of
-//! both splits ([`Evaluator`]): the same examples at every evaluation, so the
-//! losses compare across steps and across runs.
+//! The loop of the lecture's `gpt.py` is the trainer's one loop
+//! ([`crate::train::fit`]), with the learner's backward passes: each step
+//! draws batch `step` of the training split, runs the forward pass, the
+//! backward pass of a [`crate::Backprop`] implementation, (for makemore's
+//! Transformer) clips the gradient norm at 1, and takes an AdamW step
+//! ([`crate::train::Optimizer::AdamW`]). Every `every` steps and at the end
+//! the model is evaluated on fixed batches of both splits ([`Evaluator`]):
+//! the same examples at every evaluation, so the losses compare across
+//! steps and across runs. This file holds what is the GPT's own around the
+//! loop: the evaluation, the sampler and the count of a step's operations.
 //!
-//! Three settings ([`GptRun`]): the lecture's CPU-sized model on running
-//! text, makemore's Transformer on names, and the lecture's small
-//! progression. Nothing is allocated per step: one workspace, one set of
-//! gradients, the AdamW moments. Batch `i` comes from random stream `i` of
-//! the seed, so a resumed run draws exactly the batches of an uninterrupted
-//! one, and with AdamW's moments and step count restored it continues bit
-//! for bit.
-
-use std::time::{Duration, Instant};
+//! Three settings, in [`crate::train::TrainConfig`]: `GPT_LECTURE`, the
+//! lecture's CPU-sized model on running text; `GPT_MAKEMORE`, makemore's
+//! Transformer on names; `GPT_PROGRESSION`, the lecture's small models.
+//! Nothing is allocated per step: one workspace, one set of gradients, the
+//! AdamW moments. Batch `i` comes from random stream `i` of the seed, so a
+//! resumed run draws exactly the batches of an uninterrupted one, and with
+//! AdamW's moments and step count restored it continues bit for bit.
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::backprop::Backprop;
 use crate::corpus::text::{Batch, BatchSource, CharVocab, IGNORE, NameRows, eval_batches};
 use crate::error::{Error, Result};
-use crate::layers::adamw::AdamW;
-use crate::layers::params::NamedParams;
 use crate::layers::sequence_cross_entropy;
-use crate::models::adamw::AdamWState;
 use crate::models::gpt::{Arch, Gpt, GptConfig, GptWorkspace, Net};
 use crate::train::sampling::{Sampling, multinomial};
-use crate::train::{Divergence, Progress};
-
-/// How a GPT is trained.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct GptRun {
-    /// Train up to this step.
-    pub steps: usize,
-    pub batch_size: usize,
-    pub adamw: AdamW,
-    /// Clip the norm of all gradients together at this (makemore: 1).
-    pub clip: Option<f64>,
-    /// Of the initialisation and of the batches.
-    pub seed: u64,
-}
-
-impl GptRun {
-    /// The lecture's `gpt.py` on the CPU: 5,000 steps of 16 windows, AdamW
-    /// at PyTorch's defaults (lr 1e-3), `torch.manual_seed(1337)`.
-    pub const LECTURE: GptRun = GptRun {
-        steps: 5000,
-        batch_size: 16,
-        adamw: AdamW::TORCH,
-        clip: None,
-        seed: 1337,
-    };
-
-    /// makemore's Transformer: batches of 32 names, AdamW lr 5e-4, betas
-    /// 0.9/0.99, the gradient norm clipped at 1, seed 3407.
-    pub const MAKEMORE: GptRun = GptRun {
-        steps: 5000,
-        batch_size: 32,
-        adamw: AdamW::MAKEMORE,
-        clip: Some(1.0),
-        seed: 3407,
-    };
-
-    /// The lecture's progression of small models: batches of 32, lr 1e-3.
-    pub const PROGRESSION: GptRun = GptRun {
-        batch_size: 32,
-        ..GptRun::LECTURE
-    };
-
-    /// Fails on settings that cannot train.
-    pub fn validate(&self) -> Result<()> {
-        if self.steps == 0 || self.batch_size == 0 {
-            return Err(Error::Config(format!(
-                "--steps and --batch-size must be at least 1, got {} and {}",
-                self.steps, self.batch_size
-            )));
-        }
-        if !(self.adamw.lr.is_finite() && self.adamw.lr > 0.0) {
-            return Err(Error::Config(format!(
-                "--lr must be a positive number, got {}",
-                self.adamw.lr
-            )));
-        }
-        if let Some(c) = self.clip.filter(|c| !(c.is_finite() && *c > 0.0)) {
-            return Err(Error::Config(format!(
-                "--clip must be a positive number, got {c}"
-            )));
-        }
-        self.adamw.validate()
-    }
-}
 
 /// The matrix products of one training step of `config` on `b × t`
 /// positions, in floating-point operations (a multiply-add is 2): the
@@ -133,122 +66,6 @@ pub fn flops(config: &GptConfig, b: usize, t: usize) -> StepFlops {
 pub struct StepFlops {
     pub forward: f64,
     pub backward: f64,
-}
-
-/// Where the time of the training steps went.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Timing {
-    /// Steps timed.
-    pub steps: usize,
-    pub batch: Duration,
-    pub forward: Duration,
-    pub backward: Duration,
-    /// Gradient clipping and the AdamW step.
-    pub update: Duration,
-}
-
-impl Timing {
-    /// All the phases together.
-    pub fn total(&self) -> Duration {
-        self.batch + self.forward + self.backward + self.update
-    }
-
-    /// Mean microseconds per step of a phase.
-    pub fn per_step(&self, phase: Duration) -> f64 {
-        phase.as_secs_f64() * 1e6 / self.steps.max(1) as f64
-    }
-}
-
-/// One training step: batch `step` into `ws`, forward, backward with `B`,
-/// clipping, AdamW. Returns the batch's loss; allocates nothing.
-#[allow(clippy::too_many_arguments)] // the loop's state, passed as it is
-pub fn train_step<B: Backprop>(
-    model: &mut Gpt<f32>,
-    opt: &mut AdamWState<f32>,
-    grads: &mut crate::models::gpt::GptGrads<f32>,
-    ws: &mut GptWorkspace<f32>,
-    source: &dyn BatchSource,
-    run: &GptRun,
-    step: usize,
-    timing: &mut Timing,
-) -> Result<f32> {
-    let t0 = Instant::now();
-    source.sample_into(&mut ws.idx, &mut ws.targets, run.seed, step)?;
-    let t1 = Instant::now();
-    let loss = model.forward(ws)?;
-    let t2 = Instant::now();
-    model.backward::<B>(ws, grads);
-    let t3 = Instant::now();
-    if let Some(max) = run.clip {
-        model.clip_grad_norm(grads, max);
-    }
-    opt.step::<B, _>(model, grads);
-    let t4 = Instant::now();
-    timing.steps += 1;
-    timing.batch += t1 - t0;
-    timing.forward += t2 - t1;
-    timing.backward += t3 - t2;
-    timing.update += t4 - t3;
-    Ok(loss)
-}
-
-/// Trains `model` from step `start` to `run.steps`, calling `on_step` after
-/// every step and `at_eval` after every `every`-th step and the last one
-/// (with the model, the optimiser and the steps done).
-///
-/// Stops as [`Divergence`] says, with [`Error::Diverged`] or
-/// [`Error::DivergedFar`]: `at_eval` (which saves checkpoints) never sees a
-/// diverged model.
-#[allow(clippy::too_many_arguments)] // one training run's pieces
-pub fn train<B: Backprop>(
-    model: &mut Gpt<f32>,
-    opt: &mut AdamWState<f32>,
-    source: &dyn BatchSource,
-    run: &GptRun,
-    start: usize,
-    every: usize,
-    mut on_step: impl FnMut(Progress),
-    mut at_eval: impl FnMut(&Gpt<f32>, &AdamWState<f32>, usize) -> Result<()>,
-) -> Result<Timing> {
-    run.validate()?;
-    if every == 0 {
-        return Err(Error::Config("--eval-every must be at least 1".into()));
-    }
-    if opt.t != start {
-        return Err(Error::Config(format!(
-            "AdamW has taken {} steps, the run starts at step {start}",
-            opt.t
-        )));
-    }
-    source.check_block(model.config.block_size)?;
-    let mut ws = model.workspace(run.batch_size, model.config.block_size)?;
-    let mut grads = model.zero_grads();
-    let mut timing = Timing::default();
-    let mut watch = Divergence::default();
-    for step in start..run.steps {
-        let loss = train_step::<B>(
-            model,
-            opt,
-            &mut grads,
-            &mut ws,
-            source,
-            run,
-            step,
-            &mut timing,
-        )?;
-        let done = step + 1;
-        watch.check(loss, done, run.steps)?;
-        on_step(Progress {
-            step: done,
-            steps: run.steps,
-            loss,
-            lr: opt.hyper.lr as f32,
-        });
-        if done % every == 0 || done == run.steps {
-            at_eval(model, opt, done)?;
-        }
-    }
-    Ok(timing)
 }
 
 // ---------------------------------------------------------------------------
@@ -539,6 +356,10 @@ mod tests {
     use crate::Solutions;
     use crate::corpus::text::TextCorpus;
     use crate::corpus::words::Vocab;
+    use crate::layers::adamw::AdamW;
+    use crate::layers::params::NamedParams;
+    use crate::models::adamw::AdamWState;
+    use crate::train::{Optimizer, OptimizerConfig, TrainConfig, fit};
     use std::path::Path;
 
     const VERSE: &str = "First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n\nFirst Citizen:\nYou are all resolved rather to die than to famish?\n";
@@ -633,20 +454,19 @@ mod tests {
         start: usize,
         steps: usize,
     ) -> (Gpt<f32>, AdamWState<f32>, Vec<usize>) {
-        let (mut model, mut opt) = (model, opt);
-        let run = GptRun {
+        let (mut model, mut opt) = (model, Optimizer::AdamW(opt));
+        let run = TrainConfig {
             steps,
             batch_size: 3,
-            ..GptRun::LECTURE
+            ..TrainConfig::GPT_LECTURE
         };
         let mut evals = vec![];
-        train::<Solutions>(
+        fit::<Solutions, Gpt<f32>>(
             &mut model,
             &mut opt,
             &corpus.train,
-            &run,
+            &run.run(4),
             start,
-            4,
             |_| {},
             |_, _, s| {
                 evals.push(s);
@@ -654,6 +474,9 @@ mod tests {
             },
         )
         .unwrap();
+        let Optimizer::AdamW(opt) = opt else {
+            unreachable!("AdamW's run")
+        };
         (model, opt, evals)
     }
 
@@ -663,7 +486,7 @@ mod tests {
         let model = tiny(corpus.vocab.len(), 6);
         let opt = AdamWState::new(AdamW::TORCH, &model).unwrap();
         let (straight, straight_opt, evals) = trained(model.clone(), opt.clone(), &corpus, 0, 10);
-        assert_eq!(evals, vec![4, 8, 10], "every 4 steps and at the end");
+        assert_eq!(evals, vec![4, 8], "every 4 steps before the last");
         let (half, half_opt, _) = trained(model.clone(), opt, &corpus, 0, 6);
         let (resumed, resumed_opt, _) = trained(half, half_opt.clone(), &corpus, 6, 10);
         assert_eq!(resumed, straight);
@@ -671,17 +494,17 @@ mod tests {
         assert_ne!(straight, model, "it trained");
         // AdamW's step count must match the run's start.
         let mut m = model.clone();
-        let err = train::<Solutions>(
+        let err = fit::<Solutions, Gpt<f32>>(
             &mut m,
-            &mut half_opt.clone(),
+            &mut Optimizer::AdamW(half_opt.clone()),
             &corpus.train,
-            &GptRun {
+            &TrainConfig {
                 steps: 10,
                 batch_size: 3,
-                ..GptRun::LECTURE
-            },
+                ..TrainConfig::GPT_LECTURE
+            }
+            .run(4),
             0,
-            4,
             |_| {},
             |_, _, _| Ok(()),
         )
@@ -693,28 +516,23 @@ mod tests {
     fn a_diverging_run_stops_before_a_checkpoint_of_it() {
         let corpus = text();
         let mut model = tiny(corpus.vocab.len(), 6);
-        let mut opt = AdamWState::new(
-            AdamW {
-                lr: 1e30,
-                ..AdamW::TORCH
-            },
-            &model,
-        )
-        .unwrap();
-        let run = GptRun {
+        let run = TrainConfig {
             steps: 50,
             batch_size: 3,
-            adamw: opt.hyper,
-            ..GptRun::LECTURE
+            optimizer: OptimizerConfig::AdamW(AdamW {
+                lr: 1e30,
+                ..AdamW::TORCH
+            }),
+            ..TrainConfig::GPT_LECTURE
         };
+        let mut opt = run.optimizer_for(&model).unwrap();
         let mut saved = vec![];
-        let err = train::<Solutions>(
+        let err = fit::<Solutions, Gpt<f32>>(
             &mut model,
             &mut opt,
             &corpus.train,
-            &run,
+            &run.run(1),
             0,
-            1,
             |_| {},
             |_, _, s| {
                 saved.push(s);

@@ -18,28 +18,42 @@ pub mod gpt;
 pub mod plots;
 pub mod sampling;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use ndarray::Array2;
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::backprop::Backprop;
+pub use crate::corpus::words::sample_batch;
 use crate::corpus::words::{Corpus, Examples, Vocab, split};
 use crate::error::{Error, Result};
 use crate::hyper::Hyper;
-use crate::models::model::{Model, ModelKind};
+use crate::layers::adamw::AdamW;
+use crate::layers::params::NamedParams;
+use crate::models::adamw::AdamWState;
+use crate::models::model::{Model, ModelKind, Trainable};
 use crate::train::sampling::{Sampling, multinomial};
 
-/// The hyperparameters of a run.
+/// How a run's optimiser is set: SGD with its schedule (the MLP, the
+/// WaveNet), or AdamW with its hyperparameters (the GPT).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum OptimizerConfig {
+    Sgd(Schedule),
+    AdamW(AdamW),
+}
+
+/// The hyperparameters of a run, for every model.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct TrainConfig {
+    /// Train up to this step.
     pub steps: usize,
     pub batch_size: usize,
-    pub lr: f32,
-    /// The learning rate from `lr_decay_step` on.
-    pub lr_decayed: f32,
-    pub lr_decay_step: usize,
+    pub optimizer: OptimizerConfig,
+    /// Clip the norm of all gradients together at this (makemore's
+    /// Transformer: 1).
+    pub clip: Option<f64>,
+    /// Of the initialisation (the GPT's) and of the batches.
     pub seed: u64,
 }
 
@@ -48,20 +62,46 @@ impl TrainConfig {
     pub const LECTURE: TrainConfig = TrainConfig {
         steps: 200_000,
         batch_size: 32,
-        lr: 0.1,
-        lr_decayed: 0.01,
-        lr_decay_step: 100_000,
+        optimizer: OptimizerConfig::Sgd(Schedule::LECTURE),
+        clip: None,
         seed: 2147483647,
     };
 
     /// The WaveNet lecture's (makemore part 5): the same, but lr 0.01 from
     /// step 150,000.
     pub const WAVENET: TrainConfig = TrainConfig {
-        lr_decay_step: 150_000,
+        optimizer: OptimizerConfig::Sgd(Schedule::WAVENET),
         ..TrainConfig::LECTURE
     };
 
-    /// The lecture's settings for a model kind.
+    /// The GPT lecture's `gpt.py` on the CPU: 5,000 steps of 16 windows,
+    /// AdamW at PyTorch's defaults (lr 1e-3), `torch.manual_seed(1337)`.
+    pub const GPT_LECTURE: TrainConfig = TrainConfig {
+        steps: 5000,
+        batch_size: 16,
+        optimizer: OptimizerConfig::AdamW(AdamW::TORCH),
+        clip: None,
+        seed: 1337,
+    };
+
+    /// makemore's Transformer: batches of 32 names, AdamW lr 5e-4, betas
+    /// 0.9/0.99, the gradient norm clipped at 1, seed 3407.
+    pub const GPT_MAKEMORE: TrainConfig = TrainConfig {
+        steps: 5000,
+        batch_size: 32,
+        optimizer: OptimizerConfig::AdamW(AdamW::MAKEMORE),
+        clip: Some(1.0),
+        seed: 3407,
+    };
+
+    /// The GPT lecture's progression of small models: batches of 32, lr
+    /// 1e-3.
+    pub const GPT_PROGRESSION: TrainConfig = TrainConfig {
+        batch_size: 32,
+        ..TrainConfig::GPT_LECTURE
+    };
+
+    /// The lecture's settings for a word model kind.
     pub fn lecture(kind: ModelKind) -> TrainConfig {
         match kind {
             ModelKind::Mlp => TrainConfig::LECTURE,
@@ -69,30 +109,95 @@ impl TrainConfig {
         }
     }
 
+    /// SGD's schedule, if the run is SGD's.
+    pub fn sgd(&self) -> Option<Schedule> {
+        match self.optimizer {
+            OptimizerConfig::Sgd(s) => Some(s),
+            OptimizerConfig::AdamW(_) => None,
+        }
+    }
+
+    /// AdamW's hyperparameters, if the run is AdamW's.
+    pub fn adamw(&self) -> Option<AdamW> {
+        match self.optimizer {
+            OptimizerConfig::AdamW(a) => Some(a),
+            OptimizerConfig::Sgd(_) => None,
+        }
+    }
+
     /// Refuses settings that cannot train.
     pub fn validate(&self) -> Result<()> {
-        if self.batch_size < 2 {
-            return Err(Error::Config(format!(
-                "batch size {} is too small: BatchNorm's Bessel-corrected variance divides by n-1, so at least 2",
-                self.batch_size
-            )));
-        }
-        for (name, lr) in [("lr", self.lr), ("lr-decayed", self.lr_decayed)] {
-            if !(lr.is_finite() && lr > 0.0) {
-                return Err(Error::Config(format!(
-                    "{name} must be a positive number, got {lr}"
-                )));
+        match self.optimizer {
+            OptimizerConfig::Sgd(s) => {
+                if self.batch_size < 2 {
+                    return Err(Error::Config(format!(
+                        "batch size {} is too small: BatchNorm's Bessel-corrected variance divides by n-1, so at least 2",
+                        self.batch_size
+                    )));
+                }
+                for (name, lr) in [("lr", s.lr), ("lr-decayed", s.lr_decayed)] {
+                    if !(lr.is_finite() && lr > 0.0) {
+                        return Err(Error::Config(format!(
+                            "{name} must be a positive number, got {lr}"
+                        )));
+                    }
+                }
+                self.validate_clip()
             }
+            OptimizerConfig::AdamW(a) => {
+                if self.steps == 0 || self.batch_size == 0 {
+                    return Err(Error::Config(format!(
+                        "--steps and --batch-size must be at least 1, got {} and {}",
+                        self.steps, self.batch_size
+                    )));
+                }
+                if !(a.lr.is_finite() && a.lr > 0.0) {
+                    return Err(Error::Config(format!(
+                        "--lr must be a positive number, got {}",
+                        a.lr
+                    )));
+                }
+                self.validate_clip()?;
+                a.validate()
+            }
+        }
+    }
+
+    fn validate_clip(&self) -> Result<()> {
+        if let Some(c) = self.clip.filter(|c| !(c.is_finite() && *c > 0.0)) {
+            return Err(Error::Config(format!(
+                "--clip must be a positive number, got {c}"
+            )));
         }
         Ok(())
     }
 
     /// The learning rate at `step`.
     pub fn lr_at(&self, step: usize) -> f32 {
-        if step < self.lr_decay_step {
-            self.lr
-        } else {
-            self.lr_decayed
+        match self.optimizer {
+            OptimizerConfig::Sgd(s) => s.lr_at(step),
+            OptimizerConfig::AdamW(a) => a.lr as f32,
+        }
+    }
+
+    /// The run's optimiser for `model`, from its first step: SGD with its
+    /// schedule, or AdamW with zero moments.
+    pub fn optimizer_for<M: NamedParams<f32>>(&self, model: &M) -> Result<Optimizer> {
+        Ok(match self.optimizer {
+            OptimizerConfig::Sgd(s) => Optimizer::Sgd(s),
+            OptimizerConfig::AdamW(a) => Optimizer::AdamW(AdamWState::new(a, model)?),
+        })
+    }
+
+    /// What the loop needs of this run, a checkpoint handed out every
+    /// `every` steps.
+    pub fn run(&self, every: usize) -> Run {
+        Run {
+            steps: self.steps,
+            batch_size: self.batch_size,
+            seed: self.seed,
+            clip: self.clip,
+            every,
         }
     }
 }
@@ -137,42 +242,173 @@ pub struct Progress {
     pub lr: f32,
 }
 
-/// One training step: batch `step` into the workspace, forward, backward,
-/// update. Returns the batch loss.
-pub fn train_step<B: Backprop, M: Model>(
-    model: &mut M,
-    grads: &mut M::Grads,
-    ws: &mut M::Workspace,
-    data: &Examples,
-    cfg: &TrainConfig,
-    step: usize,
-) -> Result<f32> {
-    let (idx, targets) = M::batch_mut(ws);
-    sample_batch(idx, targets, data, cfg.seed, step);
-    let loss = model.forward_backward::<B>(ws, grads)?;
-    model.sgd_step(grads, cfg.lr_at(step));
-    Ok(loss)
+/// SGD's learning rate schedule: `lr`, then `lr_decayed` from step
+/// `lr_decay_step` on.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Schedule {
+    pub lr: f32,
+    pub lr_decayed: f32,
+    pub lr_decay_step: usize,
 }
 
-/// Fills `idx (B, T)` and `targets (B,)` with batch `step`: random examples
-/// from stream `step`.
-pub fn sample_batch(
-    idx: &mut Array2<usize>,
-    targets: &mut [usize],
-    data: &Examples,
-    seed: u64,
-    step: usize,
-) {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream(step as u64);
-    let block = data.x.ncols();
-    let x = data.x.as_slice().expect("examples in standard layout");
-    let idx = idx.as_slice_mut().expect("a standard-layout batch");
-    for (row, target) in idx.chunks_exact_mut(block).zip(targets.iter_mut()) {
-        let i = rng.random_range(0..data.len());
-        row.copy_from_slice(&x[i * block..(i + 1) * block]);
-        *target = data.y[i];
+impl Schedule {
+    /// The MLP lecture's (makemore part 4): lr 0.1, then 0.01 from step
+    /// 100,000.
+    pub const LECTURE: Schedule = Schedule {
+        lr: 0.1,
+        lr_decayed: 0.01,
+        lr_decay_step: 100_000,
+    };
+
+    /// The WaveNet lecture's (makemore part 5): lr 0.01 from step 150,000.
+    pub const WAVENET: Schedule = Schedule {
+        lr_decay_step: 150_000,
+        ..Schedule::LECTURE
+    };
+
+    /// The lecture's schedule for a word model kind.
+    pub fn lecture(kind: ModelKind) -> Schedule {
+        match kind {
+            ModelKind::Mlp => Schedule::LECTURE,
+            ModelKind::WaveNet => Schedule::WAVENET,
+        }
     }
+
+    /// The learning rate at `step`.
+    pub fn lr_at(&self, step: usize) -> f32 {
+        if step < self.lr_decay_step {
+            self.lr
+        } else {
+            self.lr_decayed
+        }
+    }
+}
+
+/// The optimiser of a run, which steps any model's parameters through
+/// their walk ([`NamedParams`]): SGD with its schedule (the MLP and the
+/// WaveNet), or AdamW with its moments and step count (the GPT).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Optimizer {
+    Sgd(Schedule),
+    AdamW(AdamWState<f32>),
+}
+
+impl Optimizer {
+    /// The learning rate of step `step` (0-based).
+    pub fn lr(&self, step: usize) -> f32 {
+        match self {
+            Optimizer::Sgd(s) => s.lr_at(step),
+            Optimizer::AdamW(a) => a.hyper.lr as f32,
+        }
+    }
+
+    /// Step `step` (0-based) of every parameter of `model` with its
+    /// gradient. Allocates nothing.
+    pub fn step<B: Backprop, M: NamedParams<f32>>(
+        &mut self,
+        model: &mut M,
+        grads: &mut M::Grads,
+        step: usize,
+    ) {
+        match self {
+            Optimizer::Sgd(s) => model.sgd_step(grads, s.lr_at(step)),
+            Optimizer::AdamW(a) => a.step::<B, M>(model, grads),
+        }
+    }
+
+    /// AdamW's state, if the optimiser is AdamW.
+    pub fn adamw(&self) -> Option<&AdamWState<f32>> {
+        match self {
+            Optimizer::AdamW(a) => Some(a),
+            Optimizer::Sgd(_) => None,
+        }
+    }
+
+    /// Fails unless the optimiser's state is at step `start` (AdamW counts
+    /// its steps; SGD has no state).
+    pub fn check_start(&self, start: usize) -> Result<()> {
+        match self {
+            Optimizer::AdamW(a) if a.t != start => Err(Error::Config(format!(
+                "AdamW has taken {} steps, the run starts at step {start}",
+                a.t
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// What the training loop needs of a run, whatever the model: how many
+/// steps of how large a batch, the seed of the batches, the gradient
+/// clipping, and how often to hand out a checkpoint.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Run {
+    /// Train up to this step.
+    pub steps: usize,
+    pub batch_size: usize,
+    /// Of the batches: batch `i` is random stream `i` of the seed.
+    pub seed: u64,
+    /// Clip the norm of all gradients together at this.
+    pub clip: Option<f64>,
+    /// Hand out a checkpoint every this many steps (0: never).
+    pub every: usize,
+}
+
+/// Where the time of the training steps went.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Timing {
+    /// Steps timed.
+    pub steps: usize,
+    pub batch: Duration,
+    pub forward: Duration,
+    pub backward: Duration,
+    /// Gradient clipping and the optimiser's step.
+    pub update: Duration,
+}
+
+impl Timing {
+    /// All the phases together.
+    pub fn total(&self) -> Duration {
+        self.batch + self.forward + self.backward + self.update
+    }
+
+    /// Mean microseconds per step of a phase.
+    pub fn per_step(&self, phase: Duration) -> f64 {
+        phase.as_secs_f64() * 1e6 / self.steps.max(1) as f64
+    }
+}
+
+/// One training step of any model: batch `step` into the workspace,
+/// forward, backward with `B`, clipping, the optimiser's step. Returns the
+/// batch loss; allocates nothing.
+#[allow(clippy::too_many_arguments)] // the loop's state, passed as it is
+pub fn train_step<B: Backprop, M: Trainable>(
+    model: &mut M,
+    opt: &mut Optimizer,
+    grads: &mut M::Grads,
+    ws: &mut M::Workspace,
+    data: &M::Data,
+    run: &Run,
+    step: usize,
+    timing: &mut Timing,
+) -> Result<f32> {
+    let t0 = Instant::now();
+    M::fill_batch(ws, data, run.seed, step)?;
+    let t1 = Instant::now();
+    let loss = model.train_forward(ws)?;
+    let t2 = Instant::now();
+    model.train_backward::<B>(ws, grads);
+    let t3 = Instant::now();
+    if let Some(max) = run.clip {
+        model.clip_grad_norm(grads, max);
+    }
+    opt.step::<B, M>(model, grads, step);
+    let t4 = Instant::now();
+    timing.steps += 1;
+    timing.batch += t1 - t0;
+    timing.forward += t2 - t1;
+    timing.backward += t3 - t2;
+    timing.update += t4 - t3;
+    Ok(loss)
 }
 
 pub use crate::error::DIVERGED_FACTOR;
@@ -218,10 +454,12 @@ impl Divergence {
     }
 }
 
-/// Trains from `start` to `cfg.steps`, calling `on_step` after every step
-/// and `checkpoint` every `checkpoint_every` steps.
+/// The training loop of every model: trains from `start` to `run.steps`
+/// with `opt`, calling `on_step` after every step and `checkpoint` (with the
+/// model, the optimiser and the steps done) every `run.every` steps before
+/// the last.
 ///
-/// Stops, before any checkpoint of the diverged model is written, with
+/// Stops, before any checkpoint of the diverged model is handed out, with
 /// [`Error::Diverged`] at the first loss that is not finite, and with
 /// [`Error::DivergedFar`] when the loss stays over [`DIVERGED_FACTOR`] times
 /// the run's first loss for [`DIVERGED_STRETCH`] steps, or is still there
@@ -229,39 +467,76 @@ impl Divergence {
 /// only once the loss of step `k + 1`, the first computed with its
 /// weights, is finite and not that high. Step numbers in errors are
 /// 1-based, as in the progress lines.
-pub fn train<B: Backprop, M: Model>(
+pub fn fit<B: Backprop, M: Trainable>(
+    model: &mut M,
+    opt: &mut Optimizer,
+    data: &M::Data,
+    run: &Run,
+    start: usize,
+    mut on_step: impl FnMut(Progress),
+    mut checkpoint: impl FnMut(&M, &Optimizer, usize) -> Result<()>,
+) -> Result<Timing> {
+    opt.check_start(start)?;
+    model.check_data(data)?;
+    let mut ws = model.workspace(run.batch_size)?;
+    let mut grads = model.zero_grads();
+    let mut timing = Timing::default();
+    let mut watch = Divergence::default();
+    let mut pending: Option<(M, Optimizer, usize)> = None;
+    for step in start..run.steps {
+        let lr = opt.lr(step);
+        let loss = train_step::<B, M>(
+            model,
+            opt,
+            &mut grads,
+            &mut ws,
+            data,
+            run,
+            step,
+            &mut timing,
+        )?;
+        let done = step + 1;
+        let far = watch.check(loss, done, run.steps)?;
+        if let Some((kept, kept_opt, at)) = pending.take().filter(|_| !far) {
+            // Its weights gave a sound loss: the checkpoint is good.
+            checkpoint(&kept, &kept_opt, at)?;
+        }
+        on_step(Progress {
+            step: done,
+            steps: run.steps,
+            loss,
+            lr,
+        });
+        if run.every > 0 && done % run.every == 0 && done < run.steps && !far {
+            pending = Some((model.clone(), opt.clone(), done));
+        }
+    }
+    Ok(timing)
+}
+
+/// Trains a word model (the MLP, the WaveNet) with SGD and `cfg`'s
+/// schedule through [`fit`], from `start` to `cfg.steps`, handing a
+/// checkpoint every `checkpoint_every` steps; the seconds it took.
+pub fn train<B: Backprop, M: Trainable<Data = Examples>>(
     model: &mut M,
     data: &Examples,
     cfg: &TrainConfig,
     start: usize,
     checkpoint_every: usize,
-    mut on_step: impl FnMut(Progress),
+    on_step: impl FnMut(Progress),
     mut checkpoint: impl FnMut(&M, usize) -> Result<()>,
 ) -> Result<f64> {
     cfg.validate()?;
-    let mut ws = model.workspace(cfg.batch_size)?;
-    let mut grads = model.zero_grads();
     let started = Instant::now();
-    let mut watch = Divergence::default();
-    let mut pending: Option<(M, usize)> = None;
-    for step in start..cfg.steps {
-        let loss = train_step::<B, M>(model, &mut grads, &mut ws, data, cfg, step)?;
-        let done = step + 1;
-        let far = watch.check(loss, done, cfg.steps)?;
-        if let Some((kept, at)) = pending.take().filter(|_| !far) {
-            // Its weights gave a sound loss: the checkpoint is good.
-            checkpoint(&kept, at)?;
-        }
-        on_step(Progress {
-            step: done,
-            steps: cfg.steps,
-            loss,
-            lr: cfg.lr_at(step),
-        });
-        if checkpoint_every > 0 && done % checkpoint_every == 0 && done < cfg.steps && !far {
-            pending = Some((model.clone(), done));
-        }
-    }
+    fit::<B, M>(
+        model,
+        &mut cfg.optimizer_for(model)?,
+        data,
+        &cfg.run(checkpoint_every),
+        start,
+        on_step,
+        |m, _, step| checkpoint(m, step),
+    )?;
     Ok(started.elapsed().as_secs_f64())
 }
 

@@ -712,8 +712,11 @@ fn a_loss_far_above_its_start_stops_the_trainer_after_the_stretch() {
     let corpus = backprop_ninja::corpus::words::Corpus::from_file(&small_corpus(&dir)).unwrap();
     let cfg = TrainConfig {
         steps: 1000,
-        lr: 1e9,
-        lr_decayed: 1e9,
+        optimizer: backprop_ninja::train::OptimizerConfig::Sgd(backprop_ninja::train::Schedule {
+            lr: 1e9,
+            lr_decayed: 1e9,
+            ..backprop_ninja::train::Schedule::LECTURE
+        }),
         ..TrainConfig::LECTURE
     };
     let data = Dataset::new(&corpus, 3, cfg.seed).unwrap();

@@ -9,7 +9,7 @@ use crate::common;
 use backprop_ninja::Solutions;
 use backprop_ninja::corpus::words::Corpus;
 use backprop_ninja::models::mlp::Mlp;
-use backprop_ninja::train::{self, Dataset, TrainConfig, lecture_hyper};
+use backprop_ninja::train::{self, Dataset, OptimizerConfig, Schedule, TrainConfig, lecture_hyper};
 use common::{straight_and_resumed, train_quietly};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -56,8 +56,11 @@ fn a_resumed_run_continues_exactly_where_it_stopped() {
 #[test]
 fn a_diverging_loss_stops_with_the_step_number() {
     let cfg = TrainConfig {
-        lr: 1e30,
-        lr_decayed: 1e30,
+        optimizer: OptimizerConfig::Sgd(Schedule {
+            lr: 1e30,
+            lr_decayed: 1e30,
+            ..short(50).sgd().unwrap()
+        }),
         ..short(50)
     };
     let data = Dataset::new(&Corpus::embedded(), 3, cfg.seed).unwrap();

@@ -14,7 +14,7 @@ use backprop_ninja::corpus::words::Corpus;
 use backprop_ninja::grade::cases::wavenet::small_wavenet;
 use backprop_ninja::models::model::Model;
 use backprop_ninja::models::wavenet::{WaveNet, Workspace};
-use backprop_ninja::train::{self, Dataset, TrainConfig};
+use backprop_ninja::train::{self, Dataset, OptimizerConfig, Schedule, TrainConfig};
 use ndarray::Array2;
 
 /// The lecture's 32,033 names, `../shared/names.txt` (for the ignored tests).
@@ -27,9 +27,13 @@ pub fn names_txt() -> Corpus {
 
 /// `base` cut to `steps` steps, its learning rate decayed after `decay_at`.
 pub fn short(base: TrainConfig, steps: usize, decay_at: usize) -> TrainConfig {
+    let schedule = base.sgd().expect("an SGD run");
     TrainConfig {
         steps,
-        lr_decay_step: decay_at,
+        optimizer: OptimizerConfig::Sgd(Schedule {
+            lr_decay_step: decay_at,
+            ..schedule
+        }),
         ..base
     }
 }
