@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use backprop_ninja::corpus::words::Vocab;
 use backprop_ninja::hyper::Hyper;
 use backprop_ninja::layers::params::NamedParams;
-use backprop_ninja::models::deep::{self, Deep, DeepConfig, Init};
+use backprop_ninja::models::deep::{self, Deep, DeepConfig, DeepInit};
 use backprop_ninja::models::diagnostics;
 use backprop_ninja::models::model::{Model, ModelKind};
 use backprop_ninja::registry::Trains;
@@ -104,9 +104,9 @@ impl WithBackprop for Args {
         }
         let deep_config = DeepConfig {
             init: match args.init {
-                InitArg::Lecture => Init::Lecture,
-                InitArg::Naive => Init::Naive,
-                InitArg::Small => Init::Small,
+                InitArg::Lecture => DeepInit::Lecture,
+                InitArg::Naive => DeepInit::Naive,
+                InitArg::Small => DeepInit::Small,
             },
             batchnorm: !args.no_batchnorm,
             ..DeepConfig::LECTURE

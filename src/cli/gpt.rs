@@ -26,7 +26,7 @@ use backprop_ninja::io::gpt_checkpoint::{self, GptCheckpoint, fnv1a64};
 use backprop_ninja::io::output::{self as out_file, Output};
 use backprop_ninja::layers::adamw::AdamW;
 use backprop_ninja::models::adamw::AdamWState;
-use backprop_ninja::models::gpt::{Arch, Gpt, GptConfig, Init};
+use backprop_ninja::models::gpt::{Arch, Gpt, GptConfig, GptInit};
 use backprop_ninja::registry::Trains;
 use backprop_ninja::train::SAMPLE_SEED;
 use backprop_ninja::train::gpt::{self as trainer, EvalSet, Evaluator, sample_names, sample_text};
@@ -85,7 +85,7 @@ pub struct GptArgs {
     pub n_layer: Option<usize>,
     #[arg(long, value_parser = ByName { names: init_names, parse: parse_init },
         help = format!("How the parameters start: torch (PyTorch's defaults, the lecture's) or normal02 (makemore's N(0, 0.02²) weights, zero biases) [default: {}]", per_setting(|c, _| c.init.name())))]
-    pub init: Option<Init>,
+    pub init: Option<GptInit>,
     #[arg(long, allow_negative_numbers = true,
         help = format!("Clip the gradients' norm at this; 0 for no clipping [default: {}]", per_setting(|_, r| r.clip.map_or("none".to_string(), |c| c.to_string()))))]
     pub clip: Option<f64>,
@@ -180,15 +180,16 @@ fn arch_names() -> Vec<&'static str> {
 
 /// The initialisations' names, for `--help`.
 fn init_names() -> Vec<&'static str> {
-    [Init::Torch, Init::Normal02]
+    [GptInit::Torch, GptInit::Normal02]
         .iter()
         .map(|i| i.name())
         .collect()
 }
 
 /// An initialisation, by name.
-fn parse_init(s: &str) -> std::result::Result<Init, String> {
-    Init::from_name(s).ok_or_else(|| format!("{s:?} is not an initialisation: torch or normal02"))
+fn parse_init(s: &str) -> std::result::Result<GptInit, String> {
+    GptInit::from_name(s)
+        .ok_or_else(|| format!("{s:?} is not an initialisation: torch or normal02"))
 }
 
 /// A step of the lecture's progression, by name.

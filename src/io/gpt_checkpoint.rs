@@ -34,7 +34,7 @@ use crate::layers::adamw::AdamW;
 use crate::layers::block::Activation;
 use crate::layers::params::NamedParams;
 use crate::models::adamw::AdamWState;
-use crate::models::gpt::{Arch, Gpt, GptConfig, Init};
+use crate::models::gpt::{Arch, Gpt, GptConfig, GptInit};
 use crate::train::{OptimizerConfig, TrainConfig};
 
 /// The model kind a GPT checkpoint names in its metadata.
@@ -162,7 +162,7 @@ pub fn load(path: &Path) -> Result<GptCheckpoint> {
     let act_name: String = get(&meta, "activation", path)?;
     let act = Activation::from_name(&act_name).ok_or_else(|| unknown("activation", &act_name))?;
     let init_name: String = get(&meta, "init", path)?;
-    let init = Init::from_name(&init_name).ok_or_else(|| unknown("init", &init_name))?;
+    let init = GptInit::from_name(&init_name).ok_or_else(|| unknown("init", &init_name))?;
     let config = GptConfig {
         vocab_size: get(&meta, "vocab_size", path)?,
         block_size: get(&meta, "block_size", path)?,

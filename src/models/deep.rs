@@ -13,7 +13,7 @@
 //! Its forward and backward passes are the [`SequentialModel`]'s ([`SequentialModel::forward`],
 //! [`SequentialModel::backward`] on a different list of layers), so `--impl
 //! exercises` trains it with your backward passes, and the trainer's
-//! `crate::train::train_step` trains it. [`Init`] and `batchnorm: false`
+//! `crate::train::train_step` trains it. [`DeepInit`] and `batchnorm: false`
 //! reproduce the lecture's pathologies; `crate::train::diagnose` trains while
 //! recording the statistics of [`crate::models::diagnostics`] at chosen steps
 //! and the update:data ratio of every weight at every step.
@@ -38,7 +38,7 @@ use crate::models::wavenet::{self, SequentialModel};
 
 /// How the Linear layers' weights start.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Init {
+pub enum DeepInit {
     /// Kaiming for tanh: `randn · (5/3) / √fan_in`, the last layer × 0.1.
     Lecture,
     /// `randn`, unit normal everywhere: pre-activations of std `√fan_in`,
@@ -49,13 +49,13 @@ pub enum Init {
     Small,
 }
 
-impl Init {
+impl DeepInit {
     /// `lecture`, `naive` or `small`, as on the command line.
     pub fn name(self) -> &'static str {
         match self {
-            Init::Lecture => "lecture",
-            Init::Naive => "naive",
-            Init::Small => "small",
+            DeepInit::Lecture => "lecture",
+            DeepInit::Naive => "naive",
+            DeepInit::Small => "small",
         }
     }
 
@@ -63,9 +63,9 @@ impl Init {
     fn scales(self, fan_in: usize) -> (f32, f32) {
         let kaiming = 1.0 / (fan_in as f32).sqrt();
         match self {
-            Init::Lecture => (5.0 / 3.0 * kaiming, 0.1 * kaiming),
-            Init::Naive => (1.0, 1.0),
-            Init::Small => (0.5 * kaiming, 0.1 * kaiming),
+            DeepInit::Lecture => (5.0 / 3.0 * kaiming, 0.1 * kaiming),
+            DeepInit::Naive => (1.0, 1.0),
+            DeepInit::Small => (0.5 * kaiming, 0.1 * kaiming),
         }
     }
 }
@@ -75,7 +75,7 @@ impl Init {
 pub struct DeepConfig {
     /// Hidden `Linear → (BatchNorm1d) → Tanh` blocks: 5 in the lecture.
     pub depth: usize,
-    pub init: Init,
+    pub init: DeepInit,
     /// BatchNorm1d after each hidden Linear (which then has no bias).
     pub batchnorm: bool,
 }
@@ -84,7 +84,7 @@ impl DeepConfig {
     /// The lecture's: 5 hidden layers, its init, BatchNorm.
     pub const LECTURE: DeepConfig = DeepConfig {
         depth: 5,
-        init: Init::Lecture,
+        init: DeepInit::Lecture,
         batchnorm: true,
     };
 }
@@ -144,8 +144,8 @@ pub struct Snapshot {
 
 /// The WaveNet's workspace, plus what `crate::train::diagnose` asks the step to record.
 #[derive(Clone, Debug)]
-pub struct Workspace {
-    pub inner: wavenet::Workspace<f32>,
+pub struct DeepWorkspace {
+    pub inner: wavenet::WaveNetWorkspace<f32>,
     /// Take a [`Snapshot`] in the next step.
     pub take_snapshot: bool,
     /// Record `log10(update:data)` of each weight in the next step, whose
@@ -206,7 +206,7 @@ impl Deep {
     }
 
     /// The statistics of the batch in `ws`, after its backward pass.
-    fn snapshot(&self, ws: &wavenet::Workspace<f32>, grads: &[LayerGrads<f32>]) -> Snapshot {
+    fn snapshot(&self, ws: &wavenet::WaveNetWorkspace<f32>, grads: &[LayerGrads<f32>]) -> Snapshot {
         let layers = &self.model.net.layers;
         let mut tanh = vec![];
         let mut weights = vec![];
@@ -262,7 +262,7 @@ impl Deep {
     }
 
     /// The names of the Linear weights, `layers[i] W (fan_in, fan_out)`, in
-    /// the order of [`Workspace::updates`].
+    /// the order of [`DeepWorkspace::updates`].
     pub fn weight_names(&self) -> Vec<String> {
         self.model
             .net
@@ -278,12 +278,12 @@ impl Deep {
 }
 
 impl Trainable for Deep {
-    type Workspace = Workspace;
+    type Workspace = DeepWorkspace;
     type Data = Examples;
     const NAME: &'static str = "deep MLP";
 
-    fn workspace(&self, batch: usize) -> Result<Workspace> {
-        Ok(Workspace {
+    fn workspace(&self, batch: usize) -> Result<DeepWorkspace> {
+        Ok(DeepWorkspace {
             inner: self.model.workspace(batch)?,
             take_snapshot: false,
             record_updates: false,
@@ -295,7 +295,7 @@ impl Trainable for Deep {
     fn zero_grads(&self) -> Self::Grads {
         self.model.zero_grads()
     }
-    fn fill_batch(ws: &mut Workspace, data: &Examples, seed: u64, step: usize) -> Result<()> {
+    fn fill_batch(ws: &mut DeepWorkspace, data: &Examples, seed: u64, step: usize) -> Result<()> {
         sample_batch(
             &mut ws.inner.cache.idx,
             &mut ws.inner.targets,
@@ -305,12 +305,12 @@ impl Trainable for Deep {
         );
         Ok(())
     }
-    fn train_forward(&mut self, ws: &mut Workspace) -> Result<f32> {
+    fn train_forward(&mut self, ws: &mut DeepWorkspace) -> Result<f32> {
         let loss = self.model.forward(&mut ws.inner)?;
         self.model.update_running_stats(&ws.inner);
         Ok(loss)
     }
-    fn train_backward<B: Backprop>(&mut self, ws: &mut Workspace, grads: &mut Self::Grads) {
+    fn train_backward<B: Backprop>(&mut self, ws: &mut DeepWorkspace, grads: &mut Self::Grads) {
         self.model.backward::<B>(&mut ws.inner, grads);
         if ws.take_snapshot {
             ws.snapshot = Some(self.snapshot(&ws.inner, grads));
@@ -429,8 +429,8 @@ mod tests {
             diagnostics::mean_std(l.w.iter()).1
         };
         // fan_in 100: 5/3 / 10, 1, 0.5 / 10
-        assert!((std_of(Init::Lecture) - 1.0 / 6.0).abs() < 0.01);
-        assert!((std_of(Init::Naive) - 1.0).abs() < 0.05);
-        assert!((std_of(Init::Small) - 0.05).abs() < 0.005);
+        assert!((std_of(DeepInit::Lecture) - 1.0 / 6.0).abs() < 0.01);
+        assert!((std_of(DeepInit::Naive) - 1.0).abs() < 0.05);
+        assert!((std_of(DeepInit::Small) - 0.05).abs() < 0.005);
     }
 }

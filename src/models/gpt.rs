@@ -101,7 +101,7 @@ impl Arch {
 
 /// How the parameters start.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Init {
+pub enum GptInit {
     /// PyTorch's defaults, the lecture's: Linear weights and biases uniform
     /// in `±1/√fan_in`, embeddings `N(0, 1)`.
     Torch,
@@ -110,18 +110,18 @@ pub enum Init {
     Normal02,
 }
 
-impl Init {
+impl GptInit {
     /// `torch` or `normal02`.
     pub fn name(self) -> &'static str {
         match self {
-            Init::Torch => "torch",
-            Init::Normal02 => "normal02",
+            GptInit::Torch => "torch",
+            GptInit::Normal02 => "normal02",
         }
     }
 
-    /// The inverse of [`Init::name`].
-    pub fn from_name(name: &str) -> Option<Init> {
-        [Init::Torch, Init::Normal02]
+    /// The inverse of [`GptInit::name`].
+    pub fn from_name(name: &str) -> Option<GptInit> {
+        [GptInit::Torch, GptInit::Normal02]
             .into_iter()
             .find(|i| i.name() == name)
     }
@@ -135,8 +135,8 @@ impl Init {
         rng: &mut impl Rng,
     ) -> Linear<F> {
         match self {
-            Init::Torch => torch_linear(fan_in, fan_out, bias, rng),
-            Init::Normal02 => Linear {
+            GptInit::Torch => torch_linear(fan_in, fan_out, bias, rng),
+            GptInit::Normal02 => Linear {
                 w: randn((fan_in, fan_out), rng).mapv(|x: F| x * F::lit(0.02)),
                 b: bias.then(|| Array1::zeros(fan_out)),
             },
@@ -147,8 +147,8 @@ impl Init {
     fn embedding<F: Float>(self, rows: usize, dim: usize, rng: &mut impl Rng) -> Array2<F> {
         let table: Array2<F> = randn((rows, dim), rng);
         match self {
-            Init::Torch => table,
-            Init::Normal02 => table.mapv(|x| x * F::lit(0.02)),
+            GptInit::Torch => table,
+            GptInit::Normal02 => table.mapv(|x| x * F::lit(0.02)),
         }
     }
 }
@@ -173,13 +173,13 @@ pub struct GptConfig {
     /// A bias in `lm_head`.
     pub lm_head_bias: bool,
     /// How the parameters start.
-    pub init: Init,
+    pub init: GptInit,
 }
 
 impl GptConfig {
     /// makemore's `Transformer`: 4 layers, 4 heads, `n_embd` 64, GELU,
     /// `c_attn` with bias, `lm_head` without, PyTorch's initialisation
-    /// (makemore's own `_init_weights` is [`Init::Normal02`]).
+    /// (makemore's own `_init_weights` is [`GptInit::Normal02`]).
     pub fn makemore(vocab_size: usize, block_size: usize) -> Self {
         GptConfig {
             vocab_size,
@@ -191,7 +191,7 @@ impl GptConfig {
             act: Activation::Gelu,
             qkv_bias: true,
             lm_head_bias: false,
-            init: Init::Torch,
+            init: GptInit::Torch,
         }
     }
 
@@ -208,7 +208,7 @@ impl GptConfig {
             act: Activation::Relu,
             qkv_bias: false,
             lm_head_bias: true,
-            init: Init::Torch,
+            init: GptInit::Torch,
         }
     }
 
@@ -273,7 +273,7 @@ impl GptConfig {
 /// The network: the bigram table, or a transformer.
 #[allow(clippy::large_enum_variant)] // one per model, never moved in a loop
 #[derive(Clone, Debug, PartialEq)]
-pub enum Net<F> {
+pub enum GptBody<F> {
     /// `logits[b, t] = table[idx[b, t]]`, `table (V, V)`.
     Bigram(Embedding<F>),
     Transformer {
@@ -288,10 +288,10 @@ pub enum Net<F> {
     },
 }
 
-/// The gradients, the same structure as [`Net`].
+/// The gradients, the same structure as [`GptBody`].
 #[allow(clippy::large_enum_variant)] // one per model, never moved in a loop
 #[derive(Clone, Debug, PartialEq)]
-pub enum NetGrads<F> {
+pub enum GptBodyGrads<F> {
     Bigram(EmbeddingGrads<F>),
     Transformer {
         emb: PositionEmbeddingGrads<F>,
@@ -305,13 +305,13 @@ pub enum NetGrads<F> {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Gpt<F> {
     pub config: GptConfig,
-    pub net: Net<F>,
+    pub net: GptBody<F>,
 }
 
 /// The gradients of every parameter of a [`Gpt`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct GptGrads<F> {
-    pub net: NetGrads<F>,
+    pub net: GptBodyGrads<F>,
 }
 
 /// Every activation and gradient of one batch of `(B, T)`, allocated once.
@@ -378,7 +378,7 @@ impl<F: Float> Gpt<F> {
         if config.arch == Arch::Bigram {
             return Ok(Gpt {
                 config,
-                net: Net::Bigram(Embedding::new(init.embedding(v, v, rng))),
+                net: GptBody::Bigram(Embedding::new(init.embedding(v, v, rng))),
             });
         }
         let wte = init.embedding(v, c, rng);
@@ -412,7 +412,7 @@ impl<F: Float> Gpt<F> {
         let lm_head = init.linear(c, v, config.lm_head_bias, rng);
         Ok(Gpt {
             config,
-            net: Net::Transformer {
+            net: GptBody::Transformer {
                 emb,
                 h,
                 ln_f,
@@ -429,13 +429,13 @@ impl<F: Float> Gpt<F> {
     /// Gradients of zero, in the structure of the model.
     pub fn zero_grads(&self) -> GptGrads<F> {
         let net = match &self.net {
-            Net::Bigram(e) => NetGrads::Bigram(e.zero_grads()),
-            Net::Transformer {
+            GptBody::Bigram(e) => GptBodyGrads::Bigram(e.zero_grads()),
+            GptBody::Transformer {
                 emb,
                 h,
                 ln_f,
                 lm_head,
-            } => NetGrads::Transformer {
+            } => GptBodyGrads::Transformer {
                 emb: emb.zero_grads(),
                 h: h.iter().map(Block::zero_grads).collect(),
                 ln_f: ln_f.as_ref().map(LayerNorm::zero_grads),
@@ -460,8 +460,8 @@ impl<F: Float> Gpt<F> {
         }
         let x = || Array3::zeros((b, t, c));
         let (xs, blocks, ln_f) = match &self.net {
-            Net::Bigram(_) => (vec![], vec![], None),
-            Net::Transformer { h, ln_f, .. } => (
+            GptBody::Bigram(_) => (vec![], vec![], None),
+            GptBody::Transformer { h, ln_f, .. } => (
                 (0..=h.len()).map(|_| x()).collect(),
                 h.iter().map(|block| block.cache(b, t)).collect(),
                 ln_f.as_ref().map(|ln| (ln.cache(b * t), x(), x())),
@@ -491,8 +491,8 @@ impl<F: Float> Gpt<F> {
             ..
         } = ws;
         match &self.net {
-            Net::Bigram(table) => table.forward_into(idx, logits),
-            Net::Transformer {
+            GptBody::Bigram(table) => table.forward_into(idx, logits),
+            GptBody::Transformer {
                 emb,
                 h,
                 ln_f,
@@ -542,12 +542,12 @@ impl<F: Float> Gpt<F> {
         dlogits.fill(F::zero());
         B::sequence_cross_entropy_backward(dlogits, F::one(), ce, targets);
         match (&self.net, &mut grads.net) {
-            (Net::Bigram(_), NetGrads::Bigram(g)) => B::embedding_backward(g, dlogits, idx),
+            (GptBody::Bigram(_), GptBodyGrads::Bigram(g)) => B::embedding_backward(g, dlogits, idx),
             (
-                Net::Transformer {
+                GptBody::Transformer {
                     h, ln_f, lm_head, ..
                 },
-                NetGrads::Transformer {
+                GptBodyGrads::Transformer {
                     emb: g_emb,
                     h: g_h,
                     ln_f: g_ln_f,
@@ -631,10 +631,10 @@ impl<F: Float> Gpt<F> {
 // `token_embedding_table.weight`, as in the lecture). Linear weights are
 // ours, `(in, out)`.
 named_params! {
-    impl<F> Net<F> => NetGrads<F> {
-        Net::Bigram(e), NetGrads::Bigram(g) => { "token_embedding_table": e => g }
-        Net::Transformer { emb, h, ln_f, lm_head },
-        NetGrads::Transformer { emb: g_emb, h: g_h, ln_f: g_ln_f, lm_head: g_lm_head } => {
+    impl<F> GptBody<F> => GptBodyGrads<F> {
+        GptBody::Bigram(e), GptBodyGrads::Bigram(g) => { "token_embedding_table": e => g }
+        GptBody::Transformer { emb, h, ln_f, lm_head },
+        GptBodyGrads::Transformer { emb: g_emb, h: g_h, ln_f: g_ln_f, lm_head: g_lm_head } => {
             "transformer": emb => g_emb,
             "transformer.h": h => g_h,
             "transformer.ln_f": ln_f => g_ln_f,

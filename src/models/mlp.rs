@@ -6,7 +6,7 @@
 //!            ─ Tanh ─ h (B, H) ─ Linear ─ logits (B, V) ─ CrossEntropy ─ loss
 //! ```
 //!
-//! The forward pass writes into a [`Workspace`] allocated once, and the
+//! The forward pass writes into a [`MlpWorkspace`] allocated once, and the
 //! backward pass calls a [`Backprop`] implementation's layer functions, which
 //! accumulate into [`MlpGrads`]: a training step allocates nothing. With
 //! `B = Solutions` these are the very functions `solutions/` derives; with
@@ -56,7 +56,7 @@ pub struct MlpGrads<F> {
 
 /// Every activation and gradient of one batch, allocated once.
 #[derive(Clone, Debug)]
-pub struct Workspace<F> {
+pub struct MlpWorkspace<F> {
     /// `(B, T)` the contexts
     pub idx: Array2<usize>,
     /// `(B,)` the next characters
@@ -76,7 +76,7 @@ pub struct Workspace<F> {
     pub demb: Array3<F>,
 }
 
-impl<F: Float> Workspace<F> {
+impl<F: Float> MlpWorkspace<F> {
     pub fn new(hyper: Hyper, batch: usize) -> Self {
         let Hyper {
             vocab,
@@ -85,7 +85,7 @@ impl<F: Float> Workspace<F> {
             n_hidden,
         } = hyper;
         let bh = || Array2::zeros((batch, n_hidden));
-        Workspace {
+        MlpWorkspace {
             idx: Array2::zeros((batch, block)),
             targets: vec![0; batch],
             emb: Array3::zeros((batch, block, n_embd)),
@@ -171,7 +171,7 @@ impl<F: Float> Mlp<F> {
     }
 
     /// Training-mode forward pass of the batch in `ws.idx`, `ws.targets`; the loss.
-    pub fn forward(&self, ws: &mut Workspace<F>) -> Result<F> {
+    pub fn forward(&self, ws: &mut MlpWorkspace<F>) -> Result<F> {
         self.emb.forward_into(&ws.idx, &mut ws.emb)?;
         self.l1.forward_into(&flat(&ws.emb), &mut ws.hprebn)?;
         self.bn
@@ -183,7 +183,7 @@ impl<F: Float> Mlp<F> {
 
     /// Backward pass of the last [`Mlp::forward`], with `B`'s layer backward
     /// passes, accumulating into `grads`.
-    pub fn backward<B: Backprop>(&self, ws: &mut Workspace<F>, grads: &mut MlpGrads<F>) {
+    pub fn backward<B: Backprop>(&self, ws: &mut MlpWorkspace<F>, grads: &mut MlpGrads<F>) {
         let zero = F::zero();
         for buffer in [
             &mut ws.dlogits,

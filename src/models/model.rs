@@ -122,12 +122,12 @@ pub trait Model: Trainable<Data = Examples> {
 }
 
 impl Trainable for Mlp<f32> {
-    type Workspace = mlp::Workspace<f32>;
+    type Workspace = mlp::MlpWorkspace<f32>;
     type Data = Examples;
     const NAME: &'static str = "MLP";
 
     fn workspace(&self, batch: usize) -> Result<Self::Workspace> {
-        Ok(mlp::Workspace::new(self.hyper, batch))
+        Ok(mlp::MlpWorkspace::new(self.hyper, batch))
     }
     fn zero_grads(&self) -> Self::Grads {
         Mlp::zero_grads(self)
@@ -165,7 +165,7 @@ impl Model for Mlp<f32> {
 }
 
 impl Trainable for WaveNet<f32> {
-    type Workspace = wavenet::Workspace<f32>;
+    type Workspace = wavenet::WaveNetWorkspace<f32>;
     type Data = Examples;
     const NAME: &'static str = "WaveNet";
 

@@ -14,7 +14,7 @@
 //! parameters for 27 characters.
 //!
 //! The model is a [`Sequential`]; the training step writes into a
-//! [`Workspace`] allocated once, and its backward pass is the [`Backprop`]
+//! [`WaveNetWorkspace`] allocated once, and its backward pass is the [`Backprop`]
 //! implementation's `sequential_backward`, which calls that implementation's
 //! layer backward passes: `--impl exercises` trains with yours alone.
 //!
@@ -56,7 +56,7 @@ pub type WaveNet<F> = SequentialModel<F>;
 
 /// Every activation and gradient of one batch, allocated once.
 #[derive(Clone, Debug)]
-pub struct Workspace<F> {
+pub struct WaveNetWorkspace<F> {
     /// The input `idx (B, T)` and every layer's output.
     pub cache: SequentialCache<F>,
     /// `(B,)` the next characters
@@ -66,7 +66,7 @@ pub struct Workspace<F> {
     pub douts: Vec<Array3<F>>,
 }
 
-impl<F: Float> Workspace<F> {
+impl<F: Float> WaveNetWorkspace<F> {
     /// The rows in a batch.
     pub fn batch(&self) -> usize {
         self.targets.len()
@@ -135,14 +135,14 @@ where
 
 impl<F: Float> SequentialModel<F> {
     /// Room for a batch of `batch` examples.
-    pub fn workspace(&self, batch: usize) -> Result<Workspace<F>> {
+    pub fn workspace(&self, batch: usize) -> Result<WaveNetWorkspace<F>> {
         let cache = self.net.cache(batch, self.hyper.block)?;
         let douts = cache
             .outs
             .iter()
             .map(|o| Array3::zeros(o.raw_dim()))
             .collect();
-        Ok(Workspace {
+        Ok(WaveNetWorkspace {
             cache,
             targets: vec![0; batch],
             ce: CrossEntropyCache::new(batch, self.hyper.vocab),
@@ -162,7 +162,7 @@ impl<F: Float> SequentialModel<F> {
 
     /// Training-mode forward pass of the batch in `ws.cache.idx`,
     /// `ws.targets`; the loss.
-    pub fn forward(&self, ws: &mut Workspace<F>) -> Result<F> {
+    pub fn forward(&self, ws: &mut WaveNetWorkspace<F>) -> Result<F> {
         self.net.forward_train_into(&mut ws.cache)?;
         let logits = ws.cache.outs.last().expect("layers").index_axis(Axis(1), 0); // (B, V)
         cross_entropy::forward_into(&logits, &ws.targets, &mut ws.ce)
@@ -170,7 +170,7 @@ impl<F: Float> SequentialModel<F> {
 
     /// Backward pass of the last [`WaveNet::forward`], with `B`'s backward
     /// passes (the container's and the layers'), accumulating into `grads`.
-    pub fn backward<B: Backprop>(&self, ws: &mut Workspace<F>, grads: &mut [LayerGrads<F>]) {
+    pub fn backward<B: Backprop>(&self, ws: &mut WaveNetWorkspace<F>, grads: &mut [LayerGrads<F>]) {
         for d in &mut ws.douts {
             d.fill(F::zero());
         }
@@ -184,7 +184,7 @@ impl<F: Float> SequentialModel<F> {
     }
 
     /// Moves every BatchNorm's running statistics toward the last batch's.
-    pub fn update_running_stats(&mut self, ws: &Workspace<F>) {
+    pub fn update_running_stats(&mut self, ws: &WaveNetWorkspace<F>) {
         self.net.update_running_stats(&ws.cache);
     }
 

@@ -25,7 +25,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::corpus::text::{Batch, BatchSource, CharVocab, IGNORE, NameRows, eval_batches};
 use crate::error::{Error, Result};
 use crate::layers::sequence_cross_entropy;
-use crate::models::gpt::{Arch, Gpt, GptConfig, GptWorkspace, Net};
+use crate::models::gpt::{Arch, Gpt, GptBody, GptConfig, GptWorkspace};
 use crate::train::sampling::{Sampling, multinomial};
 
 /// The matrix products of one training step of `config` on `b × t`
@@ -330,8 +330,8 @@ fn encode_prefix(prefix: &str, vocab: &str) -> Result<Vec<usize>> {
 pub fn describe(model: &Gpt<f32>) -> String {
     let c = &model.config;
     match &model.net {
-        Net::Bigram(_) => format!("the bigram table ({} parameters)", model.num_params()),
-        Net::Transformer { h, .. } => format!(
+        GptBody::Bigram(_) => format!("the bigram table ({} parameters)", model.num_params()),
+        GptBody::Transformer { h, .. } => format!(
             "{} parameters: {} block{} of {} head{}, n_embd {}, block {}, {}{}",
             model.num_params(),
             h.len(),

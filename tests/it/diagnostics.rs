@@ -7,7 +7,7 @@
 
 use backprop_ninja::Solutions;
 use backprop_ninja::corpus::words::Corpus;
-use backprop_ninja::models::deep::{Deep, DeepConfig, Init};
+use backprop_ninja::models::deep::{Deep, DeepConfig, DeepInit};
 use backprop_ninja::models::diagnostics;
 use backprop_ninja::train::diagnose::{self, Diagnosis};
 use backprop_ninja::train::{Dataset, TrainConfig};
@@ -16,7 +16,7 @@ use rand_chacha::ChaCha8Rng;
 
 const STEPS: usize = 50;
 
-fn run(init: Init, batchnorm: bool) -> Diagnosis {
+fn run(init: DeepInit, batchnorm: bool) -> Diagnosis {
     let data = Dataset::new(&Corpus::embedded(), 3, 42).unwrap();
     let cfg = TrainConfig {
         steps: STEPS,
@@ -41,8 +41,8 @@ fn saturations(d: &Diagnosis) -> Vec<Vec<f64>> {
 
 #[test]
 fn naive_init_without_batchnorm_saturates_and_the_lecture_setup_does_not() {
-    let naive = run(Init::Naive, false);
-    let lecture = run(Init::Lecture, true);
+    let naive = run(DeepInit::Naive, false);
+    let lecture = run(DeepInit::Lecture, true);
     for d in [&naive, &lecture] {
         assert_eq!(d.snapshots.len(), 2);
         assert_eq!(d.snapshots[1].step, STEPS);
@@ -82,7 +82,7 @@ fn naive_init_without_batchnorm_saturates_and_the_lecture_setup_does_not() {
 
 #[test]
 fn snapshot_statistics_describe_the_recorded_values() {
-    let d = run(Init::Lecture, true);
+    let d = run(DeepInit::Lecture, true);
     let s = &d.snapshots[0];
     assert_eq!(s.dlogits.dim(), (32, 27));
     // each row of dlogits = (softmax - onehot) / B sums to zero

@@ -13,7 +13,7 @@ use backprop_ninja::Solutions;
 use backprop_ninja::corpus::words::Corpus;
 use backprop_ninja::grade::cases::wavenet::small_wavenet;
 use backprop_ninja::models::model::Model;
-use backprop_ninja::models::wavenet::{WaveNet, Workspace};
+use backprop_ninja::models::wavenet::{WaveNet, WaveNetWorkspace};
 use backprop_ninja::train::{self, Dataset, OptimizerConfig, Schedule, TrainConfig};
 use ndarray::Array2;
 
@@ -87,7 +87,7 @@ pub struct SmallWaveNet {
     pub idx: Array2<usize>,
     pub targets: Vec<usize>,
     /// The batch and every activation.
-    pub ws: Workspace<f64>,
+    pub ws: WaveNetWorkspace<f64>,
     pub loss: f64,
 }
 
