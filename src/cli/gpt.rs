@@ -20,9 +20,10 @@ use std::cell::Cell;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
+use backprop_ninja::corpus::fnv1a64;
 use backprop_ninja::corpus::text::{BatchSource, NameData, TextCorpus};
 use backprop_ninja::corpus::{DataKind, Fingerprint};
-use backprop_ninja::io::gpt_checkpoint::{self, GptCheckpoint, fnv1a64};
+use backprop_ninja::io::gpt_checkpoint::{self, GptCheckpoint};
 use backprop_ninja::io::output::{self as out_file, Output};
 use backprop_ninja::layers::adamw::AdamW;
 use backprop_ninja::models::adamw::AdamWState;

@@ -55,9 +55,6 @@ pub struct GptCheckpoint {
     pub eval_batches: usize,
 }
 
-/// The one fingerprint of the data, FNV-1a (64 bits).
-pub use crate::corpus::fnv1a64;
-
 /// The `model` entry of a checkpoint's metadata (`mlp`, `wavenet`, `gpt`),
 /// or an error naming the file if it is not a model of this crate.
 pub fn model_kind(path: &Path) -> Result<String> {
