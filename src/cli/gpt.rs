@@ -40,7 +40,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::implementation::{self, WithBackprop};
 use super::output::{self, ByName, say};
-use super::run::{Common, Defaults, agree, kept, other_model};
+use super::run::{Common, Defaults, agree, held_model, kept, other_model};
 
 /// Evaluate every this many steps, by default.
 pub const EVAL_EVERY: usize = 500;
@@ -537,7 +537,7 @@ fn run<B: Backprop>(args: &GptArgs) -> Result<()> {
     }
     let (model, opt, run, data, start, eval_batches) = match &args.resume {
         Some(path) => {
-            let kind = gpt_checkpoint::model_kind(path)?;
+            let kind = held_model(path)?;
             if kind != gpt_checkpoint::MODEL {
                 return Err(other_model(path, &kind, gpt_checkpoint::MODEL));
             }

@@ -1,6 +1,7 @@
 //! What every model's `train` shares: the options of [`Common`], flattened
 //! into `train mlp`, `train wavenet` and `train gpt`; what `--resume` checks
-//! ([`agree`]); and what a failed run leaves ([`kept`]).
+//! ([`agree`]); what a failed run leaves ([`kept`]); and the kind of model
+//! a checkpoint holds ([`held_model`]), noting a file without checksums.
 //!
 //! Each model's options struct is `Common<D>` and its own options. `D`
 //! ([`Defaults`]) says, in `--help`, what the model's defaults are; the
@@ -11,6 +12,8 @@ use std::fmt::Display;
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 
+use backprop_ninja::io::checkpoint;
+use backprop_ninja::io::checksum::Integrity;
 use backprop_ninja::{Error, Result};
 
 use super::implementation::Impl;
@@ -134,4 +137,19 @@ pub fn other_model(path: &Path, held: &str, asked: &str) -> Error {
             shown(asked)
         ),
     }
+}
+
+/// The kind of model the checkpoint `path` holds (`mlp`, `wavenet`,
+/// `gpt`), or why it is refused (a tensor that does not match its checksum,
+/// among others). A file written before checkpoints carried checksums is
+/// read unverified, with a note on stderr.
+pub fn held_model(path: &Path) -> Result<String> {
+    let stored = checkpoint::read(path)?;
+    if stored.integrity == Integrity::Unverified {
+        eprintln!(
+            "note: {} carries no checksums (written before checkpoints had them): its tensors could not be verified",
+            path.display()
+        );
+    }
+    Ok(stored.kind)
 }

@@ -52,7 +52,7 @@ pub struct SampleArgs {
 /// Whether `path` holds a GPT (which `eval` and `sample` hand to
 /// [`gpt_eval`] and [`gpt_sample`]).
 fn is_gpt(path: &Path) -> Result<bool> {
-    Ok(gpt_checkpoint::model_kind(path)? == gpt_checkpoint::MODEL)
+    Ok(super::run::held_model(path)? == gpt_checkpoint::MODEL)
 }
 
 /// The corpus given, or the embedded one; its words must all be in the

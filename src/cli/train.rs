@@ -34,7 +34,7 @@ use rand_chacha::ChaCha8Rng;
 use super::gpt::GptArgs;
 use super::implementation::{self, WithBackprop};
 use super::output::{self, say};
-use super::run::{Common, Defaults, agree, kept, other_model};
+use super::run::{Common, Defaults, agree, held_model, kept, other_model};
 
 /// The MLP and the WaveNet print their loss and save a checkpoint every this
 /// many steps, by default.
@@ -308,7 +308,7 @@ impl<K: NetDefaults> WithBackprop for NetArgs<K> {
         let args = &self;
         let resumed = match &args.resume {
             Some(path) => {
-                let held = gpt_checkpoint::model_kind(path)?;
+                let held = held_model(path)?;
                 if held == gpt_checkpoint::MODEL {
                     return Err(other_model(path, &held, K::KIND.name()));
                 }

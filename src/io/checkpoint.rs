@@ -35,6 +35,7 @@ use crate::corpus::words::Vocab;
 use crate::corpus::{DataKind, Fingerprint};
 use crate::error::{Error, Result};
 use crate::hyper::Hyper;
+use crate::io::checksum::{self, Integrity};
 use crate::io::weights::{self, Tensor, take};
 use crate::layers::params::NamedParams;
 use crate::models::mlp::Mlp;
@@ -123,19 +124,24 @@ fn check_values(tensors: &[(String, Tensor)], path: &Path) -> Result<()> {
 
 /// A checkpoint as stored, read by [`read`]: the kind of model it holds
 /// (`mlp`, `wavenet`, `gpt`), its tensors (the parameters, the buffers and
-/// the optimiser's state, all finite) and its metadata.
+/// the optimiser's state, all finite), its metadata, and whether its
+/// tensors were verified against their checksums.
 #[derive(Clone, Debug)]
 pub struct Stored {
     pub kind: String,
     pub tensors: BTreeMap<String, Tensor>,
     pub meta: BTreeMap<String, String>,
+    /// [`Integrity::Unverified`] for a file written before checkpoints
+    /// carried checksums ([`crate::io::checksum`]).
+    pub integrity: Integrity,
 }
 
 /// The one writer of every checkpoint: refuses (and writes nothing) if a
 /// tensor holds NaN or an infinity, or a running variance is negative, so
 /// that a diverged model never replaces a good file; names the format and
-/// the kind of model (`mlp`, `wavenet`, `gpt`) in the metadata; and writes
-/// the file atomically (temp file + rename). A training run holds the
+/// the kind of model (`mlp`, `wavenet`, `gpt`) and the checksum of every
+/// tensor ([`checksum::stamp`]) in the metadata; and writes the file
+/// atomically (temp file + rename). A training run holds the
 /// file's lock from its first step to its last
 /// ([`crate::io::output::Output::claim`]), so no other run writes it.
 pub fn write(
@@ -153,13 +159,16 @@ pub fn write(
     })?;
     metadata.insert("format".into(), FORMAT.into());
     metadata.insert("model".into(), kind.into());
+    checksum::stamp(&tensors, &mut metadata);
     weights::save(path, tensors, metadata)
 }
 
 /// The one reader of every checkpoint: refuses a file that is not a model
-/// of this crate, and tensors that are not finite (or a negative running
-/// variance), naming the file. Files of the first format (MLPs, before the
-/// `model` entry) read as `mlp`.
+/// of this crate, a tensor that does not match its checksum
+/// ([`checksum::verify`]), and tensors that are not finite (or a negative
+/// running variance), naming the file and the tensor. Files of the first
+/// format (MLPs, before the `model` entry) read as `mlp`; files written
+/// before checksums read [`Integrity::Unverified`].
 pub fn read(path: &Path) -> Result<Stored> {
     let (tensors, meta) = weights::load(path)?;
     let fail = |detail: String| Error::Checkpoint {
@@ -180,6 +189,7 @@ pub fn read(path: &Path) -> Result<Stored> {
             )));
         }
     };
+    let integrity = checksum::verify(&tensors, &meta, path)?;
     let listed: Vec<(String, Tensor)> = tensors
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
@@ -189,6 +199,7 @@ pub fn read(path: &Path) -> Result<Stored> {
         kind,
         tensors,
         meta,
+        integrity,
     })
 }
 
@@ -241,6 +252,7 @@ pub fn load(path: &Path) -> Result<Checkpoint> {
         kind,
         mut tensors,
         meta,
+        ..
     } = read(path)?;
     let fail = |detail: String| Error::Checkpoint {
         path: path.to_path_buf(),
@@ -506,6 +518,46 @@ mod tests {
             before,
             "the good file is kept"
         );
+    }
+
+    #[test]
+    fn a_flipped_bit_in_any_tensor_is_refused_naming_the_tensor() {
+        let path = temp("flip.safetensors");
+        save(&path, &tiny()).unwrap();
+        assert_eq!(read(&path).unwrap().integrity, Integrity::Verified);
+        let good = std::fs::read(&path).unwrap();
+        let names: Vec<String> = read(&path).unwrap().tensors.into_keys().collect();
+        assert_eq!(names.len(), 9, "the MLP's 9 tensors");
+        for name in &names {
+            let offset = {
+                let file = safetensors::SafeTensors::deserialize(&good).unwrap();
+                let data = file.tensor(name).unwrap().data().as_ptr();
+                data as usize - good.as_ptr() as usize
+            };
+            for bit in [0, 6] {
+                let mut bytes = good.clone();
+                bytes[offset] ^= 1 << bit;
+                let bad = temp(&format!("flip-{name}-{bit}.safetensors"));
+                std::fs::write(&bad, &bytes).unwrap();
+                let err = load(&bad).unwrap_err().to_string();
+                assert!(
+                    err.contains(&format!("flip-{name}-{bit}.safetensors"))
+                        && err.contains(&format!("tensor {name} does not match its checksum")),
+                    "{err}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_file_without_checksums_loads_unverified() {
+        let path = temp("unverified.safetensors");
+        save(&path, &tiny()).unwrap();
+        let (tensors, mut meta) = weights::load(&path).unwrap();
+        meta.retain(|k, _| !k.starts_with(checksum::KEY));
+        weights::save(&path, tensors.into_iter().collect(), meta).unwrap();
+        assert_eq!(read(&path).unwrap().integrity, Integrity::Unverified);
+        assert_eq!(load(&path).unwrap(), tiny());
     }
 
     #[test]

@@ -131,6 +131,7 @@ pub fn load(path: &Path) -> Result<GptCheckpoint> {
         kind,
         mut tensors,
         meta,
+        ..
     } = checkpoint::read(path)?;
     let fail = |detail: String| Error::Checkpoint {
         path: path.to_path_buf(),

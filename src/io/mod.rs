@@ -2,12 +2,15 @@
 //!
 //! - [`weights`]: safetensors files written atomically.
 //! - [`checkpoint`]: a model and its settings, saved and loaded.
+//! - [`checksum`]: the checksums of a checkpoint's tensors, stamped and
+//!   verified.
 //! - [`export`]: exercise 1's tensors and gradients, for PyTorch.
 //! - [`gpt_checkpoint`]: a GPT, its AdamW state and its run, saved and loaded.
 //! - [`gpt_export`]: a small GPT's parameters and gradients, for PyTorch.
 //! - [`output`]: a training run's output, checked and locked before it starts.
 
 pub mod checkpoint;
+pub mod checksum;
 pub mod export;
 pub mod gpt_checkpoint;
 pub mod gpt_export;
@@ -16,11 +19,13 @@ pub mod weights;
 
 /// Checkpoints written by earlier versions of the crate still load:
 /// `tests/fixtures/` holds one of each model kind, written by the trainer
-/// (`train --model mlp|wavenet|gpt` at tiny sizes and a few steps).
+/// (`train --model mlp|wavenet|gpt` at tiny sizes and a few steps), before
+/// checkpoints carried checksums: they load unverified.
 #[cfg(test)]
 mod fixtures {
     use std::path::PathBuf;
 
+    use crate::io::checksum::Integrity;
     use crate::io::{checkpoint, gpt_checkpoint, weights};
     use crate::layers::params::NamedParams;
     use crate::models::model::{ModelKind, Network};
@@ -37,6 +42,8 @@ mod fixtures {
             ("mlp.safetensors", ModelKind::Mlp),
             ("wavenet.safetensors", ModelKind::WaveNet),
         ] {
+            let integrity = checkpoint::read(&fixture(file)).unwrap().integrity;
+            assert_eq!(integrity, Integrity::Unverified, "{file}: no checksums");
             let ckpt = checkpoint::load(&fixture(file)).unwrap();
             assert_eq!(ckpt.model.kind(), kind, "{file}");
             assert_eq!(ckpt.step, 20, "{file}");
@@ -51,12 +58,16 @@ mod fixtures {
             let again = weights::test_dir("fixture-rt").join(file);
             checkpoint::save(&again, &ckpt).unwrap();
             assert_eq!(checkpoint::load(&again).unwrap(), ckpt, "{file}");
+            let integrity = checkpoint::read(&again).unwrap().integrity;
+            assert_eq!(integrity, Integrity::Verified, "{file}: saved again");
         }
     }
 
     #[test]
     fn a_gpt_checkpoint_loads_with_its_optimiser_and_round_trips() {
         let path = fixture("gpt_names.safetensors");
+        let integrity = checkpoint::read(&path).unwrap().integrity;
+        assert_eq!(integrity, Integrity::Unverified, "no checksums");
         let ckpt = gpt_checkpoint::load(&path).unwrap();
         assert_eq!((ckpt.step, ckpt.adamw.t), (6, 6));
         ckpt.adamw.check(&ckpt.model).unwrap();
@@ -64,5 +75,7 @@ mod fixtures {
         let again = weights::test_dir("fixture-rt-gpt").join("gpt.safetensors");
         gpt_checkpoint::save(&again, &ckpt).unwrap();
         assert_eq!(gpt_checkpoint::load(&again).unwrap(), ckpt);
+        let integrity = checkpoint::read(&again).unwrap().integrity;
+        assert_eq!(integrity, Integrity::Verified, "saved again");
     }
 }

@@ -69,8 +69,9 @@ impl Tensor {
         }
     }
 
-    /// Its elements as little-endian bytes, in row-major order.
-    fn to_le_bytes(&self) -> Vec<u8> {
+    /// Its elements as little-endian bytes, in row-major order: the bytes a
+    /// file stores.
+    pub fn to_le_bytes(&self) -> Vec<u8> {
         match self {
             Tensor::F32(a) => a.iter().flat_map(|x| x.to_le_bytes()).collect(),
             Tensor::F64(a) => a.iter().flat_map(|x| x.to_le_bytes()).collect(),

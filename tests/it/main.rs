@@ -18,6 +18,7 @@ mod cli;
 mod diagnostics;
 mod gpt_cli;
 mod gpt_model;
+mod integrity;
 mod mirror;
 mod mutants;
 mod robust;

@@ -382,7 +382,10 @@ fn the_loader_refuses_non_finite_tensors_and_negative_variances_by_name() {
             "tensor bnvar_running holds -1 at element 0: a variance cannot be negative",
         ),
     ] {
-        let (mut tensors, meta) = weights::load(&model).unwrap();
+        let (mut tensors, mut meta) = weights::load(&model).unwrap();
+        // Without checksums, as a file written before them: the values are
+        // what is checked.
+        meta.retain(|k, _| !k.starts_with("checksum"));
         let Tensor::F32(t) = tensors.get_mut(name).unwrap() else {
             panic!()
         };
