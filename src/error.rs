@@ -4,6 +4,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::train::interrupt::Signal;
+
 /// Everything that can go wrong outside a learner's own code.
 #[derive(Debug)]
 pub enum Error {
@@ -43,6 +45,14 @@ pub enum Error {
     Grading(String),
     /// An error, and what it means for the files (which checkpoint is kept).
     Noted { error: Box<Error>, note: String },
+    /// Training stopped at `signal` once step `step` (1-based) was done; its
+    /// state was handed to the checkpoint (`saved`), unless the loss was
+    /// then far above its start.
+    Interrupted {
+        step: usize,
+        signal: Signal,
+        saved: bool,
+    },
 }
 
 impl fmt::Display for Error {
@@ -76,6 +86,20 @@ impl fmt::Display for Error {
             ),
             Error::Grading(detail) => write!(f, "{detail}"),
             Error::Noted { error, note } => write!(f, "{error}; {note}"),
+            Error::Interrupted {
+                step,
+                signal,
+                saved,
+            } => write!(
+                f,
+                "interrupted by {} at step {step}{}",
+                signal.name(),
+                if *saved {
+                    ""
+                } else {
+                    ": not saved, the loss was far above its start"
+                }
+            ),
         }
     }
 }

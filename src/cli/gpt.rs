@@ -39,6 +39,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::implementation::{self, WithBackprop};
+use super::interrupt;
 use super::output::{self, ByName, say};
 use super::run::{Common, Defaults, agree, held_model, kept, other_model};
 
@@ -642,6 +643,7 @@ impl Job<'_> {
                 losses[0], losses[1]
             )
         };
+        let catching = interrupt::catch()?;
         if start == 0 {
             say!("{}", report(0, self.evaluator.losses(&model)?));
         }
@@ -723,8 +725,11 @@ impl Job<'_> {
         if let Some(bar) = &bar {
             bar.finish_and_clear();
         }
-        let timing = timing.map_err(|e| self.kept(e, saved.get()))?;
+        let timing =
+            timing.map_err(|e| interrupt::ended(e, &args.out, |e| self.kept(e, saved.get())))?;
         say!("saved {}", args.out.display());
+        interrupt::after_last_step(run.steps, &args.out)?;
+        drop(catching);
         print_timing(&model.config, run.batch_size, &timing);
         if let Some(losses) = last {
             say!(

@@ -23,12 +23,14 @@
 //! Imports run one way, and no file imports a file that imports it back:
 //! this file uses the subcommands' files; [`train`] and [`saved`] use
 //! [`gpt`], [`diagnose`] uses [`train`]; any of them may use [`bigram`]'s
-//! corpus loader, [`run`], [`implementation`] and [`output`], which use none
-//! of them. `cargo test --test it architecture` checks it for the whole
+//! corpus loader, [`run`], [`implementation`], [`interrupt`] and
+//! [`output`], which use none of them. `cargo test --test it architecture` checks it for the whole
 //! crate.
 //!
 //! Every failure ends with one line `error: …` on stderr and a non-zero
-//! exit; a closed stdout (`… | head`) ends printing, not the work.
+//! exit; a closed stdout (`… | head`) ends printing, not the work. A run
+//! stopped by Ctrl-C or SIGTERM saves its last step, says how to resume it
+//! and exits 130 or 143 ([`interrupt`]).
 
 pub mod bigram;
 pub mod check;
@@ -37,6 +39,7 @@ pub mod diagnose;
 mod doc_commands;
 pub mod gpt;
 pub mod implementation;
+pub mod interrupt;
 pub mod output;
 pub mod run;
 pub mod saved;
@@ -103,9 +106,17 @@ pub fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            output::error(&e);
-            ExitCode::FAILURE
-        }
+        Err(e) => match interrupt::exit_status(&e) {
+            Some((status, say)) => {
+                if say {
+                    output::error(&e);
+                }
+                ExitCode::from(status)
+            }
+            None => {
+                output::error(&e);
+                ExitCode::FAILURE
+            }
+        },
     }
 }

@@ -33,6 +33,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::gpt::GptArgs;
 use super::implementation::{self, WithBackprop};
+use super::interrupt;
 use super::output::{self, say};
 use super::run::{Common, Defaults, agree, held_model, kept, other_model};
 
@@ -415,6 +416,7 @@ impl<B: Backprop, K: NetDefaults> WithModel for Trainer<'_, B, K> {
 
     fn run<M: Model + Into<Network>>(self, mut model: M) -> Result<()> {
         let (args, corpus, config, start) = (self.args, self.corpus, self.config, self.start);
+        let catching = interrupt::catch()?;
         let data =
             Dataset::with_vocab(corpus, self.vocab.clone(), model.hyper().block, config.seed)?;
         say!(
@@ -485,7 +487,8 @@ impl<B: Backprop, K: NetDefaults> WithModel for Trainer<'_, B, K> {
         if let Some(bar) = &bar {
             bar.finish_and_clear();
         }
-        let seconds = trained.map_err(|e| self.kept(e, saved.get()))?;
+        let seconds =
+            trained.map_err(|e| interrupt::ended(e, &args.out, |e| self.kept(e, saved.get())))?;
         let steps = config.steps - start;
         say!(
             "trained {steps} steps in {seconds:.1} s ({:.1} µs/step)",
@@ -496,6 +499,8 @@ impl<B: Backprop, K: NetDefaults> WithModel for Trainer<'_, B, K> {
         checkpoint::save(&args.out, &make_ckpt(&model, config.steps))
             .map_err(|e| self.kept(e, saved.get()))?;
         say!("saved {}", args.out.display());
+        interrupt::after_last_step(config.steps, &args.out)?;
+        drop(catching);
         output::print_losses(&model, &data)?;
         if args.samples > 0 && !output::closed() {
             say!("samples:");

@@ -14,6 +14,7 @@ pub mod bigram;
 pub mod budget;
 pub mod diagnose;
 pub mod gpt;
+pub mod interrupt;
 #[cfg(feature = "plots")]
 pub mod plots;
 pub mod sampling;
@@ -467,6 +468,11 @@ impl Divergence {
 /// only once the loss of step `k + 1`, the first computed with its
 /// weights, is finite and not that high. Step numbers in errors are
 /// 1-based, as in the progress lines.
+///
+/// After each step before the last, a SIGINT or SIGTERM caught for the run
+/// ([`interrupt::catch`]) ends it: the state after that step is handed to
+/// `checkpoint` (unless the loss is far above its start) and the loop
+/// stops with [`Error::Interrupted`].
 pub fn fit<B: Backprop, M: Trainable>(
     model: &mut M,
     opt: &mut Optimizer,
@@ -507,6 +513,20 @@ pub fn fit<B: Backprop, M: Trainable>(
             loss,
             lr,
         });
+        if let Some(signal) = interrupt::caught()
+            && done < run.steps
+        {
+            // The step is done: its state is whole, and good unless the
+            // loss is far above its start.
+            if !far {
+                checkpoint(model, opt, done)?;
+            }
+            return Err(Error::Interrupted {
+                step: done,
+                signal,
+                saved: !far,
+            });
+        }
         if run.every > 0 && done % run.every == 0 && done < run.steps && !far {
             pending = Some((model.clone(), opt.clone(), done));
         }

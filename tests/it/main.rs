@@ -19,6 +19,7 @@ mod diagnostics;
 mod gpt_cli;
 mod gpt_model;
 mod integrity;
+mod interrupt;
 mod mirror;
 mod mutants;
 mod robust;

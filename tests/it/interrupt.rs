@@ -1,0 +1,220 @@
+//! Ctrl-C (SIGINT) and SIGTERM during `train`: the run finishes its step,
+//! saves it, says `interrupted at step N: saved FILE; resume with …` and
+//! exits 130 or 143; the command it prints, run to step M, gives the model
+//! that a run never stopped gives at step M, bit for bit. Each test sends
+//! its signals only to the child process it started.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Output, Stdio};
+
+use backprop_ninja::io::checkpoint;
+use backprop_ninja::io::weights::{self, Tensor};
+
+use crate::common::cli::{bin, s, stderr, succeeds, temp_dir};
+
+/// A few hundred names of the embedded corpus, every letter among them.
+fn small_corpus(dir: &Path) -> PathBuf {
+    let names: Vec<&str> = include_str!("../../data/names.txt").lines().collect();
+    let mut picked: Vec<&str> = names.iter().step_by(80).copied().collect();
+    for letter in 'a'..='z' {
+        if !picked.iter().any(|n| n.contains(letter)) {
+            picked.push(names.iter().find(|n| n.contains(letter)).unwrap());
+        }
+    }
+    let path = dir.join("small.txt");
+    std::fs::write(&path, picked.join("\n")).unwrap();
+    path
+}
+
+/// A run far too long to end by itself.
+const FOREVER: &str = "100000000";
+
+/// `train MODEL` at tiny sizes on `corpus` to step `steps`, into `out`.
+fn train_args(model: &str, corpus: &Path, steps: &str, out: &Path) -> Vec<String> {
+    let mut args = vec!["train", model, "--data", s(corpus), "--steps", steps];
+    args.extend(["--samples", "0", "--out", s(out), "--batch-size", "4"]);
+    args.extend(match model {
+        "gpt" => &["--n-embd", "8", "--n-head", "2", "--n-layer", "1"][..],
+        _ => &["--n-embd", "3", "--n-hidden", "8"][..],
+    });
+    if model == "gpt" {
+        args.extend(["--eval-batches", "1", "--eval-every", "200"]);
+    } else {
+        args.extend(["--eval-every", "2000"]);
+    }
+    args.into_iter().map(String::from).collect()
+}
+
+/// Whether `line` of stdout shows that training has begun: the loss of the
+/// first step (the MLP, the WaveNet), or of step 0 (the GPT).
+fn started(line: &str) -> bool {
+    line.contains("(lr ") || line.starts_with("step ")
+}
+
+/// Sends `signal` (`INT`, `TERM`) to the child, by its id.
+fn send(child: &Child, signal: &str) {
+    let status = std::process::Command::new("kill")
+        .args([format!("-{signal}"), child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success(), "kill -{signal} {}", child.id());
+}
+
+/// Runs `args` until training has begun, sends `signals` one after the
+/// other, and waits for the end.
+fn interrupted(args: &[String], signals: &[&str]) -> Output {
+    let mut child = bin()
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut err = child.stderr.take().unwrap();
+    let errors = std::thread::spawn(move || {
+        let mut text = vec![];
+        err.read_to_end(&mut text).unwrap();
+        text
+    });
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut seen = vec![];
+    loop {
+        let mut line = String::new();
+        assert!(
+            stdout.read_line(&mut line).unwrap() > 0,
+            "ended before training began: {}",
+            String::from_utf8_lossy(&seen)
+        );
+        seen.extend(line.as_bytes());
+        if started(&line) {
+            break;
+        }
+    }
+    for signal in signals {
+        send(&child, signal);
+    }
+    stdout.read_to_end(&mut seen).unwrap();
+    let status = child.wait().unwrap();
+    Output {
+        status,
+        stdout: seen,
+        stderr: errors.join().unwrap(),
+    }
+}
+
+/// Every tensor of the file `path`, as its bytes.
+fn tensor_bytes(path: &Path) -> Vec<(String, Vec<u8>)> {
+    let (tensors, _) = weights::load(path).unwrap();
+    tensors
+        .into_iter()
+        .map(|(name, t): (String, Tensor)| (name, t.to_le_bytes()))
+        .collect()
+}
+
+/// The step a model of `kind` saved in `path` is at.
+fn saved_step(kind: &str, path: &Path) -> usize {
+    if kind == "gpt" {
+        backprop_ninja::io::gpt_checkpoint::load(path).unwrap().step
+    } else {
+        checkpoint::load(path).unwrap().step
+    }
+}
+
+/// Interrupts `train MODEL` with `signal`, checks what it says, leaves and
+/// exits with, resumes it with the command it printed to a few steps
+/// further, and compares with a run to that step never stopped.
+fn interrupt_and_resume(model: &str, signal: &str, status: i32) {
+    let dir = temp_dir(&format!("{model}-{signal}"));
+    let corpus = small_corpus(&dir);
+    let out = dir.join("m.safetensors");
+    let args = train_args(model, &corpus, FOREVER, &out);
+    let o = interrupted(&args, &[signal]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(status), "{model} {signal}: {err}");
+    assert!(!err.contains("error:"), "{err}");
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("interrupted at step "))
+        .unwrap_or_else(|| panic!("no interruption line in: {err}"));
+    let (step, rest) = line["interrupted at step ".len()..]
+        .split_once(": saved ")
+        .unwrap_or_else(|| panic!("{line}"));
+    let step: usize = step.parse().unwrap();
+    let (file, command) = rest.split_once("; resume with ").expect(line);
+    assert_eq!(file, s(&out));
+    assert_eq!(saved_step(model, &out), step, "the step said is saved");
+    assert!(
+        !dir.join(".m.safetensors.lock").exists(),
+        "the lock file is released"
+    );
+
+    // The command printed, run to a few steps further.
+    let to = (step + 7).to_string();
+    let forever = format!("--steps {FOREVER}");
+    assert!(command.contains(&forever), "{command}");
+    assert!(
+        command.ends_with(&format!("--resume {}", s(&out))),
+        "{command}"
+    );
+    let resumed = command.replace(&forever, &format!("--steps {to}"));
+    let o = std::process::Command::new("sh")
+        .args(["-c", &resumed])
+        .output()
+        .unwrap();
+    succeeds(&o);
+    assert_eq!(saved_step(model, &out), step + 7);
+
+    let straight = dir.join("straight.safetensors");
+    succeeds(
+        &bin()
+            .args(train_args(model, &corpus, &to, &straight))
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(
+        tensor_bytes(&out),
+        tensor_bytes(&straight),
+        "{model}: stopped at {step} and resumed to {to} is the run never stopped"
+    );
+}
+
+#[test]
+fn ctrl_c_saves_the_mlp_and_its_resumed_run_is_the_uninterrupted_one() {
+    interrupt_and_resume("mlp", "INT", 130);
+}
+
+#[test]
+fn sigterm_saves_the_mlp_and_its_resumed_run_is_the_uninterrupted_one() {
+    interrupt_and_resume("mlp", "TERM", 143);
+}
+
+#[test]
+fn ctrl_c_saves_the_wavenet_and_its_resumed_run_is_the_uninterrupted_one() {
+    interrupt_and_resume("wavenet", "INT", 130);
+}
+
+#[test]
+fn ctrl_c_saves_the_gpt_and_its_resumed_run_is_the_uninterrupted_one() {
+    interrupt_and_resume("gpt", "INT", 130);
+}
+
+#[test]
+fn sigterm_saves_the_gpt_and_its_resumed_run_is_the_uninterrupted_one() {
+    interrupt_and_resume("gpt", "TERM", 143);
+}
+
+#[test]
+fn a_second_signal_exits_at_once_and_keeps_a_checkpoint_that_loads() {
+    for (model, status) in [("mlp", 130), ("gpt", 130)] {
+        let dir = temp_dir(&format!("twice-{model}"));
+        let corpus = small_corpus(&dir);
+        let out = dir.join("m.safetensors");
+        let o = interrupted(&train_args(model, &corpus, FOREVER, &out), &["INT", "INT"]);
+        assert_eq!(o.status.code(), Some(status), "{}", stderr(&o));
+        // Whether the second signal came before or after the first was
+        // handled, the file holds a whole checkpoint.
+        if out.exists() {
+            assert!(saved_step(model, &out) > 0);
+        }
+    }
+}
