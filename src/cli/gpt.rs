@@ -615,6 +615,7 @@ struct Job<'a> {
 impl Job<'_> {
     fn train<B: Backprop>(mut self, mut model: Gpt<f32>, opt: AdamWState<f32>) -> Result<()> {
         let (args, run, start) = (self.args, self.run, self.start);
+        let catching = interrupt::catch()?;
         say!("data: {}", self.data.describe());
         let c = &adamw(&run);
         say!(
@@ -643,7 +644,6 @@ impl Job<'_> {
                 losses[0], losses[1]
             )
         };
-        let catching = interrupt::catch()?;
         if start == 0 {
             say!("{}", report(0, self.evaluator.losses(&model)?));
         }
