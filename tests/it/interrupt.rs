@@ -31,18 +31,20 @@ fn small_corpus(dir: &Path) -> PathBuf {
 /// A run far too long to end by itself.
 const FOREVER: &str = "100000000";
 
-/// `train MODEL` at tiny sizes on `corpus` to step `steps`, into `out`.
+/// `train MODEL` at tiny sizes on `corpus` to step `steps`, into `out`;
+/// `gpt-text` is the GPT trained on `corpus` as running text.
 fn train_args(model: &str, corpus: &Path, steps: &str, out: &Path) -> Vec<String> {
-    let mut args = vec!["train", model, "--data", s(corpus), "--steps", steps];
-    args.extend(["--samples", "0", "--out", s(out), "--batch-size", "4"]);
-    args.extend(match model {
-        "gpt" => &["--n-embd", "8", "--n-head", "2", "--n-layer", "1"][..],
-        _ => &["--n-embd", "3", "--n-hidden", "8"][..],
-    });
-    if model == "gpt" {
+    let mut args = match model {
+        "gpt-text" => vec!["train", "gpt", "--text", s(corpus), "--block-size", "8"],
+        _ => vec!["train", model, "--data", s(corpus)],
+    };
+    args.extend(["--steps", steps, "--samples", "0", "--out", s(out)]);
+    args.extend(["--batch-size", "4"]);
+    if model.starts_with("gpt") {
+        args.extend(["--n-embd", "8", "--n-head", "2", "--n-layer", "1"]);
         args.extend(["--eval-batches", "1", "--eval-every", "200"]);
     } else {
-        args.extend(["--eval-every", "2000"]);
+        args.extend(["--n-embd", "3", "--n-hidden", "8", "--eval-every", "2000"]);
     }
     args.into_iter().map(String::from).collect()
 }
@@ -115,7 +117,7 @@ fn tensor_bytes(path: &Path) -> Vec<(String, Vec<u8>)> {
 
 /// The step a model of `kind` saved in `path` is at.
 fn saved_step(kind: &str, path: &Path) -> usize {
-    if kind == "gpt" {
+    if kind.starts_with("gpt") {
         backprop_ninja::io::gpt_checkpoint::load(path).unwrap().step
     } else {
         checkpoint::load(path).unwrap().step
@@ -198,6 +200,11 @@ fn ctrl_c_saves_the_wavenet_and_its_resumed_run_is_the_uninterrupted_one() {
 #[test]
 fn ctrl_c_saves_the_gpt_and_its_resumed_run_is_the_uninterrupted_one() {
     interrupt_and_resume("gpt", "INT", 130);
+}
+
+#[test]
+fn ctrl_c_saves_the_gpt_on_a_text_and_its_resumed_run_is_the_uninterrupted_one() {
+    interrupt_and_resume("gpt-text", "INT", 130);
 }
 
 #[test]
