@@ -260,3 +260,38 @@ fn a_second_signal_exits_at_once_and_the_last_checkpoint_is_kept() {
     succeeds(&bin().args(&again).output().unwrap());
     assert_eq!(saved_step("gpt", &out), 3);
 }
+
+#[test]
+fn a_signal_during_the_last_step_lets_the_run_save_its_model_and_stop() {
+    let dir = temp_dir("last");
+    let corpus = small_corpus(&dir);
+    let out = dir.join("m.safetensors");
+    // One step, after an evaluation at step 0 slow enough (a second or
+    // more) for the signal to come before the step.
+    let mut args = train_args("gpt", &corpus, "1", &out);
+    let at = args.iter().position(|a| a == "--eval-batches").unwrap();
+    args[at + 1] = "500".into();
+    let at = args.iter().position(|a| a == "--samples").unwrap();
+    args[at + 1] = "3".into();
+    let o = interrupted(
+        &args,
+        |line| line.starts_with("training: "),
+        &[("TERM", Duration::ZERO)],
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(143), "{err}");
+    assert!(
+        err.contains(&format!(
+            "interrupted after the last step, 1: saved {}",
+            s(&out)
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("error:"), "{err}");
+    assert_eq!(saved_step("gpt", &out), 1);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        !stdout.contains("samples:"),
+        "stopped after saving: {stdout}"
+    );
+}
