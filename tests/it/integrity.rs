@@ -3,23 +3,9 @@
 //! the file, naming the file and the tensor; files written before
 //! checksums (`tests/fixtures/`) still load, with a note.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::common::cli::{assert_fails, run, s, stderr, succeeds, temp_dir};
-
-/// A few hundred names of the embedded corpus, every letter among them.
-fn small_corpus(dir: &Path) -> PathBuf {
-    let names: Vec<&str> = include_str!("../../data/names.txt").lines().collect();
-    let mut picked: Vec<&str> = names.iter().step_by(80).copied().collect();
-    for letter in 'a'..='z' {
-        if !picked.iter().any(|n| n.contains(letter)) {
-            picked.push(names.iter().find(|n| n.contains(letter)).unwrap());
-        }
-    }
-    let path = dir.join("small.txt");
-    std::fs::write(&path, picked.join("\n")).unwrap();
-    path
-}
+use crate::common::cli::{assert_fails, run, s, small_corpus, stderr, succeeds, temp_dir};
 
 /// Where tensor `name`'s bytes start in the safetensors file `bytes`.
 fn offset_of(bytes: &[u8], name: &str) -> usize {

@@ -5,28 +5,14 @@
 //! its signals only to the child process it started.
 
 use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Output, Stdio};
 use std::time::Duration;
 
 use backprop_ninja::io::checkpoint;
 use backprop_ninja::io::weights::{self, Tensor};
 
-use crate::common::cli::{bin, s, stderr, succeeds, temp_dir};
-
-/// A few hundred names of the embedded corpus, every letter among them.
-fn small_corpus(dir: &Path) -> PathBuf {
-    let names: Vec<&str> = include_str!("../../data/names.txt").lines().collect();
-    let mut picked: Vec<&str> = names.iter().step_by(80).copied().collect();
-    for letter in 'a'..='z' {
-        if !picked.iter().any(|n| n.contains(letter)) {
-            picked.push(names.iter().find(|n| n.contains(letter)).unwrap());
-        }
-    }
-    let path = dir.join("small.txt");
-    std::fs::write(&path, picked.join("\n")).unwrap();
-    path
-}
+use crate::common::cli::{bin, s, small_corpus, stderr, succeeds, temp_dir};
 
 /// A run far too long to end by itself.
 const FOREVER: &str = "100000000";

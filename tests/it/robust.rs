@@ -7,7 +7,7 @@
 //! numeric option and no corrupted checkpoint makes the program panic.
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Output, Stdio};
 
 use backprop_ninja::io::checkpoint;
@@ -15,24 +15,10 @@ use backprop_ninja::io::weights::{self, Tensor};
 use proptest::prelude::*;
 
 use crate::common;
-use common::cli::{assert_fails, bin, run, s, stderr, stdout, succeeds, temp_dir};
+use common::cli::{assert_fails, bin, run, s, small_corpus, stderr, stdout, succeeds, temp_dir};
 
 fn assert_ok(o: &Output) {
     succeeds(o);
-}
-
-/// About 400 names of the embedded corpus, every letter among them.
-fn small_corpus(dir: &Path) -> PathBuf {
-    let names: Vec<&str> = include_str!("../../data/names.txt").lines().collect();
-    let mut picked: Vec<&str> = names.iter().step_by(80).copied().collect();
-    for letter in 'a'..='z' {
-        if !picked.iter().any(|n| n.contains(letter)) {
-            picked.push(names.iter().find(|n| n.contains(letter)).unwrap());
-        }
-    }
-    let path = dir.join("small.txt");
-    std::fs::write(&path, picked.join("\n")).unwrap();
-    path
 }
 
 /// Trains `steps` on the small corpus into `out`, with `extra` options

@@ -64,3 +64,18 @@ pub fn temp_dir(name: &str) -> PathBuf {
 pub fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
+
+/// About 400 names of the embedded corpus, every letter among them, in
+/// `dir/small.txt`: a corpus that trains in a moment.
+pub fn small_corpus(dir: &Path) -> PathBuf {
+    let names: Vec<&str> = include_str!("../../../data/names.txt").lines().collect();
+    let mut picked: Vec<&str> = names.iter().step_by(80).copied().collect();
+    for letter in 'a'..='z' {
+        if !picked.iter().any(|n| n.contains(letter)) {
+            picked.push(names.iter().find(|n| n.contains(letter)).unwrap());
+        }
+    }
+    let path = dir.join("small.txt");
+    std::fs::write(&path, picked.join("\n")).unwrap();
+    path
+}
