@@ -82,7 +82,8 @@ pub fn caught() -> Option<Signal> {
 }
 
 /// SIGINT and SIGTERM caught for training while this lives; their default
-/// action again once it is dropped.
+/// action again once it is dropped. The state is the process's: one run
+/// catches them at a time (the command line's).
 #[derive(Debug)]
 #[must_use = "signals are caught only while the guard lives"]
 pub struct Catching {
