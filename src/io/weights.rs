@@ -297,10 +297,7 @@ pub fn save(
 /// [`Error::Checkpoint`] if it is not a safetensors file, is truncated, has a
 /// header that does not parse, or holds a dtype other than F32, F64 and I64.
 pub fn load(path: &Path) -> Result<(BTreeMap<String, Tensor>, BTreeMap<String, String>)> {
-    let bytes = fs::read(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let bytes = crate::io::input::read(path, "the file", crate::io::input::MAX_CHECKPOINT)?;
     let fail = |detail: String| Error::Checkpoint {
         path: path.to_path_buf(),
         detail,

@@ -20,6 +20,7 @@ mod gpt_cli;
 mod gpt_model;
 mod mirror;
 mod mutants;
+mod output_safety;
 mod robust;
 mod second_oracle;
 mod snapshots;
