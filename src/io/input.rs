@@ -73,7 +73,9 @@ mod tests {
 
     #[test]
     fn only_regular_files_under_the_limit_are_read() {
-        let dir = crate::io::weights::test_dir("input");
+        let dir = std::env::temp_dir().join(format!("backprop-ninja-input-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
         let file = dir.join("names.txt");
         fs::write(&file, "emma\nava\n").unwrap();
         assert_eq!(read(&file, "the corpus", 100).unwrap(), b"emma\nava\n");

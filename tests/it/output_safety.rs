@@ -372,8 +372,8 @@ fn sample_streams_and_a_closed_pipe_ends_it_at_once() {
 }
 
 #[test]
-fn messages_say_what_to_write() {
-    let dir = temp_dir("messages");
+fn negative_values_parse_and_are_refused_in_words() {
+    let dir = temp_dir("negative");
     let corpus = small_corpus(&dir);
     let out = dir.join("m.safetensors");
     let o = train(&corpus, &out, &["--seed", "-5"]);
@@ -386,6 +386,25 @@ fn messages_say_what_to_write() {
         let o = train(&corpus, &out, &["--lr", lr]);
         refused_before_work(&o, "lr must be a positive number");
     }
+    let o = run(&["diagnose", "--lr", "-inf", "--steps", "1"]);
+    refused_before_work(&o, "lr must be a positive number");
+    let o = run(&[
+        "train",
+        "gpt",
+        "--clip",
+        "-inf",
+        "--steps",
+        "1",
+        "--out",
+        s(&out),
+    ]);
+    refused_before_work(&o, "--clip must be a positive number, got -inf");
+}
+
+#[test]
+fn errors_name_the_sizes_not_a_struct() {
+    let dir = temp_dir("struct");
+    let out = dir.join("m.safetensors");
     let o = run(&[
         "train",
         "gpt",
@@ -398,8 +417,13 @@ fn messages_say_what_to_write() {
     ]);
     refused_before_work(&o, "n_head is 0");
     assert!(!stderr(&o).contains("GptConfig"), "{}", stderr(&o));
+}
 
-    // A checkpoint whose corpus file was deleted says so, and what to pass.
+#[test]
+fn a_checkpoint_whose_data_is_gone_says_so_and_what_to_pass() {
+    let dir = temp_dir("gone");
+    let corpus = small_corpus(&dir);
+    let out = dir.join("m.safetensors");
     succeeds(&train(&corpus, &out, &[]));
     let moved = dir.join("moved.txt");
     std::fs::rename(&corpus, &moved).unwrap();
