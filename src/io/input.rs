@@ -36,11 +36,7 @@ pub fn read(path: &Path, what: &str, limit: u64) -> Result<Vec<u8>> {
         if meta.is_file() {
             return Ok(());
         }
-        let kind = if meta.is_dir() {
-            "a directory"
-        } else {
-            "a device, FIFO or socket"
-        };
+        let kind = special_kind(meta);
         Err(refuse(format!(
             "{what} must be a regular file, and this is {kind}"
         )))
@@ -65,6 +61,32 @@ pub fn read(path: &Path, what: &str, limit: u64) -> Result<Vec<u8>> {
         return Err(too_big("still growing".to_string()));
     }
     Ok(bytes)
+}
+
+/// What a file that is not a regular file is, in words: "a character
+/// device", "a FIFO (named pipe)".
+pub fn special_kind(meta: &fs::Metadata) -> &'static str {
+    if meta.is_dir() {
+        return "a directory";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let kind = meta.file_type();
+        if kind.is_char_device() {
+            return "a character device";
+        }
+        if kind.is_block_device() {
+            return "a block device";
+        }
+        if kind.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    "a special file"
 }
 
 #[cfg(test)]

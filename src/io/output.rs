@@ -30,6 +30,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::io::checkpoint;
+use crate::io::input::special_kind;
 
 /// The kind of file a command writes, which is the only kind of existing
 /// file it replaces without `--force`.
@@ -131,30 +132,6 @@ fn ends_in_separator(path: &Path) -> bool {
     bytes
         .last()
         .is_some_and(|&b| b == b'/' || (cfg!(windows) && b == b'\\'))
-}
-
-/// What a file that is neither a regular file, a directory nor a link is,
-/// in words: "a character device".
-fn special_kind(meta: &fs::Metadata) -> &'static str {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        let kind = meta.file_type();
-        if kind.is_char_device() {
-            return "a character device";
-        }
-        if kind.is_block_device() {
-            return "a block device";
-        }
-        if kind.is_fifo() {
-            return "a FIFO (named pipe)";
-        }
-        if kind.is_socket() {
-            return "a socket";
-        }
-    }
-    let _ = meta;
-    "a special file"
 }
 
 /// The most bytes of a file read to recognise it.

@@ -267,7 +267,7 @@ fn data_files_must_be_regular_files_under_the_limit() {
     let null = dir.join("fakenull");
     if mknod(&null, 1, 3) {
         let o = run_within(&["train", "gpt", "--text", s(&null)], limit).unwrap();
-        assert_fails(&o, "must be a regular file, and this is a device");
+        assert_fails(&o, "must be a regular file, and this is a character device");
     }
     // A sparse file just over 1 GiB: refused without reading it.
     let big = dir.join("big.txt");
