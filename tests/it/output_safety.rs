@@ -249,6 +249,35 @@ fn unwritable_outputs_are_refused_before_the_first_step() {
     }
 }
 
+#[cfg(feature = "plots")]
+#[test]
+fn pictures_replace_only_pictures() {
+    let dir = temp_dir("plots");
+    let plots = |extra: &[&str]| {
+        let mut args = vec!["diagnose", "--steps", "5", "--plots", s(&dir)];
+        args.extend(extra);
+        run(&args)
+    };
+    let png = dir.join("loss.png");
+    std::fs::write(&png, "not a picture").unwrap();
+    refused_before_work(&plots(&[]), "is not a PNG or SVG picture");
+    assert_eq!(std::fs::read_to_string(&png).unwrap(), "not a picture");
+    let svg = dir.join("loss.svg");
+    mkfifo(&svg);
+    refused_before_work(&plots(&["--force"]), "a FIFO");
+    std::fs::remove_file(&svg).unwrap();
+    succeeds(&plots(&["--force"]));
+    assert!(
+        std::fs::read(&png).unwrap().starts_with(b"\x89PNG"),
+        "replaced"
+    );
+    succeeds(&plots(&[]));
+    for e in std::fs::read_dir(&dir).unwrap().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        assert!(!name.starts_with('.'), "{name} left behind");
+    }
+}
+
 #[test]
 fn data_files_must_be_regular_files_under_the_limit() {
     let dir = temp_dir("inputs");
