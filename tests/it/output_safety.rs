@@ -227,23 +227,52 @@ fn unwritable_outputs_are_refused_before_the_first_step() {
     let under_a_file = corpus.join("m.safetensors");
     refused_before_work(&train(&corpus, &under_a_file, &[]), "is not a directory");
 
-    // Another user's file in a sticky directory cannot be renamed over;
-    // root can, so this is checked only where it holds.
+    // Another user's file in a sticky directory cannot be renamed over:
+    // as root, the binary runs as `nobody` (through `setpriv`) against a
+    // file of root's; otherwise against another user's file in /tmp.
     #[cfg(unix)]
     {
-        use std::os::unix::fs::MetadataExt;
-        let tmp = std::env::temp_dir();
-        let foreign = std::fs::read_dir(&tmp).unwrap().flatten().find(|e| {
-            e.metadata()
-                .is_ok_and(|m| m.is_file() && m.uid() != std::fs::metadata(&corpus).unwrap().uid())
-        });
-        match (is_root(&dir), foreign) {
-            (false, Some(entry)) => refused_before_work(
-                &train(&corpus, &entry.path(), &["--force"]),
-                "belongs to another user",
-            ),
-            _ => {
-                println!("note: root, or no other user's file in the temporary directory; skipped")
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let as_nobody = Command::new("setpriv").arg("--version").output().is_ok();
+        if is_root(&dir) && as_nobody {
+            let sticky = dir.join("sticky");
+            std::fs::create_dir(&sticky).unwrap();
+            std::fs::set_permissions(&sticky, std::fs::Permissions::from_mode(0o1777)).unwrap();
+            let theirs = sticky.join("theirs.safetensors");
+            std::fs::write(&theirs, "root's file").unwrap();
+            std::fs::set_permissions(&theirs, std::fs::Permissions::from_mode(0o666)).unwrap();
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+            let o = Command::new("setpriv")
+                .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+                .arg(env!("CARGO_BIN_EXE_backprop-ninja"))
+                .args([
+                    "train",
+                    "--steps",
+                    "3",
+                    "--samples",
+                    "0",
+                    "--force",
+                    "--out",
+                ])
+                .arg(&theirs)
+                .output()
+                .unwrap();
+            refused_before_work(&o, "belongs to another user");
+            assert_eq!(std::fs::read_to_string(&theirs).unwrap(), "root's file");
+        } else {
+            let me = std::fs::metadata(&corpus).unwrap().uid();
+            let foreign = std::fs::read_dir(std::env::temp_dir())
+                .unwrap()
+                .flatten()
+                .find(|e| e.metadata().is_ok_and(|m| m.is_file() && m.uid() != me));
+            match foreign {
+                Some(entry) if !is_root(&dir) => refused_before_work(
+                    &train(&corpus, &entry.path(), &["--force"]),
+                    "belongs to another user",
+                ),
+                _ => println!(
+                    "note: no other user's file to try in the temporary directory; skipped"
+                ),
             }
         }
     }
