@@ -436,7 +436,10 @@ fn resumed(
                 .text
                 .clone()
                 .unwrap_or_else(|| PathBuf::from(&stored.source));
-            load_text(&file).map_err(|e| data_of_checkpoint(e, path, "--text"))?
+            load_text(&file).map_err(|e| match &args.text {
+                None => data_of_checkpoint(e, path, "--text"),
+                Some(_) => e,
+            })?
         }
         DataKind::Names => {
             if args.text.is_some() {
@@ -445,8 +448,10 @@ fn resumed(
             let file = args.data.clone().or_else(|| {
                 (!stored.source.starts_with("embedded")).then(|| PathBuf::from(&stored.source))
             });
-            load_names(file.as_deref(), run.seed)
-                .map_err(|e| data_of_checkpoint(e, path, "--data"))?
+            load_names(file.as_deref(), run.seed).map_err(|e| match &args.data {
+                None => data_of_checkpoint(e, path, "--data"),
+                Some(_) => e,
+            })?
         }
     };
     let here = data.id();

@@ -219,14 +219,20 @@ fn gpt_eval(args: &EvalArgs) -> Result<()> {
                 .as_deref()
                 .unwrap_or_else(|| Path::new(&stored.source)),
         )
-        .map_err(|e| data_of_checkpoint(e, path, "--text"))?,
+        .map_err(|e| match &args.text {
+            None => data_of_checkpoint(e, path, "--text"),
+            Some(_) => e,
+        })?,
         DataKind::Names => gpt::load_names(
             args.data.as_deref().or_else(|| {
                 (!stored.source.starts_with("embedded")).then(|| Path::new(&stored.source))
             }),
             ckpt.run.seed,
         )
-        .map_err(|e| data_of_checkpoint(e, path, "--data"))?,
+        .map_err(|e| match &args.data {
+            None => data_of_checkpoint(e, path, "--data"),
+            Some(_) => e,
+        })?,
     };
     let here = data.id();
     if (here.len, here.hash) != (stored.len, stored.hash) {

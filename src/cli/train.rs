@@ -8,7 +8,8 @@
 //! settings (with `--resume`, the checkpoint's, which an option may repeat
 //! but not contradict), the corpus (with `--resume`, the checkpoint's, by
 //! its fingerprint), the memory the sizes need, and the output (not an
-//! input, writable, locked against a second run). A model kind is one
+//! input, a regular file the crate wrote or a new one, writable, locked
+//! against a second run: [`Output::claim`]). A model kind is one
 //! [`ModelKind`] variant: [`Network::lecture_init`] builds it and
 //! [`Network::with`] hands it to the [`Trainer`], with no match here.
 

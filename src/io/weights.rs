@@ -293,7 +293,9 @@ pub fn save(
 /// Reads the safetensors file `path`: its tensors by name, and its
 /// `__metadata__` (empty if it has none).
 ///
-/// Fails with [`Error::Io`] if the file cannot be read, and with
+/// Fails with [`Error::Io`] if the file cannot be read, with
+/// [`Error::Data`] if it is not a regular file or is over
+/// [`crate::io::input::MAX_CHECKPOINT`] bytes, and with
 /// [`Error::Checkpoint`] if it is not a safetensors file, is truncated, has a
 /// header that does not parse, or holds a dtype other than F32, F64 and I64.
 pub fn load(path: &Path) -> Result<(BTreeMap<String, Tensor>, BTreeMap<String, String>)> {
