@@ -31,6 +31,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::io::checkpoint;
 use crate::io::input::special_kind;
+use crate::io::weights;
 
 /// The kind of file a command writes, which is the only kind of existing
 /// file it replaces without `--force`.
@@ -134,22 +135,29 @@ fn ends_in_separator(path: &Path) -> bool {
         .is_some_and(|&b| b == b'/' || (cfg!(windows) && b == b'\\'))
 }
 
-/// The most bytes of a file read to recognise it.
-const HEAD_LIMIT: u64 = 1 << 20;
-
 /// Whether the regular file `path` is `ours`, by its first bytes: a
-/// safetensors header with the crate's checkpoint or export format in its
-/// metadata, or a PNG's signature or an SVG's `<svg` tag.
+/// safetensors header (read whole, up to [`weights::MAX_HEADER`]) with the
+/// crate's checkpoint or export format in its metadata, or a PNG's
+/// signature or an SVG's `<svg` tag (in the first kilobyte).
 fn is_ours(path: &Path, ours: Ours) -> bool {
-    let Ok(file) = File::open(path) else {
+    let Ok(mut file) = File::open(path) else {
         return false;
     };
     if !file.metadata().is_ok_and(|m| m.is_file()) {
         return false;
     }
     let mut head = vec![];
-    if file.take(HEAD_LIMIT).read_to_end(&mut head).is_err() {
+    if (&mut file).take(1024).read_to_end(&mut head).is_err() {
         return false;
+    }
+    let header_len = head
+        .get(..8)
+        .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")));
+    if let Some(len) = header_len.filter(|&n| n <= weights::MAX_HEADER) {
+        let rest = (8 + len).saturating_sub(head.len() as u64);
+        if file.take(rest).read_to_end(&mut head).is_err() {
+            return false;
+        }
     }
     match ours {
         Ours::Checkpoint => safetensors_metadata(&head).is_some_and(|meta| {
@@ -502,6 +510,47 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("does not exist"), "{err}");
+    }
+
+    #[test]
+    fn the_crates_files_are_recognised_by_their_header() {
+        let d = dir("ours");
+        let ckpt = d.join("m.safetensors");
+        let t = weights::Tensor::new(ndarray::arr1(&[1.0f32]));
+        checkpoint::write(
+            &ckpt,
+            "mlp",
+            vec![("w".into(), t.clone())],
+            Default::default(),
+        )
+        .unwrap();
+        let export = d.join("e.safetensors");
+        let meta = [(
+            "format".to_string(),
+            "backprop-ninja check export".to_string(),
+        )];
+        weights::save(&export, vec![("w".into(), t)], meta.into_iter().collect()).unwrap();
+        let text = d.join("notes.txt");
+        fs::write(&text, "notes").unwrap();
+        let png = d.join("p.png");
+        fs::write(&png, b"\x89PNG\r\n\x1a\n....").unwrap();
+        let svg = d.join("p.svg");
+        fs::write(&svg, "<svg width=\"1\"></svg>").unwrap();
+        let export_of = Ours::Export("backprop-ninja check export");
+        assert!(is_ours(&ckpt, Ours::Checkpoint));
+        assert!(!is_ours(&ckpt, export_of));
+        assert!(is_ours(&export, export_of));
+        assert!(!is_ours(&export, Ours::Checkpoint));
+        for other in [&text, &png, &svg] {
+            assert!(!is_ours(other, Ours::Checkpoint), "{}", other.display());
+        }
+        assert!(is_ours(&png, Ours::Picture) && is_ours(&svg, Ours::Picture));
+        assert!(!is_ours(&text, Ours::Picture) && !is_ours(&ckpt, Ours::Picture));
+        let err = Output::claim(&text, &[], OUT).unwrap_err().to_string();
+        assert!(err.contains("pass --force"), "{err}");
+        let forced = Claim { force: true, ..OUT };
+        Output::claim(&text, &[], forced).unwrap();
+        Output::claim(&ckpt, &[], OUT).unwrap();
     }
 
     #[test]

@@ -25,7 +25,7 @@ use safetensors::{Dtype, SafeTensorError, SafeTensors, View};
 use crate::error::{Error, Result};
 
 /// The largest header safetensors accepts, 100 MB.
-const MAX_HEADER: u64 = 100_000_000;
+pub const MAX_HEADER: u64 = 100_000_000;
 
 /// A tensor as stored in a file: one of the three dtypes this crate writes.
 #[derive(Clone, Debug, PartialEq)]
