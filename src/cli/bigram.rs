@@ -22,10 +22,10 @@ pub struct Args {
     /// Steps of full-batch gradient descent for the neural model.
     #[arg(long, default_value_t = NeuralConfig::LECTURE.steps, value_parser = output::count, allow_negative_numbers = true)]
     steps: usize,
-    #[arg(long, default_value_t = NeuralConfig::LECTURE.lr, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = NeuralConfig::LECTURE.lr, allow_hyphen_values = true)]
     lr: f64,
     /// Seeds W and the samples.
-    #[arg(long, default_value_t = NeuralConfig::LECTURE.seed)]
+    #[arg(long, default_value_t = NeuralConfig::LECTURE.seed, value_parser = output::seed, allow_negative_numbers = true)]
     seed: u64,
     /// How many names to sample from each model.
     #[arg(long, default_value_t = 10, value_parser = output::samples, allow_negative_numbers = true)]

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use backprop_ninja::grade::{self, dispatch};
+use backprop_ninja::io::output::{Claim, Ours, Output};
 use backprop_ninja::registry::{Chapter, Exercise};
 use backprop_ninja::{Backprop, Error, Result};
 
@@ -14,12 +15,17 @@ use super::output::say;
 pub struct Args {
     #[arg(long = "impl", value_enum, default_value_t = Impl::Solutions)]
     pub implementation: Impl,
-    #[arg(long, default_value_t = grade::SEED)]
+    #[arg(long, default_value_t = grade::SEED, value_parser = super::output::seed, allow_negative_numbers = true)]
     seed: u64,
     /// Write exercise 1's parameters, batch, loss and every gradient to this
-    /// safetensors file, to compare with PyTorch.
+    /// safetensors file, to compare with PyTorch. An existing file is
+    /// replaced only if it is an export of this crate (or with --force).
     #[arg(long)]
     export: Option<PathBuf>,
+    /// Replace --export even if it is a regular file that is not an export
+    /// of this crate.
+    #[arg(long, requires = "export")]
+    force: bool,
     /// `gpt`: grade the GPT chapter's exercises only, and `--export` a small
     /// GPT (makemore's Transformer) instead of exercise 1's network.
     #[arg(long, value_enum)]
@@ -36,6 +42,23 @@ impl WithBackprop for Args {
     fn run<B: Backprop>(self) -> Result<()> {
         let seed = self.seed;
         let gpt = self.model == Some(CheckModel::Gpt);
+        // The export is claimed before any grading: refused now, not after.
+        let _claimed = match &self.export {
+            Some(path) => {
+                let format = if gpt {
+                    backprop_ninja::io::gpt_export::EXPORT_FORMAT
+                } else {
+                    backprop_ninja::io::export::FORMAT
+                };
+                let claim = Claim {
+                    option: "--export",
+                    ours: Ours::Export(format),
+                    force: self.force,
+                };
+                Some(Output::claim(path, &[], claim)?)
+            }
+            None => None,
+        };
         let graded: Vec<_> = Exercise::all()
             .into_iter()
             .filter(|e| !gpt || e.chapter() == Chapter::Gpt)

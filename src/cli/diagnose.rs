@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use backprop_ninja::corpus::words::Vocab;
 use backprop_ninja::hyper::Hyper;
+#[cfg(feature = "plots")]
+use backprop_ninja::io::output::{Claim, Ours, Output};
 use backprop_ninja::layers::params::NamedParams;
 use backprop_ninja::models::deep::{self, Deep, DeepConfig, DeepInit};
 use backprop_ninja::models::diagnostics;
@@ -43,14 +45,14 @@ pub struct Args {
     steps: usize,
     #[arg(long, default_value_t = TrainConfig::LECTURE.batch_size, value_parser = output::count, allow_negative_numbers = true)]
     batch_size: usize,
-    #[arg(long, default_value_t = Schedule::LECTURE.lr, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = Schedule::LECTURE.lr, allow_hyphen_values = true)]
     lr: f32,
     /// The learning rate from --lr-decay-step on.
-    #[arg(long, default_value_t = Schedule::LECTURE.lr_decayed, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = Schedule::LECTURE.lr_decayed, allow_hyphen_values = true)]
     lr_decayed: f32,
     #[arg(long, default_value_t = Schedule::WAVENET.lr_decay_step, value_parser = output::count, allow_negative_numbers = true)]
     lr_decay_step: usize,
-    #[arg(long, default_value_t = TrainConfig::LECTURE.seed)]
+    #[arg(long, default_value_t = TrainConfig::LECTURE.seed, value_parser = output::seed, allow_negative_numbers = true)]
     seed: u64,
     /// How the weights start.
     #[arg(long, value_enum, default_value_t = InitArg::Lecture)]
@@ -66,6 +68,9 @@ pub struct Args {
     /// --features plots).
     #[arg(long)]
     plots: Option<PathBuf>,
+    /// Replace pictures in --plots even if they are not PNG or SVG files.
+    #[arg(long, requires = "plots")]
+    force: bool,
 }
 
 /// The most statistics snapshots a run keeps.
@@ -112,6 +117,11 @@ impl WithBackprop for Args {
             ..DeepConfig::LECTURE
         };
         let corpus = super::bigram::load_corpus(args.data.as_deref())?;
+        // The pictures' files are claimed before the first step.
+        let _claimed = match &args.plots {
+            Some(dir) => claim_plots(dir, args.force)?,
+            None => vec![],
+        };
         let vocab = Vocab::from_words(&corpus.words);
         // An MLP as wide as all the hidden layers side by side bounds the
         // deep one's memory.
@@ -186,6 +196,33 @@ impl WithBackprop for Args {
         say!("(the deep model is for diagnostics: not saved)");
         Ok(())
     }
+}
+
+/// Creates `dir` if needed, and claims each picture's file in it.
+#[cfg(feature = "plots")]
+fn claim_plots(dir: &Path, force: bool) -> Result<Vec<Output>> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let claim = Claim {
+        option: "--plots",
+        ours: Ours::Picture,
+        force,
+    };
+    let mut claimed = vec![];
+    for name in backprop_ninja::train::plots::NAMES {
+        for ext in ["png", "svg"] {
+            let file = dir.join(format!("{name}.{ext}"));
+            claimed.push(Output::claim(&file, &[], claim)?);
+        }
+    }
+    Ok(claimed)
+}
+
+#[cfg(not(feature = "plots"))]
+fn claim_plots(_dir: &Path, _force: bool) -> Result<Vec<()>> {
+    Ok(vec![])
 }
 
 #[cfg(feature = "plots")]

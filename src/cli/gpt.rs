@@ -24,7 +24,7 @@ use backprop_ninja::corpus::fnv1a64;
 use backprop_ninja::corpus::text::{BatchSource, NameData, TextCorpus};
 use backprop_ninja::corpus::{DataKind, Fingerprint};
 use backprop_ninja::io::gpt_checkpoint::{self, GptCheckpoint};
-use backprop_ninja::io::output::{self as out_file, Output};
+use backprop_ninja::io::output::{self as out_file, Claim, Output};
 use backprop_ninja::layers::adamw::AdamW;
 use backprop_ninja::models::adamw::AdamWState;
 use backprop_ninja::models::gpt::{Arch, Gpt, GptConfig, GptInit};
@@ -41,7 +41,7 @@ use rand_chacha::ChaCha8Rng;
 use super::implementation::{self, WithBackprop};
 use super::interrupt;
 use super::output::{self, ByName, say};
-use super::run::{Common, Defaults, agree, held_model, kept, other_model};
+use super::run::{Common, Defaults, agree, data_of_checkpoint, held_model, kept, other_model};
 
 /// Evaluate every this many steps, by default.
 pub const EVAL_EVERY: usize = 500;
@@ -88,13 +88,13 @@ pub struct GptArgs {
     #[arg(long, value_parser = ByName { names: init_names, parse: parse_init },
         help = format!("How the parameters start: torch (PyTorch's defaults, the lecture's) or normal02 (makemore's N(0, 0.02²) weights, zero biases) [default: {}]", per_setting(|c, _| c.init.name())))]
     pub init: Option<GptInit>,
-    #[arg(long, allow_negative_numbers = true,
+    #[arg(long, allow_hyphen_values = true,
         help = format!("Clip the gradients' norm at this; 0 for no clipping [default: {}]", per_setting(|_, r| r.clip.map_or("none".to_string(), |c| c.to_string()))))]
     pub clip: Option<f64>,
     #[arg(long, value_parser = output::positive, allow_negative_numbers = true,
         help = format!("Fixed evaluation batches per split [default: {EVAL_BATCHES_TEXT} of the training batch size on text (the lecture's eval_iters); on names {EVAL_BATCHES_NAMES} batches of {EVAL_ROWS_NAMES} training rows, and every test name]"))]
     pub eval_batches: Option<usize>,
-    #[arg(long, value_parser = output::count, allow_negative_numbers = true,
+    #[arg(long, value_parser = output::chars, allow_negative_numbers = true,
         help = format!("On text: how many characters to generate at the end [default: {CHARS}]"))]
     pub chars: Option<usize>,
 }
@@ -437,12 +437,9 @@ fn resumed(
                 .text
                 .clone()
                 .unwrap_or_else(|| PathBuf::from(&stored.source));
-            load_text(&file).map_err(|e| Error::Noted {
-                error: Box::new(e),
-                note: format!(
-                    "the checkpoint {} was trained on it: pass --text with its text",
-                    path.display()
-                ),
+            load_text(&file).map_err(|e| match &args.text {
+                None => data_of_checkpoint(e, path, "--text"),
+                Some(_) => e,
             })?
         }
         DataKind::Names => {
@@ -452,7 +449,10 @@ fn resumed(
             let file = args.data.clone().or_else(|| {
                 (!stored.source.starts_with("embedded")).then(|| PathBuf::from(&stored.source))
             });
-            load_names(file.as_deref(), run.seed)?
+            load_names(file.as_deref(), run.seed).map_err(|e| match &args.data {
+                None => data_of_checkpoint(e, path, "--data"),
+                Some(_) => e,
+            })?
         }
     };
     let here = data.id();
@@ -502,7 +502,7 @@ pub(super) fn evaluator(
     Ok(match data {
         Data::Text(c, _) => {
             c.check_block(block)?;
-            budget::check_gpt(config, run.batch_size, run.batch_size)?;
+            budget::check_gpt_eval(config, run.batch_size, run.batch_size, count, 2)?;
             let sets = (
                 EvalSet::sampled("train", &c.train, run.batch_size, block, count, eval_seed)?,
                 EvalSet::sampled("val", &c.val, run.batch_size, block, count, eval_seed)?,
@@ -510,7 +510,7 @@ pub(super) fn evaluator(
             (Evaluator::new(sets.0, sets.1), "val")
         }
         Data::Names(n, _) => {
-            budget::check_gpt(config, run.batch_size, EVAL_ROWS_NAMES)?;
+            budget::check_gpt_eval(config, run.batch_size, EVAL_ROWS_NAMES, count, 1)?;
             let train =
                 EvalSet::sampled("train", &n.train, EVAL_ROWS_NAMES, block, count, eval_seed)?;
             let test = EvalSet::every_row("test", &n.test, EVAL_ROWS_NAMES)?;
@@ -572,7 +572,7 @@ fn run<B: Backprop>(args: &GptArgs) -> Result<()> {
                 .map(|p| ("--resume", p.as_path())),
         )
         .collect();
-    let output = Output::claim(&args.out, &inputs)?;
+    let output = Output::claim(&args.out, &inputs, Claim::checkpoint(args.force))?;
     for stale in &output.removed {
         eprintln!(
             "note: removed {}, a temporary file left by a run that was stopped",

@@ -67,6 +67,9 @@ pub fn print_losses(model: &impl Model, data: &Dataset) -> backprop_ninja::Resul
 /// The most names a command samples at once.
 pub const MAX_SAMPLES: usize = 1_000_000;
 
+/// The most characters a command generates at once.
+pub const MAX_CHARS: usize = 1_000_000;
+
 /// A count: a whole number, 0 or more (`--steps`, `--samples`).
 pub fn count(s: &str) -> Result<usize, String> {
     match s.trim().parse::<usize>() {
@@ -92,6 +95,29 @@ pub fn samples(s: &str) -> Result<usize, String> {
     match count(s)? {
         n if n > MAX_SAMPLES => Err(format!("{n} is too many: at most {MAX_SAMPLES}")),
         n => Ok(n),
+    }
+}
+
+/// A number of characters to generate, at most [`MAX_CHARS`].
+pub fn chars(s: &str) -> Result<usize, String> {
+    match count(s)? {
+        n if n > MAX_CHARS => Err(format!("{n} is too many: at most {MAX_CHARS}")),
+        n => Ok(n),
+    }
+}
+
+/// A seed: a whole number from 0 to 2^64 − 1.
+pub fn seed(s: &str) -> Result<u64, String> {
+    match s.trim().parse::<u64>() {
+        Ok(n) => Ok(n),
+        Err(_) => match s.trim().parse::<i128>() {
+            Ok(n) if n < 0 => Err(format!(
+                "{n} is negative: a seed is a whole number from 0 to {}",
+                u64::MAX
+            )),
+            Ok(_) => Err(format!("{s} is too large (at most {})", u64::MAX)),
+            Err(_) => Err(format!("{s:?} is not a whole number")),
+        },
     }
 }
 
@@ -159,5 +185,8 @@ mod tests {
         );
         assert_eq!(positive("0").unwrap_err(), "0 is not allowed: at least 1");
         assert!(samples("1000001").is_err());
+        assert!(chars("1000001").unwrap_err().contains("at most 1000000"));
+        assert_eq!(seed("7"), Ok(7));
+        assert!(seed("-5").unwrap_err().contains("-5 is negative"));
     }
 }

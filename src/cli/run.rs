@@ -47,7 +47,7 @@ pub struct Common<D: Defaults> {
     #[arg(long, value_parser = output::count, allow_negative_numbers = true,
         help = format!("Examples per step [default: {}]", D::batch_size()))]
     pub batch_size: Option<usize>,
-    #[arg(long, allow_negative_numbers = true,
+    #[arg(long, allow_hyphen_values = true,
         help = format!("The learning rate [default: {}]", D::lr()))]
     pub lr: Option<f32>,
     #[arg(long, value_parser = output::count, allow_negative_numbers = true,
@@ -56,12 +56,18 @@ pub struct Common<D: Defaults> {
     #[arg(long, value_parser = output::count, allow_negative_numbers = true,
         help = format!("The characters of context [default: {}]", D::block_size()))]
     pub block_size: Option<usize>,
-    #[arg(long,
+    #[arg(long, value_parser = output::seed, allow_negative_numbers = true,
         help = format!("Seeds the parameters, the batches and the split [default: {}]", D::seed()))]
     pub seed: Option<u64>,
-    /// Where to save the model (and checkpoints along the way).
+    /// Where to save the model (and checkpoints along the way). An existing
+    /// file is replaced only if it is a checkpoint of this crate (or with
+    /// --force); a device, FIFO, socket or symbolic link never is.
     #[arg(long, default_value = "model.safetensors")]
     pub out: PathBuf,
+    /// Replace --out even if it is a regular file that is not a checkpoint
+    /// of this crate.
+    #[arg(long)]
+    pub force: bool,
     #[arg(long, value_parser = output::positive, allow_negative_numbers = true,
         help = format!("Print the loss and save a checkpoint every this many steps [default: {}]", D::eval_every()))]
     pub eval_every: Option<usize>,
@@ -119,6 +125,31 @@ pub fn kept(
     Error::Noted {
         error: Box::new(error),
         note,
+    }
+}
+
+/// `error`, from reading the data a checkpoint `ckpt` was trained on, said
+/// in words a person can act on: a file no longer there (deleted or moved)
+/// is named as such, and `option` is what gives the data instead.
+pub fn data_of_checkpoint(error: Error, ckpt: &Path, option: &str) -> Error {
+    if let Error::Io { path, source } = &error
+        && source.kind() == std::io::ErrorKind::NotFound
+    {
+        return Error::Data {
+            path: path.clone(),
+            line: None,
+            detail: format!(
+                "the checkpoint {} was trained on this file, which is no longer there (deleted or moved): pass {option} with its new path (the data is checked against the checkpoint's fingerprint)",
+                ckpt.display()
+            ),
+        };
+    }
+    Error::Noted {
+        error: Box::new(error),
+        note: format!(
+            "the checkpoint {} was trained on it: pass {option} with its data",
+            ckpt.display()
+        ),
     }
 }
 

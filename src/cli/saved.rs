@@ -11,12 +11,13 @@ use backprop_ninja::corpus::words::{Corpus, Vocab};
 use backprop_ninja::io::checkpoint::{self, Checkpoint};
 use backprop_ninja::io::gpt_checkpoint;
 use backprop_ninja::models::model::{Model, ModelKind, Network, WithModel};
-use backprop_ninja::train::gpt::{sample_names, sample_text};
+use backprop_ninja::train::gpt::{sample_names_streamed, sample_text_streamed};
 use backprop_ninja::train::{self, Dataset, SAMPLE_SEED};
 use backprop_ninja::{Error, Result};
 
 use super::gpt;
 use super::output::{self, say};
+use super::run::data_of_checkpoint;
 
 #[derive(clap::Args)]
 pub struct EvalArgs {
@@ -37,11 +38,11 @@ pub struct SampleArgs {
     /// How many names (a model trained on names).
     #[arg(long, default_value_t = 20, value_parser = output::samples, allow_negative_numbers = true)]
     pub count: usize,
-    #[arg(long, value_parser = output::count, allow_negative_numbers = true,
+    #[arg(long, value_parser = output::chars, allow_negative_numbers = true,
         conflicts_with = "count",
         help = format!("How many characters to generate (a GPT trained on a text) [default: {}]", gpt::CHARS))]
     pub chars: Option<usize>,
-    #[arg(long, default_value_t = SAMPLE_SEED)]
+    #[arg(long, default_value_t = SAMPLE_SEED, value_parser = output::seed, allow_negative_numbers = true)]
     pub seed: u64,
     /// Every sample starts with these characters (a GPT on a text goes on
     /// from them).
@@ -175,10 +176,13 @@ fn gpt_sample(args: &SampleArgs) -> Result<()> {
                 )));
             }
             let vocab = CharVocab::from_chars(&ckpt.vocab)?;
-            say!(
-                "{}",
-                sample_text(&ckpt.model, &vocab, &args.prefix, chars, args.seed)?
-            );
+            // Each character is written (and flushed) as it is drawn: a
+            // reader that stops (`| head -c 100`) stops the sampling.
+            sample_text_streamed(&ckpt.model, &vocab, &args.prefix, chars, args.seed, |c| {
+                output::write(format_args!("{c}"));
+                !output::closed()
+            })?;
+            say!("");
         }
         DataKind::Names => {
             if args.chars.is_some() {
@@ -187,18 +191,17 @@ fn gpt_sample(args: &SampleArgs) -> Result<()> {
                     args.model.display()
                 )));
             }
-            for name in sample_names(
+            sample_names_streamed(
                 &ckpt.model,
                 &ckpt.vocab,
                 &args.prefix,
                 args.count,
                 args.seed,
-            )? {
-                say!("{name}");
-                if output::closed() {
-                    break;
-                }
-            }
+                |name| {
+                    say!("{name}");
+                    !output::closed()
+                },
+            )?;
         }
     }
     Ok(())
@@ -215,13 +218,21 @@ fn gpt_eval(args: &EvalArgs) -> Result<()> {
             args.text
                 .as_deref()
                 .unwrap_or_else(|| Path::new(&stored.source)),
-        )?,
+        )
+        .map_err(|e| match &args.text {
+            None => data_of_checkpoint(e, path, "--text"),
+            Some(_) => e,
+        })?,
         DataKind::Names => gpt::load_names(
             args.data.as_deref().or_else(|| {
                 (!stored.source.starts_with("embedded")).then(|| Path::new(&stored.source))
             }),
             ckpt.run.seed,
-        )?,
+        )
+        .map_err(|e| match &args.data {
+            None => data_of_checkpoint(e, path, "--data"),
+            Some(_) => e,
+        })?,
     };
     let here = data.id();
     if (here.len, here.hash) != (stored.len, stored.hash) {

@@ -8,7 +8,8 @@
 //! settings (with `--resume`, the checkpoint's, which an option may repeat
 //! but not contradict), the corpus (with `--resume`, the checkpoint's, by
 //! its fingerprint), the memory the sizes need, and the output (not an
-//! input, writable, locked against a second run). A model kind is one
+//! input, a regular file the crate wrote or a new one, writable, locked
+//! against a second run: [`Output::claim`]). A model kind is one
 //! [`ModelKind`] variant: [`Network::lecture_init`] builds it and
 //! [`Network::with`] hands it to the [`Trainer`], with no match here.
 
@@ -22,7 +23,7 @@ use backprop_ninja::corpus::words::{Corpus, Vocab};
 use backprop_ninja::hyper::Hyper;
 use backprop_ninja::io::checkpoint::{self, Checkpoint};
 use backprop_ninja::io::gpt_checkpoint;
-use backprop_ninja::io::output::{self as out_file, Output};
+use backprop_ninja::io::output::{self as out_file, Claim, Output};
 use backprop_ninja::models::model::{Model, ModelKind, Network, WithModel};
 use backprop_ninja::train::{
     self, Dataset, OptimizerConfig, Progress, Schedule, TrainConfig, budget,
@@ -35,7 +36,7 @@ use super::gpt::GptArgs;
 use super::implementation::{self, WithBackprop};
 use super::interrupt;
 use super::output::{self, say};
-use super::run::{Common, Defaults, agree, held_model, kept, other_model};
+use super::run::{Common, Defaults, agree, data_of_checkpoint, held_model, kept, other_model};
 
 /// The MLP and the WaveNet print their loss and save a checkpoint every this
 /// many steps, by default.
@@ -133,7 +134,7 @@ impl<K: NetDefaults> Defaults for K {
 pub struct NetArgs<K: NetDefaults> {
     #[command(flatten)]
     pub common: Common<K>,
-    #[arg(long, allow_negative_numbers = true,
+    #[arg(long, allow_hyphen_values = true,
         help = format!("The learning rate from --lr-decay-step on [default: {}]", Schedule::lecture(K::KIND).lr_decayed))]
     pub lr_decayed: Option<f32>,
     #[arg(long, value_parser = output::count, allow_negative_numbers = true,
@@ -165,13 +166,8 @@ fn corpus<K: NetDefaults>(
     let corpus = match &args.data {
         Some(data) => Corpus::from_file(data)?,
         None if ckpt.data.starts_with("embedded") => Corpus::embedded(),
-        None => Corpus::from_file(Path::new(&ckpt.data)).map_err(|e| Error::Noted {
-            error: Box::new(e),
-            note: format!(
-                "the checkpoint {} was trained on it: pass --data with its corpus",
-                path.display()
-            ),
-        })?,
+        None => Corpus::from_file(Path::new(&ckpt.data))
+            .map_err(|e| data_of_checkpoint(e, path, "--data"))?,
     };
     let here = corpus.fingerprint();
     let other = ckpt.fingerprint.as_ref().filter(|f| !f.same_data(&here));
@@ -338,7 +334,7 @@ impl<K: NetDefaults> WithBackprop for NetArgs<K> {
                     .then(|| ("the corpus", Path::new(&corpus.source))),
             )
             .collect();
-        let output = Output::claim(&args.out, &inputs)?;
+        let output = Output::claim(&args.out, &inputs, Claim::checkpoint(args.force))?;
         for stale in &output.removed {
             eprintln!(
                 "note: removed {}, a temporary file left by a run that was stopped",

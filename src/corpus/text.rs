@@ -63,10 +63,7 @@ const BOM: char = '\u{feff}';
 
 /// Reads `path` as UTF-8 text, as [`text_from_bytes`] describes.
 pub fn read_text(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let bytes = crate::io::input::read(path, "the text", crate::io::input::MAX_DATA)?;
     text_from_bytes(&bytes, path)
 }
 

@@ -46,10 +46,7 @@ impl Corpus {
     /// Reads one word per line from `path`, which must be UTF-8 text (the
     /// error names the line and byte where it is not).
     pub fn from_file(path: &Path) -> Result<Corpus> {
-        let bytes = std::fs::read(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let bytes = crate::io::input::read(path, "the corpus", crate::io::input::MAX_DATA)?;
         let text = std::str::from_utf8(&bytes).map_err(|e| {
             let at = e.valid_up_to();
             let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;

@@ -202,7 +202,8 @@ pub fn load(path: &Path) -> Result<GptCheckpoint> {
         .and_then(|n| n.checked_add(l.checked_mul(c.checked_mul(c)?)?));
     if expected.is_none_or(|n| n > stored + 1024) {
         return Err(fail(format!(
-            "the sizes in its metadata ({config:?}) do not fit the {stored} values its tensors hold"
+            "the sizes in its metadata ({}) do not fit the {stored} values its tensors hold",
+            config.sizes()
         )));
     }
     let mut model = Gpt::<f32>::new(config, &mut ChaCha8Rng::seed_from_u64(0))?;

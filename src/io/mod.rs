@@ -7,13 +7,15 @@
 //! - [`export`]: exercise 1's tensors and gradients, for PyTorch.
 //! - [`gpt_checkpoint`]: a GPT, its AdamW state and its run, saved and loaded.
 //! - [`gpt_export`]: a small GPT's parameters and gradients, for PyTorch.
-//! - [`output`]: a training run's output, checked and locked before it starts.
+//! - [`input`]: a corpus or checkpoint read: a regular file, with a size limit.
+//! - [`output`]: a command's output, checked and locked before it starts.
 
 pub mod checkpoint;
 pub mod checksum;
 pub mod export;
 pub mod gpt_checkpoint;
 pub mod gpt_export;
+pub mod input;
 pub mod output;
 pub mod weights;
 

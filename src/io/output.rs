@@ -1,13 +1,23 @@
-//! # The output of a training run, claimed before the first step
+//! # The one way a command claims a file it will write
 //!
-//! `train --out FILE` writes checkpoints along the way and the model at the
-//! end. Everything that could make those writes fail or do harm is checked
-//! before any work is done, by [`Output::claim`]:
+//! Every command that writes (`train --out`, `check --export`, `diagnose
+//! --plots`) claims each file first, through [`Output::claim`], before any
+//! work is done. Everything that could make the writes fail or do harm is
+//! checked there:
 //!
 //! - the output is not one of the inputs (the corpus), also through a
 //!   symbolic or hard link;
-//! - its directory exists and a file can be created in it, and the output
-//!   is not a directory;
+//! - it names a file: not a path ending in `/`, not a directory;
+//! - only regular files are replaced: a device (`/dev/null`), a FIFO, a
+//!   socket or a symbolic link is refused (a link is not followed: give the
+//!   path of its target);
+//! - an existing file is replaced only if this crate wrote it, as the kind
+//!   of file the command writes ([`Ours`]: recognised by its header), or
+//!   with `--force`; otherwise the claim is refused, naming the file and
+//!   the flag;
+//! - its directory exists and a file can be created and removed in it (a
+//!   probe file, `.<name>.probe-<pid>`), and an existing file can be
+//!   replaced (not another user's file in a sticky directory such as `/tmp`);
 //! - no other run writes the same output: an advisory lock (`flock`, through
 //!   the `fs4` crate) on a hidden sibling, `.<name>.lock`, held until the
 //!   [`Output`] is dropped;
@@ -15,9 +25,57 @@
 //!   (`<name>.tmp-<pid>-<n>`, see [`crate::io::weights::save`]) are removed.
 
 use std::fs::{self, File, OpenOptions};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+use crate::io::checkpoint;
+use crate::io::input::special_kind;
+use crate::io::weights;
+
+/// The kind of file a command writes, which is the only kind of existing
+/// file it replaces without `--force`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ours {
+    /// A checkpoint of this crate: a safetensors file whose metadata names
+    /// the crate's checkpoint format (and the `model`).
+    Checkpoint,
+    /// An export of `check --export`: a safetensors file whose metadata
+    /// `format` is this one.
+    Export(&'static str),
+    /// A picture of `diagnose --plots`: a PNG or an SVG file.
+    Picture,
+}
+
+impl Ours {
+    fn name(self) -> &'static str {
+        match self {
+            Ours::Checkpoint => "a checkpoint written by backprop-ninja",
+            Ours::Export(_) => "an export written by backprop-ninja",
+            Ours::Picture => "a PNG or SVG picture",
+        }
+    }
+}
+
+/// How a command claims a file: the option that names it (for messages),
+/// what it writes, and whether `--force` was given.
+#[derive(Clone, Copy, Debug)]
+pub struct Claim {
+    pub option: &'static str,
+    pub ours: Ours,
+    pub force: bool,
+}
+
+impl Claim {
+    /// `train --out`: a checkpoint.
+    pub fn checkpoint(force: bool) -> Claim {
+        Claim {
+            option: "--out",
+            ours: Ours::Checkpoint,
+            force,
+        }
+    }
+}
 
 /// A claimed output: the lock is held as long as this lives.
 #[derive(Debug)]
@@ -68,27 +126,120 @@ fn is_temporary_of(name: &str, file: &str) -> bool {
     digits(parts.next()) && digits(parts.next()) && parts.next().is_none()
 }
 
+/// Whether `path` ends in a separator (`nosuchdir/`), which `Path` forgets:
+/// `Path::new("dir/").file_name()` is `dir`.
+fn ends_in_separator(path: &Path) -> bool {
+    let bytes = path.as_os_str().as_encoded_bytes();
+    bytes
+        .last()
+        .is_some_and(|&b| b == b'/' || (cfg!(windows) && b == b'\\'))
+}
+
+/// Whether the regular file `path` is `ours`, by its first bytes: a
+/// safetensors header (read whole, up to [`weights::MAX_HEADER`]) with the
+/// crate's checkpoint or export format in its metadata, or a PNG's
+/// signature or an SVG's `<svg` tag (in the first kilobyte).
+fn is_ours(path: &Path, ours: Ours) -> bool {
+    let Ok(mut file) = File::open(path) else {
+        return false;
+    };
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        return false;
+    }
+    let mut head = vec![];
+    if (&mut file).take(1024).read_to_end(&mut head).is_err() {
+        return false;
+    }
+    let header_len = head
+        .get(..8)
+        .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")));
+    if let Some(len) = header_len.filter(|&n| n <= weights::MAX_HEADER) {
+        let rest = (8 + len).saturating_sub(head.len() as u64);
+        if file.take(rest).read_to_end(&mut head).is_err() {
+            return false;
+        }
+    }
+    match ours {
+        Ours::Checkpoint => safetensors_metadata(&head).is_some_and(|meta| {
+            matches!(meta.get("format"), Some(f) if f == checkpoint::FORMAT || f == checkpoint::FORMAT_MLP_1)
+        }),
+        Ours::Export(format) => safetensors_metadata(&head)
+            .is_some_and(|meta| meta.get("format").is_some_and(|f| f == format)),
+        Ours::Picture => {
+            const PNG: &[u8] = b"\x89PNG\r\n\x1a\n";
+            let text = String::from_utf8_lossy(&head[..head.len().min(1024)]).into_owned();
+            let text = text.trim_start();
+            head.starts_with(PNG)
+                || text.starts_with("<svg")
+                || (text.starts_with("<?xml") && text.contains("<svg"))
+        }
+    }
+}
+
+/// The `__metadata__` of a safetensors header at the start of `head`, if
+/// it is one and fits in it.
+fn safetensors_metadata(head: &[u8]) -> Option<std::collections::HashMap<String, String>> {
+    let len = u64::from_le_bytes(head.get(..8)?.try_into().ok()?);
+    let end = usize::try_from(len).ok()?.checked_add(8)?;
+    let header: &[u8] = head.get(8..end)?;
+    let header = std::str::from_utf8(header).ok()?;
+    let value: serde_json::Value = serde_json::from_str(header).ok()?;
+    let metadata = value.get("__metadata__")?.as_object()?;
+    Some(
+        metadata
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+            .collect(),
+    )
+}
+
 impl Output {
     /// Claims `path` as the output of a run reading `inputs` (named by the
-    /// option that gave each, for messages).
-    pub fn claim(path: &Path, inputs: &[(&str, &Path)]) -> Result<Output> {
-        for (option, input) in inputs {
+    /// option that gave each, for messages), by the rules of the module:
+    /// refused, with a message naming the file and what to do, before any
+    /// work is done.
+    pub fn claim(path: &Path, inputs: &[(&str, &Path)], claim: Claim) -> Result<Output> {
+        let option = claim.option;
+        if ends_in_separator(path) {
+            return Err(fail(
+                path,
+                format!("{option} ends in '/', so it names a directory: give a file name"),
+            ));
+        }
+        for (input_option, input) in inputs {
             if same_file(path, input) {
                 return Err(fail(
                     path,
                     format!(
-                        "--out is the same file as {option} {}: the output must not overwrite an input",
+                        "{option} is the same file as {input_option} {}: the output must not overwrite an input",
                         input.display()
                     ),
                 ));
             }
         }
-        if path.is_dir() {
-            return Err(fail(path, "--out is a directory, not a file"));
+        let existing = match fs::symlink_metadata(path) {
+            Ok(meta) => Some(meta),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) =>
+            {
+                None
+            }
+            Err(source) => {
+                return Err(fail(
+                    path,
+                    format!("{option} cannot be examined ({source})"),
+                ));
+            }
+        };
+        if let Some(meta) = &existing {
+            Output::replaceable(path, meta, claim)?;
         }
         let name = path
             .file_name()
-            .ok_or_else(|| fail(path, "--out does not end in a file name"))?
+            .ok_or_else(|| fail(path, format!("{option} does not end in a file name")))?
             .to_string_lossy()
             .into_owned();
         let dir = match path.parent() {
@@ -96,14 +247,17 @@ impl Output {
             _ => PathBuf::from("."),
         };
         if !dir.is_dir() {
+            let why = if dir.exists() {
+                "is not a directory"
+            } else {
+                "does not exist"
+            };
             return Err(fail(
                 path,
-                format!(
-                    "cannot write here: the directory {} does not exist",
-                    dir.display()
-                ),
+                format!("cannot write here: the directory {} {why}", dir.display()),
             ));
         }
+        Output::probe(path, &dir, &name, existing.as_ref())?;
         let lock_path = dir.join(format!(".{name}.lock"));
         let lock = Output::lock(&lock_path, path)?;
         let mut removed = vec![];
@@ -123,6 +277,98 @@ impl Output {
             lock: Some(lock),
             removed,
         })
+    }
+
+    /// Refuses an existing `path` (of metadata `meta`, not followed) that
+    /// is not a regular file, or is a regular file this crate did not
+    /// write as `claim.ours`, unless `claim.force`.
+    fn replaceable(path: &Path, meta: &fs::Metadata, claim: Claim) -> Result<()> {
+        let option = claim.option;
+        let kind = meta.file_type();
+        if kind.is_symlink() {
+            let target = fs::read_link(path)
+                .map(|t| format!(" (to {})", t.display()))
+                .unwrap_or_default();
+            return Err(fail(
+                path,
+                format!(
+                    "{option} is a symbolic link{target}: links are not followed; give the path of the file itself"
+                ),
+            ));
+        }
+        if kind.is_dir() {
+            return Err(fail(path, format!("{option} is a directory, not a file")));
+        }
+        if !kind.is_file() {
+            return Err(fail(
+                path,
+                format!(
+                    "{option} is {}, not a regular file: nothing was written to it; choose a file",
+                    special_kind(meta)
+                ),
+            ));
+        }
+        if claim.force || is_ours(path, claim.ours) {
+            return Ok(());
+        }
+        Err(fail(
+            path,
+            format!(
+                "{option} exists and is not {}: it was left as it was; pass --force to replace it, or choose another {option}",
+                claim.ours.name()
+            ),
+        ))
+    }
+
+    /// Creates and removes a probe file in `dir`, so that a directory where
+    /// nothing can be written is found now, not at the first save; and
+    /// refuses an `existing` file that the rename of a save could not
+    /// replace (another user's file in a sticky directory).
+    fn probe(path: &Path, dir: &Path, name: &str, existing: Option<&fs::Metadata>) -> Result<()> {
+        let probe = dir.join(format!(".{name}.probe-{}", std::process::id()));
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&probe)
+            .map_err(|source| {
+                fail(
+                    path,
+                    format!(
+                        "cannot write in its directory ({}: {source})",
+                        probe.display()
+                    ),
+                )
+            })?;
+        let owner = file.metadata();
+        drop(file);
+        if let Err(source) = fs::remove_file(&probe) {
+            return Err(fail(
+                path,
+                format!(
+                    "cannot remove files in its directory ({}: {source}); remove the probe file by hand",
+                    probe.display()
+                ),
+            ));
+        }
+        #[cfg(unix)]
+        if let (Some(meta), Ok(me), Ok(d)) = (existing, owner, fs::metadata(dir)) {
+            use std::os::unix::fs::{MetadataExt, PermissionsExt};
+            let sticky = d.permissions().mode() & 0o1000 != 0;
+            let uid = me.uid();
+            if sticky && uid != 0 && meta.uid() != uid && d.uid() != uid {
+                return Err(fail(
+                    path,
+                    format!(
+                        "cannot be replaced: it belongs to another user (uid {}) in the sticky directory {}; choose another file",
+                        meta.uid(),
+                        dir.display()
+                    ),
+                ));
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = (existing, owner);
+        Ok(())
     }
 
     /// Creates (or opens) the lock file and takes its lock without waiting;
@@ -209,6 +455,12 @@ impl Drop for Output {
 mod tests {
     use super::*;
 
+    const OUT: Claim = Claim {
+        option: "--out",
+        ours: Ours::Checkpoint,
+        force: false,
+    };
+
     fn dir(tag: &str) -> PathBuf {
         crate::io::weights::test_dir(&format!("output-{tag}"))
     }
@@ -226,12 +478,12 @@ mod tests {
     fn a_second_claim_is_refused_until_the_first_ends() {
         let d = dir("lock");
         let out = d.join("m.safetensors");
-        let first = Output::claim(&out, &[]).unwrap();
-        let err = Output::claim(&out, &[]).unwrap_err().to_string();
+        let first = Output::claim(&out, &[], OUT).unwrap();
+        let err = Output::claim(&out, &[], OUT).unwrap_err().to_string();
         assert!(err.contains("another run is writing this file"), "{err}");
         drop(first);
         assert!(!d.join(".m.safetensors.lock").exists(), "lock file removed");
-        Output::claim(&out, &[]).unwrap();
+        Output::claim(&out, &[], OUT).unwrap();
     }
 
     #[test]
@@ -239,7 +491,7 @@ mod tests {
         let d = dir("refuse");
         let data = d.join("names.txt");
         fs::write(&data, "emma\n").unwrap();
-        let err = Output::claim(&data, &[("--data", &data)])
+        let err = Output::claim(&data, &[("--data", &data)], OUT)
             .unwrap_err()
             .to_string();
         assert!(err.contains("same file as --data"), "{err}");
@@ -247,17 +499,58 @@ mod tests {
         {
             let link = d.join("link.safetensors");
             std::os::unix::fs::symlink(&data, &link).unwrap();
-            let err = Output::claim(&link, &[("--data", &data)])
+            let err = Output::claim(&link, &[("--data", &data)], OUT)
                 .unwrap_err()
                 .to_string();
             assert!(err.contains("same file as --data"), "{err}");
         }
-        let err = Output::claim(&d, &[]).unwrap_err().to_string();
+        let err = Output::claim(&d, &[], OUT).unwrap_err().to_string();
         assert!(err.contains("is a directory"), "{err}");
-        let err = Output::claim(&d.join("no/such/m.safetensors"), &[])
+        let err = Output::claim(&d.join("no/such/m.safetensors"), &[], OUT)
             .unwrap_err()
             .to_string();
         assert!(err.contains("does not exist"), "{err}");
+    }
+
+    #[test]
+    fn the_crates_files_are_recognised_by_their_header() {
+        let d = dir("ours");
+        let ckpt = d.join("m.safetensors");
+        let t = weights::Tensor::new(ndarray::arr1(&[1.0f32]));
+        checkpoint::write(
+            &ckpt,
+            "mlp",
+            vec![("w".into(), t.clone())],
+            Default::default(),
+        )
+        .unwrap();
+        let export = d.join("e.safetensors");
+        let meta = [(
+            "format".to_string(),
+            "backprop-ninja check export".to_string(),
+        )];
+        weights::save(&export, vec![("w".into(), t)], meta.into_iter().collect()).unwrap();
+        let text = d.join("notes.txt");
+        fs::write(&text, "notes").unwrap();
+        let png = d.join("p.png");
+        fs::write(&png, b"\x89PNG\r\n\x1a\n....").unwrap();
+        let svg = d.join("p.svg");
+        fs::write(&svg, "<svg width=\"1\"></svg>").unwrap();
+        let export_of = Ours::Export("backprop-ninja check export");
+        assert!(is_ours(&ckpt, Ours::Checkpoint));
+        assert!(!is_ours(&ckpt, export_of));
+        assert!(is_ours(&export, export_of));
+        assert!(!is_ours(&export, Ours::Checkpoint));
+        for other in [&text, &png, &svg] {
+            assert!(!is_ours(other, Ours::Checkpoint), "{}", other.display());
+        }
+        assert!(is_ours(&png, Ours::Picture) && is_ours(&svg, Ours::Picture));
+        assert!(!is_ours(&text, Ours::Picture) && !is_ours(&ckpt, Ours::Picture));
+        let err = Output::claim(&text, &[], OUT).unwrap_err().to_string();
+        assert!(err.contains("pass --force"), "{err}");
+        let forced = Claim { force: true, ..OUT };
+        Output::claim(&text, &[], forced).unwrap();
+        Output::claim(&ckpt, &[], OUT).unwrap();
     }
 
     #[test]
@@ -270,7 +563,7 @@ mod tests {
         ] {
             fs::write(d.join(name), "partial").unwrap();
         }
-        let out = Output::claim(&d.join("m.safetensors"), &[]).unwrap();
+        let out = Output::claim(&d.join("m.safetensors"), &[], OUT).unwrap();
         assert_eq!(out.removed.len(), 2);
         assert!(d.join("other.tmp-1-0").exists());
         assert!(!d.join("m.safetensors.tmp-1-7").exists());

@@ -25,7 +25,7 @@ use safetensors::{Dtype, SafeTensorError, SafeTensors, View};
 use crate::error::{Error, Result};
 
 /// The largest header safetensors accepts, 100 MB.
-const MAX_HEADER: u64 = 100_000_000;
+pub const MAX_HEADER: u64 = 100_000_000;
 
 /// A tensor as stored in a file: one of the three dtypes this crate writes.
 #[derive(Clone, Debug, PartialEq)]
@@ -294,14 +294,13 @@ pub fn save(
 /// Reads the safetensors file `path`: its tensors by name, and its
 /// `__metadata__` (empty if it has none).
 ///
-/// Fails with [`Error::Io`] if the file cannot be read, and with
+/// Fails with [`Error::Io`] if the file cannot be read, with
+/// [`Error::Data`] if it is not a regular file or is over
+/// [`crate::io::input::MAX_CHECKPOINT`] bytes, and with
 /// [`Error::Checkpoint`] if it is not a safetensors file, is truncated, has a
 /// header that does not parse, or holds a dtype other than F32, F64 and I64.
 pub fn load(path: &Path) -> Result<(BTreeMap<String, Tensor>, BTreeMap<String, String>)> {
-    let bytes = fs::read(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let bytes = crate::io::input::read(path, "the file", crate::io::input::MAX_CHECKPOINT)?;
     let fail = |detail: String| Error::Checkpoint {
         path: path.to_path_buf(),
         detail,

@@ -65,7 +65,8 @@ impl AdamW {
             Ok(())
         } else {
             Err(Error::Config(format!(
-                "AdamW needs lr ≥ 0, 0 ≤ betas < 1, eps ≥ 0, weight_decay ≥ 0; got {self:?}"
+                "AdamW needs lr ≥ 0, 0 ≤ betas < 1, eps ≥ 0, weight_decay ≥ 0; got lr {}, betas ({}, {}), eps {}, weight_decay {}",
+                self.lr, self.beta1, self.beta2, self.eps, self.weight_decay
             )))
         }
     }

@@ -239,9 +239,17 @@ impl GptConfig {
             n_embd,
             ..
         } = *self;
-        if vocab_size == 0 || block_size == 0 || n_layer == 0 || n_head == 0 || n_embd == 0 {
+        let sizes = [
+            ("vocab_size", vocab_size),
+            ("block_size", block_size),
+            ("n_layer", n_layer),
+            ("n_head", n_head),
+            ("n_embd", n_embd),
+        ];
+        if let Some((name, _)) = sizes.iter().find(|(_, n)| *n == 0) {
             return Err(Error::Config(format!(
-                "GPT sizes must be positive: {self:?}"
+                "GPT sizes must be positive, and {name} is 0 ({})",
+                self.sizes()
             )));
         }
         if self.arch != Arch::Bigram && n_embd % self.heads() != 0 {
@@ -250,6 +258,15 @@ impl GptConfig {
             )));
         }
         Ok(())
+    }
+
+    /// The sizes in words, for messages: `vocab_size 65, block_size 256,
+    /// n_layer 6, n_head 6, n_embd 384`.
+    pub fn sizes(&self) -> String {
+        format!(
+            "vocab_size {}, block_size {}, n_layer {}, n_head {}, n_embd {}",
+            self.vocab_size, self.block_size, self.n_layer, self.n_head, self.n_embd
+        )
     }
 
     /// How many blocks this step has.

@@ -146,6 +146,45 @@ pub fn check_gpt(config: &GptConfig, batch: usize, eval_rows: usize) -> Result<u
     }
 }
 
+/// What a GPT run of [`estimate_gpt`] needs with, besides, `count` fixed
+/// evaluation batches of `eval_rows` rows of the block's positions (indices
+/// and targets, 8 bytes each) for each of `splits` splits; `None` past 128
+/// bits.
+pub fn estimate_gpt_eval(
+    config: &GptConfig,
+    batch: usize,
+    eval_rows: usize,
+    count: usize,
+    splits: usize,
+) -> Option<u128> {
+    let sets = [count, eval_rows, config.block_size, splits]
+        .iter()
+        .try_fold(16u128, |acc, &x| acc.checked_mul(x as u128))?;
+    estimate_gpt(config, batch, eval_rows)?.checked_add(sets)
+}
+
+/// Refuses a GPT run whose fixed evaluation batches (`--eval-batches`, or
+/// a checkpoint's `eval_batches`) would take it over [`LIMIT`], before any
+/// of them is drawn.
+pub fn check_gpt_eval(
+    config: &GptConfig,
+    batch: usize,
+    eval_rows: usize,
+    count: usize,
+    splits: usize,
+) -> Result<u128> {
+    check_gpt(config, batch, eval_rows)?;
+    match estimate_gpt_eval(config, batch, eval_rows, count, splits) {
+        Some(bytes) if bytes <= LIMIT => Ok(bytes),
+        need => Err(Error::Config(format!(
+            "{count} evaluation batches (--eval-batches, or a checkpoint's eval_batches) of {eval_rows} × {} positions per split need about {} of memory with the model, over the limit of {}: choose fewer with --eval-batches",
+            config.block_size,
+            need.map_or_else(|| "more than 10^38 bytes".to_string(), human),
+            human(LIMIT)
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,6 +216,17 @@ mod tests {
             err.contains("TB of memory, over the limit of 17.2 GB"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn evaluation_batches_count_in_the_budget() {
+        let config = GptConfig::lecture(65);
+        assert!(check_gpt_eval(&config, 64, 64, 200, 2).is_ok());
+        let err = check_gpt_eval(&config, 64, 64, 10_000_000, 2)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("10000000 evaluation batches"), "{err}");
+        assert!(check_gpt_eval(&config, 64, 64, usize::MAX, 2).is_err());
     }
 
     #[test]

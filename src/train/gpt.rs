@@ -269,14 +269,41 @@ pub fn sample_text(
     count: usize,
     seed: u64,
 ) -> Result<String> {
-    let context = if prefix.is_empty() {
+    let mut text = String::new();
+    sample_text_streamed(model, vocab, prefix, count, seed, |s| {
+        text.push_str(s);
+        true
+    })?;
+    Ok(text)
+}
+
+/// [`sample_text`], handed to `emit` as it is drawn: the prefix, then each
+/// character; stops early when `emit` returns `false` (its reader is gone).
+pub fn sample_text_streamed(
+    model: &Gpt<f32>,
+    vocab: &CharVocab,
+    prefix: &str,
+    count: usize,
+    seed: u64,
+    mut emit: impl FnMut(&str) -> bool,
+) -> Result<()> {
+    let mut all = if prefix.is_empty() {
         vec![0]
     } else {
         encode_prefix(prefix, &vocab.as_string())?
     };
     let mut sampler = Sampler::new(model, seed)?;
-    let tokens = sampler.generate(model, &context, count)?;
-    Ok(format!("{prefix}{}", vocab.decode(&tokens)?))
+    if !emit(prefix) {
+        return Ok(());
+    }
+    for _ in 0..count {
+        let next = sampler.next(model, &all)?;
+        all.push(next);
+        if !emit(&vocab.decode(&[next])?) {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// `count` names, each starting with `prefix`.
@@ -287,6 +314,24 @@ pub fn sample_names(
     count: usize,
     seed: u64,
 ) -> Result<Vec<String>> {
+    let mut names = vec![];
+    sample_names_streamed(model, vocab, prefix, count, seed, |name| {
+        names.push(name);
+        true
+    })?;
+    Ok(names)
+}
+
+/// [`sample_names`], each name handed to `emit` as it is drawn; stops
+/// early when `emit` returns `false` (its reader is gone).
+pub fn sample_names_streamed(
+    model: &Gpt<f32>,
+    vocab: &str,
+    prefix: &str,
+    count: usize,
+    seed: u64,
+    mut emit: impl FnMut(String) -> bool,
+) -> Result<()> {
     let chars: Vec<char> = vocab.chars().collect();
     let context = encode_prefix(prefix, vocab)?;
     if context.contains(&0) {
@@ -301,12 +346,13 @@ pub fn sample_names(
         )));
     }
     let mut sampler = Sampler::new(model, seed)?;
-    (0..count)
-        .map(|_| {
-            let tokens = sampler.name(model, &context)?;
-            Ok(tokens.iter().map(|&t| chars[t]).collect())
-        })
-        .collect()
+    for _ in 0..count {
+        let tokens = sampler.name(model, &context)?;
+        if !emit(tokens.iter().map(|&t| chars[t]).collect()) {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// The tokens of `prefix`, or an error naming the first character outside

@@ -22,6 +22,7 @@ mod integrity;
 mod interrupt;
 mod mirror;
 mod mutants;
+mod output_safety;
 mod robust;
 mod second_oracle;
 mod snapshots;

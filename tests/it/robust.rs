@@ -391,7 +391,12 @@ fn a_second_writer_of_the_same_output_is_refused() {
     let dir = temp_dir("lock");
     let corpus = small_corpus(&dir);
     let model = dir.join("m.safetensors");
-    let held = backprop_ninja::io::output::Output::claim(&model, &[]).unwrap();
+    let held = backprop_ninja::io::output::Output::claim(
+        &model,
+        &[],
+        backprop_ninja::io::output::Claim::checkpoint(false),
+    )
+    .unwrap();
     let o = train(&corpus, &model, "5", &[]);
     assert_fails(&o, "another run is writing this file");
     assert!(!model.exists());
