@@ -28,7 +28,7 @@ use backprop_ninja::io::output::{self as out_file, Output};
 use backprop_ninja::layers::adamw::AdamW;
 use backprop_ninja::models::adamw::AdamWState;
 use backprop_ninja::models::gpt::{Arch, Gpt, GptConfig, GptInit};
-use backprop_ninja::registry::Trains;
+use backprop_ninja::models::kind::ModelKind;
 use backprop_ninja::train::SAMPLE_SEED;
 use backprop_ninja::train::gpt::{self as trainer, EvalSet, Evaluator, sample_names, sample_text};
 use backprop_ninja::train::{
@@ -527,7 +527,7 @@ impl WithBackprop for GptArgs {
 /// Runs `train gpt` with backward passes `B`.
 fn run<B: Backprop>(args: &GptArgs) -> Result<()> {
     if B::NAME == "exercises" {
-        implementation::ready::<B>(Trains::Gpt)?;
+        implementation::ready::<B>(ModelKind::Gpt)?;
     }
     let chars = args.chars.unwrap_or(CHARS);
     if chars == 0 {

@@ -23,7 +23,8 @@ use backprop_ninja::hyper::Hyper;
 use backprop_ninja::io::checkpoint::{self, Checkpoint};
 use backprop_ninja::io::gpt_checkpoint;
 use backprop_ninja::io::output::{self as out_file, Output};
-use backprop_ninja::models::model::{Model, ModelKind, Network, WithModel};
+use backprop_ninja::models::kind::ModelKind;
+use backprop_ninja::models::model::{Model, Network, WithModel};
 use backprop_ninja::train::{
     self, Dataset, OptimizerConfig, Progress, Schedule, TrainConfig, budget,
 };
@@ -320,7 +321,7 @@ impl<K: NetDefaults> WithBackprop for NetArgs<K> {
         let plan = plan(args, resumed, &corpus)?;
         plan.config.validate()?;
         if B::NAME == "exercises" {
-            implementation::ready::<B>(plan.kind.into())?;
+            implementation::ready::<B>(plan.kind)?;
         }
         let hyper = match &plan.model {
             Start::Resume(network) => network.hyper(),

@@ -37,8 +37,9 @@ use crate::error::{Error, Result};
 use crate::hyper::Hyper;
 use crate::io::weights::{self, Tensor, take};
 use crate::layers::params::NamedParams;
+use crate::models::kind::ModelKind;
 use crate::models::mlp::Mlp;
-use crate::models::model::{ModelKind, Network};
+use crate::models::model::Network;
 use crate::models::wavenet::WaveNet;
 use crate::train::{OptimizerConfig, Schedule, TrainConfig};
 
@@ -264,6 +265,12 @@ pub fn load(path: &Path) -> Result<Checkpoint> {
     let model = match kind {
         ModelKind::Mlp => Network::Mlp(load_mlp(&mut tensors, hyper, path)?),
         ModelKind::WaveNet => Network::WaveNet(load_wavenet(&mut tensors, hyper, path)?),
+        other => {
+            return Err(fail(format!(
+                "it holds a {}, not an MLP or a WaveNet",
+                other.title()
+            )));
+        }
     };
     let config = TrainConfig {
         steps: get(&meta, "steps", path)?,
@@ -361,6 +368,7 @@ fn check_sizes(
                 .and_then(|n| n.checked_add(h.checked_mul(4 * levels as u128)?))
                 .and_then(|n| n.checked_add(h.checked_mul(v)?.checked_add(v)?)),
         },
+        _ => None,
     };
     if expected.is_none_or(|n| n > 4 * stored + 1024) {
         return Err(Error::Checkpoint {

@@ -23,7 +23,8 @@ mod fixtures {
 
     use crate::io::{checkpoint, gpt_checkpoint, weights};
     use crate::layers::params::NamedParams;
-    use crate::models::model::{ModelKind, Network};
+    use crate::models::kind::ModelKind;
+    use crate::models::model::Network;
 
     fn fixture(name: &str) -> PathBuf {
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -16,47 +16,9 @@ use crate::error::Result;
 use crate::hyper::Hyper;
 use crate::layers::params::NamedParams;
 use crate::models::gpt::{Gpt, GptGrads, GptWorkspace};
+use crate::models::kind::ModelKind;
 use crate::models::mlp::{self, Mlp};
 use crate::models::wavenet::{self, WaveNet};
-use crate::registry::Trains;
-
-/// Which model a checkpoint holds and `train mlp|wavenet` trains: `mlp`
-/// (makemore part 4) or `wavenet` (part 5). Every kind has a [`Network`]
-/// variant; the deep MLP of part 3 is not one of them (it is diagnosed,
-/// never saved: [`crate::models::deep`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ModelKind {
-    /// The MLP of makemore part 4 (block 3, n_embd 10, n_hidden 200)
-    Mlp,
-    /// The hierarchical WaveNet of makemore part 5 (block 8, n_embd 24, n_hidden 128)
-    WaveNet,
-}
-
-impl ModelKind {
-    /// `"mlp"` or `"wavenet"`, as on the command line and in checkpoints.
-    pub fn name(self) -> &'static str {
-        match self {
-            ModelKind::Mlp => "mlp",
-            ModelKind::WaveNet => "wavenet",
-        }
-    }
-
-    /// The inverse of [`ModelKind::name`] for the kinds a checkpoint holds.
-    pub fn from_name(name: &str) -> Option<ModelKind> {
-        [ModelKind::Mlp, ModelKind::WaveNet]
-            .into_iter()
-            .find(|k| k.name() == name)
-    }
-}
-
-impl From<ModelKind> for Trains {
-    fn from(kind: ModelKind) -> Trains {
-        match kind {
-            ModelKind::Mlp => Trains::Mlp,
-            ModelKind::WaveNet => Trains::WaveNet,
-        }
-    }
-}
 
 /// What the training loop needs from a model trained in `f32`: a
 /// workspace, a batch drawn into it, the forward and backward passes. Its
@@ -296,6 +258,12 @@ impl Network {
         Ok(match kind {
             ModelKind::Mlp => Network::Mlp(Mlp::lecture_init(hyper, rng)?),
             ModelKind::WaveNet => Network::WaveNet(WaveNet::lecture_init(hyper, rng)?),
+            other => {
+                return Err(crate::error::Error::Config(format!(
+                    "a {} is not built from word-model sizes",
+                    other.title()
+                )));
+            }
         })
     }
 
