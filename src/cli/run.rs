@@ -11,6 +11,8 @@ use std::fmt::Display;
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 
+use backprop_ninja::io::checkpoint::{self, Checkpoint};
+use backprop_ninja::models::kind::ModelKind;
 use backprop_ninja::{Error, Result};
 
 use super::implementation::Impl;
@@ -134,4 +136,17 @@ pub fn other_model(path: &Path, held: &str, asked: &str) -> Error {
             shown(asked)
         ),
     }
+}
+
+/// The checkpoint `train {asked}` resumes from `path`, refused (naming both
+/// subcommands) if it holds a GPT and a word model is asked for, or the
+/// other way round (between the MLP and the WaveNet, the run's plan says
+/// which settings contradict the checkpoint).
+pub fn resume_checkpoint(path: &Path, asked: ModelKind) -> Result<Checkpoint> {
+    let held = checkpoint::read(path)?.kind;
+    let gpt = ModelKind::Gpt.name();
+    if (held == gpt) != (asked == ModelKind::Gpt) {
+        return Err(other_model(path, &held, asked.name()));
+    }
+    checkpoint::load(path)
 }

@@ -7,10 +7,9 @@ use std::path::{Path, PathBuf};
 
 use backprop_ninja::corpus::DataKind;
 use backprop_ninja::corpus::text::CharVocab;
-use backprop_ninja::corpus::words::{Corpus, Vocab};
+use backprop_ninja::corpus::words::Corpus;
 use backprop_ninja::io::checkpoint::{self, Checkpoint};
-use backprop_ninja::io::gpt_checkpoint;
-use backprop_ninja::models::kind::ModelKind;
+use backprop_ninja::models::gpt::Gpt;
 use backprop_ninja::models::model::{Model, Network, WithModel};
 use backprop_ninja::train::gpt::{sample_names, sample_text};
 use backprop_ninja::train::{self, Dataset, SAMPLE_SEED};
@@ -50,12 +49,6 @@ pub struct SampleArgs {
     pub prefix: String,
 }
 
-/// Whether `path` holds a GPT (which `eval` and `sample` hand to
-/// [`gpt_eval`] and [`gpt_sample`]).
-fn is_gpt(path: &Path) -> Result<bool> {
-    Ok(gpt_checkpoint::model_kind(path)? == gpt_checkpoint::MODEL)
-}
-
 /// The corpus given, or the embedded one; its words must all be in the
 /// checkpoint's vocabulary.
 fn corpus_for(ckpt: &Checkpoint, path: &Path, data: Option<&Path>) -> Result<Corpus> {
@@ -76,97 +69,96 @@ fn corpus_for(ckpt: &Checkpoint, path: &Path, data: Option<&Path>) -> Result<Cor
             path.display()
         );
     }
-    corpus.check_vocab(&ckpt.vocab, &format!("the checkpoint {}", path.display()))?;
+    corpus.check_vocab(
+        &ckpt.word_vocab(path)?,
+        &format!("the checkpoint {}", path.display()),
+    )?;
     Ok(corpus)
 }
 
+/// `eval` of a checkpoint of any kind.
 struct Eval<'a> {
-    path: &'a Path,
-    corpus: &'a Corpus,
-    vocab: Vocab,
-    seed: u64,
-    step: usize,
-    kind: ModelKind,
+    args: &'a EvalArgs,
+    ckpt: &'a Checkpoint,
 }
 
 impl WithModel for Eval<'_> {
     type Output = Result<()>;
     fn run<M: Model + Into<Network>>(self, model: M) -> Result<()> {
-        let dataset = Dataset::with_vocab(self.corpus, self.vocab, model.hyper().block, self.seed)?;
+        let (args, ckpt) = (self.args, self.ckpt);
+        if args.text.is_some() {
+            return Err(Error::Config(
+                "--text is for a GPT trained on a text; this model was trained on names".into(),
+            ));
+        }
+        let path = &args.model;
+        let corpus = corpus_for(ckpt, path, args.data.as_deref())?;
+        let vocab = ckpt.word_vocab(path)?;
+        let dataset = Dataset::with_vocab(&corpus, vocab, model.hyper().block, ckpt.config.seed)?;
         say!(
             "{}: {}, step {}, data {}",
-            self.path.display(),
-            self.kind.name(),
-            self.step,
-            self.corpus.source
+            path.display(),
+            ckpt.model.kind().name(),
+            ckpt.step,
+            corpus.source
         );
         output::print_losses(&model, &dataset)
+    }
+    fn run_gpt(self, model: Gpt<f32>) -> Result<()> {
+        gpt_eval(self.args, self.ckpt, &model)
     }
 }
 
 pub fn eval(args: EvalArgs) -> Result<()> {
-    if is_gpt(&args.model)? {
-        return gpt_eval(&args);
-    }
-    if args.text.is_some() {
-        return Err(Error::Config(
-            "--text is for a GPT trained on a text; this model was trained on names".into(),
-        ));
-    }
     let ckpt = checkpoint::load(&args.model)?;
-    let corpus = corpus_for(&ckpt, &args.model, args.data.as_deref())?;
-    let job = Eval {
-        path: &args.model,
-        corpus: &corpus,
-        vocab: ckpt.vocab.clone(),
-        seed: ckpt.config.seed,
-        step: ckpt.step,
-        kind: ckpt.model.kind(),
-    };
-    ckpt.model.with(job)
+    ckpt.model.clone().with(Eval {
+        args: &args,
+        ckpt: &ckpt,
+    })
 }
 
+/// `sample` of a checkpoint of any kind: names from a word model, names
+/// or text from a GPT.
 struct Sample<'a> {
     args: &'a SampleArgs,
-    vocab: &'a Vocab,
+    ckpt: &'a Checkpoint,
 }
 
 impl WithModel for Sample<'_> {
-    type Output = Result<Vec<String>>;
-    fn run<M: Model + Into<Network>>(self, model: M) -> Result<Vec<String>> {
+    type Output = Result<()>;
+    fn run<M: Model + Into<Network>>(self, model: M) -> Result<()> {
         let a = self.args;
-        train::sample(&model, self.vocab, a.count, &a.prefix, a.seed)
+        if a.chars.is_some() {
+            return Err(Error::Config(
+                "--chars is for a GPT trained on a text; this model samples names (--count)".into(),
+            ));
+        }
+        let vocab = self.ckpt.word_vocab(&a.model)?;
+        for word in train::sample(&model, &vocab, a.count, &a.prefix, a.seed)? {
+            say!("{word}");
+            if output::closed() {
+                break;
+            }
+        }
+        Ok(())
+    }
+    fn run_gpt(self, model: Gpt<f32>) -> Result<()> {
+        gpt_sample(self.args, self.ckpt, &model)
     }
 }
 
 pub fn sample(args: SampleArgs) -> Result<()> {
-    if is_gpt(&args.model)? {
-        return gpt_sample(&args);
-    }
-    if args.chars.is_some() {
-        return Err(Error::Config(
-            "--chars is for a GPT trained on a text; this model samples names (--count)".into(),
-        ));
-    }
     let ckpt = checkpoint::load(&args.model)?;
-    let words = ckpt.model.with(Sample {
+    ckpt.model.clone().with(Sample {
         args: &args,
-        vocab: &ckpt.vocab,
-    })?;
-    for word in words {
-        say!("{word}");
-        if output::closed() {
-            break;
-        }
-    }
-    Ok(())
+        ckpt: &ckpt,
+    })
 }
 
 /// `sample` of a GPT checkpoint: `--chars` characters after `--prefix` (a
 /// text), or `--count` names starting with `--prefix`.
-fn gpt_sample(args: &SampleArgs) -> Result<()> {
-    let ckpt = gpt_checkpoint::load(&args.model)?;
-    match ckpt.data.kind {
+fn gpt_sample(args: &SampleArgs, ckpt: &Checkpoint, model: &Gpt<f32>) -> Result<()> {
+    match ckpt.data_kind() {
         DataKind::Text => {
             let chars = args.chars.unwrap_or(gpt::CHARS);
             if chars == 0 {
@@ -178,7 +170,7 @@ fn gpt_sample(args: &SampleArgs) -> Result<()> {
             let vocab = CharVocab::from_chars(&ckpt.vocab)?;
             say!(
                 "{}",
-                sample_text(&ckpt.model, &vocab, &args.prefix, chars, args.seed)?
+                sample_text(model, &vocab, &args.prefix, chars, args.seed)?
             );
         }
         DataKind::Names => {
@@ -188,13 +180,7 @@ fn gpt_sample(args: &SampleArgs) -> Result<()> {
                     args.model.display()
                 )));
             }
-            for name in sample_names(
-                &ckpt.model,
-                &ckpt.vocab,
-                &args.prefix,
-                args.count,
-                args.seed,
-            )? {
+            for name in sample_names(model, &ckpt.vocab, &args.prefix, args.count, args.seed)? {
                 say!("{name}");
                 if output::closed() {
                     break;
@@ -207,10 +193,12 @@ fn gpt_sample(args: &SampleArgs) -> Result<()> {
 
 /// `eval` of a GPT checkpoint: its losses on the fixed evaluation batches
 /// of its data, as training printed them.
-fn gpt_eval(args: &EvalArgs) -> Result<()> {
+fn gpt_eval(args: &EvalArgs, ckpt: &Checkpoint, model: &Gpt<f32>) -> Result<()> {
     let path = &args.model;
-    let ckpt = gpt_checkpoint::load(path)?;
-    let stored = &ckpt.data;
+    let stored = ckpt.fingerprint.as_ref().ok_or_else(|| Error::Checkpoint {
+        path: path.to_path_buf(),
+        detail: "a GPT's checkpoint holds its data's fingerprint".into(),
+    })?;
     let data = match stored.kind {
         DataKind::Text => gpt::load_text(
             args.text
@@ -221,7 +209,7 @@ fn gpt_eval(args: &EvalArgs) -> Result<()> {
             args.data.as_deref().or_else(|| {
                 (!stored.source.starts_with("embedded")).then(|| Path::new(&stored.source))
             }),
-            ckpt.run.seed,
+            ckpt.config.seed,
         )?,
     };
     let here = data.id();
@@ -234,9 +222,13 @@ fn gpt_eval(args: &EvalArgs) -> Result<()> {
         );
     }
     data.check_vocab(&ckpt.vocab, path)?;
+    let eval_batches = ckpt.eval_batches.unwrap_or(match stored.kind {
+        DataKind::Text => gpt::EVAL_BATCHES_TEXT,
+        DataKind::Names => gpt::EVAL_BATCHES_NAMES,
+    });
     let (mut evaluator, held_out) =
-        gpt::evaluator(&data, &ckpt.model.config, &ckpt.run, ckpt.eval_batches)?;
-    let losses = evaluator.losses(&ckpt.model)?;
+        gpt::evaluator(&data, &model.config, &ckpt.config, eval_batches)?;
+    let losses = evaluator.losses(model)?;
     say!(
         "{}: gpt, step {}, data {}: train loss {:.4}, {held_out} loss {:.4}",
         path.display(),

@@ -21,12 +21,12 @@ use backprop_ninja::corpus::Fingerprint;
 use backprop_ninja::corpus::words::{Corpus, Vocab};
 use backprop_ninja::hyper::Hyper;
 use backprop_ninja::io::checkpoint::{self, Checkpoint};
-use backprop_ninja::io::gpt_checkpoint;
 use backprop_ninja::io::output::{self as out_file, Output};
+use backprop_ninja::models::gpt::Gpt;
 use backprop_ninja::models::kind::ModelKind;
 use backprop_ninja::models::model::{Model, Network, WithModel};
 use backprop_ninja::train::{
-    self, Dataset, OptimizerConfig, Progress, Schedule, TrainConfig, budget,
+    self, Dataset, Optimizer, OptimizerConfig, Progress, Schedule, TrainConfig, budget,
 };
 use backprop_ninja::{Backprop, Error, Result};
 use rand::SeedableRng;
@@ -35,7 +35,7 @@ use rand_chacha::ChaCha8Rng;
 use super::gpt::GptArgs;
 use super::implementation::{self, WithBackprop};
 use super::output::{self, say};
-use super::run::{Common, Defaults, agree, kept, other_model};
+use super::run::{Common, Defaults, agree, kept, resume_checkpoint};
 
 /// The MLP and the WaveNet print their loss and save a checkpoint every this
 /// many steps, by default.
@@ -187,7 +187,10 @@ fn corpus<K: NetDefaults>(
             ),
         });
     }
-    corpus.check_vocab(&ckpt.vocab, &format!("the checkpoint {}", path.display()))?;
+    corpus.check_vocab(
+        &ckpt.word_vocab(path)?,
+        &format!("the checkpoint {}", path.display()),
+    )?;
     Ok(corpus)
 }
 
@@ -225,7 +228,9 @@ fn plan<K: NetDefaults>(
                 kind.name()
             )));
         }
-        let h = ckpt.model.hyper();
+        let h = ckpt.model.hyper().ok_or_else(|| {
+            Error::Config(format!("`train {}` resumes a word model", K::KIND.name()))
+        })?;
         agree("n-embd", args.n_embd, h.n_embd, path)?;
         agree("n-hidden", args.n_hidden, h.n_hidden, path)?;
         agree("block-size", args.block_size, h.block, path)?;
@@ -257,12 +262,13 @@ fn plan<K: NetDefaults>(
                 ckpt.step
             )));
         }
+        let vocab = ckpt.word_vocab(path)?;
         return Ok(Plan {
             kind,
             config,
             start: ckpt.step,
             model: Start::Resume(ckpt.model),
-            vocab: ckpt.vocab,
+            vocab,
         });
     }
     let kind = K::KIND;
@@ -308,13 +314,7 @@ impl<K: NetDefaults> WithBackprop for NetArgs<K> {
     fn run<B: Backprop>(self) -> Result<()> {
         let args = &self;
         let resumed = match &args.resume {
-            Some(path) => {
-                let held = gpt_checkpoint::model_kind(path)?;
-                if held == gpt_checkpoint::MODEL {
-                    return Err(other_model(path, &held, K::KIND.name()));
-                }
-                Some((path.as_path(), checkpoint::load(path)?))
-            }
+            Some(path) => Some((path.as_path(), resume_checkpoint(path, K::KIND)?)),
             None => None,
         };
         let corpus = corpus(args, resumed.as_ref().map(|(p, c)| (*p, c)))?;
@@ -324,7 +324,9 @@ impl<K: NetDefaults> WithBackprop for NetArgs<K> {
             implementation::ready::<B>(plan.kind)?;
         }
         let hyper = match &plan.model {
-            Start::Resume(network) => network.hyper(),
+            Start::Resume(network) => network.hyper().ok_or_else(|| {
+                Error::Config(format!("`train {}` resumes a word model", K::KIND.name()))
+            })?,
             Start::Fresh(hyper) => *hyper,
         };
         budget::check(plan.kind, hyper, plan.config.batch_size, examples(&corpus))?;
@@ -414,6 +416,14 @@ impl<B: Backprop, K: NetDefaults> Trainer<'_, B, K> {
 impl<B: Backprop, K: NetDefaults> WithModel for Trainer<'_, B, K> {
     type Output = Result<()>;
 
+    /// Never reached: [`plan`] refuses a checkpoint of another kind.
+    fn run_gpt(self, _model: Gpt<f32>) -> Result<()> {
+        Err(Error::Config(format!(
+            "`train {}` does not train a GPT: use `train gpt`",
+            K::KIND.name()
+        )))
+    }
+
     fn run<M: Model + Into<Network>>(self, mut model: M) -> Result<()> {
         let (args, corpus, config, start) = (self.args, self.corpus, self.config, self.start);
         let data =
@@ -438,13 +448,18 @@ impl<B: Backprop, K: NetDefaults> WithModel for Trainer<'_, B, K> {
             h.n_hidden,
             B::NAME
         );
+        let schedule = config
+            .sgd()
+            .ok_or_else(|| Error::Config(format!("the {} trains with SGD", M::NAME)))?;
         let make_ckpt = |model: &M, step: usize| Checkpoint {
             model: model.clone().into(),
-            vocab: self.vocab.clone(),
+            optimizer: Optimizer::Sgd(schedule),
             step,
             config,
+            vocab: self.vocab.as_string(),
             data: corpus.source.clone(),
             fingerprint: Some(self.fingerprint.clone()),
+            eval_batches: None,
         };
         let bar = output::progress_bar(config.steps, start);
         let every = args.eval_every.unwrap_or(EVAL_EVERY);

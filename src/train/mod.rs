@@ -13,6 +13,7 @@
 pub mod bigram;
 pub mod budget;
 pub mod diagnose;
+pub mod eval;
 pub mod gpt;
 #[cfg(feature = "plots")]
 pub mod plots;

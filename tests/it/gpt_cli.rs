@@ -9,8 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use backprop_ninja::io::gpt_checkpoint;
-use backprop_ninja::layers::params::NamedParams;
+use backprop_ninja::io::checkpoint;
 
 use crate::common;
 use common::cli::{assert_fails, bin, run, s, stderr, succeeds, temp_dir};
@@ -165,18 +164,18 @@ fn a_resumed_gpt_run_is_the_uninterrupted_run_bit_for_bit() {
         "no evaluation at the start of a resumed run"
     );
     let (a, b) = (
-        gpt_checkpoint::load(&straight).unwrap(),
-        gpt_checkpoint::load(&halves).unwrap(),
+        checkpoint::load(&straight).unwrap(),
+        checkpoint::load(&halves).unwrap(),
     );
-    assert!(a.step == 20 && a.adamw.t == 20);
-    let bits = |c: &gpt_checkpoint::GptCheckpoint| -> Vec<u32> {
-        let params = c.model.named_params();
+    assert!(a.step == 20 && a.adamw().unwrap().t == 20);
+    let bits = |c: &checkpoint::Checkpoint| -> Vec<u32> {
+        let params = c.model.named_tensors();
         let values = params.iter().flat_map(|(_, p)| p.iter().copied());
-        let moments = c
-            .adamw
+        let adamw = c.adamw().unwrap();
+        let moments = adamw
             .m
             .iter()
-            .chain(&c.adamw.v)
+            .chain(&adamw.v)
             .flat_map(|m| m.iter().copied());
         values.chain(moments).map(f32::to_bits).collect()
     };

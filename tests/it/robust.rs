@@ -678,8 +678,7 @@ proptest! {
         std::fs::write(&path, &bytes).unwrap();
         if let Ok(ckpt) = checkpoint::load(&path) {
             // What loads can be used.
-            let vocab = ckpt.vocab.clone();
-            let words = ckpt.model.with(SampleOne(&vocab));
+            let words = ckpt.word_vocab(&path).and_then(|vocab| ckpt.model.clone().with(SampleOne(&vocab)));
             prop_assert!(words.is_ok() || words.is_err());
         }
     }
@@ -696,6 +695,9 @@ impl backprop_ninja::models::model::WithModel for SampleOne<'_> {
         model: M,
     ) -> Self::Output {
         backprop_ninja::train::sample(&model, self.0, 2, "", 1)
+    }
+    fn run_gpt(self, model: backprop_ninja::models::gpt::Gpt<f32>) -> Self::Output {
+        backprop_ninja::train::gpt::sample_names(&model, &self.0.as_string(), "", 2, 1)
     }
 }
 
