@@ -683,8 +683,11 @@ impl Job<'_> {
                 losses[0], losses[1]
             )
         };
+        // The first evaluation, the run's baseline: printed at step 0, silent
+        // when resuming.
+        let first = self.evaluator.checked(&model, start)?;
         if start == 0 {
-            say!("{}", report(0, self.evaluator.losses(&model)?));
+            say!("{}", report(0, first));
         }
         let bar = output::progress_bar(run.steps, start);
         let saved = Cell::new(None);
@@ -706,13 +709,8 @@ impl Job<'_> {
         let every = self.every;
         let source = self.data.train();
         let mut at_eval = |model: &Gpt<f32>, opt: &Optimizer, step: usize| {
-            let losses = evaluator.losses(model)?;
-            if let Some((i, l)) = losses.iter().enumerate().find(|(_, l)| !l.is_finite()) {
-                return Err(Error::Diverged { step, loss: *l }).map_err(|e| Error::Noted {
-                    error: Box::new(e),
-                    note: format!("the {} loss of the evaluation", ["train", held_out][i]),
-                });
-            }
+            // Garbage never replaces a good model: checked before saving.
+            let losses = evaluator.checked(model, step)?;
             let line = report(step, losses);
             match &bar {
                 Some(bar) => bar.println(&line),

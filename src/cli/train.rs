@@ -25,6 +25,7 @@ use backprop_ninja::io::output::{self as out_file, Output};
 use backprop_ninja::models::gpt::Gpt;
 use backprop_ninja::models::kind::ModelKind;
 use backprop_ninja::models::model::{Model, Network, WithModel};
+use backprop_ninja::train::eval::{EvalSet, Evaluator};
 use backprop_ninja::train::{
     self, Dataset, Optimizer, OptimizerConfig, Progress, Schedule, TrainConfig, budget,
 };
@@ -483,8 +484,18 @@ impl<B: Backprop, K: NetDefaults> WithModel for Trainer<'_, B, K> {
                 say!("{:7}/{:7}: {:.4}  (lr {})", p.step, p.steps, p.loss, p.lr);
             }
         };
+        // Garbage never replaces a good model: every checkpoint is
+        // evaluated on the whole training and validation splits, and
+        // checked, before it is saved; the first evaluation is the run's
+        // baseline.
+        let mut evaluator = Evaluator::new(
+            EvalSet::whole("train", data.train.clone()),
+            EvalSet::whole("val", data.val.clone()),
+        );
+        evaluator.checked(&model, start)?;
         let saved = Cell::new(None);
         let save_checkpoint = |model: &M, step: usize| {
+            evaluator.checked(model, step)?;
             checkpoint::save(&args.out, &make_ckpt(model, step))?;
             saved.set(Some(step));
             Ok(())
@@ -509,7 +520,9 @@ impl<B: Backprop, K: NetDefaults> WithModel for Trainer<'_, B, K> {
         );
         model.finish_training(&data.train.x)?;
         // Save before printing anything more: a closed stdout loses nothing.
-        checkpoint::save(&args.out, &make_ckpt(&model, config.steps))
+        evaluator
+            .checked(&model, config.steps)
+            .and_then(|_| checkpoint::save(&args.out, &make_ckpt(&model, config.steps)))
             .map_err(|e| self.kept(e, saved.get()))?;
         say!("saved {}", args.out.display());
         output::print_losses(&model, &data)?;

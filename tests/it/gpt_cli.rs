@@ -504,3 +504,23 @@ fn maintainers_makemores_transformer_learns_names() {
     let (train, test) = shared_run("--data", "names.txt", &extra);
     assert!(test <= 2.3 && train <= 2.3, "train {train}, test {test}");
 }
+
+/// Garbage never replaces a good model: a GPT whose evaluated loss goes far
+/// above its best (`--lr 0.5`, whose val loss ended at 39.6 against 4.17
+/// for a uniform guess) stops at that evaluation, exits non-zero, and
+/// writes nothing over the good checkpoint.
+#[test]
+fn a_gpt_gone_bad_at_an_evaluation_never_replaces_the_good_one() {
+    let dir = temp_dir("garbage");
+    let text = small_text(&dir);
+    let good = dir.join("good.safetensors");
+    succeeds(&train_text(&text, &good, "20", &["--lr", "0.01"]));
+    let before = std::fs::read(&good).unwrap();
+    let o = train_text(&text, &good, "60", &["--lr", "0.5"]);
+    assert_fails(&o, "the best so far (of step 0) plus 1 nat");
+    assert_eq!(
+        std::fs::read(&good).unwrap(),
+        before,
+        "the good checkpoint is kept, byte for byte"
+    );
+}

@@ -749,3 +749,30 @@ fn a_loss_far_above_its_start_stops_the_trainer_after_the_stretch() {
         "checkpoints {saved:?}, far above since step {since}"
     );
 }
+
+/// Garbage never replaces a good model: a word model's run whose evaluated
+/// loss goes far above its best (a learning rate of 4, as `train --lr 4
+/// --steps 2000 --eval-every 500`, whose loss went to 29.9) stops at that
+/// evaluation, exits non-zero, and leaves the good checkpoint it would
+/// have overwritten as it was.
+#[test]
+fn a_word_model_gone_bad_at_an_evaluation_never_replaces_the_good_one() {
+    let dir = temp_dir("garbage");
+    let corpus = small_corpus(&dir);
+    let good = dir.join("good.safetensors");
+    assert_ok(&train(&corpus, &good, "300", &[]));
+    let before = std::fs::read(&good).unwrap();
+    let o = train(
+        &corpus,
+        &good,
+        "400",
+        &["mlp", "--lr", "4", "--eval-every", "100"],
+    );
+    assert_fails(&o, "the best so far (of step 0) plus 1 nat");
+    assert_fails(&o, "was left as it was");
+    assert_eq!(
+        std::fs::read(&good).unwrap(),
+        before,
+        "the good checkpoint is kept, byte for byte"
+    );
+}
