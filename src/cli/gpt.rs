@@ -677,7 +677,7 @@ impl Job<'_> {
             run.seed
         );
         let held_out = self.held_out;
-        let report = |step: usize, losses: [f64; 2]| {
+        let report = |step: usize, losses: &[f64]| {
             format!(
                 "step {step:5}: train loss {:.4}, {held_out} loss {:.4}",
                 losses[0], losses[1]
@@ -687,7 +687,7 @@ impl Job<'_> {
         // when resuming.
         let first = self.evaluator.checked(&model, start)?;
         if start == 0 {
-            say!("{}", report(0, first));
+            say!("{}", report(0, &first));
         }
         let bar = output::progress_bar(run.steps, start);
         let saved = Cell::new(None);
@@ -711,7 +711,7 @@ impl Job<'_> {
         let mut at_eval = |model: &Gpt<f32>, opt: &Optimizer, step: usize| {
             // Garbage never replaces a good model: checked before saving.
             let losses = evaluator.checked(model, step)?;
-            let line = report(step, losses);
+            let line = report(step, &losses);
             match &bar {
                 Some(bar) => bar.println(&line),
                 None => say!("{line}"),

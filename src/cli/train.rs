@@ -485,13 +485,9 @@ impl<B: Backprop, K: NetDefaults> WithModel for Trainer<'_, B, K> {
             }
         };
         // Garbage never replaces a good model: every checkpoint is
-        // evaluated on the whole training and validation splits, and
-        // checked, before it is saved; the first evaluation is the run's
-        // baseline.
-        let mut evaluator = Evaluator::new(
-            EvalSet::whole("train", data.train.clone()),
-            EvalSet::whole("val", data.val.clone()),
-        );
+        // evaluated on the whole validation split, and checked, before it
+        // is saved; the first evaluation is the run's baseline.
+        let mut evaluator = Evaluator::held_out_only(EvalSet::whole("val", data.val.clone()));
         evaluator.checked(&model, start)?;
         let saved = Cell::new(None);
         let save_checkpoint = |model: &M, step: usize| {

@@ -235,14 +235,16 @@ impl Watch {
     /// finite, or the held-out one is above the uniform bound or more than
     /// [`WORSE_BY`] above the best so far, or it is above `ln V` while
     /// the best so far is below.
-    pub fn check(&mut self, step: usize, names: [&'static str; 2], losses: [f64; 2]) -> Result<()> {
+    pub fn check(&mut self, step: usize, names: &[&'static str], losses: &[f64]) -> Result<()> {
         if let Some((i, &l)) = losses.iter().enumerate().find(|(_, l)| !l.is_finite()) {
             return Err(Error::Noted {
                 error: Box::new(Error::Diverged { step, loss: l }),
                 note: format!("the {} loss of the evaluation", names[i]),
             });
         }
-        let loss = losses[1];
+        let (Some(&loss), Some(&split)) = (losses.last(), names.last()) else {
+            return Ok(());
+        };
         let Some((best, at)) = self.best else {
             self.best = Some((loss, step));
             return Ok(());
@@ -250,7 +252,7 @@ impl Watch {
         if loss > best + WORSE_BY {
             return Err(Error::Worse {
                 step,
-                split: names[1],
+                split,
                 loss,
                 bound: best + WORSE_BY,
                 rule: format!("the best so far (of step {at}) plus {WORSE_BY} nat"),
@@ -259,7 +261,7 @@ impl Watch {
         if best < self.uniform && loss > self.uniform {
             return Err(Error::Worse {
                 step,
-                split: names[1],
+                split,
                 loss,
                 bound: self.uniform,
                 rule: format!(
@@ -274,11 +276,12 @@ impl Watch {
     }
 }
 
-/// The losses of a model on two splits (the training split, then a
-/// held-out one), every model the same way; [`Evaluator::checked`] also
-/// watches them ([`Watch`]).
+/// The losses of a model on its splits (the training split, then a
+/// held-out one; or the held-out one alone), every model the same way;
+/// [`Evaluator::checked`] also watches them ([`Watch`]).
 pub struct Evaluator {
-    pub sets: [EvalSet; 2],
+    /// The last is the held-out split.
+    pub sets: Vec<EvalSet>,
     room: Room,
     watch: Option<Watch>,
 }
@@ -287,7 +290,17 @@ impl Evaluator {
     /// Evaluates on `train` and `held_out` (val or test).
     pub fn new(train: EvalSet, held_out: EvalSet) -> Evaluator {
         Evaluator {
-            sets: [train, held_out],
+            sets: vec![train, held_out],
+            room: Room::default(),
+            watch: None,
+        }
+    }
+
+    /// Evaluates on `held_out` alone (a word model's run watches its
+    /// validation loss, and prints its losses on every split at the end).
+    pub fn held_out_only(held_out: EvalSet) -> Evaluator {
+        Evaluator {
+            sets: vec![held_out],
             room: Room::default(),
             watch: None,
         }
@@ -296,26 +309,28 @@ impl Evaluator {
     /// The losses of `model` at `step`, checked by the run's [`Watch`]
     /// (begun at the first call, over the model's vocabulary): the one
     /// check every run passes before it saves a checkpoint.
-    pub fn checked<M: Evaluate + ?Sized>(&mut self, model: &M, step: usize) -> Result<[f64; 2]> {
+    pub fn checked<M: Evaluate + ?Sized>(&mut self, model: &M, step: usize) -> Result<Vec<f64>> {
         let losses = self.losses(model)?;
         let watch = self
             .watch
             .get_or_insert_with(|| Watch::new(model.vocab_size()));
-        watch.check(step, [self.sets[0].name, self.sets[1].name], losses)?;
+        let names: Vec<&'static str> = self.sets.iter().map(|s| s.name).collect();
+        watch.check(step, &names, &losses)?;
         Ok(losses)
     }
 
     /// The held-out split's name: `val` or `test`.
     pub fn held_out(&self) -> &'static str {
-        self.sets[1].name
+        self.sets.last().map_or("held-out", |s| s.name)
     }
 
     /// The mean loss over every counted target of each set, in order.
-    pub fn losses<M: Evaluate + ?Sized>(&mut self, model: &M) -> Result<[f64; 2]> {
-        Ok([
-            model.eval_loss(&self.sets[0], &mut self.room)?,
-            model.eval_loss(&self.sets[1], &mut self.room)?,
-        ])
+    pub fn losses<M: Evaluate + ?Sized>(&mut self, model: &M) -> Result<Vec<f64>> {
+        let room = &mut self.room;
+        self.sets
+            .iter()
+            .map(|set| model.eval_loss(set, room))
+            .collect()
     }
 }
 
@@ -331,7 +346,7 @@ mod tests {
         let mut watch = Watch::new(vocab);
         held_out
             .iter()
-            .position(|&l| watch.check(0, NAMES, [2.0, l]).is_err())
+            .position(|&l| watch.check(0, &NAMES, &[2.0, l]).is_err())
     }
 
     #[test]
@@ -349,7 +364,7 @@ mod tests {
         assert_eq!(stops_at(27, &[3.3, 2.5, f64::NAN]), Some(2));
         assert_eq!(stops_at(27, &[f64::INFINITY]), Some(0));
         let mut watch = Watch::new(27);
-        let err = watch.check(5, NAMES, [f64::NAN, 2.0]).unwrap_err();
+        let err = watch.check(5, &NAMES, &[f64::NAN, 2.0]).unwrap_err();
         assert!(
             err.to_string().contains("the train loss of the evaluation"),
             "{err}"
@@ -364,9 +379,9 @@ mod tests {
         assert_eq!(stops_at(65, &[4.36, 2.5, 2.2, 3.19]), None);
         let mut watch = Watch::new(65);
         for (step, l) in [(0, 4.36), (500, 2.2)] {
-            watch.check(step, NAMES, [l, l]).unwrap();
+            watch.check(step, &NAMES, &[l, l]).unwrap();
         }
-        let err = watch.check(1000, NAMES, [2.0, 39.6]).unwrap_err();
+        let err = watch.check(1000, &NAMES, &[2.0, 39.6]).unwrap_err();
         assert!(
             err.to_string()
                 .contains("the val loss is 39.6000 at step 1000, above 3.2000, the best so far (of step 500) plus 1 nat"),
@@ -381,9 +396,9 @@ mod tests {
         // Within a nat of its best, but worse than guessing.
         assert_eq!(stops_at(27, &[3.6, ln27 - 0.5, ln27 + 0.2]), Some(2));
         let mut watch = Watch::new(27);
-        watch.check(0, NAMES, [3.6, 3.6]).unwrap();
-        watch.check(10, NAMES, [3.0, 3.0]).unwrap();
-        let err = watch.check(20, NAMES, [3.4, 3.4]).unwrap_err();
+        watch.check(0, &NAMES, &[3.6, 3.6]).unwrap();
+        watch.check(10, &NAMES, &[3.0, 3.0]).unwrap();
+        let err = watch.check(20, &NAMES, &[3.4, 3.4]).unwrap_err();
         assert!(err.to_string().contains("a uniform guess"), "{err}");
     }
 }

@@ -309,7 +309,8 @@ mod tests {
         let whole = model.forward(&mut all).unwrap();
         let set = EvalSet::every_row("test", &rows, 2).unwrap();
         let mut evaluator = Evaluator::new(set.clone(), set);
-        let [a, b] = evaluator.losses(&model).unwrap();
+        let losses = evaluator.losses(&model).unwrap();
+        let (a, b) = (losses[0], losses[1]);
         assert_eq!(a, b);
         assert!((a - whole as f64).abs() < 1e-5, "{a} vs {whole}");
     }
