@@ -33,6 +33,7 @@ use backprop_ninja::models::model::Network;
 use backprop_ninja::train::SAMPLE_SEED;
 use backprop_ninja::train::eval::{EvalSet, Evaluator};
 use backprop_ninja::train::gpt::{self as trainer, sample_names, sample_text};
+use backprop_ninja::train::sampling::Sampling;
 use backprop_ninja::train::{
     self, Optimizer, OptimizerConfig, Progress, Timing, TrainConfig, budget,
 };
@@ -774,7 +775,14 @@ impl Job<'_> {
                     say!("sample ({} characters):", self.chars);
                     say!(
                         "{}",
-                        sample_text(&model, &c.vocab, "", self.chars, SAMPLE_SEED)?
+                        sample_text(
+                            &model,
+                            &c.vocab,
+                            "",
+                            self.chars,
+                            SAMPLE_SEED,
+                            Sampling::default()
+                        )?
                     );
                 }
                 Data::Names(n, _) => {
@@ -786,6 +794,7 @@ impl Job<'_> {
                             "",
                             args.samples,
                             SAMPLE_SEED,
+                            Sampling::default(),
                         )? {
                             say!("  {name}");
                         }

@@ -6,13 +6,14 @@
 use std::path::{Path, PathBuf};
 
 use backprop_ninja::corpus::DataKind;
-use backprop_ninja::corpus::text::CharVocab;
 use backprop_ninja::corpus::words::Corpus;
 use backprop_ninja::io::checkpoint::{self, Checkpoint};
 use backprop_ninja::models::gpt::Gpt;
+use backprop_ninja::models::kind::ModelKind;
 use backprop_ninja::models::model::{Model, Network, WithModel};
-use backprop_ninja::train::gpt::{sample_names, sample_text};
-use backprop_ninja::train::{self, Dataset, SAMPLE_SEED};
+use backprop_ninja::train::generate::{Request, generate};
+use backprop_ninja::train::sampling::Sampling;
+use backprop_ninja::train::{Dataset, SAMPLE_SEED};
 use backprop_ninja::{Error, Result};
 
 use super::gpt;
@@ -117,49 +118,14 @@ pub fn eval(args: EvalArgs) -> Result<()> {
     })
 }
 
-/// `sample` of a checkpoint of any kind: names from a word model, names
-/// or text from a GPT.
-struct Sample<'a> {
-    args: &'a SampleArgs,
-    ckpt: &'a Checkpoint,
-}
-
-impl WithModel for Sample<'_> {
-    type Output = Result<()>;
-    fn run<M: Model + Into<Network>>(self, model: M) -> Result<()> {
-        let a = self.args;
-        if a.chars.is_some() {
-            return Err(Error::Config(
-                "--chars is for a GPT trained on a text; this model samples names (--count)".into(),
-            ));
-        }
-        let vocab = self.ckpt.word_vocab(&a.model)?;
-        for word in train::sample(&model, &vocab, a.count, &a.prefix, a.seed)? {
-            say!("{word}");
-            if output::closed() {
-                break;
-            }
-        }
-        Ok(())
-    }
-    fn run_gpt(self, model: Gpt<f32>) -> Result<()> {
-        gpt_sample(self.args, self.ckpt, &model)
-    }
-}
-
+/// `sample` of a checkpoint of any kind, through the one sampler: names
+/// from a word model, names or (`--chars` characters after `--prefix`) text
+/// from a GPT, by the data it learned.
 pub fn sample(args: SampleArgs) -> Result<()> {
     let ckpt = checkpoint::load(&args.model)?;
-    ckpt.model.clone().with(Sample {
-        args: &args,
-        ckpt: &ckpt,
-    })
-}
-
-/// `sample` of a GPT checkpoint: `--chars` characters after `--prefix` (a
-/// text), or `--count` names starting with `--prefix`.
-fn gpt_sample(args: &SampleArgs, ckpt: &Checkpoint, model: &Gpt<f32>) -> Result<()> {
-    match ckpt.data_kind() {
-        DataKind::Text => {
+    let data = ckpt.data_kind();
+    let request = match (ckpt.model.kind(), data) {
+        (ModelKind::Gpt, DataKind::Text) => {
             let chars = args.chars.unwrap_or(gpt::CHARS);
             if chars == 0 {
                 return Err(Error::Config(format!(
@@ -167,25 +133,34 @@ fn gpt_sample(args: &SampleArgs, ckpt: &Checkpoint, model: &Gpt<f32>) -> Result<
                     gpt::CHARS
                 )));
             }
-            let vocab = CharVocab::from_chars(&ckpt.vocab)?;
-            say!(
-                "{}",
-                sample_text(model, &vocab, &args.prefix, chars, args.seed)?
-            );
+            Request::Text { chars }
         }
-        DataKind::Names => {
-            if args.chars.is_some() {
-                return Err(Error::Config(format!(
-                    "{} was trained on names: --count says how many, not --chars",
-                    args.model.display()
-                )));
-            }
-            for name in sample_names(model, &ckpt.vocab, &args.prefix, args.count, args.seed)? {
-                say!("{name}");
-                if output::closed() {
-                    break;
-                }
-            }
+        (ModelKind::Gpt, DataKind::Names) if args.chars.is_some() => {
+            return Err(Error::Config(format!(
+                "{} was trained on names: --count says how many, not --chars",
+                args.model.display()
+            )));
+        }
+        (_, _) if args.chars.is_some() => {
+            return Err(Error::Config(
+                "--chars is for a GPT trained on a text; this model samples names (--count)".into(),
+            ));
+        }
+        _ => Request::Names { count: args.count },
+    };
+    let samples = generate(
+        &ckpt.model,
+        &ckpt.vocab,
+        data,
+        request,
+        &args.prefix,
+        args.seed,
+        Sampling::default(),
+    )?;
+    for sample in samples {
+        say!("{sample}");
+        if output::closed() {
+            break;
         }
     }
     Ok(())

@@ -147,31 +147,35 @@ impl Sampler {
 
 /// `count` characters generated after `prefix`, the prefix included; an
 /// empty prefix starts from token 0, as the lecture's `generate` does (the
-/// smallest character: a newline in tiny Shakespeare).
+/// smallest character: a newline in tiny Shakespeare). The logits are
+/// shaped by `sampling` (temperature, top-k).
 pub fn sample_text(
     model: &Gpt<f32>,
     vocab: &CharVocab,
     prefix: &str,
     count: usize,
     seed: u64,
+    sampling: Sampling,
 ) -> Result<String> {
     let context = if prefix.is_empty() {
         vec![0]
     } else {
         encode_prefix(prefix, &vocab.as_string())?
     };
-    let mut sampler = Sampler::new(model, seed)?;
+    let mut sampler = Sampler::new(model, seed)?.with_sampling(sampling)?;
     let tokens = sampler.generate(model, &context, count)?;
     Ok(format!("{prefix}{}", vocab.decode(&tokens)?))
 }
 
-/// `count` names, each starting with `prefix`.
+/// `count` names, each starting with `prefix`, the logits shaped by
+/// `sampling` (temperature, top-k).
 pub fn sample_names(
     model: &Gpt<f32>,
     vocab: &str,
     prefix: &str,
     count: usize,
     seed: u64,
+    sampling: Sampling,
 ) -> Result<Vec<String>> {
     let chars: Vec<char> = vocab.chars().collect();
     let context = encode_prefix(prefix, vocab)?;
@@ -186,7 +190,7 @@ pub fn sample_names(
             model.config.block_size
         )));
     }
-    let mut sampler = Sampler::new(model, seed)?;
+    let mut sampler = Sampler::new(model, seed)?.with_sampling(sampling)?;
     (0..count)
         .map(|_| {
             let tokens = sampler.name(model, &context)?;

@@ -14,6 +14,7 @@ pub mod bigram;
 pub mod budget;
 pub mod diagnose;
 pub mod eval;
+pub mod generate;
 pub mod gpt;
 #[cfg(feature = "plots")]
 pub mod plots;

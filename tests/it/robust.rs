@@ -697,7 +697,14 @@ impl backprop_ninja::models::model::WithModel for SampleOne<'_> {
         backprop_ninja::train::sample(&model, self.0, 2, "", 1)
     }
     fn run_gpt(self, model: backprop_ninja::models::gpt::Gpt<f32>) -> Self::Output {
-        backprop_ninja::train::gpt::sample_names(&model, &self.0.as_string(), "", 2, 1)
+        backprop_ninja::train::gpt::sample_names(
+            &model,
+            &self.0.as_string(),
+            "",
+            2,
+            1,
+            backprop_ninja::train::sampling::Sampling::default(),
+        )
     }
 }
 
