@@ -33,6 +33,16 @@ pub enum Error {
     Plot { path: PathBuf, detail: String },
     /// The loss stopped being a finite number.
     Diverged { step: usize, loss: f64 },
+    /// An evaluated loss worse than a model worth keeping: above `bound`,
+    /// which `rule` names (a uniform guess, or the best so far plus a
+    /// margin).
+    Worse {
+        step: usize,
+        split: &'static str,
+        loss: f64,
+        bound: f64,
+        rule: String,
+    },
     // ---- the command line's and the trainer's errors ----
     /// The loss stayed far above its start (1-based steps).
     DivergedFar {
@@ -73,6 +83,16 @@ impl fmt::Display for Error {
             Error::Diverged { step, loss } => write!(
                 f,
                 "the loss became {loss} at step {step}; training stopped (try a smaller --lr)"
+            ),
+            Error::Worse {
+                step,
+                split,
+                loss,
+                bound,
+                rule,
+            } => write!(
+                f,
+                "the {split} loss is {loss:.4} at step {step}, above {bound:.4}, {rule}: the model is no longer worth keeping; training stopped (try a smaller --lr)"
             ),
             Error::DivergedFar {
                 step,

@@ -17,6 +17,7 @@
 
 use crate::course::step_by_step::Var;
 use crate::layers::head::HeadVar;
+use crate::models::kind::ModelKind;
 
 /// The operations that have a backward step of their own: one exercise each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -106,22 +107,6 @@ pub enum Exercise {
     AdamW,
 }
 
-/// What a command trains with a learner's backward passes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Trains {
-    /// `bigram`: the neural bigram.
-    Bigram,
-    /// `train mlp`.
-    Mlp,
-    /// `train wavenet`.
-    WaveNet,
-    /// `diagnose`: the deep tanh MLP of makemore part 3.
-    Deep,
-    /// `train gpt`: every step of lecture 7's progression, on text
-    /// or on names.
-    Gpt,
-}
-
 /// The chapters of the course, in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Chapter {
@@ -170,7 +155,7 @@ pub struct Entry {
     /// The function in that file: its backward pass's function.
     pub function: &'static str,
     /// The models that cannot train with `--impl exercises` until it is done.
-    pub needed_by: &'static [Trains],
+    pub needed_by: &'static [ModelKind],
     /// The 2-D exercise a 3-D one generalises (`backward_3d` often calls
     /// `backward` on a reshape): when both are wrong, the 3-D grade says
     /// that the twin may be the cause.
@@ -229,7 +214,7 @@ macro_rules! declare_registry {
                 chapter: Chapter::$chapter,
                 file: given_or!([$($file)?] [$(concat!("exercises/", stringify!($module), ".rs"))?]),
                 function: given_or!([$($function)?] [$(stringify!($func))?]),
-                needed_by: &[$(Trains::$model),*],
+                needed_by: &[$(ModelKind::$model),*],
                 twin: twin!($($twin)?),
                 hints: &[$($hint),+],
             },
@@ -1269,8 +1254,7 @@ impl Exercise {
 }
 
 /// The exercises a command needs before `--impl exercises` can train.
-pub fn needed_by(what: impl Into<Trains>) -> Vec<Exercise> {
-    let what = what.into();
+pub fn needed_by(what: ModelKind) -> Vec<Exercise> {
     REGISTRY
         .iter()
         .filter(|e| e.needed_by.contains(&what))

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use backprop_ninja::corpus::words::Corpus;
 use backprop_ninja::course::bigram::{self, Bigrams, Counting};
-use backprop_ninja::registry::Trains;
+use backprop_ninja::models::kind::ModelKind;
 use backprop_ninja::train::bigram::NeuralConfig;
 use backprop_ninja::{Backprop, Result};
 
@@ -43,7 +43,7 @@ pub fn load_corpus(data: Option<&std::path::Path>) -> Result<Corpus> {
 impl WithBackprop for Args {
     fn run<B: Backprop>(self) -> Result<()> {
         let args = self;
-        implementation::ready::<B>(Trains::Bigram)?;
+        implementation::ready::<B>(ModelKind::Bigram)?;
         let corpus = load_corpus(args.data.as_deref())?;
         let data = Bigrams::from_words(&corpus.words)?;
         let cfg = NeuralConfig {

@@ -12,8 +12,8 @@ use backprop_ninja::io::output::{Claim, Ours, Output};
 use backprop_ninja::layers::params::NamedParams;
 use backprop_ninja::models::deep::{self, Deep, DeepConfig, DeepInit};
 use backprop_ninja::models::diagnostics;
-use backprop_ninja::models::model::{Model, ModelKind};
-use backprop_ninja::registry::Trains;
+use backprop_ninja::models::kind::ModelKind;
+use backprop_ninja::models::model::Model;
 use backprop_ninja::train::{Dataset, OptimizerConfig, Schedule, TrainConfig, budget};
 use backprop_ninja::{Backprop, Error, Result};
 use clap::ValueEnum;
@@ -80,7 +80,7 @@ impl WithBackprop for Args {
     fn run<B: Backprop>(self) -> Result<()> {
         let args = self;
         if B::NAME == "exercises" {
-            implementation::ready::<B>(Trains::Deep)?;
+            implementation::ready::<B>(ModelKind::Deep)?;
         }
         if args.plots.is_some() && !cfg!(feature = "plots") {
             return Err(Error::Config(

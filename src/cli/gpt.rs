@@ -23,14 +23,17 @@ use std::path::{Path, PathBuf};
 use backprop_ninja::corpus::fnv1a64;
 use backprop_ninja::corpus::text::{BatchSource, NameData, TextCorpus};
 use backprop_ninja::corpus::{DataKind, Fingerprint};
-use backprop_ninja::io::gpt_checkpoint::{self, GptCheckpoint};
+use backprop_ninja::io::checkpoint::{self, Checkpoint};
 use backprop_ninja::io::output::{self as out_file, Claim, Output};
 use backprop_ninja::layers::adamw::AdamW;
 use backprop_ninja::models::adamw::AdamWState;
 use backprop_ninja::models::gpt::{Arch, Gpt, GptConfig, GptInit};
-use backprop_ninja::registry::Trains;
+use backprop_ninja::models::kind::ModelKind;
+use backprop_ninja::models::model::Network;
 use backprop_ninja::train::SAMPLE_SEED;
-use backprop_ninja::train::gpt::{self as trainer, EvalSet, Evaluator, sample_names, sample_text};
+use backprop_ninja::train::eval::{EvalSet, Evaluator};
+use backprop_ninja::train::gpt::{self as trainer, sample_names, sample_text};
+use backprop_ninja::train::sampling::Sampling;
 use backprop_ninja::train::{
     self, Optimizer, OptimizerConfig, Progress, Timing, TrainConfig, budget,
 };
@@ -41,7 +44,7 @@ use rand_chacha::ChaCha8Rng;
 use super::implementation::{self, WithBackprop};
 use super::interrupt;
 use super::output::{self, ByName, say};
-use super::run::{Common, Defaults, agree, data_of_checkpoint, held_model, kept, other_model};
+use super::run::{Common, Defaults, agree, data_of_checkpoint, kept, resume_checkpoint};
 
 /// Evaluate every this many steps, by default.
 pub const EVAL_EVERY: usize = 500;
@@ -354,13 +357,55 @@ fn fresh(args: &GptArgs) -> Result<(Gpt<f32>, AdamWState<f32>, TrainConfig, Data
     Ok((model, opt, run, data))
 }
 
+/// A GPT's checkpoint taken apart: the model, AdamW's state, the run, the
+/// vocabulary, the data's fingerprint and the evaluation batches.
+pub(super) struct GptParts {
+    pub model: Gpt<f32>,
+    pub adamw: AdamWState<f32>,
+    pub step: usize,
+    pub run: TrainConfig,
+    pub vocab: String,
+    pub data: Fingerprint,
+    pub eval_batches: usize,
+}
+
+impl GptParts {
+    /// The parts of `ckpt`, read from `path`; an error naming the file if
+    /// it is not a GPT with AdamW's state, a fingerprint and evaluation
+    /// batches.
+    pub fn of(ckpt: Checkpoint, path: &Path) -> Result<GptParts> {
+        let fail = |what: &str| Error::Checkpoint {
+            path: path.to_path_buf(),
+            detail: format!("a GPT's checkpoint holds {what}"),
+        };
+        let kind = ckpt.model.kind();
+        let (Network::Gpt(model), Optimizer::AdamW(adamw)) = (ckpt.model, ckpt.optimizer) else {
+            return Err(Error::Checkpoint {
+                path: path.to_path_buf(),
+                detail: format!("it holds a {}, not a GPT trained with AdamW", kind.title()),
+            });
+        };
+        Ok(GptParts {
+            model,
+            adamw,
+            step: ckpt.step,
+            run: ckpt.config,
+            vocab: ckpt.vocab,
+            data: ckpt
+                .fingerprint
+                .ok_or_else(|| fail("its data's fingerprint"))?,
+            eval_batches: ckpt.eval_batches.ok_or_else(|| fail("eval_batches"))?,
+        })
+    }
+}
+
 /// The checkpoint's model, optimiser, run and data, with the flags checked
 /// against it.
 #[allow(clippy::type_complexity)] // a run's parts, taken apart at once
 fn resumed(
     args: &GptArgs,
     path: &Path,
-    ckpt: GptCheckpoint,
+    ckpt: GptParts,
 ) -> Result<(
     Gpt<f32>,
     AdamWState<f32>,
@@ -528,7 +573,7 @@ impl WithBackprop for GptArgs {
 /// Runs `train gpt` with backward passes `B`.
 fn run<B: Backprop>(args: &GptArgs) -> Result<()> {
     if B::NAME == "exercises" {
-        implementation::ready::<B>(Trains::Gpt)?;
+        implementation::ready::<B>(ModelKind::Gpt)?;
     }
     let chars = args.chars.unwrap_or(CHARS);
     if chars == 0 {
@@ -538,12 +583,9 @@ fn run<B: Backprop>(args: &GptArgs) -> Result<()> {
     }
     let (model, opt, run, data, start, eval_batches) = match &args.resume {
         Some(path) => {
-            let kind = held_model(path)?;
-            if kind != gpt_checkpoint::MODEL {
-                return Err(other_model(path, &kind, gpt_checkpoint::MODEL));
-            }
+            let ckpt = GptParts::of(resume_checkpoint(path, ModelKind::Gpt)?, path)?;
             say!("resuming {}", path.display());
-            resumed(args, path, gpt_checkpoint::load(path)?)?
+            resumed(args, path, ckpt)?
         }
         None => {
             let (m, o, r, d) = fresh(args)?;
@@ -638,27 +680,31 @@ impl Job<'_> {
             run.seed
         );
         let held_out = self.held_out;
-        let report = |step: usize, losses: [f32; 2]| {
+        let report = |step: usize, losses: &[f64]| {
             format!(
                 "step {step:5}: train loss {:.4}, {held_out} loss {:.4}",
                 losses[0], losses[1]
             )
         };
+        // The first evaluation, the run's baseline: printed at step 0, silent
+        // when resuming.
+        let first = self.evaluator.checked(&model, start)?;
         if start == 0 {
-            say!("{}", report(0, self.evaluator.losses(&model)?));
+            say!("{}", report(0, &first));
         }
         let bar = output::progress_bar(run.steps, start);
         let saved = Cell::new(None);
         let data_id = self.data.id().clone();
         let vocab = self.data.vocab();
-        let make = |model: &Gpt<f32>, opt: &AdamWState<f32>, step: usize| GptCheckpoint {
-            model: model.clone(),
-            adamw: opt.clone(),
+        let make = |model: &Gpt<f32>, opt: &Optimizer, step: usize| Checkpoint {
+            model: Network::Gpt(model.clone()),
+            optimizer: opt.clone(),
             step,
-            run,
+            config: run,
             vocab: vocab.clone(),
-            data: data_id.clone(),
-            eval_batches: self.eval_batches,
+            data: data_id.source.clone(),
+            fingerprint: Some(data_id.clone()),
+            eval_batches: Some(self.eval_batches),
         };
         let evaluator = &mut self.evaluator;
         let mut last = None;
@@ -666,25 +712,15 @@ impl Job<'_> {
         let every = self.every;
         let source = self.data.train();
         let mut at_eval = |model: &Gpt<f32>, opt: &Optimizer, step: usize| {
-            let opt = opt.adamw().expect("a GPT run trains with AdamW");
-            let losses = evaluator.losses(model)?;
-            if let Some((i, l)) = losses.iter().enumerate().find(|(_, l)| !l.is_finite()) {
-                return Err(Error::Diverged {
-                    step,
-                    loss: *l as f64,
-                })
-                .map_err(|e| Error::Noted {
-                    error: Box::new(e),
-                    note: format!("the {} loss of the evaluation", ["train", held_out][i]),
-                });
-            }
-            let line = report(step, losses);
+            // Garbage never replaces a good model: checked before saving.
+            let losses = evaluator.checked(model, step)?;
+            let line = report(step, &losses);
             match &bar {
                 Some(bar) => bar.println(&line),
                 None => say!("{line}"),
             }
             last = Some(losses);
-            gpt_checkpoint::save(&args.out, &make(model, opt, step))?;
+            checkpoint::save(&args.out, &make(model, opt, step))?;
             saved.set(Some(step));
             Ok(())
         };
@@ -744,7 +780,14 @@ impl Job<'_> {
                     say!("sample ({} characters):", self.chars);
                     say!(
                         "{}",
-                        sample_text(&model, &c.vocab, "", self.chars, SAMPLE_SEED)?
+                        sample_text(
+                            &model,
+                            &c.vocab,
+                            "",
+                            self.chars,
+                            SAMPLE_SEED,
+                            Sampling::default()
+                        )?
                     );
                 }
                 Data::Names(n, _) => {
@@ -756,6 +799,7 @@ impl Job<'_> {
                             "",
                             args.samples,
                             SAMPLE_SEED,
+                            Sampling::default(),
                         )? {
                             say!("  {name}");
                         }

@@ -3,7 +3,8 @@
 //! at `todo!()`.
 
 use backprop_ninja::grade::{Status, dispatch};
-use backprop_ninja::registry::{self, Trains};
+use backprop_ninja::models::kind::ModelKind;
+use backprop_ninja::registry;
 use backprop_ninja::{Backprop, Error, Exercises, Result, Solutions};
 use clap::ValueEnum;
 
@@ -36,7 +37,7 @@ impl Impl {
 
 /// Refuses to train with `B` while a backward pass the model needs is still
 /// at `todo!()`, and warns of those that are wrong.
-pub fn ready<B: Backprop>(what: Trains) -> Result<()> {
+pub fn ready<B: Backprop>(what: ModelKind) -> Result<()> {
     let needs = registry::needed_by(what);
     let grades: Vec<_> = needs.iter().map(|&e| dispatch::grade::<B>(e)).collect();
     let todo: Vec<String> = grades

@@ -12,8 +12,9 @@ use std::fmt::Display;
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 
-use backprop_ninja::io::checkpoint;
+use backprop_ninja::io::checkpoint::{self, Checkpoint};
 use backprop_ninja::io::checksum::Integrity;
+use backprop_ninja::models::kind::ModelKind;
 use backprop_ninja::{Error, Result};
 
 use super::implementation::Impl;
@@ -183,4 +184,24 @@ pub fn held_model(path: &Path) -> Result<String> {
         );
     }
     Ok(stored.kind)
+}
+
+/// The checkpoint `path`, of any kind, for `eval` and `sample`: noted if it
+/// carries no checksums ([`held_model`]).
+pub fn loaded(path: &Path) -> Result<Checkpoint> {
+    held_model(path)?;
+    checkpoint::load(path)
+}
+
+/// The checkpoint `train {asked}` resumes from `path`, refused (naming both
+/// subcommands) if it holds a GPT and a word model is asked for, or the
+/// other way round (between the MLP and the WaveNet, the run's plan says
+/// which settings contradict the checkpoint).
+pub fn resume_checkpoint(path: &Path, asked: ModelKind) -> Result<Checkpoint> {
+    let held = held_model(path)?;
+    let gpt = ModelKind::Gpt.name();
+    if (held == gpt) != (asked == ModelKind::Gpt) {
+        return Err(other_model(path, &held, asked.name()));
+    }
+    checkpoint::load(path)
 }

@@ -6,18 +6,19 @@
 use std::path::{Path, PathBuf};
 
 use backprop_ninja::corpus::DataKind;
-use backprop_ninja::corpus::text::CharVocab;
-use backprop_ninja::corpus::words::{Corpus, Vocab};
-use backprop_ninja::io::checkpoint::{self, Checkpoint};
-use backprop_ninja::io::gpt_checkpoint;
-use backprop_ninja::models::model::{Model, ModelKind, Network, WithModel};
-use backprop_ninja::train::gpt::{sample_names_streamed, sample_text_streamed};
-use backprop_ninja::train::{self, Dataset, SAMPLE_SEED};
+use backprop_ninja::corpus::words::Corpus;
+use backprop_ninja::io::checkpoint::Checkpoint;
+use backprop_ninja::models::gpt::Gpt;
+use backprop_ninja::models::kind::ModelKind;
+use backprop_ninja::models::model::{Model, Network, WithModel};
+use backprop_ninja::train::generate::{Request, generate_streamed};
+use backprop_ninja::train::sampling::Sampling;
+use backprop_ninja::train::{Dataset, SAMPLE_SEED};
 use backprop_ninja::{Error, Result};
 
 use super::gpt;
 use super::output::{self, say};
-use super::run::data_of_checkpoint;
+use super::run::{data_of_checkpoint, loaded};
 
 #[derive(clap::Args)]
 pub struct EvalArgs {
@@ -50,12 +51,6 @@ pub struct SampleArgs {
     pub prefix: String,
 }
 
-/// Whether `path` holds a GPT (which `eval` and `sample` hand to
-/// [`gpt_eval`] and [`gpt_sample`]).
-fn is_gpt(path: &Path) -> Result<bool> {
-    Ok(super::run::held_model(path)? == gpt_checkpoint::MODEL)
-}
-
 /// The corpus given, or the embedded one; its words must all be in the
 /// checkpoint's vocabulary.
 fn corpus_for(ckpt: &Checkpoint, path: &Path, data: Option<&Path>) -> Result<Corpus> {
@@ -76,98 +71,62 @@ fn corpus_for(ckpt: &Checkpoint, path: &Path, data: Option<&Path>) -> Result<Cor
             path.display()
         );
     }
-    corpus.check_vocab(&ckpt.vocab, &format!("the checkpoint {}", path.display()))?;
+    corpus.check_vocab(
+        &ckpt.word_vocab(path)?,
+        &format!("the checkpoint {}", path.display()),
+    )?;
     Ok(corpus)
 }
 
+/// `eval` of a checkpoint of any kind.
 struct Eval<'a> {
-    path: &'a Path,
-    corpus: &'a Corpus,
-    vocab: Vocab,
-    seed: u64,
-    step: usize,
-    kind: ModelKind,
+    args: &'a EvalArgs,
+    ckpt: &'a Checkpoint,
 }
 
 impl WithModel for Eval<'_> {
     type Output = Result<()>;
     fn run<M: Model + Into<Network>>(self, model: M) -> Result<()> {
-        let dataset = Dataset::with_vocab(self.corpus, self.vocab, model.hyper().block, self.seed)?;
+        let (args, ckpt) = (self.args, self.ckpt);
+        if args.text.is_some() {
+            return Err(Error::Config(
+                "--text is for a GPT trained on a text; this model was trained on names".into(),
+            ));
+        }
+        let path = &args.model;
+        let corpus = corpus_for(ckpt, path, args.data.as_deref())?;
+        let vocab = ckpt.word_vocab(path)?;
+        let dataset = Dataset::with_vocab(&corpus, vocab, model.hyper().block, ckpt.config.seed)?;
         say!(
             "{}: {}, step {}, data {}",
-            self.path.display(),
-            self.kind.name(),
-            self.step,
-            self.corpus.source
+            path.display(),
+            ckpt.model.kind().name(),
+            ckpt.step,
+            corpus.source
         );
         output::print_losses(&model, &dataset)
+    }
+    fn run_gpt(self, model: Gpt<f32>) -> Result<()> {
+        gpt_eval(self.args, self.ckpt, &model)
     }
 }
 
 pub fn eval(args: EvalArgs) -> Result<()> {
-    if is_gpt(&args.model)? {
-        return gpt_eval(&args);
-    }
-    if args.text.is_some() {
-        return Err(Error::Config(
-            "--text is for a GPT trained on a text; this model was trained on names".into(),
-        ));
-    }
-    let ckpt = checkpoint::load(&args.model)?;
-    let corpus = corpus_for(&ckpt, &args.model, args.data.as_deref())?;
-    let job = Eval {
-        path: &args.model,
-        corpus: &corpus,
-        vocab: ckpt.vocab.clone(),
-        seed: ckpt.config.seed,
-        step: ckpt.step,
-        kind: ckpt.model.kind(),
-    };
-    ckpt.model.with(job)
-}
-
-struct Sample<'a> {
-    args: &'a SampleArgs,
-    vocab: &'a Vocab,
-}
-
-impl WithModel for Sample<'_> {
-    type Output = Result<Vec<String>>;
-    fn run<M: Model + Into<Network>>(self, model: M) -> Result<Vec<String>> {
-        let a = self.args;
-        train::sample(&model, self.vocab, a.count, &a.prefix, a.seed)
-    }
-}
-
-pub fn sample(args: SampleArgs) -> Result<()> {
-    if is_gpt(&args.model)? {
-        return gpt_sample(&args);
-    }
-    if args.chars.is_some() {
-        return Err(Error::Config(
-            "--chars is for a GPT trained on a text; this model samples names (--count)".into(),
-        ));
-    }
-    let ckpt = checkpoint::load(&args.model)?;
-    let words = ckpt.model.with(Sample {
+    let ckpt = loaded(&args.model)?;
+    ckpt.model.clone().with(Eval {
         args: &args,
-        vocab: &ckpt.vocab,
-    })?;
-    for word in words {
-        say!("{word}");
-        if output::closed() {
-            break;
-        }
-    }
-    Ok(())
+        ckpt: &ckpt,
+    })
 }
 
-/// `sample` of a GPT checkpoint: `--chars` characters after `--prefix` (a
-/// text), or `--count` names starting with `--prefix`.
-fn gpt_sample(args: &SampleArgs) -> Result<()> {
-    let ckpt = gpt_checkpoint::load(&args.model)?;
-    match ckpt.data.kind {
-        DataKind::Text => {
+/// `sample` of a checkpoint of any kind, through the one sampler: names
+/// from a word model, names or (`--chars` characters after `--prefix`) text
+/// from a GPT, by the data it learned.
+pub fn sample(args: SampleArgs) -> Result<()> {
+    let ckpt = loaded(&args.model)?;
+    let data = ckpt.data_kind();
+    let request = match (ckpt.model.kind(), data) {
+        (ModelKind::Gpt, DataKind::Text) => {
             let chars = args.chars.unwrap_or(gpt::CHARS);
             if chars == 0 {
                 return Err(Error::Config(format!(
@@ -175,44 +134,55 @@ fn gpt_sample(args: &SampleArgs) -> Result<()> {
                     gpt::CHARS
                 )));
             }
-            let vocab = CharVocab::from_chars(&ckpt.vocab)?;
-            // Each character is written (and flushed) as it is drawn: a
-            // reader that stops (`| head -c 100`) stops the sampling.
-            sample_text_streamed(&ckpt.model, &vocab, &args.prefix, chars, args.seed, |c| {
-                output::write(format_args!("{c}"));
-                !output::closed()
-            })?;
-            say!("");
+            Request::Text { chars }
         }
-        DataKind::Names => {
-            if args.chars.is_some() {
-                return Err(Error::Config(format!(
-                    "{} was trained on names: --count says how many, not --chars",
-                    args.model.display()
-                )));
+        (ModelKind::Gpt, DataKind::Names) if args.chars.is_some() => {
+            return Err(Error::Config(format!(
+                "{} was trained on names: --count says how many, not --chars",
+                args.model.display()
+            )));
+        }
+        (_, _) if args.chars.is_some() => {
+            return Err(Error::Config(
+                "--chars is for a GPT trained on a text; this model samples names (--count)".into(),
+            ));
+        }
+        _ => Request::Names { count: args.count },
+    };
+    // Each name, or each character of a text, is written (and flushed) as
+    // it is drawn: a reader that stops (`| head -c 100`) stops the sampling.
+    let text = matches!(request, Request::Text { .. });
+    generate_streamed(
+        &ckpt.model,
+        &ckpt.vocab,
+        data,
+        request,
+        &args.prefix,
+        args.seed,
+        Sampling::default(),
+        |piece| {
+            if text {
+                output::write(format_args!("{piece}"));
+            } else {
+                say!("{piece}");
             }
-            sample_names_streamed(
-                &ckpt.model,
-                &ckpt.vocab,
-                &args.prefix,
-                args.count,
-                args.seed,
-                |name| {
-                    say!("{name}");
-                    !output::closed()
-                },
-            )?;
-        }
+            !output::closed()
+        },
+    )?;
+    if text && !output::closed() {
+        say!("");
     }
     Ok(())
 }
 
 /// `eval` of a GPT checkpoint: its losses on the fixed evaluation batches
 /// of its data, as training printed them.
-fn gpt_eval(args: &EvalArgs) -> Result<()> {
+fn gpt_eval(args: &EvalArgs, ckpt: &Checkpoint, model: &Gpt<f32>) -> Result<()> {
     let path = &args.model;
-    let ckpt = gpt_checkpoint::load(path)?;
-    let stored = &ckpt.data;
+    let stored = ckpt.fingerprint.as_ref().ok_or_else(|| Error::Checkpoint {
+        path: path.to_path_buf(),
+        detail: "a GPT's checkpoint holds its data's fingerprint".into(),
+    })?;
     let data = match stored.kind {
         DataKind::Text => gpt::load_text(
             args.text
@@ -227,7 +197,7 @@ fn gpt_eval(args: &EvalArgs) -> Result<()> {
             args.data.as_deref().or_else(|| {
                 (!stored.source.starts_with("embedded")).then(|| Path::new(&stored.source))
             }),
-            ckpt.run.seed,
+            ckpt.config.seed,
         )
         .map_err(|e| match &args.data {
             None => data_of_checkpoint(e, path, "--data"),
@@ -244,9 +214,13 @@ fn gpt_eval(args: &EvalArgs) -> Result<()> {
         );
     }
     data.check_vocab(&ckpt.vocab, path)?;
+    let eval_batches = ckpt.eval_batches.unwrap_or(match stored.kind {
+        DataKind::Text => gpt::EVAL_BATCHES_TEXT,
+        DataKind::Names => gpt::EVAL_BATCHES_NAMES,
+    });
     let (mut evaluator, held_out) =
-        gpt::evaluator(&data, &ckpt.model.config, &ckpt.run, ckpt.eval_batches)?;
-    let losses = evaluator.losses(&ckpt.model)?;
+        gpt::evaluator(&data, &model.config, &ckpt.config, eval_batches)?;
+    let losses = evaluator.losses(model)?;
     say!(
         "{}: gpt, step {}, data {}: train loss {:.4}, {held_out} loss {:.4}",
         path.display(),

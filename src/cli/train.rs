@@ -22,11 +22,13 @@ use backprop_ninja::corpus::Fingerprint;
 use backprop_ninja::corpus::words::{Corpus, Vocab};
 use backprop_ninja::hyper::Hyper;
 use backprop_ninja::io::checkpoint::{self, Checkpoint};
-use backprop_ninja::io::gpt_checkpoint;
 use backprop_ninja::io::output::{self as out_file, Claim, Output};
-use backprop_ninja::models::model::{Model, ModelKind, Network, WithModel};
+use backprop_ninja::models::gpt::Gpt;
+use backprop_ninja::models::kind::ModelKind;
+use backprop_ninja::models::model::{Model, Network, WithModel};
+use backprop_ninja::train::eval::{EvalSet, Evaluator};
 use backprop_ninja::train::{
-    self, Dataset, OptimizerConfig, Progress, Schedule, TrainConfig, budget,
+    self, Dataset, Optimizer, OptimizerConfig, Progress, Schedule, TrainConfig, budget,
 };
 use backprop_ninja::{Backprop, Error, Result};
 use rand::SeedableRng;
@@ -36,7 +38,7 @@ use super::gpt::GptArgs;
 use super::implementation::{self, WithBackprop};
 use super::interrupt;
 use super::output::{self, say};
-use super::run::{Common, Defaults, agree, data_of_checkpoint, held_model, kept, other_model};
+use super::run::{Common, Defaults, agree, data_of_checkpoint, kept, resume_checkpoint};
 
 /// The MLP and the WaveNet print their loss and save a checkpoint every this
 /// many steps, by default.
@@ -183,7 +185,10 @@ fn corpus<K: NetDefaults>(
             ),
         });
     }
-    corpus.check_vocab(&ckpt.vocab, &format!("the checkpoint {}", path.display()))?;
+    corpus.check_vocab(
+        &ckpt.word_vocab(path)?,
+        &format!("the checkpoint {}", path.display()),
+    )?;
     Ok(corpus)
 }
 
@@ -221,7 +226,9 @@ fn plan<K: NetDefaults>(
                 kind.name()
             )));
         }
-        let h = ckpt.model.hyper();
+        let h = ckpt.model.hyper().ok_or_else(|| {
+            Error::Config(format!("`train {}` resumes a word model", K::KIND.name()))
+        })?;
         agree("n-embd", args.n_embd, h.n_embd, path)?;
         agree("n-hidden", args.n_hidden, h.n_hidden, path)?;
         agree("block-size", args.block_size, h.block, path)?;
@@ -253,12 +260,13 @@ fn plan<K: NetDefaults>(
                 ckpt.step
             )));
         }
+        let vocab = ckpt.word_vocab(path)?;
         return Ok(Plan {
             kind,
             config,
             start: ckpt.step,
             model: Start::Resume(ckpt.model),
-            vocab: ckpt.vocab,
+            vocab,
         });
     }
     let kind = K::KIND;
@@ -304,23 +312,19 @@ impl<K: NetDefaults> WithBackprop for NetArgs<K> {
     fn run<B: Backprop>(self) -> Result<()> {
         let args = &self;
         let resumed = match &args.resume {
-            Some(path) => {
-                let held = held_model(path)?;
-                if held == gpt_checkpoint::MODEL {
-                    return Err(other_model(path, &held, K::KIND.name()));
-                }
-                Some((path.as_path(), checkpoint::load(path)?))
-            }
+            Some(path) => Some((path.as_path(), resume_checkpoint(path, K::KIND)?)),
             None => None,
         };
         let corpus = corpus(args, resumed.as_ref().map(|(p, c)| (*p, c)))?;
         let plan = plan(args, resumed, &corpus)?;
         plan.config.validate()?;
         if B::NAME == "exercises" {
-            implementation::ready::<B>(plan.kind.into())?;
+            implementation::ready::<B>(plan.kind)?;
         }
         let hyper = match &plan.model {
-            Start::Resume(network) => network.hyper(),
+            Start::Resume(network) => network.hyper().ok_or_else(|| {
+                Error::Config(format!("`train {}` resumes a word model", K::KIND.name()))
+            })?,
             Start::Fresh(hyper) => *hyper,
         };
         budget::check(plan.kind, hyper, plan.config.batch_size, examples(&corpus))?;
@@ -410,6 +414,14 @@ impl<B: Backprop, K: NetDefaults> Trainer<'_, B, K> {
 impl<B: Backprop, K: NetDefaults> WithModel for Trainer<'_, B, K> {
     type Output = Result<()>;
 
+    /// Never reached: [`plan`] refuses a checkpoint of another kind.
+    fn run_gpt(self, _model: Gpt<f32>) -> Result<()> {
+        Err(Error::Config(format!(
+            "`train {}` does not train a GPT: use `train gpt`",
+            K::KIND.name()
+        )))
+    }
+
     fn run<M: Model + Into<Network>>(self, mut model: M) -> Result<()> {
         let (args, corpus, config, start) = (self.args, self.corpus, self.config, self.start);
         let catching = interrupt::catch()?;
@@ -435,13 +447,18 @@ impl<B: Backprop, K: NetDefaults> WithModel for Trainer<'_, B, K> {
             h.n_hidden,
             B::NAME
         );
+        let schedule = config
+            .sgd()
+            .ok_or_else(|| Error::Config(format!("the {} trains with SGD", M::NAME)))?;
         let make_ckpt = |model: &M, step: usize| Checkpoint {
             model: model.clone().into(),
-            vocab: self.vocab.clone(),
+            optimizer: Optimizer::Sgd(schedule),
             step,
             config,
+            vocab: self.vocab.as_string(),
             data: corpus.source.clone(),
             fingerprint: Some(self.fingerprint.clone()),
+            eval_batches: None,
         };
         let bar = output::progress_bar(config.steps, start);
         let every = args.eval_every.unwrap_or(EVAL_EVERY);
@@ -465,8 +482,14 @@ impl<B: Backprop, K: NetDefaults> WithModel for Trainer<'_, B, K> {
                 say!("{:7}/{:7}: {:.4}  (lr {})", p.step, p.steps, p.loss, p.lr);
             }
         };
+        // Garbage never replaces a good model: every checkpoint is
+        // evaluated on the whole validation split, and checked, before it
+        // is saved; the first evaluation is the run's baseline.
+        let mut evaluator = Evaluator::held_out_only(EvalSet::whole("val", data.val.clone()));
+        evaluator.checked(&model, start)?;
         let saved = Cell::new(None);
         let save_checkpoint = |model: &M, step: usize| {
+            evaluator.checked(model, step)?;
             checkpoint::save(&args.out, &make_ckpt(model, step))?;
             saved.set(Some(step));
             Ok(())
@@ -492,7 +515,9 @@ impl<B: Backprop, K: NetDefaults> WithModel for Trainer<'_, B, K> {
         );
         model.finish_training(&data.train.x)?;
         // Save before printing anything more: a closed stdout loses nothing.
-        checkpoint::save(&args.out, &make_ckpt(&model, config.steps))
+        evaluator
+            .checked(&model, config.steps)
+            .and_then(|_| checkpoint::save(&args.out, &make_ckpt(&model, config.steps)))
             .map_err(|e| self.kept(e, saved.get()))?;
         say!("saved {}", args.out.display());
         interrupt::after_last_step(config.steps, &args.out)?;

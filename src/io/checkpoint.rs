@@ -9,25 +9,30 @@
 //!   `Sequential` of layer classes: `layers.0.weight` (the embedding `(V, E)`),
 //!   `layers.<i>.weight` `(fan_in, fan_out)` and `layers.<i>.bias` of a
 //!   Linear, `layers.<i>.gamma`, `.beta`, `.running_mean`, `.running_var`
-//!   `(1, H)` of a BatchNorm1d.
+//!   `(1, H)` of a BatchNorm1d;
+//! - the GPT (lecture 7): makemore's names ([`crate::io::gpt_checkpoint`]).
 //!
-//! The header's metadata holds the model kind (`model`: `mlp` or `wavenet`),
-//! the vocabulary, the sizes, the step reached and the training settings,
-//! which is all `eval`, `sample` and `--resume` need. Files of the first
-//! format (MLPs only, before the WaveNet) still load.
+//! One [`Checkpoint`] holds any of them ([`Network`]), with the optimiser's
+//! state (SGD's schedule, or AdamW's moments `adamw.m.<name>` and
+//! `adamw.v.<name>` beside the parameters and its step count), the run's
+//! settings, the vocabulary, the data's fingerprint and the step reached:
+//! all `eval`, `sample` and `--resume` need. [`save`] and [`load`] are its
+//! one save and load; the header's metadata names the model kind (`model`:
+//! `mlp`, `wavenet` or `gpt`). Files of the first format (MLPs only, before
+//! the WaveNet) still load, and so do the word models' files written before
+//! one checkpoint held every model (their data's fingerprint under
+//! `data_words`).
 //!
-//! Every checkpoint, the GPT's too ([`crate::io::gpt_checkpoint`]), is
-//! written by the one writer [`write()`] (values checked, atomic: temp file +
-//! rename; a run holds the file's lock, [`crate::io::output`]) and read by
-//! the one reader [`read()`]; the tensors
+//! Every checkpoint is written by the one writer [`write()`] (values
+//! checked, atomic: temp file + rename; a run holds the file's lock,
+//! [`crate::io::output`]) and read by the one reader [`read()`]; the tensors
 //! are the model's parameters and buffers by their walk's names
-//! ([`crate::layers::params::NamedParams`]), and the optimiser's state beside
-//! them. `tests/fixtures/` holds one file of each kind written before this
-//! writer existed, and they load.
+//! ([`crate::layers::params::NamedParams`]), and the optimiser's state
+//! beside them. `tests/fixtures/` holds one file of each kind written
+//! before this writer existed, and they load.
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::str::FromStr;
 
 use rand::SeedableRng;
 
@@ -36,12 +41,17 @@ use crate::corpus::{DataKind, Fingerprint};
 use crate::error::{Error, Result};
 use crate::hyper::Hyper;
 use crate::io::checksum::{self, Integrity};
-use crate::io::weights::{self, Tensor, take};
+use crate::io::gpt_checkpoint;
+use crate::io::weights::{self, Tensor, get, take};
+use crate::layers::adamw::AdamW;
 use crate::layers::params::NamedParams;
+use crate::models::adamw::AdamWState;
+use crate::models::kind::ModelKind;
 use crate::models::mlp::Mlp;
-use crate::models::model::{ModelKind, Network};
+use crate::models::model::Network;
 use crate::models::wavenet::WaveNet;
-use crate::train::{OptimizerConfig, Schedule, TrainConfig};
+use crate::train::{Optimizer, OptimizerConfig, Schedule, TrainConfig};
+use ndarray::IxDyn;
 
 /// What identifies a model file of this crate.
 pub const FORMAT: &str = "backprop-ninja 2";
@@ -49,29 +59,53 @@ pub const FORMAT: &str = "backprop-ninja 2";
 /// The first format: an MLP, with no `model` entry in the metadata.
 pub const FORMAT_MLP_1: &str = "backprop-ninja mlp 1";
 
-/// A model and everything needed to use it or go on training it.
+/// A model of any kind and everything needed to use it or go on training
+/// it: the one checkpoint of the crate.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Checkpoint {
     pub model: Network,
-    pub vocab: Vocab,
+    /// The optimiser's state at `step`: SGD's schedule, or AdamW's
+    /// moments and step count.
+    pub optimizer: Optimizer,
     /// Steps trained so far.
     pub step: usize,
+    /// The run's settings: steps, batch size, the optimiser's settings,
+    /// clipping, seed.
     pub config: TrainConfig,
-    /// The corpus it was trained on: a path, or the embedded corpus.
+    /// The characters of the vocabulary, in token order.
+    pub vocab: String,
+    /// The data it was trained on: a path, or the embedded corpus.
     pub data: String,
-    /// The corpus's word count and hash (`None` in files written before
-    /// checkpoints stored them).
+    /// The data's kind, length and hash (`None` in word-model files written
+    /// before checkpoints stored them).
     pub fingerprint: Option<Fingerprint>,
+    /// A GPT's fixed evaluation batches per split; `None` for a word model,
+    /// evaluated on the whole split.
+    pub eval_batches: Option<usize>,
 }
 
-/// A model's tensors: its parameters and buffers, by the names of its
-/// walk ([`NamedParams`]).
-fn named_tensors<M: NamedParams<f32>>(m: &M) -> Vec<(String, Tensor)> {
-    m.named_params()
-        .into_iter()
-        .chain(m.named_buffers())
-        .map(|(name, t)| (name, Tensor::new(t.as_standard_layout().into_owned())))
-        .collect()
+impl Checkpoint {
+    /// Running text or names (files without a fingerprint hold a word
+    /// model, trained on names).
+    pub fn data_kind(&self) -> DataKind {
+        self.fingerprint
+            .as_ref()
+            .map_or(DataKind::Names, |f| f.kind)
+    }
+
+    /// The vocabulary of a word model (`.` first), or an error naming the
+    /// file.
+    pub fn word_vocab(&self, path: &Path) -> Result<Vocab> {
+        Vocab::from_chars(&self.vocab).ok_or_else(|| Error::Checkpoint {
+            path: path.to_path_buf(),
+            detail: format!("vocabulary {:?} does not start with '.'", self.vocab),
+        })
+    }
+
+    /// AdamW's state, if the run trains with AdamW.
+    pub fn adamw(&self) -> Option<&AdamWState<f32>> {
+        self.optimizer.adamw()
+    }
 }
 
 /// Reads every parameter and buffer of `m` from `tensors`, by name, each
@@ -203,50 +237,102 @@ pub fn read(path: &Path) -> Result<Stored> {
     })
 }
 
-/// Writes `ckpt` to `path` atomically. Refuses (and writes nothing) if a
-/// tensor holds NaN or an infinity, so that a diverged model never replaces
-/// a good file.
+/// The name of AdamW's first (`m`) or second (`v`) moment of parameter
+/// `name` in a checkpoint.
+pub fn moment_name(moment: &str, name: &str) -> String {
+    format!("adamw.{moment}.{name}")
+}
+
+/// Writes `ckpt` to `path` atomically through [`write()`], for every kind of
+/// model: its parameters and buffers by their walk's names, AdamW's moments
+/// beside them (`adamw.m.<name>`, `adamw.v.<name>`), and in the metadata
+/// its sizes, the optimiser's settings, the run, the vocabulary, the data's
+/// fingerprint and the step. Refuses (and writes nothing) if a tensor holds
+/// NaN or an infinity, so that a diverged model never replaces a good file.
 pub fn save(path: &Path, ckpt: &Checkpoint) -> Result<()> {
-    let tensors = match &ckpt.model {
-        Network::Mlp(m) => named_tensors(m),
-        Network::WaveNet(w) => named_tensors(w),
+    let not_written = |detail: String| Error::Checkpoint {
+        path: path.to_path_buf(),
+        detail: format!("not written: {detail}"),
     };
-    let hyper = ckpt.model.hyper();
+    let mut tensors: Vec<(String, Tensor)> = ckpt
+        .model
+        .named_tensors()
+        .into_iter()
+        .map(|(name, t)| (name, Tensor::new(t)))
+        .collect();
+    let mut metadata: Vec<(&str, String)> = vec![("vocab", ckpt.vocab.clone())];
+    match &ckpt.model {
+        Network::Gpt(g) => metadata.extend(gpt_checkpoint::config_metadata(&g.config)),
+        Network::Mlp(Mlp { hyper: h, .. }) | Network::WaveNet(WaveNet { hyper: h, .. }) => {
+            metadata.extend([
+                ("block_size", h.block.to_string()),
+                ("n_embd", h.n_embd.to_string()),
+                ("n_hidden", h.n_hidden.to_string()),
+            ]);
+        }
+    }
     let c = &ckpt.config;
-    let s = c.sgd().ok_or_else(|| {
-        Error::Config(format!(
-            "a {} trains with SGD: its checkpoint has no room for AdamW's settings",
-            ckpt.model.kind().name()
-        ))
-    })?;
-    let metadata: BTreeMap<String, String> = [
-        ("vocab", ckpt.vocab.as_string()),
-        ("block_size", hyper.block.to_string()),
-        ("n_embd", hyper.n_embd.to_string()),
-        ("n_hidden", hyper.n_hidden.to_string()),
+    match &ckpt.optimizer {
+        Optimizer::Sgd(s) => metadata.extend([
+            ("lr", s.lr.to_string()),
+            ("lr_decayed", s.lr_decayed.to_string()),
+            ("lr_decay_step", s.lr_decay_step.to_string()),
+        ]),
+        Optimizer::AdamW(state) => {
+            let checked = match &ckpt.model {
+                Network::Mlp(m) => state.check(m),
+                Network::WaveNet(w) => state.check(w),
+                Network::Gpt(g) => state.check(g),
+            };
+            checked.map_err(|e| not_written(e.to_string()))?;
+            for ((name, m), v) in state.names.iter().zip(&state.m).zip(&state.v) {
+                tensors.push((moment_name("m", name), Tensor::new(m.clone())));
+                tensors.push((moment_name("v", name), Tensor::new(v.clone())));
+            }
+            let a = c.adamw().unwrap_or(state.hyper);
+            metadata.extend([
+                ("adamw_t", state.t.to_string()),
+                ("lr", a.lr.to_string()),
+                ("beta1", a.beta1.to_string()),
+                ("beta2", a.beta2.to_string()),
+                ("eps", a.eps.to_string()),
+                ("weight_decay", a.weight_decay.to_string()),
+            ]);
+        }
+    }
+    metadata.extend([
         ("step", ckpt.step.to_string()),
         ("steps", c.steps.to_string()),
         ("batch_size", c.batch_size.to_string()),
-        ("lr", s.lr.to_string()),
-        ("lr_decayed", s.lr_decayed.to_string()),
-        ("lr_decay_step", s.lr_decay_step.to_string()),
+        (
+            "clip",
+            c.clip.map_or_else(|| "none".to_string(), |c| c.to_string()),
+        ),
         ("seed", c.seed.to_string()),
         ("data", ckpt.data.clone()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .chain(ckpt.fingerprint.iter().flat_map(|f| {
-        [
-            ("data_words".to_string(), f.len.to_string()),
-            ("data_fnv1a64".to_string(), format!("{:016x}", f.hash)),
-        ]
-    }))
-    .collect();
+    ]);
+    if let Some(f) = &ckpt.fingerprint {
+        metadata.extend([
+            ("data_kind", f.kind.name().to_string()),
+            ("data_len", f.len.to_string()),
+            ("data_fnv1a64", format!("{:016x}", f.hash)),
+        ]);
+    }
+    if let Some(n) = ckpt.eval_batches {
+        metadata.push(("eval_batches", n.to_string()));
+    }
+    let metadata = metadata
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
     write(path, ckpt.model.kind().name(), tensors, metadata)
 }
 
-/// Reads a model written by [`save`], refusing files of another format or
-/// with tensors whose shapes do not fit the sizes in their metadata.
+/// Reads a checkpoint of any kind written by [`save`], or by this crate
+/// before there was one checkpoint for every model (the word models' and
+/// the GPT's metadata layouts are both read). Refuses files of another
+/// format, missing or malformed metadata, tensors whose shapes do not fit
+/// the sizes in the metadata, and tensors that belong to nothing.
 pub fn load(path: &Path) -> Result<Checkpoint> {
     let Stored {
         kind,
@@ -260,75 +346,172 @@ pub fn load(path: &Path) -> Result<Checkpoint> {
     };
     let kind = ModelKind::from_name(&kind).ok_or_else(|| {
         fail(format!(
-            "metadata \"model\" = {kind:?} is not a model this crate knows (mlp, wavenet)"
+            "metadata \"model\" = {kind:?} is not a model this crate knows (mlp, wavenet, gpt)"
         ))
     })?;
-    let vocab_str: String = get(&meta, "vocab", path)?;
-    let vocab = Vocab::from_chars(&vocab_str)
-        .ok_or_else(|| fail(format!("vocabulary {vocab_str:?} does not start with '.'")))?;
-    let hyper = Hyper {
-        vocab: vocab.len(),
-        block: get(&meta, "block_size", path)?,
-        n_embd: get(&meta, "n_embd", path)?,
-        n_hidden: get(&meta, "n_hidden", path)?,
-    };
-    check_sizes(kind, hyper, &tensors, path)?;
+    let vocab: String = get(&meta, "vocab", path)?;
     let model = match kind {
-        ModelKind::Mlp => Network::Mlp(load_mlp(&mut tensors, hyper, path)?),
-        ModelKind::WaveNet => Network::WaveNet(load_wavenet(&mut tensors, hyper, path)?),
+        ModelKind::Gpt => Network::Gpt(gpt_checkpoint::read_model(
+            &mut tensors,
+            &meta,
+            &vocab,
+            path,
+        )?),
+        _ => {
+            let words = Vocab::from_chars(&vocab)
+                .ok_or_else(|| fail(format!("vocabulary {vocab:?} does not start with '.'")))?;
+            let hyper = Hyper {
+                vocab: words.len(),
+                block: get(&meta, "block_size", path)?,
+                n_embd: get(&meta, "n_embd", path)?,
+                n_hidden: get(&meta, "n_hidden", path)?,
+            };
+            check_sizes(kind, hyper, &tensors, path)?;
+            match kind {
+                ModelKind::Mlp => Network::Mlp(load_mlp(&mut tensors, hyper, path)?),
+                _ => Network::WaveNet(load_wavenet(&mut tensors, hyper, path)?),
+            }
+        }
+    };
+    let step: usize = get(&meta, "step", path)?;
+    let (optimizer, settings) = if kind == ModelKind::Gpt || meta.contains_key("adamw_t") {
+        let hyper = AdamW {
+            lr: get(&meta, "lr", path)?,
+            beta1: get(&meta, "beta1", path)?,
+            beta2: get(&meta, "beta2", path)?,
+            eps: get(&meta, "eps", path)?,
+            weight_decay: get(&meta, "weight_decay", path)?,
+        };
+        let t: usize = get(&meta, "adamw_t", path)?;
+        if t != step {
+            return Err(fail(format!(
+                "AdamW has taken {t} steps but the model is at step {step}"
+            )));
+        }
+        let shapes = match &model {
+            Network::Mlp(m) => m.param_shapes(),
+            Network::WaveNet(w) => w.param_shapes(),
+            Network::Gpt(g) => g.param_shapes(),
+        };
+        let (mut m, mut v) = (vec![], vec![]);
+        for (name, shape) in &shapes {
+            m.push(take(&mut tensors, &moment_name("m", name), shape, path)?);
+            v.push(take::<f32, IxDyn>(
+                &mut tensors,
+                &moment_name("v", name),
+                shape,
+                path,
+            )?);
+        }
+        if let Some(x) = v.iter().flat_map(|a| a.iter()).find(|x| **x < 0.0) {
+            return Err(fail(format!(
+                "an AdamW second moment is {x}: squares cannot be negative"
+            )));
+        }
+        let state = AdamWState {
+            hyper,
+            names: shapes.into_iter().map(|(n, _)| n).collect(),
+            m,
+            v,
+            t,
+        };
+        (Optimizer::AdamW(state), OptimizerConfig::AdamW(hyper))
+    } else {
+        let s = Schedule {
+            lr: get(&meta, "lr", path)?,
+            lr_decayed: get(&meta, "lr_decayed", path)?,
+            lr_decay_step: get(&meta, "lr_decay_step", path)?,
+        };
+        (Optimizer::Sgd(s), OptimizerConfig::Sgd(s))
+    };
+    if let Some(extra) = tensors.keys().next() {
+        return Err(fail(format!(
+            "tensor {extra} is not a parameter, a buffer or an optimiser's moment of this {}",
+            kind.title()
+        )));
+    }
+    let clip = match meta.get("clip").map(String::as_str) {
+        None | Some("none") => None,
+        Some(c) => Some(
+            c.parse::<f64>()
+                .map_err(|_| fail(format!("metadata \"clip\" = {c:?} is not a number")))?,
+        ),
     };
     let config = TrainConfig {
         steps: get(&meta, "steps", path)?,
         batch_size: get(&meta, "batch_size", path)?,
-        optimizer: OptimizerConfig::Sgd(Schedule {
-            lr: get(&meta, "lr", path)?,
-            lr_decayed: get(&meta, "lr_decayed", path)?,
-            lr_decay_step: get(&meta, "lr_decay_step", path)?,
-        }),
-        clip: None,
+        optimizer: settings,
+        clip,
         seed: get(&meta, "seed", path)?,
     };
     let data: String = get(&meta, "data", path)?;
-    let fingerprint = match (meta.get("data_words"), meta.get("data_fnv1a64")) {
-        (None, None) => None,
-        _ => Some(Fingerprint {
-            kind: DataKind::Names,
-            source: data.clone(),
-            len: get(&meta, "data_words", path)?,
-            hash: u64::from_str_radix(meta.get("data_fnv1a64").map_or("", String::as_str), 16)
-                .map_err(|_| {
-                    fail(format!(
-                        "metadata \"data_fnv1a64\" = {:?} is not a 64-bit hexadecimal hash",
-                        meta.get("data_fnv1a64")
-                    ))
-                })?,
-        }),
+    let fingerprint = fingerprint(&meta, &data, path)?;
+    if kind == ModelKind::Gpt && fingerprint.is_none() {
+        return Err(fail("metadata \"data_len\" is missing".into()));
+    }
+    let eval_batches = match meta.contains_key("eval_batches") || kind == ModelKind::Gpt {
+        true => Some(get(&meta, "eval_batches", path)?),
+        false => None,
     };
     Ok(Checkpoint {
         model,
-        vocab,
-        step: get(&meta, "step", path)?,
+        optimizer,
+        step,
         config,
+        vocab,
         data,
         fingerprint,
+        eval_batches,
     })
 }
 
-/// The metadata entry `key` of the file `path`, parsed; an error naming the
-/// file and the entry if it is missing or does not parse.
-pub(crate) fn get<T: FromStr>(
+/// The data's fingerprint in either layout of the metadata: `data_kind`,
+/// `data_len` and `data_fnv1a64` (every model since one checkpoint, and
+/// the GPT's before), or `data_words` and `data_fnv1a64` (the word models'
+/// before); `None` in files written before fingerprints.
+fn fingerprint(
     meta: &BTreeMap<String, String>,
-    key: &str,
+    source: &str,
     path: &Path,
-) -> Result<T> {
-    let value = meta.get(key).ok_or_else(|| Error::Checkpoint {
+) -> Result<Option<Fingerprint>> {
+    let (kind, len) = match (meta.get("data_len"), meta.get("data_words")) {
+        (Some(_), _) => {
+            let kind = match get::<String>(meta, "data_kind", path)?.as_str() {
+                "text" => DataKind::Text,
+                "names" => DataKind::Names,
+                other => {
+                    return Err(Error::Checkpoint {
+                        path: path.to_path_buf(),
+                        detail: format!(
+                            "metadata \"data_kind\" = {other:?} is neither text nor names"
+                        ),
+                    });
+                }
+            };
+            (kind, get(meta, "data_len", path)?)
+        }
+        (None, Some(_)) => (DataKind::Names, get(meta, "data_words", path)?),
+        (None, None) if meta.contains_key("data_fnv1a64") => {
+            return Err(Error::Checkpoint {
+                path: path.to_path_buf(),
+                detail: "metadata \"data_len\" is missing".into(),
+            });
+        }
+        (None, None) => return Ok(None),
+    };
+    let hash_hex: String = get(meta, "data_fnv1a64", path)?;
+    let hash = u64::from_str_radix(&hash_hex, 16).map_err(|_| Error::Checkpoint {
         path: path.to_path_buf(),
-        detail: format!("metadata {key:?} is missing"),
+        detail: format!(
+            "metadata \"data_fnv1a64\" = {hash_hex:?} is not a 64-bit hexadecimal hash"
+        ),
     })?;
-    value.parse().map_err(|_| Error::Checkpoint {
-        path: path.to_path_buf(),
-        detail: format!("metadata {key:?} = {value:?} is not a valid value"),
-    })
+    Ok(Some(Fingerprint {
+        kind,
+        source: source.to_string(),
+        len,
+        hash,
+    }))
 }
 
 /// Refuses sizes in the metadata that ask for far more values than the
@@ -373,6 +556,7 @@ fn check_sizes(
                 .and_then(|n| n.checked_add(h.checked_mul(4 * levels as u128)?))
                 .and_then(|n| n.checked_add(h.checked_mul(v)?.checked_add(v)?)),
         },
+        _ => None,
     };
     if expected.is_none_or(|n| n > 4 * stored + 1024) {
         return Err(Error::Checkpoint {
@@ -436,12 +620,96 @@ mod tests {
             Mlp::lecture_init(hyper, &mut rand_chacha::ChaCha8Rng::seed_from_u64(1)).unwrap();
         Checkpoint {
             model: model.into(),
-            vocab: Vocab::from_chars(".abcd").unwrap(),
+            optimizer: Optimizer::Sgd(Schedule::LECTURE),
             step: 7,
             config: TrainConfig::LECTURE,
+            vocab: ".abcd".into(),
             data: "embedded".into(),
             fingerprint: None,
+            eval_batches: None,
         }
+    }
+
+    /// A tiny GPT after 7 steps of AdamW, on a text.
+    fn tiny_gpt() -> Checkpoint {
+        use crate::models::gpt::{Gpt, GptConfig};
+        let config = GptConfig {
+            n_layer: 2,
+            n_embd: 8,
+            n_head: 2,
+            block_size: 6,
+            ..GptConfig::lecture(5)
+        };
+        let model =
+            Gpt::<f32>::new(config, &mut rand_chacha::ChaCha8Rng::seed_from_u64(1)).unwrap();
+        let mut adamw = AdamWState::new(AdamW::TORCH, &model).unwrap();
+        adamw.t = 7;
+        for (i, m) in adamw.m.iter_mut().enumerate() {
+            m.fill(i as f32 * 0.5 - 1.0);
+        }
+        for (i, v) in adamw.v.iter_mut().enumerate() {
+            v.fill(i as f32 * 0.25);
+        }
+        Checkpoint {
+            model: model.into(),
+            optimizer: Optimizer::AdamW(adamw),
+            step: 7,
+            config: TrainConfig {
+                steps: 20,
+                ..TrainConfig::GPT_LECTURE
+            },
+            vocab: "\n abc".into(),
+            data: "verse.txt".into(),
+            fingerprint: Some(Fingerprint {
+                kind: DataKind::Text,
+                source: "verse.txt".into(),
+                len: 123,
+                hash: 0xdead_beef,
+            }),
+            eval_batches: Some(3),
+        }
+    }
+
+    #[test]
+    fn a_gpt_checkpoint_round_trips_with_its_optimiser() {
+        let path = temp("gpt-roundtrip.safetensors");
+        let ckpt = tiny_gpt();
+        save(&path, &ckpt).unwrap();
+        assert_eq!(load(&path).unwrap(), ckpt);
+        assert_eq!(read(&path).unwrap().kind, "gpt");
+    }
+
+    #[test]
+    fn a_non_finite_moment_is_never_written() {
+        let path = temp("gpt-nan.safetensors");
+        let mut ckpt = tiny_gpt();
+        let Optimizer::AdamW(a) = &mut ckpt.optimizer else {
+            unreachable!()
+        };
+        a.v[3].as_slice_mut().unwrap()[0] = f32::NAN;
+        let err = save(&path, &ckpt).unwrap_err().to_string();
+        assert!(
+            err.contains("not written") && err.contains("adamw.v."),
+            "{err}"
+        );
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn a_tensor_that_belongs_to_nothing_is_refused() {
+        let path = temp("gpt-extra.safetensors");
+        save(&path, &tiny_gpt()).unwrap();
+        let (mut tensors, meta) = weights::load(&path).unwrap();
+        tensors.insert(
+            "adamw.m.nothing".into(),
+            Tensor::new(ndarray::Array1::<f32>::zeros(2)),
+        );
+        weights::save(&path, tensors.into_iter().collect(), meta).unwrap();
+        let err = load(&path).unwrap_err().to_string();
+        assert!(
+            err.contains("tensor adamw.m.nothing is not a parameter"),
+            "{err}"
+        );
     }
 
     fn temp(name: &str) -> std::path::PathBuf {
@@ -473,6 +741,7 @@ mod tests {
         }
         let ckpt = Checkpoint {
             model: model.into(),
+            optimizer: Optimizer::Sgd(Schedule::WAVENET),
             config: TrainConfig::WAVENET,
             ..tiny()
         };

@@ -5,7 +5,7 @@
 //! - [`checksum`]: the checksums of a checkpoint's tensors, stamped and
 //!   verified.
 //! - [`export`]: exercise 1's tensors and gradients, for PyTorch.
-//! - [`gpt_checkpoint`]: a GPT, its AdamW state and its run, saved and loaded.
+//! - [`gpt_checkpoint`]: a GPT's configuration and tensors in the one checkpoint.
 //! - [`gpt_export`]: a small GPT's parameters and gradients, for PyTorch.
 //! - [`input`]: a corpus or checkpoint read: a regular file, with a size limit.
 //! - [`output`]: a command's output, checked and locked before it starts.
@@ -27,10 +27,11 @@ pub mod weights;
 mod fixtures {
     use std::path::PathBuf;
 
+    use crate::io::checkpoint;
     use crate::io::checksum::Integrity;
-    use crate::io::{checkpoint, gpt_checkpoint, weights};
-    use crate::layers::params::NamedParams;
-    use crate::models::model::{ModelKind, Network};
+    use crate::io::weights;
+    use crate::models::kind::ModelKind;
+    use crate::models::model::Network;
 
     fn fixture(name: &str) -> PathBuf {
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -52,10 +53,7 @@ mod fixtures {
             assert_eq!(ckpt.vocab.len(), 27, "{file}");
             assert!(ckpt.fingerprint.is_some(), "{file}");
             let stored = weights::load(&fixture(file)).unwrap().0;
-            let named = match &ckpt.model {
-                Network::Mlp(m) => m.named_params().len() + m.named_buffers().len(),
-                Network::WaveNet(w) => w.named_params().len() + w.named_buffers().len(),
-            };
+            let named = ckpt.model.named_tensors().len();
             assert_eq!(named, stored.len(), "{file}: every tensor read");
             let again = weights::test_dir("fixture-rt").join(file);
             checkpoint::save(&again, &ckpt).unwrap();
@@ -70,13 +68,17 @@ mod fixtures {
         let path = fixture("gpt_names.safetensors");
         let integrity = checkpoint::read(&path).unwrap().integrity;
         assert_eq!(integrity, Integrity::Unverified, "no checksums");
-        let ckpt = gpt_checkpoint::load(&path).unwrap();
-        assert_eq!((ckpt.step, ckpt.adamw.t), (6, 6));
-        ckpt.adamw.check(&ckpt.model).unwrap();
-        assert!(ckpt.adamw.m.iter().any(|m| m.iter().any(|&x| x != 0.0)));
+        let ckpt = checkpoint::load(&path).unwrap();
+        let (Network::Gpt(model), Some(adamw)) = (&ckpt.model, ckpt.adamw()) else {
+            panic!("a GPT with AdamW's state: {:?}", ckpt.model.kind())
+        };
+        assert_eq!((ckpt.step, adamw.t), (6, 6));
+        adamw.check(model).unwrap();
+        assert!(adamw.m.iter().any(|m| m.iter().any(|&x| x != 0.0)));
+        assert_eq!(ckpt.eval_batches.map(|n| n > 0), Some(true));
         let again = weights::test_dir("fixture-rt-gpt").join("gpt.safetensors");
-        gpt_checkpoint::save(&again, &ckpt).unwrap();
-        assert_eq!(gpt_checkpoint::load(&again).unwrap(), ckpt);
+        checkpoint::save(&again, &ckpt).unwrap();
+        assert_eq!(checkpoint::load(&again).unwrap(), ckpt);
         let integrity = checkpoint::read(&again).unwrap().integrity;
         assert_eq!(integrity, Integrity::Verified, "saved again");
     }

@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::Path;
+use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ndarray::{Array, ArrayD, Dimension, IxDyn};
@@ -147,6 +148,23 @@ macro_rules! element {
 element!(f32, F32);
 element!(f64, F64);
 element!(i64, I64);
+
+/// The metadata entry `key` of the file `path`, parsed; an error naming the
+/// file and the entry if it is missing or does not parse.
+pub(crate) fn get<T: FromStr>(
+    meta: &BTreeMap<String, String>,
+    key: &str,
+    path: &Path,
+) -> Result<T> {
+    let value = meta.get(key).ok_or_else(|| Error::Checkpoint {
+        path: path.to_path_buf(),
+        detail: format!("metadata {key:?} is missing"),
+    })?;
+    value.parse().map_err(|_| Error::Checkpoint {
+        path: path.to_path_buf(),
+        detail: format!("metadata {key:?} = {value:?} is not a valid value"),
+    })
+}
 
 /// Removes the tensor `name` from `tensors` and returns it as an array of
 /// `A` (`f32`, `f64` or `i64`) of dimension `D`, if it has exactly that

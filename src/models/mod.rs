@@ -8,6 +8,7 @@ pub mod adamw;
 pub mod deep;
 pub mod diagnostics;
 pub mod gpt;
+pub mod kind;
 pub mod micrograd_nn;
 pub mod mlp;
 pub mod model;

@@ -4,8 +4,8 @@
 //! needs from a model: the MLP of makemore part 4 ([`Mlp`]), the WaveNet of
 //! part 5 ([`WaveNet`]) and the GPT of lecture 7 ([`Gpt`]) implement it.
 //! [`Model`] adds what the sampler and the evaluation of a word model need;
-//! the MLP and the WaveNet implement it. A [`Network`] is either one, as a
-//! checkpoint holds it.
+//! the MLP and the WaveNet implement it. A [`Network`] is any of the three,
+//! as a checkpoint holds it; its kind is a [`ModelKind`].
 
 use ndarray::{Array2, ArrayRef2};
 
@@ -16,47 +16,9 @@ use crate::error::Result;
 use crate::hyper::Hyper;
 use crate::layers::params::NamedParams;
 use crate::models::gpt::{Gpt, GptGrads, GptWorkspace};
+use crate::models::kind::ModelKind;
 use crate::models::mlp::{self, Mlp};
 use crate::models::wavenet::{self, WaveNet};
-use crate::registry::Trains;
-
-/// Which model a checkpoint holds and `train mlp|wavenet` trains: `mlp`
-/// (makemore part 4) or `wavenet` (part 5). Every kind has a [`Network`]
-/// variant; the deep MLP of part 3 is not one of them (it is diagnosed,
-/// never saved: [`crate::models::deep`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ModelKind {
-    /// The MLP of makemore part 4 (block 3, n_embd 10, n_hidden 200)
-    Mlp,
-    /// The hierarchical WaveNet of makemore part 5 (block 8, n_embd 24, n_hidden 128)
-    WaveNet,
-}
-
-impl ModelKind {
-    /// `"mlp"` or `"wavenet"`, as on the command line and in checkpoints.
-    pub fn name(self) -> &'static str {
-        match self {
-            ModelKind::Mlp => "mlp",
-            ModelKind::WaveNet => "wavenet",
-        }
-    }
-
-    /// The inverse of [`ModelKind::name`] for the kinds a checkpoint holds.
-    pub fn from_name(name: &str) -> Option<ModelKind> {
-        [ModelKind::Mlp, ModelKind::WaveNet]
-            .into_iter()
-            .find(|k| k.name() == name)
-    }
-}
-
-impl From<ModelKind> for Trains {
-    fn from(kind: ModelKind) -> Trains {
-        match kind {
-            ModelKind::Mlp => Trains::Mlp,
-            ModelKind::WaveNet => Trains::WaveNet,
-        }
-    }
-}
 
 /// What the training loop needs from a model trained in `f32`: a
 /// workspace, a batch drawn into it, the forward and backward passes. Its
@@ -239,12 +201,15 @@ impl Trainable for Gpt<f32> {
     }
 }
 
-/// A trained model of either kind, as a checkpoint holds it.
+/// A trained model of any kind `train` trains, as a checkpoint holds it.
+/// Code that runs per step takes the model inside (generic over
+/// [`Trainable`]); the enum is matched once, outside the loop.
 #[allow(clippy::large_enum_variant)] // one per checkpoint, never in a loop
 #[derive(Clone, Debug, PartialEq)]
 pub enum Network {
     Mlp(Mlp<f32>),
     WaveNet(WaveNet<f32>),
+    Gpt(Gpt<f32>),
 }
 
 impl Network {
@@ -252,13 +217,42 @@ impl Network {
         match self {
             Network::Mlp(_) => ModelKind::Mlp,
             Network::WaveNet(_) => ModelKind::WaveNet,
+            Network::Gpt(_) => ModelKind::Gpt,
         }
     }
 
-    pub fn hyper(&self) -> Hyper {
+    /// A word model's sizes; `None` for a GPT, whose sizes are its
+    /// [`crate::models::gpt::GptConfig`].
+    pub fn hyper(&self) -> Option<Hyper> {
         match self {
-            Network::Mlp(m) => m.hyper,
-            Network::WaveNet(w) => w.hyper,
+            Network::Mlp(m) => Some(m.hyper),
+            Network::WaveNet(w) => Some(w.hyper),
+            Network::Gpt(_) => None,
+        }
+    }
+
+    /// The size of its vocabulary.
+    pub fn vocab_size(&self) -> usize {
+        match self {
+            Network::Mlp(m) => m.hyper.vocab,
+            Network::WaveNet(w) => w.hyper.vocab,
+            Network::Gpt(g) => g.config.vocab_size,
+        }
+    }
+
+    /// Its parameters and buffers, by the names of its walk.
+    pub fn named_tensors(&self) -> Vec<(String, ndarray::ArrayD<f32>)> {
+        fn of<M: NamedParams<f32>>(m: &M) -> Vec<(String, ndarray::ArrayD<f32>)> {
+            m.named_params()
+                .into_iter()
+                .chain(m.named_buffers())
+                .map(|(name, t)| (name, t.as_standard_layout().into_owned()))
+                .collect()
+        }
+        match self {
+            Network::Mlp(m) => of(m),
+            Network::WaveNet(w) => of(w),
+            Network::Gpt(g) => of(g),
         }
     }
 }
@@ -275,14 +269,23 @@ impl From<WaveNet<f32>> for Network {
     }
 }
 
+impl From<Gpt<f32>> for Network {
+    fn from(g: Gpt<f32>) -> Network {
+        Network::Gpt(g)
+    }
+}
+
 // ---- Building and visiting a network by kind (the CLI's one place per kind) ----
 
 /// Something to do with a model of any kind, for [`Network::with`]: the
 /// command line trains, evaluates and samples through this, so that a new
-/// kind of model needs no new match arm there.
+/// kind of model needs no new match arm there. A word model (the MLP, the
+/// WaveNet) goes to [`WithModel::run`], the GPT, whose data is text or
+/// names, to [`WithModel::run_gpt`].
 pub trait WithModel {
     type Output;
     fn run<M: Model + Into<Network>>(self, model: M) -> Self::Output;
+    fn run_gpt(self, model: Gpt<f32>) -> Self::Output;
 }
 
 impl Network {
@@ -296,6 +299,12 @@ impl Network {
         Ok(match kind {
             ModelKind::Mlp => Network::Mlp(Mlp::lecture_init(hyper, rng)?),
             ModelKind::WaveNet => Network::WaveNet(WaveNet::lecture_init(hyper, rng)?),
+            other => {
+                return Err(crate::error::Error::Config(format!(
+                    "a {} is not built from word-model sizes",
+                    other.title()
+                )));
+            }
         })
     }
 
@@ -304,6 +313,7 @@ impl Network {
         match self {
             Network::Mlp(m) => job.run(m),
             Network::WaveNet(w) => job.run(w),
+            Network::Gpt(g) => job.run_gpt(g),
         }
     }
 }

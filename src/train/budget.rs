@@ -13,7 +13,7 @@
 use crate::error::{Error, Result};
 use crate::hyper::Hyper;
 use crate::models::gpt::GptConfig;
-use crate::models::model::ModelKind;
+use crate::models::kind::ModelKind;
 
 /// The most memory a run may need: 16 GiB. The lectures' runs need under
 /// 1 GB (most of it the MLP's BatchNorm calibration on every example).
@@ -21,7 +21,10 @@ pub const LIMIT: u128 = 16 << 30;
 
 /// What a run of `kind` with sizes `hyper`, batches of `batch`, and
 /// `examples` (context, next) pairs in all needs, in bytes; `None` if the
-/// number does not even fit in 128 bits.
+/// number does not even fit in 128 bits. The WaveNet has its own count;
+/// every other word model is counted as an MLP of its sizes (the deep MLP
+/// as one as wide as its hidden layers side by side); a GPT is counted by
+/// [`estimate_gpt`].
 pub fn estimate(kind: ModelKind, hyper: Hyper, batch: usize, examples: usize) -> Option<u128> {
     let [v, t, e, h, b, n] = [
         hyper.vocab,
@@ -39,7 +42,7 @@ pub fn estimate(kind: ModelKind, hyper: Hyper, batch: usize, examples: usize) ->
     // values per example of a pass over all the training examples at once
     // (the MLP calibrates BatchNorm on them; f32 and f64 copies).
     let (params, per_example, all_rows) = match kind {
-        ModelKind::Mlp => (
+        ModelKind::Mlp | ModelKind::Deep | ModelKind::Bigram | ModelKind::Gpt => (
             sum(&[mul(&[v, e]), mul(&[t, e, h]), mul(&[h, v]), mul(&[h, 6])]),
             sum(&[mul(&[t, e]), mul(&[h, 8]), mul(&[v, 4])]),
             sum(&[mul(&[t, e]), mul(&[h, 3])]),

@@ -6,10 +6,11 @@
 //! backward pass of a [`crate::Backprop`] implementation, (for makemore's
 //! Transformer) clips the gradient norm at 1, and takes an AdamW step
 //! ([`crate::train::Optimizer::AdamW`]). Every `every` steps and at the end
-//! the model is evaluated on fixed batches of both splits ([`Evaluator`]):
-//! the same examples at every evaluation, so the losses compare across
-//! steps and across runs. This file holds what is the GPT's own around the
-//! loop: the evaluation, the sampler and the count of a step's operations.
+//! the model is evaluated on fixed batches of both splits (the one
+//! evaluation, [`crate::train::eval::Evaluator`]): the same examples at
+//! every evaluation, so the losses compare across steps and across runs.
+//! This file holds what is the GPT's own around the loop: the sampler and
+//! the count of a step's operations.
 //!
 //! Three settings, in [`crate::train::TrainConfig`]: `GPT_LECTURE`, the
 //! lecture's CPU-sized model on running text; `GPT_MAKEMORE`, makemore's
@@ -22,9 +23,8 @@
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::corpus::text::{Batch, BatchSource, CharVocab, IGNORE, NameRows, eval_batches};
+use crate::corpus::text::CharVocab;
 use crate::error::{Error, Result};
-use crate::layers::sequence_cross_entropy;
 use crate::models::gpt::{Arch, Gpt, GptBody, GptConfig, GptWorkspace};
 use crate::train::sampling::{Sampling, multinomial};
 
@@ -66,120 +66,6 @@ pub fn flops(config: &GptConfig, b: usize, t: usize) -> StepFlops {
 pub struct StepFlops {
     pub forward: f64,
     pub backward: f64,
-}
-
-// ---------------------------------------------------------------------------
-// Evaluation
-
-/// Fixed batches of one split.
-#[derive(Clone, Debug, PartialEq)]
-pub struct EvalSet {
-    /// `train`, `val` or `test`.
-    pub name: &'static str,
-    /// All of one shape; rows of padding have every target [`IGNORE`].
-    pub batches: Vec<Batch>,
-}
-
-impl EvalSet {
-    /// `count` batches of `batch` windows drawn once from `source` with
-    /// `seed` (the lecture's `estimate_loss` draws `eval_iters` batches at
-    /// each evaluation; here they are drawn once and reused).
-    pub fn sampled(
-        name: &'static str,
-        source: &dyn BatchSource,
-        batch: usize,
-        block: usize,
-        count: usize,
-        seed: u64,
-    ) -> Result<EvalSet> {
-        Ok(EvalSet {
-            name,
-            batches: eval_batches(source, batch, block, count, seed)?,
-        })
-    }
-
-    /// Every row of `rows`, in order, in batches of `batch` (the last one
-    /// padded with rows whose targets are all ignored).
-    pub fn every_row(name: &'static str, rows: &NameRows, batch: usize) -> Result<EvalSet> {
-        if rows.is_empty() || batch == 0 {
-            return Err(Error::Config(format!(
-                "the {name} split has no rows to evaluate on"
-            )));
-        }
-        let batches = (0..rows.len())
-            .step_by(batch)
-            .map(|start| {
-                let chunk = rows.chunk(start, batch);
-                let mut full = Batch::new(batch, rows.block());
-                full.targets.fill(IGNORE);
-                let n = chunk.batch_size();
-                full.idx.slice_mut(ndarray::s![..n, ..]).assign(&chunk.idx);
-                full.targets
-                    .slice_mut(ndarray::s![..n, ..])
-                    .assign(&chunk.targets);
-                full
-            })
-            .collect();
-        Ok(EvalSet { name, batches })
-    }
-
-    /// The targets that count, over all batches.
-    pub fn counted(&self) -> usize {
-        self.batches.iter().map(Batch::counted).sum()
-    }
-}
-
-/// The losses of a model on fixed batches of two splits, computed in one
-/// workspace allocated once.
-pub struct Evaluator {
-    pub sets: [EvalSet; 2],
-    ws: Option<GptWorkspace<f32>>,
-}
-
-impl Evaluator {
-    /// Evaluates on `train` and `held_out` (val or test).
-    pub fn new(train: EvalSet, held_out: EvalSet) -> Evaluator {
-        Evaluator {
-            sets: [train, held_out],
-            ws: None,
-        }
-    }
-
-    /// The mean loss over every counted target of each set, in order.
-    pub fn losses(&mut self, model: &Gpt<f32>) -> Result<[f32; 2]> {
-        let shape = self.sets[0]
-            .batches
-            .first()
-            .map(|b| b.idx.dim())
-            .ok_or_else(|| Error::Config("no evaluation batches".into()))?;
-        let ws = match &mut self.ws {
-            Some(ws) if ws.dim() == shape => ws,
-            slot => slot.insert(model.workspace(shape.0, shape.1)?),
-        };
-        let mut out = [0.0f32; 2];
-        for (set, loss) in self.sets.iter().zip(out.iter_mut()) {
-            let (mut total, mut count) = (0.0f64, 0usize);
-            for batch in &set.batches {
-                crate::error::expect_shape(
-                    "evaluation",
-                    set.name,
-                    batch.idx.shape(),
-                    &[shape.0, shape.1],
-                )?;
-                let n = sequence_cross_entropy::counted(&batch.targets);
-                if n == 0 {
-                    continue;
-                }
-                ws.idx.assign(&batch.idx);
-                ws.targets.assign(&batch.targets);
-                let mean = model.forward(ws)?;
-                total += mean as f64 * n as f64;
-                count += n;
-            }
-            *loss = (total / count.max(1) as f64) as f32;
-        }
-        Ok(out)
-    }
 }
 
 // ---------------------------------------------------------------------------
@@ -261,16 +147,18 @@ impl Sampler {
 
 /// `count` characters generated after `prefix`, the prefix included; an
 /// empty prefix starts from token 0, as the lecture's `generate` does (the
-/// smallest character: a newline in tiny Shakespeare).
+/// smallest character: a newline in tiny Shakespeare). The logits are
+/// shaped by `sampling` (temperature, top-k).
 pub fn sample_text(
     model: &Gpt<f32>,
     vocab: &CharVocab,
     prefix: &str,
     count: usize,
     seed: u64,
+    sampling: Sampling,
 ) -> Result<String> {
     let mut text = String::new();
-    sample_text_streamed(model, vocab, prefix, count, seed, |s| {
+    sample_text_streamed(model, vocab, prefix, count, seed, sampling, |s| {
         text.push_str(s);
         true
     })?;
@@ -285,6 +173,7 @@ pub fn sample_text_streamed(
     prefix: &str,
     count: usize,
     seed: u64,
+    sampling: Sampling,
     mut emit: impl FnMut(&str) -> bool,
 ) -> Result<()> {
     let mut all = if prefix.is_empty() {
@@ -292,7 +181,7 @@ pub fn sample_text_streamed(
     } else {
         encode_prefix(prefix, &vocab.as_string())?
     };
-    let mut sampler = Sampler::new(model, seed)?;
+    let mut sampler = Sampler::new(model, seed)?.with_sampling(sampling)?;
     if !emit(prefix) {
         return Ok(());
     }
@@ -306,16 +195,18 @@ pub fn sample_text_streamed(
     Ok(())
 }
 
-/// `count` names, each starting with `prefix`.
+/// `count` names, each starting with `prefix`, the logits shaped by
+/// `sampling` (temperature, top-k).
 pub fn sample_names(
     model: &Gpt<f32>,
     vocab: &str,
     prefix: &str,
     count: usize,
     seed: u64,
+    sampling: Sampling,
 ) -> Result<Vec<String>> {
     let mut names = vec![];
-    sample_names_streamed(model, vocab, prefix, count, seed, |name| {
+    sample_names_streamed(model, vocab, prefix, count, seed, sampling, |name| {
         names.push(name);
         true
     })?;
@@ -330,6 +221,7 @@ pub fn sample_names_streamed(
     prefix: &str,
     count: usize,
     seed: u64,
+    sampling: Sampling,
     mut emit: impl FnMut(String) -> bool,
 ) -> Result<()> {
     let chars: Vec<char> = vocab.chars().collect();
@@ -345,7 +237,7 @@ pub fn sample_names_streamed(
             model.config.block_size
         )));
     }
-    let mut sampler = Sampler::new(model, seed)?;
+    let mut sampler = Sampler::new(model, seed)?.with_sampling(sampling)?;
     for _ in 0..count {
         let tokens = sampler.name(model, &context)?;
         if !emit(tokens.iter().map(|&t| chars[t]).collect()) {
@@ -401,10 +293,12 @@ mod tests {
     use super::*;
     use crate::Solutions;
     use crate::corpus::text::TextCorpus;
+    use crate::corpus::text::{IGNORE, NameRows};
     use crate::corpus::words::Vocab;
     use crate::layers::adamw::AdamW;
     use crate::layers::params::NamedParams;
     use crate::models::adamw::AdamWState;
+    use crate::train::eval::{EvalSet, Evaluator, Split};
     use crate::train::{Optimizer, OptimizerConfig, TrainConfig, fit};
     use std::path::Path;
 
@@ -444,12 +338,15 @@ mod tests {
         let vocab = Vocab::from_words(&words);
         let rows = NameRows::build(&words, &vocab, 4).unwrap();
         let set = EvalSet::every_row("test", &rows, 2).unwrap();
-        assert_eq!(set.batches.len(), 3);
+        let Split::Batches(batches) = &set.split else {
+            panic!("batches of rows")
+        };
+        assert_eq!(batches.len(), 3);
         assert_eq!(
             set.counted(),
             rows.y.iter().filter(|&&y| y != IGNORE).count()
         );
-        assert!(set.batches[2].targets.row(1).iter().all(|&y| y == IGNORE));
+        assert!(batches[2].targets.row(1).iter().all(|&y| y == IGNORE));
     }
 
     #[test]
@@ -464,9 +361,10 @@ mod tests {
         let whole = model.forward(&mut all).unwrap();
         let set = EvalSet::every_row("test", &rows, 2).unwrap();
         let mut evaluator = Evaluator::new(set.clone(), set);
-        let [a, b] = evaluator.losses(&model).unwrap();
+        let losses = evaluator.losses(&model).unwrap();
+        let (a, b) = (losses[0], losses[1]);
         assert_eq!(a, b);
-        assert!((a - whole).abs() < 1e-5, "{a} vs {whole}");
+        assert!((a - whole as f64).abs() < 1e-5, "{a} vs {whole}");
     }
 
     #[test]

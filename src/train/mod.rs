@@ -13,6 +13,8 @@
 pub mod bigram;
 pub mod budget;
 pub mod diagnose;
+pub mod eval;
+pub mod generate;
 pub mod gpt;
 pub mod interrupt;
 #[cfg(feature = "plots")]
@@ -33,7 +35,8 @@ use crate::hyper::Hyper;
 use crate::layers::adamw::AdamW;
 use crate::layers::params::NamedParams;
 use crate::models::adamw::AdamWState;
-use crate::models::model::{Model, ModelKind, Trainable};
+use crate::models::kind::ModelKind;
+use crate::models::model::{Model, Trainable};
 use crate::train::sampling::{Sampling, multinomial};
 
 /// How a run's optimiser is set: SGD with its schedule (the MLP, the
@@ -102,11 +105,14 @@ impl TrainConfig {
         ..TrainConfig::GPT_LECTURE
     };
 
-    /// The lecture's settings for a word model kind.
+    /// The lecture's settings for a model kind: the WaveNet's, the GPT's
+    /// on running text, and the MLP's for the word models trained with SGD
+    /// (the MLP, the deep MLP, the bigram).
     pub fn lecture(kind: ModelKind) -> TrainConfig {
         match kind {
-            ModelKind::Mlp => TrainConfig::LECTURE,
             ModelKind::WaveNet => TrainConfig::WAVENET,
+            ModelKind::Gpt => TrainConfig::GPT_LECTURE,
+            ModelKind::Mlp | ModelKind::Deep | ModelKind::Bigram => TrainConfig::LECTURE,
         }
     }
 
@@ -267,11 +273,12 @@ impl Schedule {
         ..Schedule::LECTURE
     };
 
-    /// The lecture's schedule for a word model kind.
+    /// The lecture's schedule for a model kind: the WaveNet's, or the
+    /// MLP's for every other (the GPT trains with AdamW, not a schedule).
     pub fn lecture(kind: ModelKind) -> Schedule {
         match kind {
-            ModelKind::Mlp => Schedule::LECTURE,
             ModelKind::WaveNet => Schedule::WAVENET,
+            _ => Schedule::LECTURE,
         }
     }
 
@@ -643,10 +650,11 @@ pub fn wavenet_hyper(vocab: usize) -> Hyper {
     }
 }
 
-/// The lecture's sizes for a model kind.
+/// The lecture's sizes for a word model kind: the WaveNet's, or the
+/// MLP's for every other (a GPT's sizes are its [`crate::models::gpt::GptConfig`]).
 pub fn hyper_for(kind: ModelKind, vocab: usize) -> Hyper {
     match kind {
-        ModelKind::Mlp => lecture_hyper(vocab),
         ModelKind::WaveNet => wavenet_hyper(vocab),
+        _ => lecture_hyper(vocab),
     }
 }

@@ -1,7 +1,8 @@
 //! # Drawing the next character, for every model
 //!
 //! Every sampler of the crate (the MLP's and the WaveNet's
-//! [`crate::train::sample`], the GPT's [`crate::train::gpt::Sampler`]) turns
+//! [`crate::train::sample`], the GPT's [`crate::train::gpt::Sampler`], both
+//! behind the one call [`crate::train::generate::generate`]) turns
 //! a model's logits into the next character the same way: [`Sampling`]
 //! divides them by a temperature and keeps the `top_k` largest (nanoGPT's
 //! `generate`), then [`multinomial`] draws from the probabilities. At the

@@ -101,13 +101,9 @@ fn tensor_bytes(path: &Path) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
-/// The step a model of `kind` saved in `path` is at.
-fn saved_step(kind: &str, path: &Path) -> usize {
-    if kind.starts_with("gpt") {
-        backprop_ninja::io::gpt_checkpoint::load(path).unwrap().step
-    } else {
-        checkpoint::load(path).unwrap().step
-    }
+/// The step the model saved in `path` is at.
+fn saved_step(path: &Path) -> usize {
+    checkpoint::load(path).unwrap().step
 }
 
 /// Interrupts `train MODEL` with `signal`, checks what it says, leaves and
@@ -132,7 +128,7 @@ fn interrupt_and_resume(model: &str, signal: &str, status: i32) {
     let step: usize = step.parse().unwrap();
     let (file, command) = rest.split_once("; resume with ").expect(line);
     assert_eq!(file, s(&out));
-    assert_eq!(saved_step(model, &out), step, "the step said is saved");
+    assert_eq!(saved_step(&out), step, "the step said is saved");
     assert!(
         !dir.join(".m.safetensors.lock").exists(),
         "the lock file is released"
@@ -152,7 +148,7 @@ fn interrupt_and_resume(model: &str, signal: &str, status: i32) {
         .output()
         .unwrap();
     succeeds(&o);
-    assert_eq!(saved_step(model, &out), step + 7);
+    assert_eq!(saved_step(&out), step + 7);
 
     let straight = dir.join("straight.safetensors");
     succeeds(
@@ -210,7 +206,7 @@ fn a_second_signal_exits_at_once_and_the_last_checkpoint_is_kept() {
     let at = args.iter().position(|a| a == "--eval-batches").unwrap();
     args[at + 1] = "500".into();
     succeeds(&bin().args(&args).output().unwrap());
-    assert_eq!(saved_step("gpt", &out), 2);
+    assert_eq!(saved_step(&out), 2);
     let saved = std::fs::read(&out).unwrap();
 
     let resume: Vec<String> = ["train", "gpt", "--resume", s(&out), "--steps", FOREVER]
@@ -244,7 +240,7 @@ fn a_second_signal_exits_at_once_and_the_last_checkpoint_is_kept() {
     let mut again = resume.clone();
     again[5] = "3".into();
     succeeds(&bin().args(&again).output().unwrap());
-    assert_eq!(saved_step("gpt", &out), 3);
+    assert_eq!(saved_step(&out), 3);
 }
 
 #[test]
@@ -274,7 +270,7 @@ fn a_signal_during_the_last_step_lets_the_run_save_its_model_and_stop() {
         "{err}"
     );
     assert!(!err.contains("error:"), "{err}");
-    assert_eq!(saved_step("gpt", &out), 1);
+    assert_eq!(saved_step(&out), 1);
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(
         !stdout.contains("samples:"),

@@ -672,8 +672,7 @@ proptest! {
         std::fs::write(&path, &bytes).unwrap();
         if let Ok(ckpt) = checkpoint::load(&path) {
             // What loads can be used.
-            let vocab = ckpt.vocab.clone();
-            let words = ckpt.model.with(SampleOne(&vocab));
+            let words = ckpt.word_vocab(&path).and_then(|vocab| ckpt.model.clone().with(SampleOne(&vocab)));
             prop_assert!(words.is_ok() || words.is_err());
         }
     }
@@ -690,6 +689,16 @@ impl backprop_ninja::models::model::WithModel for SampleOne<'_> {
         model: M,
     ) -> Self::Output {
         backprop_ninja::train::sample(&model, self.0, 2, "", 1)
+    }
+    fn run_gpt(self, model: backprop_ninja::models::gpt::Gpt<f32>) -> Self::Output {
+        backprop_ninja::train::gpt::sample_names(
+            &model,
+            &self.0.as_string(),
+            "",
+            2,
+            1,
+            backprop_ninja::train::sampling::Sampling::default(),
+        )
     }
 }
 
@@ -739,5 +748,32 @@ fn a_loss_far_above_its_start_stops_the_trainer_after_the_stretch() {
     assert!(
         saved.iter().all(|&s| s + 1 < since),
         "checkpoints {saved:?}, far above since step {since}"
+    );
+}
+
+/// Garbage never replaces a good model: a word model's run whose evaluated
+/// loss goes far above its best (a learning rate of 4, as `train --lr 4
+/// --steps 2000 --eval-every 500`, whose loss went to 29.9) stops at that
+/// evaluation, exits non-zero, and leaves the good checkpoint it would
+/// have overwritten as it was.
+#[test]
+fn a_word_model_gone_bad_at_an_evaluation_never_replaces_the_good_one() {
+    let dir = temp_dir("garbage");
+    let corpus = small_corpus(&dir);
+    let good = dir.join("good.safetensors");
+    assert_ok(&train(&corpus, &good, "300", &[]));
+    let before = std::fs::read(&good).unwrap();
+    let o = train(
+        &corpus,
+        &good,
+        "400",
+        &["mlp", "--lr", "4", "--eval-every", "100"],
+    );
+    assert_fails(&o, "the best so far (of step 0) plus 1 nat");
+    assert_fails(&o, "was left as it was");
+    assert_eq!(
+        std::fs::read(&good).unwrap(),
+        before,
+        "the good checkpoint is kept, byte for byte"
     );
 }

@@ -1,0 +1,78 @@
+//! # The kinds of model the course trains, by name
+//!
+//! One enum for one idea: which model a command trains (and so which
+//! backward passes it needs, [`crate::registry`]), which model a
+//! checkpoint holds ([`crate::io::checkpoint`]), and which model a
+//! [`crate::models::model::Network`] is. This file imports nothing of the
+//! crate, so that the registry (data) and the models can both use it.
+
+/// A model of the course: the neural bigram (makemore part 1), the MLP
+/// (part 4), the deep tanh MLP (part 3, diagnosed, never saved), the
+/// WaveNet (part 5) and the GPT (lecture 7). The MLP, the WaveNet and the
+/// GPT are trained by `train`, saved in checkpoints and held by a
+/// [`crate::models::model::Network`] ([`ModelKind::SAVED`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ModelKind {
+    /// `bigram`: the neural bigram of makemore part 1.
+    Bigram,
+    /// `train mlp`: the MLP of makemore part 4 (block 3, n_embd 10,
+    /// n_hidden 200).
+    Mlp,
+    /// `train wavenet`: the hierarchical WaveNet of makemore part 5
+    /// (block 8, n_embd 24, n_hidden 128).
+    WaveNet,
+    /// `diagnose`: the deep tanh MLP of makemore part 3.
+    Deep,
+    /// `train gpt`: every step of lecture 7's progression, on text or on
+    /// names.
+    Gpt,
+}
+
+impl ModelKind {
+    /// The kinds `train` trains and a checkpoint holds.
+    pub const SAVED: [ModelKind; 3] = [ModelKind::Mlp, ModelKind::WaveNet, ModelKind::Gpt];
+
+    /// Its name on the command line and in checkpoints: `bigram`, `mlp`,
+    /// `wavenet`, `deep`, `gpt`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelKind::Bigram => "bigram",
+            ModelKind::Mlp => "mlp",
+            ModelKind::WaveNet => "wavenet",
+            ModelKind::Deep => "deep",
+            ModelKind::Gpt => "gpt",
+        }
+    }
+
+    /// Its name in messages: "MLP", "WaveNet", "GPT".
+    pub fn title(self) -> &'static str {
+        match self {
+            ModelKind::Bigram => "bigram",
+            ModelKind::Mlp => "MLP",
+            ModelKind::WaveNet => "WaveNet",
+            ModelKind::Deep => "deep MLP",
+            ModelKind::Gpt => "GPT",
+        }
+    }
+
+    /// The kind a checkpoint names (`mlp`, `wavenet`, `gpt`), if it is one
+    /// of [`ModelKind::SAVED`].
+    pub fn from_name(name: &str) -> Option<ModelKind> {
+        ModelKind::SAVED.into_iter().find(|k| k.name() == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_saved_kinds_read_back_by_name_and_the_others_do_not() {
+        for kind in ModelKind::SAVED {
+            assert_eq!(ModelKind::from_name(kind.name()), Some(kind));
+        }
+        assert_eq!(ModelKind::from_name("deep"), None);
+        assert_eq!(ModelKind::from_name("bigram"), None);
+        assert_eq!(ModelKind::from_name("GPT"), None);
+    }
+}
