@@ -97,6 +97,44 @@ macro_rules! implement_backprop {
     };
 }
 
+/// Declares `BackpropTable` from the list: one field per backward pass, a
+/// function pointer at the types the grader uses, and `of::<B>()`, which
+/// fills it from `B`. Invoked in `crate::grade::table`, where the generic
+/// parameters of the signatures (`F`, `D`, `L`) are type aliases for those
+/// types.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! declare_backprop_table {
+    (() $(
+        $(#[$doc:meta])*
+        fn $method:ident $(<$($g:ident: $bound:path),+>)? ($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)?
+            = $module:ident :: $function:ident;
+    )*) => {
+        /// One implementation's backward passes as plain function pointers,
+        /// at the grader's types: what a grading case calls.
+        #[allow(non_snake_case)] // the lecture's names: dC, dW1, ...
+        #[derive(Clone, Copy)]
+        pub struct BackpropTable {
+            /// `B::NAME`: `"solutions"`, `"exercises"`, ...
+            pub name: &'static str,
+            $(
+                $(#[$doc])*
+                pub $method: fn($($ty),*) $(-> $ret)?,
+            )*
+        }
+
+        impl BackpropTable {
+            /// `B`'s backward passes.
+            pub const fn of<B: Backprop>() -> Self {
+                BackpropTable {
+                    name: B::NAME,
+                    $($method: B::$method $(::<$($g),+>)?,)*
+                }
+            }
+        }
+    };
+}
+
 /// The types the signatures name, in scope wherever the list expands.
 #[doc(hidden)]
 #[macro_export]

@@ -235,17 +235,17 @@ macro_rules! declare_registry {
             },
         )*];
 
-        /// `grading_case!(B, exercise, seed)`: the [`Outcome`] of the case
-        /// that `exercise`'s entry names (`graded_by`), run on `B`'s backward
-        /// passes. Expanded in `crate::grade::dispatch`, where the cases are
+        /// `grading_case!(bp, exercise, seed)`: the [`Outcome`] of the case
+        /// that `exercise`'s entry names (`graded_by`), run on the backward
+        /// passes of `bp` (a `&BackpropTable`). Expanded in `crate::grade::dispatch`, where the cases are
         /// in scope (`cases`, `OpKind`, `Var`, `HeadVar`); this file only
         /// names them.
         ///
         /// [`Outcome`]: crate::grade::Outcome
         macro_rules! grading_case {
-            ($B:ty, $exercise:expr, $seed:expr) => {
+            ($bp:expr, $exercise:expr, $seed:expr) => {
                 match $exercise {
-                    $(Exercise::$variant $(($payload))? => $($case)::+::<$B>($id, $($arg,)* $seed),)*
+                    $(Exercise::$variant $(($payload))? => $($case)::+($bp, $id, $($arg,)* $seed),)*
                 }
             };
         }
