@@ -7,7 +7,8 @@
 //! one, and its hints in levels (the rule, then the shapes, then the
 //! expression in words). One list ([`registry_list!`](crate::registry_list))
 //! makes [`REGISTRY`] (here), the [`Backprop`](crate::Backprop) trait and its
-//! two implementations (`src/backprop.rs`) and the grading dispatch
+//! two implementations (`src/backprop.rs`), the grader's table of backward
+//! passes ([`crate::grade::table`]) and the grading dispatch
 //! ([`crate::grade::dispatch`]). This file is data: it names the grading
 //! cases, the dispatch runs them. A variant of [`Exercise`] without an entry
 //! does not compile (the dispatch is an exhaustive `match`), nor does an
@@ -265,8 +266,8 @@ macro_rules! declare_registry {
 /// `registry_list!(callback args…)` hands every entry to `callback`:
 /// `declare_registry` builds [`REGISTRY`] and the grading dispatch (here),
 /// `backward_passes` the [`Backprop`](crate::Backprop) trait
-/// (`src/backprop.rs`) and its implementations (`exercises/mod.rs`,
-/// `solutions/mod.rs`).
+/// (`src/backprop.rs`), its implementations (`exercises/mod.rs`,
+/// `solutions/mod.rs`) and the grader's table (`src/grade/table.rs`).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! registry_list {
