@@ -238,9 +238,9 @@ macro_rules! declare_registry {
 
         /// `grading_case!(bp, exercise, seed)`: the [`Outcome`] of the case
         /// that `exercise`'s entry names (`graded_by`), run on the backward
-        /// passes of `bp` (a `&BackpropTable`). Expanded in `crate::grade::dispatch`, where the cases are
-        /// in scope (`cases`, `OpKind`, `Var`, `HeadVar`); this file only
-        /// names them.
+        /// passes of `bp` (a `&BackpropTable`). Expanded in
+        /// `crate::grade::dispatch`, where the cases are in scope (`cases`,
+        /// `OpKind`, `Var`, `HeadVar`); this file only names them.
         ///
         /// [`Outcome`]: crate::grade::Outcome
         macro_rules! grading_case {
