@@ -7,18 +7,22 @@
 //! ([`crate::registry`]), whose entry for each exercise carries the
 //! signature and the function that implements it, `module::function` in
 //! `solutions/` and `exercises/` alike, so the compiler refuses a function
-//! that is missing on one side or has another signature. The grader, the
-//! `check` command and the trainer are generic over `B: Backprop`, which is
-//! how `--impl exercises` trains with your code and the default trains with
-//! the reference, through the very same functions.
+//! that is missing on one side or has another signature. The `check`
+//! command and the trainer are generic over `B: Backprop`, which is how
+//! `--impl exercises` trains with your code and the default trains with the
+//! reference, through the very same functions. The grader takes `B`'s
+//! backward passes as a table of function pointers
+//! ([`crate::grade::table::BackpropTable`], from the same list), so that it
+//! is compiled once however many implementations it grades.
 //!
 //! How to add an exercise: see `docs/MAINTAINING.md#adding-an-exercise`.
 #![allow(non_snake_case)] // the lecture's names: dC, dW1, ...
 
 /// Hands the backward passes of the registry's list
 /// ([`registry_list!`](crate::registry_list)), the entries that have one,
-/// to `next` (`declare_backprop` or `implement_backprop`), each as
-/// `fn method(signature) = module::function;`.
+/// to `next` (`declare_backprop`, `implement_backprop` or
+/// `declare_backprop_table`), each as `fn method(signature) =
+/// module::function;`.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! backward_passes {
@@ -94,6 +98,44 @@ macro_rules! implement_backprop {
                 )*
             }
         };
+    };
+}
+
+/// Declares `BackpropTable` from the list: one field per backward pass, a
+/// function pointer at the types the grader uses, and `of::<B>()`, which
+/// fills it from `B`. Invoked in `crate::grade::table`, where the generic
+/// parameters of the signatures (`F`, `D`, `L`) are type aliases for those
+/// types.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! declare_backprop_table {
+    (() $(
+        $(#[$doc:meta])*
+        fn $method:ident $(<$($g:ident: $bound:path),+>)? ($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)?
+            = $module:ident :: $function:ident;
+    )*) => {
+        /// One implementation's backward passes as plain function pointers,
+        /// at the grader's types: what a grading case calls.
+        #[allow(non_snake_case)] // the lecture's names: dC, dW1, ...
+        #[derive(Clone, Copy)]
+        pub struct BackpropTable {
+            /// `B::NAME`: `"solutions"`, `"exercises"`, ...
+            pub name: &'static str,
+            $(
+                $(#[$doc])*
+                pub $method: fn($($ty),*) $(-> $ret)?,
+            )*
+        }
+
+        impl BackpropTable {
+            /// `B`'s backward passes.
+            pub const fn of<B: Backprop>() -> Self {
+                BackpropTable {
+                    name: B::NAME,
+                    $($method: B::$method $(::<$($g),+>)?,)*
+                }
+            }
+        }
     };
 }
 

@@ -7,7 +7,8 @@
 //! one, and its hints in levels (the rule, then the shapes, then the
 //! expression in words). One list ([`registry_list!`](crate::registry_list))
 //! makes [`REGISTRY`] (here), the [`Backprop`](crate::Backprop) trait and its
-//! two implementations (`src/backprop.rs`) and the grading dispatch
+//! two implementations (`src/backprop.rs`), the grader's table of backward
+//! passes ([`crate::grade::table`]) and the grading dispatch
 //! ([`crate::grade::dispatch`]). This file is data: it names the grading
 //! cases, the dispatch runs them. A variant of [`Exercise`] without an entry
 //! does not compile (the dispatch is an exhaustive `match`), nor does an
@@ -220,17 +221,17 @@ macro_rules! declare_registry {
             },
         )*];
 
-        /// `grading_case!(B, exercise, seed)`: the [`Outcome`] of the case
-        /// that `exercise`'s entry names (`graded_by`), run on `B`'s backward
-        /// passes. Expanded in `crate::grade::dispatch`, where the cases are
-        /// in scope (`cases`, `OpKind`, `Var`, `HeadVar`); this file only
-        /// names them.
+        /// `grading_case!(bp, exercise, seed)`: the [`Outcome`] of the case
+        /// that `exercise`'s entry names (`graded_by`), run on the backward
+        /// passes of `bp` (a `&BackpropTable`). Expanded in
+        /// `crate::grade::dispatch`, where the cases are in scope (`cases`,
+        /// `OpKind`, `Var`, `HeadVar`); this file only names them.
         ///
         /// [`Outcome`]: crate::grade::Outcome
         macro_rules! grading_case {
-            ($B:ty, $exercise:expr, $seed:expr) => {
+            ($bp:expr, $exercise:expr, $seed:expr) => {
                 match $exercise {
-                    $(Exercise::$variant $(($payload))? => $($case)::+::<$B>($id, $($arg,)* $seed),)*
+                    $(Exercise::$variant $(($payload))? => $($case)::+($bp, $id, $($arg,)* $seed),)*
                 }
             };
         }
@@ -250,8 +251,8 @@ macro_rules! declare_registry {
 /// `registry_list!(callback args…)` hands every entry to `callback`:
 /// `declare_registry` builds [`REGISTRY`] and the grading dispatch (here),
 /// `backward_passes` the [`Backprop`](crate::Backprop) trait
-/// (`src/backprop.rs`) and its implementations (`exercises/mod.rs`,
-/// `solutions/mod.rs`).
+/// (`src/backprop.rs`), its implementations (`exercises/mod.rs`,
+/// `solutions/mod.rs`) and the grader's table (`src/grade/table.rs`).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! registry_list {

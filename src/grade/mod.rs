@@ -22,6 +22,7 @@
 //! | [`progress`] | the report a learner reads: chapters, next exercise, failures under their rows |
 //! | [`hint_levels`] | `hint <exercise>`: the registry's hints, one level more each time |
 //! | [`scalar_check`] | the second oracle: exercise 1 rebuilt from scalars |
+//! | [`table`] | an implementation's backward passes as function pointers: the grader is compiled once |
 //! | [`skipped`] | the exercises of a file that does not compile, which `watch` reports while grading the rest |
 //!
 //! Which case grades which exercise is said once, in [`crate::registry`];
@@ -40,6 +41,7 @@ pub mod progress;
 pub mod report;
 pub mod scalar_check;
 pub mod skipped;
+pub mod table;
 
 use self::oracle::Report;
 

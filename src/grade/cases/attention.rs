@@ -18,12 +18,12 @@ use crate::grade::case::{LayerCase, Loss, dyn_, failed, ix3, randn, verdict};
 use crate::grade::compare::{compare, diagnose};
 use crate::grade::hints::Known;
 use crate::grade::oracle::{self, Config};
+use crate::grade::table::{BackpropTable, SOLUTIONS};
 use crate::grade::{Outcome, Row};
 use crate::layers::attention::{AttentionGrads, CausalSelfAttention};
 use crate::layers::head::{HeadForward, HeadVar};
 use crate::layers::linear::Linear;
 use crate::layers::{softmax, weighted_average};
-use crate::solutions::Solutions;
 
 /// The gradients of `L = Σ out ⊙ dout` with respect to each variable.
 #[derive(Clone, Debug, PartialEq)]
@@ -63,24 +63,29 @@ impl HeadGrads {
         }
     }
 
-    /// Computes `var`'s gradient with `B`'s step, from the upstream gradients
+    /// Computes `var`'s gradient with the step of `bp`, from the upstream gradients
     /// already here.
-    pub fn step<B: Backprop>(&mut self, var: HeadVar, f: &HeadForward<f64>) {
+    pub fn step(&mut self, bp: &BackpropTable, var: HeadVar, f: &HeadForward<f64>) {
         match var {
-            HeadVar::V => self.dv = B::head_dv(f, &self.dout),
-            HeadVar::Att => self.datt = B::head_datt(f, &self.dout),
-            HeadVar::Scores => self.dscores = B::head_dscores(f, &self.datt),
-            HeadVar::Q => self.dq = B::head_dq(f, &self.dscores),
-            HeadVar::K => self.dk = B::head_dk(f, &self.dscores),
-            HeadVar::X => self.dx = B::head_dx(f, &self.dq, &self.dk, &self.dv),
+            HeadVar::V => self.dv = (bp.head_dv)(f, &self.dout),
+            HeadVar::Att => self.datt = (bp.head_datt)(f, &self.dout),
+            HeadVar::Scores => self.dscores = (bp.head_dscores)(f, &self.datt),
+            HeadVar::Q => self.dq = (bp.head_dq)(f, &self.dscores),
+            HeadVar::K => self.dk = (bp.head_dk)(f, &self.dscores),
+            HeadVar::X => self.dx = (bp.head_dx)(f, &self.dq, &self.dk, &self.dv),
         }
     }
 
     /// Every step of `B`, in order, each fed by the ones before.
     pub fn chain<B: Backprop>(f: &HeadForward<f64>, dout: Array3<f64>) -> HeadGrads {
+        HeadGrads::chain_with(&BackpropTable::of::<B>(), f, dout)
+    }
+
+    /// [`HeadGrads::chain`] with the steps of `bp`.
+    pub fn chain_with(bp: &BackpropTable, f: &HeadForward<f64>, dout: Array3<f64>) -> HeadGrads {
         let mut g = HeadGrads::zeros(f, dout);
         for var in HeadVar::ALL {
-            g.step::<B>(var, f);
+            g.step(bp, var, f);
         }
         g
     }
@@ -118,7 +123,7 @@ fn causal_weights(b: usize, t: usize, rng: &mut ChaCha8Rng) -> Array3<f64> {
     softmax::forward(&randn((b, t, t), rng)).expect("square scores")
 }
 
-pub fn weighted_average<B: Backprop>(id: &str, seed: u64) -> Outcome {
+pub fn weighted_average(bp: &BackpropTable, id: &str, seed: u64) -> Outcome {
     let rng = &mut ChaCha8Rng::seed_from_u64(seed);
     let (b, t, c) = (2, 5, 3);
     let wei = causal_weights(b, t, rng);
@@ -126,14 +131,15 @@ pub fn weighted_average<B: Backprop>(id: &str, seed: u64) -> Outcome {
     let dout = randn((b, t, c), rng);
     let (dwei0, dx0) = (randn((b, t, t), rng), randn((b, t, c), rng));
 
-    fn run<B: Backprop>(
+    fn run(
+        bp: &BackpropTable,
         wei: &Array3<f64>,
         x: &Array3<f64>,
         dout: &Array3<f64>,
         prefill: (&Array3<f64>, &Array3<f64>),
     ) -> Vec<ArrayD<f64>> {
         let (mut dwei, mut dx) = (prefill.0.clone(), prefill.1.clone());
-        B::weighted_average_backward(&mut dwei, &mut dx, dout, wei, x);
+        (bp.weighted_average_backward)(&mut dwei, &mut dx, dout, wei, x);
         vec![dwei.into_dyn(), dx.into_dyn()]
     }
     let loss = |wei: &ArrayD<f64>, x: &ArrayD<f64>| {
@@ -157,7 +163,7 @@ pub fn weighted_average<B: Backprop>(id: &str, seed: u64) -> Outcome {
         ),
     };
     let prefill = (&dwei0, &dx0);
-    let learner = attempt(|| run::<B>(&wei, &x, &dout, prefill));
+    let learner = attempt(|| run(bp, &wei, &x, &dout, prefill));
     let extra = match &learner {
         Ok(grads) => vec![future_row(
             id,
@@ -167,10 +173,10 @@ pub fn weighted_average<B: Backprop>(id: &str, seed: u64) -> Outcome {
         )],
         Err(_) => vec![],
     };
-    case.grade(learner, run::<Solutions>(&wei, &x, &dout, prefill), extra)
+    case.grade(learner, run(&SOLUTIONS, &wei, &x, &dout, prefill), extra)
 }
 
-pub fn softmax<B: Backprop>(id: &str, seed: u64) -> Outcome {
+pub fn softmax(bp: &BackpropTable, id: &str, seed: u64) -> Outcome {
     let rng = &mut ChaCha8Rng::seed_from_u64(seed);
     let (n, t) = (3, 5);
     let scores = randn((n, t, t), rng) * 1.5;
@@ -178,14 +184,15 @@ pub fn softmax<B: Backprop>(id: &str, seed: u64) -> Outcome {
     let datt = randn((n, t, t), rng);
     let dscores0 = randn((n, t, t), rng);
 
-    fn run<B: Backprop>(
+    fn run(
+        bp: &BackpropTable,
         scores: &Array3<f64>,
         datt: &Array3<f64>,
         dscores0: &Array3<f64>,
     ) -> Vec<ArrayD<f64>> {
         let att = softmax::forward(scores).expect("square scores");
         let mut dscores = dscores0.clone();
-        B::softmax_backward(&mut dscores, datt, &att);
+        (bp.softmax_backward)(&mut dscores, datt, &att);
         vec![dscores.into_dyn()]
     }
     let loss = |s: &ArrayD<f64>| (softmax::forward(&ix3(s)).expect("square scores") * &datt).sum();
@@ -199,7 +206,7 @@ pub fn softmax<B: Backprop>(id: &str, seed: u64) -> Outcome {
             "dscores ({n}, {t}, {t}), datt ({n}, {t}, {t}), att ({n}, {t}, {t}) zero above the diagonal"
         ),
     };
-    let learner = attempt(|| run::<B>(&scores, &datt, &dscores0));
+    let learner = attempt(|| run(bp, &scores, &datt, &dscores0));
     let extra = match &learner {
         Ok(grads) => vec![future_row(
             id,
@@ -209,7 +216,7 @@ pub fn softmax<B: Backprop>(id: &str, seed: u64) -> Outcome {
         )],
         Err(_) => vec![],
     };
-    case.grade(learner, run::<Solutions>(&scores, &datt, &dscores0), extra)
+    case.grade(learner, run(&SOLUTIONS, &scores, &datt, &dscores0), extra)
 }
 
 /// One head at the exercise's sizes (B 2, T 4, C 4, hs 3), drawn from
@@ -225,11 +232,11 @@ pub fn small_head(seed: u64) -> (HeadForward<f64>, Array3<f64>) {
     (f, dout)
 }
 
-pub fn head_step<B: Backprop>(id: &str, var: HeadVar, seed: u64) -> Outcome {
+pub fn head_step(bp: &BackpropTable, id: &str, var: HeadVar, seed: u64) -> Outcome {
     let (f, dout) = small_head(seed);
-    let reference = HeadGrads::chain::<Solutions>(&f, dout.clone());
+    let reference = HeadGrads::chain_with(&SOLUTIONS, &f, dout.clone());
     let mut grads = reference.clone();
-    if let Err(message) = attempt(|| grads.step::<B>(var, &f)) {
+    if let Err(message) = attempt(|| grads.step(bp, var, &f)) {
         return failed(
             id,
             message,
@@ -322,13 +329,13 @@ impl AttentionCase {
         }
     }
 
-    /// `dx` and the parameter gradients after `B`'s backward pass, in the
+    /// `dx` and the parameter gradients after the backward pass of `bp`, in the
     /// order of [`Self::vars`].
-    fn run<B: Backprop>(&self) -> Vec<ArrayD<f64>> {
+    fn run(&self, bp: &BackpropTable) -> Vec<ArrayD<f64>> {
         let (_, mut cache) = self.layer.forward(&self.x).expect("shapes fit");
         let mut dx = self.dx0.clone();
         let mut grads = self.grads0.clone();
-        B::attention_backward(
+        (bp.attention_backward)(
             &mut dx,
             &mut grads,
             &self.dout,
@@ -403,7 +410,7 @@ fn params_of(grads: &mut AttentionGrads<f64>) -> Vec<ArrayViewMutD<'_, f64>> {
 
 /// With `dout` nonzero at position 1 only, `dx` must be 0 at positions 2..:
 /// a position reaches the loss only through the positions that read it.
-fn causality_row<B: Backprop>(id: &str, case: &AttentionCase) -> (Row, Option<String>) {
+fn causality_row(bp: &BackpropTable, id: &str, case: &AttentionCase) -> (Row, Option<String>) {
     let mut dout = Array3::zeros(case.dout.raw_dim());
     dout.slice_mut(ndarray::s![.., 1, ..])
         .assign(&case.dout.slice(ndarray::s![.., 1, ..]));
@@ -412,7 +419,7 @@ fn causality_row<B: Backprop>(id: &str, case: &AttentionCase) -> (Row, Option<St
     let mut grads = case.layer.zero_grads();
     let name = format!("{id} dx[t>1] = 0 (dout at t=1)");
     if let Err(message) = attempt(|| {
-        B::attention_backward(&mut dx, &mut grads, &dout, &case.x, &mut cache, &case.layer)
+        (bp.attention_backward)(&mut dx, &mut grads, &dout, &case.x, &mut cache, &case.layer)
     }) {
         let row = Row {
             name,
@@ -447,7 +454,7 @@ fn causality_row<B: Backprop>(id: &str, case: &AttentionCase) -> (Row, Option<St
     (row, message)
 }
 
-pub fn attention<B: Backprop>(id: &str, seed: u64) -> Outcome {
+pub fn attention(bp: &BackpropTable, id: &str, seed: u64) -> Outcome {
     let rng = &mut ChaCha8Rng::seed_from_u64(seed);
     // GPT's layer (biases, c_proj), and the lecture's bare heads (no bias, no c_proj).
     let full = AttentionCase::new(rng, (2, 4, 6, 2), true);
@@ -472,18 +479,18 @@ pub fn attention<B: Backprop>(id: &str, seed: u64) -> Outcome {
         handed: "x (2, 4, 6), n_head 2, c_attn (6, 18) with bias, c_proj (6, 6) with bias; then x (2, 5, 6), n_head 3, c_attn (6, 18) without bias, no c_proj; the forward's cache".into(),
     };
     let learner = attempt(|| {
-        let mut all = full.run::<B>();
-        all.extend(bare.run::<B>());
+        let mut all = full.run(bp);
+        all.extend(bare.run(bp));
         all
     });
     if learner.is_err() {
         return case.grade(learner, vec![], vec![]);
     }
     let reference = {
-        let mut all = full.run::<Solutions>();
-        all.extend(bare.run::<Solutions>());
+        let mut all = full.run(&SOLUTIONS);
+        all.extend(bare.run(&SOLUTIONS));
         all
     };
-    let extra = vec![causality_row::<B>(id, &full)];
+    let extra = vec![causality_row(bp, id, &full)];
     case.grade(learner, reference, extra)
 }

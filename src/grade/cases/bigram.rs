@@ -6,17 +6,16 @@ use ndarray::{ArrayD, ArrayRef2};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::backprop::Backprop;
 use crate::course::bigram::{self, Bigrams};
 use crate::grade::Outcome;
 use crate::grade::attempt::attempt;
 use crate::grade::case::{LayerCase, dyn_, randn};
 use crate::grade::hints::Known;
-use crate::solutions::Solutions;
+use crate::grade::table::{BackpropTable, SOLUTIONS};
 
 /// The neural bigram's `dW`, on 9 random bigrams of a 5-character vocabulary.
 #[allow(non_snake_case)]
-pub fn neural<B: Backprop>(id: &str, seed: u64) -> Outcome {
+pub fn neural(bp: &BackpropTable, id: &str, seed: u64) -> Outcome {
     let rng = &mut ChaCha8Rng::seed_from_u64(seed);
     let vocab = crate::corpus::words::Vocab::from_words(&["abcd".to_string()]);
     let (v, n) = (vocab.len(), 9);
@@ -49,6 +48,6 @@ pub fn neural<B: Backprop>(id: &str, seed: u64) -> Outcome {
             "dW ({v}, {v}), f.probs ({n}, {v}), data.xs ({n},), data.ys ({n},), W ({v}, {v})"
         ),
     };
-    let learner = attempt(|| run(B::bigram_backward));
-    case.grade(learner, run(Solutions::bigram_backward), vec![])
+    let learner = attempt(|| run(bp.bigram_backward));
+    case.grade(learner, run(SOLUTIONS.bigram_backward), vec![])
 }

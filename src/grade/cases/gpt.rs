@@ -13,7 +13,6 @@ use ndarray::{Array1, Array2, Array3, ArrayD, Zip};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::backprop::Backprop;
 use crate::grade::Outcome;
 use crate::grade::attempt::attempt;
 use crate::grade::case::{
@@ -21,6 +20,7 @@ use crate::grade::case::{
 };
 use crate::grade::compare::{compare, diagnose};
 use crate::grade::hints::Known;
+use crate::grade::table::{BackpropTable, SOLUTIONS};
 use crate::layers::adamw::AdamW;
 use crate::layers::attention::CausalSelfAttention;
 use crate::layers::block::{Activation, Block, BlockGrads, FeedForward};
@@ -30,9 +30,8 @@ use crate::layers::params::NamedParams;
 use crate::layers::position_embedding::PositionEmbedding;
 use crate::layers::sequence_cross_entropy::{self, IGNORE};
 use crate::layers::{gelu, relu};
-use crate::solutions::Solutions;
 
-pub fn layernorm<B: Backprop>(id: &str, seed: u64) -> Outcome {
+pub fn layernorm(bp: &BackpropTable, id: &str, seed: u64) -> Outcome {
     let rng = &mut ChaCha8Rng::seed_from_u64(seed);
     let (n, c) = (6, 5);
     // Rows of different offsets and scales: the statistics are per row.
@@ -44,7 +43,8 @@ pub fn layernorm<B: Backprop>(id: &str, seed: u64) -> Outcome {
     let dout = randn((n, c), rng);
     let (dx0, dw0, db0) = (randn((n, c), rng), randn(c, rng), randn(c, rng));
 
-    fn run<B: Backprop>(
+    fn run(
+        bp: &BackpropTable,
         x: &Array2<f64>,
         layer: &LayerNorm<f64>,
         dout: &Array2<f64>,
@@ -55,7 +55,7 @@ pub fn layernorm<B: Backprop>(id: &str, seed: u64) -> Outcome {
         let mut grads = layer.zero_grads();
         grads.dweight.assign(prefill.1);
         grads.dbias.assign(prefill.2);
-        B::layernorm_backward(&mut dx, &mut grads, dout, &cache, layer);
+        (bp.layernorm_backward)(&mut dx, &mut grads, dout, &cache, layer);
         vec![
             dx.into_dyn(),
             grads.dweight.into_dyn(),
@@ -81,17 +81,14 @@ pub fn layernorm<B: Backprop>(id: &str, seed: u64) -> Outcome {
         handed: "dx (6, 5), dweight (5,), dbias (5,), dout (6, 5), cache.xhat (6, 5), cache.rstd (6,), weight (5,)".into(),
     };
     let prefill = (&dx0, &dw0, &db0);
-    let learner = attempt(|| run::<B>(&x, &layer, &dout, prefill));
-    case.grade(
-        learner,
-        run::<Solutions>(&x, &layer, &dout, prefill),
-        vec![],
-    )
+    let learner = attempt(|| run(bp, &x, &layer, &dout, prefill));
+    case.grade(learner, run(&SOLUTIONS, &x, &layer, &dout, prefill), vec![])
 }
 
 /// An activation's backward pass, handed `(dx, dout, x, out)`: ReLU uses
 /// the output, GELU the input.
-type ActivationBackward = fn(&mut Array2<f64>, &Array2<f64>, &Array2<f64>, &Array2<f64>);
+type ActivationBackward<'a> =
+    &'a dyn Fn(&mut Array2<f64>, &Array2<f64>, &Array2<f64>, &Array2<f64>);
 
 /// An element-wise activation's `dx` at `x`: the learner's `backward`
 /// against the reference's and finite differences of `forward`.
@@ -100,14 +97,14 @@ fn grade_activation(
     x: Array2<f64>,
     seed: u64,
     forward: fn(&ArrayD<f64>) -> ArrayD<f64>,
-    backward: ActivationBackward,
-    backward_ref: ActivationBackward,
+    backward: ActivationBackward<'_>,
+    backward_ref: ActivationBackward<'_>,
     handed: &str,
 ) -> Outcome {
     let rng = &mut ChaCha8Rng::seed_from_u64(seed ^ 0xac7);
     let dout = randn(x.raw_dim(), rng);
     let dx0 = randn(x.raw_dim(), rng);
-    let run = |backward: ActivationBackward| {
+    let run = |backward: ActivationBackward<'_>| {
         let mut dx = dx0.clone();
         backward(
             &mut dx,
@@ -130,7 +127,7 @@ fn grade_activation(
     case.grade(learner, run(backward_ref), vec![])
 }
 
-pub fn relu<B: Backprop>(id: &str, seed: u64) -> Outcome {
+pub fn relu(bp: &BackpropTable, id: &str, seed: u64) -> Outcome {
     let rng = &mut ChaCha8Rng::seed_from_u64(seed);
     // Both sides of the kink, never at it: finite differences need |x| > h.
     let z: Array2<f64> = randn((4, 5), rng);
@@ -142,13 +139,13 @@ pub fn relu<B: Backprop>(id: &str, seed: u64) -> Outcome {
         x,
         seed,
         |x| relu::forward(x),
-        |dx, dout, _x, out| B::relu_backward(dx, dout, out),
-        |dx, dout, _x, out| Solutions::relu_backward(dx, dout, out),
+        &|dx, dout, _x, out| (bp.relu_backward)(dx, dout, out),
+        &|dx, dout, _x, out| (SOLUTIONS.relu_backward)(dx, dout, out),
         "dx (4, 5), dout (4, 5), out (4, 5)",
     )
 }
 
-pub fn gelu<B: Backprop>(id: &str, seed: u64) -> Outcome {
+pub fn gelu(bp: &BackpropTable, id: &str, seed: u64) -> Outcome {
     let rng = &mut ChaCha8Rng::seed_from_u64(seed);
     let x = randn((4, 5), rng) * 2.0;
     grade_activation(
@@ -156,13 +153,13 @@ pub fn gelu<B: Backprop>(id: &str, seed: u64) -> Outcome {
         x,
         seed,
         |x| gelu::forward(x),
-        |dx, dout, x, _out| B::gelu_backward(dx, dout, x),
-        |dx, dout, x, _out| Solutions::gelu_backward(dx, dout, x),
+        &|dx, dout, x, _out| (bp.gelu_backward)(dx, dout, x),
+        &|dx, dout, x, _out| (SOLUTIONS.gelu_backward)(dx, dout, x),
         "dx (4, 5), dout (4, 5), x (4, 5)",
     )
 }
 
-pub fn position_embedding<B: Backprop>(id: &str, seed: u64) -> Outcome {
+pub fn position_embedding(bp: &BackpropTable, id: &str, seed: u64) -> Outcome {
     let rng = &mut ChaCha8Rng::seed_from_u64(seed);
     // A context of 4 in a block of 5: the last row of wpe is not used.
     let (vocab, block, c, b, t) = (6, 5, 3, 4, 4);
@@ -179,7 +176,8 @@ pub fn position_embedding<B: Backprop>(id: &str, seed: u64) -> Outcome {
     let dout = randn((b, t, c), rng);
     let (dwte0, dwpe0) = (randn((vocab, c), rng), randn((block, c), rng));
 
-    fn run<B: Backprop>(
+    fn run(
+        bp: &BackpropTable,
         idx: &Array2<usize>,
         dout: &Array3<f64>,
         prefill: (&Array2<f64>, &Array2<f64>),
@@ -188,7 +186,7 @@ pub fn position_embedding<B: Backprop>(id: &str, seed: u64) -> Outcome {
             dwte: prefill.0.clone(),
             dwpe: prefill.1.clone(),
         };
-        B::position_embedding_backward(&mut grads, dout, idx);
+        (bp.position_embedding_backward)(&mut grads, dout, idx);
         vec![grads.dwte.into_dyn(), grads.dwpe.into_dyn()]
     }
     let loss = |wte: &ArrayD<f64>, wpe: &ArrayD<f64>| {
@@ -213,11 +211,11 @@ pub fn position_embedding<B: Backprop>(id: &str, seed: u64) -> Outcome {
         ),
     };
     let prefill = (&dwte0, &dwpe0);
-    let learner = attempt(|| run::<B>(&idx, &dout, prefill));
-    case.grade(learner, run::<Solutions>(&idx, &dout, prefill), vec![])
+    let learner = attempt(|| run(bp, &idx, &dout, prefill));
+    case.grade(learner, run(&SOLUTIONS, &idx, &dout, prefill), vec![])
 }
 
-pub fn cross_entropy<B: Backprop>(id: &str, seed: u64) -> Outcome {
+pub fn cross_entropy(bp: &BackpropTable, id: &str, seed: u64) -> Outcome {
     let rng = &mut ChaCha8Rng::seed_from_u64(seed);
     let (b, t, v) = (3, 4, 5);
     let logits = randn((b, t, v), rng) * 3.0;
@@ -232,7 +230,8 @@ pub fn cross_entropy<B: Backprop>(id: &str, seed: u64) -> Outcome {
     let dloss = rng.sample(rand::distr::Uniform::new(0.5, 2.0).expect("a range"));
     let dlogits0 = randn((b, t, v), rng);
 
-    fn run<B: Backprop>(
+    fn run(
+        bp: &BackpropTable,
         logits: &Array3<f64>,
         targets: &Array2<i64>,
         dloss: f64,
@@ -240,7 +239,7 @@ pub fn cross_entropy<B: Backprop>(id: &str, seed: u64) -> Outcome {
     ) -> Vec<ArrayD<f64>> {
         let (_, cache) = sequence_cross_entropy::forward(logits, targets).expect("targets fit");
         let mut dlogits = dlogits0.clone();
-        B::sequence_cross_entropy_backward(&mut dlogits, dloss, &cache, targets);
+        (bp.sequence_cross_entropy_backward)(&mut dlogits, dloss, &cache, targets);
         vec![dlogits.into_dyn()]
     }
     let loss = |l: &ArrayD<f64>| {
@@ -260,10 +259,10 @@ pub fn cross_entropy<B: Backprop>(id: &str, seed: u64) -> Outcome {
             targets.as_slice().expect("standard layout")
         ),
     };
-    let learner = attempt(|| run::<B>(&logits, &targets, dloss, &dlogits0));
+    let learner = attempt(|| run(bp, &logits, &targets, dloss, &dlogits0));
     case.grade(
         learner,
-        run::<Solutions>(&logits, &targets, dloss, &dlogits0),
+        run(&SOLUTIONS, &logits, &targets, dloss, &dlogits0),
         vec![],
     )
 }
@@ -320,7 +319,7 @@ pub fn small_block(seed: u64, kind: BlockKind) -> (Block<f64>, Array3<f64>, Arra
     (block, x, dout)
 }
 
-pub fn block<B: Backprop>(id: &str, seed: u64) -> Outcome {
+pub fn block(bp: &BackpropTable, id: &str, seed: u64) -> Outcome {
     let cases = [BlockKind::Makemore, BlockKind::Plain].map(|kind| {
         let (block, x, dout) = small_block(seed, kind);
         let rng = &mut ChaCha8Rng::seed_from_u64(seed ^ 0xb10c);
@@ -341,13 +340,13 @@ pub fn block<B: Backprop>(id: &str, seed: u64) -> Outcome {
         Array3<f64>,
         BlockGrads<f64>,
     );
-    fn run<B: Backprop>(cases: &[Case]) -> Vec<ArrayD<f64>> {
+    fn run(bp: &BackpropTable, cases: &[Case]) -> Vec<ArrayD<f64>> {
         let mut out = vec![];
         for (_, block, x, dout, dx0, grads0) in cases {
             let (_, mut cache) = block.forward(x).expect("shapes fit");
             let mut dx = dx0.clone();
             let mut grads = grads0.clone();
-            B::block_backward::<Solutions, f64>(&mut dx, &mut grads, dout, x, &mut cache, block);
+            (bp.block_backward)(&mut dx, &mut grads, dout, x, &mut cache, block);
             out.push(dx.into_dyn());
             out.extend(
                 block
@@ -396,8 +395,8 @@ pub fn block<B: Backprop>(id: &str, seed: u64) -> Outcome {
         seed,
         handed: "a makemore block (LayerNorms, attention with c_proj, GELU MLP 4C, residual) and a plain one (no LayerNorm, no residual, Linear(C, C) + ReLU), x and dout (2, 3, 4), 2 heads; the layers' backward passes are the reference's".into(),
     };
-    let learner = attempt(|| run::<B>(&cases));
-    case.grade(learner, run::<Solutions>(&cases), vec![])
+    let learner = attempt(|| run(bp, &cases));
+    case.grade(learner, run(&SOLUTIONS, &cases), vec![])
 }
 
 /// The hyperparameters AdamW is graded with: PyTorch's betas (with which a
@@ -427,7 +426,7 @@ pub fn adamw_rule(p: &mut f64, m: &mut f64, v: &mut f64, g: f64, t: usize, h: &A
 /// gradient each step, graded twice: the first step against its closed
 /// form `p·(1 - lr·λ) - lr·g/(|g| + ε)` (a move of `lr·sign(g)` plus the
 /// decay), then `m`, `v` and `p` after three steps against [`adamw_rule`].
-pub fn adamw<B: Backprop>(id: &str, seed: u64) -> Outcome {
+pub fn adamw(bp: &BackpropTable, id: &str, seed: u64) -> Outcome {
     let rng = &mut ChaCha8Rng::seed_from_u64(seed);
     let h = ADAMW_GRADED;
     let p0 = randn((4, 3), rng);
@@ -435,8 +434,9 @@ pub fn adamw<B: Backprop>(id: &str, seed: u64) -> Outcome {
     let scales = Array2::from_shape_fn((4, 3), |(i, j)| 10f64.powi(i as i32 - 2 + j as i32 % 2));
     let gs: Vec<Array2<f64>> = (0..3).map(|_| randn((4, 3), rng) * &scales).collect();
 
-    type Update = fn(&mut Array2<f64>, &mut Array2<f64>, &mut Array2<f64>, &Array2<f64>, usize);
-    let run = |update: Update| {
+    type Update<'a> =
+        &'a dyn Fn(&mut Array2<f64>, &mut Array2<f64>, &mut Array2<f64>, &Array2<f64>, usize);
+    let run = |update: Update<'_>| {
         let (mut p, mut m, mut v) = (p0.clone(), Array2::zeros((4, 3)), Array2::zeros((4, 3)));
         let mut after_first = None;
         for (t, g) in gs.iter().enumerate() {
@@ -445,7 +445,7 @@ pub fn adamw<B: Backprop>(id: &str, seed: u64) -> Outcome {
         }
         (after_first.expect("three steps"), m, v, p)
     };
-    let learner = attempt(|| run(|p, m, v, g, t| B::adamw_update(p, m, v, g, t, &ADAMW_GRADED)));
+    let learner = attempt(|| run(&|p, m, v, g, t| (bp.adamw_update)(p, m, v, g, t, &ADAMW_GRADED)));
     let (first, m, v, p) = match learner {
         Ok(out) => out,
         Err(message) => {
@@ -491,6 +491,8 @@ pub fn adamw<B: Backprop>(id: &str, seed: u64) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backprop::Backprop;
+    use crate::solutions::Solutions;
 
     #[test]
     fn the_reference_adamw_follows_the_documented_rule_exactly_enough() {

@@ -9,19 +9,18 @@ use ndarray_rand::rand_distr::Uniform;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::backprop::Backprop;
 use crate::course::step_by_step::Var;
 use crate::grade::attempt::attempt;
 use crate::grade::case::{LayerCase, Loss, dyn_, handed, randn, three_vars};
 use crate::grade::cases::step_by_step::{lecture_row, lecture_seeded};
 use crate::grade::compare::compare;
 use crate::grade::hints::{self, Known};
+use crate::grade::table::{BackpropTable, SOLUTIONS};
 use crate::grade::{Outcome, Row};
 use crate::layers::batchnorm::{BatchNorm1d, BatchNormCache};
 use crate::layers::cross_entropy::{self, CrossEntropyCache};
 use crate::layers::embedding::Embedding;
 use crate::layers::linear::Linear;
-use crate::solutions::Solutions;
 
 /// A Linear layer from a weight and a bias seen as dynamic arrays.
 pub fn linear_from(w: &ArrayD<f64>, b: &ArrayD<f64>) -> Linear<f64> {
@@ -30,7 +29,7 @@ pub fn linear_from(w: &ArrayD<f64>, b: &ArrayD<f64>) -> Linear<f64> {
     Linear::new(w, Some(b)).expect("shapes fit")
 }
 
-pub fn linear<B: Backprop>(id: &str, seed: u64) -> Outcome {
+pub fn linear(bp: &BackpropTable, id: &str, seed: u64) -> Outcome {
     let rng = &mut ChaCha8Rng::seed_from_u64(seed);
     let (n, fan_in, fan_out) = (5, 4, 3);
     let x = randn((n, fan_in), rng);
@@ -43,7 +42,8 @@ pub fn linear<B: Backprop>(id: &str, seed: u64) -> Outcome {
         randn(fan_out, rng),
     );
 
-    fn run<B: Backprop>(
+    fn run(
+        bp: &BackpropTable,
         x: &Array2<f64>,
         w: &Array2<f64>,
         b: &Array1<f64>,
@@ -55,7 +55,7 @@ pub fn linear<B: Backprop>(id: &str, seed: u64) -> Outcome {
         let mut grads = layer.zero_grads();
         grads.dw.assign(prefill.1);
         grads.db = Some(prefill.2.clone());
-        B::linear_backward(&mut dx, &mut grads, dout, x, &layer);
+        (bp.linear_backward)(&mut dx, &mut grads, dout, x, &layer);
         vec![
             dx.into_dyn(),
             grads.dw.into_dyn(),
@@ -86,15 +86,11 @@ pub fn linear<B: Backprop>(id: &str, seed: u64) -> Outcome {
         ]),
     };
     let prefill = (&dx0, &dw0, &db0);
-    let learner = attempt(|| run::<B>(&x, &w, &b, &dout, prefill));
-    case.grade(
-        learner,
-        run::<Solutions>(&x, &w, &b, &dout, prefill),
-        vec![],
-    )
+    let learner = attempt(|| run(bp, &x, &w, &b, &dout, prefill));
+    case.grade(learner, run(&SOLUTIONS, &x, &w, &b, &dout, prefill), vec![])
 }
 
-pub fn embedding<B: Backprop>(id: &str, seed: u64) -> Outcome {
+pub fn embedding(bp: &BackpropTable, id: &str, seed: u64) -> Outcome {
     let rng = &mut ChaCha8Rng::seed_from_u64(seed);
     let (vocab, dim, n, block) = (6, 3, 4, 3);
     let table = randn((vocab, dim), rng);
@@ -109,7 +105,8 @@ pub fn embedding<B: Backprop>(id: &str, seed: u64) -> Outcome {
     let dout = randn((n, block, dim), rng);
     let dtable0 = randn((vocab, dim), rng);
 
-    fn run<B: Backprop>(
+    fn run(
+        bp: &BackpropTable,
         idx: &Array2<usize>,
         dout: &Array3<f64>,
         dtable0: &Array2<f64>,
@@ -117,7 +114,7 @@ pub fn embedding<B: Backprop>(id: &str, seed: u64) -> Outcome {
         let mut grads = crate::layers::embedding::EmbeddingGrads {
             dtable: dtable0.clone(),
         };
-        B::embedding_backward(&mut grads, dout, idx);
+        (bp.embedding_backward)(&mut grads, dout, idx);
         vec![grads.dtable.into_dyn()]
     }
     let loss = |t: &ArrayD<f64>| {
@@ -142,24 +139,25 @@ pub fn embedding<B: Backprop>(id: &str, seed: u64) -> Outcome {
             idx.as_slice().unwrap()
         ),
     };
-    let learner = attempt(|| run::<B>(&idx, &dout, &dtable0));
-    case.grade(learner, run::<Solutions>(&idx, &dout, &dtable0), vec![])
+    let learner = attempt(|| run(bp, &idx, &dout, &dtable0));
+    case.grade(learner, run(&SOLUTIONS, &idx, &dout, &dtable0), vec![])
 }
 
-pub fn tanh<B: Backprop>(id: &str, seed: u64) -> Outcome {
+pub fn tanh(bp: &BackpropTable, id: &str, seed: u64) -> Outcome {
     let rng = &mut ChaCha8Rng::seed_from_u64(seed);
     let x = randn((4, 5), rng) * 1.5;
     let dout = randn((4, 5), rng);
     let dx0 = randn((4, 5), rng);
 
-    fn run<B: Backprop>(
+    fn run(
+        bp: &BackpropTable,
         x: &Array2<f64>,
         dout: &Array2<f64>,
         dx0: &Array2<f64>,
     ) -> Vec<ArrayD<f64>> {
         let out = crate::layers::tanh::forward(x);
         let mut dx = dx0.clone();
-        B::tanh_backward(&mut dx, dout, &out);
+        (bp.tanh_backward)(&mut dx, dout, &out);
         vec![dx.into_dyn()]
     }
     let loss = |x: &ArrayD<f64>| (crate::layers::tanh::forward(x) * &dout.view().into_dyn()).sum();
@@ -175,8 +173,8 @@ pub fn tanh<B: Backprop>(id: &str, seed: u64) -> Outcome {
             ("out", x.shape()),
         ]),
     };
-    let learner = attempt(|| run::<B>(&x, &dout, &dx0));
-    case.grade(learner, run::<Solutions>(&x, &dout, &dx0), vec![])
+    let learner = attempt(|| run(bp, &x, &dout, &dx0));
+    case.grade(learner, run(&SOLUTIONS, &x, &dout, &dx0), vec![])
 }
 
 /// BatchNorm's three graded variables, `x`, `gain` and `bias`, with the
@@ -201,7 +199,7 @@ pub fn batchnorm_vars<'a>(
     )
 }
 
-pub fn batchnorm<B: Backprop>(id: &str, seed: u64) -> Outcome {
+pub fn batchnorm(bp: &BackpropTable, id: &str, seed: u64) -> Outcome {
     let rng = &mut ChaCha8Rng::seed_from_u64(seed);
     let (n, dim) = (6, 4);
     let x = randn((n, dim), rng) * 2.0 + 1.0;
@@ -215,7 +213,8 @@ pub fn batchnorm<B: Backprop>(id: &str, seed: u64) -> Outcome {
         randn((1, dim), rng),
     );
 
-    fn run<B: Backprop>(
+    fn run(
+        bp: &BackpropTable,
         x: &Array2<f64>,
         layer: &BatchNorm1d<f64>,
         dout: &Array2<f64>,
@@ -227,7 +226,7 @@ pub fn batchnorm<B: Backprop>(id: &str, seed: u64) -> Outcome {
             dgain: prefill[1].clone(),
             dbias: prefill[2].clone(),
         };
-        B::batchnorm_backward(&mut dx, &mut grads, dout, &cache, layer);
+        (bp.batchnorm_backward)(&mut dx, &mut grads, dout, &cache, layer);
         vec![
             dx.into_dyn(),
             grads.dgain.into_dyn(),
@@ -263,21 +262,21 @@ pub fn batchnorm<B: Backprop>(id: &str, seed: u64) -> Outcome {
         ]),
     };
     let prefill = [&dx0, &dgain0, &dbias0];
-    let learner = attempt(|| run::<B>(&x, &layer, &dout, prefill));
+    let learner = attempt(|| run(bp, &x, &layer, &dout, prefill));
     if learner.is_err() {
         return case.grade(learner, vec![], vec![]);
     }
-    let extra = lecture_batchnorm_row::<B>(seed);
+    let extra = lecture_batchnorm_row(bp, seed);
     case.grade(
         learner,
-        run::<Solutions>(&x, &layer, &dout, prefill),
+        run(&SOLUTIONS, &x, &layer, &dout, prefill),
         vec![extra],
     )
 }
 
 /// Exercise 3 on the lecture's network: `dhprebn` from `dhpreact` in one go
 /// must match exercise 1's chain of steps.
-fn lecture_batchnorm_row<B: Backprop>(seed: u64) -> (Row, Option<String>) {
+fn lecture_batchnorm_row(bp: &BackpropTable, seed: u64) -> (Row, Option<String>) {
     let (f, reference) = lecture_seeded(seed);
     let mut layer = BatchNorm1d::new(f.hprebn.ncols());
     layer.gain = f.params.bngain.clone();
@@ -291,7 +290,7 @@ fn lecture_batchnorm_row<B: Backprop>(seed: u64) -> (Row, Option<String>) {
     let mut dhprebn = Array2::zeros(f.hprebn.raw_dim());
     let mut grads = layer.zero_grads();
     if let Err(message) = attempt(|| {
-        B::batchnorm_backward(
+        (bp.batchnorm_backward)(
             &mut dhprebn,
             &mut grads,
             &reference.dhpreact,
@@ -329,7 +328,7 @@ fn lecture_batchnorm_row<B: Backprop>(seed: u64) -> (Row, Option<String>) {
     )
 }
 
-pub fn cross_entropy<B: Backprop>(id: &str, seed: u64) -> Outcome {
+pub fn cross_entropy(bp: &BackpropTable, id: &str, seed: u64) -> Outcome {
     let rng = &mut ChaCha8Rng::seed_from_u64(seed);
     let (n, vocab) = (6, 5);
     let logits = randn((n, vocab), rng) * 3.0;
@@ -337,7 +336,8 @@ pub fn cross_entropy<B: Backprop>(id: &str, seed: u64) -> Outcome {
     let dloss = rng.sample(Uniform::new(0.5, 2.0).expect("a range"));
     let dlogits0 = randn((n, vocab), rng);
 
-    fn run<B: Backprop>(
+    fn run(
+        bp: &BackpropTable,
         logits: &Array2<f64>,
         targets: &[usize],
         dloss: f64,
@@ -345,7 +345,7 @@ pub fn cross_entropy<B: Backprop>(id: &str, seed: u64) -> Outcome {
     ) -> Vec<ArrayD<f64>> {
         let (_, cache) = cross_entropy::forward(logits, targets).expect("targets fit");
         let mut dlogits = dlogits0.clone();
-        B::cross_entropy_backward(&mut dlogits, dloss, &cache, targets);
+        (bp.cross_entropy_backward)(&mut dlogits, dloss, &cache, targets);
         vec![dlogits.into_dyn()]
     }
     let loss = |l: &ArrayD<f64>| {
@@ -364,28 +364,28 @@ pub fn cross_entropy<B: Backprop>(id: &str, seed: u64) -> Outcome {
             "dlogits ({n}, {vocab}), dloss {dloss:.3}, cache.probs ({n}, {vocab}), targets ({n},)"
         ),
     };
-    let learner = attempt(|| run::<B>(&logits, &targets, dloss, &dlogits0));
+    let learner = attempt(|| run(bp, &logits, &targets, dloss, &dlogits0));
     if learner.is_err() {
         return case.grade(learner, vec![], vec![]);
     }
-    let extra = lecture_cross_entropy_row::<B>(seed);
+    let extra = lecture_cross_entropy_row(bp, seed);
     case.grade(
         learner,
-        run::<Solutions>(&logits, &targets, dloss, &dlogits0),
+        run(&SOLUTIONS, &logits, &targets, dloss, &dlogits0),
         vec![extra],
     )
 }
 
 /// Exercise 2 on the lecture's network: `dlogits` in one go must match
 /// exercise 1's chain of steps.
-fn lecture_cross_entropy_row<B: Backprop>(seed: u64) -> (Row, Option<String>) {
+fn lecture_cross_entropy_row(bp: &BackpropTable, seed: u64) -> (Row, Option<String>) {
     let (f, reference) = lecture_seeded(seed);
     let cache = CrossEntropyCache {
         probs: f.probs.clone(),
     };
     let mut dlogits = Array2::zeros(f.logits.raw_dim());
     if let Err(message) =
-        attempt(|| B::cross_entropy_backward(&mut dlogits, 1.0, &cache, &f.batch.Yb))
+        attempt(|| (bp.cross_entropy_backward)(&mut dlogits, 1.0, &cache, &f.batch.Yb))
     {
         let row = compare(
             "ex2 dlogits (lecture batch)",

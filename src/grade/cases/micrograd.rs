@@ -6,13 +6,12 @@ use ndarray::{Array1, ArrayD};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::backprop::Backprop;
 use crate::course::micrograd::{Graph, OpKind};
 use crate::grade::Outcome;
 use crate::grade::attempt::attempt;
 use crate::grade::case::{LayerCase, Loss, dyn_, randn};
 use crate::grade::hints::Known;
-use crate::solutions::Solutions;
+use crate::grade::table::{BackpropTable, SOLUTIONS};
 
 /// `op` applied to `a` (and `b`, or the exponent `k`) by the scalar engine.
 fn micrograd_forward(op: OpKind, a: f64, b: f64, k: f64) -> f64 {
@@ -33,25 +32,32 @@ fn micrograd_forward(op: OpKind, a: f64, b: f64, k: f64) -> f64 {
 /// A local step with its operation fixed: `(da, db, dout, [a, b, k])`.
 type ScalarStep<'a> = &'a dyn Fn(&mut f64, &mut f64, f64, [f64; 3]);
 
-/// One local step of `B`, accumulating into `da`, `db`.
-fn micrograd_step<B: Backprop>(op: OpKind, da: &mut f64, db: &mut f64, dout: f64, ab: [f64; 3]) {
+/// One local step of `bp`, accumulating into `da`, `db`.
+fn micrograd_step(
+    bp: &BackpropTable,
+    op: OpKind,
+    da: &mut f64,
+    db: &mut f64,
+    dout: f64,
+    ab: [f64; 3],
+) {
     let [a, b, k] = ab;
     let out = micrograd_forward(op, a, b, k);
     match op {
-        OpKind::Add => B::micrograd_add_backward(da, db, dout),
-        OpKind::Mul => B::micrograd_mul_backward(da, db, dout, a, b),
-        OpKind::Pow => B::micrograd_pow_backward(da, dout, a, k),
-        OpKind::Exp => B::micrograd_exp_backward(da, dout, out),
-        OpKind::Tanh => B::micrograd_tanh_backward(da, dout, out),
-        OpKind::Relu => B::micrograd_relu_backward(da, dout, out),
-        OpKind::Log => B::micrograd_log_backward(da, dout, a),
+        OpKind::Add => (bp.micrograd_add_backward)(da, db, dout),
+        OpKind::Mul => (bp.micrograd_mul_backward)(da, db, dout, a, b),
+        OpKind::Pow => (bp.micrograd_pow_backward)(da, dout, a, k),
+        OpKind::Exp => (bp.micrograd_exp_backward)(da, dout, out),
+        OpKind::Tanh => (bp.micrograd_tanh_backward)(da, dout, out),
+        OpKind::Relu => (bp.micrograd_relu_backward)(da, dout, out),
+        OpKind::Log => (bp.micrograd_log_backward)(da, dout, a),
     }
 }
 
 /// A scalar operation, graded on six cases at once: the `i`-th elements of
 /// `a`, `b`, `k` and `dout` are one call of the local step, and the oracle
 /// differentiates `Σ_i out_i · dout_i`.
-pub fn op<B: Backprop>(id: &str, op: OpKind, seed: u64) -> Outcome {
+pub fn op(bp: &BackpropTable, id: &str, op: OpKind, seed: u64) -> Outcome {
     let rng = &mut ChaCha8Rng::seed_from_u64(seed);
     let n = 6;
     let z: Array1<f64> = randn(n, rng);
@@ -109,7 +115,7 @@ pub fn op<B: Backprop>(id: &str, op: OpKind, seed: u64) -> Outcome {
         known: Known::none(),
         handed: handed.into(),
     };
-    let learner = attempt(|| run(&|da, db, dout, ab| micrograd_step::<B>(op, da, db, dout, ab)));
-    let reference = run(&|da, db, dout, ab| micrograd_step::<Solutions>(op, da, db, dout, ab));
+    let learner = attempt(|| run(&|da, db, dout, ab| micrograd_step(bp, op, da, db, dout, ab)));
+    let reference = run(&|da, db, dout, ab| micrograd_step(&SOLUTIONS, op, da, db, dout, ab));
     case.grade(learner, reference, vec![])
 }

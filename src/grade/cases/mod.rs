@@ -1,7 +1,8 @@
 //! # The grading cases, one file per chapter
 //!
-//! Each case is `fn<B: Backprop>(id, [what it grades,] seed) -> Outcome`:
-//! it draws its inputs from `seed`, runs `B`'s backward pass and the
+//! Each case is `fn(bp, id, [what it grades,] seed) -> Outcome`: it draws
+//! its inputs from `seed`, runs the backward pass of `bp` (a
+//! [`BackpropTable`](crate::grade::table::BackpropTable)) and the
 //! reference's, and checks both against finite differences. The registry
 //! (`crate::registry`) says which case grades which exercise.
 

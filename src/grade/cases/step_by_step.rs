@@ -13,49 +13,54 @@ use crate::grade::case::{failed, verdict};
 use crate::grade::compare::compare;
 use crate::grade::hints::{self, Known, diagnose};
 use crate::grade::oracle::{self, Config};
+use crate::grade::table::{BackpropTable, SOLUTIONS};
 use crate::grade::{Outcome, Row, SEED, Status};
 use crate::hyper::Hyper;
-use crate::solutions::Solutions;
 
-/// Computes the gradient of `var` with `B`'s step, reading the upstream
+/// Computes the gradient of `var` with the step of `bp`, reading the upstream
 /// gradients it needs from `grads`, and stores it there.
-pub fn run_step<B: Backprop>(grads: &mut Grads, var: Var, f: &Forward) {
+pub fn run_step(bp: &BackpropTable, grads: &mut Grads, var: Var, f: &Forward) {
     let g = grads;
     match var {
-        Var::Logprobs => g.dlogprobs = B::dlogprobs(f),
-        Var::Probs => g.dprobs = B::dprobs(f, &g.dlogprobs),
-        Var::CountsSumInv => g.dcounts_sum_inv = B::dcounts_sum_inv(f, &g.dprobs),
-        Var::CountsSum => g.dcounts_sum = B::dcounts_sum(f, &g.dcounts_sum_inv),
-        Var::Counts => g.dcounts = B::dcounts(f, &g.dprobs, &g.dcounts_sum),
-        Var::NormLogits => g.dnorm_logits = B::dnorm_logits(f, &g.dcounts),
-        Var::LogitMaxes => g.dlogit_maxes = B::dlogit_maxes(f, &g.dnorm_logits),
-        Var::Logits => g.dlogits = B::dlogits(f, &g.dnorm_logits, &g.dlogit_maxes),
-        Var::H => g.dh = B::dh(f, &g.dlogits),
-        Var::W2 => g.dW2 = B::dW2(f, &g.dlogits),
-        Var::B2 => g.db2 = B::db2(f, &g.dlogits),
-        Var::Hpreact => g.dhpreact = B::dhpreact(f, &g.dh),
-        Var::Bngain => g.dbngain = B::dbngain(f, &g.dhpreact),
-        Var::Bnbias => g.dbnbias = B::dbnbias(f, &g.dhpreact),
-        Var::Bnraw => g.dbnraw = B::dbnraw(f, &g.dhpreact),
-        Var::BnvarInv => g.dbnvar_inv = B::dbnvar_inv(f, &g.dbnraw),
-        Var::Bnvar => g.dbnvar = B::dbnvar(f, &g.dbnvar_inv),
-        Var::Bndiff2 => g.dbndiff2 = B::dbndiff2(f, &g.dbnvar),
-        Var::Bndiff => g.dbndiff = B::dbndiff(f, &g.dbnraw, &g.dbndiff2),
-        Var::Bnmeani => g.dbnmeani = B::dbnmeani(f, &g.dbndiff),
-        Var::Hprebn => g.dhprebn = B::dhprebn(f, &g.dbndiff, &g.dbnmeani),
-        Var::Embcat => g.dembcat = B::dembcat(f, &g.dhprebn),
-        Var::W1 => g.dW1 = B::dW1(f, &g.dhprebn),
-        Var::B1 => g.db1 = B::db1(f, &g.dhprebn),
-        Var::Emb => g.demb = B::demb(f, &g.dembcat),
-        Var::C => g.dC = B::dC(f, &g.demb),
+        Var::Logprobs => g.dlogprobs = (bp.dlogprobs)(f),
+        Var::Probs => g.dprobs = (bp.dprobs)(f, &g.dlogprobs),
+        Var::CountsSumInv => g.dcounts_sum_inv = (bp.dcounts_sum_inv)(f, &g.dprobs),
+        Var::CountsSum => g.dcounts_sum = (bp.dcounts_sum)(f, &g.dcounts_sum_inv),
+        Var::Counts => g.dcounts = (bp.dcounts)(f, &g.dprobs, &g.dcounts_sum),
+        Var::NormLogits => g.dnorm_logits = (bp.dnorm_logits)(f, &g.dcounts),
+        Var::LogitMaxes => g.dlogit_maxes = (bp.dlogit_maxes)(f, &g.dnorm_logits),
+        Var::Logits => g.dlogits = (bp.dlogits)(f, &g.dnorm_logits, &g.dlogit_maxes),
+        Var::H => g.dh = (bp.dh)(f, &g.dlogits),
+        Var::W2 => g.dW2 = (bp.dW2)(f, &g.dlogits),
+        Var::B2 => g.db2 = (bp.db2)(f, &g.dlogits),
+        Var::Hpreact => g.dhpreact = (bp.dhpreact)(f, &g.dh),
+        Var::Bngain => g.dbngain = (bp.dbngain)(f, &g.dhpreact),
+        Var::Bnbias => g.dbnbias = (bp.dbnbias)(f, &g.dhpreact),
+        Var::Bnraw => g.dbnraw = (bp.dbnraw)(f, &g.dhpreact),
+        Var::BnvarInv => g.dbnvar_inv = (bp.dbnvar_inv)(f, &g.dbnraw),
+        Var::Bnvar => g.dbnvar = (bp.dbnvar)(f, &g.dbnvar_inv),
+        Var::Bndiff2 => g.dbndiff2 = (bp.dbndiff2)(f, &g.dbnvar),
+        Var::Bndiff => g.dbndiff = (bp.dbndiff)(f, &g.dbnraw, &g.dbndiff2),
+        Var::Bnmeani => g.dbnmeani = (bp.dbnmeani)(f, &g.dbndiff),
+        Var::Hprebn => g.dhprebn = (bp.dhprebn)(f, &g.dbndiff, &g.dbnmeani),
+        Var::Embcat => g.dembcat = (bp.dembcat)(f, &g.dhprebn),
+        Var::W1 => g.dW1 = (bp.dW1)(f, &g.dhprebn),
+        Var::B1 => g.db1 = (bp.db1)(f, &g.dhprebn),
+        Var::Emb => g.demb = (bp.demb)(f, &g.dembcat),
+        Var::C => g.dC = (bp.dC)(f, &g.demb),
     }
 }
 
 /// The whole backward pass with `B`'s steps, each fed by the ones before.
 pub fn run_chain<B: Backprop>(f: &Forward) -> Grads {
+    run_chain_with(&BackpropTable::of::<B>(), f)
+}
+
+/// [`run_chain`] with the steps of `bp`.
+pub fn run_chain_with(bp: &BackpropTable, f: &Forward) -> Grads {
     let mut grads = Grads::zeros(f);
     for var in Var::ALL {
-        run_step::<B>(&mut grads, var, f);
+        run_step(bp, &mut grads, var, f);
     }
     grads
 }
@@ -69,7 +74,7 @@ pub fn lecture() -> (Forward, Grads) {
 pub fn lecture_seeded(seed: u64) -> (Forward, Grads) {
     let (params, batch) = lecture_setup(Hyper::BACKPROP_NINJA, BATCH, seed);
     let f = Forward::new(&params, &batch).expect("the lecture's network fits its batch");
-    let grads = run_chain::<Solutions>(&f);
+    let grads = run_chain_with(&SOLUTIONS, &f);
     (f, grads)
 }
 
@@ -109,10 +114,10 @@ pub fn lecture_row(
     (row, message)
 }
 
-pub fn step<B: Backprop>(id: &str, var: Var, seed: u64) -> Outcome {
+pub fn step(bp: &BackpropTable, id: &str, var: Var, seed: u64) -> Outcome {
     let (f, reference) = lecture_seeded(seed);
     let mut grads = reference.clone();
-    if let Err(message) = attempt(|| run_step::<B>(&mut grads, var, &f)) {
+    if let Err(message) = attempt(|| run_step(bp, &mut grads, var, &f)) {
         let shape = var.value(&f).shape().to_vec();
         return failed(
             id,
@@ -153,12 +158,12 @@ pub fn step<B: Backprop>(id: &str, var: Var, seed: u64) -> Outcome {
 
 /// Why each step of exercise 1 is not ready, run alone on the reference's
 /// upstream gradients: not attempted, panicking, mis-shaped or wrong.
-fn steps_not_ready<B: Backprop>(f: &Forward, reference: &Grads) -> Vec<(Var, &'static str)> {
+fn steps_not_ready(bp: &BackpropTable, f: &Forward, reference: &Grads) -> Vec<(Var, &'static str)> {
     Var::ALL
         .iter()
         .filter_map(|&var| {
             let mut alone = reference.clone();
-            let why = match attempt(|| run_step::<B>(&mut alone, var, f)) {
+            let why = match attempt(|| run_step(bp, &mut alone, var, f)) {
                 Err(message) if is_todo(&message) => "not attempted",
                 Err(_) => "panics",
                 Ok(()) if alone.get(var).shape() != reference.get(var).shape() => "mis-shaped",
@@ -172,10 +177,10 @@ fn steps_not_ready<B: Backprop>(f: &Forward, reference: &Grads) -> Vec<(Var, &'s
         .collect()
 }
 
-pub fn chain<B: Backprop>(id: &str, seed: u64) -> Outcome {
+pub fn chain(bp: &BackpropTable, id: &str, seed: u64) -> Outcome {
     let (f, reference) = lecture_seeded(seed);
     // The chain waits for every step: one mistake, one wrong row.
-    let waiting = steps_not_ready::<B>(&f, &reference);
+    let waiting = steps_not_ready(bp, &f, &reference);
     if !waiting.is_empty() {
         let status = if waiting.iter().all(|(_, why)| *why == "not attempted") {
             Status::NotAttempted
@@ -192,7 +197,7 @@ pub fn chain<B: Backprop>(id: &str, seed: u64) -> Outcome {
             rows: vec![],
         };
     }
-    let chained = match attempt(|| run_chain::<B>(&f)) {
+    let chained = match attempt(|| run_chain_with(bp, &f)) {
         Ok(grads) => grads,
         Err(message) if is_todo(&message) => {
             return Outcome {
@@ -223,7 +228,7 @@ pub fn chain<B: Backprop>(id: &str, seed: u64) -> Outcome {
         None => Status::Correct,
         Some((&var, row)) => {
             let mut alone = reference.clone();
-            let step_ok = attempt(|| run_step::<B>(&mut alone, var, &f)).is_ok()
+            let step_ok = attempt(|| run_step(bp, &mut alone, var, &f)).is_ok()
                 && compare("", &alone.get(var), &reference.get(var), None).approximate;
             if step_ok {
                 Status::Wrong(format!(

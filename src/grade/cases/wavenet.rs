@@ -8,12 +8,12 @@ use ndarray::{Array1, Array2, Array3, ArrayD, Axis};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::backprop::Backprop;
 use crate::grade::Outcome;
 use crate::grade::attempt::attempt;
 use crate::grade::case::{LayerCase, Loss, dyn_, handed, ix3, randn, three_vars};
 use crate::grade::cases::layers::{batchnorm_vars, linear_from};
 use crate::grade::hints::{self, Known};
+use crate::grade::table::{BackpropTable, SOLUTIONS};
 use crate::hyper::Hyper;
 use crate::layers::batchnorm::BatchNorm1d;
 use crate::layers::flatten_consecutive::FlattenConsecutive;
@@ -21,12 +21,11 @@ use crate::layers::linear::Linear;
 use crate::layers::params::NamedParams;
 use crate::layers::sequential::{Layer, LayerGrads};
 use crate::models::wavenet::WaveNet;
-use crate::solutions::Solutions;
 
 /// A FlattenConsecutive case: the layer, `x`, `dout` and the prefilled `dx`.
 type FlattenCase = (FlattenConsecutive, Array3<f64>, Array3<f64>, Array3<f64>);
 
-pub fn flatten_consecutive<B: Backprop>(id: &str, seed: u64) -> Outcome {
+pub fn flatten_consecutive(bp: &BackpropTable, id: &str, seed: u64) -> Outcome {
     let rng = &mut ChaCha8Rng::seed_from_u64(seed);
     // n = 2 on 8 positions, and n = 4 on 4 (T/n = 1: the lecture's (B, C·n)).
     let cases = [(2, (2, 8, 3)), (4, (3, 4, 2))].map(|(n, (b, t, c))| {
@@ -37,12 +36,12 @@ pub fn flatten_consecutive<B: Backprop>(id: &str, seed: u64) -> Outcome {
         (layer, x, dout, dx0)
     });
 
-    fn run<B: Backprop>(cases: &[FlattenCase]) -> Vec<ArrayD<f64>> {
+    fn run(bp: &BackpropTable, cases: &[FlattenCase]) -> Vec<ArrayD<f64>> {
         cases
             .iter()
             .map(|(layer, _, dout, dx0)| {
                 let mut dx = dx0.clone();
-                B::flatten_consecutive_backward(&mut dx, dout, layer);
+                (bp.flatten_consecutive_backward)(&mut dx, dout, layer);
                 dx.into_dyn()
             })
             .collect()
@@ -70,11 +69,11 @@ pub fn flatten_consecutive<B: Backprop>(id: &str, seed: u64) -> Outcome {
         handed: "dx (2, 8, 3), dout (2, 4, 6), n = 2; then dx (3, 4, 2), dout (3, 1, 8), n = 4"
             .into(),
     };
-    let learner = attempt(|| run::<B>(&cases));
-    case.grade(learner, run::<Solutions>(&cases), vec![])
+    let learner = attempt(|| run(bp, &cases));
+    case.grade(learner, run(&SOLUTIONS, &cases), vec![])
 }
 
-pub fn linear_3d<B: Backprop>(id: &str, seed: u64) -> Outcome {
+pub fn linear_3d(bp: &BackpropTable, id: &str, seed: u64) -> Outcome {
     let rng = &mut ChaCha8Rng::seed_from_u64(seed);
     let (n, t, fan_in, fan_out) = (3, 4, 5, 3);
     let x = randn((n, t, fan_in), rng);
@@ -87,7 +86,8 @@ pub fn linear_3d<B: Backprop>(id: &str, seed: u64) -> Outcome {
         randn(fan_out, rng),
     );
 
-    fn run<B: Backprop>(
+    fn run(
+        bp: &BackpropTable,
         x: &Array3<f64>,
         layer: &Linear<f64>,
         dout: &Array3<f64>,
@@ -97,7 +97,7 @@ pub fn linear_3d<B: Backprop>(id: &str, seed: u64) -> Outcome {
         let mut grads = layer.zero_grads();
         grads.dw.assign(prefill.1);
         grads.db = Some(prefill.2.clone());
-        B::linear_backward_3d(&mut dx, &mut grads, dout, x, layer);
+        (bp.linear_backward_3d)(&mut dx, &mut grads, dout, x, layer);
         vec![
             dx.into_dyn(),
             grads.dw.into_dyn(),
@@ -128,15 +128,11 @@ pub fn linear_3d<B: Backprop>(id: &str, seed: u64) -> Outcome {
     };
     let layer = Linear::new(w.clone(), Some(b.clone())).expect("shapes fit");
     let prefill = (&dx0, &dw0, &db0);
-    let learner = attempt(|| run::<B>(&x, &layer, &dout, prefill));
-    case.grade(
-        learner,
-        run::<Solutions>(&x, &layer, &dout, prefill),
-        vec![],
-    )
+    let learner = attempt(|| run(bp, &x, &layer, &dout, prefill));
+    case.grade(learner, run(&SOLUTIONS, &x, &layer, &dout, prefill), vec![])
 }
 
-pub fn batchnorm_3d<B: Backprop>(id: &str, seed: u64) -> Outcome {
+pub fn batchnorm_3d(bp: &BackpropTable, id: &str, seed: u64) -> Outcome {
     let rng = &mut ChaCha8Rng::seed_from_u64(seed);
     let (n, t, dim) = (4, 3, 5);
     // Each position its own scale and offset: statistics over one axis only would differ.
@@ -152,7 +148,8 @@ pub fn batchnorm_3d<B: Backprop>(id: &str, seed: u64) -> Outcome {
         randn((1, dim), rng),
     );
 
-    fn run<B: Backprop>(
+    fn run(
+        bp: &BackpropTable,
         x: &Array3<f64>,
         layer: &BatchNorm1d<f64>,
         dout: &Array3<f64>,
@@ -164,7 +161,7 @@ pub fn batchnorm_3d<B: Backprop>(id: &str, seed: u64) -> Outcome {
             dgain: prefill.1.clone(),
             dbias: prefill.2.clone(),
         };
-        B::batchnorm_backward_3d(&mut dx, &mut grads, dout, &cache, layer);
+        (bp.batchnorm_backward_3d)(&mut dx, &mut grads, dout, &cache, layer);
         vec![
             dx.into_dyn(),
             grads.dgain.into_dyn(),
@@ -207,12 +204,8 @@ pub fn batchnorm_3d<B: Backprop>(id: &str, seed: u64) -> Outcome {
         ]),
     };
     let prefill = (&dx0, &dgain0, &dbias0);
-    let learner = attempt(|| run::<B>(&x, &layer, &dout, prefill));
-    case.grade(
-        learner,
-        run::<Solutions>(&x, &layer, &dout, prefill),
-        vec![],
-    )
+    let learner = attempt(|| run(bp, &x, &layer, &dout, prefill));
+    case.grade(learner, run(&SOLUTIONS, &x, &layer, &dout, prefill), vec![])
 }
 
 /// A WaveNet small enough to check every parameter: 5 characters, a block
@@ -266,7 +259,7 @@ pub fn wavenet_loss(model: &WaveNet<f64>, idx: &Array2<usize>, targets: &[usize]
 /// A Sequential backward pass, its model and cache captured.
 type SequentialBackward<'a> = dyn Fn(&mut [LayerGrads<f64>], &mut [Array3<f64>]) + 'a;
 
-pub fn sequential<B: Backprop>(id: &str, seed: u64) -> Outcome {
+pub fn sequential(bp: &BackpropTable, id: &str, seed: u64) -> Outcome {
     let (model, idx, targets) = small_wavenet(seed);
     let mut ws = model.workspace(idx.nrows()).expect("shapes fit");
     ws.cache.idx.assign(&idx);
@@ -274,7 +267,7 @@ pub fn sequential<B: Backprop>(id: &str, seed: u64) -> Outcome {
     model.forward(&mut ws).expect("shapes fit");
     let last = ws.douts.len() - 1;
     let mut dlogits = ws.douts[last].index_axis_mut(Axis(1), 0);
-    Solutions::cross_entropy_backward(&mut dlogits, 1.0, &ws.ce, &targets);
+    (SOLUTIONS.cross_entropy_backward)(&mut dlogits, 1.0, &ws.ce, &targets);
     let rng = &mut ChaCha8Rng::seed_from_u64(seed ^ 0x5e9);
     let mut prefilled = model.zero_grads();
     for (_, mut g) in model.named_grads_mut(&mut prefilled) {
@@ -321,10 +314,7 @@ pub fn sequential<B: Backprop>(id: &str, seed: u64) -> Outcome {
         known: Known::sizes(&[("n", idx.nrows())]),
         handed: "a WaveNet of 10 layers (vocab 5, block 4, n_embd 3, n_hidden 4), a batch of 6, douts[9] = dlogits (6, 1, 5), the other douts zero; the layers' backward passes are the reference's".into(),
     };
-    let learner = attempt(|| {
-        run(&|g, d| B::sequential_backward::<Solutions, f64>(g, d, &ws.cache, &model.net))
-    });
-    let reference =
-        run(&|g, d| Solutions::sequential_backward::<Solutions, f64>(g, d, &ws.cache, &model.net));
+    let learner = attempt(|| run(&|g, d| (bp.sequential_backward)(g, d, &ws.cache, &model.net)));
+    let reference = run(&|g, d| (SOLUTIONS.sequential_backward)(g, d, &ws.cache, &model.net));
     case.grade(learner, reference, vec![])
 }

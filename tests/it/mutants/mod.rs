@@ -6,6 +6,11 @@
 //! chapter, in course order: micrograd, the bigram, the MLP (exercises 1
 //! and 2), the WaveNet, the GPT's attention and its core. A new exercise's
 //! mutant goes into its chapter's file, written with `mutant!`.
+//!
+//! A mutant is cheap to compile: the grader takes it as a table of function
+//! pointers (`backprop_ninja::grade::table`), so a mutant compiles its own
+//! `Backprop` methods and nothing of the grader, which the library compiles
+//! once.
 
 use backprop_ninja::Backprop;
 use backprop_ninja::course::step_by_step::Var;
