@@ -699,7 +699,9 @@ mod tests {
     fn a_tensor_that_belongs_to_nothing_is_refused() {
         let path = temp("gpt-extra.safetensors");
         save(&path, &tiny_gpt()).unwrap();
-        let (mut tensors, meta) = weights::load(&path).unwrap();
+        let (mut tensors, mut meta) = weights::load(&path).unwrap();
+        // Without checksums, so that the file is read as far as its tensors.
+        meta.retain(|k, _| !k.starts_with(checksum::KEY));
         tensors.insert(
             "adamw.m.nothing".into(),
             Tensor::new(ndarray::Array1::<f32>::zeros(2)),
