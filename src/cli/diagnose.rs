@@ -14,6 +14,7 @@ use backprop_ninja::models::deep::{self, Deep, DeepConfig, DeepInit};
 use backprop_ninja::models::diagnostics;
 use backprop_ninja::models::kind::ModelKind;
 use backprop_ninja::models::model::Model;
+use backprop_ninja::train::budget::Need;
 use backprop_ninja::train::{Dataset, OptimizerConfig, Schedule, TrainConfig, budget};
 use backprop_ninja::{Backprop, Error, Result};
 use clap::ValueEnum;
@@ -130,12 +131,12 @@ impl WithBackprop for Args {
             n_hidden: sizes.n_hidden * deep_config.depth,
             ..sizes
         };
-        budget::check(
-            ModelKind::Mlp,
-            bound,
-            config.batch_size,
-            super::train::examples(&corpus),
-        )?;
+        budget::check(&Need::Words {
+            kind: ModelKind::Mlp,
+            hyper: bound,
+            batch: config.batch_size,
+            examples: super::train::examples(&corpus),
+        })?;
         let mut model = Deep::new(
             vocab.len(),
             deep_config,

@@ -31,6 +31,7 @@ use backprop_ninja::models::gpt::{Arch, Gpt, GptConfig, GptInit};
 use backprop_ninja::models::kind::ModelKind;
 use backprop_ninja::models::model::Network;
 use backprop_ninja::train::SAMPLE_SEED;
+use backprop_ninja::train::budget::Need;
 use backprop_ninja::train::eval::{EvalSet, Evaluator};
 use backprop_ninja::train::gpt::{self as trainer, sample_names, sample_text};
 use backprop_ninja::train::sampling::Sampling;
@@ -351,7 +352,15 @@ fn fresh(args: &GptArgs) -> Result<(Gpt<f32>, AdamWState<f32>, TrainConfig, Data
             names.block, config.block_size
         )));
     }
-    budget::check_gpt(&config, run.batch_size, EVAL_ROWS_NAMES)?;
+    // The model and its batches; the evaluation batches are checked with
+    // their number, once the run's is known.
+    budget::check(&Need::Gpt {
+        config: &config,
+        batch: run.batch_size,
+        eval_rows: EVAL_ROWS_NAMES,
+        eval_batches: 0,
+        splits: 0,
+    })?;
     let model = Gpt::<f32>::new(config, &mut ChaCha8Rng::seed_from_u64(run.seed))?;
     let opt = AdamWState::new(adamw(&run), &model)?;
     Ok((model, opt, run, data))
@@ -547,7 +556,13 @@ pub(super) fn evaluator(
     Ok(match data {
         Data::Text(c, _) => {
             c.check_block(block)?;
-            budget::check_gpt_eval(config, run.batch_size, run.batch_size, count, 2)?;
+            budget::check(&Need::Gpt {
+                config,
+                batch: run.batch_size,
+                eval_rows: run.batch_size,
+                eval_batches: count,
+                splits: 2,
+            })?;
             let sets = (
                 EvalSet::sampled("train", &c.train, run.batch_size, block, count, eval_seed)?,
                 EvalSet::sampled("val", &c.val, run.batch_size, block, count, eval_seed)?,
@@ -555,7 +570,13 @@ pub(super) fn evaluator(
             (Evaluator::new(sets.0, sets.1), "val")
         }
         Data::Names(n, _) => {
-            budget::check_gpt_eval(config, run.batch_size, EVAL_ROWS_NAMES, count, 1)?;
+            budget::check(&Need::Gpt {
+                config,
+                batch: run.batch_size,
+                eval_rows: EVAL_ROWS_NAMES,
+                eval_batches: count,
+                splits: 1,
+            })?;
             let train =
                 EvalSet::sampled("train", &n.train, EVAL_ROWS_NAMES, block, count, eval_seed)?;
             let test = EvalSet::every_row("test", &n.test, EVAL_ROWS_NAMES)?;

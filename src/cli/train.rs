@@ -26,6 +26,7 @@ use backprop_ninja::io::output::{self as out_file, Claim, Output};
 use backprop_ninja::models::gpt::Gpt;
 use backprop_ninja::models::kind::ModelKind;
 use backprop_ninja::models::model::{Model, Network, WithModel};
+use backprop_ninja::train::budget::Need;
 use backprop_ninja::train::eval::{EvalSet, Evaluator};
 use backprop_ninja::train::{
     self, Dataset, Optimizer, OptimizerConfig, Progress, Schedule, TrainConfig, budget,
@@ -327,7 +328,12 @@ impl<K: NetDefaults> WithBackprop for NetArgs<K> {
             })?,
             Start::Fresh(hyper) => *hyper,
         };
-        budget::check(plan.kind, hyper, plan.config.batch_size, examples(&corpus))?;
+        budget::check(&Need::Words {
+            kind: plan.kind,
+            hyper,
+            batch: plan.config.batch_size,
+            examples: examples(&corpus),
+        })?;
         hyper.validate()?;
         let inputs: Vec<(&str, &Path)> = args
             .data

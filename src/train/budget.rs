@@ -5,10 +5,10 @@
 //! the process or ndarray panic on an overflowing shape. [`estimate`] adds
 //! up what a run holds (parameters and their gradients, the batch's
 //! activations and their gradients, the examples, and the evaluation's
-//! activations) in exact integer arithmetic, and [`check`] refuses a run
-//! above [`LIMIT`] with the estimate, before anything is allocated. A GPT's
-//! run is estimated the same way by [`estimate_gpt`] and refused by
-//! [`check_gpt`].
+//! activations and batches) in exact integer arithmetic, and [`check`]
+//! refuses a run above [`LIMIT`] with the estimate, before anything is
+//! allocated. One budget for every model: what a run is made of is a
+//! [`Need`], a word model's or a GPT's.
 
 use crate::error::{Error, Result};
 use crate::hyper::Hyper;
@@ -19,13 +19,77 @@ use crate::models::kind::ModelKind;
 /// 1 GB (most of it the MLP's BatchNorm calibration on every example).
 pub const LIMIT: u128 = 16 << 30;
 
+/// What a run is made of, for the one budget.
+#[derive(Clone, Copy, Debug)]
+pub enum Need<'a> {
+    /// A word model (`kind` with sizes `hyper`: the MLP, the WaveNet, the
+    /// deep MLP counted as an MLP as wide as its hidden layers side by
+    /// side) on batches of `batch`, with `examples` (context, next) pairs.
+    Words {
+        kind: ModelKind,
+        hyper: Hyper,
+        batch: usize,
+        examples: usize,
+    },
+    /// A GPT of `config` trained on batches of `batch` rows, evaluated on
+    /// batches of `eval_rows`, with `eval_batches` fixed evaluation batches
+    /// (`--eval-batches`, or a checkpoint's) for each of `splits` splits.
+    Gpt {
+        config: &'a GptConfig,
+        batch: usize,
+        eval_rows: usize,
+        eval_batches: usize,
+        splits: usize,
+    },
+}
+
+/// What `need` takes, in bytes; `None` if the number does not even fit in
+/// 128 bits.
+pub fn estimate(need: &Need) -> Option<u128> {
+    match *need {
+        Need::Words {
+            kind,
+            hyper,
+            batch,
+            examples,
+        } => estimate_words(kind, hyper, batch, examples),
+        Need::Gpt {
+            config,
+            batch,
+            eval_rows,
+            eval_batches,
+            splits,
+        } => estimate_gpt_eval(config, batch, eval_rows, eval_batches, splits),
+    }
+}
+
+/// Refuses a run that needs more than [`LIMIT`], saying how much it needs
+/// and which option to make smaller; what it needs, in bytes, otherwise.
+pub fn check(need: &Need) -> Result<u128> {
+    match *need {
+        Need::Words {
+            kind,
+            hyper,
+            batch,
+            examples,
+        } => check_words(kind, hyper, batch, examples),
+        Need::Gpt {
+            config,
+            batch,
+            eval_rows,
+            eval_batches,
+            splits,
+        } => check_gpt_eval(config, batch, eval_rows, eval_batches, splits),
+    }
+}
+
 /// What a run of `kind` with sizes `hyper`, batches of `batch`, and
 /// `examples` (context, next) pairs in all needs, in bytes; `None` if the
 /// number does not even fit in 128 bits. The WaveNet has its own count;
 /// every other word model is counted as an MLP of its sizes (the deep MLP
 /// as one as wide as its hidden layers side by side); a GPT is counted by
 /// [`estimate_gpt`].
-pub fn estimate(kind: ModelKind, hyper: Hyper, batch: usize, examples: usize) -> Option<u128> {
+fn estimate_words(kind: ModelKind, hyper: Hyper, batch: usize, examples: usize) -> Option<u128> {
     let [v, t, e, h, b, n] = [
         hyper.vocab,
         hyper.block,
@@ -89,9 +153,10 @@ pub fn human(bytes: u128) -> String {
     format!("{value:.1} {}", units[unit])
 }
 
-/// Refuses a run that needs more than [`LIMIT`], saying how much it needs.
-pub fn check(kind: ModelKind, hyper: Hyper, batch: usize, examples: usize) -> Result<u128> {
-    let need = estimate(kind, hyper, batch, examples);
+/// Refuses a word model's run that needs more than [`LIMIT`], saying how
+/// much it needs.
+fn check_words(kind: ModelKind, hyper: Hyper, batch: usize, examples: usize) -> Result<u128> {
+    let need = estimate_words(kind, hyper, batch, examples);
     match need {
         Some(bytes) if bytes <= LIMIT => Ok(bytes),
         _ => Err(Error::Config(format!(
@@ -109,7 +174,7 @@ pub fn check(kind: ModelKind, hyper: Hyper, batch: usize, examples: usize) -> Re
 
 /// What a GPT of `config` trained on batches of `batch` rows and evaluated
 /// on batches of `eval_rows` needs, in bytes; `None` past 128 bits.
-pub fn estimate_gpt(config: &GptConfig, batch: usize, eval_rows: usize) -> Option<u128> {
+fn estimate_gpt(config: &GptConfig, batch: usize, eval_rows: usize) -> Option<u128> {
     let rows = batch.max(eval_rows) as u128;
     let (t, c, v, l, nh) = (
         config.block_size as u128,
@@ -136,7 +201,7 @@ pub fn estimate_gpt(config: &GptConfig, batch: usize, eval_rows: usize) -> Optio
 
 /// Refuses a GPT whose run would need more than [`LIMIT`], before anything
 /// of that size is allocated.
-pub fn check_gpt(config: &GptConfig, batch: usize, eval_rows: usize) -> Result<u128> {
+fn check_gpt(config: &GptConfig, batch: usize, eval_rows: usize) -> Result<u128> {
     match estimate_gpt(config, batch, eval_rows) {
         Some(bytes) if bytes <= LIMIT => Ok(bytes),
         _ => Err(Error::Config(format!(
@@ -153,7 +218,7 @@ pub fn check_gpt(config: &GptConfig, batch: usize, eval_rows: usize) -> Result<u
 /// evaluation batches of `eval_rows` rows of the block's positions (indices
 /// and targets, 8 bytes each) for each of `splits` splits; `None` past 128
 /// bits.
-pub fn estimate_gpt_eval(
+fn estimate_gpt_eval(
     config: &GptConfig,
     batch: usize,
     eval_rows: usize,
@@ -169,7 +234,7 @@ pub fn estimate_gpt_eval(
 /// Refuses a GPT run whose fixed evaluation batches (`--eval-batches`, or
 /// a checkpoint's `eval_batches`) would take it over [`LIMIT`], before any
 /// of them is drawn.
-pub fn check_gpt_eval(
+fn check_gpt_eval(
     config: &GptConfig,
     batch: usize,
     eval_rows: usize,
@@ -203,16 +268,30 @@ mod tests {
 
     #[test]
     fn the_lecture_runs_fit_easily_and_absurd_ones_do_not() {
-        let mlp = estimate(ModelKind::Mlp, hyper(3, 10, 200), 32, 228_146).unwrap();
+        let words = |kind, hyper, batch, examples| Need::Words {
+            kind,
+            hyper,
+            batch,
+            examples,
+        };
+        let mlp = estimate(&words(ModelKind::Mlp, hyper(3, 10, 200), 32, 228_146)).unwrap();
         assert!(mlp < 1_000_000_000, "{}", human(mlp));
-        let wavenet = estimate(ModelKind::WaveNet, hyper(8, 24, 128), 32, 228_146).unwrap();
+        let wavenet = estimate(&words(ModelKind::WaveNet, hyper(8, 24, 128), 32, 228_146)).unwrap();
         assert!(wavenet < 1_000_000_000, "{}", human(wavenet));
-        assert!(check(ModelKind::Mlp, hyper(3, 10, 200), 1_000_000_000_000, 1000).is_err());
-        let err = check(ModelKind::Mlp, hyper(3, usize::MAX, 200), 32, 1000)
+        assert!(
+            check(&words(
+                ModelKind::Mlp,
+                hyper(3, 10, 200),
+                1_000_000_000_000,
+                1000
+            ))
+            .is_err()
+        );
+        let err = check(&words(ModelKind::Mlp, hyper(3, usize::MAX, 200), 32, 1000))
             .unwrap_err()
             .to_string();
         assert!(err.contains("EB of memory"), "{err}");
-        let err = check(ModelKind::WaveNet, hyper(8, 24, 1 << 20), 32, 1000)
+        let err = check(&words(ModelKind::WaveNet, hyper(8, 24, 1 << 20), 32, 1000))
             .unwrap_err()
             .to_string();
         assert!(
@@ -224,12 +303,17 @@ mod tests {
     #[test]
     fn evaluation_batches_count_in_the_budget() {
         let config = GptConfig::lecture(65);
-        assert!(check_gpt_eval(&config, 64, 64, 200, 2).is_ok());
-        let err = check_gpt_eval(&config, 64, 64, 10_000_000, 2)
-            .unwrap_err()
-            .to_string();
+        let gpt = |eval_batches| Need::Gpt {
+            config: &config,
+            batch: 64,
+            eval_rows: 64,
+            eval_batches,
+            splits: 2,
+        };
+        assert!(check(&gpt(200)).is_ok());
+        let err = check(&gpt(10_000_000)).unwrap_err().to_string();
         assert!(err.contains("10000000 evaluation batches"), "{err}");
-        assert!(check_gpt_eval(&config, 64, 64, usize::MAX, 2).is_err());
+        assert!(check(&gpt(usize::MAX)).is_err());
     }
 
     #[test]
