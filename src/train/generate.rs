@@ -77,12 +77,14 @@ pub fn generate_streamed(
     sampling: Sampling,
     mut emit: impl FnMut(&str) -> bool,
 ) -> Result<()> {
-    let mut each = |names: Vec<String>| {
-        for name in names {
+    // A word model draws its names, then hands them on one by one.
+    let mut each = |names: Result<Vec<String>>| {
+        for name in names? {
             if !emit(&name) {
                 break;
             }
         }
+        Ok(())
     };
     match (model, request) {
         (Network::Gpt(g), Request::Text { chars }) if data == DataKind::Text => {
@@ -92,28 +94,22 @@ pub fn generate_streamed(
         (Network::Gpt(g), Request::Names { count }) if data == DataKind::Names => {
             sample_names_streamed(g, vocab, prefix, count, seed, sampling, |name| emit(&name))
         }
-        (Network::Mlp(m), Request::Names { count }) => {
-            each(sample_with(
-                m,
-                &words(vocab)?,
-                count,
-                prefix,
-                seed,
-                sampling,
-            )?);
-            Ok(())
-        }
-        (Network::WaveNet(w), Request::Names { count }) => {
-            each(sample_with(
-                w,
-                &words(vocab)?,
-                count,
-                prefix,
-                seed,
-                sampling,
-            )?);
-            Ok(())
-        }
+        (Network::Mlp(m), Request::Names { count }) => each(sample_with(
+            m,
+            &words(vocab)?,
+            count,
+            prefix,
+            seed,
+            sampling,
+        )),
+        (Network::WaveNet(w), Request::Names { count }) => each(sample_with(
+            w,
+            &words(vocab)?,
+            count,
+            prefix,
+            seed,
+            sampling,
+        )),
         (_, Request::Text { .. }) => Err(Error::Config(format!(
             "a {} trained on {} draws names, not text",
             model.kind().title(),
