@@ -13,6 +13,7 @@ use std::path::Path;
 use std::process::Command;
 
 use super::compiler::broken_modules;
+use crate::grade::compact::{self, Size};
 
 /// One run of the grade.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,10 +29,14 @@ pub enum Outcome {
 
 /// Runs the grade: `cargo test --test grade exercises` in `dir`, and again
 /// without the files of `exercises/` that do not compile, if that is what
-/// stopped it ([`grade_isolating`]).
-pub fn cargo_grade(dir: &Path) -> Outcome {
+/// stopped it ([`grade_isolating`]). With a `screen`, the report fits it
+/// ([`crate::grade::compact`]); without, it is the full report.
+pub fn cargo_grade(dir: &Path, screen: Option<Size>) -> Outcome {
     let modules: Vec<&str> = crate::exercises::MODULES.iter().map(|(m, _)| *m).collect();
-    grade_isolating(&mut |skip| cargo_grade_skipping(dir, skip), &modules)
+    grade_isolating(
+        &mut |skip| cargo_grade_skipping(dir, skip, screen),
+        &modules,
+    )
 }
 
 /// The variable that makes `build.rs` replace exercise modules by the
@@ -39,8 +44,9 @@ pub fn cargo_grade(dir: &Path) -> Outcome {
 pub const SKIP_VAR: &str = "BACKPROP_NINJA_SKIP";
 
 /// `cargo test --test grade exercises` in `dir`, with the exercise modules
-/// `skip` replaced by the reference (none: the learner's code, all of it).
-pub fn cargo_grade_skipping(dir: &Path, skip: &[String]) -> Outcome {
+/// `skip` replaced by the reference (none: the learner's code, all of it),
+/// its report fitted to `screen` if there is one.
+pub fn cargo_grade_skipping(dir: &Path, skip: &[String], screen: Option<Size>) -> Outcome {
     let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     command
         .args([
@@ -53,6 +59,10 @@ pub fn cargo_grade_skipping(dir: &Path, skip: &[String]) -> Outcome {
             "exercises",
         ])
         .current_dir(dir);
+    match screen {
+        Some(size) => command.env(compact::VAR, size.to_var()),
+        None => command.env_remove(compact::VAR),
+    };
     if skip.is_empty() {
         command.env_remove(SKIP_VAR);
     } else {
