@@ -30,7 +30,7 @@
 //! |---|---|
 //! | [`compiler`] | reads the compiler's output: its errors, their files, the exercise modules that do not compile, the short form shown with a note |
 //! | [`grading`] | runs the grade as a child `cargo test`, and again without the files that do not compile |
-//! | [`screen`] | draws the report, the errors and the derivations of what just turned right |
+//! | [`screen`] | draws the report fitted to the terminal, the errors and the derivations of what just turned right, the next exercise last |
 //! | [`saves`] | the file-system watcher over `exercises/`, and Ctrl-C |
 //! | [`event_loop`] | grade, draw, wait for a save, again |
 //! | this file | [`main`]: the parts put together for the command |

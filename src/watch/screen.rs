@@ -102,7 +102,7 @@ impl Screen {
             Outcome::Graded(report) => (String::new(), report.clone()),
             Outcome::Isolated { compiler, report } => (
                 format!(
-                    "{}\n── the other exercises ──\n",
+                    "{}\n\n── the other exercises ──\n",
                     errors_by_file(compiler).trim_end_matches('\n')
                 ),
                 report.clone(),
