@@ -28,6 +28,10 @@ pub const CLEAR: &str = "\x1b[2J\x1b[H";
 pub const HEADER: &str =
     "backprop-ninja watch: save a file in exercises/ to grade again; Ctrl-C to quit\n\n";
 
+/// The rows kept for the report's first lines (the chapters' counts)
+/// under the compiler's errors.
+pub const COUNTS_ROWS: usize = 8;
+
 /// What the screen remembers between gradings.
 #[derive(Clone, Debug, Default)]
 pub struct Screen {
@@ -97,14 +101,13 @@ impl Screen {
 
     /// The screen for `outcome`, clear included.
     pub fn render(&mut self, outcome: &Outcome) -> String {
-        // Above the report: the compiler's errors, if any.
-        let (errors, report) = match outcome {
-            Outcome::Graded(report) => (String::new(), report.clone()),
+        // Above the report: the compiler's errors, if any, and what the
+        // report under them is.
+        let (errors, between, report) = match outcome {
+            Outcome::Graded(report) => (String::new(), "", report.clone()),
             Outcome::Isolated { compiler, report } => (
-                format!(
-                    "{}\n\n── the other exercises ──\n",
-                    errors_by_file(compiler).trim_end_matches('\n')
-                ),
+                errors_by_file(compiler),
+                "\n── the other exercises ──\n",
                 report.clone(),
             ),
             Outcome::CompileError(output) => {
@@ -113,11 +116,8 @@ impl Screen {
                     errors.push('\n');
                 }
                 match &self.last_report {
-                    Some(last) => {
-                        errors.push_str("\n── the last grades ──\n");
-                        (errors, last.clone())
-                    }
-                    None => (errors, String::new()),
+                    Some(last) => (errors, "\n── the last grades ──\n", last.clone()),
+                    None => (errors, "", String::new()),
                 }
             }
         };
@@ -140,24 +140,25 @@ impl Screen {
         out.push_str(HEADER);
         match self.fit {
             None => {
-                for part in [&errors, &body, &derivations, &last] {
+                for part in [&errors, between, &body, &derivations, &last] {
                     out.push_str(part);
                 }
             }
             Some(size) => {
                 let size = size.at_least_min();
-                // The header and the last lines always; the errors up to a
-                // third of the screen; the report's body, then the
+                // The header and the last lines always; the errors, leaving
+                // the chapters' counts room; the report's body, then the
                 // derivations, in what is left.
                 let mut room = size
                     .rows
                     .saturating_sub(size.rows_of(HEADER) + size.rows_of(&last));
+                let counts = size.rows_of(&body).min(COUNTS_ROWS);
                 let errors = size.cut(
                     &errors,
-                    room.min(size.rows / 3),
+                    room.saturating_sub(size.rows_of(between) + counts),
                     "… the compiler's other errors: cargo build",
                 );
-                room = room.saturating_sub(size.rows_of(&errors));
+                room = room.saturating_sub(size.rows_of(&errors) + size.rows_of(between));
                 let derivation_rows = size.rows_of(&derivations).min(3);
                 let body = size.cut(
                     &body,
@@ -170,7 +171,7 @@ impl Screen {
                     room,
                     &format!("… the whole derivation: its solution's doc comments {MORE}"),
                 );
-                for part in [&errors, &body, &derivations, &last] {
+                for part in [&errors, between, &body, &derivations, &last] {
                     out.push_str(part);
                 }
             }
