@@ -20,6 +20,7 @@
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
+use backprop_ninja::corpus::codec::{self, Codec, CodecId};
 use backprop_ninja::corpus::fnv1a64;
 use backprop_ninja::corpus::text::{BatchSource, NameData, TextCorpus};
 use backprop_ninja::corpus::{DataKind, Fingerprint};
@@ -30,7 +31,7 @@ use backprop_ninja::models::gpt::{Arch, Gpt, GptConfig, GptInit};
 use backprop_ninja::models::kind::ModelKind;
 use backprop_ninja::models::model::Network;
 use backprop_ninja::train::budget::{self, Need};
-use backprop_ninja::train::eval::{EvalSet, Evaluator};
+use backprop_ninja::train::eval::{EvalSet, Evaluator, bits_per_byte};
 use backprop_ninja::train::generate::Request;
 use backprop_ninja::train::gpt as trainer;
 use backprop_ninja::train::{Optimizer, OptimizerConfig, SAMPLE_SEED, Timing, TrainConfig};
@@ -241,6 +242,24 @@ impl Data {
         }
     }
 
+    /// What encodes its text (or its names) as tokens.
+    fn codec(&self) -> &dyn Codec {
+        match self {
+            Data::Text(c, _) => &c.vocab,
+            Data::Names(n, _) => &n.vocab,
+        }
+    }
+
+    /// Bits per byte of a loss of `nats` per token on the held-out split:
+    /// the tokens its evaluation counts, over the bytes they stand for.
+    fn bits_per_byte(&self, nats: f64) -> Result<f64> {
+        let (tokens, bytes) = match self {
+            Data::Text(c, _) => (c.val.len(), c.val.bytes),
+            Data::Names(n, _) => n.test.tokens_and_bytes(&n.vocab)?,
+        };
+        Ok(bits_per_byte(nats, tokens, bytes))
+    }
+
     fn train(&self) -> &(dyn BatchSource + 'static) {
         match self {
             Data::Text(c, _) => &c.train,
@@ -383,6 +402,7 @@ struct GptParts {
     pub vocab: String,
     pub data: Fingerprint,
     pub eval_batches: usize,
+    pub codec: Option<CodecId>,
 }
 
 impl GptParts {
@@ -411,6 +431,7 @@ impl GptParts {
                 .fingerprint
                 .ok_or_else(|| fail("its data's fingerprint"))?,
             eval_batches: ckpt.eval_batches.ok_or_else(|| fail("eval_batches"))?,
+            codec: ckpt.codec,
         })
     }
 }
@@ -526,6 +547,7 @@ fn resumed(args: &GptArgs, path: &Path, ckpt: GptParts) -> Result<Planned<GptArg
         });
     }
     data.check_vocab(&ckpt.vocab, path)?;
+    codec::check(ckpt.codec.as_ref(), data.codec(), path)?;
     let eval_batches = agree("eval-batches", args.eval_batches, ckpt.eval_batches, path)?;
     let plan = Plan {
         config: run,
@@ -632,6 +654,7 @@ fn data_of(
         );
     }
     data.check_vocab(&ckpt.vocab, path)?;
+    codec::check(ckpt.codec.as_ref(), data.codec(), path)?;
     Ok(data)
 }
 
@@ -690,8 +713,12 @@ impl Recipe for GptArgs {
             .collect()
     }
 
-    fn identity(data: &Data) -> (String, Fingerprint) {
-        (data.vocab(), data.id().clone())
+    fn identity(data: &Data) -> (String, Fingerprint, Option<CodecId>) {
+        (
+            data.vocab(),
+            data.id().clone(),
+            Some(CodecId::of(data.codec())),
+        )
     }
 
     fn announce<B: Backprop>(&self, plan: &Plan<Self>, _split: &(), model: &Gpt<f32>) {
@@ -740,10 +767,11 @@ impl Recipe for GptArgs {
     ) -> Result<()> {
         print_timing(&model.config, plan.config.batch_size, timing);
         say!(
-            "final: train loss {:.4}, {} loss {:.4}",
+            "final: train loss {:.4}, {} loss {:.4} ({:.4} bits per byte)",
             last[0],
             plan.data.held_out(),
-            last[1]
+            last[1],
+            plan.data.bits_per_byte(last[1])?
         );
         Ok(())
     }
@@ -780,13 +808,14 @@ impl Recipe for GptArgs {
         let mut evaluator = evaluator(&data, &model.config, &ckpt.config, count)?;
         let losses = evaluator.losses(model)?;
         say!(
-            "{}: gpt, step {}, data {}: train loss {:.4}, {} loss {:.4}",
+            "{}: gpt, step {}, data {}: train loss {:.4}, {} loss {:.4} ({:.4} bits per byte)",
             path.display(),
             ckpt.step,
             data.id().source,
             losses[0],
             data.held_out(),
-            losses[1]
+            losses[1],
+            data.bits_per_byte(losses[1])?
         );
         Ok(())
     }

@@ -25,6 +25,7 @@ use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 
 use backprop_ninja::corpus::Fingerprint;
+use backprop_ninja::corpus::codec::CodecId;
 use backprop_ninja::io::checkpoint::{self, Checkpoint};
 use backprop_ninja::io::checksum::Integrity;
 use backprop_ninja::io::output::{self as out_file, Claim, Output};
@@ -268,9 +269,10 @@ pub trait Recipe: Sized {
     /// The files the run reads (which `--out` must not be), by the option
     /// that names them.
     fn inputs<'a>(&'a self, data: &'a Self::Data) -> Vec<(&'static str, &'a Path)>;
-    /// The vocabulary (its characters in token order) and the fingerprint
-    /// of the data, as the checkpoint records them.
-    fn identity(data: &Self::Data) -> (String, Fingerprint);
+    /// The vocabulary (its characters in token order), the fingerprint of
+    /// the data and the codec that encoded it, as the checkpoint records
+    /// them.
+    fn identity(data: &Self::Data) -> (String, Fingerprint, Option<CodecId>);
     /// The data, the model and the training, in lines before the first
     /// step.
     fn announce<B: Backprop>(&self, plan: &Plan<Self>, split: &Self::Split, model: &Self::Model);
@@ -477,7 +479,7 @@ impl<R: Recipe> Job<'_, R> {
             say!("{line}");
         }
         let bar = output::progress_bar(config.steps, start);
-        let (vocab, fingerprint) = R::identity(&plan.data);
+        let (vocab, fingerprint, codec) = R::identity(&plan.data);
         let make = |model: &R::Model, opt: &Optimizer, step: usize| Checkpoint {
             model: model.clone().into(),
             optimizer: opt.clone(),
@@ -487,6 +489,7 @@ impl<R: Recipe> Job<'_, R> {
             data: fingerprint.source.clone(),
             fingerprint: Some(fingerprint.clone()),
             eval_batches: plan.eval_batches,
+            codec: codec.clone(),
         };
         let saved = Cell::new(None);
         let mut last = first;

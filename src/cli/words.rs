@@ -8,6 +8,7 @@ use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
 use backprop_ninja::corpus::Fingerprint;
+use backprop_ninja::corpus::codec::CodecId;
 use backprop_ninja::corpus::words::{Corpus, Examples, Vocab};
 use backprop_ninja::hyper::Hyper;
 use backprop_ninja::io::checkpoint::Checkpoint;
@@ -373,8 +374,8 @@ impl<K: NetDefaults> Recipe for NetArgs<K> {
             .collect()
     }
 
-    fn identity(words: &Words) -> (String, Fingerprint) {
-        (words.vocab.as_string(), words.corpus.fingerprint())
+    fn identity(words: &Words) -> (String, Fingerprint, Option<CodecId>) {
+        (words.vocab.as_string(), words.corpus.fingerprint(), None)
     }
 
     fn announce<B: Backprop>(&self, plan: &Plan<Self>, data: &Dataset, model: &K::Model) {
