@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use backprop_ninja::corpus::codec::{self, Codec, CodecId};
 use backprop_ninja::corpus::fnv1a64;
-use backprop_ninja::corpus::text::{BatchSource, NameData, TextCorpus};
+use backprop_ninja::corpus::text::{BatchSource, CharVocab, NameData, TextCorpus};
 use backprop_ninja::corpus::{DataKind, Fingerprint};
 use backprop_ninja::io::checkpoint::Checkpoint;
 use backprop_ninja::layers::adamw::AdamW;
@@ -205,7 +205,8 @@ fn parse_arch(s: &str) -> std::result::Result<Arch, String> {
 
 /// The data of a run, loaded.
 pub enum Data {
-    Text(TextCorpus, Fingerprint),
+    /// A running text, encoded by the run's codec.
+    Text(TextCorpus<Box<dyn Codec>>, Fingerprint),
     Names(NameData, Fingerprint),
 }
 
@@ -216,12 +217,10 @@ impl Data {
         }
     }
 
-    /// The vocabulary's characters in token order (`.` first for names).
-    fn vocab(&self) -> String {
-        match self {
-            Data::Text(c, _) => c.vocab.as_string(),
-            Data::Names(n, _) => n.vocab.as_string(),
-        }
+    /// Every token's text in token order, as a checkpoint's `vocab` holds
+    /// it: the characters (`.` first for names).
+    fn vocab(&self) -> Result<String> {
+        codec::every_token(self.codec())
     }
 
     /// The fixed evaluation batches per split, by default: the lecture's
@@ -269,15 +268,15 @@ impl Data {
 
     /// Fails unless the vocabulary is the checkpoint `path`'s `vocab`.
     fn check_vocab(&self, vocab: &str, path: &Path) -> Result<()> {
-        if self.vocab() == vocab {
+        let here = self.vocab()?;
+        if here == vocab {
             return Ok(());
         }
         Err(Error::Data {
             path: PathBuf::from(&self.id().source),
             line: None,
             detail: format!(
-                "its vocabulary {:?} is not the checkpoint {}'s {vocab:?}",
-                self.vocab(),
+                "its vocabulary {here:?} is not the checkpoint {}'s {vocab:?}",
                 path.display(),
             ),
         })
@@ -289,7 +288,7 @@ impl Data {
                 "{}, {} characters, vocabulary of {}, {}/{} train/val characters",
                 id.source,
                 id.len,
-                c.vocab.len(),
+                c.vocab.vocab_size(),
                 c.train.len(),
                 c.val.len()
             ),
@@ -309,7 +308,10 @@ impl Data {
 
 fn load_text(path: &Path) -> Result<Data> {
     let text = backprop_ninja::corpus::text::read_text(path)?;
-    let corpus = TextCorpus::from_text(&text, path)?;
+    // The text's characters, as in the lecture: the codec a tokenizer
+    // replaces.
+    let codec: Box<dyn Codec> = Box::new(CharVocab::from_text(&text));
+    let corpus = TextCorpus::encoded(&text, codec, path)?;
     let id = Fingerprint {
         kind: DataKind::Text,
         source: path.display().to_string(),
@@ -330,7 +332,7 @@ fn fresh(args: &GptArgs) -> Result<Planned<GptArgs>> {
     let (defaults, mut config, data) = match (&args.text, args.arch) {
         (Some(text), arch) => {
             let data = load_text(text)?;
-            let vocab = data.vocab().chars().count();
+            let vocab = data.codec().vocab_size();
             match arch {
                 None => (TrainConfig::GPT_LECTURE, GptConfig::lecture(vocab), data),
                 Some(arch) => (
@@ -713,12 +715,12 @@ impl Recipe for GptArgs {
             .collect()
     }
 
-    fn identity(data: &Data) -> (String, Fingerprint, Option<CodecId>) {
-        (
-            data.vocab(),
+    fn identity(data: &Data) -> Result<(String, Fingerprint, Option<CodecId>)> {
+        Ok((
+            data.vocab()?,
             data.id().clone(),
             Some(CodecId::of(data.codec())),
-        )
+        ))
     }
 
     fn announce<B: Backprop>(&self, plan: &Plan<Self>, _split: &(), model: &Gpt<f32>) {

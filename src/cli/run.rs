@@ -272,7 +272,7 @@ pub trait Recipe: Sized {
     /// The vocabulary (its characters in token order), the fingerprint of
     /// the data and the codec that encoded it, as the checkpoint records
     /// them.
-    fn identity(data: &Self::Data) -> (String, Fingerprint, Option<CodecId>);
+    fn identity(data: &Self::Data) -> Result<(String, Fingerprint, Option<CodecId>)>;
     /// The data, the model and the training, in lines before the first
     /// step.
     fn announce<B: Backprop>(&self, plan: &Plan<Self>, split: &Self::Split, model: &Self::Model);
@@ -479,7 +479,7 @@ impl<R: Recipe> Job<'_, R> {
             say!("{line}");
         }
         let bar = output::progress_bar(config.steps, start);
-        let (vocab, fingerprint, codec) = R::identity(&plan.data);
+        let (vocab, fingerprint, codec) = R::identity(&plan.data)?;
         let make = |model: &R::Model, opt: &Optimizer, step: usize| Checkpoint {
             model: model.clone().into(),
             optimizer: opt.clone(),

@@ -374,8 +374,8 @@ impl<K: NetDefaults> Recipe for NetArgs<K> {
             .collect()
     }
 
-    fn identity(words: &Words) -> (String, Fingerprint, Option<CodecId>) {
-        (words.vocab.as_string(), words.corpus.fingerprint(), None)
+    fn identity(words: &Words) -> Result<(String, Fingerprint, Option<CodecId>)> {
+        Ok((words.vocab.as_string(), words.corpus.fingerprint(), None))
     }
 
     fn announce<B: Backprop>(&self, plan: &Plan<Self>, data: &Dataset, model: &K::Model) {

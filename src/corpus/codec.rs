@@ -35,6 +35,32 @@ pub trait Codec: Debug {
     fn describe(&self) -> String;
 }
 
+/// A boxed codec is a codec: a corpus holds whichever the run chose.
+impl<C: Codec + ?Sized> Codec for Box<C> {
+    fn vocab_size(&self) -> usize {
+        (**self).vocab_size()
+    }
+    fn encode(&self, text: &str) -> Result<Vec<u32>> {
+        (**self).encode(text)
+    }
+    fn decode(&self, ids: &[u32]) -> Result<String> {
+        (**self).decode(ids)
+    }
+    fn fingerprint(&self) -> u64 {
+        (**self).fingerprint()
+    }
+    fn describe(&self) -> String {
+        (**self).describe()
+    }
+}
+
+/// Every token's text, in id order: for a character vocabulary, its
+/// characters as a checkpoint's `vocab` holds them.
+pub fn every_token(codec: &dyn Codec) -> Result<String> {
+    let ids: Vec<u32> = (0..codec.vocab_size()).map(id).collect();
+    codec.decode(&ids)
+}
+
 /// A codec as a checkpoint records it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CodecId {
