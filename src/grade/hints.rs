@@ -10,6 +10,7 @@
 //!   Bessel's `n/(n-1)` recognised;
 //! - the right numbers in the wrong places: **axes in the wrong order**
 //!   (a reshape through the wrong shape), or a transpose;
+//! - a NaN or an infinity: where it first appears;
 //! - a known mistake of the case reproduced exactly (a scatter assigned with
 //!   `=` instead of accumulated with `+=`, BatchNorm's variance over `n`
 //!   instead of `n-1`): its own hint.
@@ -23,6 +24,8 @@
 //! let known = Known::sizes(&[("B·T", 12)]);
 //! assert_eq!(fraction(1.0 / 12.0, &known), "1/12 (= 1/(B·T))");
 //! ```
+
+use std::cell::RefCell;
 
 use ndarray::{ArrayD, ArrayRef, Dimension, IxDyn};
 
@@ -70,33 +73,87 @@ pub const ASSIGNED_SCATTER: &str = "assigned, not accumulated: a row looked up s
 /// The hint of a BatchNorm without Bessel's correction.
 pub const BESSEL: &str = "Bessel's correction: the forward pass divides the variance by n-1, not n, so its gradient carries n/(n-1) where you have 1";
 
-/// Why a row is wrong, in words, with a hint where the numbers suggest one.
+/// Why a row is wrong, in words: the known mistake it is, if the grader
+/// recognised one ([`with_diagnoses`]); else where a NaN or an infinity
+/// first appears, if one does; else a hint where the numbers suggest one.
 pub fn diagnose<D: Dimension>(
     row: &Row,
     learner: &ArrayRef<f64, D>,
     reference: &ArrayRef<f64, D>,
     known: &Known,
 ) -> String {
-    if learner.shape() != reference.shape() {
-        return format!(
-            "{} has shape {:?}, but its variable has shape {:?}{}",
+    let same_shape = learner.shape() == reference.shape();
+    let mut message = if !same_shape {
+        format!(
+            "{} has shape {:?}, but its variable has shape {:?}",
             row.name,
             learner.shape(),
             reference.shape(),
-            shape_hint(learner.shape(), reference.shape())
-        );
-    }
-    let mut message = match &row.oracle {
-        Some(report) if !report.passed() => report.to_string(),
-        _ => format!(
-            "{}: differs from the reference by up to {:.3e}",
-            row.name, row.maxdiff
-        ),
+        )
+    } else {
+        match &row.oracle {
+            Some(report) if !report.passed() => report.to_string(),
+            _ => format!(
+                "{}: differs from the reference by up to {:.3e}",
+                row.name, row.maxdiff
+            ),
+        }
     };
-    if let Some(hint) = hint(learner, reference, known) {
+    if let Some(diagnosis) = diagnosed(&row.name) {
+        message.push_str(&format!("\n  {diagnosis}"));
+    } else if !same_shape {
+        message.push_str(&shape_hint(learner.shape(), reference.shape()));
+    } else if let Some(at) = non_finite(learner) {
+        message.push_str(&format!("\n  hint: {at}"));
+    } else if let Some(hint) = hint(learner, reference, known) {
         message.push_str(&format!("\n  hint: {hint}"));
     }
     message
+}
+
+thread_local! {
+    /// The rows a known mistake explains, with what they say, while
+    /// [`with_diagnoses`] runs.
+    static DIAGNOSED: RefCell<Vec<(String, String)>> = const { RefCell::new(vec![]) };
+}
+
+/// Runs `grade` with `diagnoses`, `(row name, what it says)`: for those
+/// rows [`diagnose`] says that instead of a generic hint.
+pub fn with_diagnoses<T>(diagnoses: Vec<(String, String)>, grade: impl FnOnce() -> T) -> T {
+    let outer = DIAGNOSED.replace(diagnoses);
+    let out = grade();
+    DIAGNOSED.replace(outer);
+    out
+}
+
+/// What the row named `row_name` says under [`with_diagnoses`], if it is one
+/// of its rows.
+pub fn diagnosed(row_name: &str) -> Option<String> {
+    DIAGNOSED.with_borrow(|rows| {
+        rows.iter()
+            .find(|(name, _)| name == row_name)
+            .map(|(_, says)| says.clone())
+    })
+}
+
+/// Where the first NaN or infinity of a gradient is, in words, if it has one.
+pub fn non_finite<D: Dimension>(learner: &ArrayRef<f64, D>) -> Option<String> {
+    let count = learner.iter().filter(|v| !v.is_finite()).count();
+    let (index, value) = learner
+        .view()
+        .into_dyn()
+        .indexed_iter()
+        .find(|(_, v)| !v.is_finite())
+        .map(|(i, &v)| (i.slice().to_vec(), v))?;
+    let what = if value.is_nan() {
+        "NaN (not a number)"
+    } else {
+        "infinite"
+    };
+    Some(format!(
+        "the gradient is {what} at index {index:?}, the first of its {count} non-finite element(s) of {} (row-major order): a division by zero (0/0, x/0), or a NaN or ∞ handed on from an earlier step, produces it there",
+        learner.len()
+    ))
 }
 
 /// The hint for two tensors of the same shape, if a pattern fits.
@@ -129,10 +186,14 @@ fn close(a: &ArrayD<f64>, b: &ArrayD<f64>) -> bool {
 }
 
 /// The learner added (nearly) nothing where the reference adds something.
+/// A NaN or an infinity is something: never "never reached".
 pub fn never_reached<D: Dimension>(
     learner: &ArrayRef<f64, D>,
     reference: &ArrayRef<f64, D>,
 ) -> bool {
+    if learner.iter().any(|v| !v.is_finite()) {
+        return false;
+    }
     let max = |a: &ArrayRef<f64, D>| a.iter().fold(0.0f64, |m, v| m.max(v.abs()));
     let (l, r) = (max(learner), max(reference));
     r > 1e-9 && l <= 1e-6 * r
