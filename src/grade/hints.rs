@@ -424,6 +424,23 @@ mod tests {
     }
 
     #[test]
+    fn a_nan_is_named_where_it_first_appears_never_as_never_reached() {
+        let r = array![[1.0, -2.0], [0.5, 3.0]];
+        let nan = array![[0.0, 0.0], [f64::NAN, f64::INFINITY]];
+        assert!(!never_reached(&nan, &r), "f64::max skips NaN: not here");
+        let at = non_finite(&nan).unwrap();
+        assert!(at.contains("NaN (not a number) at index [1, 0]"), "{at}");
+        assert!(at.contains("first of its 2 non-finite"), "{at}");
+        let inf = array![[1.0, f64::NEG_INFINITY], [0.5, 3.0]];
+        assert!(
+            non_finite(&inf)
+                .unwrap()
+                .contains("infinite at index [0, 1]")
+        );
+        assert_eq!(non_finite(&r), None);
+    }
+
+    #[test]
     fn axes_in_the_wrong_order_are_named() {
         // demb (n, block, E) = (2, 3, 4); read through (n, E, block).
         let reference =

@@ -2,8 +2,8 @@
 //!
 //! The weighted average, the softmax, each step of one head and the whole
 //! causal self-attention. The head's `dx` has three paths into `x` (through
-//! q, k and v), each dropped on its own; the softmax's two (directly and
-//! through the row's sum) are its row-sum mistakes.
+//! q, k and v), each dropped on its own, and so has the softmax's two
+//! (directly and through the row's sum).
 
 use ndarray::{Array2, Array3, ArrayRef3, Axis, Zip, s};
 
@@ -14,16 +14,23 @@ use crate::ops::matmul_acc;
 use crate::registry::Exercise;
 use crate::solutions::{linear, weighted_average};
 
-/// `att ⊙ datt`: the row's shared denominator forgotten.
-fn softmax_without_row_sum(
+/// The softmax's backward pass, `att ⊙ (datt - Σ_row att ⊙ datt)`, with
+/// the row's sum (`ROW_SUM`) or the direct term (not `ROW_SUM`) alone.
+fn softmax_one_term<const ROW_SUM: bool>(
     dscores: &mut ArrayRef3<f64>,
     datt: &ArrayRef3<f64>,
     att: &ArrayRef3<f64>,
 ) {
-    Zip::from(dscores)
-        .and(datt)
-        .and(att)
-        .for_each(|ds, &da, &a| *ds += a * da);
+    Zip::from(dscores.rows_mut())
+        .and(datt.rows())
+        .and(att.rows())
+        .for_each(|dscores, datt, att| {
+            let dot = att.dot(&datt);
+            Zip::from(dscores)
+                .and(datt)
+                .and(att)
+                .for_each(|ds, &da, &a| *ds += if ROW_SUM { -a * dot } else { a * da });
+        });
 }
 
 /// `dwei = dout @ xᵀ` everywhere (the mask ignored), or `dx = wei @ dout`
@@ -170,7 +177,13 @@ pub const MISTAKES: &[Mistake] = &[
         exercise: Exercise::Softmax,
         name: "row-sum term dropped",
         explanation: "this is att ⊙ datt: every score of a row moves the row's shared denominator too, so dscores = att ⊙ (datt - Σ_row att ⊙ datt)",
-        patch: |t| t.softmax_backward = softmax_without_row_sum,
+        patch: |t| t.softmax_backward = softmax_one_term::<false>,
+    },
+    Mistake {
+        exercise: Exercise::Softmax,
+        name: "direct term dropped",
+        explanation: "this is -att ⊙ Σ_row att ⊙ datt alone: each score also moves its own probability directly, so dscores = att ⊙ (datt - Σ_row att ⊙ datt)",
+        patch: |t| t.softmax_backward = softmax_one_term::<true>,
     },
     Mistake {
         exercise: Exercise::Head(HeadVar::V),

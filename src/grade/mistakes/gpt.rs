@@ -5,7 +5,7 @@
 //! three paths into `x` (directly, through the row's mean, through its
 //! variance), GELU's two (the product `x · ½(1 + tanh u)`), the block's
 //! residual stream four (each half's residual and its branch): each is
-//! dropped on its own.
+//! dropped on its own; and the cross-entropy's one-hot term.
 
 use ndarray::{Array2, ArrayRef, ArrayRef2, ArrayRef3, Axis, Ix2, Zip, s};
 
@@ -25,6 +25,7 @@ use crate::solutions::{Solutions, adamw};
 const LN_BESSEL: u8 = 0;
 const LN_MEAN_PATH_DROPPED: u8 = 1;
 const LN_VARIANCE_PATH_DROPPED: u8 = 2;
+const LN_DIRECT_PATH_DROPPED: u8 = 3;
 
 /// LayerNorm's backward pass, `dx = r·(g - mean(g) - x̂·mean(g ⊙ x̂))` with
 /// `g = w ⊙ dy`, with one change chosen by `BUG`.
@@ -55,10 +56,15 @@ fn layernorm_with<const BUG: u8>(
             };
             grads.dweight += &(&dy * &xhat);
             grads.dbias += &dy;
+            let direct = if BUG == LN_DIRECT_PATH_DROPPED {
+                0.0
+            } else {
+                1.0
+            };
             Zip::from(&mut dx)
                 .and(&g)
                 .and(&xhat)
-                .for_each(|dx, &g, &xh| *dx += r * (g - mean_g - bessel * xh * mean_gx));
+                .for_each(|dx, &g, &xh| *dx += r * (direct * g - mean_g - bessel * xh * mean_gx));
         });
 }
 
@@ -114,20 +120,30 @@ fn position_embedding_with<const ONE_EXAMPLE: bool>(
     }
 }
 
-fn cross_entropy_counting_ignored(
+/// The sequence cross-entropy's backward pass with the mean over every
+/// position, ignored ones included (`COUNT_ALL`), or without the one-hot's
+/// term (`ONE_HOT`: false).
+fn cross_entropy_with<const COUNT_ALL: bool, const ONE_HOT: bool>(
     dlogits: &mut ArrayRef3<f64>,
     dloss: f64,
     cache: &SequenceCrossEntropyCache<f64>,
     targets: &ArrayRef2<i64>,
 ) {
-    let scale = dloss / targets.len() as f64; // B·T, ignored positions included
+    let n = if COUNT_ALL {
+        targets.len() // B·T, ignored positions included
+    } else {
+        targets.iter().filter(|&&y| y != IGNORE).count()
+    };
+    let scale = dloss / n as f64;
     Zip::from(dlogits.lanes_mut(Axis(2)))
         .and(cache.probs.lanes(Axis(2)))
         .and(targets)
         .for_each(|mut dl, p, &y| {
             if y != IGNORE {
                 dl.zip_mut_with(&p, |dl, &p| *dl += scale * p);
-                dl[y as usize] -= scale;
+                if ONE_HOT {
+                    dl[y as usize] -= scale;
+                }
             }
         });
 }
@@ -271,6 +287,12 @@ pub const MISTAKES: &[Mistake] = &[
         patch: |t| t.layernorm_backward = layernorm_with::<LN_VARIANCE_PATH_DROPPED>,
     },
     Mistake {
+        exercise: Exercise::LayerNorm,
+        name: "direct path dropped",
+        explanation: "this drops x's own path (the g term), keeping those through the mean and the variance: x reaches the output directly too, and dx sums all three",
+        patch: |t| t.layernorm_backward = layernorm_with::<LN_DIRECT_PATH_DROPPED>,
+    },
+    Mistake {
         exercise: Exercise::Relu,
         name: "never off",
         explanation: "this passes dout where the unit is off too: ReLU's slope is 0 where out = 0, dx += dout only where out > 0",
@@ -310,7 +332,13 @@ pub const MISTAKES: &[Mistake] = &[
         exercise: Exercise::SequenceCrossEntropy,
         name: "ignored targets counted",
         explanation: "this divides by B·T: the loss is the mean over the counted targets only (not -1), so scale by dloss / (their number)",
-        patch: |t| t.sequence_cross_entropy_backward = cross_entropy_counting_ignored,
+        patch: |t| t.sequence_cross_entropy_backward = cross_entropy_with::<true, true>,
+    },
+    Mistake {
+        exercise: Exercise::SequenceCrossEntropy,
+        name: "one-hot term dropped",
+        explanation: "this is probs alone: the loss is -log probs[target], whose gradient through the target's own logit adds -1 there, so dlogits += scale·(probs - one_hot(target))",
+        patch: |t| t.sequence_cross_entropy_backward = cross_entropy_with::<false, false>,
     },
     Mistake {
         exercise: Exercise::Block,

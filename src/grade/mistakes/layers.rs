@@ -2,7 +2,8 @@
 //!
 //! Linear, Embedding, Tanh, cross-entropy (exercise 2) and BatchNorm1d
 //! (exercise 3): BatchNorm's `dx` has three paths into `x` (directly,
-//! through the mean, through the variance), each dropped on its own.
+//! through the mean, through the variance), each dropped on its own, and
+//! cross-entropy's two terms (the softmax's, the one-hot's).
 
 use ndarray::{Array1, ArrayRef2, ArrayRef3, Axis, Zip};
 
@@ -43,18 +44,27 @@ fn linear_with(
     }
 }
 
-fn cross_entropy_without_mean(
+/// Cross-entropy's backward pass, `dloss·(probs - one_hot)/n`, without
+/// the mean's `1/n` (`MEAN`: false) or without the one-hot's term.
+fn cross_entropy_with<const MEAN: bool, const ONE_HOT: bool>(
     dlogits: &mut ArrayRef2<f64>,
     dloss: f64,
     cache: &CrossEntropyCache<f64>,
     targets: &[usize],
 ) {
+    let scale = if MEAN {
+        dloss / dlogits.nrows() as f64
+    } else {
+        dloss
+    };
     Zip::from(dlogits.rows_mut())
         .and(cache.probs.rows())
         .and(targets)
         .for_each(|mut dl, p, &y| {
-            dl.zip_mut_with(&p, |d, &p| *d += dloss * p); // no 1/n
-            dl[y] -= dloss;
+            dl.zip_mut_with(&p, |d, &p| *d += scale * p);
+            if ONE_HOT {
+                dl[y] -= scale;
+            }
         });
 }
 
@@ -62,6 +72,7 @@ fn cross_entropy_without_mean(
 const BESSEL_DROPPED: u8 = 0;
 const MEAN_PATH_DROPPED: u8 = 1;
 const VARIANCE_PATH_DROPPED: u8 = 2;
+const DIRECT_PATH_DROPPED: u8 = 3;
 
 /// BatchNorm's backward pass, `dx = γ·s/n · (n·dy - Σdy - n/(n-1)·x̂·Σdy·x̂)`,
 /// with one change chosen by `BUG`.
@@ -91,7 +102,11 @@ fn batchnorm_with<const BUG: u8>(
         .and_broadcast(&sum)
         .and_broadcast(&sum_xh)
         .for_each(|dx, &dy, &xh, &scale, &sum, &sum_xh| {
-            let mut local = n * dy;
+            let mut local = if BUG == DIRECT_PATH_DROPPED {
+                0.0
+            } else {
+                n * dy
+            };
             if mean_path {
                 local -= sum;
             }
@@ -157,7 +172,13 @@ pub const MISTAKES: &[Mistake] = &[
         exercise: Exercise::CrossEntropy,
         name: "no mean",
         explanation: "this is the gradient of the sum of the losses: the loss is their mean, so every element carries 1/n, dlogits += dloss·(probs - one_hot)/n",
-        patch: |t| t.cross_entropy_backward = cross_entropy_without_mean,
+        patch: |t| t.cross_entropy_backward = cross_entropy_with::<false, true>,
+    },
+    Mistake {
+        exercise: Exercise::CrossEntropy,
+        name: "one-hot term dropped",
+        explanation: "this is probs/n alone: the loss is -log probs[target], whose gradient through the target's own logit adds -1 there, so dlogits += dloss·(probs - one_hot(target))/n",
+        patch: |t| t.cross_entropy_backward = cross_entropy_with::<true, false>,
     },
     Mistake {
         exercise: Exercise::BatchNorm,
@@ -176,6 +197,12 @@ pub const MISTAKES: &[Mistake] = &[
         name: "variance's path dropped",
         explanation: "this drops x's path through the batch variance (the -n/(n-1)·x̂·Σ(dy·x̂) term): x reaches the output directly, through the mean and through the variance, and dx sums all three",
         patch: |t| t.batchnorm_backward = batchnorm_with::<VARIANCE_PATH_DROPPED>,
+    },
+    Mistake {
+        exercise: Exercise::BatchNorm,
+        name: "direct path dropped",
+        explanation: "this drops x's own path (the n·dy term), keeping those through the mean and the variance: x reaches the output directly too, and dx sums all three",
+        patch: |t| t.batchnorm_backward = batchnorm_with::<DIRECT_PATH_DROPPED>,
     },
     Mistake {
         exercise: Exercise::Embedding,
