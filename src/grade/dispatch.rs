@@ -15,10 +15,10 @@ use crate::backprop::Backprop;
 use crate::course::micrograd::OpKind;
 use crate::course::step_by_step::Var;
 use crate::grade::compare::{Answer, recording_answers};
-use crate::grade::hints;
 use crate::grade::mistakes::{self, Mistake};
 use crate::grade::table::BackpropTable;
 use crate::grade::{Outcome, Row, SEED, Status, cases, skipped};
+use crate::grade::{hints, oracle};
 use crate::layers::head::HeadVar;
 use crate::registry::{Exercise, grading_case};
 
@@ -124,8 +124,9 @@ fn diagnosed(bp: &BackpropTable, exercise: Exercise, seed: u64) -> Outcome {
 
 /// The known mistakes of `exercise` that `answers` (a grade's gradients by
 /// row, [`recording_answers`]) are: each mistake is graded on the same case
-/// (the same `seed`), and a row whose gradient is the mistake's, where the
-/// mistake is wrong, is that mistake (the first that fits, in the list's
+/// (the same `seed`, no finite differences), and a row whose gradient is
+/// the mistake's, where the mistake differs from the reference, is that
+/// mistake (the first that fits, in the list's
 /// order).
 pub fn diagnosis(
     exercise: Exercise,
@@ -135,7 +136,9 @@ pub fn diagnosis(
     let mut found: Vec<(String, &'static Mistake)> = vec![];
     for mistake in mistakes::of(exercise) {
         let table = mistake.table();
-        let (outcome, theirs) = recording_answers(|| run(&table, exercise, seed));
+        // Compared with the reference alone: the oracle has nothing to add.
+        let (outcome, theirs) =
+            oracle::skipping(|| recording_answers(|| run(&table, exercise, seed)));
         let wrong: Vec<String> = outcome
             .rows
             .iter()
