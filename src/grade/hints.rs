@@ -10,10 +10,10 @@
 //!   Bessel's `n/(n-1)` recognised;
 //! - the right numbers in the wrong places: **axes in the wrong order**
 //!   (a reshape through the wrong shape), or a transpose;
-//! - a NaN or an infinity: where it first appears;
-//! - a known mistake of the case reproduced exactly (a scatter assigned with
-//!   `=` instead of accumulated with `+=`, BatchNorm's variance over `n`
-//!   instead of `n-1`): its own hint.
+//! - a NaN or an infinity: where it first appears.
+//!
+//! A gradient that is one of the exercise's known mistakes is named before
+//! any of these ([`crate::grade::mistakes`], [`with_diagnoses`]).
 //!
 //! ```
 //! use backprop_ninja::grade::hints::{Known, fraction};
@@ -32,14 +32,12 @@ use ndarray::{ArrayD, ArrayRef, Dimension, IxDyn};
 use super::Row;
 
 /// What a case knows about itself, for its hints: its sizes by name (`n`,
-/// `B·T`) and the gradients of the classic mistakes it can recognise.
+/// `B·T`), which name the factors. (Its known mistakes are code, in
+/// [`crate::grade::mistakes`].)
 #[derive(Clone, Debug, Default)]
 pub struct Known {
     /// Sizes by name, e.g. `("n", 32)`.
     pub sizes: Vec<(String, usize)>,
-    /// A hint and the gradient (what a backward pass *adds*) that the
-    /// mistake it describes produces.
-    pub mistakes: Vec<(String, ArrayD<f64>)>,
 }
 
 impl Known {
@@ -52,25 +50,14 @@ impl Known {
     pub fn sizes(sizes: &[(&str, usize)]) -> Known {
         Known {
             sizes: sizes.iter().map(|&(n, v)| (n.to_string(), v)).collect(),
-            mistakes: vec![],
         }
-    }
-
-    /// Adds a known mistake: a learner's gradient equal to `gradient` gets `hint`.
-    pub fn mistake<D: Dimension>(mut self, hint: &str, gradient: &ArrayRef<f64, D>) -> Known {
-        self.mistakes
-            .push((hint.to_string(), gradient.to_owned().into_dyn()));
-        self
     }
 }
 
 /// The hint when nothing arrived.
 pub const NEVER_REACHED: &str = "the gradient never reached this tensor: nothing was added to it (is the backward pass that feeds it called, in reverse order, with the upstream gradient it needs, and is its result added where it belongs?)";
 
-/// The hint of a scatter done with `=`.
-pub const ASSIGNED_SCATTER: &str = "assigned, not accumulated: a row looked up several times must receive the sum of all its gradients (`+=` into the row, not `=` or `assign`)";
-
-/// The hint of a BatchNorm without Bessel's correction.
+/// The note on a factor of `n/(n-1)`: Bessel's correction.
 pub const BESSEL: &str = "Bessel's correction: the forward pass divides the variance by n-1, not n, so its gradient carries n/(n-1) where you have 1";
 
 /// Why a row is wrong, in words: the known mistake it is, if the grader
@@ -166,11 +153,6 @@ pub fn hint<D: Dimension>(
         return Some(NEVER_REACHED.to_string());
     }
     let learner = learner.to_owned().into_dyn();
-    for (hint, gradient) in &known.mistakes {
-        if gradient.shape() == learner.shape() && close(&learner, gradient) {
-            return Some(hint.clone());
-        }
-    }
     let reference = reference.to_owned().into_dyn();
     if let Some(k) = constant_ratio(&learner, &reference) {
         return Some(ratio_hint(k, known));
@@ -455,50 +437,5 @@ mod tests {
         assert!(shape_hint(&[2, 4, 3], &[2, 3, 4]).contains("axes in the wrong order"));
         assert_eq!(shape_hint(&[4, 3], &[3, 4]), " (transposed?)");
         assert_eq!(shape_hint(&[5, 3], &[3, 4]), "");
-    }
-
-    #[test]
-    fn a_known_mistake_gets_its_own_hint() {
-        let reference = array![1.0, 2.0, 3.0];
-        let mistake = array![1.0, 0.5, 3.0];
-        let known = Known::none().mistake(ASSIGNED_SCATTER, &mistake);
-        assert_eq!(
-            hint(&mistake, &reference, &known).unwrap(),
-            ASSIGNED_SCATTER
-        );
-        assert_eq!(hint(&array![1.0, 0.7, 3.0], &reference, &known), None);
-    }
-}
-
-/// The gradients of classic mistakes, for [`Known::mistake`].
-pub mod mistakes {
-    use ndarray::{Array2, ArrayRef2, Axis};
-
-    /// What a scatter *assigned* (`dtable[ix] = drow`) adds to `dtable`,
-    /// handed `prefill`: each looked-up row ends as its last gradient.
-    pub fn scatter_assigned(
-        prefill: &ArrayRef2<f64>,
-        drows: &ArrayRef2<f64>, // (N, E), one row per lookup
-        idx: &[usize],          // (N,)
-    ) -> Array2<f64> {
-        let mut table = prefill.to_owned();
-        for (drow, &ix) in drows.rows().into_iter().zip(idx) {
-            table.row_mut(ix).assign(&drow);
-        }
-        table - prefill
-    }
-
-    /// BatchNorm's `dx` with the variance's `n/(n-1)` dropped:
-    /// `gain·var_inv/n · (n·dout - Σdout - xhat·Σ(dout·xhat))`.
-    pub fn batchnorm_without_bessel(
-        dout: &ArrayRef2<f64>,    // (N, H)
-        xhat: &ArrayRef2<f64>,    // (N, H)
-        gain: &ArrayRef2<f64>,    // (1, H)
-        var_inv: &ArrayRef2<f64>, // (1, H)
-    ) -> Array2<f64> {
-        let n = dout.nrows() as f64;
-        let sum = dout.sum_axis(Axis(0)).insert_axis(Axis(0)); // (1, H)
-        let sum_xh = (dout * xhat).sum_axis(Axis(0)).insert_axis(Axis(0)); // (1, H)
-        (gain * var_inv / n) * (dout * n - &sum - xhat * &*sum_xh)
     }
 }

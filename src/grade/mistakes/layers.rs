@@ -69,14 +69,14 @@ fn cross_entropy_with<const MEAN: bool, const ONE_HOT: bool>(
 }
 
 /// Which of BatchNorm's paths into `x` a mistake changes.
-const BESSEL_DROPPED: u8 = 0;
+pub(crate) const BESSEL_DROPPED: u8 = 0;
 const MEAN_PATH_DROPPED: u8 = 1;
 const VARIANCE_PATH_DROPPED: u8 = 2;
 const DIRECT_PATH_DROPPED: u8 = 3;
 
 /// BatchNorm's backward pass, `dx = γ·s/n · (n·dy - Σdy - n/(n-1)·x̂·Σdy·x̂)`,
 /// with one change chosen by `BUG`.
-fn batchnorm_with<const BUG: u8>(
+pub(crate) fn batchnorm_with<const BUG: u8>(
     dx: &mut ArrayRef2<f64>,
     grads: &mut BatchNormGrads<f64>,
     dout: &ArrayRef2<f64>,

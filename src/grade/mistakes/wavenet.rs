@@ -6,10 +6,12 @@
 use ndarray::{Array3, ArrayRef3, Axis, s};
 
 use crate::backprop::Backprop;
+use crate::grade::mistakes::layers::{BESSEL_DROPPED, batchnorm_with};
 use crate::grade::mistakes::mistake::Mistake;
 use crate::layers::batchnorm::{BatchNorm1d, BatchNormCache, BatchNormGrads};
 use crate::layers::flatten_consecutive::FlattenConsecutive;
 use crate::layers::linear::{Linear, LinearGrads};
+use crate::layers::rows::{rows, rows_mut};
 use crate::layers::sequential::{Layer, LayerGrads, Sequential, SequentialCache};
 use crate::registry::Exercise;
 use crate::solutions::{Solutions, batchnorm, linear};
@@ -90,6 +92,17 @@ fn batchnorm_3d_one_axis(
     }
 }
 
+/// The 3-D BatchNorm on its `(B·T, H)` rows, without Bessel's correction.
+fn batchnorm_3d_without_bessel(
+    dx: &mut ArrayRef3<f64>,
+    grads: &mut BatchNormGrads<f64>,
+    dout: &ArrayRef3<f64>,
+    cache: &BatchNormCache<f64>,
+    layer: &BatchNorm1d<f64>,
+) {
+    batchnorm_with::<BESSEL_DROPPED>(&mut rows_mut(dx), grads, &rows(dout), cache, layer);
+}
+
 /// Which change a mistake of the container makes.
 const TANH_HANDED_ITS_INPUT: u8 = 0;
 const FORWARD_ORDER: u8 = 1;
@@ -160,6 +173,12 @@ pub const MISTAKES: &[Mistake] = &[
         name: "over the batch axis only",
         explanation: "this normalises each position over the batch alone: the forward's mean and variance are over axes 0 and 1 (B·T rows), so backward works on the (B·T, H) rows too",
         patch: |t| t.batchnorm_backward_3d = batchnorm_3d_one_axis,
+    },
+    Mistake {
+        exercise: Exercise::BatchNorm3d,
+        name: "without Bessel's correction",
+        explanation: "this drops the variance's n/(n-1), with n = B·T: the forward divides the variance by n-1, so dx = γ·s/n·(n·dy - Σdy - n/(n-1)·x̂·Σ(dy·x̂)) over the (B·T, H) rows",
+        patch: |t| t.batchnorm_backward_3d = batchnorm_3d_without_bessel,
     },
     Mistake {
         exercise: Exercise::Sequential,

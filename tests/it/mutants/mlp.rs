@@ -138,18 +138,23 @@ fn an_embedding_that_overwrites_fails_dtable() {
 
 #[test]
 fn an_embedding_scatter_that_assigns_gets_the_accumulate_hint() {
-    let message = generic(&known("layers::embedding", "assigned"), Exercise::Embedding);
-    assert!(message.contains("assigned, not accumulated"), "{message}");
+    let message = wrong(&known("layers::embedding", "assigned"), Exercise::Embedding);
+    assert!(
+        message.contains("known mistake \"assigned\": this assigns (=) each looked-up row"),
+        "{message}"
+    );
 }
 
 #[test]
 fn batchnorm_without_bessel_gets_the_bessel_hint_on_both_rows() {
-    let message = generic(
+    let message = wrong(
         &known("ex3::batchnorm", "without Bessel's correction"),
         Exercise::BatchNorm,
     );
     assert_eq!(
-        message.matches("Bessel's correction").count(),
+        message
+            .matches("known mistake \"without Bessel's correction\"")
+            .count(),
         2,
         "{message}"
     );
