@@ -53,6 +53,16 @@ pub fn grade_seeded<B: Backprop>(exercise: Exercise, seed: u64) -> Grade {
 /// the 2-D twin that may be the cause, and the earlier exercises it waits
 /// for ([`mistakes::uses`]).
 pub fn grade_with(bp: &BackpropTable, exercise: Exercise, seed: u64) -> Grade {
+    graded(bp, exercise, seed, true)
+}
+
+/// [`grade_with`] without the diagnosis of known mistakes: the generic
+/// hints alone, what a row says when its gradient is no known mistake.
+pub fn grade_undiagnosed(bp: &BackpropTable, exercise: Exercise, seed: u64) -> Grade {
+    graded(bp, exercise, seed, false)
+}
+
+fn graded(bp: &BackpropTable, exercise: Exercise, seed: u64, diagnose: bool) -> Grade {
     // A file that does not compile is not graded (`watch`).
     if let Some(status) = skipped::status(bp, exercise) {
         return Grade {
@@ -61,7 +71,11 @@ pub fn grade_with(bp: &BackpropTable, exercise: Exercise, seed: u64) -> Grade {
             rows: vec![],
         };
     }
-    let mut outcome = diagnosed(bp, exercise, seed);
+    let mut outcome = if diagnose {
+        diagnosed(bp, exercise, seed)
+    } else {
+        run(bp, exercise, seed)
+    };
     if let Some(twin) = exercise.entry().twin {
         blame_twin(bp, &mut outcome, twin, seed);
     }
@@ -76,17 +90,6 @@ pub fn grade_with(bp: &BackpropTable, exercise: Exercise, seed: u64) -> Grade {
 /// The case that grades `exercise`, run on `bp`: no diagnosis, no twin.
 fn run(bp: &BackpropTable, exercise: Exercise, seed: u64) -> Outcome {
     grading_case!(bp, exercise, seed)
-}
-
-/// [`grade_with`] without the diagnosis of known mistakes: the generic
-/// hints alone, what a row says when its gradient is no known mistake.
-pub fn grade_undiagnosed(bp: &BackpropTable, exercise: Exercise, seed: u64) -> Grade {
-    let outcome = run(bp, exercise, seed);
-    Grade {
-        exercise,
-        status: outcome.status,
-        rows: outcome.rows,
-    }
 }
 
 /// The case's outcome, its failing rows that are a known mistake named:
