@@ -129,8 +129,7 @@ fn diagnosed(bp: &BackpropTable, exercise: Exercise, seed: u64) -> Outcome {
 /// row, [`recording_answers`]) are: each mistake is graded on the same case
 /// (the same `seed`, no finite differences), and a row whose gradient is
 /// the mistake's, where the mistake differs from the reference, is that
-/// mistake (the first that fits, in the list's
-/// order).
+/// mistake (the first that fits, in the list's order).
 pub fn diagnosis(
     exercise: Exercise,
     seed: u64,
@@ -165,7 +164,10 @@ fn wait_for_uses(bp: &BackpropTable, graded: &mut Outcome, exercise: Exercise, s
     }
     let wrong: Vec<String> = mistakes::uses(exercise)
         .iter()
-        .filter(|&&used| matches!(grade_with(bp, used, seed).status, Status::Wrong(_)))
+        .filter(|&&used| {
+            // Its status alone: no diagnosis needed.
+            matches!(grade_undiagnosed(bp, used, seed).status, Status::Wrong(_))
+        })
         .map(|used| format!("{} ({})", used.id(), used.file()))
         .collect();
     if !wrong.is_empty() {
@@ -186,7 +188,7 @@ fn wait_for_uses(bp: &BackpropTable, graded: &mut Outcome, exercise: Exercise, s
 /// function may be the cause: `backward_3d` often calls it on a reshape.
 fn blame_twin(bp: &BackpropTable, graded: &mut Outcome, twin: Exercise, seed: u64) {
     if let Status::Wrong(message) = &mut graded.status
-        && matches!(grade_with(bp, twin, seed).status, Status::Wrong(_))
+        && matches!(grade_undiagnosed(bp, twin, seed).status, Status::Wrong(_))
     {
         message.push_str(&format!(
             "\n  hint: your 2-D `backward` ({}, {}) is wrong too; if `backward_3d` calls it, that is the cause: fix it first (its own row)",
