@@ -4,7 +4,7 @@
 //! `dhprebn`) has a mistake per path, each dropped on its own; `dlogits`
 //! has one, the path through `norm_logits`: the one through `logit_maxes`
 //! carries (numerically) nothing, as the lecture shows, so dropping it is
-//! no mistake.
+//! no mistake (nor is a wrong sign of `dlogit_maxes`).
 #![allow(non_snake_case)] // the lecture's names: dC, dW1, ...
 
 use ndarray::{Array1, Array2, Array3, Zip};
@@ -13,6 +13,14 @@ use crate::course::step_by_step::{Forward, Var};
 use crate::grade::mistakes::mistake::Mistake;
 use crate::registry::Exercise;
 use crate::solutions::step_by_step as reference;
+
+fn dlogprobs_without_mean(f: &Forward) -> Array2<f64> {
+    let mut dlogprobs = Array2::zeros(f.logprobs.raw_dim());
+    for (i, &y) in f.batch.Yb.iter().enumerate() {
+        dlogprobs[[i, y]] = -1.0; // not -1/n
+    }
+    dlogprobs
+}
 
 fn dhpreact_at_the_preactivation(f: &Forward, dh: &Array2<f64>) -> Array2<f64> {
     (1.0 - f.hpreact.powi(2)) * dh // hpreact, not h = tanh(hpreact)
@@ -54,6 +62,78 @@ fn dW1_transposed(f: &Forward, dhprebn: &Array2<f64>) -> Array2<f64> {
 }
 
 pub const MISTAKES: &[Mistake] = &[
+    Mistake {
+        exercise: Exercise::Step(Var::Logprobs),
+        name: "no mean",
+        explanation: "this is -1 at each target: the loss is the mean of the n picked log-probabilities, so each gets -1/n",
+        patch: |t| t.dlogprobs = dlogprobs_without_mean,
+    },
+    Mistake {
+        exercise: Exercise::Step(Var::Probs),
+        name: "times probs",
+        explanation: "this multiplies by probs: the derivative of log p is 1/p, so dprobs = dlogprobs / probs",
+        patch: |t| t.dprobs = |f, dlogprobs| dlogprobs * &f.probs,
+    },
+    Mistake {
+        exercise: Exercise::Step(Var::CountsSumInv),
+        name: "not summed over the row",
+        explanation: "this keeps one gradient per element, (n, V): counts_sum_inv (n, 1) is broadcast over each row, so its gradient sums them, Σ_row counts·dprobs, (n, 1)",
+        patch: |t| t.dcounts_sum_inv = |f, dprobs| &f.counts * dprobs,
+    },
+    Mistake {
+        exercise: Exercise::Step(Var::CountsSum),
+        name: "exponent kept",
+        explanation: "this keeps the exponent -1: the derivative of counts_sum^-1 is -counts_sum^-2, one less",
+        patch: |t| t.dcounts_sum = |f, d| -f.counts_sum.powi(-1) * d,
+    },
+    Mistake {
+        exercise: Exercise::Step(Var::NormLogits),
+        name: "exp at the wrong value",
+        explanation: "this multiplies by norm_logits: counts = exp(norm_logits) is its own derivative, so dnorm_logits = counts·dcounts",
+        patch: |t| t.dnorm_logits = |f, dcounts| &f.norm_logits * dcounts,
+    },
+    Mistake {
+        exercise: Exercise::Step(Var::W2),
+        name: "transposed",
+        explanation: "this is dlogitsᵀ @ h, (V, H): dW2 has W2's shape, (H, V), so dW2 = hᵀ @ dlogits",
+        patch: |t| t.dW2 = |f, dlogits| dlogits.t().dot(&f.h),
+    },
+    Mistake {
+        exercise: Exercise::Step(Var::Bngain),
+        name: "not summed over the batch",
+        explanation: "this keeps one gradient per example, (n, H): bngain (1, H) is broadcast over the batch, so dbngain = Σ_batch bnraw·dhpreact, (1, H)",
+        patch: |t| t.dbngain = |f, dhpreact| &f.bnraw * dhpreact,
+    },
+    Mistake {
+        exercise: Exercise::Step(Var::Bnbias),
+        name: "not summed over the batch",
+        explanation: "this keeps one gradient per example, (n, H): bnbias (1, H) is broadcast over the batch, so dbnbias = Σ_batch dhpreact, (1, H)",
+        patch: |t| t.dbnbias = |_, dhpreact| dhpreact.clone(),
+    },
+    Mistake {
+        exercise: Exercise::Step(Var::Bnraw),
+        name: "times bnraw",
+        explanation: "this multiplies by bnraw: in hpreact = bngain·bnraw + bnbias the factor of bnraw is bngain, so dbnraw = bngain·dhpreact",
+        patch: |t| t.dbnraw = |f, dhpreact| &f.bnraw * dhpreact,
+    },
+    Mistake {
+        exercise: Exercise::Step(Var::BnvarInv),
+        name: "not summed over the batch",
+        explanation: "this keeps one gradient per example, (n, H): bnvar_inv (1, H) is broadcast over the batch, so dbnvar_inv = Σ_batch bndiff·dbnraw, (1, H)",
+        patch: |t| t.dbnvar_inv = |f, dbnraw| &f.bndiff * dbnraw,
+    },
+    Mistake {
+        exercise: Exercise::Step(Var::Bnmeani),
+        name: "sign",
+        explanation: "this keeps the sign: bndiff = hprebn - bnmeani subtracts, so dbnmeani = -Σ_batch dbndiff",
+        patch: |t| t.dbnmeani = |_, d| d.sum_axis(ndarray::Axis(0)).insert_axis(ndarray::Axis(0)),
+    },
+    Mistake {
+        exercise: Exercise::Step(Var::B1),
+        name: "db1 from one row",
+        explanation: "this is db1 from one row of dhprebn: b1 is added to every row, so db1 = dhprebn summed over the batch (axis 0)",
+        patch: |t| t.db1 = |_, dhprebn| dhprebn.row(0).to_owned(),
+    },
     Mistake {
         exercise: Exercise::Step(Var::Counts),
         name: "path through counts_sum dropped",
