@@ -15,6 +15,7 @@ use std::path::Path;
 
 use super::Status;
 use super::hint_levels;
+use super::mistakes::mistake::KNOWN;
 use super::panic_site::{self, Panic};
 use super::report::summary;
 use crate::backprop::Backprop;
@@ -99,15 +100,17 @@ pub fn stub_hint(g: &Graded) -> Option<String> {
     (!hint.is_empty()).then(|| hint.to_string())
 }
 
-/// The first `hint:` of a wrong exercise's message, without its prefix.
+/// The first diagnosis of a wrong exercise's message: a known mistake
+/// named, else the first `hint:` (without its prefix).
 pub fn diagnosis_hint(g: &Graded) -> Option<String> {
-    match &g.grade.status {
-        Status::Wrong(message) => message
-            .lines()
-            .find_map(|l| l.trim_start().strip_prefix("hint: "))
-            .map(str::to_string),
-        _ => None,
-    }
+    let Status::Wrong(message) = &g.grade.status else {
+        return None;
+    };
+    let lines = || message.lines().map(str::trim_start);
+    lines()
+        .find(|l| l.starts_with(KNOWN))
+        .or_else(|| lines().find_map(|l| l.strip_prefix("hint: ")))
+        .map(str::to_string)
 }
 
 fn indent(text: &str, by: &str) -> String {

@@ -136,6 +136,12 @@ fn four_mistakes_fit_forty_rows_with_the_first_to_fix_last() {
         "{screen}"
     );
     assert!(screen.contains("  right: dx, dw"), "{screen}");
+    // Its diagnosis again just above the last line: the mistake named.
+    let lines: Vec<&str> = screen.lines().collect();
+    assert!(
+        lines[lines.len() - 2].starts_with("  hint: known mistake \""),
+        "{screen}"
+    );
     assert!(
         screen.contains("\nalso wrong: layers::embedding, layers::tanh, ex1::dbndiff2"),
         "{screen}"
