@@ -62,6 +62,7 @@ pub mod layers;
 pub mod models;
 pub mod ops;
 pub mod registry;
+pub mod tokenizer;
 pub mod train;
 // The learner's loop: `watch` re-grades on every save.
 pub mod watch;
