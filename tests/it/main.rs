@@ -26,6 +26,7 @@ mod output_safety;
 mod robust;
 mod second_oracle;
 mod snapshots;
+mod tokenizer;
 mod training;
 mod watch;
 mod wavenet;

@@ -4,7 +4,7 @@
 //! broken the way learners really break it. The grader must fail that
 //! exercise, name the gradient, and leave the others alone. One file per
 //! chapter, in course order: micrograd, the bigram, the MLP (exercises 1
-//! and 2), the WaveNet, the GPT's attention and its core. A new exercise's
+//! and 2), the WaveNet, the GPT's attention and its core, the tokenizer. A new exercise's
 //! mutant goes into its chapter's file, written with `mutant!`.
 //!
 //! A mutant is cheap to compile: the grader takes it as a table of function
@@ -22,6 +22,7 @@ mod gpt_attention;
 mod gpt_core;
 mod micrograd;
 mod mlp;
+mod tokenizer;
 mod wavenet;
 
 /// Grades `exercise` of `B` and returns its failure message.
