@@ -193,35 +193,45 @@ impl Tokenizer {
 
     /// The ids of `text`, special tokens' text encoded as ordinary text.
     pub fn encode_ordinary(&self, text: &str) -> Result<Vec<u32>> {
-        let mut ids = Vec::with_capacity(text.len() / 2);
-        self.split.for_each_chunk(text, |chunk| {
-            bpe::encode_chunk(chunk.as_bytes(), &self.byte_ids, &self.ranks, &mut ids)
-        })?;
-        Ok(ids)
+        self.encode(text, Specials::AsText)
     }
 
     /// The ids of `text`, its special tokens treated as `specials` says.
     pub fn encode(&self, text: &str, specials: Specials) -> Result<Vec<u32>> {
-        if specials == Specials::AsText || self.special.is_empty() {
-            return self.encode_ordinary(text);
-        }
-        let mut ids = vec![];
+        self.encode_by(text, specials, |chunk, ids| {
+            bpe::encode_chunk(chunk.as_bytes(), &self.byte_ids, &self.ranks, ids)
+        })
+    }
+
+    /// [`Tokenizer::encode`] with `encode_chunk` appending the ids of each
+    /// chunk (`--impl exercises` hands the learner's `encode`).
+    pub fn encode_by(
+        &self,
+        text: &str,
+        specials: Specials,
+        mut encode_chunk: impl FnMut(&str, &mut Vec<u32>),
+    ) -> Result<Vec<u32>> {
+        let mut ids = Vec::with_capacity(text.len() / 2);
         let mut rest = text;
-        while let Some((at, text_of, id)) = self.next_special(rest) {
-            if specials == Specials::Refuse {
-                let offset = text.len() - rest.len() + at;
-                return Err(Error::Input {
-                    layer: "tokenizer",
-                    detail: format!(
-                        "the text holds the special token {text_of:?} at byte {offset}: allow special tokens, or encode them as text"
-                    ),
-                });
+        if specials != Specials::AsText {
+            while let Some((at, text_of, id)) = self.next_special(rest) {
+                if specials == Specials::Refuse {
+                    let offset = text.len() - rest.len() + at;
+                    return Err(Error::Input {
+                        layer: "tokenizer",
+                        detail: format!(
+                            "the text holds the special token {text_of:?} at byte {offset}: allow special tokens, or encode them as text"
+                        ),
+                    });
+                }
+                self.split
+                    .for_each_chunk(&rest[..at], |c| encode_chunk(c, &mut ids))?;
+                ids.push(id);
+                rest = &rest[at + text_of.len()..];
             }
-            ids.extend(self.encode_ordinary(&rest[..at])?);
-            ids.push(id);
-            rest = &rest[at + text_of.len()..];
         }
-        ids.extend(self.encode_ordinary(rest)?);
+        self.split
+            .for_each_chunk(rest, |c| encode_chunk(c, &mut ids))?;
         Ok(ids)
     }
 
