@@ -81,12 +81,11 @@ pub fn load(encoding: Encoding) -> Result<Tokenizer> {
         .map(|&(_, id)| id)
         .min()
         .unwrap_or(u32::MAX);
+    // The ranks run from 0 without a gap (cl100k_base leaves one id unused
+    // before its special tokens).
     let ranks: Vec<Vec<u8>> = (0..lowest_special)
-        .map(|rank| {
-            bpe.decode_bytes(&[rank])
-                .map_err(|e| Error::Config(format!("tiktoken-rs: rank {rank} has no bytes: {e:?}")))
-        })
-        .collect::<Result<_>>()?;
+        .map_while(|rank| bpe.decode_bytes(&[rank]).ok())
+        .collect();
     let (byte_ids, merges) = recover_merges(&ranks)?;
     let mut t = Tokenizer::with_byte_ids(encoding.pattern(), merges, byte_ids)?;
     t.add_special(&encoding.special())?;

@@ -23,6 +23,8 @@ mod interrupt;
 mod mirror;
 mod mutants;
 mod output_safety;
+#[cfg(feature = "pretrained")]
+mod pretrained;
 mod robust;
 mod second_oracle;
 mod snapshots;
