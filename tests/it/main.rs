@@ -29,6 +29,7 @@ mod robust;
 mod second_oracle;
 mod snapshots;
 mod tokenizer;
+mod tokenizer_cli;
 mod training;
 mod watch;
 mod wavenet;
