@@ -1,6 +1,6 @@
 //! # A file written whole or not at all
 //!
-//! [`write`] puts the bytes in `<name>.tmp-<pid>-<n>` in the same
+//! [`write()`] puts the bytes in `<name>.tmp-<pid>-<n>` in the same
 //! directory, flushes and syncs them to disk, and renames that file over
 //! the target: a reader sees the old file or the new one, never half of
 //! one. [`crate::io::output`] removes the temporary files a killed run

@@ -13,7 +13,7 @@
 //! | [`bpe`] | pairs, merges and their ranks, the vocabulary, one chunk encoded |
 //! | [`split`] | the split patterns, GPT-2's and GPT-4's, and the chunks of a text |
 //! | [`train`] | the trainers: the incremental one the command uses, and the naive loop of any [`Backprop`](crate::Backprop)'s functions (the exercises') |
-//! | [`file`] | minbpe's `.model` text format, saved and loaded |
+//! | [`mod@file`] | minbpe's `.model` text format, saved and loaded |
 //! | `pretrained` | GPT-2's and GPT-4's encodings, recovered from `tiktoken-rs`'s rank files (feature `pretrained`) |
 //!
 //! The merges are learned in `exercises/bpe.rs` by hand first: counting
@@ -32,7 +32,7 @@ pub use self::split::{GPT2_SPLIT_PATTERN, GPT4_SPLIT_PATTERN, Split, pattern_nam
 use self::bpe::{FIRST_MERGE, IDENTITY, Merge, Ranks};
 use crate::error::{Error, Result};
 
-/// The first line of a `.model` file ([`file`]).
+/// The first line of a `.model` file ([`mod@file`]).
 pub const MODEL_HEADER: &str = "minbpe v1";
 
 /// What to do with the text of a special token found in a text to encode
@@ -272,7 +272,7 @@ impl Tokenizer {
         Ok(String::from_utf8_lossy(&self.decode_bytes(ids)?).into_owned())
     }
 
-    /// The text of its `.model` file (minbpe's format: [`file`]).
+    /// The text of its `.model` file (minbpe's format: [`mod@file`]).
     pub fn to_model_text(&self) -> String {
         let mut s = format!(
             "{}\n{}\n{}\n",
