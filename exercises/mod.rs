@@ -65,6 +65,10 @@ exercises! {
     position_embedding = "position_embedding";
     relu = "relu";
     sequence_cross_entropy = "sequence_cross_entropy";
+
+    // "Let's build the GPT Tokenizer": byte-pair encoding, in minbpe's
+    // exercise order (get_stats, merge, train, encode, decode).
+    bpe = "bpe";
 }
 
 /// Your implementation of every backward pass, as the grader, `check` and

@@ -12,6 +12,7 @@ pub mod attention;
 pub mod batchnorm;
 pub mod bigram;
 pub mod block;
+pub mod bpe;
 pub mod cross_entropy;
 pub mod embedding;
 pub mod flatten_consecutive;

@@ -25,6 +25,7 @@
 //! |---|---|
 //! | [`float`], [`error`], [`ops`], [`hyper`], [`corpus`] | numbers (`f32`/`f64`), errors, the matrix-product kernels (the crate's only `unsafe`), the networks' sizes, the corpora |
 //! | [`layers`] | each layer's forward pass (given code): Linear, Embedding, Tanh, BatchNorm1d, cross-entropy, FlattenConsecutive, Sequential; lecture 7's attention, LayerNorm, ReLU, GELU, position embedding, sequence cross-entropy, block, and the AdamW update |
+//! | [`tokenizer`] | the byte-level BPE tokenizer of the tokenizer lecture: split patterns, merges, special tokens, minbpe's `.model` files, the incremental trainer |
 //! | [`course`] | the lectures' own code: the scalar engine of micrograd, the bigram, exercise 1's forward pass |
 //! | [`backprop`], `exercises/`, `solutions/` | the `Backprop` trait, generated from the registry; your backward passes, and the reference with derivations |
 //! | [`models`] | the models assembled from the layers (micrograd's MLP, part 4's MLP, part 5's WaveNet, part 3's deep MLP, lecture 7's GPT), forward and backward through `B: Backprop` |
@@ -62,6 +63,7 @@ pub mod layers;
 pub mod models;
 pub mod ops;
 pub mod registry;
+pub mod tokenizer;
 pub mod train;
 // The learner's loop: `watch` re-grades on every save.
 pub mod watch;

@@ -106,6 +106,16 @@ pub enum Exercise {
     Block,
     /// Lecture 7: the AdamW update.
     AdamW,
+    /// The tokenizer lecture: the adjacent pairs and their counts.
+    BpeGetStats,
+    /// The tokenizer lecture: one pair merged into a new id.
+    BpeMerge,
+    /// The tokenizer lecture: the merges learned from a text.
+    BpeTrain,
+    /// The tokenizer lecture: a text to ids, merges by rank.
+    BpeEncode,
+    /// The tokenizer lecture: ids to a text.
+    BpeDecode,
 }
 
 /// The chapters of the course, in order.
@@ -117,17 +127,19 @@ pub enum Chapter {
     BackpropNinja,
     WaveNet,
     Gpt,
+    Tokenizer,
 }
 
 impl Chapter {
     /// Every chapter, in course order.
-    pub const ALL: [Chapter; 6] = [
+    pub const ALL: [Chapter; 7] = [
         Chapter::Micrograd,
         Chapter::Bigram,
         Chapter::Layers,
         Chapter::BackpropNinja,
         Chapter::WaveNet,
         Chapter::Gpt,
+        Chapter::Tokenizer,
     ];
 
     /// The lecture it follows.
@@ -139,6 +151,7 @@ impl Chapter {
             Chapter::BackpropNinja => "backprop ninja (makemore part 4: exercises 1-3)",
             Chapter::WaveNet => "WaveNet (makemore part 5)",
             Chapter::Gpt => "GPT (let's build GPT)",
+            Chapter::Tokenizer => "tokenizer (let's build the GPT tokenizer)",
         }
     }
 }
@@ -1212,6 +1225,76 @@ macro_rules! registry_list {
             "AdamW: moving averages of the gradient and its square, bias-corrected, and decay applied to the weight itself",
             "m, v, param and grad all have one shape; t counts steps from 1",
             "p −= lr·wd·p; m = β1 m + (1−β1) g; v = β2 v + (1−β2) g²; p −= lr · (m/(1−β1^t)) / (√(v/(1−β2^t)) + ε)",
+        ],
+    },
+    BpeGetStats => {
+        id: "tokenizer::get_stats",
+        chapter: Tokenizer,
+        backward:
+            /// BPE: every adjacent pair and its count, in order of first occurrence (`exercises/bpe.rs`; the tokenizer lecture).
+            fn bpe_get_stats(ids: &[u32]) -> Vec<((u32, u32), usize)> = bpe::get_stats;
+        needed_by: [],
+        graded_by: cases::tokenizer::get_stats(),
+        hints: [
+            "count every adjacent position: ids.windows(2); [a, a, a] holds the pair (a, a) twice",
+            "the result is a Vec of ((left, right), count): a pair seen before adds 1 to its entry, a new pair is pushed at the end, so the pairs come in the order they first occur (as a Python dict keeps its keys)",
+            "keep a HashMap from pair to its index in the Vec; for each window (w[0], w[1]): if the map has it, add 1 to stats[index].1, else remember stats.len() and push (pair, 1)",
+        ],
+    },
+    BpeMerge => {
+        id: "tokenizer::merge",
+        chapter: Tokenizer,
+        backward:
+            /// BPE: one pair replaced by a new id, left to right, without overlap (`exercises/bpe.rs`; the tokenizer lecture).
+            fn bpe_merge(ids: &[u32], pair: (u32, u32), idx: u32) -> Vec<u32> = bpe::merge;
+        needed_by: [],
+        graded_by: cases::tokenizer::merge(),
+        hints: [
+            "a merge consumes both ids of the pair it replaces: merges never overlap, so [a, a, a] becomes [Z, a], not [Z, Z]",
+            "the output is a new Vec, at most as long as ids; the last id has no right neighbour and is copied as it is",
+            "with i from 0: if i + 1 < ids.len() and (ids[i], ids[i + 1]) == pair, push idx and add 2 to i; else push ids[i] and add 1",
+        ],
+    },
+    BpeTrain => {
+        id: "tokenizer::train",
+        chapter: Tokenizer,
+        backward:
+            /// BPE: `vocab_size - 256` merges learned from a text, ids from 256 (`exercises/bpe.rs`; the tokenizer lecture).
+            fn bpe_train(text: &str, vocab_size: usize) -> Vec<((u32, u32), u32)> = bpe::train;
+        needed_by: [],
+        graded_by: cases::tokenizer::train(),
+        hints: [
+            "repeat vocab_size - 256 times: count the pairs, merge the most frequent into a new id; stop early when no pair is left",
+            "the ids start as text.bytes() as u32; merge k (from 0) makes id 256 + k; on a tie the pair that occurs first wins, as Python's max over a dict",
+            "for k in 0..vocab_size - 256: stats = get_stats(&ids); best = the first entry with the largest count (replace it only on a strictly larger count); ids = merge(&ids, best, 256 + k); push (best, 256 + k)",
+        ],
+    },
+    BpeEncode => {
+        id: "tokenizer::encode",
+        chapter: Tokenizer,
+        backward:
+            /// BPE: a text to ids, the present pair learned first merged over and over (`exercises/bpe.rs`; the tokenizer lecture).
+            fn bpe_encode(text: &str, merges: &[((u32, u32), u32)]) -> Vec<u32> = bpe::encode;
+        needed_by: [],
+        graded_by: cases::tokenizer::encode(),
+        hints: [
+            "encoding replays training: among the pairs present, merge the one learned first (the lowest id), not the most frequent; repeat until no present pair was learned",
+            "merges is in the order it was learned, each (pair, id); a HashMap from pair to id gives each present pair's rank",
+            "ids = bytes; loop: of the pairs of get_stats(&ids) that have an id in the map, take the one of lowest id (break if none); ids = merge(&ids, pair, id)",
+        ],
+    },
+    BpeDecode => {
+        id: "tokenizer::decode",
+        chapter: Tokenizer,
+        backward:
+            /// BPE: ids to a text, invalid UTF-8 replaced (`exercises/bpe.rs`; the tokenizer lecture).
+            fn bpe_decode(ids: &[u32], merges: &[((u32, u32), u32)]) -> String = bpe::decode;
+        needed_by: [],
+        graded_by: cases::tokenizer::decode(),
+        hints: [
+            "each id stands for bytes: 0..256 for itself, a merge for its pair's bytes concatenated; the text is all of them, read as UTF-8",
+            "a token can end inside a multi-byte character, and ids need not make valid UTF-8: replace what is invalid (String::from_utf8_lossy), do not panic",
+            "vocab: a map id -> Vec<u8>, bytes b -> [b], then for ((a, b), id) in merges, in order, vocab[id] = vocab[a] ++ vocab[b]; concatenate vocab[id] for each id; String::from_utf8_lossy(&bytes).into_owned()",
         ],
     },
         }

@@ -38,7 +38,12 @@ impl Impl {
 /// Refuses to train with `B` while a backward pass the model needs is still
 /// at `todo!()`, and warns of those that are wrong.
 pub fn ready<B: Backprop>(what: ModelKind) -> Result<()> {
-    let needs = registry::needed_by(what);
+    ready_for::<B>(&registry::needed_by(what))
+}
+
+/// Refuses to run `B`'s `needs` while one is still at `todo!()`, and warns
+/// of those that are wrong.
+pub fn ready_for<B: Backprop>(needs: &[registry::Exercise]) -> Result<()> {
     let grades: Vec<_> = needs.iter().map(|&e| dispatch::grade::<B>(e)).collect();
     let todo: Vec<String> = grades
         .iter()
@@ -47,7 +52,7 @@ pub fn ready<B: Backprop>(what: ModelKind) -> Result<()> {
         .collect();
     if !todo.is_empty() {
         return Err(Error::Grading(format!(
-            "--impl {} needs these backward passes, still at todo!(): {}",
+            "--impl {} needs these exercises, still at todo!(): {}",
             B::NAME,
             todo.join(", ")
         )));

@@ -9,6 +9,7 @@
 //! | `diagnose` | [`diagnose`] | makemore part 3: the deep tanh MLP and its statistics (not saved) |
 //! | `eval`, `sample` | [`saved`] | a saved model's losses, and names drawn from it |
 //! | `check` | [`check`] | grades every backward pass; `--export` for PyTorch |
+//! | `tokenizer train\|encode\|decode\|show` | [`tokenizer`] | the byte-level BPE tokenizer: trained, saved, used, shown |
 //!
 //! [`output`] holds what they share: printing that survives a closed pipe,
 //! the loss line, the option parsers. `--impl` is dispatched once, by
@@ -48,6 +49,7 @@ pub mod interrupt;
 pub mod output;
 pub mod run;
 pub mod saved;
+pub mod tokenizer;
 pub mod train;
 pub mod words;
 
@@ -84,6 +86,10 @@ enum Command {
     /// Check every backward pass against finite differences and the
     /// reference, and print the lecture's cmp table.
     Check(check::Args),
+    /// The byte-level BPE tokenizer: `train` one on a text, `encode`,
+    /// `decode`, `show` its merges (`--pretrained gpt2|gpt4` with
+    /// `--features pretrained`).
+    Tokenizer(tokenizer::Args),
     /// Re-grade your exercises on every save of a file in exercises/
     /// (run it in the crate's folder; Ctrl-C to quit).
     Watch {
@@ -105,6 +111,7 @@ pub fn main() -> ExitCode {
         Command::Train(args) => args.run(),
         Command::Diagnose(args) => args.implementation.run(args),
         Command::Check(args) => args.implementation.run(args),
+        Command::Tokenizer(args) => args.run(),
         Command::Eval(args) => saved::eval(args),
         Command::Sample(args) => saved::sample(args),
         Command::Watch { all } => backprop_ninja::watch::main(std::path::Path::new("."), all),

@@ -160,7 +160,8 @@ thread_local! {
     static RECORDED: RefCell<Option<Named>> = const { RefCell::new(None) };
 }
 
-fn record(row_name: &str, reference: &ArrayD<f64>) {
+/// Records `reference` under `row_name` while [`recording_references`] listens.
+pub fn record(row_name: &str, reference: &ArrayD<f64>) {
     RECORDED.with_borrow_mut(|recorded| {
         if let Some(recorded) = recorded {
             recorded.push((row_name.to_string(), reference.clone()));

@@ -1,15 +1,17 @@
 //! # Files: tensors, checkpoints, exports
 //!
+//! - [`atomic`]: a file written whole or not at all.
 //! - [`weights`]: safetensors files written atomically.
+//! - [`input`]: a corpus, checkpoint or tokenizer read: a regular file, with a size limit.
 //! - [`checkpoint`]: a model and its settings, saved and loaded.
 //! - [`checksum`]: the checksums of a checkpoint's tensors, stamped and
 //!   verified.
 //! - [`export`]: exercise 1's tensors and gradients, for PyTorch.
 //! - [`gpt_checkpoint`]: a GPT's configuration and tensors in the one checkpoint.
 //! - [`gpt_export`]: a small GPT's parameters and gradients, for PyTorch.
-//! - [`input`]: a corpus or checkpoint read: a regular file, with a size limit.
 //! - [`output`]: a command's output, checked and locked before it starts.
 
+pub mod atomic;
 pub mod checkpoint;
 pub mod checksum;
 pub mod export;

@@ -45,6 +45,9 @@ pub enum Ours {
     Export(&'static str),
     /// A picture of `diagnose --plots`: a PNG or an SVG file.
     Picture,
+    /// A tokenizer of `tokenizer train`: a text file in minbpe's `.model`
+    /// format (its first line).
+    Tokenizer,
 }
 
 impl Ours {
@@ -53,6 +56,7 @@ impl Ours {
             Ours::Checkpoint => "a checkpoint written by backprop-ninja",
             Ours::Export(_) => "an export written by backprop-ninja",
             Ours::Picture => "a PNG or SVG picture",
+            Ours::Tokenizer => "a tokenizer file (minbpe v1)",
         }
     }
 }
@@ -138,7 +142,8 @@ fn ends_in_separator(path: &Path) -> bool {
 /// Whether the regular file `path` is `ours`, by its first bytes: a
 /// safetensors header (read whole, up to [`weights::MAX_HEADER`]) with the
 /// crate's checkpoint or export format in its metadata, or a PNG's
-/// signature or an SVG's `<svg` tag (in the first kilobyte).
+/// signature or an SVG's `<svg` tag (in the first kilobyte), or a
+/// tokenizer's first line.
 fn is_ours(path: &Path, ours: Ours) -> bool {
     let Ok(mut file) = File::open(path) else {
         return false;
@@ -165,6 +170,7 @@ fn is_ours(path: &Path, ours: Ours) -> bool {
         }),
         Ours::Export(format) => safetensors_metadata(&head)
             .is_some_and(|meta| meta.get("format").is_some_and(|f| f == format)),
+        Ours::Tokenizer => crate::tokenizer::file::looks_like_model(&head),
         Ours::Picture => {
             const PNG: &[u8] = b"\x89PNG\r\n\x1a\n";
             let text = String::from_utf8_lossy(&head[..head.len().min(1024)]).into_owned();
@@ -546,6 +552,12 @@ mod tests {
         }
         assert!(is_ours(&png, Ours::Picture) && is_ours(&svg, Ours::Picture));
         assert!(!is_ours(&text, Ours::Picture) && !is_ours(&ckpt, Ours::Picture));
+        let model = d.join("t.model");
+        fs::write(&model, "minbpe v1\n\n0\n97 97\n").unwrap();
+        assert!(is_ours(&model, Ours::Tokenizer));
+        for other in [&text, &png, &ckpt] {
+            assert!(!is_ours(other, Ours::Tokenizer), "{}", other.display());
+        }
         let err = Output::claim(&text, &[], OUT).unwrap_err().to_string();
         assert!(err.contains("pass --force"), "{err}");
         let forced = Claim { force: true, ..OUT };

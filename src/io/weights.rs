@@ -13,17 +13,15 @@
 //! file it cannot read, and [`take`] what is wrong with a tensor.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fs::{self, File};
-use std::io::Write;
 use std::path::Path;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ndarray::{Array, ArrayD, Dimension, IxDyn};
 use safetensors::tensor::{Metadata, TensorInfo};
 use safetensors::{Dtype, SafeTensorError, SafeTensors, View};
 
 use crate::error::{Error, Result};
+use crate::io::atomic;
 
 /// The largest header safetensors accepts, 100 MB.
 pub const MAX_HEADER: u64 = 100_000_000;
@@ -266,47 +264,7 @@ pub fn save(
     let bytes = safetensors::serialize(&raw, metadata)
         .map_err(|e| fail(format!("cannot serialise: {e}")))?;
 
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let file_name = path
-        .file_name()
-        .ok_or_else(|| fail("not a file name".to_string()))?;
-    let tmp = path.with_file_name(format!(
-        "{}.tmp-{}-{}",
-        file_name.to_string_lossy(),
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let write = || -> std::io::Result<()> {
-        let mut file = File::create(&tmp)?;
-        file.write_all(&bytes)?;
-        file.flush()?;
-        file.sync_all()
-    };
-    if let Err(source) = write() {
-        let _ = fs::remove_file(&tmp);
-        return Err(Error::Io { path: tmp, source });
-    }
-    if let Err(source) = fs::rename(&tmp, path) {
-        let _ = fs::remove_file(&tmp);
-        return Err(Error::Io {
-            path: path.to_path_buf(),
-            source,
-        });
-    }
-    // Make the rename itself durable (best effort: not every system can
-    // sync a directory).
-    #[cfg(unix)]
-    if let Some(dir) = path.parent() {
-        let dir = if dir.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            dir
-        };
-        if let Ok(d) = File::open(dir) {
-            let _ = d.sync_all();
-        }
-    }
-    Ok(())
+    atomic::write(path, &bytes, fail)
 }
 
 /// Reads the safetensors file `path`: its tensors by name, and its
@@ -384,8 +342,8 @@ fn parse_header(bytes: &[u8]) -> std::result::Result<(usize, Metadata), String> 
 #[cfg(test)]
 pub(crate) fn test_dir(tag: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("backprop-ninja-{tag}-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).expect("create a temporary directory");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create a temporary directory");
     dir
 }
 
@@ -393,6 +351,7 @@ pub(crate) fn test_dir(tag: &str) -> std::path::PathBuf {
 mod tests {
     use super::*;
     use ndarray::{Array1, Array2, Ix0, Ix1, Ix2, arr0, array};
+    use std::fs;
 
     fn sample() -> Vec<(String, Tensor)> {
         vec![

@@ -23,10 +23,14 @@ mod interrupt;
 mod mirror;
 mod mutants;
 mod output_safety;
+#[cfg(feature = "pretrained")]
+mod pretrained;
 mod robust;
 mod screen;
 mod second_oracle;
 mod snapshots;
+mod tokenizer;
+mod tokenizer_cli;
 mod training;
 mod watch;
 mod wavenet;

@@ -12,4 +12,5 @@ pub mod gpt;
 pub mod layers;
 pub mod micrograd;
 pub mod step_by_step;
+pub mod tokenizer;
 pub mod wavenet;

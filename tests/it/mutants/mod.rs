@@ -5,7 +5,8 @@
 //! each a table of function pointers ([`known`]). [`known`](mod@known)
 //! grades every one: it must fail its own exercise and be named. The files
 //! here, one per chapter in course order (micrograd, the bigram, the MLP
-//! (exercises 1 and 2), the WaveNet, the GPT's attention and its core),
+//! (exercises 1 and 2), the WaveNet, the GPT's attention and its core, the
+//! tokenizer),
 //! check more of each: which rows fail, which exercises stay correct, what
 //! the generic hints say when the diagnosis is left out ([`generic`]).
 //!
@@ -25,6 +26,7 @@ mod gpt_core;
 mod known;
 mod micrograd;
 mod mlp;
+mod tokenizer;
 mod wavenet;
 
 /// The known mistake of `exercise` (its id) named `name`: the reference's
