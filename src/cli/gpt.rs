@@ -30,15 +30,21 @@ use backprop_ninja::models::adamw::AdamWState;
 use backprop_ninja::models::gpt::{Arch, Gpt, GptConfig, GptInit};
 use backprop_ninja::models::kind::ModelKind;
 use backprop_ninja::models::model::Network;
+use backprop_ninja::registry::Exercise;
+use backprop_ninja::tokenizer::Tokenizer;
+use backprop_ninja::tokenizer::bpe::IDENTITY;
+use backprop_ninja::tokenizer::codec::{EncodedBy, from_record, is_tokenizer};
+use backprop_ninja::tokenizer::file;
 use backprop_ninja::train::budget::{self, Need};
 use backprop_ninja::train::eval::{EvalSet, Evaluator, bits_per_byte};
 use backprop_ninja::train::generate::Request;
 use backprop_ninja::train::gpt as trainer;
 use backprop_ninja::train::{Optimizer, OptimizerConfig, SAMPLE_SEED, Timing, TrainConfig};
-use backprop_ninja::{Backprop, Error, Result};
+use backprop_ninja::{Backprop, Error, Exercises, Result};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use super::implementation::{Impl, ready_for};
 use super::output::{self, ByName, say};
 use super::run::{Begin, Common, Defaults, Plan, Planned, Recipe, agree, data_of_checkpoint};
 
@@ -73,6 +79,12 @@ pub struct GptArgs {
     /// names, from --data or the embedded corpus]
     #[arg(long, conflicts_with = "data")]
     pub text: Option<PathBuf>,
+    /// With --text: read the text as this tokenizer's tokens (a `.model`
+    /// file of `tokenizer train`), not characters; the vocabulary is the
+    /// tokenizer's, and the checkpoint keeps it [default: characters; with
+    /// --resume, the checkpoint's]
+    #[arg(long, conflicts_with = "data")]
+    pub tokenizer: Option<PathBuf>,
     /// A step of the lecture's progression, on its small model (batch 32,
     /// block 8, n_embd 32, 4 heads, 3 blocks) [default: the full model at the
     /// notebook's size]
@@ -94,7 +106,7 @@ pub struct GptArgs {
         help = format!("Fixed evaluation batches per split [default: {EVAL_BATCHES_TEXT} of the training batch size on text (the lecture's eval_iters); on names {EVAL_BATCHES_NAMES} batches of {EVAL_ROWS_NAMES} training rows, and every test name]"))]
     pub eval_batches: Option<usize>,
     #[arg(long, value_parser = output::chars, allow_negative_numbers = true,
-        help = format!("On text: how many characters to generate at the end [default: {CHARS}]"))]
+        help = format!("On text: how many characters (tokens, with --tokenizer) to generate at the end [default: {CHARS}]"))]
     pub chars: Option<usize>,
 }
 
@@ -217,10 +229,10 @@ impl Data {
         }
     }
 
-    /// Every token's text in token order, as a checkpoint's `vocab` holds
-    /// it: the characters (`.` first for names).
+    /// The codec as a checkpoint's `vocab` holds it: the characters in
+    /// token order (`.` first for names), or a tokenizer's `.model` text.
     fn vocab(&self) -> Result<String> {
-        codec::every_token(self.codec())
+        self.codec().record()
     }
 
     /// The fixed evaluation batches per split, by default: the lecture's
@@ -284,6 +296,18 @@ impl Data {
 
     fn describe(&self) -> String {
         match self {
+            Data::Text(c, id) if is_tokenizer(&self.vocab().unwrap_or_default()) => {
+                let tokens = c.train.len() + c.val.len();
+                format!(
+                    "{}, {} characters, {}, {}/{} train/val tokens, {:.3} bytes per token",
+                    id.source,
+                    id.len,
+                    c.vocab.describe(),
+                    c.train.len(),
+                    c.val.len(),
+                    (c.train.bytes + c.val.bytes) as f64 / tokens.max(1) as f64
+                )
+            }
             Data::Text(c, id) => format!(
                 "{}, {} characters, vocabulary of {}, {}/{} train/val characters",
                 id.source,
@@ -306,11 +330,11 @@ impl Data {
     }
 }
 
-fn load_text(path: &Path) -> Result<Data> {
+/// The running text `path`, encoded by `codec`, or by default by its
+/// characters, as in the lecture.
+fn load_text(path: &Path, codec: Option<Box<dyn Codec>>) -> Result<Data> {
     let text = backprop_ninja::corpus::text::read_text(path)?;
-    // The text's characters, as in the lecture: the codec a tokenizer
-    // replaces.
-    let codec: Box<dyn Codec> = Box::new(CharVocab::from_text(&text));
+    let codec = codec.unwrap_or_else(|| Box::new(CharVocab::from_text(&text)));
     let corpus = TextCorpus::encoded(&text, codec, path)?;
     let id = Fingerprint {
         kind: DataKind::Text,
@@ -319,6 +343,66 @@ fn load_text(path: &Path) -> Result<Data> {
         hash: fnv1a64(text.bytes()),
     };
     Ok(Data::Text(corpus, id))
+}
+
+/// `tokenizer` as the codec of a run with `implementation`: its chunks
+/// encoded by the learner's `bpe_encode` under `--impl exercises`.
+fn bpe_codec(tokenizer: Tokenizer, implementation: Impl) -> Result<Box<dyn Codec>> {
+    Ok(match implementation {
+        Impl::Solutions => Box::new(tokenizer),
+        Impl::Exercises => {
+            ready_for::<Exercises>(&[Exercise::BpeEncode])?;
+            if *tokenizer.byte_ids() != IDENTITY {
+                return Err(Error::Config(
+                    "--impl exercises: this tokenizer gives the bytes other ids than 0..256, which exercises/bpe.rs assumes".into(),
+                ));
+            }
+            Box::new(EncodedBy {
+                tokenizer,
+                encode_chunk: <Exercises as Backprop>::bpe_encode,
+            })
+        }
+    })
+}
+
+/// The codec `--tokenizer` names, if given.
+fn tokenizer_arg(args: &GptArgs) -> Result<Option<Box<dyn Codec>>> {
+    args.tokenizer
+        .as_deref()
+        .map(|path| bpe_codec(file::load(path)?, args.implementation))
+        .transpose()
+}
+
+/// `--tokenizer` reads running text: refused with names.
+fn no_tokenizer_on_names(args: &GptArgs) -> Result<()> {
+    match &args.tokenizer {
+        Some(t) => Err(Error::Config(format!(
+            "--tokenizer {} encodes running text (--text FILE); names are read character by character",
+            t.display()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Checks the data's codec against the checkpoint `path`'s: its codec
+/// record, then its `vocab` (a tokenizer's first: its `vocab` is the whole
+/// `.model` text).
+fn check_codec(data: &Data, vocab: &str, stored: Option<&CodecId>, path: &Path) -> Result<()> {
+    if is_tokenizer(vocab) || is_tokenizer(&data.vocab()?) {
+        codec::check(stored, data.codec(), path)?;
+        if data.vocab()? != vocab {
+            return Err(Error::Checkpoint {
+                path: path.to_path_buf(),
+                detail: format!(
+                    "it was trained with another tokenizer than {}",
+                    data.codec().describe()
+                ),
+            });
+        }
+        return Ok(());
+    }
+    data.check_vocab(vocab, path)?;
+    codec::check(stored, data.codec(), path)
 }
 
 fn load_names(path: Option<&Path>, seed: u64) -> Result<Data> {
@@ -331,7 +415,7 @@ fn load_names(path: Option<&Path>, seed: u64) -> Result<Data> {
 fn fresh(args: &GptArgs) -> Result<Planned<GptArgs>> {
     let (defaults, mut config, data) = match (&args.text, args.arch) {
         (Some(text), arch) => {
-            let data = load_text(text)?;
+            let data = load_text(text, tokenizer_arg(args)?)?;
             let vocab = data.codec().vocab_size();
             match arch {
                 None => (TrainConfig::GPT_LECTURE, GptConfig::lecture(vocab), data),
@@ -343,6 +427,7 @@ fn fresh(args: &GptArgs) -> Result<Planned<GptArgs>> {
             }
         }
         (None, arch) => {
+            no_tokenizer_on_names(args)?;
             let seed = args.seed.unwrap_or(TrainConfig::GPT_MAKEMORE.seed);
             let data = load_names(args.data.as_deref(), seed)?;
             let Data::Names(names, _) = &data else {
@@ -509,7 +594,15 @@ fn resumed(args: &GptArgs, path: &Path, ckpt: GptParts) -> Result<Planned<GptArg
                 .text
                 .clone()
                 .unwrap_or_else(|| PathBuf::from(&stored.source));
-            load_text(&file).map_err(|e| match &args.text {
+            let codec = match tokenizer_arg(args)? {
+                Some(codec) => Some(codec),
+                None if is_tokenizer(&ckpt.vocab) => Some(bpe_codec(
+                    file::parse(ckpt.vocab.as_bytes(), path)?,
+                    args.implementation,
+                )?),
+                None => None,
+            };
+            load_text(&file, codec).map_err(|e| match &args.text {
                 None => data_of_checkpoint(e, path, "--text"),
                 Some(_) => e,
             })?
@@ -518,6 +611,7 @@ fn resumed(args: &GptArgs, path: &Path, ckpt: GptParts) -> Result<Planned<GptArg
             if args.text.is_some() {
                 return Err(mismatch("--text (running text)"));
             }
+            no_tokenizer_on_names(args)?;
             let file = args.data.clone().or_else(|| {
                 (!stored.source.starts_with("embedded")).then(|| PathBuf::from(&stored.source))
             });
@@ -548,8 +642,7 @@ fn resumed(args: &GptArgs, path: &Path, ckpt: GptParts) -> Result<Planned<GptArg
             ),
         });
     }
-    data.check_vocab(&ckpt.vocab, path)?;
-    codec::check(ckpt.codec.as_ref(), data.codec(), path)?;
+    check_codec(&data, &ckpt.vocab, ckpt.codec.as_ref(), path)?;
     let eval_batches = agree("eval-batches", args.eval_batches, ckpt.eval_batches, path)?;
     let plan = Plan {
         config: run,
@@ -629,12 +722,18 @@ fn data_of(
         detail: "a GPT's checkpoint holds its data's fingerprint".into(),
     })?;
     let data = match stored.kind {
-        DataKind::Text => load_text(text.unwrap_or_else(|| Path::new(&stored.source))).map_err(
-            |e| match text {
-                None => data_of_checkpoint(e, path, "--text"),
-                Some(_) => e,
-            },
-        )?,
+        DataKind::Text => {
+            let codec = match is_tokenizer(&ckpt.vocab) {
+                true => Some(from_record(&ckpt.vocab, path)?),
+                false => None,
+            };
+            load_text(text.unwrap_or_else(|| Path::new(&stored.source)), codec).map_err(|e| {
+                match text {
+                    None => data_of_checkpoint(e, path, "--text"),
+                    Some(_) => e,
+                }
+            })?
+        }
         DataKind::Names => load_names(
             data.or_else(|| {
                 (!stored.source.starts_with("embedded")).then(|| Path::new(&stored.source))
@@ -655,8 +754,7 @@ fn data_of(
             stored.source
         );
     }
-    data.check_vocab(&ckpt.vocab, path)?;
-    codec::check(ckpt.codec.as_ref(), data.codec(), path)?;
+    check_codec(&data, &ckpt.vocab, ckpt.codec.as_ref(), path)?;
     Ok(data)
 }
 
@@ -672,6 +770,13 @@ impl Recipe for GptArgs {
 
     fn common(&self) -> &Common<GptDefaults> {
         &self.common
+    }
+
+    fn needs(&self) -> Vec<Exercise> {
+        match self.tokenizer {
+            Some(_) => vec![Exercise::BpeEncode],
+            None => vec![],
+        }
     }
 
     fn check(&self) -> Result<()> {
@@ -710,6 +815,7 @@ impl Recipe for GptArgs {
     fn inputs<'a>(&'a self, data: &'a Data) -> Vec<(&'static str, &'a Path)> {
         let source = &data.id().source;
         (self.text.iter().map(|p| ("--text", p.as_path())))
+            .chain(self.tokenizer.iter().map(|p| ("--tokenizer", p.as_path())))
             .chain(self.data.iter().map(|p| ("--data", p.as_path())))
             .chain((!source.starts_with("embedded")).then(|| ("the data", Path::new(source))))
             .collect()

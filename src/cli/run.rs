@@ -31,6 +31,8 @@ use backprop_ninja::io::checksum::Integrity;
 use backprop_ninja::io::output::{self as out_file, Claim, Output};
 use backprop_ninja::models::kind::ModelKind;
 use backprop_ninja::models::model::{Network, Trainable};
+use backprop_ninja::registry::{self, Exercise};
+use backprop_ninja::tokenizer::codec::is_tokenizer;
 use backprop_ninja::train::budget::{self, Need};
 use backprop_ninja::train::eval::{Evaluate, Evaluator};
 use backprop_ninja::train::generate::{Request, generate};
@@ -251,6 +253,11 @@ pub trait Recipe: Sized {
     const BAR_EVERY: usize;
 
     fn common(&self) -> &Common<Self::Defaults>;
+    /// The exercises its options need beyond the model's (`--impl
+    /// exercises`): none by default.
+    fn needs(&self) -> Vec<Exercise> {
+        vec![]
+    }
     /// Refusals that need nothing read.
     fn check(&self) -> Result<()> {
         Ok(())
@@ -375,7 +382,9 @@ impl<R: Recipe> WithBackprop for Training<R> {
 pub fn train<B: Backprop, R: Recipe>(args: &R) -> Result<()> {
     let common = args.common();
     if B::NAME == "exercises" {
-        implementation::ready::<B>(R::KIND)?;
+        let mut needs = registry::needed_by(R::KIND);
+        needs.extend(args.needs());
+        implementation::ready_for::<B>(&needs)?;
     }
     args.check()?;
     let resumed = match &common.resume {
@@ -585,7 +594,11 @@ impl<R: Recipe> Job<'_, R> {
                 }
             }
             Request::Text { chars } => {
-                say!("sample ({chars} characters):");
+                let unit = match is_tokenizer(&vocab) {
+                    true => "tokens",
+                    false => "characters",
+                };
+                say!("sample ({chars} {unit}):");
                 say!("{}", samples.concat());
             }
         }

@@ -33,6 +33,23 @@ pub trait Codec: Debug {
     /// The codec in words, for messages and checkpoints (e.g.
     /// `characters (65)`).
     fn describe(&self) -> String;
+    /// The codec as a checkpoint's `vocab` holds it, to be rebuilt from:
+    /// by default every token's text in id order (a character
+    /// vocabulary's characters).
+    fn record(&self) -> Result<String> {
+        let ids: Vec<u32> = (0..self.vocab_size()).map(id).collect();
+        self.decode(&ids)
+    }
+    /// The bytes of `ids`: by default their text's. A byte-level codec's
+    /// single token may be part of a character ([`Utf8Pieces`] joins them).
+    fn decode_bytes(&self, ids: &[u32]) -> Result<Vec<u8>> {
+        self.decode(ids).map(String::into_bytes)
+    }
+    /// The token a text sample starts from when it has no prefix: token
+    /// 0, as the lecture's `generate` does (the smallest character).
+    fn start(&self) -> u32 {
+        0
+    }
 }
 
 /// A boxed codec is a codec: a corpus holds whichever the run chose.
@@ -51,6 +68,64 @@ impl<C: Codec + ?Sized> Codec for Box<C> {
     }
     fn describe(&self) -> String {
         (**self).describe()
+    }
+    fn record(&self) -> Result<String> {
+        (**self).record()
+    }
+    fn decode_bytes(&self, ids: &[u32]) -> Result<Vec<u8>> {
+        (**self).decode_bytes(ids)
+    }
+    fn start(&self) -> u32 {
+        (**self).start()
+    }
+}
+
+/// Text made of bytes that come a token at a time: each piece is the
+/// longest whole UTF-8 text so far, a character split across tokens held
+/// back until its last byte; bytes that can never be UTF-8 become `�` (as
+/// a byte-level tokenizer's decode does), and so does an unfinished
+/// character at the end ([`Utf8Pieces::finish`]).
+#[derive(Debug, Default)]
+pub struct Utf8Pieces {
+    pending: Vec<u8>,
+}
+
+impl Utf8Pieces {
+    /// The text that `bytes` completes: possibly empty.
+    pub fn push(&mut self, bytes: &[u8]) -> String {
+        self.pending.extend_from_slice(bytes);
+        let mut text = String::new();
+        loop {
+            match std::str::from_utf8(&self.pending) {
+                Ok(s) => {
+                    text.push_str(s);
+                    self.pending.clear();
+                    return text;
+                }
+                Err(e) => {
+                    let good = e.valid_up_to();
+                    text.push_str(
+                        std::str::from_utf8(&self.pending[..good]).expect("checked valid"),
+                    );
+                    match e.error_len() {
+                        // An unfinished character: wait for its next bytes.
+                        None => {
+                            self.pending.drain(..good);
+                            return text;
+                        }
+                        Some(bad) => {
+                            text.push(char::REPLACEMENT_CHARACTER);
+                            self.pending.drain(..good + bad);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The bytes still held back, decoded lossily: the end of the text.
+    pub fn finish(self) -> String {
+        String::from_utf8_lossy(&self.pending).into_owned()
     }
 }
 
@@ -189,6 +264,24 @@ mod tests {
                 && err.contains(&format!("{:016x}", b.fingerprint())),
             "{err}"
         );
+    }
+
+    #[test]
+    fn pieces_hold_back_a_split_character_and_replace_bad_bytes() {
+        let mut p = Utf8Pieces::default();
+        let e_acute = "é".as_bytes();
+        assert_eq!(p.push(b"ab"), "ab");
+        assert_eq!(p.push(&e_acute[..1]), "", "half a character waits");
+        assert_eq!(p.push(&[e_acute[1], b'c']), "éc");
+        assert_eq!(p.push(&[0xff, b'd']), "\u{fffd}d", "never UTF-8");
+        let crab = "🦀".as_bytes();
+        assert_eq!(p.push(&crab[..2]), "");
+        assert_eq!(p.push(&crab[2..3]), "");
+        assert_eq!(p.finish(), "\u{fffd}", "an unfinished character at the end");
+        let mut q = Utf8Pieces::default();
+        assert_eq!(q.push(&crab[..1]), "");
+        assert_eq!(q.push(&crab[1..]), "🦀");
+        assert_eq!(q.finish(), "");
     }
 
     #[test]

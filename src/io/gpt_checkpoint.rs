@@ -22,6 +22,8 @@ use crate::io::weights::{Tensor, get, take};
 use crate::layers::block::Activation;
 use crate::layers::params::NamedParams;
 use crate::models::gpt::{Arch, Gpt, GptConfig, GptInit};
+use crate::tokenizer::codec::is_tokenizer;
+use crate::tokenizer::file;
 
 /// A GPT's configuration as metadata entries.
 pub fn config_metadata(c: &GptConfig) -> Vec<(&'static str, String)> {
@@ -79,7 +81,15 @@ pub fn read_model(
     config
         .validate()
         .map_err(|e| fail(format!("its configuration makes no model: {e}")))?;
-    if vocab.chars().count() != config.vocab_size {
+    if is_tokenizer(vocab) {
+        let tokens = file::parse(vocab.as_bytes(), path)?.vocab_size();
+        if tokens != config.vocab_size {
+            return Err(fail(format!(
+                "its tokenizer has {tokens} ids, vocab_size says {}",
+                config.vocab_size
+            )));
+        }
+    } else if vocab.chars().count() != config.vocab_size {
         return Err(fail(format!(
             "its vocabulary {vocab:?} has {} characters, vocab_size says {}",
             vocab.chars().count(),

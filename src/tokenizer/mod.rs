@@ -14,6 +14,7 @@
 //! | [`split`] | the split patterns, GPT-2's and GPT-4's, and the chunks of a text |
 //! | [`train`] | the trainers: the incremental one the command uses, and the naive loop of any [`Backprop`](crate::Backprop)'s functions (the exercises') |
 //! | [`mod@file`] | minbpe's `.model` text format, saved and loaded |
+//! | [`codec`] | the tokenizer as the GPT's codec: its text to ids, a checkpoint's record of it |
 //! | `pretrained` | GPT-2's and GPT-4's encodings, recovered from `tiktoken-rs`'s rank files (feature `pretrained`) |
 //!
 //! The merges are learned in `exercises/bpe.rs` by hand first: counting
@@ -21,6 +22,7 @@
 //! `solutions/bpe.rs`.
 
 pub mod bpe;
+pub mod codec;
 pub mod file;
 #[cfg(feature = "pretrained")]
 pub mod pretrained;

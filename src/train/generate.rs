@@ -11,10 +11,12 @@
 //! (temperature and top-k) and one [`crate::train::sampling::multinomial`].
 
 use crate::corpus::DataKind;
-use crate::corpus::text::CharVocab;
+use std::path::Path;
+
 use crate::corpus::words::Vocab;
 use crate::error::{Error, Result};
 use crate::models::model::Network;
+use crate::tokenizer::codec::from_record;
 use crate::train::gpt::{sample_names_streamed, sample_text_streamed};
 use crate::train::sample_with;
 use crate::train::sampling::Sampling;
@@ -24,7 +26,8 @@ use crate::train::sampling::Sampling;
 pub enum Request {
     /// `count` names (a model trained on names).
     Names { count: usize },
-    /// `chars` characters of running text (a GPT trained on a text).
+    /// `chars` tokens of running text (a GPT trained on a text): characters,
+    /// or a tokenizer's tokens.
     Text { chars: usize },
 }
 
@@ -88,8 +91,8 @@ pub fn generate_streamed(
     };
     match (model, request) {
         (Network::Gpt(g), Request::Text { chars }) if data == DataKind::Text => {
-            let vocab = CharVocab::from_chars(vocab)?;
-            sample_text_streamed(g, &vocab, prefix, chars, seed, sampling, emit)
+            let codec = from_record(vocab, Path::new("the checkpoint's vocab"))?;
+            sample_text_streamed(g, &codec, prefix, chars, seed, sampling, emit)
         }
         (Network::Gpt(g), Request::Names { count }) if data == DataKind::Names => {
             sample_names_streamed(g, vocab, prefix, count, seed, sampling, |name| emit(&name))

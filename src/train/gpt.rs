@@ -23,7 +23,7 @@
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::corpus::codec::{self, Codec};
+use crate::corpus::codec::{self, Codec, Utf8Pieces};
 use crate::corpus::words::Vocab;
 use crate::error::{Error, Result};
 use crate::models::gpt::{Arch, Gpt, GptBody, GptConfig, GptWorkspace};
@@ -146,10 +146,11 @@ impl Sampler {
     }
 }
 
-/// `count` characters generated after `prefix`, the prefix included; an
-/// empty prefix starts from token 0, as the lecture's `generate` does (the
-/// smallest character: a newline in tiny Shakespeare). The logits are
-/// shaped by `sampling` (temperature, top-k).
+/// `count` tokens (characters, or a tokenizer's tokens) generated after
+/// `prefix`, the prefix included; an empty prefix starts from the codec's
+/// [`Codec::start`]: token 0 for characters, as the lecture's `generate`
+/// does (the smallest character: a newline in tiny Shakespeare). The
+/// logits are shaped by `sampling` (temperature, top-k).
 pub fn sample_text(
     model: &Gpt<f32>,
     vocab: &dyn Codec,
@@ -167,7 +168,8 @@ pub fn sample_text(
 }
 
 /// [`sample_text`], handed to `emit` as it is drawn: the prefix, then each
-/// character; stops early when `emit` returns `false` (its reader is gone).
+/// token's text (a character split across tokens once whole:
+/// [`Utf8Pieces`]); stops early when `emit` returns `false` (its reader is gone).
 pub fn sample_text_streamed(
     model: &Gpt<f32>,
     vocab: &dyn Codec,
@@ -178,7 +180,7 @@ pub fn sample_text_streamed(
     mut emit: impl FnMut(&str) -> bool,
 ) -> Result<()> {
     let mut all = if prefix.is_empty() {
-        vec![0]
+        vec![vocab.start() as usize]
     } else {
         encode_prefix(prefix, vocab)?
     };
@@ -186,12 +188,18 @@ pub fn sample_text_streamed(
     if !emit(prefix) {
         return Ok(());
     }
+    let mut pieces = Utf8Pieces::default();
     for _ in 0..count {
         let next = sampler.next(model, &all)?;
         all.push(next);
-        if !emit(&vocab.decode(&[codec::id(next)])?) {
-            break;
+        let piece = pieces.push(&vocab.decode_bytes(&[codec::id(next)])?);
+        if !piece.is_empty() && !emit(&piece) {
+            return Ok(());
         }
+    }
+    let rest = pieces.finish();
+    if !rest.is_empty() {
+        emit(&rest);
     }
     Ok(())
 }

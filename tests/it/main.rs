@@ -16,6 +16,7 @@ mod bad_input;
 mod bigram;
 mod cli;
 mod diagnostics;
+mod gpt_bpe;
 mod gpt_cli;
 mod gpt_model;
 mod integrity;
