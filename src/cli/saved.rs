@@ -5,11 +5,13 @@
 
 use std::path::PathBuf;
 
-use backprop_ninja::Result;
+use backprop_ninja::corpus::codec;
 use backprop_ninja::io::checkpoint::Checkpoint;
+use backprop_ninja::tokenizer;
 use backprop_ninja::train::SAMPLE_SEED;
 use backprop_ninja::train::generate::{Request, generate_streamed};
 use backprop_ninja::train::sampling::Sampling;
+use backprop_ninja::{Error, Result};
 
 use super::gpt;
 use super::output::{self, say};
@@ -26,6 +28,10 @@ pub struct EvalArgs {
     /// A GPT trained on a text: the text, if not where it was when trained.
     #[arg(long, conflicts_with = "data")]
     pub text: Option<PathBuf>,
+    /// A GPT trained on a tokenizer's tokens: refuse to evaluate unless it
+    /// was this tokenizer (a `.model` file; the checkpoint holds its own)
+    #[arg(long, conflicts_with = "data")]
+    pub tokenizer: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -68,6 +74,19 @@ impl ForRecipe for Eval<'_> {
 
 pub fn eval(args: EvalArgs) -> Result<()> {
     let ckpt = loaded(&args.model)?;
+    if let Some(file) = &args.tokenizer {
+        let tokenizer = tokenizer::file::load(file)?;
+        if ckpt.codec.is_none() {
+            return Err(Error::Checkpoint {
+                path: args.model.clone(),
+                detail: format!(
+                    "it was trained on characters, not with the tokenizer {}",
+                    file.display()
+                ),
+            });
+        }
+        codec::check(ckpt.codec.as_ref(), &tokenizer, &args.model)?;
+    }
     with_recipe(
         ckpt.model.kind(),
         Eval {

@@ -176,6 +176,17 @@ fn a_resumed_bpe_run_is_the_uninterrupted_run_and_another_tokenizer_is_refused()
     assert_fails(&o, "it was trained with the codec BPE tokenizer, vocab 300");
     assert!(stderr(&o).contains("vocab 290"), "{}", stderr(&o));
     assert_eq!(std::fs::read(&halves).unwrap(), before, "nothing written");
+    // `eval` checks a tokenizer it is given: the same passes, another not.
+    let o = run(&["eval", "--model", s(&halves), "--tokenizer", s(&other)]);
+    assert_fails(&o, "it was trained with the codec BPE tokenizer, vocab 300");
+    tokenizer(&text, "300", &tok);
+    succeeds(&run(&[
+        "eval",
+        "--model",
+        s(&halves),
+        "--tokenizer",
+        s(&tok),
+    ]));
 
     // A character model is not continued on tokens, nor the reverse.
     let chars = dir.join("chars.safetensors");
@@ -193,6 +204,8 @@ fn a_resumed_bpe_run_is_the_uninterrupted_run_and_another_tokenizer_is_refused()
         .args(["--tokenizer", s(&other), "--out", s(&chars)])
         .output()
         .unwrap();
+    assert_fails(&o, "it was trained with the codec characters");
+    let o = run(&["eval", "--model", s(&chars), "--tokenizer", s(&other)]);
     assert_fails(&o, "it was trained with the codec characters");
 }
 
