@@ -10,6 +10,9 @@
 //! | progression | `--text FILE --arch STEP` | [`GptConfig::progression`] | [`TrainConfig::GPT_PROGRESSION`] |
 //! | names | `--data FILE` or the embedded names | [`GptConfig::makemore`] | [`TrainConfig::GPT_MAKEMORE`] |
 //!
+//! On text, `--tokenizer FILE` reads the text as a byte-pair tokenizer's
+//! tokens instead of its characters (the codec chosen in `load_text`; the
+//! checkpoint keeps the tokenizer, `backprop_ninja::tokenizer::codec`).
 //! Any size or setting can be changed by its flag. The run is the one
 //! runner's ([`super::run::train`]); this file is the GPT's [`Recipe`]:
 //! its settings (with `--resume`, the checkpoint's, which a flag may repeat
