@@ -10,9 +10,10 @@
 //! | progression | `--text FILE --arch STEP` | [`GptConfig::progression`] | [`TrainConfig::GPT_PROGRESSION`] |
 //! | names | `--data FILE` or the embedded names | [`GptConfig::makemore`] | [`TrainConfig::GPT_MAKEMORE`] |
 //!
-//! On text, `--tokenizer FILE` reads the text as a byte-pair tokenizer's
-//! tokens instead of its characters (the codec chosen in `load_text`; the
-//! checkpoint keeps the tokenizer, `backprop_ninja::tokenizer::codec`).
+//! `--tokenizer FILE` reads the text or the names as a byte-pair
+//! tokenizer's tokens instead of characters (the codec chosen in
+//! `load_text` and `load_names`; the checkpoint keeps the tokenizer,
+//! `backprop_ninja::tokenizer::codec`).
 //! Any size or setting can be changed by its flag. The run is the one
 //! runner's ([`super::run::train`]); this file is the GPT's [`Recipe`]:
 //! its settings (with `--resume`, the checkpoint's, which a flag may repeat
@@ -26,6 +27,7 @@ use std::path::{Path, PathBuf};
 use backprop_ninja::corpus::codec::{self, Codec, CodecId};
 use backprop_ninja::corpus::fnv1a64;
 use backprop_ninja::corpus::text::{BatchSource, CharVocab, NameData, TextCorpus};
+use backprop_ninja::corpus::words::Vocab;
 use backprop_ninja::corpus::{DataKind, Fingerprint};
 use backprop_ninja::io::checkpoint::Checkpoint;
 use backprop_ninja::layers::adamw::AdamW;
@@ -82,11 +84,11 @@ pub struct GptArgs {
     /// names, from --data or the embedded corpus]
     #[arg(long, conflicts_with = "data")]
     pub text: Option<PathBuf>,
-    /// With --text: read the text as this tokenizer's tokens (a `.model`
+    /// Read the text (or the names) as this tokenizer's tokens (a `.model`
     /// file of `tokenizer train`), not characters; the vocabulary is the
     /// tokenizer's, and the checkpoint keeps it [default: characters; with
     /// --resume, the checkpoint's]
-    #[arg(long, conflicts_with = "data")]
+    #[arg(long)]
     pub tokenizer: Option<PathBuf>,
     /// A step of the lecture's progression, on its small model (batch 32,
     /// block 8, n_embd 32, 4 heads, 3 blocks) [default: the full model at the
@@ -222,7 +224,8 @@ fn parse_arch(s: &str) -> std::result::Result<Arch, String> {
 pub enum Data {
     /// A running text, encoded by the run's codec.
     Text(TextCorpus<Box<dyn Codec>>, Fingerprint),
-    Names(NameData, Fingerprint),
+    /// Names, a row each, encoded by the run's codec.
+    Names(NameData<Box<dyn Codec>>, Fingerprint),
 }
 
 impl Data {
@@ -319,12 +322,21 @@ impl Data {
                 c.train.len(),
                 c.val.len()
             ),
+            Data::Names(n, id) if is_tokenizer(&self.vocab().unwrap_or_default()) => format!(
+                "{}, {} names, {}, block {} (the longest name's tokens + 1), {}/{} train/test names",
+                id.source,
+                id.len,
+                n.vocab.describe(),
+                n.block,
+                n.train.len(),
+                n.test.len()
+            ),
             Data::Names(n, id) => format!(
                 "{}, {} names, vocabulary of {} ({}), block {} (the longest name + 1), {}/{} train/test names",
                 id.source,
                 id.len,
-                n.vocab.len(),
-                n.vocab.as_string(),
+                n.vocab.vocab_size(),
+                self.vocab().unwrap_or_default(),
                 n.block,
                 n.train.len(),
                 n.test.len()
@@ -376,14 +388,24 @@ fn tokenizer_arg(args: &GptArgs) -> Result<Option<Box<dyn Codec>>> {
         .transpose()
 }
 
-/// `--tokenizer` reads running text: refused with names.
-fn no_tokenizer_on_names(args: &GptArgs) -> Result<()> {
-    match &args.tokenizer {
-        Some(t) => Err(Error::Config(format!(
-            "--tokenizer {} encodes running text (--text FILE); names are read character by character",
-            t.display()
-        ))),
-        None => Ok(()),
+/// The codec of a resumed run: `--tokenizer`'s, else the checkpoint's
+/// tokenizer (its `vocab`), else none (the data's characters).
+fn resumed_codec(args: &GptArgs, vocab: &str, path: &Path) -> Result<Option<Box<dyn Codec>>> {
+    Ok(match tokenizer_arg(args)? {
+        Some(codec) => Some(codec),
+        None if is_tokenizer(vocab) => Some(bpe_codec(
+            file::parse(vocab.as_bytes(), path)?,
+            args.implementation,
+        )?),
+        None => None,
+    })
+}
+
+/// The checkpoint's tokenizer, if it was trained with one.
+fn stored_codec(vocab: &str, path: &Path) -> Result<Option<Box<dyn Codec>>> {
+    match is_tokenizer(vocab) {
+        true => Ok(Some(from_record(vocab, path)?)),
+        false => Ok(None),
     }
 }
 
@@ -408,10 +430,13 @@ fn check_codec(data: &Data, vocab: &str, stored: Option<&CodecId>, path: &Path) 
     codec::check(stored, data.codec(), path)
 }
 
-fn load_names(path: Option<&Path>, seed: u64) -> Result<Data> {
+/// The names of `path` (or the embedded ones), encoded by `codec`, or by
+/// default by their characters (`.` first), as makemore reads them.
+fn load_names(path: Option<&Path>, seed: u64, codec: Option<Box<dyn Codec>>) -> Result<Data> {
     let corpus = super::bigram::load_corpus(path)?;
     let id = corpus.fingerprint();
-    Ok(Data::Names(NameData::new(&corpus, seed)?, id))
+    let codec = codec.unwrap_or_else(|| Box::new(Vocab::from_words(&corpus.words)));
+    Ok(Data::Names(NameData::encoded(&corpus, seed, codec)?, id))
 }
 
 /// A fresh run: the setting's model and run, with those the options give.
@@ -430,13 +455,12 @@ fn fresh(args: &GptArgs) -> Result<Planned<GptArgs>> {
             }
         }
         (None, arch) => {
-            no_tokenizer_on_names(args)?;
             let seed = args.seed.unwrap_or(TrainConfig::GPT_MAKEMORE.seed);
-            let data = load_names(args.data.as_deref(), seed)?;
+            let data = load_names(args.data.as_deref(), seed, tokenizer_arg(args)?)?;
             let Data::Names(names, _) = &data else {
                 unreachable!("names were loaded")
             };
-            let config = GptConfig::makemore(names.vocab.len(), names.block);
+            let config = GptConfig::makemore(names.vocab.vocab_size(), names.block);
             (
                 TrainConfig::GPT_MAKEMORE,
                 config.with_arch(arch.unwrap_or(config.arch)),
@@ -597,28 +621,22 @@ fn resumed(args: &GptArgs, path: &Path, ckpt: GptParts) -> Result<Planned<GptArg
                 .text
                 .clone()
                 .unwrap_or_else(|| PathBuf::from(&stored.source));
-            let codec = match tokenizer_arg(args)? {
-                Some(codec) => Some(codec),
-                None if is_tokenizer(&ckpt.vocab) => Some(bpe_codec(
-                    file::parse(ckpt.vocab.as_bytes(), path)?,
-                    args.implementation,
-                )?),
-                None => None,
-            };
-            load_text(&file, codec).map_err(|e| match &args.text {
-                None => data_of_checkpoint(e, path, "--text"),
-                Some(_) => e,
+            load_text(&file, resumed_codec(args, &ckpt.vocab, path)?).map_err(|e| {
+                match &args.text {
+                    None => data_of_checkpoint(e, path, "--text"),
+                    Some(_) => e,
+                }
             })?
         }
         DataKind::Names => {
             if args.text.is_some() {
                 return Err(mismatch("--text (running text)"));
             }
-            no_tokenizer_on_names(args)?;
             let file = args.data.clone().or_else(|| {
                 (!stored.source.starts_with("embedded")).then(|| PathBuf::from(&stored.source))
             });
-            load_names(file.as_deref(), run.seed).map_err(|e| match &args.data {
+            let codec = resumed_codec(args, &ckpt.vocab, path)?;
+            load_names(file.as_deref(), run.seed, codec).map_err(|e| match &args.data {
                 None => data_of_checkpoint(e, path, "--data"),
                 Some(_) => e,
             })?
@@ -726,10 +744,7 @@ fn data_of(
     })?;
     let data = match stored.kind {
         DataKind::Text => {
-            let codec = match is_tokenizer(&ckpt.vocab) {
-                true => Some(from_record(&ckpt.vocab, path)?),
-                false => None,
-            };
+            let codec = stored_codec(&ckpt.vocab, path)?;
             load_text(text.unwrap_or_else(|| Path::new(&stored.source)), codec).map_err(|e| {
                 match text {
                     None => data_of_checkpoint(e, path, "--text"),
@@ -742,6 +757,7 @@ fn data_of(
                 (!stored.source.starts_with("embedded")).then(|| Path::new(&stored.source))
             }),
             ckpt.config.seed,
+            stored_codec(&ckpt.vocab, path)?,
         )
         .map_err(|e| match data {
             None => data_of_checkpoint(e, path, "--data"),

@@ -45,8 +45,9 @@ pub trait Codec: Debug {
     fn decode_bytes(&self, ids: &[u32]) -> Result<Vec<u8>> {
         self.decode(ids).map(String::into_bytes)
     }
-    /// The token a text sample starts from when it has no prefix: token
-    /// 0, as the lecture's `generate` does (the smallest character).
+    /// The token a text sample starts from when it has no prefix, and the
+    /// boundary of names as rows: token 0, as the lecture's `generate`
+    /// starts (the smallest character) and makemore's `.`.
     fn start(&self) -> u32 {
         0
     }

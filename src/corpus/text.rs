@@ -564,23 +564,24 @@ pub struct NameRows {
 }
 
 impl NameRows {
-    /// The rows of `words` encoded by `codec` (whose token 0 is the
-    /// boundary, `.`), `block` positions each: the block must hold the
-    /// longest word's tokens plus one.
+    /// The rows of `words` encoded by `codec` (whose [`Codec::start`] is
+    /// the boundary: token 0, `.`, for characters), `block` positions
+    /// each: the block must hold the longest word's tokens plus one.
     pub fn build(words: &[String], codec: &dyn Codec, block: usize) -> Result<NameRows> {
         if words.is_empty() {
             return Err(Error::Config("no words to make rows of".into()));
         }
+        let boundary = codec.start();
         let encoded: Vec<Vec<u32>> = words
             .iter()
             .map(|word| {
                 let ids = codec.encode(word)?;
-                match ids.iter().position(|&i| i == 0) {
+                match ids.iter().position(|&i| i == boundary) {
                     None => Ok(ids),
                     Some(at) => Err(Error::Input {
                         layer: "text",
                         detail: format!(
-                            "token {} of {word:?} is the boundary token 0 ({})",
+                            "token {} of {word:?} is the boundary token {boundary} ({})",
                             at + 1,
                             codec.describe()
                         ),
@@ -597,11 +598,12 @@ impl NameRows {
         let mut x = Array2::zeros((words.len(), block));
         let mut y = Array2::from_elem((words.len(), block), IGNORE);
         for ((ids, mut xr), mut yr) in encoded.iter().zip(x.rows_mut()).zip(y.rows_mut()) {
+            xr[0] = boundary as usize;
             for (t, &ix) in ids.iter().enumerate() {
                 yr[t] = i64::from(ix);
                 xr[t + 1] = ix as usize;
             }
-            yr[ids.len()] = 0; // the `.` that ends the word
+            yr[ids.len()] = i64::from(boundary); // the `.` that ends the word
         }
         Ok(NameRows { x, y })
     }
@@ -692,8 +694,9 @@ impl BatchSource for NameRows {
 /// makemore's Transformer data from a word corpus: the vocabulary (`.`
 /// first), the block (longest word + 1), and the train and test rows.
 #[derive(Clone, Debug, PartialEq)]
-pub struct NameData {
-    pub vocab: Vocab,
+pub struct NameData<C: Codec = Vocab> {
+    /// The names' characters (`.` first), or a tokenizer.
+    pub vocab: C,
     pub block: usize,
     pub train: NameRows,
     pub test: NameRows,
@@ -703,13 +706,24 @@ impl NameData {
     /// Splits `corpus` as makemore does ([`names_split`], shuffled with
     /// `seed`) and builds the rows of both parts.
     pub fn new(corpus: &Corpus, seed: u64) -> Result<NameData> {
-        let vocab = Vocab::from_words(&corpus.words);
-        let block = names_block(&corpus.words);
+        NameData::encoded(corpus, seed, Vocab::from_words(&corpus.words))
+    }
+}
+
+impl<C: Codec> NameData<C> {
+    /// [`NameData::new`] with the names encoded by `codec`: the block is
+    /// the longest name's tokens plus one.
+    pub fn encoded(corpus: &Corpus, seed: u64, codec: C) -> Result<NameData<C>> {
+        let mut longest = 0;
+        for word in &corpus.words {
+            longest = longest.max(codec.encode(word)?.len());
+        }
+        let block = longest + 1;
         let [train, test] = names_split(&corpus.words, seed)?;
         Ok(NameData {
-            train: NameRows::build(&train, &vocab, block)?,
-            test: NameRows::build(&test, &vocab, block)?,
-            vocab,
+            train: NameRows::build(&train, &codec, block)?,
+            test: NameRows::build(&test, &codec, block)?,
+            vocab: codec,
             block,
         })
     }

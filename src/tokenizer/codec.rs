@@ -7,9 +7,11 @@
 //! (so `sample`, `eval` and `--resume` rebuild it without the file), and
 //! its fingerprint is the tokenizer's ([`Tokenizer::fingerprint`]).
 //!
-//! Special tokens' text in the data is encoded as ordinary text. A sample
-//! with no prefix starts from the token of the byte `\n`, as the lecture's
-//! starts from its smallest character, a newline in tiny Shakespeare.
+//! Special tokens' text in the data is encoded as ordinary text. The token
+//! of the byte `\n` is [`Codec::start`]: a text sample with no prefix
+//! starts from it, as the lecture's starts from its smallest character, a
+//! newline in tiny Shakespeare; and it is the boundary of names read as
+//! rows, the line end that ends each in its file, which no name holds.
 
 use std::path::Path;
 

@@ -20,6 +20,8 @@
 //! resumed run draws exactly the batches of an uninterrupted one, and with
 //! AdamW's moments and step count restored it continues bit for bit.
 
+use std::path::Path;
+
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -27,6 +29,7 @@ use crate::corpus::codec::{self, Codec, Utf8Pieces};
 use crate::corpus::words::Vocab;
 use crate::error::{Error, Result};
 use crate::models::gpt::{Arch, Gpt, GptBody, GptConfig, GptWorkspace};
+use crate::tokenizer::codec::{from_record, is_tokenizer};
 use crate::train::sampling::{Sampling, multinomial};
 
 /// The matrix products of one training step of `config` on `b × t`
@@ -130,14 +133,25 @@ impl Sampler {
         Ok(all.split_off(context.len()))
     }
 
-    /// A name: tokens after the start token `0` (and `prefix`) until the
-    /// model draws `0` again or the row is full (makemore's `generate`).
+    /// A name: tokens after the boundary token (`0`, the `.` of names
+    /// read by characters) and `prefix` until the model draws the boundary
+    /// again or the row is full (makemore's `generate`).
     pub fn name(&mut self, model: &Gpt<f32>, prefix: &[usize]) -> Result<Vec<usize>> {
-        let mut all = vec![0];
+        self.name_between(model, 0, prefix)
+    }
+
+    /// [`Sampler::name`] with `boundary` as the boundary token.
+    pub fn name_between(
+        &mut self,
+        model: &Gpt<f32>,
+        boundary: usize,
+        prefix: &[usize],
+    ) -> Result<Vec<usize>> {
+        let mut all = vec![boundary];
         all.extend_from_slice(prefix);
         while all.len() < model.config.block_size {
             let next = self.next(model, &all)?;
-            if next == 0 {
+            if next == boundary {
                 break;
             }
             all.push(next);
@@ -233,16 +247,26 @@ pub fn sample_names_streamed(
     sampling: Sampling,
     mut emit: impl FnMut(String) -> bool,
 ) -> Result<()> {
-    let vocab = Vocab::from_chars(vocab).ok_or_else(|| {
-        Error::Config(format!(
-            "the vocabulary of names {vocab:?} does not start with '.'"
-        ))
-    })?;
-    let vocab: &dyn Codec = &vocab;
+    let codec: Box<dyn Codec> = if is_tokenizer(vocab) {
+        from_record(vocab, Path::new("the checkpoint's vocab"))?
+    } else {
+        Box::new(Vocab::from_chars(vocab).ok_or_else(|| {
+            Error::Config(format!(
+                "the vocabulary of names {vocab:?} does not start with '.'"
+            ))
+        })?)
+    };
+    let vocab: &dyn Codec = &codec;
+    let boundary = vocab.start() as usize;
     let context = encode_prefix(prefix, vocab)?;
-    if context.contains(&0) {
+    if context.contains(&boundary) {
         return Err(Error::Config(format!(
-            "the prefix {prefix:?}: '.' ends a name, it cannot be in a prefix"
+            "the prefix {prefix:?}: {} ends a name, it cannot be in a prefix",
+            if is_tokenizer(&vocab.record()?) {
+                "a line end"
+            } else {
+                "'.'"
+            }
         )));
     }
     if context.len() + 1 >= model.config.block_size {
@@ -253,7 +277,7 @@ pub fn sample_names_streamed(
     }
     let mut sampler = Sampler::new(model, seed)?.with_sampling(sampling)?;
     for _ in 0..count {
-        let tokens = sampler.name(model, &context)?;
+        let tokens = sampler.name_between(model, boundary, &context)?;
         let ids: Vec<u32> = tokens.iter().map(|&t| codec::id(t)).collect();
         if !emit(vocab.decode(&ids)?) {
             break;

@@ -3,8 +3,8 @@
 //! A small tokenizer trained by the CLI on a few KB of running text made
 //! from the embedded names, then a tiny GPT on its tokens: training,
 //! sampling text back, bits per byte, resuming exactly, the checkpoint
-//! keeping its tokenizer (the file may be gone), and the refusals: another
-//! tokenizer, a broken tokenizer file, a tokenizer with names.
+//! keeping its tokenizer (the file may be gone), names a row each, and
+//! the refusals: another tokenizer, a broken tokenizer file.
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -210,7 +210,7 @@ fn a_resumed_bpe_run_is_the_uninterrupted_run_and_another_tokenizer_is_refused()
 }
 
 #[test]
-fn a_broken_tokenizer_file_or_names_with_a_tokenizer_are_refused_by_name() {
+fn a_broken_tokenizer_file_is_refused_by_name() {
     let dir = temp_dir("bpe-bad");
     let text = small_text(&dir);
     let tok = dir.join("t.model");
@@ -240,19 +240,68 @@ fn a_broken_tokenizer_file_or_names_with_a_tokenizer_are_refused_by_name() {
     let o = train(&text, &dir.join("none.model"), &out, "5", &[]);
     assert_fails(&o, "none.model");
 
-    // Names are read by characters.
+    assert!(!out.exists(), "nothing written");
+}
+
+#[test]
+fn a_gpt_trains_on_names_as_bpe_tokens_a_row_per_name() {
+    let dir = temp_dir("bpe-names");
+    let names: Vec<&str> = include_str!("../../data/names.txt")
+        .lines()
+        .step_by(37)
+        .take(600)
+        .collect();
+    let file = dir.join("names.txt");
+    std::fs::write(&file, names.join("\n") + "\n").unwrap();
+    let tok = dir.join("n.model");
+    tokenizer(&file, "300", &tok);
+    let out = dir.join("n.safetensors");
     let o = bin()
-        .args(["train", "gpt", "--tokenizer", s(&tok), "--steps", "5"])
-        .args(["--out", s(&out)])
+        .args(["train", "gpt", "--data", s(&file), "--tokenizer", s(&tok)])
+        .args(["--out", s(&out), "--steps", "20", "--eval-every", "10"])
+        .args(["--n-embd", "16", "--n-layer", "1", "--n-head", "2"])
+        .args(["--batch-size", "8", "--eval-batches", "2", "--samples", "5"])
         .output()
         .unwrap();
-    assert_fails(&o, "--tokenizer");
+    let printed = succeeds(&o);
+    let data = printed.lines().find(|l| l.starts_with("data: ")).unwrap();
     assert!(
-        stderr(&o).contains("names are read character by character"),
-        "{}",
-        stderr(&o)
+        data.contains("600 names, BPE tokenizer, vocab 300")
+            && data.contains("(the longest name's tokens + 1)"),
+        "{data}"
     );
-    assert!(!out.exists(), "nothing written");
+    // The block is the longest name in tokens + 1: fewer than in letters.
+    let block: usize = data
+        .split("block ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let longest = names.iter().map(|n| n.len()).max().unwrap();
+    assert!(
+        block <= longest,
+        "block {block}, longest name {longest} letters"
+    );
+    let last = printed.lines().find(|l| l.starts_with("final: ")).unwrap();
+    assert!(
+        last.contains("test loss") && last.contains("bits per byte"),
+        "{last}"
+    );
+    // A name ends at the boundary (the line end): none holds one.
+    std::fs::remove_file(&tok).unwrap();
+    let sampled = succeeds(&run(&["sample", "--model", s(&out), "--count", "6"]));
+    assert_eq!(sampled.lines().count(), 6, "{sampled}");
+    let evaluated = succeeds(&run(&["eval", "--model", s(&out)]));
+    assert!(evaluated.contains("gpt, step 20"), "{evaluated}");
+    let o = bin()
+        .args(["train", "gpt", "--resume", s(&out), "--steps", "25"])
+        .args(["--out", s(&out), "--samples", "1"])
+        .output()
+        .unwrap();
+    assert!(succeeds(&o).contains("step    25:"));
 }
 
 #[test]
