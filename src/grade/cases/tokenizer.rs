@@ -95,6 +95,7 @@ impl<I, T: PartialEq + Debug> Compared<'_, I, T> {
             approximate: wrong == 0,
             maxdiff: wrong as f64,
             oracle: None,
+            diagnosis: None,
         };
         verdict(vec![row], message.into_iter().collect())
     }

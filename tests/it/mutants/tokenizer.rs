@@ -20,7 +20,7 @@ const BPE: [Exercise; 5] = [
 /// `exercise` of `B` is wrong, with `hint` in its message, and every other
 /// BPE exercise is right.
 fn only_it_fails<B: backprop_ninja::Backprop>(exercise: Exercise, hint: &str) -> String {
-    let message = wrong::<B>(exercise);
+    let message = wrong(&super::table::<B>(), exercise);
     assert!(message.contains(hint), "{message}");
     for other in BPE.into_iter().filter(|&e| e != exercise) {
         assert_eq!(
