@@ -2,7 +2,7 @@
 //!
 //! [`Backprop`] names each backward pass once, with its signature. Two types
 //! implement it: [`crate::solutions::Solutions`], the reference, and
-//! [`crate::exercises::Exercises`], yours. The trait and both
+//! `exercises::Exercises`, yours (the learner's crate, `exercises/`). The trait and both
 //! implementations are generated from the registry's one list
 //! ([`crate::registry`]), whose entry for each exercise carries the
 //! signature and the function that implements it, `module::function` in
@@ -62,6 +62,12 @@ macro_rules! declare_backprop {
         pub trait Backprop {
             /// `"solutions"` or `"exercises"`.
             const NAME: &'static str;
+            /// The exercise modules this build replaced by the reference
+            /// because they do not compile (`watch` asks for it, see the
+            /// learner's crate's `build.rs`): none but for the learner's.
+            fn skipped() -> Vec<&'static str> {
+                Vec::new()
+            }
             $(
                 $(#[$doc])*
                 fn $method $(<$($g: $bound),+>)? ($($arg: $ty),*) $(-> $ret)?;
@@ -73,14 +79,18 @@ macro_rules! declare_backprop {
 /// Implements [`Backprop`] for a type from the list, calling
 /// `module::function` for each entry, where `implement_backprop!(Type,
 /// "name")` is invoked (the modules `micrograd`, `linear`, ... must be in
-/// scope there).
+/// scope there). `implement_backprop!(Type, "name", skipped)` takes
+/// `Backprop::skipped` from the function `skipped` in scope.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! implement_backprop {
     ($ty:ident, $name:literal) => {
         $crate::registry_list!(backward_passes implement_backprop $ty $name);
     };
-    (($ty:ident $name:literal) $(
+    ($ty:ident, $name:literal, $skipped:ident) => {
+        $crate::registry_list!(backward_passes implement_backprop $ty $name $skipped);
+    };
+    (($ty:ident $name:literal $($skipped:ident)?) $(
         $(#[$doc:meta])*
         fn $method:ident $(<$($g:ident: $bound:path),+>)? ($($arg:ident: $ty_:ty),* $(,)?) $(-> $ret:ty)?
             = $module:ident :: $function:ident;
@@ -91,6 +101,11 @@ macro_rules! implement_backprop {
             #[allow(non_snake_case)] // the lecture's names: dW, W, ...
             impl $crate::backprop::Backprop for $ty {
                 const NAME: &'static str = $name;
+                $(
+                    fn skipped() -> Vec<&'static str> {
+                        $skipped()
+                    }
+                )?
                 $(
                     fn $method $(<$($g: $bound),+>)? ($($arg: $ty_),*) $(-> $ret)? {
                         $module::$function $(::<$($g),+>)? ($($arg),*)
@@ -121,6 +136,8 @@ macro_rules! declare_backprop_table {
         pub struct BackpropTable {
             /// `B::NAME`: `"solutions"`, `"exercises"`, ...
             pub name: &'static str,
+            /// `B::skipped`: the exercise modules replaced by the reference.
+            pub skipped: fn() -> Vec<&'static str>,
             $(
                 $(#[$doc])*
                 pub $method: fn($($ty),*) $(-> $ret)?,
@@ -132,6 +149,7 @@ macro_rules! declare_backprop_table {
             pub const fn of<B: Backprop>() -> Self {
                 BackpropTable {
                     name: B::NAME,
+                    skipped: B::skipped,
                     $($method: B::$method $(::<$($g),+>)?,)*
                 }
             }

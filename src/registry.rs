@@ -1306,7 +1306,7 @@ mod tests {
     }
 
     #[test]
-    fn exercises_and_solutions_declare_the_modules_of_the_registry() {
+    fn stubs_and_references_declare_the_modules_of_the_registry() {
         let registry: BTreeSet<String> = REGISTRY.iter().map(|e| module(e).to_string()).collect();
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises/mod.rs");
         let declared_exercises: BTreeSet<String> = std::fs::read_to_string(&path)

@@ -1,5 +1,8 @@
 //! # The grader: `cargo test --test grade`
 //!
+//! A test of the learner's crate (`exercises/Cargo.toml`): it links the
+//! library, built once, and the learner's small crate, rebuilt on a save.
+//!
 //! Grades your exercises and prints the report, and nothing else: where to
 //! go next, each chapter's count, the rows of what you attempted with each
 //! failure's details under its row, one summary line at the end. It also
@@ -10,7 +13,7 @@
 //! wrong one fails the run.
 //!
 //! One file of `exercises/` that does not compile stops this whole grade
-//! (it is one crate): `cargo run -- watch` then grades the rest, setting the
+//! (they are one crate): `cargo run -- watch` then grades the rest, setting the
 //! broken file aside (`BACKPROP_NINJA_SKIP`, see `build.rs`), and shows its
 //! exercises as "does not compile".
 //!
@@ -26,7 +29,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use backprop_ninja::grade::progress::{self as report, Graded, grade_one};
 use backprop_ninja::grade::{Status, dispatch};
 use backprop_ninja::registry::Exercise;
-use backprop_ninja::{Backprop, Exercises, Solutions};
+use backprop_ninja::{Backprop, Solutions};
+use exercises::Exercises;
 
 /// Grades every exercise of `B` on all cores, in course order.
 fn grade_all<B: Backprop>() -> Vec<Graded> {

@@ -30,15 +30,34 @@ pub enum Outcome {
 /// without the files of `exercises/` that do not compile, if that is what
 /// stopped it ([`grade_isolating`]).
 pub fn cargo_grade(dir: &Path) -> Outcome {
-    let modules: Vec<&str> = crate::exercises::MODULES.iter().map(|(m, _)| *m).collect();
-    grade_isolating(&mut |skip| cargo_grade_skipping(dir, skip), &modules)
+    grade_isolating(
+        &mut |skip| cargo_grade_skipping(dir, skip),
+        &exercise_modules(),
+    )
+}
+
+/// Every exercise module, once, in course order: `micrograd`, `bigram`, …
+/// (the files of `exercises/` the registry names).
+pub fn exercise_modules() -> Vec<&'static str> {
+    let mut modules: Vec<&str> = vec![];
+    for e in crate::registry::Exercise::all() {
+        let module = crate::grade::skipped::module_of(e.file());
+        if !modules.contains(&module) {
+            modules.push(module);
+        }
+    }
+    modules
 }
 
 /// The variable that makes `build.rs` replace exercise modules by the
 /// reference: `gelu,head`.
 pub const SKIP_VAR: &str = "BACKPROP_NINJA_SKIP";
 
-/// `cargo test --test grade exercises` in `dir`, with the exercise modules
+/// The learner's package, whose test `grade` prints the report.
+pub const PACKAGE: &str = "backprop-ninja-exercises";
+
+/// `cargo test -p backprop-ninja-exercises --test grade exercises` in `dir`
+/// (only the learner's small crate is rebuilt), with the exercise modules
 /// `skip` replaced by the reference (none: the learner's code, all of it).
 pub fn cargo_grade_skipping(dir: &Path, skip: &[String]) -> Outcome {
     let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
@@ -48,6 +67,8 @@ pub fn cargo_grade_skipping(dir: &Path, skip: &[String]) -> Outcome {
             "--quiet",
             "--color",
             "never",
+            "--package",
+            PACKAGE,
             "--test",
             "grade",
             "exercises",
