@@ -15,7 +15,7 @@
 //! uses are re-exported below, so `crate::layers::…` names the library's
 //! layers.
 //!
-//! One file that does not compile stops `cargo test --test grade` for all
+//! One file that does not compile stops `cargo test exercises` for all
 //! of them. `cargo run -- watch` does not stop: it shows that file's first
 //! error, sets the file aside (replaced by the reference, which is never
 //! graded as yours) and grades every other exercise; the set-aside file's
