@@ -135,7 +135,7 @@ impl WithBackprop for Args {
             kind: ModelKind::Mlp,
             hyper: bound,
             batch: config.batch_size,
-            examples: super::train::examples(&corpus),
+            examples: super::words::examples(&corpus),
         })?;
         let mut model = Deep::new(
             vocab.len(),

@@ -10,42 +10,37 @@
 //! | progression | `--text FILE --arch STEP` | [`GptConfig::progression`] | [`TrainConfig::GPT_PROGRESSION`] |
 //! | names | `--data FILE` or the embedded names | [`GptConfig::makemore`] | [`TrainConfig::GPT_MAKEMORE`] |
 //!
-//! Any size or setting can be changed by its flag. As for the MLP, every
-//! check that could lose work comes before the first step, `--resume`
-//! continues the checkpoint's run with its settings (which a flag may repeat
-//! but not contradict) on its data (checked by its fingerprint), and
-//! `--out` is written atomically at every evaluation and at the end.
+//! Any size or setting can be changed by its flag. The run is the one
+//! runner's ([`super::run::train`]); this file is the GPT's [`Recipe`]:
+//! its settings (with `--resume`, the checkpoint's, which a flag may repeat
+//! but not contradict), its data (checked by its fingerprint), its fixed
+//! evaluation batches, and what it prints; `eval` and `sample` of a GPT's
+//! checkpoint.
 
-use std::cell::Cell;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
+use backprop_ninja::corpus::codec::{self, Codec, CodecId};
 use backprop_ninja::corpus::fnv1a64;
-use backprop_ninja::corpus::text::{BatchSource, NameData, TextCorpus};
+use backprop_ninja::corpus::text::{BatchSource, CharVocab, NameData, TextCorpus};
 use backprop_ninja::corpus::{DataKind, Fingerprint};
-use backprop_ninja::io::checkpoint::{self, Checkpoint};
-use backprop_ninja::io::output::{self as out_file, Claim, Output};
+use backprop_ninja::io::checkpoint::Checkpoint;
 use backprop_ninja::layers::adamw::AdamW;
 use backprop_ninja::models::adamw::AdamWState;
 use backprop_ninja::models::gpt::{Arch, Gpt, GptConfig, GptInit};
 use backprop_ninja::models::kind::ModelKind;
 use backprop_ninja::models::model::Network;
-use backprop_ninja::train::SAMPLE_SEED;
-use backprop_ninja::train::budget::Need;
-use backprop_ninja::train::eval::{EvalSet, Evaluator};
-use backprop_ninja::train::gpt::{self as trainer, sample_names, sample_text};
-use backprop_ninja::train::sampling::Sampling;
-use backprop_ninja::train::{
-    self, Optimizer, OptimizerConfig, Progress, Timing, TrainConfig, budget,
-};
+use backprop_ninja::train::budget::{self, Need};
+use backprop_ninja::train::eval::{EvalSet, Evaluator, bits_per_byte};
+use backprop_ninja::train::generate::Request;
+use backprop_ninja::train::gpt as trainer;
+use backprop_ninja::train::{Optimizer, OptimizerConfig, SAMPLE_SEED, Timing, TrainConfig};
 use backprop_ninja::{Backprop, Error, Result};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use super::implementation::{self, WithBackprop};
-use super::interrupt;
 use super::output::{self, ByName, say};
-use super::run::{Common, Defaults, agree, data_of_checkpoint, kept, resume_checkpoint};
+use super::run::{Begin, Common, Defaults, Plan, Planned, Recipe, agree, data_of_checkpoint};
 
 /// Evaluate every this many steps, by default.
 pub const EVAL_EVERY: usize = 500;
@@ -209,24 +204,59 @@ fn parse_arch(s: &str) -> std::result::Result<Arch, String> {
 }
 
 /// The data of a run, loaded.
-pub(super) enum Data {
-    Text(TextCorpus, Fingerprint),
+pub enum Data {
+    /// A running text, encoded by the run's codec.
+    Text(TextCorpus<Box<dyn Codec>>, Fingerprint),
     Names(NameData, Fingerprint),
 }
 
 impl Data {
-    pub(super) fn id(&self) -> &Fingerprint {
+    fn id(&self) -> &Fingerprint {
         match self {
             Data::Text(_, id) | Data::Names(_, id) => id,
         }
     }
 
-    /// The vocabulary's characters in token order (`.` first for names).
-    fn vocab(&self) -> String {
+    /// Every token's text in token order, as a checkpoint's `vocab` holds
+    /// it: the characters (`.` first for names).
+    fn vocab(&self) -> Result<String> {
+        codec::every_token(self.codec())
+    }
+
+    /// The fixed evaluation batches per split, by default: the lecture's
+    /// `eval_iters` on text, makemore's on names.
+    fn eval_batches(&self) -> usize {
         match self {
-            Data::Text(c, _) => c.vocab.as_string(),
-            Data::Names(n, _) => n.vocab.as_string(),
+            Data::Text(..) => EVAL_BATCHES_TEXT,
+            Data::Names(..) => EVAL_BATCHES_NAMES,
         }
+    }
+
+    /// The held-out split the run reports: `val` of a text, `test` of
+    /// names.
+    fn held_out(&self) -> &'static str {
+        match self {
+            Data::Text(..) => "val",
+            Data::Names(..) => "test",
+        }
+    }
+
+    /// What encodes its text (or its names) as tokens.
+    fn codec(&self) -> &dyn Codec {
+        match self {
+            Data::Text(c, _) => &c.vocab,
+            Data::Names(n, _) => &n.vocab,
+        }
+    }
+
+    /// Bits per byte of a loss of `nats` per token on the held-out split:
+    /// the tokens its evaluation counts, over the bytes they stand for.
+    fn bits_per_byte(&self, nats: f64) -> Result<f64> {
+        let (tokens, bytes) = match self {
+            Data::Text(c, _) => (c.val.len(), c.val.bytes),
+            Data::Names(n, _) => n.test.tokens_and_bytes(&n.vocab)?,
+        };
+        Ok(bits_per_byte(nats, tokens, bytes))
     }
 
     fn train(&self) -> &(dyn BatchSource + 'static) {
@@ -237,16 +267,16 @@ impl Data {
     }
 
     /// Fails unless the vocabulary is the checkpoint `path`'s `vocab`.
-    pub(super) fn check_vocab(&self, vocab: &str, path: &Path) -> Result<()> {
-        if self.vocab() == vocab {
+    fn check_vocab(&self, vocab: &str, path: &Path) -> Result<()> {
+        let here = self.vocab()?;
+        if here == vocab {
             return Ok(());
         }
         Err(Error::Data {
             path: PathBuf::from(&self.id().source),
             line: None,
             detail: format!(
-                "its vocabulary {:?} is not the checkpoint {}'s {vocab:?}",
-                self.vocab(),
+                "its vocabulary {here:?} is not the checkpoint {}'s {vocab:?}",
                 path.display(),
             ),
         })
@@ -258,7 +288,7 @@ impl Data {
                 "{}, {} characters, vocabulary of {}, {}/{} train/val characters",
                 id.source,
                 id.len,
-                c.vocab.len(),
+                c.vocab.vocab_size(),
                 c.train.len(),
                 c.val.len()
             ),
@@ -276,9 +306,12 @@ impl Data {
     }
 }
 
-pub(super) fn load_text(path: &Path) -> Result<Data> {
+fn load_text(path: &Path) -> Result<Data> {
     let text = backprop_ninja::corpus::text::read_text(path)?;
-    let corpus = TextCorpus::from_text(&text, path)?;
+    // The text's characters, as in the lecture: the codec a tokenizer
+    // replaces.
+    let codec: Box<dyn Codec> = Box::new(CharVocab::from_text(&text));
+    let corpus = TextCorpus::encoded(&text, codec, path)?;
     let id = Fingerprint {
         kind: DataKind::Text,
         source: path.display().to_string(),
@@ -288,18 +321,18 @@ pub(super) fn load_text(path: &Path) -> Result<Data> {
     Ok(Data::Text(corpus, id))
 }
 
-pub(super) fn load_names(path: Option<&Path>, seed: u64) -> Result<Data> {
+fn load_names(path: Option<&Path>, seed: u64) -> Result<Data> {
     let corpus = super::bigram::load_corpus(path)?;
     let id = corpus.fingerprint();
     Ok(Data::Names(NameData::new(&corpus, seed)?, id))
 }
 
-/// The model, optimiser, run and data of a fresh run.
-fn fresh(args: &GptArgs) -> Result<(Gpt<f32>, AdamWState<f32>, TrainConfig, Data)> {
+/// A fresh run: the setting's model and run, with those the options give.
+fn fresh(args: &GptArgs) -> Result<Planned<GptArgs>> {
     let (defaults, mut config, data) = match (&args.text, args.arch) {
         (Some(text), arch) => {
             let data = load_text(text)?;
-            let vocab = data.vocab().chars().count();
+            let vocab = data.codec().vocab_size();
             match arch {
                 None => (TrainConfig::GPT_LECTURE, GptConfig::lecture(vocab), data),
                 Some(arch) => (
@@ -342,7 +375,6 @@ fn fresh(args: &GptArgs) -> Result<(Gpt<f32>, AdamWState<f32>, TrainConfig, Data
         },
         seed: args.seed.unwrap_or(defaults.seed),
     };
-    run.validate()?;
     config.validate()?;
     if let Data::Names(names, _) = &data
         && config.block_size != names.block
@@ -352,23 +384,19 @@ fn fresh(args: &GptArgs) -> Result<(Gpt<f32>, AdamWState<f32>, TrainConfig, Data
             names.block, config.block_size
         )));
     }
-    // The model and its batches; the evaluation batches are checked with
-    // their number, once the run's is known.
-    budget::check(&Need::Gpt {
-        config: &config,
-        batch: run.batch_size,
-        eval_rows: EVAL_ROWS_NAMES,
-        eval_batches: 0,
-        splits: 0,
-    })?;
-    let model = Gpt::<f32>::new(config, &mut ChaCha8Rng::seed_from_u64(run.seed))?;
-    let opt = AdamWState::new(adamw(&run), &model)?;
-    Ok((model, opt, run, data))
+    let eval_batches = args.eval_batches.unwrap_or(data.eval_batches());
+    let plan = Plan {
+        config: run,
+        start: 0,
+        data,
+        eval_batches: Some(eval_batches),
+    };
+    Ok((Begin::Fresh(config), plan))
 }
 
 /// A GPT's checkpoint taken apart: the model, AdamW's state, the run, the
 /// vocabulary, the data's fingerprint and the evaluation batches.
-pub(super) struct GptParts {
+struct GptParts {
     pub model: Gpt<f32>,
     pub adamw: AdamWState<f32>,
     pub step: usize,
@@ -376,6 +404,7 @@ pub(super) struct GptParts {
     pub vocab: String,
     pub data: Fingerprint,
     pub eval_batches: usize,
+    pub codec: Option<CodecId>,
 }
 
 impl GptParts {
@@ -404,25 +433,14 @@ impl GptParts {
                 .fingerprint
                 .ok_or_else(|| fail("its data's fingerprint"))?,
             eval_batches: ckpt.eval_batches.ok_or_else(|| fail("eval_batches"))?,
+            codec: ckpt.codec,
         })
     }
 }
 
-/// The checkpoint's model, optimiser, run and data, with the flags checked
-/// against it.
-#[allow(clippy::type_complexity)] // a run's parts, taken apart at once
-fn resumed(
-    args: &GptArgs,
-    path: &Path,
-    ckpt: GptParts,
-) -> Result<(
-    Gpt<f32>,
-    AdamWState<f32>,
-    TrainConfig,
-    Data,
-    usize,
-    Option<usize>,
-)> {
+/// The checkpoint's model, optimiser, run and data, with the options
+/// checked against it.
+fn resumed(args: &GptArgs, path: &Path, ckpt: GptParts) -> Result<Planned<GptArgs>> {
     let c = ckpt.model.config;
     agree("block-size", args.block_size, c.block_size, path)?;
     agree("n-embd", args.n_embd, c.n_embd, path)?;
@@ -531,159 +549,187 @@ fn resumed(
         });
     }
     data.check_vocab(&ckpt.vocab, path)?;
+    codec::check(ckpt.codec.as_ref(), data.codec(), path)?;
     let eval_batches = agree("eval-batches", args.eval_batches, ckpt.eval_batches, path)?;
-    Ok((
-        ckpt.model,
-        ckpt.adamw,
-        run,
+    let plan = Plan {
+        config: run,
+        start: ckpt.step,
         data,
-        ckpt.step,
-        Some(eval_batches),
+        eval_batches: Some(eval_batches),
+    };
+    Ok((
+        Begin::Resume(ckpt.model, Optimizer::AdamW(ckpt.adamw)),
+        plan,
     ))
+}
+
+/// What a run of `config` on `data` needs in memory, with `count` fixed
+/// evaluation batches per split.
+fn need<'a>(data: &Data, config: &'a GptConfig, run: &TrainConfig, count: usize) -> Need<'a> {
+    let (eval_rows, splits) = match data {
+        Data::Text(..) => (run.batch_size, 2),
+        Data::Names(..) => (EVAL_ROWS_NAMES, 1),
+    };
+    Need::Gpt {
+        config,
+        batch: run.batch_size,
+        eval_rows,
+        eval_batches: count,
+        splits,
+    }
 }
 
 /// The fixed evaluation batches of a run: on text, `count` batches of the
 /// training batch size from each split; on names, `count` batches of
 /// [`EVAL_ROWS_NAMES`] training rows, and every test name.
-pub(super) fn evaluator(
+fn evaluator(
     data: &Data,
     config: &GptConfig,
     run: &TrainConfig,
     count: usize,
-) -> Result<(Evaluator, &'static str)> {
+) -> Result<Evaluator> {
     let eval_seed = run.seed.wrapping_add(EVAL_SEED_OFFSET);
     let block = config.block_size;
     Ok(match data {
         Data::Text(c, _) => {
             c.check_block(block)?;
-            budget::check(&Need::Gpt {
-                config,
-                batch: run.batch_size,
-                eval_rows: run.batch_size,
-                eval_batches: count,
-                splits: 2,
-            })?;
             let sets = (
                 EvalSet::sampled("train", &c.train, run.batch_size, block, count, eval_seed)?,
                 EvalSet::sampled("val", &c.val, run.batch_size, block, count, eval_seed)?,
             );
-            (Evaluator::new(sets.0, sets.1), "val")
+            Evaluator::new(sets.0, sets.1)
         }
         Data::Names(n, _) => {
-            budget::check(&Need::Gpt {
-                config,
-                batch: run.batch_size,
-                eval_rows: EVAL_ROWS_NAMES,
-                eval_batches: count,
-                splits: 1,
-            })?;
             let train =
                 EvalSet::sampled("train", &n.train, EVAL_ROWS_NAMES, block, count, eval_seed)?;
             let test = EvalSet::every_row("test", &n.test, EVAL_ROWS_NAMES)?;
-            (Evaluator::new(train, test), "test")
+            Evaluator::new(train, test)
         }
     })
 }
 
-impl WithBackprop for GptArgs {
-    fn run<B: Backprop>(self) -> Result<()> {
-        run::<B>(&self)
+/// The model's sizes, fresh or the checkpoint's.
+fn sizes(begin: &Begin<GptArgs>) -> &GptConfig {
+    match begin {
+        Begin::Fresh(config) => config,
+        Begin::Resume(model, _) => &model.config,
     }
 }
 
-/// Runs `train gpt` with backward passes `B`.
-fn run<B: Backprop>(args: &GptArgs) -> Result<()> {
-    if B::NAME == "exercises" {
-        implementation::ready::<B>(ModelKind::Gpt)?;
-    }
-    let chars = args.chars.unwrap_or(CHARS);
-    if chars == 0 {
-        return Err(Error::Config(format!(
-            "--chars 0 generates nothing: give at least 1 (or leave it out for {CHARS})"
-        )));
-    }
-    let (model, opt, run, data, start, eval_batches) = match &args.resume {
-        Some(path) => {
-            let ckpt = GptParts::of(resume_checkpoint(path, ModelKind::Gpt)?, path)?;
-            say!("resuming {}", path.display());
-            resumed(args, path, ckpt)?
-        }
-        None => {
-            let (m, o, r, d) = fresh(args)?;
-            (m, o, r, d, 0, args.eval_batches)
-        }
-    };
-    let every = args.eval_every.unwrap_or(EVAL_EVERY);
-    let config = model.config;
-    let eval_batches = eval_batches.unwrap_or(match data {
-        Data::Text(..) => EVAL_BATCHES_TEXT,
-        Data::Names(..) => EVAL_BATCHES_NAMES,
-    });
-    let (evaluator, held_out) = evaluator(&data, &config, &run, eval_batches)?;
-    // The output: not an input, writable, locked for the run.
-    let source = &data.id().source;
-    let inputs: Vec<(&str, &Path)> = args
-        .text
-        .iter()
-        .map(|p| ("--text", p.as_path()))
-        .chain(args.data.iter().map(|p| ("--data", p.as_path())))
-        .chain((!source.starts_with("embedded")).then(|| ("the data", Path::new(source))))
-        .chain(
-            args.resume
-                .iter()
-                .filter(|r| !out_file::same_file(r, &args.out))
-                .map(|p| ("--resume", p.as_path())),
+/// The data of a checkpoint `path` for `eval`: `text` or `data` if given,
+/// else the file it was trained on.
+fn data_of(
+    ckpt: &Checkpoint,
+    path: &Path,
+    data: Option<&Path>,
+    text: Option<&Path>,
+) -> Result<Data> {
+    let stored = ckpt.fingerprint.as_ref().ok_or_else(|| Error::Checkpoint {
+        path: path.to_path_buf(),
+        detail: "a GPT's checkpoint holds its data's fingerprint".into(),
+    })?;
+    let data = match stored.kind {
+        DataKind::Text => load_text(text.unwrap_or_else(|| Path::new(&stored.source))).map_err(
+            |e| match text {
+                None => data_of_checkpoint(e, path, "--text"),
+                Some(_) => e,
+            },
+        )?,
+        DataKind::Names => load_names(
+            data.or_else(|| {
+                (!stored.source.starts_with("embedded")).then(|| Path::new(&stored.source))
+            }),
+            ckpt.config.seed,
         )
-        .collect();
-    let output = Output::claim(&args.out, &inputs, Claim::checkpoint(args.force))?;
-    for stale in &output.removed {
+        .map_err(|e| match data {
+            None => data_of_checkpoint(e, path, "--data"),
+            Some(_) => e,
+        })?,
+    };
+    let here = data.id();
+    if (here.len, here.hash) != (stored.len, stored.hash) {
         eprintln!(
-            "note: removed {}, a temporary file left by a run that was stopped",
-            stale.display()
+            "note: {} is not the data {} was trained on ({})",
+            here.source,
+            path.display(),
+            stored.source
         );
     }
-    let existed = args.out.exists();
-    Job {
-        args,
-        run,
-        eval_batches,
-        data,
-        evaluator,
-        held_out,
-        every,
-        start,
-        chars,
-        existed,
-        _output: output,
+    data.check_vocab(&ckpt.vocab, path)?;
+    codec::check(ckpt.codec.as_ref(), data.codec(), path)?;
+    Ok(data)
+}
+
+impl Recipe for GptArgs {
+    type Defaults = GptDefaults;
+    type Model = Gpt<f32>;
+    type Sizes = GptConfig;
+    type Data = Data;
+    type Split = ();
+    const KIND: ModelKind = ModelKind::Gpt;
+    const EVAL_EVERY: usize = EVAL_EVERY;
+    const BAR_EVERY: usize = 10;
+
+    fn common(&self) -> &Common<GptDefaults> {
+        &self.common
     }
-    .train::<B>(model, opt)
-}
 
-/// A GPT training run, once everything is checked.
-struct Job<'a> {
-    args: &'a GptArgs,
-    run: TrainConfig,
-    eval_batches: usize,
-    data: Data,
-    evaluator: Evaluator,
-    held_out: &'static str,
-    every: usize,
-    start: usize,
-    chars: usize,
-    existed: bool,
-    /// Held (locked) until the run ends.
-    _output: Output,
-}
+    fn check(&self) -> Result<()> {
+        if self.chars == Some(0) {
+            return Err(Error::Config(format!(
+                "--chars 0 generates nothing: give at least 1 (or leave it out for {CHARS})"
+            )));
+        }
+        Ok(())
+    }
 
-impl Job<'_> {
-    fn train<B: Backprop>(mut self, mut model: Gpt<f32>, opt: AdamWState<f32>) -> Result<()> {
-        let (args, run, start) = (self.args, self.run, self.start);
-        let catching = interrupt::catch()?;
-        say!("data: {}", self.data.describe());
+    fn plan(&self, checkpoint: Option<(&Path, Checkpoint)>) -> Result<Planned<Self>> {
+        match checkpoint {
+            Some((path, ckpt)) => resumed(self, path, GptParts::of(ckpt, path)?),
+            None => fresh(self),
+        }
+    }
+
+    fn need<'a>(begin: &'a Begin<Self>, plan: &'a Plan<Self>) -> Need<'a> {
+        let count = plan.eval_batches.unwrap_or(plan.data.eval_batches());
+        need(&plan.data, sizes(begin), &plan.config, count)
+    }
+
+    fn split(&self, begin: &Begin<Self>, plan: &Plan<Self>) -> Result<((), Evaluator)> {
+        let count = plan.eval_batches.unwrap_or(plan.data.eval_batches());
+        Ok((
+            (),
+            evaluator(&plan.data, sizes(begin), &plan.config, count)?,
+        ))
+    }
+
+    fn build(config: &GptConfig, seed: u64) -> Result<Gpt<f32>> {
+        Gpt::<f32>::new(*config, &mut ChaCha8Rng::seed_from_u64(seed))
+    }
+
+    fn inputs<'a>(&'a self, data: &'a Data) -> Vec<(&'static str, &'a Path)> {
+        let source = &data.id().source;
+        (self.text.iter().map(|p| ("--text", p.as_path())))
+            .chain(self.data.iter().map(|p| ("--data", p.as_path())))
+            .chain((!source.starts_with("embedded")).then(|| ("the data", Path::new(source))))
+            .collect()
+    }
+
+    fn identity(data: &Data) -> Result<(String, Fingerprint, Option<CodecId>)> {
+        Ok((
+            data.vocab()?,
+            data.id().clone(),
+            Some(CodecId::of(data.codec())),
+        ))
+    }
+
+    fn announce<B: Backprop>(&self, plan: &Plan<Self>, _split: &(), model: &Gpt<f32>) {
+        let run = plan.config;
+        say!("data: {}", plan.data.describe());
         let c = &adamw(&run);
         say!(
             "model: gpt, {}; backward passes from {}/",
-            trainer::describe(&model),
+            trainer::describe(model),
             B::NAME
         );
         say!(
@@ -700,154 +746,108 @@ impl Job<'_> {
                 .map_or(String::new(), |c| format!(", gradient norm clipped at {c}")),
             run.seed
         );
-        let held_out = self.held_out;
-        let report = |step: usize, losses: &[f64]| {
-            format!(
-                "step {step:5}: train loss {:.4}, {held_out} loss {:.4}",
-                losses[0], losses[1]
-            )
-        };
-        // The first evaluation, the run's baseline: printed at step 0, silent
-        // when resuming.
-        let first = self.evaluator.checked(&model, start)?;
-        if start == 0 {
-            say!("{}", report(0, &first));
-        }
-        let bar = output::progress_bar(run.steps, start);
-        let saved = Cell::new(None);
-        let data_id = self.data.id().clone();
-        let vocab = self.data.vocab();
-        let make = |model: &Gpt<f32>, opt: &Optimizer, step: usize| Checkpoint {
-            model: Network::Gpt(model.clone()),
-            optimizer: opt.clone(),
-            step,
-            config: run,
-            vocab: vocab.clone(),
-            data: data_id.source.clone(),
-            fingerprint: Some(data_id.clone()),
-            eval_batches: Some(self.eval_batches),
-        };
-        let evaluator = &mut self.evaluator;
-        let mut last = None;
-        let mut opt = Optimizer::AdamW(opt);
-        let every = self.every;
-        let source = self.data.train();
-        let mut at_eval = |model: &Gpt<f32>, opt: &Optimizer, step: usize| {
-            // Garbage never replaces a good model: checked before saving.
-            let losses = evaluator.checked(model, step)?;
-            let line = report(step, &losses);
-            match &bar {
-                Some(bar) => bar.println(&line),
-                None => say!("{line}"),
-            }
-            last = Some(losses);
-            checkpoint::save(&args.out, &make(model, opt, step))?;
-            saved.set(Some(step));
-            Ok(())
-        };
-        let on_step = |p: Progress| {
-            if let Some(bar) = &bar
-                && (p.step.is_multiple_of(10) || p.step == p.steps)
-            {
-                bar.set_position(p.step as u64);
-                bar.set_message(format!(
-                    "loss {:.4}  {:>5.0} steps/s",
-                    p.loss,
-                    bar.per_sec()
-                ));
-            }
-        };
-        // Evaluated (and saved) every `every` steps, once the next step
-        // shows the weights sound, and at the end.
-        let mut train = || -> Result<Timing> {
-            run.validate()?;
-            if every == 0 {
-                return Err(Error::Config("--eval-every must be at least 1".into()));
-            }
-            let timing = train::fit::<B, Gpt<f32>>(
-                &mut model,
-                &mut opt,
-                source,
-                &run.run(every),
-                start,
-                on_step,
-                &mut at_eval,
-            )?;
-            if start < run.steps {
-                at_eval(&model, &opt, run.steps)?;
-            }
-            Ok(timing)
-        };
-        let timing = train();
-        if let Some(bar) = &bar {
-            bar.finish_and_clear();
-        }
-        let timing =
-            timing.map_err(|e| interrupt::ended(e, &args.out, |e| self.kept(e, saved.get())))?;
-        say!("saved {}", args.out.display());
-        interrupt::after_last_step(run.steps, &args.out)?;
-        drop(catching);
-        print_timing(&model.config, run.batch_size, &timing);
-        if let Some(losses) = last {
-            say!(
-                "final: train loss {:.4}, {held_out} loss {:.4}",
-                losses[0],
-                losses[1]
-            );
-        }
-        if !output::closed() {
-            match &self.data {
-                Data::Text(c, _) => {
-                    say!("sample ({} characters):", self.chars);
-                    say!(
-                        "{}",
-                        sample_text(
-                            &model,
-                            &c.vocab,
-                            "",
-                            self.chars,
-                            SAMPLE_SEED,
-                            Sampling::default()
-                        )?
-                    );
-                }
-                Data::Names(n, _) => {
-                    if args.samples > 0 {
-                        say!("samples:");
-                        for name in sample_names(
-                            &model,
-                            &n.vocab.as_string(),
-                            "",
-                            args.samples,
-                            SAMPLE_SEED,
-                            Sampling::default(),
-                        )? {
-                            say!("  {name}");
-                        }
-                    }
-                }
-            }
-        }
+    }
+
+    fn batches<'a>(data: &'a Data, _split: &'a ()) -> &'a (dyn BatchSource + 'static) {
+        data.train()
+    }
+
+    fn report(step: usize, losses: &[f64], held_out: &str) -> Option<String> {
+        Some(format!(
+            "step {step:5}: train loss {:.4}, {held_out} loss {:.4}",
+            losses[0], losses[1]
+        ))
+    }
+
+    fn conclude(
+        &self,
+        plan: &Plan<Self>,
+        _split: &(),
+        model: &Gpt<f32>,
+        timing: &Timing,
+        last: &[f64],
+    ) -> Result<()> {
+        print_timing(&model.config, plan.config.batch_size, timing);
+        say!(
+            "final: train loss {:.4}, {} loss {:.4} ({:.4} bits per byte)",
+            last[0],
+            plan.data.held_out(),
+            last[1],
+            plan.data.bits_per_byte(last[1])?
+        );
         Ok(())
     }
 
-    /// What an error leaves in `--out`.
-    fn kept(&self, error: Error, saved: Option<usize>) -> Error {
-        let args = self.args;
-        let resumed_into_out =
-            (args.resume.as_deref()).is_some_and(|r| out_file::same_file(r, &args.out));
-        kept(
-            &args.out,
-            error,
-            saved,
-            resumed_into_out,
-            self.start,
-            self.existed,
-        )
+    fn samples(&self, plan: &Plan<Self>) -> (Request, u64) {
+        let request = match plan.data {
+            Data::Text(..) => Request::Text {
+                chars: self.chars.unwrap_or(CHARS),
+            },
+            Data::Names(..) => Request::Names {
+                count: self.samples,
+            },
+        };
+        (request, SAMPLE_SEED)
+    }
+
+    /// `eval` of a GPT checkpoint: its losses on the fixed evaluation
+    /// batches of its data, as training printed them.
+    fn eval(
+        ckpt: &Checkpoint,
+        path: &Path,
+        data: Option<&Path>,
+        text: Option<&Path>,
+    ) -> Result<()> {
+        let Network::Gpt(model) = &ckpt.model else {
+            return Err(Error::Checkpoint {
+                path: path.to_path_buf(),
+                detail: format!("it holds a {}, not a GPT", ckpt.model.kind().title()),
+            });
+        };
+        let data = data_of(ckpt, path, data, text)?;
+        let count = ckpt.eval_batches.unwrap_or(data.eval_batches());
+        budget::check(&need(&data, &model.config, &ckpt.config, count))?;
+        let mut evaluator = evaluator(&data, &model.config, &ckpt.config, count)?;
+        let losses = evaluator.losses(model)?;
+        say!(
+            "{}: gpt, step {}, data {}: train loss {:.4}, {} loss {:.4} ({:.4} bits per byte)",
+            path.display(),
+            ckpt.step,
+            data.id().source,
+            losses[0],
+            data.held_out(),
+            losses[1],
+            data.bits_per_byte(losses[1])?
+        );
+        Ok(())
+    }
+
+    fn request(
+        ckpt: &Checkpoint,
+        path: &Path,
+        count: usize,
+        chars: Option<usize>,
+    ) -> Result<Request> {
+        match (ckpt.data_kind(), chars) {
+            (DataKind::Text, chars) => {
+                let chars = chars.unwrap_or(CHARS);
+                if chars == 0 {
+                    return Err(Error::Config(format!(
+                        "--chars 0 generates nothing: give at least 1 (or leave it out for {CHARS})"
+                    )));
+                }
+                Ok(Request::Text { chars })
+            }
+            (DataKind::Names, Some(_)) => Err(Error::Config(format!(
+                "{} was trained on names: --count says how many, not --chars",
+                path.display()
+            ))),
+            (DataKind::Names, None) => Ok(Request::Names { count }),
+        }
     }
 }
 
-/// The time per step, per phase, and the speed of the matrix products.
+/// The time per phase of a step, and the speed of the matrix products.
 fn print_timing(config: &GptConfig, batch: usize, timing: &Timing) {
     if timing.steps == 0 {
         return;
@@ -858,11 +858,6 @@ fn print_timing(config: &GptConfig, batch: usize, timing: &Timing) {
     let (fw, bw) = (
         timing.per_step(timing.forward),
         timing.per_step(timing.backward),
-    );
-    say!(
-        "trained {} steps in {:.1} s ({total:.1} µs/step)",
-        timing.steps,
-        timing.total().as_secs_f64()
     );
     say!(
         "  per step: batch {:.0} µs, forward {fw:.0} µs ({:.1} GFLOP/s), backward {bw:.0} µs ({:.1} GFLOP/s), clip + AdamW {:.0} µs; {:.3} GFLOP a step, {:.1} GFLOP/s overall",

@@ -5,7 +5,7 @@
 //! | subcommand | file | what it does |
 //! |---|---|---|
 //! | `bigram` | [`bigram`] | makemore part 1: counting and the neural bigram |
-//! | `train mlp\|wavenet\|gpt` | [`train`], [`gpt`], [`run`] | trains the MLP, the WaveNet or the GPT, saves it, samples; `--resume` |
+//! | `train mlp\|wavenet\|gpt` | [`train`], [`run`], [`words`], [`gpt`] | trains the MLP, the WaveNet or the GPT, saves it, samples; `--resume` |
 //! | `diagnose` | [`diagnose`] | makemore part 3: the deep tanh MLP and its statistics (not saved) |
 //! | `eval`, `sample` | [`saved`] | a saved model's losses, and names drawn from it |
 //! | `check` | [`check`] | grades every backward pass; `--export` for PyTorch |
@@ -14,17 +14,22 @@
 //! the loss line, the option parsers. `--impl` is dispatched once, by
 //! [`implementation::Impl::run`]; [`implementation::ready`] refuses to
 //! train with backward passes still at `todo!()`. [`run`] holds what every
-//! model's `train` shares: the common options, and what `--resume` checks.
+//! model's `train` shares: the common options, what `--resume` checks, and
+//! the one runner, [`run::train`], which every model goes through with its
+//! own [`run::Recipe`]: the MLP's and the WaveNet's in [`words`], the GPT's
+//! in [`gpt`]. [`train::with_recipe`] is the one match from a kind of model
+//! to its recipe; `eval` and `sample` ([`saved`]) use it too.
 //!
 //! Each model's `train` options are its own clap struct, so clap itself
 //! refuses an option that does not apply to the model, and each model's
 //! `--help` shows its own defaults.
 //!
 //! Imports run one way, and no file imports a file that imports it back:
-//! this file uses the subcommands' files; [`train`] and [`saved`] use
-//! [`gpt`], [`diagnose`] uses [`train`]; any of them may use [`bigram`]'s
-//! corpus loader, [`run`], [`implementation`], [`interrupt`] and
-//! [`output`], which use none of them. `cargo test --test it architecture` checks it for the whole
+//! this file uses the subcommands' files; [`saved`] uses [`train`], which
+//! uses the recipes, [`words`] and [`gpt`]; [`diagnose`] uses [`words`];
+//! any of them may use [`bigram`]'s corpus loader, [`run`],
+//! [`implementation`], [`interrupt`] and [`output`], which use none of
+//! them. `cargo test --test it architecture` checks it for the whole
 //! crate.
 //!
 //! Every failure ends with one line `error: …` on stderr and a non-zero
@@ -44,6 +49,7 @@ pub mod output;
 pub mod run;
 pub mod saved;
 pub mod train;
+pub mod words;
 
 use std::process::ExitCode;
 

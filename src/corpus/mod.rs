@@ -4,7 +4,10 @@
 //!   the 80/10/10 split and the `(block)`-character contexts.
 //! - [`text`]: running text for lecture 7 (a character vocabulary, the
 //!   90/10 split, random windows) and makemore's names as padded rows.
+//! - [`codec`]: text to token ids and back ([`codec::Codec`]), the
+//!   character vocabularies' and a tokenizer's, recorded in checkpoints.
 
+pub mod codec;
 pub mod text;
 pub mod words;
 

@@ -46,6 +46,7 @@ use ndarray::{Array2, ArrayRef2, Axis};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use crate::corpus::codec::{self, Codec};
 use crate::corpus::words::{Corpus, Vocab};
 use crate::error::{Error, Result};
 
@@ -194,6 +195,29 @@ impl CharVocab {
     }
 }
 
+/// The lecture's character vocabulary as a [`Codec`]: the ids of
+/// [`CharVocab::encode`].
+impl Codec for CharVocab {
+    fn vocab_size(&self) -> usize {
+        self.len()
+    }
+    fn encode(&self, text: &str) -> Result<Vec<u32>> {
+        Ok(CharVocab::encode(self, text)?
+            .into_iter()
+            .map(codec::id)
+            .collect())
+    }
+    fn decode(&self, ids: &[u32]) -> Result<String> {
+        codec::decode_chars(ids, self.len(), |i| self.char(i))
+    }
+    fn fingerprint(&self) -> u64 {
+        codec::chars_fingerprint("characters", &self.as_string())
+    }
+    fn describe(&self) -> String {
+        format!("characters ({})", self.len())
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Batches
 
@@ -302,6 +326,10 @@ pub struct Tokens {
     /// Where the text came from, for error messages.
     pub source: String,
     pub tokens: Vec<usize>,
+    /// The UTF-8 bytes of the text these tokens encode (as many as the
+    /// tokens for an ASCII text read by characters): bits per byte are
+    /// counted with them.
+    pub bytes: usize,
 }
 
 impl Tokens {
@@ -365,11 +393,13 @@ impl BatchSource for Tokens {
     }
 }
 
-/// A running text, its character vocabulary and its 90/10 split.
+/// A running text, encoded by its codec (by default the lecture's
+/// character vocabulary), and its 90/10 split.
 #[derive(Clone, Debug, PartialEq)]
-pub struct TextCorpus {
-    pub vocab: CharVocab,
-    /// The first 90% of the characters.
+pub struct TextCorpus<C: Codec = CharVocab> {
+    /// Text to tokens and back: the text's characters, or a tokenizer.
+    pub vocab: C,
+    /// The first 90% of the tokens.
     pub train: Tokens,
     /// The last 10%.
     pub val: Tokens,
@@ -381,35 +411,61 @@ impl TextCorpus {
         TextCorpus::from_text(&read_text(path)?, path)
     }
 
-    /// The vocabulary of `text` and its split: the first
+    /// The character vocabulary of `text` and its split: the first
     /// `int(0.9 · len)` characters train, the rest validate, as in the
     /// lecture. `path` names the source in errors.
     pub fn from_text(text: &str, path: &Path) -> Result<TextCorpus> {
-        let vocab = CharVocab::from_text(text);
-        let mut tokens = vocab.encode(text)?;
-        let n = (TRAIN_FRACTION * tokens.len() as f64) as usize;
-        let val = tokens.split_off(n);
-        let source = path.display().to_string();
+        TextCorpus::encoded(text, CharVocab::from_text(text), path)
+    }
+}
+
+impl<C: Codec> TextCorpus<C> {
+    /// `text` encoded by `codec`, split as the lecture splits it: the
+    /// first `int(0.9 · len)` tokens train, the rest validate.
+    pub fn encoded(text: &str, codec: C, path: &Path) -> Result<TextCorpus<C>> {
+        let [train, val] = split(text, &codec, path)?;
         Ok(TextCorpus {
-            vocab,
-            train: Tokens {
-                name: "train",
-                source: source.clone(),
-                tokens,
-            },
-            val: Tokens {
-                name: "val",
-                source,
-                tokens: val,
-            },
+            vocab: codec,
+            train,
+            val,
         })
     }
 
-    /// Fails unless both splits are longer than `block` characters.
+    /// Fails unless both splits are longer than `block` tokens.
     pub fn check_block(&self, block: usize) -> Result<()> {
         self.train.check_block(block)?;
         self.val.check_block(block)
     }
+}
+
+/// The train and val splits of `text` encoded by `codec`: the first
+/// `int(0.9 · len)` tokens, and the rest, each with the bytes it decodes
+/// to.
+fn split(text: &str, codec: &dyn Codec, path: &Path) -> Result<[Tokens; 2]> {
+    let mut tokens: Vec<usize> = (codec.encode(text)?.into_iter())
+        .map(|i| i as usize)
+        .collect();
+    let n = (TRAIN_FRACTION * tokens.len() as f64) as usize;
+    let val = tokens.split_off(n);
+    let source = path.display().to_string();
+    let bytes = |tokens: &[usize]| -> Result<usize> {
+        let ids: Vec<u32> = tokens.iter().map(|&i| codec::id(i)).collect();
+        Ok(codec.decode(&ids)?.len())
+    };
+    Ok([
+        Tokens {
+            name: "train",
+            source: source.clone(),
+            bytes: bytes(&tokens)?,
+            tokens,
+        },
+        Tokens {
+            name: "val",
+            source,
+            bytes: bytes(&val)?,
+            tokens: val,
+        },
+    ])
 }
 
 // ---------------------------------------------------------------------------
@@ -508,13 +564,31 @@ pub struct NameRows {
 }
 
 impl NameRows {
-    /// The rows of `words` in `vocab` (whose token 0 is `.`), `block`
-    /// positions each: the block must hold the longest word plus one.
-    pub fn build(words: &[String], vocab: &Vocab, block: usize) -> Result<NameRows> {
+    /// The rows of `words` encoded by `codec` (whose token 0 is the
+    /// boundary, `.`), `block` positions each: the block must hold the
+    /// longest word's tokens plus one.
+    pub fn build(words: &[String], codec: &dyn Codec, block: usize) -> Result<NameRows> {
         if words.is_empty() {
             return Err(Error::Config("no words to make rows of".into()));
         }
-        let need = names_block(words);
+        let encoded: Vec<Vec<u32>> = words
+            .iter()
+            .map(|word| {
+                let ids = codec.encode(word)?;
+                match ids.iter().position(|&i| i == 0) {
+                    None => Ok(ids),
+                    Some(at) => Err(Error::Input {
+                        layer: "text",
+                        detail: format!(
+                            "token {} of {word:?} is the boundary token 0 ({})",
+                            at + 1,
+                            codec.describe()
+                        ),
+                    }),
+                }
+            })
+            .collect::<Result<_>>()?;
+        let need = encoded.iter().map(Vec::len).max().unwrap_or(0) + 1;
         if block < need {
             return Err(Error::Config(format!(
                 "block {block} is too short for the longest word: {need} positions are needed (its length + 1)"
@@ -522,26 +596,33 @@ impl NameRows {
         }
         let mut x = Array2::zeros((words.len(), block));
         let mut y = Array2::from_elem((words.len(), block), IGNORE);
-        for ((word, mut xr), mut yr) in words.iter().zip(x.rows_mut()).zip(y.rows_mut()) {
-            let mut t = 0;
-            for c in word.chars() {
-                let ix = vocab
-                    .index(c)
-                    .filter(|&i| i != 0)
-                    .ok_or_else(|| Error::Input {
-                        layer: "text",
-                        detail: format!(
-                            "character {c:?} of {word:?} is not in the vocabulary {:?}",
-                            vocab.as_string()
-                        ),
-                    })?;
-                yr[t] = ix as i64;
-                xr[t + 1] = ix;
-                t += 1;
+        for ((ids, mut xr), mut yr) in encoded.iter().zip(x.rows_mut()).zip(y.rows_mut()) {
+            for (t, &ix) in ids.iter().enumerate() {
+                yr[t] = i64::from(ix);
+                xr[t + 1] = ix as usize;
             }
-            yr[t] = 0; // the `.` that ends the word
+            yr[ids.len()] = 0; // the `.` that ends the word
         }
         Ok(NameRows { x, y })
+    }
+
+    /// The tokens its targets count (every name's and its boundary), and
+    /// the UTF-8 bytes they stand for (each boundary as the line end that
+    /// ends a name in its file), for bits per byte.
+    pub fn tokens_and_bytes(&self, codec: &dyn Codec) -> Result<(usize, usize)> {
+        let (mut tokens, mut bytes) = (0, 0);
+        for (x, y) in self.x.rows().into_iter().zip(self.y.rows()) {
+            let n = y.iter().take_while(|&&t| t != IGNORE).count();
+            let ids: Vec<u32> = x
+                .iter()
+                .skip(1)
+                .take(n - 1)
+                .map(|&i| codec::id(i))
+                .collect();
+            tokens += n;
+            bytes += codec.decode(&ids)?.len() + 1;
+        }
+        Ok((tokens, bytes))
     }
 
     /// `N`, the number of words.
@@ -643,6 +724,33 @@ mod tests {
 
     fn corpus(text: &str) -> TextCorpus {
         TextCorpus::from_text(text, Path::new("verse.txt")).unwrap()
+    }
+
+    #[test]
+    fn the_character_codec_gives_the_lectures_ids_and_round_trips() {
+        let v = CharVocab::from_text("hello world\n");
+        let codec: &dyn Codec = &v;
+        assert_eq!(codec.vocab_size(), 9);
+        let ids = codec.encode("hold\nwe").unwrap();
+        assert_eq!(
+            ids,
+            vec![4, 6, 5, 2, 0, 8, 3],
+            "the ids of CharVocab::encode"
+        );
+        assert_eq!(codec.decode(&ids).unwrap(), "hold\nwe");
+        let err = codec.encode("help").unwrap_err().to_string();
+        assert!(err.contains("'p' is not in the vocabulary"), "{err}");
+        let err = codec.decode(&[9]).unwrap_err().to_string();
+        assert!(err.contains("token 9 is outside"), "{err}");
+        assert_eq!(codec.describe(), "characters (9)");
+        assert_eq!(
+            codec.fingerprint(),
+            CharVocab::from_text("world hello\n").fingerprint()
+        );
+        assert_ne!(
+            codec.fingerprint(),
+            CharVocab::from_text("hello world").fingerprint()
+        );
     }
 
     #[test]
@@ -802,6 +910,24 @@ mod tests {
         let chunk = rows.chunk(2, 2);
         assert_eq!(chunk.batch_size(), 1);
         assert_eq!(chunk.counted(), 4);
+        // Tokens counted: 5 + 3 + 4; bytes: the letters and a line end each.
+        assert_eq!(rows.tokens_and_bytes(&vocab).unwrap(), (12, 12));
+        let ws = words(&["zoé", "éa"]);
+        let vocab = Vocab::from_words(&ws);
+        let rows = NameRows::build(&ws, &vocab, 4).unwrap();
+        // é is one token and two bytes.
+        assert_eq!(rows.tokens_and_bytes(&vocab).unwrap(), (4 + 3, 5 + 4));
+    }
+
+    #[test]
+    fn a_split_knows_the_bytes_its_tokens_stand_for() {
+        // 19 characters, 30 bytes: é is two bytes, ☃ three.
+        let text = "héé ☃ abc\nééé ☃☃ d\n";
+        assert_eq!((text.chars().count(), text.len()), (19, 30));
+        let c = corpus(text);
+        // int(0.9 · 19) = 17 characters train: 28 bytes; "d\n" validates.
+        assert_eq!((c.train.len(), c.val.len()), (17, 2));
+        assert_eq!((c.train.bytes, c.val.bytes), (28, 2));
     }
 
     #[test]

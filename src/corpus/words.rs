@@ -14,6 +14,7 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use crate::corpus::codec::{self, Codec};
 use crate::corpus::{DataKind, Fingerprint};
 use crate::error::{Error, Result};
 
@@ -232,6 +233,36 @@ impl Vocab {
     }
 }
 
+/// makemore's names as a [`Codec`]: `.` (the boundary of a name) is
+/// token 0, then the letters in order.
+impl Codec for Vocab {
+    fn vocab_size(&self) -> usize {
+        self.len()
+    }
+    fn encode(&self, text: &str) -> Result<Vec<u32>> {
+        text.chars()
+            .map(|c| {
+                self.index(c).map(codec::id).ok_or_else(|| Error::Input {
+                    layer: "text",
+                    detail: format!(
+                        "character {c:?} of {text:?} is not in the vocabulary {:?}",
+                        self.as_string()
+                    ),
+                })
+            })
+            .collect()
+    }
+    fn decode(&self, ids: &[u32]) -> Result<String> {
+        codec::decode_chars(ids, self.len(), |i| (i < self.len()).then(|| self.char(i)))
+    }
+    fn fingerprint(&self) -> u64 {
+        codec::chars_fingerprint("names", &self.as_string())
+    }
+    fn describe(&self) -> String {
+        format!("name characters ({}, '.' the boundary)", self.len())
+    }
+}
+
 /// Examples: each row of `x` is a context of `block` indices, `y` the next.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Examples {
@@ -290,6 +321,25 @@ pub fn split(words: &[String], seed: u64) -> [Vec<String>; 3] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_names_codec_puts_the_boundary_first() {
+        let v = Vocab::from_chars(".abc").unwrap();
+        let codec: &dyn Codec = &v;
+        assert_eq!(codec.encode("cab.").unwrap(), vec![3, 1, 2, 0]);
+        assert_eq!(codec.decode(&[3, 1, 2, 0]).unwrap(), "cab.");
+        let err = codec.encode("cad").unwrap_err().to_string();
+        assert!(
+            err.contains("character 'd' of \"cad\" is not in the vocabulary \".abc\""),
+            "{err}"
+        );
+        assert!(codec.decode(&[4]).is_err());
+        // The same letters as running text are another codec.
+        assert_ne!(
+            codec.fingerprint(),
+            crate::corpus::codec::chars_fingerprint("characters", ".abc")
+        );
+    }
 
     #[test]
     fn parses_crlf_blank_lines_and_spaces() {

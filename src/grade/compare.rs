@@ -3,8 +3,12 @@
 //! [`compare`] makes the lecture's `cmp` row (`exact | approximate |
 //! maxdiff`); [`diagnose`] (from [`crate::grade::hints`]) says in words why
 //! a row is wrong, with a hint where the numbers suggest one.
+//! [`recording_answers`] keeps what each row compared, for the diagnosis of
+//! a known mistake ([`crate::grade::mistakes`]).
 
-use ndarray::{ArrayRef, Dimension};
+use std::cell::RefCell;
+
+use ndarray::{ArrayD, ArrayRef, Dimension};
 
 use crate::grade::Row;
 use crate::grade::oracle::Report;
@@ -16,6 +20,7 @@ pub fn compare<D: Dimension>(
     reference: &ArrayRef<f64, D>,
     oracle: Option<Report>,
 ) -> Row {
+    record(name, learner);
     if learner.shape() != reference.shape() {
         return Row {
             name: name.into(),
@@ -23,6 +28,7 @@ pub fn compare<D: Dimension>(
             approximate: false,
             maxdiff: f64::INFINITY,
             oracle,
+            diagnosis: None,
         };
     }
     let mut exact = true;
@@ -44,7 +50,38 @@ pub fn compare<D: Dimension>(
         approximate,
         maxdiff,
         oracle,
+        diagnosis: None,
     }
+}
+
+/// A row's gradient as its case compared it, by the row's name: the
+/// learner's side of the row.
+pub type Answer = (String, ArrayD<f64>);
+
+thread_local! {
+    /// The gradients compared on this thread, while [`recording_answers`]
+    /// listens.
+    static ANSWERS: RefCell<Option<Vec<Answer>>> = const { RefCell::new(None) };
+}
+
+fn record<D: Dimension>(name: &str, learner: &ArrayRef<f64, D>) {
+    if name.is_empty() {
+        return; // a comparison of its own, not a row
+    }
+    ANSWERS.with_borrow_mut(|answers| {
+        if let Some(answers) = answers {
+            answers.push((name.to_string(), learner.to_owned().into_dyn()));
+        }
+    });
+}
+
+/// Runs `grade` and returns what it returned with the gradients each of its
+/// rows compared with the reference (the learner's side), by row name.
+pub fn recording_answers<T>(grade: impl FnOnce() -> T) -> (T, Vec<Answer>) {
+    let outer = ANSWERS.replace(Some(vec![]));
+    let out = grade();
+    let answers = ANSWERS.replace(outer).unwrap_or_default();
+    (out, answers)
 }
 
 // Why a row is wrong, in words: the hints live in `grade::hints`.

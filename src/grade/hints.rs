@@ -10,9 +10,10 @@
 //!   Bessel's `n/(n-1)` recognised;
 //! - the right numbers in the wrong places: **axes in the wrong order**
 //!   (a reshape through the wrong shape), or a transpose;
-//! - a known mistake of the case reproduced exactly (a scatter assigned with
-//!   `=` instead of accumulated with `+=`, BatchNorm's variance over `n`
-//!   instead of `n-1`): its own hint.
+//! - a NaN or an infinity: where it first appears.
+//!
+//! A gradient that is one of the exercise's known mistakes is named before
+//! any of these ([`crate::grade::mistakes`], [`with_diagnoses`]).
 //!
 //! ```
 //! use backprop_ninja::grade::hints::{Known, fraction};
@@ -24,19 +25,19 @@
 //! assert_eq!(fraction(1.0 / 12.0, &known), "1/12 (= 1/(B·T))");
 //! ```
 
+use std::cell::RefCell;
+
 use ndarray::{ArrayD, ArrayRef, Dimension, IxDyn};
 
 use super::Row;
 
 /// What a case knows about itself, for its hints: its sizes by name (`n`,
-/// `B·T`) and the gradients of the classic mistakes it can recognise.
+/// `B·T`), which name the factors. (Its known mistakes are code, in
+/// [`crate::grade::mistakes`].)
 #[derive(Clone, Debug, Default)]
 pub struct Known {
     /// Sizes by name, e.g. `("n", 32)`.
     pub sizes: Vec<(String, usize)>,
-    /// A hint and the gradient (what a backward pass *adds*) that the
-    /// mistake it describes produces.
-    pub mistakes: Vec<(String, ArrayD<f64>)>,
 }
 
 impl Known {
@@ -49,54 +50,97 @@ impl Known {
     pub fn sizes(sizes: &[(&str, usize)]) -> Known {
         Known {
             sizes: sizes.iter().map(|&(n, v)| (n.to_string(), v)).collect(),
-            mistakes: vec![],
         }
-    }
-
-    /// Adds a known mistake: a learner's gradient equal to `gradient` gets `hint`.
-    pub fn mistake<D: Dimension>(mut self, hint: &str, gradient: &ArrayRef<f64, D>) -> Known {
-        self.mistakes
-            .push((hint.to_string(), gradient.to_owned().into_dyn()));
-        self
     }
 }
 
 /// The hint when nothing arrived.
 pub const NEVER_REACHED: &str = "the gradient never reached this tensor: nothing was added to it (is the backward pass that feeds it called, in reverse order, with the upstream gradient it needs, and is its result added where it belongs?)";
 
-/// The hint of a scatter done with `=`.
-pub const ASSIGNED_SCATTER: &str = "assigned, not accumulated: a row looked up several times must receive the sum of all its gradients (`+=` into the row, not `=` or `assign`)";
-
-/// The hint of a BatchNorm without Bessel's correction.
+/// The note on a factor of `n/(n-1)`: Bessel's correction.
 pub const BESSEL: &str = "Bessel's correction: the forward pass divides the variance by n-1, not n, so its gradient carries n/(n-1) where you have 1";
 
-/// Why a row is wrong, in words, with a hint where the numbers suggest one.
+/// Why a row is wrong, in words: the known mistake it is, if the grader
+/// recognised one ([`with_diagnoses`]); else where a NaN or an infinity
+/// first appears, if one does; else a hint where the numbers suggest one.
 pub fn diagnose<D: Dimension>(
     row: &Row,
     learner: &ArrayRef<f64, D>,
     reference: &ArrayRef<f64, D>,
     known: &Known,
 ) -> String {
-    if learner.shape() != reference.shape() {
-        return format!(
-            "{} has shape {:?}, but its variable has shape {:?}{}",
+    let same_shape = learner.shape() == reference.shape();
+    let mut message = if !same_shape {
+        format!(
+            "{} has shape {:?}, but its variable has shape {:?}",
             row.name,
             learner.shape(),
             reference.shape(),
-            shape_hint(learner.shape(), reference.shape())
-        );
-    }
-    let mut message = match &row.oracle {
-        Some(report) if !report.passed() => report.to_string(),
-        _ => format!(
-            "{}: differs from the reference by up to {:.3e}",
-            row.name, row.maxdiff
-        ),
+        )
+    } else {
+        match &row.oracle {
+            Some(report) if !report.passed() => report.to_string(),
+            _ => format!(
+                "{}: differs from the reference by up to {:.3e}",
+                row.name, row.maxdiff
+            ),
+        }
     };
-    if let Some(hint) = hint(learner, reference, known) {
+    if let Some(diagnosis) = diagnosed(&row.name) {
+        message.push_str(&format!("\n  {diagnosis}"));
+    } else if !same_shape {
+        message.push_str(&shape_hint(learner.shape(), reference.shape()));
+    } else if let Some(at) = non_finite(learner) {
+        message.push_str(&format!("\n  hint: {at}"));
+    } else if let Some(hint) = hint(learner, reference, known) {
         message.push_str(&format!("\n  hint: {hint}"));
     }
     message
+}
+
+thread_local! {
+    /// The rows a known mistake explains, with what they say, while
+    /// [`with_diagnoses`] runs.
+    static DIAGNOSED: RefCell<Vec<(String, String)>> = const { RefCell::new(vec![]) };
+}
+
+/// Runs `grade` with `diagnoses`, `(row name, what it says)`: for those
+/// rows [`diagnose`] says that instead of a generic hint.
+pub fn with_diagnoses<T>(diagnoses: Vec<(String, String)>, grade: impl FnOnce() -> T) -> T {
+    let outer = DIAGNOSED.replace(diagnoses);
+    let out = grade();
+    DIAGNOSED.replace(outer);
+    out
+}
+
+/// What the row named `row_name` says under [`with_diagnoses`], if it is one
+/// of its rows.
+pub fn diagnosed(row_name: &str) -> Option<String> {
+    DIAGNOSED.with_borrow(|rows| {
+        rows.iter()
+            .find(|(name, _)| name == row_name)
+            .map(|(_, says)| says.clone())
+    })
+}
+
+/// Where the first NaN or infinity of a gradient is, in words, if it has one.
+pub fn non_finite<D: Dimension>(learner: &ArrayRef<f64, D>) -> Option<String> {
+    let count = learner.iter().filter(|v| !v.is_finite()).count();
+    let (index, value) = learner
+        .view()
+        .into_dyn()
+        .indexed_iter()
+        .find(|(_, v)| !v.is_finite())
+        .map(|(i, &v)| (i.slice().to_vec(), v))?;
+    let what = if value.is_nan() {
+        "NaN (not a number)"
+    } else {
+        "infinite"
+    };
+    Some(format!(
+        "the gradient is {what} at index {index:?}, the first of its {count} non-finite element(s) of {} (row-major order): a division by zero (0/0, x/0), or a NaN or ∞ handed on from an earlier step, produces it there",
+        learner.len()
+    ))
 }
 
 /// The hint for two tensors of the same shape, if a pattern fits.
@@ -109,11 +153,6 @@ pub fn hint<D: Dimension>(
         return Some(NEVER_REACHED.to_string());
     }
     let learner = learner.to_owned().into_dyn();
-    for (hint, gradient) in &known.mistakes {
-        if gradient.shape() == learner.shape() && close(&learner, gradient) {
-            return Some(hint.clone());
-        }
-    }
     let reference = reference.to_owned().into_dyn();
     if let Some(k) = constant_ratio(&learner, &reference) {
         return Some(ratio_hint(k, known));
@@ -129,10 +168,14 @@ fn close(a: &ArrayD<f64>, b: &ArrayD<f64>) -> bool {
 }
 
 /// The learner added (nearly) nothing where the reference adds something.
+/// A NaN or an infinity is something: never "never reached".
 pub fn never_reached<D: Dimension>(
     learner: &ArrayRef<f64, D>,
     reference: &ArrayRef<f64, D>,
 ) -> bool {
+    if learner.iter().any(|v| !v.is_finite()) {
+        return false;
+    }
     let max = |a: &ArrayRef<f64, D>| a.iter().fold(0.0f64, |m, v| m.max(v.abs()));
     let (l, r) = (max(learner), max(reference));
     r > 1e-9 && l <= 1e-6 * r
@@ -363,6 +406,23 @@ mod tests {
     }
 
     #[test]
+    fn a_nan_is_named_where_it_first_appears_never_as_never_reached() {
+        let r = array![[1.0, -2.0], [0.5, 3.0]];
+        let nan = array![[0.0, 0.0], [f64::NAN, f64::INFINITY]];
+        assert!(!never_reached(&nan, &r), "f64::max skips NaN: not here");
+        let at = non_finite(&nan).unwrap();
+        assert!(at.contains("NaN (not a number) at index [1, 0]"), "{at}");
+        assert!(at.contains("first of its 2 non-finite"), "{at}");
+        let inf = array![[1.0, f64::NEG_INFINITY], [0.5, 3.0]];
+        assert!(
+            non_finite(&inf)
+                .unwrap()
+                .contains("infinite at index [0, 1]")
+        );
+        assert_eq!(non_finite(&r), None);
+    }
+
+    #[test]
     fn axes_in_the_wrong_order_are_named() {
         // demb (n, block, E) = (2, 3, 4); read through (n, E, block).
         let reference =
@@ -377,50 +437,5 @@ mod tests {
         assert!(shape_hint(&[2, 4, 3], &[2, 3, 4]).contains("axes in the wrong order"));
         assert_eq!(shape_hint(&[4, 3], &[3, 4]), " (transposed?)");
         assert_eq!(shape_hint(&[5, 3], &[3, 4]), "");
-    }
-
-    #[test]
-    fn a_known_mistake_gets_its_own_hint() {
-        let reference = array![1.0, 2.0, 3.0];
-        let mistake = array![1.0, 0.5, 3.0];
-        let known = Known::none().mistake(ASSIGNED_SCATTER, &mistake);
-        assert_eq!(
-            hint(&mistake, &reference, &known).unwrap(),
-            ASSIGNED_SCATTER
-        );
-        assert_eq!(hint(&array![1.0, 0.7, 3.0], &reference, &known), None);
-    }
-}
-
-/// The gradients of classic mistakes, for [`Known::mistake`].
-pub mod mistakes {
-    use ndarray::{Array2, ArrayRef2, Axis};
-
-    /// What a scatter *assigned* (`dtable[ix] = drow`) adds to `dtable`,
-    /// handed `prefill`: each looked-up row ends as its last gradient.
-    pub fn scatter_assigned(
-        prefill: &ArrayRef2<f64>,
-        drows: &ArrayRef2<f64>, // (N, E), one row per lookup
-        idx: &[usize],          // (N,)
-    ) -> Array2<f64> {
-        let mut table = prefill.to_owned();
-        for (drow, &ix) in drows.rows().into_iter().zip(idx) {
-            table.row_mut(ix).assign(&drow);
-        }
-        table - prefill
-    }
-
-    /// BatchNorm's `dx` with the variance's `n/(n-1)` dropped:
-    /// `gain·var_inv/n · (n·dout - Σdout - xhat·Σ(dout·xhat))`.
-    pub fn batchnorm_without_bessel(
-        dout: &ArrayRef2<f64>,    // (N, H)
-        xhat: &ArrayRef2<f64>,    // (N, H)
-        gain: &ArrayRef2<f64>,    // (1, H)
-        var_inv: &ArrayRef2<f64>, // (1, H)
-    ) -> Array2<f64> {
-        let n = dout.nrows() as f64;
-        let sum = dout.sum_axis(Axis(0)).insert_axis(Axis(0)); // (1, H)
-        let sum_xh = (dout * xhat).sum_axis(Axis(0)).insert_axis(Axis(0)); // (1, H)
-        (gain * var_inv / n) * (dout * n - &sum - xhat * &*sum_xh)
     }
 }

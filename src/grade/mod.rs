@@ -23,6 +23,7 @@
 //! | [`hint_levels`] | `hint <exercise>`: the registry's hints, one level more each time |
 //! | [`scalar_check`] | the second oracle: exercise 1 rebuilt from scalars |
 //! | [`table`] | an implementation's backward passes as function pointers: the grader is compiled once |
+//! | [`mistakes`] | each exercise's known mistakes, as code: a failing row that is one of them is named |
 //! | [`skipped`] | the exercises of a file that does not compile, which `watch` reports while grading the rest |
 //!
 //! Which case grades which exercise is said once, in [`crate::registry`];
@@ -35,6 +36,7 @@ pub mod compare;
 pub mod dispatch;
 pub mod hint_levels;
 pub mod hints;
+pub mod mistakes;
 pub mod oracle;
 pub mod panic_site;
 pub mod progress;
@@ -76,6 +78,9 @@ pub struct Row {
     pub maxdiff: f64,
     /// The finite-difference check, where one was made.
     pub oracle: Option<Report>,
+    /// The known mistake this row's gradient is, named with its fix
+    /// ([`mistakes`]), when the grader recognised one.
+    pub diagnosis: Option<String>,
 }
 
 impl Row {

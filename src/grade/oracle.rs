@@ -223,6 +223,22 @@ fn partial<D: Dimension>(
     (plus - minus) / (2.0 * step)
 }
 
+thread_local! {
+    /// Set while [`skipping`] runs: [`check`] checks nothing.
+    static SKIPPING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `grade` with no finite differences: each [`check`] reports 0
+/// elements checked, and passes. For grades compared with the reference
+/// alone, as the known mistakes' are when the grader looks for the one a
+/// learner made ([`crate::grade::dispatch::diagnosis`]).
+pub fn skipping<T>(grade: impl FnOnce() -> T) -> T {
+    let outer = SKIPPING.replace(true);
+    let out = grade();
+    SKIPPING.set(outer);
+    out
+}
+
 /// Checks `analytic` as the gradient of `loss` at `x`. `loss` is called with
 /// copies of `x` nudged one element at a time; it must not have side effects.
 pub fn check<D: Dimension>(
@@ -242,6 +258,9 @@ pub fn check<D: Dimension>(
         problem: None,
         tol: config.tol,
     };
+    if SKIPPING.get() {
+        return report;
+    }
     if analytic.shape() != x.shape() {
         report.problem = Some(format!(
             "the gradient has shape {:?}, its variable has shape {:?}",

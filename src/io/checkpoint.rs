@@ -36,6 +36,7 @@ use std::path::Path;
 
 use rand::SeedableRng;
 
+use crate::corpus::codec::CodecId;
 use crate::corpus::words::Vocab;
 use crate::corpus::{DataKind, Fingerprint};
 use crate::error::{Error, Result};
@@ -82,6 +83,10 @@ pub struct Checkpoint {
     /// A GPT's fixed evaluation batches per split; `None` for a word model,
     /// evaluated on the whole split.
     pub eval_batches: Option<usize>,
+    /// The codec a GPT's text was encoded with (its fingerprint and
+    /// description); `None` for a word model, and in files written before
+    /// codecs, which hold character models.
+    pub codec: Option<CodecId>,
 }
 
 impl Checkpoint {
@@ -321,6 +326,12 @@ pub fn save(path: &Path, ckpt: &Checkpoint) -> Result<()> {
     if let Some(n) = ckpt.eval_batches {
         metadata.push(("eval_batches", n.to_string()));
     }
+    if let Some(c) = &ckpt.codec {
+        metadata.extend([
+            ("codec", c.description.clone()),
+            ("codec_fnv1a64", format!("{:016x}", c.fingerprint)),
+        ]);
+    }
     let metadata = metadata
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -453,6 +464,17 @@ pub fn load(path: &Path) -> Result<Checkpoint> {
         true => Some(get(&meta, "eval_batches", path)?),
         false => None,
     };
+    let codec = match meta.get("codec_fnv1a64") {
+        None => None,
+        Some(hex) => Some(CodecId {
+            fingerprint: u64::from_str_radix(hex, 16).map_err(|_| {
+                fail(format!(
+                    "metadata \"codec_fnv1a64\" = {hex:?} is not a 64-bit hexadecimal number"
+                ))
+            })?,
+            description: get(&meta, "codec", path)?,
+        }),
+    };
     Ok(Checkpoint {
         model,
         optimizer,
@@ -462,6 +484,7 @@ pub fn load(path: &Path) -> Result<Checkpoint> {
         data,
         fingerprint,
         eval_batches,
+        codec,
     })
 }
 
@@ -627,6 +650,7 @@ mod tests {
             data: "embedded".into(),
             fingerprint: None,
             eval_batches: None,
+            codec: None,
         }
     }
 
@@ -667,6 +691,10 @@ mod tests {
                 hash: 0xdead_beef,
             }),
             eval_batches: Some(3),
+            codec: Some(CodecId {
+                fingerprint: 0x0123_4567_89ab_cdef,
+                description: "characters (5)".into(),
+            }),
         }
     }
 
@@ -677,6 +705,16 @@ mod tests {
         save(&path, &ckpt).unwrap();
         assert_eq!(load(&path).unwrap(), ckpt);
         assert_eq!(read(&path).unwrap().kind, "gpt");
+        let (_, meta) = weights::load(&path).unwrap();
+        assert_eq!(meta["codec"], "characters (5)");
+        assert_eq!(meta["codec_fnv1a64"], "0123456789abcdef");
+        // A checkpoint written before codecs holds a character model.
+        let older = Checkpoint {
+            codec: None,
+            ..tiny_gpt()
+        };
+        save(&path, &older).unwrap();
+        assert_eq!(load(&path).unwrap().codec, None);
     }
 
     #[test]

@@ -275,13 +275,11 @@ impl From<Gpt<f32>> for Network {
     }
 }
 
-// ---- Building and visiting a network by kind (the CLI's one place per kind) ----
+// ---- Visiting a network by kind ----
 
-/// Something to do with a model of any kind, for [`Network::with`]: the
-/// command line trains, evaluates and samples through this, so that a new
-/// kind of model needs no new match arm there. A word model (the MLP, the
-/// WaveNet) goes to [`WithModel::run`], the GPT, whose data is text or
-/// names, to [`WithModel::run_gpt`].
+/// Something to do with a model of any kind, for [`Network::with`]: a word
+/// model (the MLP, the WaveNet) goes to [`WithModel::run`], the GPT, whose
+/// data is text or names, to [`WithModel::run_gpt`].
 pub trait WithModel {
     type Output;
     fn run<M: Model + Into<Network>>(self, model: M) -> Self::Output;
@@ -289,25 +287,6 @@ pub trait WithModel {
 }
 
 impl Network {
-    /// A freshly initialised network of `kind` and sizes `hyper`, as its
-    /// lecture initialises it.
-    pub fn lecture_init(
-        kind: ModelKind,
-        hyper: Hyper,
-        rng: &mut impl rand::Rng,
-    ) -> Result<Network> {
-        Ok(match kind {
-            ModelKind::Mlp => Network::Mlp(Mlp::lecture_init(hyper, rng)?),
-            ModelKind::WaveNet => Network::WaveNet(WaveNet::lecture_init(hyper, rng)?),
-            other => {
-                return Err(crate::error::Error::Config(format!(
-                    "a {} is not built from word-model sizes",
-                    other.title()
-                )));
-            }
-        })
-    }
-
     /// Hands the model inside to `job`.
     pub fn with<W: WithModel>(self, job: W) -> W::Output {
         match self {

@@ -199,6 +199,15 @@ impl Evaluate for Network {
     }
 }
 
+/// Bits per byte of a mean loss of `nats_per_token` over `tokens` tokens
+/// that stand for `bytes` bytes of UTF-8: the loss of the whole split in
+/// bits (`nats · tokens / ln 2`) shared among its bytes. Models that cut
+/// text into tokens differently (characters, byte pairs) compare on this
+/// scale; for an ASCII text read by characters it is the loss in bits.
+pub fn bits_per_byte(nats_per_token: f64, tokens: usize, bytes: usize) -> f64 {
+    nats_per_token * tokens as f64 / bytes as f64 / std::f64::consts::LN_2
+}
+
 /// How far above the best held-out loss of a run so far an evaluation may
 /// be, in nats (a factor of e ≈ 2.7 in perplexity), before the run is
 /// stopped as diverged. Overfitting moves the held-out loss by tenths of a
@@ -337,6 +346,22 @@ impl Evaluator {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bits_per_byte_share_the_splits_bits_among_its_bytes() {
+        use std::f64::consts::LN_2;
+        // ln 2 nats a token is a bit a token: 4 tokens for 2 bytes, 2 bits
+        // a byte.
+        assert!((bits_per_byte(LN_2, 4, 2) - 2.0).abs() < 1e-12);
+        // The character GPT on tiny Shakespeare (a byte per character):
+        // val 1.81 nats a character is 1.81 / 0.693147 = 2.6113 bits a byte.
+        assert!((bits_per_byte(1.81, 111_540, 111_540) - 2.611_278).abs() < 1e-6);
+        // "héé": 3 characters in 5 bytes at 1 nat each: 3 nats = 4.328 bits,
+        // 0.8656 a byte.
+        assert!((bits_per_byte(1.0, 3, 5) - 0.865_617).abs() < 1e-6);
+        // Byte pairs: 2 tokens for the same 5 bytes at 1.5 nats each.
+        assert!((bits_per_byte(1.5, 2, 5) - 0.865_617).abs() < 1e-6);
+    }
 
     const NAMES: [&str; 2] = ["train", "val"];
 

@@ -23,7 +23,8 @@
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::corpus::text::CharVocab;
+use crate::corpus::codec::{self, Codec};
+use crate::corpus::words::Vocab;
 use crate::error::{Error, Result};
 use crate::models::gpt::{Arch, Gpt, GptBody, GptConfig, GptWorkspace};
 use crate::train::sampling::{Sampling, multinomial};
@@ -151,7 +152,7 @@ impl Sampler {
 /// shaped by `sampling` (temperature, top-k).
 pub fn sample_text(
     model: &Gpt<f32>,
-    vocab: &CharVocab,
+    vocab: &dyn Codec,
     prefix: &str,
     count: usize,
     seed: u64,
@@ -169,7 +170,7 @@ pub fn sample_text(
 /// character; stops early when `emit` returns `false` (its reader is gone).
 pub fn sample_text_streamed(
     model: &Gpt<f32>,
-    vocab: &CharVocab,
+    vocab: &dyn Codec,
     prefix: &str,
     count: usize,
     seed: u64,
@@ -179,7 +180,7 @@ pub fn sample_text_streamed(
     let mut all = if prefix.is_empty() {
         vec![0]
     } else {
-        encode_prefix(prefix, &vocab.as_string())?
+        encode_prefix(prefix, vocab)?
     };
     let mut sampler = Sampler::new(model, seed)?.with_sampling(sampling)?;
     if !emit(prefix) {
@@ -188,7 +189,7 @@ pub fn sample_text_streamed(
     for _ in 0..count {
         let next = sampler.next(model, &all)?;
         all.push(next);
-        if !emit(&vocab.decode(&[next])?) {
+        if !emit(&vocab.decode(&[codec::id(next)])?) {
             break;
         }
     }
@@ -224,7 +225,12 @@ pub fn sample_names_streamed(
     sampling: Sampling,
     mut emit: impl FnMut(String) -> bool,
 ) -> Result<()> {
-    let chars: Vec<char> = vocab.chars().collect();
+    let vocab = Vocab::from_chars(vocab).ok_or_else(|| {
+        Error::Config(format!(
+            "the vocabulary of names {vocab:?} does not start with '.'"
+        ))
+    })?;
+    let vocab: &dyn Codec = &vocab;
     let context = encode_prefix(prefix, vocab)?;
     if context.contains(&0) {
         return Err(Error::Config(format!(
@@ -240,28 +246,29 @@ pub fn sample_names_streamed(
     let mut sampler = Sampler::new(model, seed)?.with_sampling(sampling)?;
     for _ in 0..count {
         let tokens = sampler.name(model, &context)?;
-        if !emit(tokens.iter().map(|&t| chars[t]).collect()) {
+        let ids: Vec<u32> = tokens.iter().map(|&t| codec::id(t)).collect();
+        if !emit(vocab.decode(&ids)?) {
             break;
         }
     }
     Ok(())
 }
 
-/// The tokens of `prefix`, or an error naming the first character outside
-/// the vocabulary.
-fn encode_prefix(prefix: &str, vocab: &str) -> Result<Vec<usize>> {
-    prefix
-        .chars()
-        .enumerate()
-        .map(|(i, c)| {
-            vocab.chars().position(|v| v == c).ok_or_else(|| {
-                Error::Config(format!(
-                    "the prefix {prefix:?}: character {c:?} (character {}) is not in the model's vocabulary {vocab:?}",
-                    i + 1
-                ))
-            })
-        })
-        .collect()
+/// The tokens of `prefix`, or an error naming the first character the
+/// codec cannot encode.
+fn encode_prefix(prefix: &str, codec: &dyn Codec) -> Result<Vec<usize>> {
+    if let Ok(ids) = codec.encode(prefix) {
+        return Ok(ids.into_iter().map(|i| i as usize).collect());
+    }
+    let every: Vec<u32> = (0..codec.vocab_size()).map(codec::id).collect();
+    let vocab = codec.decode(&every).unwrap_or_else(|_| codec.describe());
+    let (i, c) = (prefix.chars().enumerate())
+        .find(|(_, c)| codec.encode(&c.to_string()).is_err())
+        .unwrap_or((0, ' '));
+    Err(Error::Config(format!(
+        "the prefix {prefix:?}: character {c:?} (character {}) is not in the model's vocabulary {vocab:?}",
+        i + 1
+    )))
 }
 
 /// The model's parameter count in the lecture's report form.

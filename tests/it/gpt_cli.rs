@@ -271,6 +271,58 @@ fn a_gpt_trains_on_names_and_samples_names() {
 }
 
 #[test]
+fn a_checkpoint_records_its_codec_and_refuses_another() {
+    let dir = temp_dir("codec");
+    let text = small_text(&dir);
+    let out = dir.join("model.safetensors");
+    let printed = succeeds(&train_text(&text, &out, "10", &["--chars", "1"]));
+    // The final line and `eval` give the held-out loss in bits per byte
+    // too: the text is ASCII, a byte per character, so it is the loss
+    // over ln 2.
+    let bits = |line: &str| -> (f64, f64) {
+        let loss: f64 = line.split("val loss ").nth(1).unwrap()[..6]
+            .parse()
+            .unwrap();
+        let bpb: f64 = line
+            .split(" (")
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        (loss, bpb)
+    };
+    let last = printed.lines().find(|l| l.starts_with("final: ")).unwrap();
+    let (loss, bpb) = bits(last);
+    assert!((bpb - loss / std::f64::consts::LN_2).abs() < 1e-3, "{last}");
+    let evaluated = succeeds(&run(&["eval", "--model", s(&out)]));
+    assert_eq!(bits(&evaluated), (loss, bpb), "{evaluated}");
+
+    // The checkpoint records the codec: the text's characters.
+    let (tensors, mut meta) = backprop_ninja::io::weights::load(&out).unwrap();
+    let vocab = meta["vocab"].chars().count();
+    assert_eq!(meta["codec"], format!("characters ({vocab})"));
+    // The same file, as if trained with another codec of the same size.
+    meta.insert("codec".into(), format!("a tokenizer ({vocab})"));
+    meta.insert("codec_fnv1a64".into(), "0123456789abcdef".into());
+    let other = dir.join("other.safetensors");
+    backprop_ninja::io::weights::save(&other, tensors.into_iter().collect(), meta).unwrap();
+    let refused = "trained with the codec a tokenizer";
+    assert_fails(&run(&["eval", "--model", s(&other)]), refused);
+    let more = dir.join("more.safetensors");
+    let o = bin()
+        .args(["train", "gpt", "--resume", s(&other), "--steps", "20"])
+        .args(["--out", s(&more)])
+        .output()
+        .unwrap();
+    assert_fails(&o, refused);
+    assert!(stderr(&o).contains("other.safetensors"), "{}", stderr(&o));
+    assert!(!more.exists(), "nothing written");
+}
+
+#[test]
 fn every_step_of_the_lectures_progression_trains() {
     let dir = temp_dir("arch");
     let text = small_text(&dir);

@@ -108,6 +108,7 @@ fn future_row(label: &str, name: &str, added: &ArrayD<f64>, why: &str) -> (Row, 
         approximate: leak <= 1e-12,
         maxdiff: leak,
         oracle: None,
+        diagnosis: None,
     };
     let message = worst.filter(|_| !row.approximate).map(|((b, t, s), v)| {
         format!(
@@ -427,6 +428,7 @@ fn causality_row(bp: &BackpropTable, id: &str, case: &AttentionCase) -> (Row, Op
             approximate: false,
             maxdiff: f64::INFINITY,
             oracle: None,
+            diagnosis: None,
         };
         return (row, Some(format!("{id} panicked: {message}")));
     }
@@ -444,10 +446,11 @@ fn causality_row(bp: &BackpropTable, id: &str, case: &AttentionCase) -> (Row, Op
         approximate: leak <= 1e-12,
         maxdiff: leak,
         oracle: None,
+        diagnosis: None,
     };
     let message = worst.filter(|_| !row.approximate).map(|((b, t, c), v)| {
         format!(
-            "{} leaks gradient into the future: with dout nonzero at position 1 only, dx[{b}, {t}, {c}] = {v:.3e}, but position {t} > 1 is never read by position 1 (the causal mask), so dx there must be exactly 0: check that att (not attᵀ) carries dy back to v, and that the masked entries get no gradient",
+            "{} leaks gradient into the future: with dout nonzero at position 1 only, dx[{b}, {t}, {c}] = {v:.3e}, but position {t} > 1 is never read by position 1 (the causal mask), so dx there must be exactly 0: each head's dv = attᵀ @ dy (att @ dy sends gradient to the future), the masked entries of datt get no gradient, and a reshape must not mix heads and time",
             id
         )
     });

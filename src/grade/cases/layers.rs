@@ -14,7 +14,7 @@ use crate::grade::attempt::attempt;
 use crate::grade::case::{LayerCase, Loss, dyn_, handed, randn, three_vars};
 use crate::grade::cases::step_by_step::{lecture_row, lecture_seeded};
 use crate::grade::compare::compare;
-use crate::grade::hints::{self, Known};
+use crate::grade::hints::Known;
 use crate::grade::table::{BackpropTable, SOLUTIONS};
 use crate::grade::{Outcome, Row};
 use crate::layers::batchnorm::{BatchNorm1d, BatchNormCache};
@@ -126,14 +126,7 @@ pub fn embedding(bp: &BackpropTable, id: &str, seed: u64) -> Outcome {
         vars: vec![("dtable".into(), dyn_(&table), Box::new(loss))],
         prefill: vec![dyn_(&dtable0)],
         seed,
-        known: Known::none().mistake(
-            hints::ASSIGNED_SCATTER,
-            &hints::mistakes::scatter_assigned(
-                &dtable0,
-                &dout.to_shape((n * block, dim)).expect("(n·block, E)"),
-                idx.as_slice().expect("standard layout"),
-            ),
-        ),
+        known: Known::none(),
         handed: format!(
             "dtable ({vocab}, {dim}), dout ({n}, {block}, {dim}), idx ({n}, {block}) = {:?}",
             idx.as_slice().unwrap()
@@ -241,16 +234,7 @@ pub fn batchnorm(bp: &BackpropTable, id: &str, seed: u64) -> Outcome {
         }),
         prefill: vec![dyn_(&dx0), dyn_(&dgain0), dyn_(&dbias0)],
         seed,
-        known: {
-            let (_, cache) = layer.forward_train(&x).expect("a batch of 6");
-            let bessel = hints::mistakes::batchnorm_without_bessel(
-                &dout,
-                &cache.xhat,
-                &layer.gain,
-                &cache.var_inv,
-            );
-            Known::sizes(&[("n", n)]).mistake(hints::BESSEL, &bessel)
-        },
+        known: Known::sizes(&[("n", n)]),
         handed: handed(&[
             ("dx", dx0.shape()),
             ("dgain", dgain0.shape()),
@@ -311,12 +295,6 @@ fn lecture_batchnorm_row(bp: &BackpropTable, seed: u64) -> (Row, Option<String>)
             )),
         );
     }
-    let bessel = hints::mistakes::batchnorm_without_bessel(
-        &reference.dhpreact,
-        &cache.xhat,
-        &layer.gain,
-        &cache.var_inv,
-    );
     lecture_row(
         "ex3 dhprebn (lecture batch, vs exercise 1)",
         &f,
@@ -324,7 +302,6 @@ fn lecture_batchnorm_row(bp: &BackpropTable, seed: u64) -> (Row, Option<String>)
         &dhprebn.into_dyn(),
         &reference.get(Var::Hprebn),
         seed,
-        Known::none().mistake(hints::BESSEL, &bessel),
     )
 }
 
@@ -407,6 +384,5 @@ fn lecture_cross_entropy_row(bp: &BackpropTable, seed: u64) -> (Row, Option<Stri
         &dlogits.into_dyn(),
         &reference.get(Var::Logits),
         seed,
-        Known::none(),
     )
 }

@@ -11,7 +11,7 @@ use crate::course::step_by_step::{BATCH, Forward, Grads, Var, lecture_setup};
 use crate::grade::attempt::{attempt, is_todo};
 use crate::grade::case::{failed, verdict};
 use crate::grade::compare::compare;
-use crate::grade::hints::{self, Known, diagnose};
+use crate::grade::hints::{Known, diagnose};
 use crate::grade::oracle::{self, Config};
 use crate::grade::table::{BackpropTable, SOLUTIONS};
 use crate::grade::{Outcome, Row, SEED, Status};
@@ -96,7 +96,6 @@ pub fn lecture_row(
     learner: &ArrayD<f64>,
     reference: &ndarray::ArrayViewD<f64>,
     seed: u64,
-    known: Known,
 ) -> (Row, Option<String>) {
     let report = oracle::check(
         name,
@@ -106,10 +105,7 @@ pub fn lecture_row(
         &step_config(seed),
     );
     let row = compare(name, learner, reference, Some(report));
-    let known = Known {
-        sizes: vec![("n".into(), f.n())],
-        ..known
-    };
+    let known = Known::sizes(&[("n", f.n())]);
     let message = (!row.ok()).then(|| diagnose(&row, learner, reference, &known));
     (row, message)
 }
@@ -128,22 +124,6 @@ pub fn step(bp: &BackpropTable, id: &str, var: Var, seed: u64) -> Outcome {
             ),
         );
     }
-    let known = match var {
-        Var::C => {
-            let e = reference.demb.shape()[2];
-            let drows = reference
-                .demb
-                .to_shape((reference.demb.len() / e, e))
-                .expect("demb is (n, block, E)");
-            let idx: Vec<usize> = f.batch.Xb.iter().copied().collect();
-            let prefill = ndarray::Array2::zeros(f.params.C.raw_dim());
-            Known::none().mistake(
-                hints::ASSIGNED_SCATTER,
-                &hints::mistakes::scatter_assigned(&prefill, &drows, &idx),
-            )
-        }
-        _ => Known::none(),
-    };
     let (row, message) = lecture_row(
         &format!("ex1 {}", var.grad_name()),
         &f,
@@ -151,7 +131,6 @@ pub fn step(bp: &BackpropTable, id: &str, var: Var, seed: u64) -> Outcome {
         &grads.get(var).to_owned(),
         &reference.get(var),
         seed,
-        known,
     );
     verdict(vec![row], message.into_iter().collect())
 }

@@ -4,12 +4,11 @@
 //! causal self-attention: each mutant fails its own exercise and leaves
 //! every other attention exercise correct.
 
-use backprop_ninja::Backprop;
-use backprop_ninja::grade::{Status, dispatch};
+use backprop_ninja::grade::Status;
+use backprop_ninja::grade::table::BackpropTable;
 use backprop_ninja::registry::Exercise;
 
-use super::wrong;
-use crate::common::mutant;
+use super::{generic, known, status, wrong};
 
 /// The attention exercises of lecture 7.
 fn gpt_attention_exercises() -> Vec<Exercise> {
@@ -28,9 +27,13 @@ fn gpt_attention_exercises() -> Vec<Exercise> {
 }
 
 /// `exercise` is wrong and names `what`; every other attention exercise of
-/// `B` is still correct. Returns the message.
-fn only_this_attention_exercise_fails<B: Backprop>(exercise: Exercise, what: &str) -> String {
-    let message = wrong::<B>(exercise);
+/// `bp` is still correct. Returns the message.
+fn only_this_attention_exercise_fails(
+    bp: &BackpropTable,
+    exercise: Exercise,
+    what: &str,
+) -> String {
+    let message = wrong(bp, exercise);
     assert!(
         message.contains(what),
         "the message names {what}: {message}"
@@ -38,7 +41,7 @@ fn only_this_attention_exercise_fails<B: Backprop>(exercise: Exercise, what: &st
     for other in gpt_attention_exercises() {
         if other != exercise {
             assert_eq!(
-                dispatch::grade::<B>(other).status,
+                status(bp, other),
                 Status::Correct,
                 "{} should be untouched by a mutant of {}",
                 other.id(),
@@ -49,58 +52,20 @@ fn only_this_attention_exercise_fails<B: Backprop>(exercise: Exercise, what: &st
     message
 }
 
-mutant!(softmax_without_row_sum, softmax {
-    use backprop_ninja::Float;
-    use ndarray::{ArrayRef3, Zip};
-    /// `att ⊙ datt`: the shared denominator forgotten.
-    pub fn backward<F: Float>(
-        dscores: &mut ArrayRef3<F>,
-        datt: &ArrayRef3<F>,
-        att: &ArrayRef3<F>,
-    ) {
-        Zip::from(dscores)
-            .and(datt)
-            .and(att)
-            .for_each(|ds, &da, &a| *ds += a * da);
-    }
-});
-
 #[test]
 fn a_softmax_backward_without_its_row_sum_fails_gpt_softmax() {
-    let message = only_this_attention_exercise_fails::<softmax_without_row_sum::Mutant>(
+    let message = only_this_attention_exercise_fails(
+        &known("gpt::softmax", "row-sum term dropped"),
         Exercise::Softmax,
         "dscores: WRONG",
     );
     assert!(!message.contains("future"), "the mask is kept: {message}");
 }
 
-mutant!(weighted_average_unmasked, weighted_average {
-    use backprop_ninja::Float;
-    use backprop_ninja::ops::matmul_acc;
-    use ndarray::{ArrayRef3, Axis};
-    /// `dwei = dout @ xᵀ` everywhere: the mask ignored, gradient for the future.
-    pub fn backward<F: Float>(
-        dwei: &mut ArrayRef3<F>,
-        dx: &mut ArrayRef3<F>,
-        dout: &ArrayRef3<F>,
-        wei: &ArrayRef3<F>,
-        x: &ArrayRef3<F>,
-    ) {
-        for b in 0..x.len_of(Axis(0)) {
-            let (dout, x, wei) = (
-                dout.index_axis(Axis(0), b),
-                x.index_axis(Axis(0), b),
-                wei.index_axis(Axis(0), b),
-            );
-            matmul_acc(&mut dwei.index_axis_mut(Axis(0), b), &dout, &x.t());
-            matmul_acc(&mut dx.index_axis_mut(Axis(0), b), &wei.t(), &dout);
-        }
-    }
-});
-
 #[test]
 fn a_weighted_average_leaking_gradient_to_the_future_fails_dwei_and_says_so() {
-    let message = only_this_attention_exercise_fails::<weighted_average_unmasked::Mutant>(
+    let message = only_this_attention_exercise_fails(
+        &known("gpt::weighted_average", "mask ignored"),
         Exercise::WeightedAverage,
         "dwei: WRONG",
     );
@@ -111,232 +76,58 @@ fn a_weighted_average_leaking_gradient_to_the_future_fails_dwei_and_says_so() {
     assert!(!message.contains("dx: WRONG"), "dx is right: {message}");
 }
 
-mutant!(weighted_average_dx_untransposed, weighted_average {
-    use backprop_ninja::Float;
-    use backprop_ninja::ops::matmul_acc;
-    use ndarray::{ArrayRef3, Axis};
-    /// `dx = wei @ dout`: the weights not transposed.
-    pub fn backward<F: Float>(
-        dwei: &mut ArrayRef3<F>,
-        dx: &mut ArrayRef3<F>,
-        dout: &ArrayRef3<F>,
-        wei: &ArrayRef3<F>,
-        x: &ArrayRef3<F>,
-    ) {
-        let mut unused = dx.to_owned();
-        backprop_ninja::solutions::weighted_average::backward(dwei, &mut unused, dout, wei, x);
-        for b in 0..x.len_of(Axis(0)) {
-            let (dout, wei) = (dout.index_axis(Axis(0), b), wei.index_axis(Axis(0), b));
-            matmul_acc(&mut dx.index_axis_mut(Axis(0), b), &wei, &dout);
-        }
-    }
-});
-
 #[test]
 fn a_weighted_average_with_wei_untransposed_fails_dx() {
-    let message = only_this_attention_exercise_fails::<weighted_average_dx_untransposed::Mutant>(
+    let message = only_this_attention_exercise_fails(
+        &known("gpt::weighted_average", "wei not transposed"),
         Exercise::WeightedAverage,
         "dx: WRONG",
     );
     assert!(!message.contains("dwei"), "{message}");
 }
 
-/// A mutant of one step of the head: that step fails, alone.
-macro_rules! head_mutant {
-    ($module:ident, $step:ident, |$f:ident, $g:ident| $body:expr) => {
-        mutant!($module, head {
-            #[allow(unused_imports)]
-            use backprop_ninja::layers::head::{HeadForward, bmm, bmm_2d, mt};
-            pub use backprop_ninja::solutions::head::*;
-            use ndarray::Array3;
-            pub fn $step($f: &HeadForward<f64>, $g: &Array3<f64>) -> Array3<f64> {
-                $body
-            }
-        });
-    };
-}
-
-head_mutant!(head_dv_untransposed, dv, |f, dout| bmm(&f.att, dout));
-head_mutant!(head_datt_unmasked, datt, |f, dout| bmm(dout, &mt(&f.v)));
-head_mutant!(head_dscores_without_row_sum, dscores, |f, datt| &f.att
-    * datt);
-head_mutant!(head_dq_unscaled, dq, |f, dscores| bmm(dscores, &f.k));
-head_mutant!(head_dk_untransposed, dk, |f, dscores| bmm(dscores, &f.q)
-    * f.scale);
-
-mutant!(head_dx_two_paths, head {
-    use backprop_ninja::layers::head::{HeadForward, bmm_2d};
-    pub use backprop_ninja::solutions::head::*;
-    use ndarray::Array3;
-    /// x is used three times; the path through v is forgotten.
-    pub fn dx(
-        f: &HeadForward<f64>,
-        dq: &Array3<f64>,
-        dk: &Array3<f64>,
-        _dv: &Array3<f64>,
-    ) -> Array3<f64> {
-        bmm_2d(dq, &f.wq.t()) + bmm_2d(dk, &f.wk.t())
-    }
-});
-
 #[test]
 fn each_broken_head_step_fails_its_own_row_only() {
     use backprop_ninja::layers::head::HeadVar;
-    only_this_attention_exercise_fails::<head_dv_untransposed::Mutant>(
+    only_this_attention_exercise_fails(
+        &known("gpt::head::dv", "att not transposed"),
         Exercise::Head(HeadVar::V),
         "dv: WRONG",
     );
-    let message = only_this_attention_exercise_fails::<head_datt_unmasked::Mutant>(
+    let message = only_this_attention_exercise_fails(
+        &known("gpt::head::datt", "mask ignored"),
         Exercise::Head(HeadVar::Att),
         "datt sends gradient to the future",
     );
     assert!(message.contains("datt: WRONG"), "{message}");
-    only_this_attention_exercise_fails::<head_dscores_without_row_sum::Mutant>(
+    only_this_attention_exercise_fails(
+        &known("gpt::head::dscores", "row-sum term dropped"),
         Exercise::Head(HeadVar::Scores),
         "dscores: WRONG",
     );
-    let message = only_this_attention_exercise_fails::<head_dq_unscaled::Mutant>(
-        Exercise::Head(HeadVar::Q),
-        "dq: WRONG",
-    );
+    let bp = known("gpt::head::dq", "scale forgotten");
+    only_this_attention_exercise_fails(&bp, Exercise::Head(HeadVar::Q), "dq: WRONG");
+    let message = generic(&bp, Exercise::Head(HeadVar::Q));
     assert!(
         message.contains("1.732051 times"),
         "the missing factor √3 is named: {message}"
     );
-    only_this_attention_exercise_fails::<head_dk_untransposed::Mutant>(
+    only_this_attention_exercise_fails(
+        &known("gpt::head::dk", "dscores not transposed"),
         Exercise::Head(HeadVar::K),
         "dk: WRONG",
     );
-    only_this_attention_exercise_fails::<head_dx_two_paths::Mutant>(
+    only_this_attention_exercise_fails(
+        &known("gpt::head::dx", "path through v dropped"),
         Exercise::Head(HeadVar::X),
         "dx: WRONG",
     );
 }
 
-/// The reference attention backward with one thing changed, chosen by `BUG`.
-mod attention_bugs {
-    use backprop_ninja::Float;
-    use backprop_ninja::layers::attention::{AttentionCache, AttentionGrads, CausalSelfAttention};
-    use backprop_ninja::ops::matmul_acc;
-    use backprop_ninja::solutions::linear;
-    use ndarray::{ArrayRef3, Axis, s};
-
-    /// The scale on the queries' path only.
-    pub const SCALE_ON_Q_ONLY: u8 = 0;
-    /// `dv = att @ dy`: the weights not transposed, so gradient flows to positions that were never read.
-    pub const ATT_UNTRANSPOSED: u8 = 1;
-
-    pub fn backward<const BUG: u8, F: Float>(
-        dx: &mut ArrayRef3<F>,
-        grads: &mut AttentionGrads<F>,
-        dout: &ArrayRef3<F>,
-        x: &ArrayRef3<F>,
-        cache: &mut AttentionCache<F>,
-        layer: &CausalSelfAttention<F>,
-    ) {
-        let (c, hs, scale) = (layer.n_embd(), layer.head_size(), layer.scale());
-        let mut dy = cache.y.clone();
-        dy.fill(F::zero());
-        match (&layer.c_proj, &mut grads.c_proj) {
-            (Some(p), Some(g)) => linear::backward_3d(&mut dy, g, dout, &cache.y, p),
-            _ => dy.assign(dout),
-        }
-        let mut dqkv = cache.qkv.clone();
-        dqkv.fill(F::zero());
-        for b in 0..x.len_of(Axis(0)) {
-            for h in 0..layer.n_head {
-                let att = cache.att.slice(s![b, h, .., ..]);
-                let (q, k, v) = (h * hs, c + h * hs, 2 * c + h * hs);
-                let qkv = cache.qkv.index_axis(Axis(0), b);
-                let (qv, kv, vv) = (
-                    qkv.slice(s![.., q..q + hs]),
-                    qkv.slice(s![.., k..k + hs]),
-                    qkv.slice(s![.., v..v + hs]),
-                );
-                let dyh = dy.slice(s![b, .., h * hs..(h + 1) * hs]);
-                let mut dqkv = dqkv.index_axis_mut(Axis(0), b);
-                if BUG == ATT_UNTRANSPOSED {
-                    matmul_acc(&mut dqkv.slice_mut(s![.., v..v + hs]), &att, &dyh);
-                } else {
-                    matmul_acc(&mut dqkv.slice_mut(s![.., v..v + hs]), &att.t(), &dyh);
-                }
-                let mut datt = dyh.dot(&vv.t());
-                for (mut d, a) in datt.rows_mut().into_iter().zip(att.rows()) {
-                    let dot = a.dot(&d);
-                    d.zip_mut_with(&a, |d, &a| *d = a * (*d - dot));
-                }
-                let k_scale = if BUG == SCALE_ON_Q_ONLY {
-                    F::one()
-                } else {
-                    scale
-                };
-                matmul_acc(
-                    &mut dqkv.slice_mut(s![.., q..q + hs]),
-                    &(&datt * scale),
-                    &kv,
-                );
-                matmul_acc(
-                    &mut dqkv.slice_mut(s![.., k..k + hs]),
-                    &(&datt.t() * k_scale),
-                    &qv,
-                );
-            }
-        }
-        linear::backward_3d(dx, &mut grads.c_attn, &dqkv, x, &layer.c_attn);
-    }
-}
-
-mutant!(attention_scale_on_q_only, attention {
-    pub fn backward<F: backprop_ninja::Float>(
-        dx: &mut ndarray::ArrayRef3<F>,
-        grads: &mut backprop_ninja::layers::attention::AttentionGrads<F>,
-        dout: &ndarray::ArrayRef3<F>,
-        x: &ndarray::ArrayRef3<F>,
-        cache: &mut backprop_ninja::layers::attention::AttentionCache<F>,
-        layer: &backprop_ninja::layers::attention::CausalSelfAttention<F>,
-    ) {
-        use super::super::attention_bugs::*;
-        backward::<SCALE_ON_Q_ONLY, F>(dx, grads, dout, x, cache, layer)
-    }
-});
-
-mutant!(attention_att_untransposed, attention {
-    pub fn backward<F: backprop_ninja::Float>(
-        dx: &mut ndarray::ArrayRef3<F>,
-        grads: &mut backprop_ninja::layers::attention::AttentionGrads<F>,
-        dout: &ndarray::ArrayRef3<F>,
-        x: &ndarray::ArrayRef3<F>,
-        cache: &mut backprop_ninja::layers::attention::AttentionCache<F>,
-        layer: &backprop_ninja::layers::attention::CausalSelfAttention<F>,
-    ) {
-        use super::super::attention_bugs::*;
-        backward::<ATT_UNTRANSPOSED, F>(dx, grads, dout, x, cache, layer)
-    }
-});
-
 #[test]
 fn attention_mutants_fail_gpt_attention_and_only_it() {
-    // The bug-free copy is right: the mutants below differ by their bug alone.
-    mutant!(control, attention {
-        pub fn backward<F: backprop_ninja::Float>(
-            dx: &mut ndarray::ArrayRef3<F>,
-            grads: &mut backprop_ninja::layers::attention::AttentionGrads<F>,
-            dout: &ndarray::ArrayRef3<F>,
-            x: &ndarray::ArrayRef3<F>,
-            cache: &mut backprop_ninja::layers::attention::AttentionCache<F>,
-            layer: &backprop_ninja::layers::attention::CausalSelfAttention<F>,
-        ) {
-            super::super::attention_bugs::backward::<{ u8::MAX }, F>(
-                dx, grads, dout, x, cache, layer,
-            )
-        }
-    });
-    assert_eq!(
-        dispatch::grade::<control::Mutant>(Exercise::Attention).status,
-        Status::Correct
-    );
-
-    let message = only_this_attention_exercise_fails::<attention_scale_on_q_only::Mutant>(
+    let message = only_this_attention_exercise_fails(
+        &known("gpt::attention", "scale on q only"),
         Exercise::Attention,
         "c_attn.dw: WRONG",
     );
@@ -346,9 +137,127 @@ fn attention_mutants_fail_gpt_attention_and_only_it() {
         "c_proj is above the heads: {message}"
     );
 
-    let message = only_this_attention_exercise_fails::<attention_att_untransposed::Mutant>(
+    let message = only_this_attention_exercise_fails(
+        &known("gpt::attention", "att not transposed"),
         Exercise::Attention,
         "leaks gradient into the future",
     );
     assert!(message.contains("dx: WRONG"), "{message}");
+}
+
+#[test]
+fn the_future_leak_hint_states_the_rule_the_right_way_round() {
+    for name in ["att not transposed", "heads and time swapped"] {
+        let message = generic(&known("gpt::attention", name), Exercise::Attention);
+        assert!(
+            message.contains("leaks gradient into the future"),
+            "{name}: {message}"
+        );
+        assert!(message.contains("dv = attᵀ @ dy"), "{name}: {message}");
+        assert!(!message.contains("att (not attᵀ)"), "{name}: {message}");
+    }
+    let message = wrong(
+        &known("gpt::attention", "heads and time swapped"),
+        Exercise::Attention,
+    );
+    assert!(
+        message.contains("known mistake \"heads and time swapped\""),
+        "{message}"
+    );
+}
+
+/// A learner's Linear with `db` as a mean, which their attention calls: the
+/// reference's attention, its biases' gradients then divided by `B·T` as a
+/// Linear with that mistake would leave them.
+mod linear_db_mean_in_attention {
+    pub use backprop_ninja::solutions::*; // the reference, but for the two modules below
+    pub mod linear {
+        use backprop_ninja::Float;
+        use backprop_ninja::layers::linear::{Linear, LinearGrads};
+        use backprop_ninja::layers::rows::{rows, rows_mut};
+        use ndarray::{ArrayRef2, ArrayRef3, Axis};
+        pub fn backward<F: Float>(
+            dx: &mut ArrayRef2<F>,
+            grads: &mut LinearGrads<F>,
+            dout: &ArrayRef2<F>,
+            x: &ArrayRef2<F>,
+            layer: &Linear<F>,
+        ) {
+            let before = grads.db.clone();
+            backprop_ninja::solutions::linear::backward(dx, grads, dout, x, layer);
+            let n = F::count(dout.len_of(Axis(0)));
+            if let (Some(db), Some(before)) = (&mut grads.db, before) {
+                *db = &before + &((&*db - &before) / n); // the mean, not the sum
+            }
+        }
+        pub fn backward_3d<F: Float>(
+            dx: &mut ArrayRef3<F>,
+            grads: &mut LinearGrads<F>,
+            dout: &ArrayRef3<F>,
+            x: &ArrayRef3<F>,
+            layer: &Linear<F>,
+        ) {
+            backward(&mut rows_mut(dx), grads, &rows(dout), &rows(x), layer);
+        }
+    }
+    pub mod attention {
+        use backprop_ninja::Float;
+        use backprop_ninja::layers::attention::{
+            AttentionCache, AttentionGrads, CausalSelfAttention,
+        };
+        use backprop_ninja::layers::linear::LinearGrads;
+        use ndarray::ArrayRef3;
+        pub fn backward<F: Float>(
+            dx: &mut ArrayRef3<F>,
+            grads: &mut AttentionGrads<F>,
+            dout: &ArrayRef3<F>,
+            x: &ArrayRef3<F>,
+            cache: &mut AttentionCache<F>,
+            layer: &CausalSelfAttention<F>,
+        ) {
+            let before = grads.clone();
+            backprop_ninja::solutions::attention::backward(dx, grads, dout, x, cache, layer);
+            let (b, t) = cache.dim();
+            let n = F::count(b * t);
+            let as_mean = |g: &mut LinearGrads<F>, before: &LinearGrads<F>| {
+                if let (Some(db), Some(before)) = (&mut g.db, &before.db) {
+                    *db = before + &((&*db - before) / n);
+                }
+            };
+            as_mean(&mut grads.c_attn, &before.c_attn);
+            if let (Some(g), Some(before)) = (&mut grads.c_proj, &before.c_proj) {
+                as_mean(g, before);
+            }
+        }
+    }
+    pub struct Mutant;
+    backprop_ninja::implement_backprop!(Mutant, "mutant");
+}
+
+#[test]
+fn an_attention_failing_through_a_wrong_linear_names_it_and_waits() {
+    use backprop_ninja::grade::table::BackpropTable;
+    let bp = BackpropTable::of::<linear_db_mean_in_attention::Mutant>();
+    let linear = wrong(&bp, Exercise::Linear);
+    assert!(
+        linear.contains("known mistake \"db as a mean\""),
+        "{linear}"
+    );
+    let attention = status(&bp, Exercise::Attention);
+    assert!(
+        matches!(&attention, Status::Blocked(why)
+            if why.contains("layers::linear (exercises/linear.rs)") && why.contains("gpt::attention")),
+        "{attention:?}"
+    );
+    // Its own rows still fail, and say so: the screen shows them.
+    let grade = backprop_ninja::grade::dispatch::grade_with(&bp, Exercise::Attention, 42);
+    assert!(grade.rows.iter().any(|row| !row.ok()), "{grade:?}");
+    // The same attention with a right Linear passes.
+    assert_eq!(
+        status(
+            &backprop_ninja::grade::table::SOLUTIONS,
+            Exercise::Attention
+        ),
+        Status::Correct
+    );
 }
