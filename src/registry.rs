@@ -1306,6 +1306,11 @@ impl Exercise {
         self.entry().file
     }
 
+    /// The reference's file: `solutions/tanh.rs` for `exercises/tanh.rs`.
+    pub fn solution_file(self) -> String {
+        self.file().replacen("exercises/", "solutions/", 1)
+    }
+
     pub fn chapter(self) -> Chapter {
         self.entry().chapter
     }

@@ -3,9 +3,12 @@
 //! A test of the learner's crate (`exercises/Cargo.toml`): it links the
 //! library, built once, and the learner's small crate, rebuilt on a save.
 //!
-//! Grades your exercises and prints the report, and nothing else: where to
-//! go next, each chapter's count, the rows of what you attempted with each
-//! failure's details under its row, one summary line at the end. It also
+//! Grades your exercises and prints the report, and nothing else: each
+//! chapter's count, the rows of what you attempted with each failure's
+//! details under its row, the summary, and last where to go next (the
+//! exercise, its `file:line`, its hint and the command for more). With
+//! `BACKPROP_NINJA_SCREEN=40x80` (which `watch` sets) it prints the report
+//! on one screen of that size instead (`backprop_ninja::grade::compact`). It also
 //! grades the reference (`solutions/`), which must be right everywhere, and
 //! says so only when it is not.
 //!
@@ -25,12 +28,13 @@
 //! saved: its exercises are graded first and their verdict printed at once,
 //! before the report.
 
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use backprop_ninja::grade::progress::{self as report, Graded, grade_one};
-use backprop_ninja::grade::{Status, dispatch};
+use backprop_ninja::grade::{Status, compact, dispatch, hint_levels};
 use backprop_ninja::registry::Exercise;
 // `watch` sets FIRST_VAR to the module just saved (`tanh`): its exercises
 // are graded first, and their verdict printed before the report, up to the
@@ -186,7 +190,17 @@ fn main() -> ExitCode {
         };
         let graded = grade_all_but::<Exercises>(done);
         ok &= graded.iter().all(|g| g.grade.passed());
-        print!("{}", report::report("exercises", &graded));
+        match std::env::var(compact::VAR)
+            .ok()
+            .and_then(|s| compact::Size::parse(&s))
+        {
+            // The watch's screen, fitted to its terminal.
+            Some(size) => {
+                let shown = hint_levels::shown(&Path::new(env!("CARGO_MANIFEST_DIR")).join(".."));
+                print!("{}", compact::screen("exercises", &graded, size, &shown));
+            }
+            None => print!("{}", report::report("exercises", &graded)),
+        }
     }
     if ok {
         ExitCode::SUCCESS

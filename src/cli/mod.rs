@@ -86,7 +86,11 @@ enum Command {
     Check(check::Args),
     /// Re-grade your exercises on every save of a file in exercises/
     /// (run it in the crate's folder; Ctrl-C to quit).
-    Watch,
+    Watch {
+        /// Show every row of the report, not one screen of it.
+        #[arg(long)]
+        all: bool,
+    },
     /// The next level of an exercise's hint: the rule, then the shapes,
     /// then the expression in words (e.g. `hint layers::tanh`, or a short
     /// name when it names one exercise: `hint dv`, `hint gelu`).
@@ -104,7 +108,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => args.implementation.run(args),
         Command::Eval(args) => saved::eval(args),
         Command::Sample(args) => saved::sample(args),
-        Command::Watch => backprop_ninja::watch::main(std::path::Path::new(".")),
+        Command::Watch { all } => backprop_ninja::watch::main(std::path::Path::new("."), all),
         Command::Hint { exercise } => {
             backprop_ninja::grade::hint_levels::next(std::path::Path::new("."), &exercise)
                 .map_err(Error::Config)

@@ -14,7 +14,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::progress::solution_file;
 use crate::registry::Exercise;
 
 /// How many levels there are.
@@ -32,7 +31,7 @@ pub fn level(e: Exercise, level: usize) -> String {
         None => format!(
             "no more levels: the answer, with its derivation, is `{}` in {}",
             entry.function,
-            solution_file(e)
+            e.solution_file()
         ),
     }
 }
@@ -60,6 +59,23 @@ fn save(path: &Path, levels: &BTreeMap<String, usize>) -> std::io::Result<()> {
 /// Where the levels are kept for the crate at `dir`.
 pub fn state_file(dir: &Path) -> PathBuf {
     dir.join("target").join("hint-levels")
+}
+
+/// The levels shown so far in the crate at `dir`, per exercise id.
+pub fn shown(dir: &Path) -> BTreeMap<String, usize> {
+    load(&state_file(dir))
+}
+
+/// How to ask for `e`'s next hint, given the levels `shown` so far: `hint 2
+/// of 3: cargo run -- hint layers::tanh`; past the last, where the answer is.
+pub fn ask(e: Exercise, shown: &BTreeMap<String, usize>) -> String {
+    let n = shown.get(e.id()).copied().unwrap_or(0);
+    let what = if n < LEVELS {
+        format!("hint {} of {LEVELS}", n + 1)
+    } else {
+        "where the answer is".to_string()
+    };
+    format!("{what}: cargo run -- hint {}", e.id())
 }
 
 /// The exercise named `name`: its id (`layers::tanh`), else the end of one
@@ -122,11 +138,16 @@ mod tests {
     fn each_call_shows_the_next_level_then_the_answer() {
         let dir = std::env::temp_dir().join(format!("hint-levels-{}", std::process::id()));
         let hints = Exercise::from_id("layers::tanh").unwrap().entry().hints;
+        assert_eq!(
+            ask(Exercise::Tanh, &shown(&dir)),
+            "hint 1 of 3: cargo run -- hint layers::tanh"
+        );
         let first = next(&dir, "layers::tanh").unwrap();
         assert!(
             first.contains("level 1 of 3") && first.contains(hints[0]),
             "{first}"
         );
+        assert!(ask(Exercise::Tanh, &shown(&dir)).starts_with("hint 2 of 3: "));
         let second = next(&dir, "layers::tanh").unwrap();
         assert!(
             second.contains("level 2") && second.contains(hints[1]),
@@ -136,6 +157,11 @@ mod tests {
         assert!(
             third.contains("level 3") && third.contains(hints[2]),
             "{third}"
+        );
+        let tanh = Exercise::Tanh;
+        assert_eq!(
+            ask(tanh, &shown(&dir)),
+            "where the answer is: cargo run -- hint layers::tanh"
         );
         let fourth = next(&dir, "layers::tanh").unwrap();
         assert!(fourth.contains("solutions/tanh.rs"), "{fourth}");

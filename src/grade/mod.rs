@@ -19,7 +19,8 @@
 //! | [`report`] | the printed table and summary |
 //! | [`hints`] | why a gradient is wrong, in words: the error's pattern matched |
 //! | [`panic_site`] | where a learner's code panicked: the hook, installed only while grading |
-//! | [`progress`] | the report a learner reads: chapters, next exercise, failures under their rows |
+//! | [`progress`] | the report a learner reads: chapters, failures under their rows, the next exercise last |
+//! | [`compact`] | the same on one screen, for `watch`: the counts, what fails, the next exercise last |
 //! | [`hint_levels`] | `hint <exercise>`: the registry's hints, one level more each time |
 //! | [`scalar_check`] | the second oracle: exercise 1 rebuilt from scalars |
 //! | [`table`] | an implementation's backward passes as function pointers: the grader is compiled once |
@@ -32,6 +33,7 @@
 pub mod attempt;
 pub mod case;
 pub mod cases;
+pub mod compact;
 pub mod compare;
 pub mod dispatch;
 pub mod hint_levels;

@@ -35,7 +35,7 @@
 //! let wrong = x.mapv(|v| 2.0 * v * v); // a wrong factor
 //! let report = check("dx", &x, &wrong, loss, &Config::default());
 //! assert!(!report.passed());
-//! println!("{report}"); // dx: WRONG, 4/4 elements; worst at [1, 1]: analytic 1.8e1, numeric 2.7e1, …
+//! println!("{report}"); // dx: WRONG, 4 of 4 elements off; worst at [1, 1]: analytic 1.8e1, numeric 2.7e1, …
 //! ```
 
 use std::fmt;
@@ -133,6 +133,8 @@ pub struct Report {
     /// Elements compared one by one, of `total`.
     pub checked: usize,
     pub total: usize,
+    /// Of the `checked` elements, how many are beyond the tolerance.
+    pub off: usize,
     pub worst: Option<Worst>,
     pub direction: Option<Direction>,
     /// Why the check could not be made (a shape mismatch, a non-finite value).
@@ -156,7 +158,22 @@ impl fmt::Display for Report {
         if let Some(problem) = &self.problem {
             return write!(f, ": {problem}");
         }
-        write!(f, ", {}/{} elements", self.checked, self.total)?;
+        let (off, checked, total) = (self.off, self.checked, self.total);
+        let sampled = checked < total;
+        let direction_off = self.direction.as_ref().is_some_and(|d| d.excess > 1.0);
+        match (self.passed(), sampled) {
+            (true, false) => write!(f, ", all {total} elements checked")?,
+            (true, true) => write!(f, ", {checked} of {total} elements checked")?,
+            (false, false) => write!(f, ", {off} of {total} elements off")?,
+            (false, true) if off == 0 && direction_off => write!(
+                f,
+                ", the {checked} elements checked (of {total}) are within tolerance but the random direction is not"
+            )?,
+            (false, true) => write!(
+                f,
+                ", {off} of the {checked} elements checked are off ({total} in all)"
+            )?,
+        }
         if let Some(w) = &self.worst {
             write!(
                 f,
@@ -252,6 +269,7 @@ pub fn check<D: Dimension>(
         name: name.to_string(),
         shape: x.shape().to_vec(),
         checked: 0,
+        off: 0,
         total: x.len(),
         worst: None,
         direction: None,
@@ -295,6 +313,9 @@ pub fn check<D: Dimension>(
     for &k in &elements {
         let numeric = partial(&mut xp, k, &mut loss, config.h);
         let excess = config.tol.excess(a[k], numeric);
+        if excess > 1.0 {
+            report.off += 1;
+        }
         if report.worst.as_ref().is_none_or(|w| excess > w.excess) {
             let abs_err = (a[k] - numeric).abs();
             let scale = a[k].abs().max(numeric.abs());
@@ -463,6 +484,10 @@ mod tests {
         assert!(!rep.passed());
         assert_eq!(rep.worst.as_ref().unwrap().index, vec![2, 1]);
         assert!(rep.to_string().contains("[2, 1]"), "{rep}");
+        // The count says how many are off, not how many were checked.
+        assert_eq!((rep.off, rep.checked, rep.total), (1, dx.len(), dx.len()));
+        let counted = format!("dx: WRONG, 1 of {} elements off;", dx.len());
+        assert!(rep.to_string().contains(&counted), "{rep}");
     }
 
     #[test]
@@ -475,11 +500,27 @@ mod tests {
         assert!(rep.passed(), "{rep}");
         assert_eq!(rep.checked, cfg.subset + 1);
         assert!(rep.direction.is_some());
+        let checked = format!("{} of 3000 elements checked", cfg.subset + 1);
+        assert!(rep.to_string().contains(&checked), "{rep}");
         // One element wrong by a lot: the subset probably misses it, the direction does not.
         let mut wrong = right.clone();
         wrong[[37, 11]] += 50.0;
         let rep = check("dx", &x, &wrong, loss, &cfg);
         assert!(!rep.passed(), "{rep}");
+        let text = rep.to_string();
+        if rep.off == 0 {
+            assert!(
+                text.contains("within tolerance but the random direction is not"),
+                "{text}"
+            );
+        } else {
+            assert_eq!(rep.off, 1);
+            let counted = format!(
+                "1 of the {} elements checked are off (3000 in all)",
+                rep.checked
+            );
+            assert!(text.contains(&counted), "{text}");
+        }
     }
 
     #[test]

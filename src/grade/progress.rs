@@ -1,15 +1,21 @@
 //! # The grade, as a learner reads it
 //!
-//! Top to bottom: where to go next (the first exercise not done, in course
-//! order, with its file, line and hint), then each chapter with its count
+//! Top to bottom: each chapter with its count on one line
 //! (`ex1: 3/26 done, next: dcounts`), the rows of the exercises attempted,
-//! each failure's details directly under its row, and one summary line at
-//! the very end. Exercises not attempted are collapsed into their chapter's
-//! line. A solved exercise points to its derivation.
+//! each failure's details directly under its row, then the summary, and
+//! last where to go next: the first exercise not done, in course order, as
+//! `next:` (or `fix:`) with its `file:line`, its hint above it, and the
+//! command for its next hint level ([`last_lines`]). Exercises not
+//! attempted are collapsed into their chapter's line. A solved exercise
+//! points to its derivation. The watch's screen, which must fit a terminal,
+//! is [`crate::grade::compact`]; it ends with the same lines.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::Status;
+use super::hint_levels;
+use super::mistakes::mistake::KNOWN;
 use super::panic_site::{self, Panic};
 use super::report::summary;
 use crate::backprop::Backprop;
@@ -45,15 +51,44 @@ pub fn next(graded: &[Graded]) -> Option<&Graded> {
         .find(|g| !matches!(g.grade.status, Status::Correct))
 }
 
-/// `exercises/tanh.rs:18` for a stub, else the exercise's file.
+/// `exercises/tanh.rs:18`: a stub's `todo!()`, else the line of the
+/// exercise's function ([`function_line`]), else its file alone.
 pub fn place(g: &Graded) -> String {
+    let e = g.grade.exercise;
     match g.stub.as_ref().and_then(|s| s.location.as_deref()) {
         Some(loc) => match loc.rsplit_once(':') {
             Some((file_line, _col)) => file_line.to_string(),
             None => loc.to_string(),
         },
-        None => g.grade.exercise.file().to_string(),
+        None => match function_line(e) {
+            Some(line) => format!("{}:{line}", e.file()),
+            None => e.file().to_string(),
+        },
     }
+}
+
+/// The line (1-based) of `fn <function>` in the exercise's file, read from
+/// the crate's folder; none for an exercise of several functions (the
+/// chain) or a file that cannot be read.
+pub fn function_line(e: Exercise) -> Option<usize> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(e.file());
+    let text = std::fs::read_to_string(path).ok()?;
+    line_of_fn(&text, &function_name(e))
+}
+
+/// The line (1-based) where `fn function` is declared in `source`.
+pub fn line_of_fn(source: &str, function: &str) -> Option<usize> {
+    let signature = format!("fn {function}");
+    source
+        .lines()
+        .position(|l| {
+            let l = l.trim_start();
+            !l.starts_with("//")
+                && l.split_once(&signature).is_some_and(|(before, after)| {
+                    (before.is_empty() || before.ends_with(' ')) && after.starts_with(['(', '<'])
+                })
+        })
+        .map(|i| i + 1)
 }
 
 /// A stub's hint: its `todo!()` message without "not yet implemented: ".
@@ -65,43 +100,113 @@ pub fn stub_hint(g: &Graded) -> Option<String> {
     (!hint.is_empty()).then(|| hint.to_string())
 }
 
+/// The first diagnosis of a wrong exercise's message: a known mistake
+/// named, else the first `hint:` (without its prefix).
+pub fn diagnosis_hint(g: &Graded) -> Option<String> {
+    let Status::Wrong(message) = &g.grade.status else {
+        return None;
+    };
+    let lines = || message.lines().map(str::trim_start);
+    lines()
+        .find(|l| l.starts_with(KNOWN))
+        .or_else(|| lines().find_map(|l| l.strip_prefix("hint: ")))
+        .map(str::to_string)
+}
+
 fn indent(text: &str, by: &str) -> String {
     text.lines()
         .map(|l| format!("{by}{l}\n"))
         .collect::<String>()
 }
 
-/// The report of `graded` (in course order).
+/// The report of `graded` (in course order), in full: each chapter with the
+/// rows of what was attempted, then [`last_lines`].
 pub fn report(implementation: &str, graded: &[Graded]) -> String {
     let mut out = String::new();
-    match next(graded) {
-        Some(g) => {
-            let verb = match g.grade.status {
-                Status::Wrong(_) | Status::DoesNotCompile => "fix",
-                Status::Blocked(_) => "waiting",
-                _ => "next",
-            };
-            out.push_str(&format!(
-                "{verb}: {} ({})\n",
-                g.grade.exercise.id(),
-                place(g)
-            ));
-            if let Some(hint) = stub_hint(g) {
-                out.push_str(&format!("  hint: {hint}\n"));
-            }
+    for c in Chapter::ALL {
+        let in_chapter: Vec<&Graded> = graded
+            .iter()
+            .filter(|g| g.grade.exercise.chapter() == c)
+            .collect();
+        let Some(head) = chapter_line(c, graded) else {
+            continue;
+        };
+        out.push_str(&head);
+        out.push('\n');
+        for g in in_chapter {
+            out.push_str(&exercise_block(g));
         }
-        None => out.push_str("every exercise is done\n"),
+        out.push('\n');
     }
+    out.push_str(&last_lines(
+        implementation,
+        graded,
+        &hint_levels::shown(Path::new(env!("CARGO_MANIFEST_DIR"))),
+    ));
+    out
+}
+
+/// A chapter's count on one line: `backprop ninja: 3/29 done, 1 wrong,
+/// next: ex1::dcounts  (makemore part 4: exercises 1-3)`; none when
+/// `graded` has none of its exercises.
+pub fn chapter_line(c: Chapter, graded: &[Graded]) -> Option<String> {
+    let in_chapter: Vec<&Graded> = graded
+        .iter()
+        .filter(|g| g.grade.exercise.chapter() == c)
+        .collect();
+    if in_chapter.is_empty() {
+        return None;
+    }
+    let count = |f: fn(&Status) -> bool| in_chapter.iter().filter(|g| f(&g.grade.status)).count();
+    let done = count(|s| *s == Status::Correct);
+    let mut head = format!("{}: {done}/{} done", chapter_name(c), in_chapter.len());
+    let wrong = count(|s| matches!(s, Status::Wrong(_)));
+    if wrong > 0 {
+        head.push_str(&format!(", {wrong} wrong"));
+    }
+    if let Some(n) = in_chapter
+        .iter()
+        .find(|g| g.grade.status != Status::Correct)
+    {
+        let id = n.grade.exercise.id();
+        let short = if c == Chapter::BackpropNinja {
+            id
+        } else {
+            id.split_once("::").map_or(id, |(_, s)| s)
+        };
+        head.push_str(&format!(", next: {short}"));
+    }
+    if let Some((_, lecture)) = c.title().split_once(" (") {
+        head.push_str(&format!("  ({lecture}"));
+    }
+    Some(head)
+}
+
+/// The end of every report, full or on the watch's screen: the summary,
+/// the exercises wrong elsewhere and the files that do not compile, then
+/// the next exercise's hint, and last the `next:`/`fix:` line: the
+/// exercise, its `file:line`, and the command for its next hint level
+/// (`shown`: the levels seen so far, [`hint_levels::shown`]).
+pub fn last_lines(
+    implementation: &str,
+    graded: &[Graded],
+    shown: &BTreeMap<String, usize>,
+) -> String {
+    let mut out = summary(
+        implementation,
+        &graded.iter().map(|g| g.grade.clone()).collect::<Vec<_>>(),
+    );
+    out.push('\n');
+    let next = next(graded);
     let wrong: Vec<&str> = graded
         .iter()
         .filter(|g| matches!(g.grade.status, Status::Wrong(_)))
         .map(|g| g.grade.exercise.id())
+        .filter(|&id| next.is_none_or(|n| n.grade.exercise.id() != id))
         .collect();
-    if !wrong.is_empty()
-        && next(graded).is_some_and(|g| !matches!(g.grade.status, Status::Wrong(_)))
-    {
+    if !wrong.is_empty() {
         out.push_str(&format!(
-            "wrong: {} (the details are under their rows)\n",
+            "also wrong: {} (details above)\n",
             wrong.join(", ")
         ));
     }
@@ -124,46 +229,26 @@ pub fn report(implementation: &str, graded: &[Graded]) -> String {
             broken.join(", ")
         )),
     }
-    for c in Chapter::ALL {
-        let in_chapter: Vec<&Graded> = graded
-            .iter()
-            .filter(|g| g.grade.exercise.chapter() == c)
-            .collect();
-        if in_chapter.is_empty() {
-            continue;
-        }
-        let done = in_chapter
-            .iter()
-            .filter(|g| g.grade.status == Status::Correct)
-            .count();
-        let mut head = format!("\n{}: {done}/{} done", chapter_name(c), in_chapter.len());
-        if let Some(n) = in_chapter
-            .iter()
-            .find(|g| g.grade.status != Status::Correct)
-        {
-            let id = n.grade.exercise.id();
-            let short = if c == Chapter::BackpropNinja {
-                id
-            } else {
-                id.split_once("::").map_or(id, |(_, s)| s)
+    match next {
+        Some(g) => {
+            let e = g.grade.exercise;
+            let verb = match g.grade.status {
+                Status::Wrong(_) | Status::DoesNotCompile => "fix",
+                Status::Blocked(_) => "waiting",
+                _ => "next",
             };
-            head.push_str(&format!(", next: {short}"));
+            if let Some(hint) = stub_hint(g).or_else(|| diagnosis_hint(g)) {
+                out.push_str(&format!("  hint: {hint}\n"));
+            }
+            out.push_str(&format!(
+                "{verb}: {} at {}; {}\n",
+                e.id(),
+                place(g),
+                hint_levels::ask(e, shown)
+            ));
         }
-        if let Some((_, lecture)) = c.title().split_once(" (") {
-            head.push_str(&format!("  ({lecture}"));
-        }
-        out.push_str(&head);
-        out.push('\n');
-        for g in in_chapter {
-            out.push_str(&exercise_block(g));
-        }
+        None => out.push_str("every exercise is done\n"),
     }
-    out.push('\n');
-    out.push_str(&summary(
-        implementation,
-        &graded.iter().map(|g| g.grade.clone()).collect::<Vec<_>>(),
-    ));
-    out.push('\n');
     out
 }
 
@@ -186,23 +271,18 @@ pub fn exercise_block(g: &Graded) -> String {
             out.push_str(&format!(
                 "  {}: right; its derivation: {}\n",
                 e.id(),
-                solution_file(e)
+                e.solution_file()
             ));
         }
         Status::Wrong(message) => {
             for row in &g.grade.rows {
                 out.push_str(&format!("  {row}\n"));
             }
-            out.push_str(&format!("  {} is WRONG ({}):\n", e.id(), e.file()));
+            out.push_str(&format!("  {} is WRONG ({}):\n", e.id(), place(g)));
             out.push_str(&indent(message, "    "));
         }
     }
     out
-}
-
-/// The reference's file: `solutions/tanh.rs` for `exercises/tanh.rs`.
-pub fn solution_file(e: Exercise) -> String {
-    e.file().replacen("exercises/", "solutions/", 1)
 }
 
 /// The function a learner writes for `e` (`backward`, `dcounts`, `tanh_backward`).
@@ -213,7 +293,7 @@ pub fn function_name(e: Exercise) -> String {
 /// The derivation of a solved exercise, from the solution's doc comments:
 /// the file's own (`//!`), for a layer, and the function's (`///`).
 pub fn derivation(e: Exercise) -> Option<String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(solution_file(e));
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(e.solution_file());
     let text = std::fs::read_to_string(path).ok()?;
     Some(derivation_from(
         &text,
@@ -288,11 +368,23 @@ mod tests {
             Status::Wrong("ex1 dprobs: WRONG\n  hint: the sign is flipped".into());
         let text = report("exercises", &all);
         let lines: Vec<&str> = text.lines().collect();
-        assert!(lines[0].starts_with("next: bigram::neural"), "{text}");
-        assert!(text.contains("\nwrong: ex1::dprobs (the details"), "{text}");
-        assert!(text.contains("\nmicrograd: 7/7 done"), "{text}");
+        assert!(lines[0].starts_with("micrograd: 7/7 done"), "{text}");
+        // Last, where to go next: the exercise, its file:line, the hint command.
+        let last = lines.last().unwrap();
         assert!(
-            text.contains("\nbackprop ninja: 0/29 done, next: ex2::cross_entropy"),
+            last.starts_with("next: bigram::neural at exercises/bigram.rs:"),
+            "{text}"
+        );
+        assert!(
+            last.ends_with(": cargo run -- hint bigram::neural"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\nalso wrong: ex1::dprobs (details above)\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\nbackprop ninja: 0/29 done, 1 wrong, next: ex2::cross_entropy"),
             "{text}"
         );
         // The failure sits under its chapter, its details indented below it.
@@ -300,9 +392,34 @@ mod tests {
         let wrong = text.find("ex1::dprobs is WRONG").unwrap();
         let hint = text.find("      hint: the sign is flipped").unwrap();
         assert!(ex1 < wrong && wrong < hint, "{text}");
+        let file_line = format!(
+            "ex1::dprobs is WRONG (exercises/step_by_step.rs:{}):",
+            function_line(Exercise::Step(Var::Probs)).unwrap()
+        );
+        assert!(text.contains(&file_line), "{text}");
         assert!(!text.contains("not attempted ("), "collapsed: {text}");
-        assert!(lines.last().unwrap().starts_with("exercises: 7/"), "{text}");
+        // The summary just above the hint's line (none here: no stub ran).
+        assert!(
+            lines[lines.len() - 3].starts_with("exercises: 7/"),
+            "{text}"
+        );
         assert_eq!(all[0].grade.exercise, Exercise::Micrograd(OpKind::Add));
+    }
+
+    #[test]
+    fn the_line_of_a_function_is_found_by_its_signature() {
+        let source = "//! fn backward(\npub fn backward_3d<F>() {}\n\npub fn backward<F: Float>(\n";
+        assert_eq!(line_of_fn(source, "backward"), Some(4));
+        assert_eq!(line_of_fn(source, "backward_3d"), Some(2));
+        assert_eq!(line_of_fn(source, "forward"), None);
+        let line = function_line(Exercise::Tanh).unwrap();
+        let text = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(Exercise::Tanh.file()),
+        )
+        .unwrap();
+        let at = text.lines().nth(line - 1).unwrap();
+        assert!(at.contains("fn backward"), "{at}");
+        assert_eq!(function_line(Exercise::Chain), None);
     }
 
     #[test]
@@ -347,7 +464,14 @@ mod tests {
             one.contains("\ndoes not compile: exercises/gelu.rs (its exercises are not graded until it does; the others are)\n"),
             "{one}"
         );
-        assert!(one.ends_with(", 1 do not compile\n"), "{one}");
+        assert!(one.contains(", 1 do not compile\n"), "{one}");
+        assert!(
+            one.lines()
+                .last()
+                .unwrap()
+                .starts_with("next: micrograd::add at exercises/micrograd.rs:"),
+            "{one}"
+        );
         let graded = graded_without(&["gelu", "step_by_step"]);
         let text = report("exercises", &graded);
         assert!(
@@ -363,7 +487,7 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("layers::tanh: right"), "{text}");
-        let last = text.lines().last().unwrap();
+        let last = text.lines().find(|l| l.starts_with("exercises: ")).unwrap();
         assert!(last.starts_with("exercises: 1/"), "{text}");
         assert!(last.ends_with(", 28 do not compile"), "{last}");
         // Never right, and it fails the run.

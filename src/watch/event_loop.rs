@@ -18,14 +18,24 @@ use super::screen::Screen;
 pub const DEBOUNCE: Duration = Duration::from_millis(300);
 
 /// The loop: grade, show, wait for a save (debounced) or a stop, repeat.
-/// Returns how many times it graded.
+/// Returns how many times it graded. Every row of the report is shown.
 pub fn run(
     grade: &mut dyn FnMut() -> Outcome,
     events: &Receiver<Event>,
     out: &mut dyn Write,
     debounce: Duration,
 ) -> io::Result<usize> {
-    let mut screen = Screen::default();
+    run_on(Screen::default(), grade, events, out, debounce)
+}
+
+/// [`run`], drawing on `screen` (one that fits a terminal, say).
+pub fn run_on(
+    mut screen: Screen,
+    grade: &mut dyn FnMut() -> Outcome,
+    events: &Receiver<Event>,
+    out: &mut dyn Write,
+    debounce: Duration,
+) -> io::Result<usize> {
     let mut graded = 0;
     loop {
         let outcome = grade();

@@ -13,6 +13,7 @@ use std::path::Path;
 use std::process::Command;
 
 use super::compiler::broken_modules;
+use crate::grade::compact::{self, Size};
 
 /// One run of the grade.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,17 +29,23 @@ pub enum Outcome {
 
 /// Runs the grade: the learner's `cargo test --test grade exercises` in `dir`, and again
 /// without the files of `exercises/` that do not compile, if that is what
-/// stopped it ([`grade_isolating`]).
-pub fn cargo_grade(dir: &Path) -> Outcome {
-    cargo_grade_first(dir, None, &mut |_| {})
+/// stopped it ([`grade_isolating`]). With a `screen`, the report fits it
+/// ([`crate::grade::compact`]); without, it is the full report.
+pub fn cargo_grade(dir: &Path, screen: Option<Size>) -> Outcome {
+    cargo_grade_first(dir, screen, None, &mut |_| {})
 }
 
 /// [`cargo_grade`], grading the exercises of the module `first` (the file
 /// just saved) first: `early` gets their verdict as soon as the grader
 /// prints it, before the rest is graded.
-pub fn cargo_grade_first(dir: &Path, first: Option<&str>, early: &mut dyn FnMut(&str)) -> Outcome {
+pub fn cargo_grade_first(
+    dir: &Path,
+    screen: Option<Size>,
+    first: Option<&str>,
+    early: &mut dyn FnMut(&str),
+) -> Outcome {
     grade_isolating(
-        &mut |skip| cargo_grade_skipping(dir, skip, first, early),
+        &mut |skip| cargo_grade_skipping(dir, skip, screen, first, early),
         &exercise_modules(),
     )
 }
@@ -90,11 +97,13 @@ pub const FIRST_END: &str = "-- the saved file's verdict ends here; the report f
 /// `cargo test -p backprop-ninja-exercises --test grade exercises` in `dir`
 /// (only the learner's small crate is rebuilt), with the exercise modules
 /// `skip` replaced by the reference (none: the learner's code, all of it),
-/// and those of `first` graded first, their verdict handed to `early` as
-/// soon as it is printed.
+/// its report fitted to `screen` if there is one, and the exercises of
+/// `first` graded first, their verdict handed to `early` as soon as it is
+/// printed.
 pub fn cargo_grade_skipping(
     dir: &Path,
     skip: &[String],
+    screen: Option<Size>,
     first: Option<&str>,
     early: &mut dyn FnMut(&str),
 ) -> Outcome {
@@ -112,6 +121,10 @@ pub fn cargo_grade_skipping(
             "exercises",
         ])
         .current_dir(dir);
+    match screen {
+        Some(size) => command.env(compact::VAR, size.to_var()),
+        None => command.env_remove(compact::VAR),
+    };
     if skip.is_empty() {
         command.env_remove(SKIP_VAR);
     } else {

@@ -3,10 +3,12 @@
 //! The learner's loop in one command, as rustlings does it: the grade runs
 //! when the watch starts and again each time a file in `exercises/` is saved
 //! (changes within [`event_loop::DEBOUNCE`] count as one). The screen is
-//! cleared and shows the grade report (where you are in each chapter, the
-//! next exercise with its file, line and hint, each failure with its hint
-//! under its row) and, for an exercise that has just turned right, its
-//! derivation from the solution's doc comments. Ctrl-C ends it.
+//! cleared and shows the grade on one screen that fits the terminal (each
+//! chapter's count on one line, what fails with its diagnosis and
+//! `file:line`, and last the `next:`/`fix:` line with its hint and the
+//! command for the next hint level) and, for an exercise that has just
+//! turned right, its derivation from the solution's doc comments.
+//! `watch --all` shows the full report instead. Ctrl-C ends it.
 //!
 //! A file of `exercises/` that does not compile stops nothing else: the
 //! screen shows the compiler's first error in that file (with a note for the
@@ -30,7 +32,7 @@
 //! |---|---|
 //! | [`compiler`] | reads the compiler's output: its errors, their files, the exercise modules that do not compile, the short form shown with a note |
 //! | [`grading`] | runs the grade as a child `cargo test`, and again without the files that do not compile |
-//! | [`screen`] | draws the report, the errors and the derivations of what just turned right |
+//! | [`screen`] | draws the report fitted to the terminal, the errors and the derivations of what just turned right, the next exercise last |
 //! | [`saves`] | the file-system watcher over `exercises/`, and Ctrl-C |
 //! | [`event_loop`] | grade, draw, wait for a save, again |
 //! | this file | [`main`]: the parts put together for the command |
@@ -48,13 +50,14 @@ use std::path::Path;
 use std::sync::mpsc::channel;
 
 use crate::error::{Error, Result};
-use event_loop::{DEBOUNCE, run};
+use event_loop::{DEBOUNCE, run_on};
 use grading::{cargo_grade_first, saved_since};
 use saves::{Event, watcher};
-use screen::CLEAR;
+use screen::{CLEAR, Screen, report_size, terminal_size};
 
-/// `watch` in the crate at `dir`: until Ctrl-C.
-pub fn main(dir: &Path) -> Result<()> {
+/// `watch` in the crate at `dir`: until Ctrl-C. The screen fits the
+/// terminal, or shows every row of the report when `all`.
+pub fn main(dir: &Path, all: bool) -> Result<()> {
     let exercises = dir.join("exercises");
     if !exercises.is_dir() {
         return Err(Error::Config(format!(
@@ -69,18 +72,21 @@ pub fn main(dir: &Path) -> Result<()> {
     })
     .map_err(|e| Error::Config(format!("cannot catch Ctrl-C: {e}")))?;
     let mut stdout = io::stdout();
+    let size = (!all).then(terminal_size);
+    let report = size.map(report_size);
+    let screen = Screen::new(size);
     // After a save, the saved file's verdict first, then the whole report.
     let mut since = std::time::SystemTime::now();
     let mut grade = || {
         let first = saved_since(dir, since);
         since = std::time::SystemTime::now();
-        cargo_grade_first(dir, first.as_deref(), &mut |verdict| {
+        cargo_grade_first(dir, report, first.as_deref(), &mut |verdict| {
             let mut out = io::stdout();
             let _ = write!(out, "{CLEAR}{verdict}\n(grading the other exercises…)\n");
             let _ = out.flush();
         })
     };
-    run(&mut grade, &rx, &mut stdout, DEBOUNCE)
+    run_on(screen, &mut grade, &rx, &mut stdout, DEBOUNCE)
         .map_err(|e| Error::Config(format!("cannot write the screen: {e}")))?;
     println!("\nwatch ended");
     Ok(())

@@ -35,6 +35,7 @@ mod mirror;
 mod mutants;
 mod output_safety;
 mod robust;
+mod screen;
 mod second_oracle;
 mod snapshots;
 mod training;

@@ -1,7 +1,8 @@
 //! # `watch`, end to end
 //!
 //! Copies the crate to a temporary folder, starts `backprop-ninja watch`
-//! there, solves an exercise by saving a file, sees its grade change, breaks
+//! there, solves an exercise by saving a file, sees its grade change (its
+//! chapter's count, its derivation), breaks
 //! another file (a type error) and sees the first still graded right and the
 //! broken one "does not compile", and ends the watch with Ctrl-C (SIGINT). Ignored by default: it builds the
 //! copied crate (in `target/watch-e2e`, kept between runs); CI runs it with
@@ -112,7 +113,8 @@ fn watch_regrades_a_saved_exercise_and_ends_on_ctrl_c() {
     // Solve the tanh layer: the reference's file, saved as the exercise.
     let solution = std::fs::read_to_string(copy.join("solutions/tanh.rs")).unwrap();
     std::fs::write(copy.join("exercises/tanh.rs"), solution).unwrap();
-    let at = wait_for(&out, at, "layers::tanh: right", build);
+    let at = wait_for(&out, at, "layers: 1/3 done", build);
+    let at = wait_for(&out, at, "layers::tanh is right! The derivation", build);
     wait_for(&out, at, "exercises: 1/", build);
 
     // A type error in another file: that file does not compile, and the
@@ -125,7 +127,7 @@ fn watch_regrades_a_saved_exercise_and_ends_on_ctrl_c() {
     let at = wait_for(&out, at, "mismatched types", build);
     let at = wait_for(&out, at, "F::lit", build);
     let at = wait_for(&out, at, "the other exercises", build);
-    let at = wait_for(&out, at, "layers::tanh: right", build);
+    let at = wait_for(&out, at, "layers: 1/3 done", build);
     let at = wait_for(&out, at, "does not compile (exercises/gelu.rs)", build);
     let at = wait_for(&out, at, "exercises: 1/", build);
     let at = wait_for(&out, at, "1 do not compile", build);

@@ -7,6 +7,9 @@
 use crate::grade::table::{BackpropTable, SOLUTIONS};
 use crate::registry::Exercise;
 
+/// How the diagnosis of a known mistake starts.
+pub const KNOWN: &str = "known mistake";
+
 /// One known mistake of one exercise.
 #[derive(Clone, Copy)]
 pub struct Mistake {
@@ -34,9 +37,10 @@ impl Mistake {
         format!("{}: {}", self.exercise.id(), self.name)
     }
 
-    /// What a row the mistake explains says: its name and explanation.
+    /// What a row the mistake explains says: its name and explanation,
+    /// after [`KNOWN`].
     pub fn diagnosis(&self) -> String {
-        format!("known mistake \"{}\": {}", self.name, self.explanation)
+        format!("{KNOWN} \"{}\": {}", self.name, self.explanation)
     }
 }
 
