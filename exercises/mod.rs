@@ -2,28 +2,38 @@
 //!
 //! Every file here is a stub with a `todo!()` and a one-line hint, the twin
 //! of a file in `solutions/` with the same functions and signatures. Replace a
-//! `todo!()` with your code and run `cargo test --test grade` (or `cargo run -- watch`): the grader checks
-//! each of your gradients against finite differences and against the
-//! reference, and prints a table. An exercise still at `todo!()` is *not
-//! attempted*, never a failure. `cargo run --release -- train --impl
-//! exercises` then trains the network with your code alone.
+//! `todo!()` with your code and run `cargo run -- watch` (or, once,
+//! `cargo test exercises`): the grader checks each of your gradients against
+//! finite differences and against the reference, and prints a table. An
+//! exercise still at `todo!()` is *not attempted*, never a failure.
+//! `cargo run --release -- train --impl exercises` then trains the network
+//! with your code alone.
 //!
-//! All these files are one crate: one that does not compile stops
-//! `cargo test --test grade` for all of them. `cargo run -- watch` does
-//! not stop: it shows that file's first error, sets the file aside
-//! (replaced by the reference, which is never graded as yours) and grades
-//! every other exercise; the set-aside file's exercises read "does not
-//! compile". That is why each module below is named twice.
+//! These files are a small crate of their own (`exercises/Cargo.toml`,
+//! crate `exercises`) on top of the library `backprop_ninja`, which stays
+//! built: a save rebuilds this crate alone. The library's modules your code
+//! uses are re-exported below, so `crate::layers::…` names the library's
+//! layers.
+//!
+//! One file that does not compile stops `cargo test exercises` for all
+//! of them. `cargo run -- watch` does not stop: it shows that file's first
+//! error, sets the file aside (replaced by the reference, which is never
+//! graded as yours) and grades every other exercise; the set-aside file's
+//! exercises read "does not compile". That is why each module below is
+//! named twice.
 //!
 //! `src/registry.rs` lists every exercise in course order, with its hints.
 #![allow(unused_variables)] // stubs name every input they will need
+
+// The library's modules, as `crate::…` for the files below.
+pub use backprop_ninja::{backprop, course, float, layers, solutions};
 
 // The modules in course order; edit only the function bodies.
 //
 // Each is named twice, as a module and as a string: the string is for
 // `watch`, which grades the other files while one does not compile, by
 // building the crate with that file replaced by the reference (see
-// `exercises!` at the end of this file, and `build.rs`).
+// `exercises!` at the end of this file, and `exercises/build.rs`).
 exercises! {
     // Lecture "building micrograd": each operation's local backward step.
     micrograd = "micrograd";
@@ -76,13 +86,13 @@ exercises! {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Exercises;
 
-crate::implement_backprop!(Exercises, "exercises");
+backprop_ninja::implement_backprop!(Exercises, "exercises", skipped);
 
 /// Declares each exercise module: your file, or, when `build.rs` was told
 /// that it does not compile (`BACKPROP_NINJA_SKIP`, which only `watch` sets),
 /// a stand-in that lends the reference's functions so that the rest of the
 /// crate still builds. The grader never grades a stand-in: it reports the
-/// file's exercises as "does not compile" ([`skipped`]).
+/// file's exercises as "does not compile" ([`skipped()`]).
 macro_rules! exercises {
     ($($module:ident = $name:literal;)*) => {
         $(
@@ -113,3 +123,8 @@ pub fn skipped() -> Vec<&'static str> {
         .map(|(name, _)| *name)
         .collect()
 }
+
+/// No unit tests here: the grader is `tests/grade.rs`. `cargo test NAME`
+/// builds this crate's unit tests anyway; this empty runner keeps them quiet.
+#[cfg(test)]
+fn main() {}

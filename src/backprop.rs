@@ -2,7 +2,7 @@
 //!
 //! [`Backprop`] names each backward pass once, with its signature. Two types
 //! implement it: [`crate::solutions::Solutions`], the reference, and
-//! [`crate::exercises::Exercises`], yours. The trait and both
+//! `exercises::Exercises`, yours (the learner's crate, `exercises/`). The trait and both
 //! implementations are generated from the registry's one list
 //! ([`crate::registry`]), whose entry for each exercise carries the
 //! signature and the function that implements it, `module::function` in
@@ -18,73 +18,56 @@
 //! How to add an exercise: see `docs/MAINTAINING.md#adding-an-exercise`.
 #![allow(non_snake_case)] // the lecture's names: dC, dW1, ...
 
-/// Hands the backward passes of the registry's list
-/// ([`registry_list!`](crate::registry_list)), the entries that have one,
-/// to `next` (`declare_backprop`, `implement_backprop` or
-/// `declare_backprop_table`), each as `fn method(signature) =
-/// module::function;`.
-#[doc(hidden)]
-#[macro_export]
-macro_rules! backward_passes {
-    (($next:ident $($args:tt)*) $(
-        $variant:ident $(($payload:path))? => {
-            id: $id:literal,
-            chapter: $chapter:ident,
-            $(file: $file:literal, function: $function:literal,)?
-            $(backward:
-                $(#[$doc:meta])*
-                fn $method:ident $(<$($g:ident: $bound:path),+>)? ($($param:ident: $ty:ty),* $(,)?) $(-> $ret:ty)?
-                    = $module:ident :: $func:ident;
-            )?
-            needed_by: [$($model:ident),* $(,)?],
-            graded_by: $($case:ident)::+ ($($arg:expr),* $(,)?),
-            $(twin: $twin:ident,)?
-            hints: [$($hint:literal),+ $(,)?],
-        },
-    )*) => {
-        $crate::$next! { ($($args)*) $($(
-            $(#[$doc])*
-            fn $method $(<$($g: $bound),+>)? ($($param: $ty),*) $(-> $ret)? = $module::$func;
-        )?)* }
-    };
-}
-
-/// Declares [`Backprop`] from the list.
+/// Declares [`Backprop`] from the registry's backward passes (the records
+/// of [`registry_entries!`](crate::registry_entries)).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! declare_backprop {
-    (() $(
-        $(#[$doc:meta])*
-        fn $method:ident $(<$($g:ident: $bound:path),+>)? ($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)?
-            = $module:ident :: $function:ident;
-    )*) => {
+    (() entries: $entries:tt passes: [$({
+        doc: { $($doc:tt)* }
+        sig: { $($sig:tt)* }
+        method: $method:ident
+        call: { $($call:tt)* }
+        pointer: { $($pointer:tt)* }
+        instance: { $($instance:tt)* }
+    })*]) => {
         /// Every backward pass of the course, each a plain function of its inputs.
         pub trait Backprop {
             /// `"solutions"` or `"exercises"`.
             const NAME: &'static str;
+            /// The exercise modules this build replaced by the reference
+            /// because they do not compile (`watch` asks for it, see
+            /// `build.rs`): none but for the learner's.
+            fn skipped() -> Vec<&'static str> {
+                Vec::new()
+            }
             $(
-                $(#[$doc])*
-                fn $method $(<$($g: $bound),+>)? ($($arg: $ty),*) $(-> $ret)?;
+                $($doc)*
+                $($sig)*;
             )*
         }
     };
 }
 
-/// Implements [`Backprop`] for a type from the list, calling
-/// `module::function` for each entry, where `implement_backprop!(Type,
+/// Implements [`Backprop`] for a type from the registry, calling
+/// `module::function` for each backward pass, where `implement_backprop!(Type,
 /// "name")` is invoked (the modules `micrograd`, `linear`, ... must be in
-/// scope there).
+/// scope there). `implement_backprop!(Type, "name", skipped)` takes
+/// `Backprop::skipped` from the function `skipped` in scope.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! implement_backprop {
-    ($ty:ident, $name:literal) => {
-        $crate::registry_list!(backward_passes implement_backprop $ty $name);
+    ($ty:ident, $name:literal $(, $skipped:ident)?) => {
+        $crate::registry_list!(implement_backprop $ty $name $($skipped)?);
     };
-    (($ty:ident $name:literal) $(
-        $(#[$doc:meta])*
-        fn $method:ident $(<$($g:ident: $bound:path),+>)? ($($arg:ident: $ty_:ty),* $(,)?) $(-> $ret:ty)?
-            = $module:ident :: $function:ident;
-    )*) => {
+    (($ty:ident $name:literal $($skipped:ident)?) entries: $entries:tt passes: [$({
+        doc: { $($doc:tt)* }
+        sig: { $($sig:tt)* }
+        method: $method:ident
+        call: { $($call:tt)* }
+        pointer: { $($pointer:tt)* }
+        instance: { $($instance:tt)* }
+    })*]) => {
         const _: () = {
             $crate::signature_types!();
             use $crate::backprop::Backprop;
@@ -92,8 +75,13 @@ macro_rules! implement_backprop {
             impl $crate::backprop::Backprop for $ty {
                 const NAME: &'static str = $name;
                 $(
-                    fn $method $(<$($g: $bound),+>)? ($($arg: $ty_),*) $(-> $ret)? {
-                        $module::$function $(::<$($g),+>)? ($($arg),*)
+                    fn skipped() -> Vec<&'static str> {
+                        $skipped()
+                    }
+                )?
+                $(
+                    $($sig)* {
+                        $($call)*
                     }
                 )*
             }
@@ -101,19 +89,22 @@ macro_rules! implement_backprop {
     };
 }
 
-/// Declares `BackpropTable` from the list: one field per backward pass, a
-/// function pointer at the types the grader uses, and `of::<B>()`, which
-/// fills it from `B`. Invoked in `crate::grade::table`, where the generic
-/// parameters of the signatures (`F`, `D`, `L`) are type aliases for those
-/// types.
+/// Declares `BackpropTable` from the registry's backward passes: one field
+/// per backward pass, a function pointer at the types the grader uses, and
+/// `of::<B>()`, which fills it from `B`. Invoked in `crate::grade::table`,
+/// where the generic parameters of the signatures (`F`, `D`, `L`) are type
+/// aliases for those types.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! declare_backprop_table {
-    (() $(
-        $(#[$doc:meta])*
-        fn $method:ident $(<$($g:ident: $bound:path),+>)? ($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)?
-            = $module:ident :: $function:ident;
-    )*) => {
+    (() entries: $entries:tt passes: [$({
+        doc: { $($doc:tt)* }
+        sig: { $($sig:tt)* }
+        method: $method:ident
+        call: { $($call:tt)* }
+        pointer: { $($pointer:tt)* }
+        instance: { $($instance:tt)* }
+    })*]) => {
         /// One implementation's backward passes as plain function pointers,
         /// at the grader's types: what a grading case calls.
         #[allow(non_snake_case)] // the lecture's names: dC, dW1, ...
@@ -121,9 +112,11 @@ macro_rules! declare_backprop_table {
         pub struct BackpropTable {
             /// `B::NAME`: `"solutions"`, `"exercises"`, ...
             pub name: &'static str,
+            /// `B::skipped`: the exercise modules replaced by the reference.
+            pub skipped: fn() -> Vec<&'static str>,
             $(
-                $(#[$doc])*
-                pub $method: fn($($ty),*) $(-> $ret)?,
+                $($doc)*
+                pub $method: $($pointer)*,
             )*
         }
 
@@ -132,7 +125,8 @@ macro_rules! declare_backprop_table {
             pub const fn of<B: Backprop>() -> Self {
                 BackpropTable {
                     name: B::NAME,
-                    $($method: B::$method $(::<$($g),+>)?,)*
+                    skipped: B::skipped,
+                    $($method: B::$method $($instance)*,)*
                 }
             }
         }
@@ -167,4 +161,4 @@ macro_rules! signature_types {
     };
 }
 signature_types!();
-crate::registry_list!(backward_passes declare_backprop);
+crate::registry_list!(declare_backprop);

@@ -27,12 +27,17 @@
 //! | [`layers`] | each layer's forward pass (given code): Linear, Embedding, Tanh, BatchNorm1d, cross-entropy, FlattenConsecutive, Sequential; lecture 7's attention, LayerNorm, ReLU, GELU, position embedding, sequence cross-entropy, block, and the AdamW update |
 //! | [`tokenizer`] | the byte-level BPE tokenizer of the tokenizer lecture: split patterns, merges, special tokens, minbpe's `.model` files, the incremental trainer |
 //! | [`course`] | the lectures' own code: the scalar engine of micrograd, the bigram, exercise 1's forward pass |
-//! | [`backprop`], `exercises/`, `solutions/` | the `Backprop` trait, generated from the registry; your backward passes, and the reference with derivations |
+//! | [`backprop`], [`solutions`] | the `Backprop` trait, generated from the registry; the reference backward passes, with derivations |
 //! | [`models`] | the models assembled from the layers (micrograd's MLP, part 4's MLP, part 5's WaveNet, part 3's deep MLP, lecture 7's GPT), forward and backward through `B: Backprop` |
 //! | [`train`], [`grade`], [`io`] | the training loops; the grader (the dispatch, oracle, cases per chapter, report, the scalar second oracle); checkpoints and exports |
 //! | [`registry`] | every exercise once: chapter, its backward pass's signature (so its file and function), hints, models that need it, grading case, 2-D twin |
 //! | [`watch`] | the learner's loop: re-grading on every save |
 //! | `src/cli/` (the binary) | the `backprop-ninja` command |
+//!
+//! Your backward passes, `exercises/`, are a crate of their own
+//! (`exercises/Cargo.toml`, crate `exercises`) on top of this one: a save
+//! there rebuilds that small crate alone. It implements [`Backprop`] for its
+//! `Exercises` with the registry's signatures, as [`Solutions`] does here.
 //!
 //! Exercise 1 of the lecture is `exercises/step_by_step.rs`, exercise 2
 //! (cross-entropy in one expression) `exercises/cross_entropy.rs`, exercise 3
@@ -71,13 +76,10 @@ pub mod watch;
 #[doc = include_str!("../docs/ndarray.md")]
 pub mod ndarray_guide {}
 
-#[path = "../exercises/mod.rs"]
-pub mod exercises;
 #[path = "../solutions/mod.rs"]
 pub mod solutions;
 
 pub use backprop::Backprop;
 pub use error::{Error, Result};
-pub use exercises::Exercises;
 pub use float::Float;
 pub use solutions::Solutions;

@@ -199,12 +199,27 @@ macro_rules! given_or {
     };
 }
 
-/// Builds [`REGISTRY`] and the grading dispatch's `match` from the list
-/// ([`registry_list!`](crate::registry_list)).
+/// The one reader of the registry's entries: matches the list's grammar
+/// (what [`registry_list!`](crate::registry_list) holds) once, and hands
+/// `callback` two lists of flat records, one per entry and one per backward
+/// pass, with every piece its products need already put together:
+///
+/// - `entries: [{ exercise: {…} id: "…" chapter: C file: {…} function: {…}
+///   needed_by: [M, …] case: {cases::…} case_args: {arg, …} twin: {…}
+///   hints: ["…", …] } …]`, for [`REGISTRY`] and the grading dispatch
+///   (`declare_registry`, here);
+/// - `passes: [{ doc: {…} sig: {fn method<…>(…) -> …} method: m
+///   call: {module::function::<…>(…)} pointer: {fn(…) -> …}
+///   instance: {::<…>} } …]`, for the [`Backprop`](crate::Backprop) trait,
+///   its implementations and the grader's table (`declare_backprop`,
+///   `implement_backprop`, `declare_backprop_table` in `src/backprop.rs`).
+///
+/// A product matches those records and nothing else: the grammar of an
+/// entry is written here alone.
 #[doc(hidden)]
 #[macro_export]
-macro_rules! declare_registry {
-    (() $(
+macro_rules! registry_entries {
+    (($callback:ident $($args:tt)*) $(
         $variant:ident $(($payload:path))? => {
             id: $id:literal,
             chapter: $chapter:ident,
@@ -220,16 +235,61 @@ macro_rules! declare_registry {
             hints: [$($hint:literal),+ $(,)?],
         },
     )*) => {
+        $crate::$callback! { ($($args)*)
+            entries: [$({
+                exercise: { Exercise::$variant $(($payload))? }
+                id: $id
+                chapter: $chapter
+                file: { given_or!([$($file)?] [$(concat!("exercises/", stringify!($module), ".rs"))?]) }
+                function: { given_or!([$($function)?] [$(stringify!($func))?]) }
+                needed_by: [$($model),*]
+                case: { $($case)::+ }
+                case_args: { $($arg,)* }
+                twin: { twin!($($twin)?) }
+                hints: [$($hint),+]
+            })*]
+            passes: [$($({
+                doc: { $(#[$doc])* }
+                sig: { fn $method $(<$($g: $bound),+>)? ($($param: $ty),*) $(-> $ret)? }
+                method: $method
+                call: { $module::$func $(::<$($g),+>)? ($($param),*) }
+                pointer: { fn($($ty),*) $(-> $ret)? }
+                instance: { $(::<$($g),+>)? }
+            })?)*]
+        }
+    };
+}
+
+/// Builds [`REGISTRY`] and the grading dispatch's `match` from the entries
+/// ([`registry_entries!`](crate::registry_entries)).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! declare_registry {
+    (()
+        entries: [$({
+            exercise: { $($exercise:tt)* }
+            id: $id:literal
+            chapter: $chapter:ident
+            file: { $($file:tt)* }
+            function: { $($function:tt)* }
+            needed_by: [$($model:ident),*]
+            case: { $($case:tt)* }
+            case_args: { $($arg:tt)* }
+            twin: { $($twin:tt)* }
+            hints: [$($hint:literal),+]
+        })*]
+        passes: $passes:tt
+    ) => {
         /// Every exercise, in course order.
         pub const REGISTRY: &[Entry] = &[$(
             Entry {
-                exercise: Exercise::$variant $(($payload))?,
+                exercise: $($exercise)*,
                 id: $id,
                 chapter: Chapter::$chapter,
-                file: given_or!([$($file)?] [$(concat!("exercises/", stringify!($module), ".rs"))?]),
-                function: given_or!([$($function)?] [$(stringify!($func))?]),
+                file: $($file)*,
+                function: $($function)*,
                 needed_by: &[$(ModelKind::$model),*],
-                twin: twin!($($twin)?),
+                twin: $($twin)*,
                 hints: &[$($hint),+],
             },
         )*];
@@ -242,9 +302,9 @@ macro_rules! declare_registry {
         ///
         /// [`Outcome`]: crate::grade::Outcome
         macro_rules! grading_case {
-            ($bp:expr, $exercise:expr, $seed:expr) => {
-                match $exercise {
-                    $(Exercise::$variant $(($payload))? => $($case)::+($bp, $id, $($arg,)* $seed),)*
+            ($bp:expr, $exercise_:expr, $seed:expr) => {
+                match $exercise_ {
+                    $($($exercise)* => $($case)*($bp, $id, $($arg)* $seed),)*
                 }
             };
         }
@@ -261,16 +321,18 @@ macro_rules! declare_registry {
 /// it is done; `graded_by`, its grading case in `src/grade/cases/`; `twin`,
 /// the 2-D exercise a 3-D one generalises; and three levels of `hints`.
 ///
-/// `registry_list!(callback args…)` hands every entry to `callback`:
+/// `registry_list!(callback args…)` hands the entries, read once by
+/// [`registry_entries!`](crate::registry_entries), to `callback`:
 /// `declare_registry` builds [`REGISTRY`] and the grading dispatch (here),
-/// `backward_passes` the [`Backprop`](crate::Backprop) trait
-/// (`src/backprop.rs`), its implementations (`exercises/mod.rs`,
-/// `solutions/mod.rs`) and the grader's table (`src/grade/table.rs`).
+/// `declare_backprop` the [`Backprop`](crate::Backprop) trait
+/// (`src/backprop.rs`), `implement_backprop` its implementations
+/// (`solutions/mod.rs`, the learner's `exercises/mod.rs`) and
+/// `declare_backprop_table` the grader's table (`src/grade/table.rs`).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! registry_list {
     ($callback:ident $($args:tt)*) => {
-        $crate::$callback! { ($($args)*)
+        $crate::registry_entries! { ($callback $($args)*)
     Micrograd(OpKind::Add) => {
         id: "micrograd::add",
         chapter: Micrograd,
@@ -1394,7 +1456,7 @@ mod tests {
     }
 
     #[test]
-    fn exercises_and_solutions_declare_the_modules_of_the_registry() {
+    fn stubs_and_references_declare_the_modules_of_the_registry() {
         let registry: BTreeSet<String> = REGISTRY.iter().map(|e| module(e).to_string()).collect();
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises/mod.rs");
         let declared_exercises: BTreeSet<String> = std::fs::read_to_string(&path)

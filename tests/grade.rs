@@ -1,5 +1,8 @@
 //! # The grader: `cargo test --test grade`
 //!
+//! A test of the learner's crate (`exercises/Cargo.toml`): it links the
+//! library, built once, and the learner's small crate, rebuilt on a save.
+//!
 //! Grades your exercises and prints the report, and nothing else: each
 //! chapter's count, the rows of what you attempted with each failure's
 //! details under its row, the summary, and last where to go next (the
@@ -13,14 +16,17 @@
 //! wrong one fails the run.
 //!
 //! One file of `exercises/` that does not compile stops this whole grade
-//! (it is one crate): `cargo run -- watch` then grades the rest, setting the
+//! (they are one crate): `cargo run -- watch` then grades the rest, setting the
 //! broken file aside (`BACKPROP_NINJA_SKIP`, see `build.rs`), and shows its
 //! exercises as "does not compile".
 //!
-//! `cargo test --test grade solutions` prints the reference's report;
-//! `cargo test --test grade exercises` (or `cargo test exercises`) yours.
+//! `cargo test solutions` (or `cargo test --test grade solutions`) prints
+//! the reference's report; `cargo test exercises` yours: the other test
+//! binaries select nothing by those names, so the report is all they show.
 //! `-- --ignored` adds the maintainers' check that the shipped exercises
-//! are still stubs.
+//! are still stubs. `watch` sets `BACKPROP_NINJA_FIRST` to the module just
+//! saved: its exercises are graded first and their verdict printed at once,
+//! before the report.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -30,20 +36,70 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use backprop_ninja::grade::progress::{self as report, Graded, grade_one};
 use backprop_ninja::grade::{Status, compact, dispatch, hint_levels};
 use backprop_ninja::registry::Exercise;
-use backprop_ninja::{Backprop, Exercises, Solutions};
+// `watch` sets FIRST_VAR to the module just saved (`tanh`): its exercises
+// are graded first, and their verdict printed before the report, up to the
+// line FIRST_END.
+use backprop_ninja::watch::grading::{FIRST_END, FIRST_VAR};
+use backprop_ninja::{Backprop, Solutions};
+use exercises::Exercises;
+
+/// An exercise's verdict on one line: `layers::tanh: right`.
+fn verdict(g: &Graded) -> String {
+    let what = match &g.grade.status {
+        Status::Correct => "right".to_string(),
+        Status::NotAttempted => "not attempted (todo!())".to_string(),
+        Status::DoesNotCompile => "does not compile".to_string(),
+        Status::Blocked(why) => format!("waits: {}", why.lines().next().unwrap_or("")),
+        Status::Wrong(why) => format!("WRONG: {}", why.lines().next().unwrap_or("")),
+    };
+    format!("{}: {what}", g.grade.exercise.id())
+}
+
+/// Grades the exercises of the module `first` (`tanh`), prints their
+/// verdict and [`FIRST_END`], and returns them by course index.
+fn grade_first<B: Backprop>(first: &str) -> Vec<(usize, Graded)> {
+    let file = format!("exercises/{first}.rs");
+    let graded: Vec<(usize, Graded)> = Exercise::all()
+        .into_iter()
+        .enumerate()
+        .filter(|(_, e)| e.file() == file)
+        .map(|(i, e)| (i, grade_one::<B>(e)))
+        .collect();
+    let mut out = format!("{file} saved:\n");
+    for (_, g) in &graded {
+        out.push_str(&format!("  {}\n", verdict(g)));
+    }
+    out.push_str(FIRST_END);
+    out.push('\n');
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(out.as_bytes());
+    let _ = stdout.flush();
+    graded
+}
 
 /// Grades every exercise of `B` on all cores, in course order.
 fn grade_all<B: Backprop>() -> Vec<Graded> {
-    let all = Exercise::all();
+    grade_all_but::<B>(vec![])
+}
+
+/// [`grade_all`], with the grades `done` (by course index) already known.
+fn grade_all_but<B: Backprop>(done: Vec<(usize, Graded)>) -> Vec<Graded> {
+    let known: Vec<usize> = done.iter().map(|(i, _)| *i).collect();
+    let all: Vec<(usize, Exercise)> = Exercise::all()
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| !known.contains(i))
+        .collect();
     let next = AtomicUsize::new(0);
-    let done: Mutex<Vec<(usize, Graded)>> = Mutex::default();
+    let done: Mutex<Vec<(usize, Graded)>> = Mutex::new(done);
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     std::thread::scope(|s| {
         for _ in 0..threads.min(all.len()) {
             s.spawn(|| {
                 loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(&e) = all.get(i) else { break };
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&(i, e)) = all.get(k) else { break };
                     let g = grade_one::<B>(e);
                     done.lock().unwrap().push((i, g));
                 }
@@ -126,7 +182,13 @@ fn main() -> ExitCode {
         ok = false;
     }
     if mine {
-        let graded = grade_all::<Exercises>();
+        let first = std::env::var(FIRST_VAR).unwrap_or_default();
+        let done = if first.is_empty() {
+            vec![]
+        } else {
+            grade_first::<Exercises>(&first)
+        };
+        let graded = grade_all_but::<Exercises>(done);
         ok &= graded.iter().all(|g| g.grade.passed());
         match std::env::var(compact::VAR)
             .ok()
@@ -134,7 +196,7 @@ fn main() -> ExitCode {
         {
             // The watch's screen, fitted to its terminal.
             Some(size) => {
-                let shown = hint_levels::shown(Path::new(env!("CARGO_MANIFEST_DIR")));
+                let shown = hint_levels::shown(&Path::new(env!("CARGO_MANIFEST_DIR")).join(".."));
                 print!("{}", compact::screen("exercises", &graded, size, &shown));
             }
             None => print!("{}", report::report("exercises", &graded)),

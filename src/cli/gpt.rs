@@ -37,19 +37,18 @@ use backprop_ninja::models::kind::ModelKind;
 use backprop_ninja::models::model::Network;
 use backprop_ninja::registry::Exercise;
 use backprop_ninja::tokenizer::Tokenizer;
-use backprop_ninja::tokenizer::bpe::IDENTITY;
-use backprop_ninja::tokenizer::codec::{EncodedBy, from_record, is_tokenizer};
+use backprop_ninja::tokenizer::codec::{from_record, is_tokenizer};
 use backprop_ninja::tokenizer::file;
 use backprop_ninja::train::budget::{self, Need};
 use backprop_ninja::train::eval::{EvalSet, Evaluator, bits_per_byte};
 use backprop_ninja::train::generate::Request;
 use backprop_ninja::train::gpt as trainer;
 use backprop_ninja::train::{Optimizer, OptimizerConfig, SAMPLE_SEED, Timing, TrainConfig};
-use backprop_ninja::{Backprop, Error, Exercises, Result};
+use backprop_ninja::{Backprop, Error, Result};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use super::implementation::{Impl, ready_for};
+use super::implementation::Impl;
 use super::output::{self, ByName, say};
 use super::run::{Begin, Common, Defaults, Plan, Planned, Recipe, agree, data_of_checkpoint};
 
@@ -363,21 +362,40 @@ fn load_text(path: &Path, codec: Option<Box<dyn Codec>>) -> Result<Data> {
 /// `tokenizer` as the codec of a run with `implementation`: its chunks
 /// encoded by the learner's `bpe_encode` under `--impl exercises`.
 fn bpe_codec(tokenizer: Tokenizer, implementation: Impl) -> Result<Box<dyn Codec>> {
-    Ok(match implementation {
-        Impl::Solutions => Box::new(tokenizer),
-        Impl::Exercises => {
-            ready_for::<Exercises>(&[Exercise::BpeEncode])?;
-            if *tokenizer.byte_ids() != IDENTITY {
-                return Err(Error::Config(
-                    "--impl exercises: this tokenizer gives the bytes other ids than 0..256, which exercises/bpe.rs assumes".into(),
-                ));
-            }
-            Box::new(EncodedBy {
-                tokenizer,
-                encode_chunk: <Exercises as Backprop>::bpe_encode,
-            })
-        }
-    })
+    match implementation {
+        Impl::Solutions => Ok(Box::new(tokenizer)),
+        Impl::Exercises => learners_codec(tokenizer),
+    }
+}
+
+/// The learner's functions, in the command built with their crate.
+#[cfg(learner)]
+type Learner = exercises::Exercises;
+
+/// `tokenizer` encoding with the learner's `bpe_encode`.
+#[cfg(learner)]
+fn learners_codec(tokenizer: Tokenizer) -> Result<Box<dyn Codec>> {
+    use backprop_ninja::tokenizer::bpe::IDENTITY;
+    use backprop_ninja::tokenizer::codec::EncodedBy;
+    super::implementation::ready_for::<Learner>(&[Exercise::BpeEncode])?;
+    if *tokenizer.byte_ids() != IDENTITY {
+        return Err(Error::Config(
+            "--impl exercises: this tokenizer gives the bytes other ids than 0..256, which exercises/bpe.rs assumes".into(),
+        ));
+    }
+    Ok(Box::new(EncodedBy {
+        tokenizer,
+        encode_chunk: <Learner as Backprop>::bpe_encode,
+    }))
+}
+
+/// `--impl exercises` runs in the command built with the learner's crate,
+/// never here.
+#[cfg(not(learner))]
+fn learners_codec(_: Tokenizer) -> Result<Box<dyn Codec>> {
+    Err(Error::Config(
+        "--impl exercises runs in the command built with the learner's crate (backprop-ninja-exercises)".into(),
+    ))
 }
 
 /// The codec `--tokenizer` names, if given.

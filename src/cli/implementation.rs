@@ -1,11 +1,18 @@
 //! `--impl`: whose backward passes a subcommand runs with, dispatched once
 //! by [`Impl::run`]; [`ready`] refuses to train with backward passes still
 //! at `todo!()`.
+//!
+//! The learner's backward passes are a crate of their own
+//! (`exercises/Cargo.toml`), which this command does not link: so that it
+//! builds, and `hint` or `watch` run, while an exercise does not compile.
+//! `--impl exercises` hands the whole command line over to the same command
+//! built with them (`backprop-ninja-exercises`, under `cfg(learner)`),
+//! through `cargo run`, in the same profile.
 
 use backprop_ninja::grade::{Status, dispatch};
 use backprop_ninja::models::kind::ModelKind;
 use backprop_ninja::registry;
-use backprop_ninja::{Backprop, Error, Exercises, Result, Solutions};
+use backprop_ninja::{Backprop, Error, Result, Solutions};
 use clap::ValueEnum;
 
 /// Whose backward passes to run: `--impl`.
@@ -27,12 +34,49 @@ impl Impl {
     pub fn run(self, job: impl WithBackprop) -> Result<()> {
         match self {
             Impl::Solutions => job.run::<Solutions>(),
+            #[cfg(learner)]
             Impl::Exercises => {
                 refuse_stand_ins()?;
-                job.run::<Exercises>()
+                job.run::<exercises::Exercises>()
+            }
+            #[cfg(not(learner))]
+            Impl::Exercises => {
+                let _ = job;
+                hand_over()
             }
         }
     }
+}
+
+/// Runs this very command line again as `backprop-ninja-exercises`, the
+/// command built with the learner's crate, and ends with its exit status.
+#[cfg(not(learner))]
+fn hand_over() -> Result<()> {
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises/Cargo.toml");
+    let mut command =
+        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.args(["run", "--quiet", "--features", "command"]);
+    if cfg!(feature = "plots") {
+        command.args(["--features", "plots"]);
+    }
+    if cfg!(feature = "pretrained") {
+        command.args(["--features", "pretrained"]);
+    }
+    if !cfg!(debug_assertions) {
+        command.arg("--release");
+    }
+    command
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .arg("--")
+        .args(std::env::args_os().skip(1));
+    let status = command.status().map_err(|e| {
+        Error::Config(format!(
+            "--impl exercises: cannot run cargo for {}: {e}",
+            manifest.display()
+        ))
+    })?;
+    std::process::exit(status.code().unwrap_or(1))
 }
 
 /// Refuses to train with `B` while a backward pass the model needs is still
@@ -72,8 +116,9 @@ pub fn ready_for<B: Backprop>(needs: &[registry::Exercise]) -> Result<()> {
 /// Refuses `--impl exercises` in a build where some exercise files were
 /// replaced by the reference because they do not compile
 /// (`BACKPROP_NINJA_SKIP`, which `watch` sets for its grading only).
+#[cfg(learner)]
 fn refuse_stand_ins() -> Result<()> {
-    let skipped = backprop_ninja::exercises::skipped();
+    let skipped = exercises::skipped();
     if skipped.is_empty() {
         return Ok(());
     }

@@ -98,7 +98,8 @@ enum Command {
         all: bool,
     },
     /// The next level of an exercise's hint: the rule, then the shapes,
-    /// then the expression in words (e.g. `hint layers::tanh`, `hint dcounts`).
+    /// then the expression in words (e.g. `hint layers::tanh`, or a short
+    /// name when it names one exercise: `hint dv`, `hint gelu`).
     Hint { exercise: String },
 }
 

@@ -75,6 +75,15 @@ fn record<D: Dimension>(name: &str, learner: &ArrayRef<f64, D>) {
     });
 }
 
+/// Records `learner` as the answer of the row `name`, for a case that
+/// compares outputs itself rather than through a [`LayerCase`]
+/// (the tokenizer's): what [`recording_answers`] collects.
+///
+/// [`LayerCase`]: crate::grade::case::LayerCase
+pub fn record_answer(name: &str, learner: &ndarray::ArrayD<f64>) {
+    record(name, learner);
+}
+
 /// Runs `grade` and returns what it returned with the gradients each of its
 /// rows compared with the reference (the learner's side), by row name.
 pub fn recording_answers<T>(grade: impl FnOnce() -> T) -> (T, Vec<Answer>) {

@@ -78,35 +78,38 @@ pub fn ask(e: Exercise, shown: &BTreeMap<String, usize>) -> String {
     format!("{what}: cargo run -- hint {}", e.id())
 }
 
-/// The exercise named `name`: its id (`layers::tanh`) or the part after `::` when unique.
+/// The exercise named `name`: its id (`layers::tanh`), else the end of one
+/// id, whole `::` parts (`dv`, `head::dv`, `gelu`), else a part of one id
+/// (`flatten`), when it names a single exercise; ambiguous, the candidates.
 pub fn find(name: &str) -> Result<Exercise, String> {
     let all = Exercise::all();
-    if let Some(&e) = all.iter().find(|e| e.id() == name) {
-        return Ok(e);
+    let name = name.trim();
+    let lower = name.to_lowercase();
+    let id = |e: &Exercise| e.id().to_lowercase();
+    let stages: [&dyn Fn(&Exercise) -> bool; 3] = [
+        &|e| id(e) == lower,
+        &|e| id(e).ends_with(&format!("::{lower}")),
+        &|e| !lower.is_empty() && id(e).contains(&lower),
+    ];
+    for matches in stages {
+        let found: Vec<Exercise> = all.iter().copied().filter(|e| matches(e)).collect();
+        match found.as_slice() {
+            [] => continue,
+            [e] => return Ok(*e),
+            [..] => {
+                return Err(format!(
+                    "{name:?} names {} exercises: {} (say which, e.g. `hint {}`)",
+                    found.len(),
+                    found.iter().map(|e| e.id()).collect::<Vec<_>>().join(", "),
+                    found[0].id()
+                ));
+            }
+        }
     }
-    let matches: Vec<Exercise> = all
-        .into_iter()
-        .filter(|e| e.id().split_once("::").is_some_and(|(_, s)| s == name))
-        .collect();
-    match matches.as_slice() {
-        [e] => Ok(*e),
-        [_, ..] => Err(format!(
-            "{name:?} is ambiguous: {}",
-            matches
-                .iter()
-                .map(|e| e.id())
-                .collect::<Vec<_>>()
-                .join(" or ")
-        )),
-        [] => Err(format!(
-            "no exercise {name:?}; the exercises: {}",
-            Exercise::all()
-                .iter()
-                .map(|e| e.id())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
-    }
+    Err(format!(
+        "no exercise {name:?}; the exercises: {}",
+        all.iter().map(|e| e.id()).collect::<Vec<_>>().join(", ")
+    ))
 }
 
 /// Shows the next level of `name`'s hint for the crate at `dir`, and records it.
@@ -165,12 +168,38 @@ mod tests {
         // Another exercise starts at level 1.
         assert!(next(&dir, "layers::linear").unwrap().contains("level 1"));
         assert!(next(&dir, "nothing").is_err());
-        assert!(next(&dir, "tanh").unwrap_err().contains("ambiguous"));
+        let tanh = next(&dir, "tanh").unwrap_err();
+        assert!(
+            tanh.contains("names 2 exercises: micrograd::tanh, layers::tanh"),
+            "{tanh}"
+        );
         assert!(
             next(&dir, "dcounts")
                 .unwrap()
                 .starts_with("ex1::dcounts (level 1")
         );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_short_name_finds_the_one_exercise_it_names() {
+        let id = |name: &str| find(name).map(|e| e.id());
+        assert_eq!(id("gpt::head::dv"), Ok("gpt::head::dv"));
+        assert_eq!(id("dv"), Ok("gpt::head::dv"));
+        assert_eq!(id("head::dq"), Ok("gpt::head::dq"));
+        assert_eq!(id("gelu"), Ok("gpt::gelu"));
+        assert_eq!(id("GELU"), Ok("gpt::gelu"));
+        assert_eq!(id("flatten"), Ok("wavenet::flatten_consecutive"));
+        // `dbnvar` is a whole part of one id, and a piece of another.
+        assert_eq!(id("dbnvar"), Ok("ex1::dbnvar"));
+        let dw = find("dW").unwrap_err();
+        assert!(dw.contains("ex1::dW2, ex1::dW1"), "{dw}");
+        let entropy = find("cross_entropy").unwrap_err();
+        assert!(
+            entropy.contains("ex2::cross_entropy, gpt::cross_entropy"),
+            "{entropy}"
+        );
+        assert!(find("").is_err());
+        assert!(find("nothing").unwrap_err().starts_with("no exercise"));
     }
 }

@@ -423,7 +423,7 @@ mod tests {
     }
 
     #[test]
-    fn a_derivation_comes_from_the_solutions_doc_comments() {
+    fn a_derivation_comes_from_the_references_doc_comments() {
         let source = "//! # Tanh\n//! dx = (1 - out²)·dout\n\nuse x;\n\n/// Accumulates.\n#[inline]\npub fn backward<F>() {}\n/// Other.\npub fn backward_3d() {}\n";
         assert_eq!(
             derivation_from(source, "backward", true),

@@ -24,7 +24,7 @@ type D = ndarray::Ix2;
 type L = Solutions;
 
 crate::signature_types!();
-crate::registry_list!(backward_passes declare_backprop_table);
+crate::registry_list!(declare_backprop_table);
 
 /// The reference's backward passes.
 pub static SOLUTIONS: BackpropTable = BackpropTable::of::<Solutions>();

@@ -1,7 +1,7 @@
 //! # The grade `watch` runs, and its retries without the broken files
 //!
-//! Part of the learner's loop ([`crate::watch`]): the grade is
-//! `cargo test --test grade exercises` run as a child process, so that an
+//! Part of the learner's loop ([`crate::watch`]): the grade is the learner's
+//! crate's `cargo test --test grade exercises` run as a child process, so that an
 //! exercise that does not compile cannot stop the watch. When only files of
 //! `exercises/` stop the compiler ([`super::compiler::broken_modules`]), the
 //! grade runs again with those files replaced by the reference
@@ -27,26 +27,86 @@ pub enum Outcome {
     Isolated { compiler: String, report: String },
 }
 
-/// Runs the grade: `cargo test --test grade exercises` in `dir`, and again
+/// Runs the grade: the learner's `cargo test --test grade exercises` in `dir`, and again
 /// without the files of `exercises/` that do not compile, if that is what
 /// stopped it ([`grade_isolating`]). With a `screen`, the report fits it
 /// ([`crate::grade::compact`]); without, it is the full report.
 pub fn cargo_grade(dir: &Path, screen: Option<Size>) -> Outcome {
-    let modules: Vec<&str> = crate::exercises::MODULES.iter().map(|(m, _)| *m).collect();
+    cargo_grade_first(dir, screen, None, &mut |_| {})
+}
+
+/// [`cargo_grade`], grading the exercises of the module `first` (the file
+/// just saved) first: `early` gets their verdict as soon as the grader
+/// prints it, before the rest is graded.
+pub fn cargo_grade_first(
+    dir: &Path,
+    screen: Option<Size>,
+    first: Option<&str>,
+    early: &mut dyn FnMut(&str),
+) -> Outcome {
     grade_isolating(
-        &mut |skip| cargo_grade_skipping(dir, skip, screen),
-        &modules,
+        &mut |skip| cargo_grade_skipping(dir, skip, screen, first, early),
+        &exercise_modules(),
     )
+}
+
+/// The exercise module of the file of `exercises/` in `dir` saved last,
+/// if it was saved after `since`: `tanh` for `exercises/tanh.rs`.
+pub fn saved_since(dir: &Path, since: std::time::SystemTime) -> Option<String> {
+    let modules = exercise_modules();
+    std::fs::read_dir(dir.join("exercises"))
+        .ok()?
+        .filter_map(|entry| {
+            let entry = entry.ok()?;
+            let name = entry.file_name().into_string().ok()?;
+            let module = name.strip_suffix(".rs")?;
+            let modified = entry.metadata().ok()?.modified().ok()?;
+            (modules.contains(&module) && modified > since).then(|| (modified, module.to_string()))
+        })
+        .max()
+        .map(|(_, module)| module)
+}
+
+/// Every exercise module, once, in course order: `micrograd`, `bigram`, …
+/// (the files of `exercises/` the registry names).
+pub fn exercise_modules() -> Vec<&'static str> {
+    let mut modules: Vec<&str> = vec![];
+    for e in crate::registry::Exercise::all() {
+        let module = crate::grade::skipped::module_of(e.file());
+        if !modules.contains(&module) {
+            modules.push(module);
+        }
+    }
+    modules
 }
 
 /// The variable that makes `build.rs` replace exercise modules by the
 /// reference: `gelu,head`.
 pub const SKIP_VAR: &str = "BACKPROP_NINJA_SKIP";
 
-/// `cargo test --test grade exercises` in `dir`, with the exercise modules
+/// The learner's package, whose test `grade` prints the report.
+pub const PACKAGE: &str = "backprop-ninja-exercises";
+
+/// The variable that makes the grader grade one module's exercises first
+/// and print their verdict before the report: `tanh`.
+pub const FIRST_VAR: &str = "BACKPROP_NINJA_FIRST";
+
+/// The line with which the grader ends that verdict.
+pub const FIRST_END: &str = "-- the saved file's verdict ends here; the report follows --";
+
+/// `cargo test -p backprop-ninja-exercises --test grade exercises` in `dir`
+/// (only the learner's small crate is rebuilt), with the exercise modules
 /// `skip` replaced by the reference (none: the learner's code, all of it),
-/// its report fitted to `screen` if there is one.
-pub fn cargo_grade_skipping(dir: &Path, skip: &[String], screen: Option<Size>) -> Outcome {
+/// its report fitted to `screen` if there is one, and the exercises of
+/// `first` graded first, their verdict handed to `early` as soon as it is
+/// printed.
+pub fn cargo_grade_skipping(
+    dir: &Path,
+    skip: &[String],
+    screen: Option<Size>,
+    first: Option<&str>,
+    early: &mut dyn FnMut(&str),
+) -> Outcome {
     let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     command
         .args([
@@ -54,6 +114,8 @@ pub fn cargo_grade_skipping(dir: &Path, skip: &[String], screen: Option<Size>) -
             "--quiet",
             "--color",
             "never",
+            "--package",
+            PACKAGE,
             "--test",
             "grade",
             "exercises",
@@ -68,17 +130,57 @@ pub fn cargo_grade_skipping(dir: &Path, skip: &[String], screen: Option<Size>) -
     } else {
         command.env(SKIP_VAR, skip.join(","));
     }
-    match command.output() {
+    match first.filter(|m| !skip.iter().any(|s| s == m)) {
+        Some(module) => command.env(FIRST_VAR, module),
+        None => command.env_remove(FIRST_VAR),
+    };
+    match run_streaming(&mut command, early) {
         Err(e) => Outcome::CompileError(format!("error: cannot run cargo: {e}")),
-        Ok(o) => {
-            let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+        Ok((stdout, stderr)) => {
             if stdout.contains("exercises: ") && stdout.contains(" done") {
                 Outcome::Graded(stdout)
             } else {
-                Outcome::CompileError(String::from_utf8_lossy(&o.stderr).into_owned())
+                Outcome::CompileError(stderr)
             }
         }
     }
+}
+
+/// Runs `command`, handing `early` what it prints before a line
+/// [`FIRST_END`] as soon as that line comes; returns the rest of its
+/// standard output (without that part) and its standard error.
+fn run_streaming(
+    command: &mut Command,
+    early: &mut dyn FnMut(&str),
+) -> std::io::Result<(String, String)> {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::Stdio;
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let mut stderr = child.stderr.take().expect("piped");
+    let errors = std::thread::spawn(move || {
+        let mut text = Vec::new();
+        let _ = stderr.read_to_end(&mut text);
+        String::from_utf8_lossy(&text).into_owned()
+    });
+    let mut stdout = String::new();
+    let mut lines = BufReader::new(child.stdout.take().expect("piped"));
+    let mut line = Vec::new();
+    while lines.read_until(b'\n', &mut line)? > 0 {
+        let text = String::from_utf8_lossy(&line).into_owned();
+        line.clear();
+        if text.trim_end() == FIRST_END {
+            early(&stdout);
+            stdout.clear();
+        } else {
+            stdout.push_str(&text);
+        }
+    }
+    child.wait()?;
+    let stderr = errors.join().unwrap_or_default();
+    Ok((stdout, stderr))
 }
 
 /// How many times the grade may run again, each time without more files:
@@ -228,5 +330,42 @@ mod tests {
         );
         assert_eq!(outcome, Outcome::Graded(RIGHT.into()));
         assert_eq!(asked.len(), 1);
+    }
+
+    #[test]
+    fn the_saved_files_verdict_comes_first_and_is_not_in_the_report() {
+        let mut command = Command::new("sh");
+        command
+            .args(["-c", "printf '%s\\n' \"$A\" \"$B\" \"$C\"; echo oops >&2"])
+            .env("A", "layers::tanh: right")
+            .env("B", FIRST_END)
+            .env("C", "the report");
+        let mut early = vec![];
+        let (stdout, stderr) =
+            run_streaming(&mut command, &mut |v| early.push(v.to_string())).unwrap();
+        assert_eq!(early, ["layers::tanh: right\n"]);
+        assert_eq!(stdout, "the report\n");
+        assert_eq!(stderr, "oops\n");
+        // Without the line, nothing early.
+        let mut command = Command::new("sh");
+        command.args(["-c", "printf 'the report\\n'"]);
+        let mut early = 0;
+        let (stdout, _) = run_streaming(&mut command, &mut |_| early += 1).unwrap();
+        assert_eq!((early, stdout.as_str()), (0, "the report\n"));
+    }
+
+    #[test]
+    fn the_file_saved_last_is_found_by_its_time() {
+        let dir = std::env::temp_dir().join(format!("saved-since-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("exercises")).unwrap();
+        let before = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+        assert_eq!(saved_since(&dir, before), None);
+        std::fs::write(dir.join("exercises/notes.rs"), "").unwrap();
+        assert_eq!(saved_since(&dir, before), None, "no exercise module");
+        std::fs::write(dir.join("exercises/tanh.rs"), "").unwrap();
+        assert_eq!(saved_since(&dir, before).as_deref(), Some("tanh"));
+        let later = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
+        assert_eq!(saved_since(&dir, later), None);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

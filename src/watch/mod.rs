@@ -20,8 +20,10 @@
 //! error elsewhere (or one the retry cannot get past) shows the compiler's
 //! first error above the last grades, which stay on screen.
 //!
-//! The grade is `cargo test --test grade exercises` run as a child process
-//! (so an exercise that does not compile cannot stop the watch); the loop
+//! The grade is `cargo test -p backprop-ninja-exercises --test grade
+//! exercises` run as a child process: the learner's crate
+//! (`exercises/Cargo.toml`) is all a save rebuilds, and an exercise that
+//! does not compile cannot stop the watch, which does not link it. The loop
 //! takes the grading as a function, which is how it is tested.
 //!
 //! One file per part, each depending only on those above it:
@@ -43,15 +45,15 @@ pub mod grading;
 pub mod saves;
 pub mod screen;
 
-use std::io;
+use std::io::{self, Write};
 use std::path::Path;
 use std::sync::mpsc::channel;
 
 use crate::error::{Error, Result};
 use event_loop::{DEBOUNCE, run_on};
-use grading::cargo_grade;
+use grading::{cargo_grade_first, saved_since};
 use saves::{Event, watcher};
-use screen::{Screen, report_size, terminal_size};
+use screen::{CLEAR, Screen, report_size, terminal_size};
 
 /// `watch` in the crate at `dir`: until Ctrl-C. The screen fits the
 /// terminal, or shows every row of the report when `all`.
@@ -73,14 +75,19 @@ pub fn main(dir: &Path, all: bool) -> Result<()> {
     let size = (!all).then(terminal_size);
     let report = size.map(report_size);
     let screen = Screen::new(size);
-    run_on(
-        screen,
-        &mut || cargo_grade(dir, report),
-        &rx,
-        &mut stdout,
-        DEBOUNCE,
-    )
-    .map_err(|e| Error::Config(format!("cannot write the screen: {e}")))?;
+    // After a save, the saved file's verdict first, then the whole report.
+    let mut since = std::time::SystemTime::now();
+    let mut grade = || {
+        let first = saved_since(dir, since);
+        since = std::time::SystemTime::now();
+        cargo_grade_first(dir, report, first.as_deref(), &mut |verdict| {
+            let mut out = io::stdout();
+            let _ = write!(out, "{CLEAR}{verdict}\n(grading the other exercises…)\n");
+            let _ = out.flush();
+        })
+    };
+    run_on(screen, &mut grade, &rx, &mut stdout, DEBOUNCE)
+        .map_err(|e| Error::Config(format!("cannot write the screen: {e}")))?;
     println!("\nwatch ended");
     Ok(())
 }

@@ -1025,3 +1025,51 @@ fn a_path_through_a_name_a_use_binds_or_a_child_module_is_an_edge() {
         "{found:?}"
     );
 }
+
+/// The command (`src/main.rs`, `src/cli/`) builds without the learner's
+/// crate, so that `hint` and `watch` run while an exercise does not
+/// compile: the package does not depend on it (only its tests do), and the
+/// command names it only where `cfg(learner)` (the same command built by
+/// `exercises/Cargo.toml`) holds.
+#[test]
+fn the_command_builds_without_the_learners_crate() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    let section = |name: &str| -> String {
+        let start = manifest
+            .find(&format!("\n[{name}]\n"))
+            .unwrap_or_else(|| panic!("no [{name}] in Cargo.toml"));
+        let rest = &manifest[start + name.len() + 4..];
+        rest[..rest.find("\n[").unwrap_or(rest.len())].to_string()
+    };
+    assert!(
+        !section("dependencies").contains("backprop-ninja-exercises"),
+        "the library and the command must not depend on the learner's crate"
+    );
+    assert!(section("dev-dependencies").contains("backprop-ninja-exercises"));
+    let cli = root.join("src/cli");
+    let mut named = vec![];
+    for entry in std::fs::read_dir(&cli).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            if code.contains("exercises::") {
+                let guarded = lines[..i]
+                    .iter()
+                    .rev()
+                    .take(4)
+                    .any(|l| l.trim() == "#[cfg(learner)]");
+                if !guarded {
+                    named.push(format!("{}:{}: {line}", path.display(), i + 1));
+                }
+            }
+        }
+    }
+    assert!(
+        named.is_empty(),
+        "the command names the learner's crate outside cfg(learner):\n{}",
+        named.join("\n")
+    );
+}

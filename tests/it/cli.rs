@@ -273,7 +273,7 @@ fn check_prints_the_cmp_table_and_exports() {
 /// CI runs it with `cargo test -- --ignored`.
 #[test]
 #[ignore = "maintainers: needs the shipped todo!() stubs"]
-fn maintainers_the_cli_names_the_exercises_still_at_todo() {
+fn maintainers_the_cli_names_the_stubs_still_at_todo() {
     let o = run(&["check", "--impl", "exercises"]);
     assert!(
         stdout(&o).contains("0/65 done, 65 not attempted"),

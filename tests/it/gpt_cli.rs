@@ -481,7 +481,7 @@ fn bad_input_to_the_gpt_is_refused_by_name() {
 
 #[test]
 #[ignore = "maintainers: the shipped exercises are todo!() stubs"]
-fn maintainers_gpt_training_with_the_stubs_names_the_exercises_it_needs() {
+fn maintainers_gpt_training_with_the_stubs_names_the_passes_it_needs() {
     let dir = temp_dir("stubs");
     let text = small_text(&dir);
     let o = train_text(

@@ -8,13 +8,24 @@
 //!
 //! `cargo test --test it NAME` runs the tests whose path contains `NAME`,
 //! for example `cargo test --test it mutants::`.
+//!
+//! The command's own unit tests run here too: [`cli`] is `src/cli/`, the
+//! binary's module, compiled into this binary (the binary itself is built
+//! without its tests), so that the command is not compiled once more for
+//! them. The tests that run the command are [`cli_runs`].
 
 mod common;
+
+/// The binary's `src/cli/`, for its unit tests (`cli::doc_commands::…`).
+#[allow(dead_code, unused_imports)]
+#[path = "../../src/cli/mod.rs"]
+mod cli;
 
 mod architecture;
 mod bad_input;
 mod bigram;
-mod cli;
+#[path = "cli.rs"]
+mod cli_runs;
 mod diagnostics;
 mod gpt_bpe;
 mod gpt_cli;

@@ -19,7 +19,7 @@ fn rust_files(dir: &str) -> BTreeSet<String> {
 }
 
 #[test]
-fn exercises_and_solutions_have_the_same_files() {
+fn stubs_and_references_have_the_same_files() {
     let exercises = rust_files("exercises");
     let solutions = rust_files("solutions");
     let only_exercises: Vec<_> = exercises.difference(&solutions).collect();

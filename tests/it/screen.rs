@@ -15,7 +15,8 @@ use backprop_ninja::grade::progress::{self, Graded, grade_one};
 use backprop_ninja::registry::Exercise;
 use backprop_ninja::watch::grading::Outcome;
 use backprop_ninja::watch::screen::{CLEAR, Screen, report_size};
-use backprop_ninja::{Backprop, Exercises, Solutions};
+use backprop_ninja::{Backprop, Solutions};
+use exercises::Exercises;
 
 use crate::common::bessel_replaced_by_n;
 

@@ -13,7 +13,7 @@ use backprop_ninja::{Backprop, Solutions};
 use common::mutant;
 
 #[test]
-fn every_parameter_gradient_of_the_solutions_agrees_with_the_scalar_engine() {
+fn every_parameter_gradient_of_the_reference_agrees_with_the_scalar_engine() {
     for seed in [42, 1, 2, 3] {
         let rows = cross_check::<Solutions>(seed).unwrap();
         assert_eq!(rows.len(), 8);

@@ -53,7 +53,7 @@ fn describe<D: Dimension>(x: &ArrayRef<f64, D>) -> String {
 }
 
 #[test]
-fn solutions_layer_gradients() {
+fn reference_layer_gradients() {
     let rng = &mut ChaCha8Rng::seed_from_u64(2024);
 
     let x = randn((4, 3), rng);
@@ -100,7 +100,7 @@ fn solutions_layer_gradients() {
 }
 
 #[test]
-fn solutions_exercise_1_gradients() {
+fn reference_exercise_1_gradients() {
     let (f, grads) = grade::cases::step_by_step::lecture();
     insta::assert_snapshot!("ex1_loss", format!("{:.8}\n", round(f.loss)));
     for var in Var::ALL {
@@ -112,7 +112,7 @@ fn solutions_exercise_1_gradients() {
 }
 
 #[test]
-fn solutions_wavenet_layer_gradients() {
+fn reference_wavenet_layer_gradients() {
     let rng = &mut ChaCha8Rng::seed_from_u64(2025);
 
     let flatten = FlattenConsecutive::new(2).unwrap();
@@ -144,7 +144,7 @@ fn solutions_wavenet_layer_gradients() {
 }
 
 #[test]
-fn solutions_small_wavenet_gradients() {
+fn reference_small_wavenet_gradients() {
     let common::SmallWaveNet {
         model,
         mut ws,
@@ -167,7 +167,7 @@ fn solutions_small_wavenet_gradients() {
 }
 
 #[test]
-fn solutions_attention_gradients() {
+fn reference_attention_gradients() {
     use backprop_ninja::grade::cases::attention::HeadGrads;
     use backprop_ninja::layers::attention::CausalSelfAttention;
     use backprop_ninja::layers::head::HeadVar;
@@ -219,7 +219,7 @@ fn solutions_attention_gradients() {
     insta::assert_snapshot!("attention_c_proj_db", describe(proj.db.as_ref().unwrap()));
 }
 #[test]
-fn solutions_gpt_core_gradients() {
+fn reference_gpt_core_gradients() {
     use backprop_ninja::grade::cases::gpt::{ADAMW_GRADED, BlockKind, small_block};
     use backprop_ninja::layers::layernorm::LayerNorm;
     use backprop_ninja::layers::position_embedding::PositionEmbedding;
@@ -289,7 +289,7 @@ fn solutions_gpt_core_gradients() {
 }
 
 #[test]
-fn solutions_small_gpt_gradients() {
+fn reference_small_gpt_gradients() {
     use backprop_ninja::io::gpt_export::export_model;
     let (model, mut ws) = export_model(grade::SEED).unwrap();
     let loss = model.forward(&mut ws).unwrap();
@@ -336,7 +336,7 @@ fn snapshotted_by_hand(id: &str) -> bool {
 /// reference's gradients on its grading case's inputs, as the grader
 /// compares them, one snapshot per exercise (`graded_<id>`).
 #[test]
-fn solutions_graded_gradients() {
+fn reference_graded_gradients() {
     use backprop_ninja::grade::case::recording_references;
     use backprop_ninja::grade::dispatch;
     use backprop_ninja::registry::{Exercise, REGISTRY};

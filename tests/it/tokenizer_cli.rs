@@ -213,7 +213,7 @@ fn decode_refuses_ids_outside_the_vocabulary() {
 }
 
 #[test]
-fn impl_exercises_waits_for_the_learners_functions() {
+fn impl_learner_waits_for_the_learners_own_functions() {
     let dir = temp_dir("exercises");
     let (model, o) = train(&dir, "260", &["--impl", "exercises"]);
     assert_fails(&o, "tokenizer::get_stats (exercises/bpe.rs)");

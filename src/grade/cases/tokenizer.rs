@@ -21,6 +21,8 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::grade::attempt::attempt;
 use crate::grade::case::{failed, record, verdict};
+use crate::grade::compare::record_answer;
+use crate::grade::hints;
 use crate::grade::table::{BackpropTable, SOLUTIONS};
 use crate::grade::{Outcome, Row};
 
@@ -32,29 +34,26 @@ type Merge = ((u32, u32), u32);
 /// Inputs drawn per function, beside the named ones.
 const RANDOM_INPUTS: usize = 20;
 
-/// A known mistake: its output on an input, and the hint it earns.
-struct Mistake<I, T> {
-    output: fn(&I) -> T,
-    hint: &'static str,
-}
-
 /// One function's grading: its inputs (each with how it reads in a
-/// message), the learner's and the reference's function, the known
-/// mistakes, the hint when none matches, and how an output is recorded.
+/// message), the hint when no known mistake matches, and how an output is
+/// recorded. The known mistakes are the exercise's
+/// (`crate::grade::mistakes::tokenizer`), recognised by the dispatch from
+/// the outputs this case records as the learner's answer.
 struct Compared<'a, I, T> {
     id: &'a str,
     function: &'static str,
     inputs: Vec<(String, I)>,
-    mistakes: Vec<Mistake<I, T>>,
     otherwise: &'static str,
     values: fn(&T) -> Vec<f64>,
 }
 
 impl<I, T: PartialEq + Debug> Compared<'_, I, T> {
     fn grade(self, learner: impl Fn(&I) -> T, reference: impl Fn(&I) -> T) -> Outcome {
+        let name = format!("{} ({} inputs)", self.function, self.inputs.len());
         let mut wrong = 0;
         let mut message = None;
         let (mut values, mut lengths) = (vec![], vec![]);
+        let mut answers = vec![];
         for (label, input) in &self.inputs {
             let expected = reference(input);
             let v = (self.values)(&expected);
@@ -64,23 +63,28 @@ impl<I, T: PartialEq + Debug> Compared<'_, I, T> {
                 Ok(produced) => produced,
                 Err(panic) => return failed(self.id, panic, label),
             };
+            let p = (self.values)(&produced);
+            answers.push(p.len() as f64);
+            answers.extend(p);
             if produced == expected {
                 continue;
             }
             wrong += 1;
             message.get_or_insert_with(|| {
-                let hint = self
-                    .mistakes
-                    .iter()
-                    .find(|m| (m.output)(input) == produced)
-                    .map_or(self.otherwise, |m| m.hint);
+                // A known mistake the dispatch recognised, else what the
+                // function must do.
+                let hint =
+                    hints::diagnosed(&name).unwrap_or_else(|| format!("hint: {}", self.otherwise));
                 format!(
-                    "{}: wrong on {label}: {}\n  hint: {hint}",
+                    "{}: wrong on {label}: {}\n  {hint}",
                     self.id,
                     first_difference(&expected, &produced)
                 )
             });
         }
+        // The learner's outputs (each input's length, then its values), for
+        // the diagnosis of known mistakes.
+        record_answer(&name, &Array1::from(answers).into_dyn());
         record(
             &format!("{} outputs", self.id),
             &Array1::from(values).into_dyn(),
@@ -90,7 +94,7 @@ impl<I, T: PartialEq + Debug> Compared<'_, I, T> {
             &Array1::from(lengths).into_dyn(),
         );
         let row = Row {
-            name: format!("{} ({} inputs)", self.function, self.inputs.len()),
+            name,
             exact: wrong == 0,
             approximate: wrong == 0,
             maxdiff: wrong as f64,
@@ -227,39 +231,10 @@ pub fn get_stats(bp: &BackpropTable, id: &str, seed: u64) -> Outcome {
         id,
         function: "get_stats",
         inputs: inputs.into_iter().map(|i| (format!("ids {}", short(&i)), i)).collect(),
-        mistakes: vec![
-            Mistake {
-                output: |ids| {
-                    let mut s = (SOLUTIONS.bpe_get_stats)(ids);
-                    s.sort();
-                    s
-                },
-                hint: "the pairs are sorted: keep them in the order each first occurs, as a Python dict does (training breaks ties by that order)",
-            },
-            Mistake {
-                output: |ids| {
-                    let mut s = (SOLUTIONS.bpe_get_stats)(ids);
-                    s.sort_by_key(|&(_, n)| std::cmp::Reverse(n));
-                    s
-                },
-                hint: "the pairs are sorted by count: keep them in the order each first occurs, as a Python dict does",
-            },
-        ],
         otherwise: "count every adjacent position, ids.windows(2) (overlapping: [a, a, a] holds (a, a) twice), each pair once, in the order it first occurs",
         values: |s: &Vec<Stat>| flat_stats(s),
     }
     .grade(|i| (bp.bpe_get_stats)(i), |i| (SOLUTIONS.bpe_get_stats)(i))
-}
-
-/// The merge that overlaps: it moves one step after replacing a pair.
-fn overlapping_merge(ids: &[u32], pair: (u32, u32), idx: u32) -> Vec<u32> {
-    (0..ids.len())
-        .filter_map(|i| match ids.get(i + 1) {
-            Some(&next) if (ids[i], next) == pair => Some(idx),
-            _ if i > 0 && (ids[i - 1], ids[i]) == pair => None,
-            _ => Some(ids[i]),
-        })
-        .collect()
 }
 
 /// `merge`: minbpe's examples, overlaps, then pairs drawn from random ids.
@@ -292,10 +267,6 @@ pub fn merge(bp: &BackpropTable, id: &str, seed: u64) -> Outcome {
             .into_iter()
             .map(|i| (format!("ids {}, pair {:?}, idx {}", short(&i.0), i.1, i.2), i))
             .collect(),
-        mistakes: vec![Mistake {
-            output: |(ids, pair, idx)| overlapping_merge(ids, *pair, *idx),
-            hint: "overlap: a replaced pair consumes both of its ids; after pushing idx skip two, so [a, a, a] is [Z, a], not [Z, Z]",
-        }],
         otherwise: "left to right: where (ids[i], ids[i + 1]) is the pair push idx and skip both, else copy ids[i]; the last id is copied when it is not merged",
         values: |i: &Vec<u32>| flat_ids(i),
     }
@@ -303,31 +274,6 @@ pub fn merge(bp: &BackpropTable, id: &str, seed: u64) -> Outcome {
         |(ids, pair, idx)| (bp.bpe_merge)(ids, *pair, *idx),
         |(ids, pair, idx)| (SOLUTIONS.bpe_merge)(ids, *pair, *idx),
     )
-}
-
-/// Training that breaks ties by the last pair seen.
-fn train_ties_to_last(text: &str, vocab_size: usize) -> Vec<Merge> {
-    let mut ids = ids(text);
-    let mut merges = vec![];
-    for k in 0..vocab_size.saturating_sub(256) {
-        let stats = (SOLUTIONS.bpe_get_stats)(&ids);
-        let Some(&(pair, _)) = stats.iter().max_by_key(|&&(_, n)| n) else {
-            break;
-        };
-        let idx = 256 + k as u32;
-        ids = (SOLUTIONS.bpe_merge)(&ids, pair, idx);
-        merges.push((pair, idx));
-    }
-    merges
-}
-
-/// The reference's merges with the ids of `from`.
-fn ids_from(text: &str, vocab_size: usize, from: u32) -> Vec<Merge> {
-    let relabel = |id: u32| if id >= 256 { id - 256 + from } else { id };
-    (SOLUTIONS.bpe_train)(text, vocab_size)
-        .into_iter()
-        .map(|((a, b), id)| ((relabel(a), relabel(b)), relabel(id)))
-        .collect()
 }
 
 /// `train`: minbpe's test, a text that runs out of pairs, ties, then random
@@ -353,67 +299,10 @@ pub fn train(bp: &BackpropTable, id: &str, seed: u64) -> Outcome {
             .into_iter()
             .map(|i| (format!("text {:?}, vocab_size {}", short(&i.0).trim_matches('"'), i.1), i))
             .collect(),
-        mistakes: vec![
-            Mistake {
-                output: |(t, v)| train_ties_to_last(t, *v),
-                hint: "ties: on equal counts the pair that occurs first wins (Python's max over a dict); yours takes the last (Iterator::max_by_key returns the last maximum)",
-            },
-            Mistake {
-                output: |(t, v)| ids_from(t, *v, 255),
-                hint: "merge ids: merge k (from 0) makes id 256 + k; 0..256 are the bytes",
-            },
-            Mistake {
-                output: |(t, v)| ids_from(t, *v, 257),
-                hint: "merge ids: the first merge makes id 256 (merge k makes 256 + k)",
-            },
-            Mistake {
-                output: |(t, v)| {
-                    let mut m = (SOLUTIONS.bpe_train)(t, *v);
-                    m.truncate(v.saturating_sub(257));
-                    m
-                },
-                hint: "vocab_size counts the 256 bytes: vocab_size - 256 merges, not one fewer",
-            },
-        ],
         otherwise: "vocab_size - 256 times: the most frequent pair of get_stats (the first on a tie) merged into 256 + k; stop when no pair is left",
         values: |m: &Vec<Merge>| flat_merges(m),
     }
     .grade(|(t, v)| (bp.bpe_train)(t, *v), |(t, v)| (SOLUTIONS.bpe_train)(t, *v))
-}
-
-/// Encoding that merges the most frequent pair first, as training did.
-fn encode_by_count(text: &str, merges: &[Merge]) -> Vec<u32> {
-    let mut ids = ids(text);
-    loop {
-        let stats = (SOLUTIONS.bpe_get_stats)(&ids);
-        let mut best: Option<(Merge, usize)> = None;
-        for (pair, n) in stats {
-            if let Some(&(_, idx)) = merges.iter().find(|(p, _)| *p == pair)
-                && best.is_none_or(|(_, most)| n > most)
-            {
-                best = Some(((pair, idx), n));
-            }
-        }
-        let Some(((pair, idx), _)) = best else {
-            return ids;
-        };
-        ids = (SOLUTIONS.bpe_merge)(&ids, pair, idx);
-    }
-}
-
-/// Encoding that merges the pair of highest id first.
-fn encode_by_last_learned(text: &str, merges: &[Merge]) -> Vec<u32> {
-    let mut ids = ids(text);
-    loop {
-        let present = (SOLUTIONS.bpe_get_stats)(&ids)
-            .into_iter()
-            .filter_map(|(pair, _)| merges.iter().find(|(p, _)| *p == pair).copied())
-            .max_by_key(|&(_, idx)| idx);
-        let Some((pair, idx)) = present else {
-            return ids;
-        };
-        ids = (SOLUTIONS.bpe_merge)(&ids, pair, idx);
-    }
 }
 
 /// `encode`: minbpe's test, rank against count, then texts encoded with
@@ -444,16 +333,6 @@ pub fn encode(bp: &BackpropTable, id: &str, seed: u64) -> Outcome {
             .into_iter()
             .map(|i| (format!("text {:?} with {} merges", short(&i.0).trim_matches('"'), i.1.len()), i))
             .collect(),
-        mistakes: vec![
-            Mistake {
-                output: |(t, m)| encode_by_count(t, m),
-                hint: "rank order: merge the present pair learned first (lowest id), not the most frequent one",
-            },
-            Mistake {
-                output: |(t, m)| encode_by_last_learned(t, m),
-                hint: "rank order: the pair learned first (lowest id) merges first, not the last learned",
-            },
-        ],
         otherwise: "start from the text's bytes; repeat: of the present pairs that were learned, merge the one of lowest id; stop when none was learned",
         values: |i: &Vec<u32>| flat_ids(i),
     }
@@ -489,7 +368,6 @@ pub fn decode(bp: &BackpropTable, id: &str, seed: u64) -> Outcome {
             .into_iter()
             .map(|i| (format!("ids {} with {} merges", short(&i.0), i.1.len()), i))
             .collect(),
-        mistakes: vec![],
         otherwise: "each id's bytes (a byte, or its merge's pair's bytes, built in merge order), concatenated, then String::from_utf8_lossy: invalid UTF-8 becomes U+FFFD",
         values: |s: &String| s.bytes().map(f64::from).collect(),
     }

@@ -15,7 +15,8 @@
 //!
 //! One file per chapter, like the grading cases: [`micrograd`], [`bigram`],
 //! [`layers`] (the MLP's layers, exercises 2 and 3), [`step_by_step`]
-//! (exercise 1), [`wavenet`], [`attention`] and [`gpt`] (lecture 7's core).
+//! (exercise 1), [`wavenet`], [`attention`] and [`gpt`] (lecture 7's core),
+//! [`tokenizer`] (the BPE functions, whose outputs are their answers).
 //! Every backward pass with more than one path into a tensor has a mistake
 //! per path, each dropped on its own.
 //!
@@ -36,10 +37,11 @@ pub mod layers;
 pub mod micrograd;
 pub mod mistake;
 pub mod step_by_step;
+pub mod tokenizer;
 pub mod wavenet;
 
 /// Every chapter's list, in course order.
-const CHAPTERS: [&[Mistake]; 7] = [
+const CHAPTERS: [&[Mistake]; 8] = [
     micrograd::MISTAKES,
     bigram::MISTAKES,
     layers::MISTAKES,
@@ -47,6 +49,7 @@ const CHAPTERS: [&[Mistake]; 7] = [
     wavenet::MISTAKES,
     attention::MISTAKES,
     gpt::MISTAKES,
+    tokenizer::MISTAKES,
 ];
 
 /// Every known mistake, in course order.
