@@ -43,7 +43,7 @@ pub struct SampleArgs {
     pub count: usize,
     #[arg(long, value_parser = output::chars, allow_negative_numbers = true,
         conflicts_with = "count",
-        help = format!("How many characters to generate (a GPT trained on a text) [default: {}]", gpt::CHARS))]
+        help = format!("How many characters to generate (a GPT trained on a text; tokens, with a tokenizer) [default: {}]", gpt::CHARS))]
     pub chars: Option<usize>,
     #[arg(long, default_value_t = SAMPLE_SEED, value_parser = output::seed, allow_negative_numbers = true)]
     pub seed: u64,

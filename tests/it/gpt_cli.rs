@@ -12,20 +12,7 @@ use std::process::Output;
 use backprop_ninja::io::checkpoint;
 
 use crate::common;
-use common::cli::{assert_fails, bin, run, s, stderr, succeeds, temp_dir};
-
-/// About 6,000 characters of running text: the first embedded names, eight
-/// to a line.
-fn small_text(dir: &Path) -> PathBuf {
-    let names: Vec<&str> = include_str!("../../data/names.txt")
-        .lines()
-        .take(900)
-        .collect();
-    let text: Vec<String> = names.chunks(8).map(|line| line.join(" ")).collect();
-    let path = dir.join("verse.txt");
-    std::fs::write(&path, text.join("\n") + "\n").unwrap();
-    path
-}
+use common::cli::{assert_fails, bin, run, s, small_text, stderr, succeeds, temp_dir};
 
 /// 300 names, one per line.
 fn small_names(dir: &Path) -> PathBuf {

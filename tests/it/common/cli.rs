@@ -79,3 +79,16 @@ pub fn small_corpus(dir: &Path) -> PathBuf {
     std::fs::write(&path, picked.join("\n")).unwrap();
     path
 }
+
+/// About 6,000 characters of running text: the first embedded names, eight
+/// to a line.
+pub fn small_text(dir: &Path) -> PathBuf {
+    let names: Vec<&str> = include_str!("../../../data/names.txt")
+        .lines()
+        .take(900)
+        .collect();
+    let text: Vec<String> = names.chunks(8).map(|line| line.join(" ")).collect();
+    let path = dir.join("verse.txt");
+    std::fs::write(&path, text.join("\n") + "\n").unwrap();
+    path
+}
