@@ -12,7 +12,9 @@
 //!   the lecture's model (block 32), past its block: the window slides, and
 //!   then every token reruns it whichever way.
 //!
-//! Criterion reports each as tokens per second (`thrpt`). The names model
+//! Criterion reports each as tokens per second (`thrpt`). Before it, on a
+//! shared machine whose load drifts, the pairs run alternately, five rounds,
+//! and the best time of each gives the ratio printed first. The names model
 //! is the checkpoint `SAMPLING_NAMES_MODEL` names (a `train gpt` on names),
 //! else makemore's model at its initialisation, whose names run to the end
 //! of the row; the text model is the lecture's at its initialisation, or
@@ -75,10 +77,53 @@ fn text(model: &Gpt<f32>, cache: bool) -> Vec<usize> {
     sampler.generate(model, &[0], CHARS).expect("text")
 }
 
+/// The best of `ROUNDS` times of `cached` and of `uncached`, run
+/// alternately, printed as tokens per second and their ratio.
+fn side_by_side(what: &str, tokens: u64, mut cached: impl FnMut(), mut uncached: impl FnMut()) {
+    const ROUNDS: usize = 5;
+    let time = |f: &mut dyn FnMut()| {
+        let start = std::time::Instant::now();
+        f();
+        start.elapsed().as_secs_f64()
+    };
+    let (mut best_cached, mut best_uncached) = (f64::INFINITY, f64::INFINITY);
+    for _ in 0..ROUNDS {
+        best_cached = best_cached.min(time(&mut cached));
+        best_uncached = best_uncached.min(time(&mut uncached));
+    }
+    let rate = |t: f64| tokens as f64 / t;
+    println!(
+        "{what}: {tokens} tokens, cached {:.0} tokens/s ({:.1} ms), uncached {:.0} tokens/s ({:.1} ms): {:.1}x (best of {ROUNDS}, alternately)",
+        rate(best_cached),
+        best_cached * 1e3,
+        rate(best_uncached),
+        best_uncached * 1e3,
+        best_uncached / best_cached
+    );
+}
+
 fn bench_sampling(c: &mut Criterion) {
     let names_model = model("SAMPLING_NAMES_MODEL", GptConfig::makemore(27, 16));
     let (cached, tokens) = names(&names_model, true);
     assert_eq!(cached, names(&names_model, false).0, "the same names");
+    let text_model = model("SAMPLING_TEXT_MODEL", GptConfig::lecture(65));
+    assert_eq!(
+        text(&text_model, true),
+        text(&text_model, false),
+        "the same text"
+    );
+    side_by_side(
+        "1,000 names",
+        tokens,
+        || drop(names(&names_model, true)),
+        || drop(names(&names_model, false)),
+    );
+    side_by_side(
+        "500 characters of text",
+        CHARS as u64,
+        || drop(text(&text_model, true)),
+        || drop(text(&text_model, false)),
+    );
     let mut group = c.benchmark_group("sampling");
     group.sample_size(10);
     group.throughput(Throughput::Elements(tokens));

@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data=${1:-../shared/names.txt}
-steps=${2:-5000}
+steps=${2:-2000}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 data_args=()
