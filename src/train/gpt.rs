@@ -9,8 +9,9 @@
 //! the model is evaluated on fixed batches of both splits (the one
 //! evaluation, [`crate::train::eval::Evaluator`]): the same examples at
 //! every evaluation, so the losses compare across steps and across runs.
-//! This file holds what is the GPT's own around the loop: the sampler and
-//! the count of a step's operations.
+//! This file holds what is the GPT's own around the loop: the sampler (on
+//! a KV cache, [`crate::models::kv_cache`]), the generation of many samples
+//! at once ([`generate_batch`]) and the count of a step's operations.
 //!
 //! Three settings, in [`crate::train::TrainConfig`]: `GPT_LECTURE`, the
 //! lecture's CPU-sized model on running text; `GPT_MAKEMORE`, makemore's
