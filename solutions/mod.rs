@@ -30,6 +30,10 @@ pub mod step_by_step;
 pub mod tanh;
 pub mod weighted_average;
 
+// State of GPT, RLHF.
+pub mod answer_logprob;
+pub mod policy_gradient;
+
 /// The reference implementation of every backward pass.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Solutions;
