@@ -81,10 +81,14 @@ exercises! {
     bpe = "bpe";
 
     // State of GPT, RLHF: the losses that push the policy toward higher
-    // reward, in course order (an answer's log-probability, the policy
-    // gradient with a group baseline).
+    // reward, in course order: an answer's log-probability, the policy
+    // gradient with a group baseline, the KL penalty to the reference, DPO,
+    // PPO's clipped surrogate.
     answer_logprob = "answer_logprob";
     policy_gradient = "policy_gradient";
+    kl_penalty = "kl_penalty";
+    dpo = "dpo";
+    ppo_clip = "ppo_clip";
 }
 
 /// Your implementation of every backward pass, as the grader, `check` and

@@ -120,6 +120,12 @@ pub enum Exercise {
     AnswerLogprob,
     /// State of GPT, RLHF: REINFORCE with a group baseline, per token.
     PolicyGradient,
+    /// State of GPT, RLHF: the KL penalty to the frozen reference (`k1`, `k3`).
+    KlPenalty,
+    /// State of GPT: DPO on preference pairs.
+    Dpo,
+    /// State of GPT, RLHF: PPO's clipped surrogate.
+    PpoClip,
 }
 
 /// The chapters of the course, in order.
@@ -1407,6 +1413,69 @@ macro_rules! registry_list {
             "the advantages are constants (rewards from the reward model), so the loss is linear in logp: each token's gradient is its coefficient",
             "dlogp (N, T); A (N,) is one number per answer: r minus its group's mean (policy_gradient::advantages); M counts the mask's true entries",
             "at each answer token: dlogp[n, t] += −dloss · A[n] / M; nothing at the prompt's tokens",
+        ],
+    },
+    KlPenalty => {
+        id: "rlhf::kl_penalty",
+        chapter: Rlhf,
+        backward:
+            /// The KL penalty to the frozen reference, `k1` or `k3`, a mean over answer tokens: accumulates `dlogp` (`exercises/kl_penalty.rs`; State of GPT).
+            fn kl_penalty_backward<F: Float>(
+                dlogp: &mut ArrayRef2<F>,
+                dloss: F,
+                logp: &ArrayRef2<F>,
+                logp_ref: &ArrayRef2<F>,
+                mask: &ArrayRef2<bool>,
+                estimator: $crate::layers::kl_penalty::KlEstimator,
+            ) = kl_penalty::backward;
+        needed_by: [],
+        graded_by: cases::rlhf::kl_penalty(),
+        hints: [
+            "the reference is frozen: differentiate each token's k with respect to logp alone; k3 goes through u = logp_ref − logp, whose derivative is −1",
+            "dlogp (N, T); ∂k1/∂logp = 1 and ∂k3/∂logp = 1 − exp(logp_ref − logp) at each token; M counts the mask's true entries",
+            "at each answer token: dlogp[n, t] += dloss · ∂k/∂logp / M; nothing at the prompt's tokens, nothing for logp_ref",
+        ],
+    },
+    Dpo => {
+        id: "rlhf::dpo",
+        chapter: Rlhf,
+        backward:
+            /// DPO, `−log σ(β[(s_w − s_w^ref) − (s_l − s_l^ref)])`, a mean over pairs: accumulates `ds_w`, `ds_l` (`exercises/dpo.rs`; State of GPT).
+            fn dpo_backward<F: Float>(
+                dchosen: &mut ::ndarray::ArrayRef1<F>,
+                drejected: &mut ::ndarray::ArrayRef1<F>,
+                dloss: F,
+                pairs: &$crate::layers::dpo::Pairs<F>,
+                dpo: &$crate::layers::dpo::Dpo,
+            ) = dpo::backward;
+        needed_by: [],
+        graded_by: cases::rlhf::dpo(),
+        hints: [
+            "d(−log σ(z))/dz = −σ(−z); then z is linear in s_w (slope β) and in s_l (slope −β); the references are constants",
+            "ds_w, ds_l (N,), one per pair; z (N,) is dpo::margins(pairs, dpo); the mean over N pairs adds 1/N",
+            "g = dloss · β · σ(−z[n]) / N; ds_w[n] += −g; ds_l[n] += +g",
+        ],
+    },
+    PpoClip => {
+        id: "rlhf::ppo_clip",
+        chapter: Rlhf,
+        backward:
+            /// PPO's clipped surrogate, a mean over answer tokens: accumulates `dlogp` (`exercises/ppo_clip.rs`; State of GPT).
+            fn ppo_clip_backward<F: Float>(
+                dlogp: &mut ArrayRef2<F>,
+                dloss: F,
+                logp: &ArrayRef2<F>,
+                logp_old: &ArrayRef2<F>,
+                advantages: &::ndarray::ArrayRef1<F>,
+                mask: &ArrayRef2<bool>,
+                clip: &$crate::layers::ppo_clip::PpoClip,
+            ) = ppo_clip::backward;
+        needed_by: [],
+        graded_by: cases::rlhf::ppo_clip(),
+        hints: [
+            "d ratio/d logp = ratio (logp_old is a constant); a minimum passes the gradient of the term it takes, and the clipped term is a constant",
+            "dlogp (N, T), A (N,) one per answer; the clip holds at ratio > 1 + ε when A > 0, at ratio < 1 − ε when A < 0 (clip.holds(ratio, A))",
+            "at each answer token where the clip does not hold: dlogp[n, t] += −dloss · A[n] · ratio / M; elsewhere nothing",
         ],
     },
         }

@@ -2,13 +2,18 @@
 //!
 //! The slips of RL's losses: the prompt's tokens counted with the answer's,
 //! the sign of a log-likelihood or of an advantage, the baseline forgotten,
-//! a mean forgotten or taken where there is a sum.
+//! a mean forgotten or taken where there is a sum, the reference given a
+//! gradient or left out, a ratio inverted, `β` on one side only, `max` for
+//! PPO's `min`, the clip forgotten.
 
 use ndarray::{Array1, ArrayRef1, ArrayRef2, ArrayRef3, Axis, Zip};
 
 use crate::grade::mistakes::mistake::Mistake;
 use crate::layers::answer_logprob::AnswerLogprobCache;
+use crate::layers::dpo::{Dpo, Pairs, margins, sigmoid};
+use crate::layers::kl_penalty::KlEstimator;
 use crate::layers::policy_gradient::PolicyGradient;
+use crate::layers::ppo_clip::PpoClip;
 use crate::registry::Exercise;
 
 /// Which change a mistake of the answer's log-probability makes.
@@ -98,6 +103,148 @@ fn advantages_with(rewards: &ArrayRef1<f64>, pg: &PolicyGradient, baseline: bool
     a
 }
 
+/// Which change a mistake of the KL penalty makes.
+const KL_REFERENCE_NOT_FROZEN: u8 = 0;
+const KL_RATIO_INVERTED: u8 = 1;
+const KL_CHAIN_RULE: u8 = 2;
+const KL_PROMPT_COUNTED: u8 = 3;
+const KL_NO_MEAN: u8 = 4;
+
+/// The KL penalty's backward pass, `dloss·mask·∂k/∂logp/M`, with one
+/// change chosen by `BUG`.
+fn kl_penalty_with<const BUG: u8>(
+    dlogp: &mut ArrayRef2<f64>,
+    dloss: f64,
+    logp: &ArrayRef2<f64>,
+    logp_ref: &ArrayRef2<f64>,
+    mask: &ArrayRef2<bool>,
+    estimator: KlEstimator,
+) {
+    let m = match BUG {
+        KL_NO_MEAN => 1,
+        KL_PROMPT_COUNTED => mask.len(),
+        _ => mask.iter().filter(|&&m| m).count(),
+    };
+    let scale = dloss / m as f64;
+    Zip::from(dlogp)
+        .and(logp)
+        .and(logp_ref)
+        .and(mask)
+        .for_each(|d, &l, &r, &m| {
+            if !m && BUG != KL_PROMPT_COUNTED {
+                return;
+            }
+            let u = r - l;
+            let (dk, dk_ref) = match estimator {
+                KlEstimator::K1 => (1.0, -1.0),
+                KlEstimator::K3 => (-u.exp_m1(), u.exp_m1()),
+            };
+            let dk = match (BUG, estimator) {
+                (KL_REFERENCE_NOT_FROZEN, _) => dk + dk_ref,
+                (KL_RATIO_INVERTED, KlEstimator::K3) => -(-u).exp_m1(),
+                (KL_CHAIN_RULE, KlEstimator::K3) => u.exp_m1(),
+                _ => dk,
+            };
+            *d += scale * dk;
+        });
+}
+
+/// Which change a mistake of DPO makes.
+const DPO_BETA_ONE_SIDE: u8 = 0;
+const DPO_SIGMA_OF_Z: u8 = 1;
+const DPO_NO_MEAN: u8 = 2;
+const DPO_NO_REFERENCE: u8 = 3;
+
+/// DPO's backward pass, `∓dloss·β·σ(-z)/N`, with one change chosen by `BUG`.
+fn dpo_with<const BUG: u8>(
+    dchosen: &mut ArrayRef1<f64>,
+    drejected: &mut ArrayRef1<f64>,
+    dloss: f64,
+    pairs: &Pairs<f64>,
+    dpo: &Dpo,
+) {
+    let z = if BUG == DPO_NO_REFERENCE {
+        (&pairs.chosen - &pairs.rejected) * dpo.beta
+    } else {
+        margins(pairs, dpo)
+    };
+    let n = if BUG == DPO_NO_MEAN { 1 } else { z.len() };
+    let scale = dloss / n as f64;
+    Zip::from(dchosen)
+        .and(drejected)
+        .and(&z)
+        .for_each(|dw, dl, &z| {
+            let s = if BUG == DPO_SIGMA_OF_Z {
+                sigmoid(z)
+            } else {
+                sigmoid(-z)
+            };
+            *dw -= scale * dpo.beta * s;
+            *dl += if BUG == DPO_BETA_ONE_SIDE {
+                scale * s
+            } else {
+                scale * dpo.beta * s
+            };
+        });
+}
+
+/// Which change a mistake of PPO makes.
+const PPO_RATIO_INVERTED: u8 = 0;
+const PPO_MAX: u8 = 1;
+const PPO_SIGN: u8 = 2;
+const PPO_NO_CLIP: u8 = 3;
+const PPO_PROMPT_COUNTED: u8 = 4;
+const PPO_NO_MEAN: u8 = 5;
+
+/// PPO's backward pass, `-dloss·A·ratio/M` where the clip does not hold,
+/// with one change chosen by `BUG`.
+#[allow(clippy::too_many_arguments)]
+fn ppo_clip_with<const BUG: u8>(
+    dlogp: &mut ArrayRef2<f64>,
+    dloss: f64,
+    logp: &ArrayRef2<f64>,
+    logp_old: &ArrayRef2<f64>,
+    advantages: &ArrayRef1<f64>,
+    mask: &ArrayRef2<bool>,
+    clip: &PpoClip,
+) {
+    let m = match BUG {
+        PPO_NO_MEAN => 1,
+        PPO_PROMPT_COUNTED => mask.len(),
+        _ => mask.iter().filter(|&&m| m).count(),
+    };
+    let sign = if BUG == PPO_SIGN { 1.0 } else { -1.0 };
+    let scale = sign * dloss / m as f64;
+    let (lo, hi) = (1.0 - clip.eps, 1.0 + clip.eps);
+    for (((mut d, logp), logp_old), (mask, &a)) in dlogp
+        .rows_mut()
+        .into_iter()
+        .zip(logp.rows())
+        .zip(logp_old.rows())
+        .zip(mask.rows().into_iter().zip(advantages))
+    {
+        Zip::from(&mut d)
+            .and(&logp)
+            .and(&logp_old)
+            .and(&mask)
+            .for_each(|d, &l, &old, &m| {
+                let ratio = if BUG == PPO_RATIO_INVERTED {
+                    (old - l).exp()
+                } else {
+                    (l - old).exp()
+                };
+                let holds = match BUG {
+                    PPO_MAX => (a > 0.0 && ratio < lo) || (a < 0.0 && ratio > hi),
+                    PPO_NO_CLIP => false,
+                    _ => clip.holds(ratio, a),
+                };
+                if (m || BUG == PPO_PROMPT_COUNTED) && !holds {
+                    *d += scale * a * ratio;
+                }
+            });
+    }
+}
+
 pub const MISTAKES: &[Mistake] = &[
     Mistake {
         exercise: Exercise::AnswerLogprob,
@@ -140,5 +287,95 @@ pub const MISTAKES: &[Mistake] = &[
         name: "the mean forgotten",
         explanation: "this is the sum over answer tokens: the loss is their mean, so divide by M, the number of answer tokens (mask true)",
         patch: |t| t.policy_gradient_backward = policy_gradient_with::<PG_NO_MEAN>,
+    },
+    Mistake {
+        exercise: Exercise::KlPenalty,
+        name: "the reference not frozen",
+        explanation: "this adds nothing, which is also what differentiating through logp_ref gives (a reference not detached: ∂k/∂logp_ref = −∂k/∂logp cancels it); the reference is a constant, so dlogp += dloss·∂k/∂logp/M alone: 1 for k1, 1 − exp(logp_ref − logp) for k3",
+        patch: |t| t.kl_penalty_backward = kl_penalty_with::<KL_REFERENCE_NOT_FROZEN>,
+    },
+    Mistake {
+        exercise: Exercise::KlPenalty,
+        name: "the ratio inverted",
+        explanation: "this is 1 − exp(logp − logp_ref): k3's u is logp_ref − logp (the reference's probability over the policy's), so ∂k3/∂logp = 1 − exp(logp_ref − logp)",
+        patch: |t| t.kl_penalty_backward = kl_penalty_with::<KL_RATIO_INVERTED>,
+    },
+    Mistake {
+        exercise: Exercise::KlPenalty,
+        name: "u's chain rule forgotten",
+        explanation: "this is ∂k3/∂u = exp(u) − 1, the derivative with respect to u = logp_ref − logp (the reference's gradient): ∂u/∂logp = −1, so ∂k3/∂logp = 1 − exp(u)",
+        patch: |t| t.kl_penalty_backward = kl_penalty_with::<KL_CHAIN_RULE>,
+    },
+    Mistake {
+        exercise: Exercise::KlPenalty,
+        name: "prompt tokens counted",
+        explanation: "this counts every position, the prompt's and the padding's too: the penalty is a mean over the answer tokens (mask true), so only they get a gradient, over M, their number",
+        patch: |t| t.kl_penalty_backward = kl_penalty_with::<KL_PROMPT_COUNTED>,
+    },
+    Mistake {
+        exercise: Exercise::KlPenalty,
+        name: "the mean forgotten",
+        explanation: "this is the sum over answer tokens: the penalty is their mean, so divide by M, the number of answer tokens (mask true)",
+        patch: |t| t.kl_penalty_backward = kl_penalty_with::<KL_NO_MEAN>,
+    },
+    Mistake {
+        exercise: Exercise::Dpo,
+        name: "β on one side only",
+        explanation: "this leaves β out of ds_l: z = β·((s_w − s_w^ref) − (s_l − s_l^ref)) scales both differences, so ds_l = +dloss·β·σ(−z)/N, the mirror of ds_w",
+        patch: |t| t.dpo_backward = dpo_with::<DPO_BETA_ONE_SIDE>,
+    },
+    Mistake {
+        exercise: Exercise::Dpo,
+        name: "σ(z) for σ(−z)",
+        explanation: "this weighs by σ(z): d log σ(z)/dz = 1 − σ(z) = σ(−z), large when the pair is ranked wrong, so ds_w = −dloss·β·σ(−z)/N",
+        patch: |t| t.dpo_backward = dpo_with::<DPO_SIGMA_OF_Z>,
+    },
+    Mistake {
+        exercise: Exercise::Dpo,
+        name: "the mean forgotten",
+        explanation: "this is the sum over the pairs: the loss is their mean, so divide by N, the number of pairs",
+        patch: |t| t.dpo_backward = dpo_with::<DPO_NO_MEAN>,
+    },
+    Mistake {
+        exercise: Exercise::Dpo,
+        name: "the reference left out",
+        explanation: "this takes z = β·(s_w − s_l): the reference's log-probabilities are constants, but they are in z, so σ(−z) needs z = β·((s_w − s_w^ref) − (s_l − s_l^ref))",
+        patch: |t| t.dpo_backward = dpo_with::<DPO_NO_REFERENCE>,
+    },
+    Mistake {
+        exercise: Exercise::PpoClip,
+        name: "the ratio inverted",
+        explanation: "this takes ratio = exp(logp_old − logp): the ratio is the policy's probability now over the one it sampled with, exp(logp − logp_old), and ∂ratio/∂logp = ratio",
+        patch: |t| t.ppo_clip_backward = ppo_clip_with::<PPO_RATIO_INVERTED>,
+    },
+    Mistake {
+        exercise: Exercise::PpoClip,
+        name: "max for min",
+        explanation: "this takes the larger of the two terms: PPO's surrogate is the minimum (a pessimistic bound), so the clip holds (no gradient) at ratio > 1 + ε when A > 0 and at ratio < 1 − ε when A < 0",
+        patch: |t| t.ppo_clip_backward = ppo_clip_with::<PPO_MAX>,
+    },
+    Mistake {
+        exercise: Exercise::PpoClip,
+        name: "advantage's sign",
+        explanation: "this is +A·ratio/M: the loss is minus the surrogate (descending it raises good answers' log-probabilities), so dlogp += −dloss·A·ratio/M",
+        patch: |t| t.ppo_clip_backward = ppo_clip_with::<PPO_SIGN>,
+    },
+    Mistake {
+        exercise: Exercise::PpoClip,
+        name: "the clip forgotten",
+        explanation: "this sends A·ratio everywhere: where the minimum takes the clipped term (ratio > 1 + ε with A > 0, ratio < 1 − ε with A < 0) the surrogate is a constant and the gradient is 0",
+        patch: |t| t.ppo_clip_backward = ppo_clip_with::<PPO_NO_CLIP>,
+    },
+    Mistake {
+        exercise: Exercise::PpoClip,
+        name: "prompt tokens counted",
+        explanation: "this counts every position, the prompt's and the padding's too: the loss is a mean over the answer tokens (mask true), so only they get a gradient, over M, their number",
+        patch: |t| t.ppo_clip_backward = ppo_clip_with::<PPO_PROMPT_COUNTED>,
+    },
+    Mistake {
+        exercise: Exercise::PpoClip,
+        name: "the mean forgotten",
+        explanation: "this is the sum over answer tokens: the loss is their mean, so divide by M, the number of answer tokens (mask true)",
+        patch: |t| t.ppo_clip_backward = ppo_clip_with::<PPO_NO_MEAN>,
     },
 ];
