@@ -283,10 +283,7 @@ pub fn ppo_clip(bp: &BackpropTable, id: &str, seed: u64) -> Outcome {
     });
     let dloss = rng.sample(rand::distr::Uniform::new(0.5, 2.0).expect("a range"));
     let dlogp0 = randn((n, t), rng);
-    let points = [
-        ("dlogp", &mixed),
-        ("dlogp (all clipped: no gradient)", &held),
-    ];
+    let points = [("dlogp", &mixed), ("dlogp (all clipped)", &held)];
 
     let run = |bp: &BackpropTable| -> Vec<ArrayD<f64>> {
         points
