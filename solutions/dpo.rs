@@ -25,7 +25,7 @@
 //! the whole difference. The reference's `s_w^ref`, `s_l^ref` are
 //! constants (the frozen SFT model): they shift `z`, and so the weight
 //! `σ(-z)`, but get no gradient. `σ(-z)` is computed as
-//! [`sigmoid`](crate::layers::dpo::sigmoid), stable for any `z`.
+//! `layers::dpo::sigmoid`, stable for any `z`.
 
 use ndarray::{ArrayRef1, Zip};
 
