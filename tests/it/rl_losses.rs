@@ -4,7 +4,8 @@
 //! what the forward passes promise: values worked out by hand, a clear
 //! error for each input they cannot take (a group of one, a β or an ε out
 //! of range, a mask with no answer token, a token outside the vocabulary),
-//! no overflow at extreme margins, and PPO's clip fraction.
+//! no overflow at extreme margins, PPO's clip fraction, and no panic
+//! whatever the settings, shapes and values.
 
 use backprop_ninja::error::Error;
 use backprop_ninja::grade::table::SOLUTIONS;
@@ -14,6 +15,7 @@ use backprop_ninja::layers::kl_penalty::{self, KlEstimator};
 use backprop_ninja::layers::policy_gradient::{self, GRPO_EPS, PolicyGradient, advantages};
 use backprop_ninja::layers::ppo_clip::{self, PpoClip};
 use ndarray::{Array1, Array2, Array3, array};
+use proptest::prelude::*;
 
 fn message(e: Error) -> String {
     e.to_string()
@@ -237,4 +239,45 @@ fn the_losses_read_the_same_in_f32_as_in_f64() {
     let k64 = kl_penalty::forward(&logp, &other, &mask, KlEstimator::K3).unwrap();
     let k32 = kl_penalty::forward(&f(&logp), &f(&other), &mask, KlEstimator::K3).unwrap();
     assert!((k64 - k32 as f64).abs() < 1e-5, "{k64} {k32}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// No setting, shape or value makes a forward pass panic: each is
+    /// computed or refused.
+    #[test]
+    fn the_forward_passes_never_panic(
+        n in 0usize..5,
+        t in 0usize..4,
+        rows in 0usize..5,
+        group in 0usize..4,
+        token in 0usize..5,
+        setting in prop::num::f64::ANY,
+        value in prop::num::f64::ANY,
+        masked in any::<bool>(),
+    ) {
+        let logp = Array2::from_elem((n, t), value);
+        let other = Array2::from_elem((rows, t), -1.0);
+        let mask = Array2::from_elem((n, t), masked);
+        let per_answer = Array1::from_elem(rows, value);
+        let logits = Array3::from_elem((n, t, 3), value);
+        let tokens = Array2::from_elem((n, t), token);
+        let _ = answer_logprob::forward(&logits, &tokens, &mask);
+        let pg = PolicyGradient { group, normalize: Some(setting) };
+        let _ = policy_gradient::forward(&logp, &mask, &per_answer, &pg);
+        let _ = advantages(&per_answer, &pg);
+        for estimator in KlEstimator::ALL {
+            let _ = kl_penalty::forward(&logp, &other, &mask, estimator);
+            let _ = kl_penalty::forward(&logp, &logp, &mask, estimator);
+        }
+        let _ = ppo_clip::forward(&logp, &other, &per_answer, &mask, &PpoClip { eps: setting });
+        let pairs = Pairs {
+            chosen: Array1::from_elem(n, value),
+            rejected: Array1::from_elem(rows, -1.0),
+            chosen_ref: Array1::from_elem(n, -1.0),
+            rejected_ref: Array1::from_elem(n, -2.0),
+        };
+        let _ = dpo::forward(&pairs, &Dpo { beta: setting });
+    }
 }
