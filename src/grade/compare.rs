@@ -95,18 +95,3 @@ pub fn recording_answers<T>(grade: impl FnOnce() -> T) -> (T, Vec<Answer>) {
 
 // Why a row is wrong, in words: the hints live in `grade::hints`.
 pub use crate::grade::hints::{constant_ratio, diagnose};
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn compare_finds_the_largest_difference() {
-        let a = ndarray::array![1.0, 2.0, 3.0];
-        let b = ndarray::array![1.0, 2.5, 3.0];
-        let row = compare("x", &a, &b, None);
-        assert!(!row.exact && !row.approximate);
-        assert_eq!(row.maxdiff, 0.5);
-        assert!(compare("x", &a, &a, None).exact);
-    }
-}

@@ -189,25 +189,3 @@ pub fn cross_check<B: Backprop>(seed: u64) -> Result<Vec<Row>> {
 pub fn agrees(row: &Row) -> bool {
     row.maxdiff <= TOLERANCE
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::Solutions;
-
-    #[test]
-    fn the_scalar_loss_is_the_tensor_loss() {
-        let (params, batch) = lecture_setup(SIZES, BATCH, 7);
-        let f = Forward::new(&params, &batch).unwrap();
-        let s = scalar_grads(&params, &batch).unwrap();
-        assert!((f.loss - s.loss).abs() < 1e-13, "{} vs {}", f.loss, s.loss);
-    }
-
-    #[test]
-    fn a_batch_that_does_not_fit_is_an_error() {
-        let (params, mut batch) = lecture_setup(SIZES, BATCH, 7);
-        batch.Yb[0] = 99;
-        assert!(scalar_grads(&params, &batch).is_err());
-        assert!(cross_check::<Solutions>(1).is_ok());
-    }
-}

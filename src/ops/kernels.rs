@@ -37,7 +37,7 @@ use crate::float::Float;
 /// Which compiled copy of the loops runs. [`matmul_acc`](super::matmul_acc) and [`map_into`](super::map_into)
 /// take [`Kernel::best`]; the tests force each one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Kernel {
+pub enum Kernel {
     /// Plain Rust for the baseline target, `x·y + acc` rounded twice.
     Portable,
     /// x86-64 with AVX2 and FMA: tiles of 4 × 16, fused multiply-adds.
@@ -48,11 +48,10 @@ pub(crate) enum Kernel {
 
 impl Kernel {
     /// Every kernel, available here or not.
-    #[cfg(test)]
-    pub(crate) const ALL: [Kernel; 3] = [Kernel::Portable, Kernel::Avx2, Kernel::Avx512];
+    pub const ALL: [Kernel; 3] = [Kernel::Portable, Kernel::Avx2, Kernel::Avx512];
 
     /// The fastest kernel this CPU runs.
-    pub(crate) fn best() -> Kernel {
+    pub fn best() -> Kernel {
         if Kernel::Avx512.is_available() {
             Kernel::Avx512
         } else if Kernel::Avx2.is_available() {
@@ -63,7 +62,7 @@ impl Kernel {
     }
 
     /// Whether this CPU has the features the kernel was compiled for.
-    pub(crate) fn is_available(self) -> bool {
+    pub fn is_available(self) -> bool {
         #[cfg(target_arch = "x86_64")]
         use std::arch::is_x86_feature_detected as has;
         match self {

@@ -25,7 +25,7 @@
 //! |---|---|
 //! | `ops/mod.rs` | the entry points and the choice of kernel: safe code |
 //! | `ops/kernels.rs` | the loops: the crate's only `unsafe`, with its safety argument |
-//! | `ops/tests.rs` | every kernel, layout and tile edge against `ndarray`'s `dot` |
+//! | `tests/it/unit/ops.rs` | every kernel, layout and tile edge against `ndarray`'s `dot` |
 
 use ndarray::ArrayRef2;
 use ndarray::linalg::general_mat_mul;
@@ -37,9 +37,8 @@ use crate::float::Float;
 #[allow(unsafe_code)]
 mod kernels;
 
-pub(crate) use kernels::{Kernel, with_widest_simd};
-#[cfg(test)]
-mod tests;
+pub use kernels::Kernel;
+pub(crate) use kernels::with_widest_simd;
 
 /// `c += a @ b`: `a (m, k)`, `b (k, n)`, `c (m, n)`.
 ///
@@ -53,7 +52,7 @@ pub fn matmul_acc<F: Float>(c: &mut ArrayRef2<F>, a: &ArrayRef2<F>, b: &ArrayRef
 ///
 /// # Panics
 /// If the shapes do not match, or this CPU cannot run `kernel`.
-pub(crate) fn matmul_acc_with<F: Float>(
+pub fn matmul_acc_with<F: Float>(
     kernel: Kernel,
     c: &mut ArrayRef2<F>,
     a: &ArrayRef2<F>,
@@ -84,6 +83,16 @@ pub(crate) fn matmul_acc_with<F: Float>(
         return op.run(kernel);
     }
     general_mat_mul(F::one(), a, b, F::one(), c)
+}
+
+/// Whether the kernels read `c += a @ b` in place for these layouts;
+/// `false` when [`matmul_acc`] leaves the product to `general_mat_mul`
+/// (or copies `b` into rows first).
+///
+/// # Panics
+/// If the shapes do not match or one is empty.
+pub fn reads_in_place<F: Float>(c: &mut ArrayRef2<F>, a: &ArrayRef2<F>, b: &ArrayRef2<F>) -> bool {
+    kernels::Op::new(c, a, b).is_some()
 }
 
 /// From this many rows of `a` on, a column-contiguous `b` that the kernels
@@ -131,4 +140,12 @@ fn with_rows_of<F: Float>(b: &ArrayRef2<F>, f: impl FnOnce(ndarray::ArrayView2<'
 /// If the slices differ in length.
 pub fn map_into<F: Float>(out: &mut [F], x: &[F], f: impl Fn(F) -> F) {
     kernels::map(Kernel::best(), out, x, f)
+}
+
+/// [`map_into`] on a given kernel.
+///
+/// # Panics
+/// If the slices differ in length, or this CPU cannot run `kernel`.
+pub fn map_into_with<F: Float>(kernel: Kernel, out: &mut [F], x: &[F], f: impl Fn(F) -> F) {
+    kernels::map(kernel, out, x, f)
 }

@@ -39,8 +39,6 @@
 
 pub mod compiler;
 pub mod event_loop;
-#[cfg(test)]
-mod fixtures;
 pub mod grading;
 pub mod saves;
 pub mod screen;

@@ -1073,3 +1073,75 @@ fn the_command_builds_without_the_learners_crate() {
         named.join("\n")
     );
 }
+
+/// Each crate of `cargo tree`'s output (`name version`) with its features,
+/// for the packages `args` select.
+fn features_of(args: &[&str]) -> BTreeMap<String, String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .args(["tree", "--locked", "--no-dedupe", "--prefix", "none"])
+        .args(["--format", "{p}|{f}"])
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo tree runs");
+    assert!(
+        out.status.success(),
+        "cargo tree {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut crates = BTreeMap::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let Some((package, features)) = line.split_once('|') else {
+            continue;
+        };
+        let mut words = package.split_whitespace();
+        let (Some(name), Some(version)) = (words.next(), words.next()) else {
+            continue;
+        };
+        let features = features.trim_end_matches(" (*)").trim().to_string();
+        crates.insert(format!("{name} {version}"), features);
+    }
+    crates
+}
+
+/// `--impl exercises` hands the run over to the command as the learner's
+/// crate builds it (`cargo run --manifest-path exercises/Cargo.toml
+/// --features command`). Under `cargo test` that build must find the
+/// library already built: any crate whose features differ between the two
+/// builds is compiled again, and the library with it (a minute of a cold
+/// `cargo test`). The library's dev-dependencies turn on features the
+/// command alone would not; `exercises/Cargo.toml` turns them on too.
+#[test]
+fn the_learners_command_needs_no_crate_the_test_build_has_not_built() {
+    let test_build = features_of(&["--edges", "normal,build,dev"]);
+    let command = features_of(&[
+        "--edges",
+        "normal,build",
+        "--package",
+        "backprop-ninja-exercises",
+        "--features",
+        "command",
+    ]);
+    let differ: Vec<String> = command
+        .iter()
+        .filter(|(name, _)| !name.starts_with("backprop-ninja-exercises "))
+        .filter_map(|(name, features)| match test_build.get(name) {
+            Some(theirs) if theirs != features => Some(format!(
+                "{name}: [{features}] against [{theirs}] under cargo test"
+            )),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "the command as the learner's crate builds it has other features than the test build; \
+         add them to exercises/Cargo.toml:\n{}",
+        differ.join("\n")
+    );
+    assert!(
+        command.len() > 20,
+        "cargo tree listed {} crates",
+        command.len()
+    );
+}

@@ -13,6 +13,10 @@
 //! binary's module, compiled into this binary (the binary itself is built
 //! without its tests), so that the command is not compiled once more for
 //! them. The tests that run the command are [`cli_runs`].
+//!
+//! The library's unit tests are [`unit`], one file per module of `src/`,
+//! through its public API: the library too is built without tests of its
+//! own, and compiled once.
 
 mod common;
 
@@ -38,6 +42,7 @@ mod mutants;
 mod output_safety;
 #[cfg(feature = "pretrained")]
 mod pretrained;
+mod rl_losses;
 mod robust;
 mod screen;
 mod second_oracle;
@@ -45,5 +50,6 @@ mod snapshots;
 mod tokenizer;
 mod tokenizer_cli;
 mod training;
+mod unit;
 mod watch;
 mod wavenet;

@@ -49,22 +49,3 @@ impl std::fmt::Debug for Mistake {
         f.write_str(&self.id())
     }
 }
-
-/// A copy of the reference with none of its changes on, patched in and
-/// graded by `case`: it must be right, or its mistakes differ from the
-/// reference by more than their one change.
-#[cfg(test)]
-pub(crate) fn assert_copy_is_right(
-    patch: fn(&mut BackpropTable),
-    case: fn(&BackpropTable, &str, u64) -> crate::grade::Outcome,
-) {
-    let mut table = SOLUTIONS;
-    patch(&mut table);
-    let outcome = case(&table, "copy", crate::grade::SEED);
-    assert_eq!(
-        outcome.status,
-        crate::grade::Status::Correct,
-        "{:?}",
-        outcome.rows
-    );
-}

@@ -3,8 +3,10 @@
 
 use ndarray::{Array2, ArrayRef2, ArrayView2, ShapeBuilder, s};
 
-use super::{Kernel, kernels, map_into, matmul_acc, matmul_acc_with};
-use crate::float::Float;
+use backprop_ninja::float::Float;
+use backprop_ninja::ops::{
+    Kernel, map_into, map_into_with, matmul_acc, matmul_acc_with, reads_in_place,
+};
 
 /// The kernels this CPU runs (the portable one everywhere).
 fn available() -> Vec<Kernel> {
@@ -151,9 +153,8 @@ fn strided_reversed_and_broadcast_inputs() {
 /// reach them (and not only `general_mat_mul`).
 #[test]
 fn the_kernels_read_the_layouts_the_layers_use() {
-    let reads = |c: &mut ArrayRef2<f64>, a: &ArrayRef2<f64>, b: &ArrayRef2<f64>| {
-        kernels::Op::new(c, a, b).is_some()
-    };
+    let reads =
+        |c: &mut ArrayRef2<f64>, a: &ArrayRef2<f64>, b: &ArrayRef2<f64>| reads_in_place(c, a, b);
     let (x, w) = (ints::<f64>((32, 64), 1), ints::<f64>((64, 27), 2));
     let dout = ints::<f64>((32, 27), 3);
     let mut out = Array2::zeros((32, 27));
@@ -223,7 +224,7 @@ fn every_kernel_maps_like_a_plain_loop() {
     let want: Vec<f32> = x.iter().map(|&v| v.fast_tanh()).collect();
     for kernel in available() {
         let mut out = vec![0.0; x.len()];
-        kernels::map(kernel, &mut out, &x, f32::fast_tanh);
+        map_into_with(kernel, &mut out, &x, f32::fast_tanh);
         assert_eq!(out, want, "{kernel:?}");
     }
     let mut out = vec![0.0; 3];

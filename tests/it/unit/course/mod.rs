@@ -1,0 +1,4 @@
+//! Tests of the modules of `src/course/`.
+
+mod bigram;
+mod micrograd;

@@ -1,0 +1,3 @@
+//! Tests of the modules of `src/grade/cases/`.
+
+mod gpt;

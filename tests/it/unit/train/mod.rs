@@ -1,0 +1,11 @@
+//! Tests of the modules of `src/train/`.
+
+mod bigram;
+mod budget;
+mod eval;
+mod generate;
+mod gpt;
+mod interrupt;
+#[cfg(feature = "plots")]
+mod plots;
+mod sampling;
