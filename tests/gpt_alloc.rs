@@ -5,9 +5,10 @@
 //! makemore's and the lecture's configuration, f32, batch 16 × block 32 —
 //! must not allocate at all, nor must the AdamW step after them; nor the
 //! trainer's whole step (batch sampling and gradient clipping included); and
-//! neither must causal multi-head self-attention alone, at the lecture's size.
+//! neither must causal multi-head self-attention alone, at the lecture's size;
+//! nor a step of the sampler's KV cache, nor a draw from it.
 //!
-//! Its own small harness (`harness = false`, [`main`]): it runs the three
+//! Its own small harness (`harness = false`, [`main`]): it runs the four
 //! tests one after the other, takes libtest's name filters, and prints
 //! nothing at all when no test matches them, so that `cargo test exercises`
 //! shows the learner's report without an empty block from here.
@@ -186,8 +187,38 @@ fn the_trainers_step_with_batch_sampling_and_clipping_allocates_nothing() {
     assert!(losses.iter().all(|l| l.is_finite()));
 }
 
+fn a_kv_cache_step_and_a_cached_draw_allocate_nothing() {
+    use backprop_ninja::models::kv_cache::KvCache;
+    use backprop_ninja::train::gpt::Sampler;
+    for config in [
+        GptConfig::makemore(27, 16),
+        GptConfig::lecture(65).with_arch(Arch::Blocks),
+    ] {
+        let model = Gpt::<f32>::new(config, &mut ChaCha8Rng::seed_from_u64(0)).unwrap();
+        let mut cache = KvCache::new(&model, 4).unwrap();
+        cache.step(&model, &[(0, 1), (2, 3)]).unwrap(); // warm-up
+        let mut sampler = Sampler::new(&model, 1).unwrap();
+        let context = [0, 5, 1, 13, 2];
+        sampler.next(&model, &context[..3]).unwrap(); // warm-up
+        let before = allocations();
+        for t in 1..10 {
+            let logits = cache.step(&model, &[(0, t), (3, t), (1, 2)]).unwrap();
+            assert!(logits.iter().all(|v| v.is_finite()));
+        }
+        for n in 4..=context.len() {
+            sampler.next(&model, &context[..n]).unwrap();
+        }
+        assert_eq!(
+            allocations() - before,
+            0,
+            "{:?}: cached steps allocated",
+            config.arch
+        );
+    }
+}
+
 /// The tests, by name.
-const TESTS: [(&str, fn()); 3] = [
+const TESTS: [(&str, fn()); 4] = [
     (
         "a_gpt_training_step_allocates_nothing",
         a_gpt_training_step_allocates_nothing,
@@ -199,6 +230,10 @@ const TESTS: [(&str, fn()); 3] = [
     (
         "the_trainers_step_with_batch_sampling_and_clipping_allocates_nothing",
         the_trainers_step_with_batch_sampling_and_clipping_allocates_nothing,
+    ),
+    (
+        "a_kv_cache_step_and_a_cached_draw_allocate_nothing",
+        a_kv_cache_step_and_a_cached_draw_allocate_nothing,
     ),
 ];
 

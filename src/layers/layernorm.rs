@@ -18,7 +18,7 @@
 //! backward pass (exercise 5 of the chapter) is yours to write in
 //! `exercises/layernorm.rs`; the derivation is in `solutions/layernorm.rs`.
 
-use ndarray::{Array1, Array2, ArrayRef2, ArrayRef3, Zip};
+use ndarray::{Array1, Array2, ArrayRef1, ArrayRef2, ArrayRef3, Zip};
 
 use crate::error::{Result, expect_shape};
 use crate::float::Float;
@@ -98,12 +98,26 @@ impl<F: Float> LayerNorm<F> {
         expect_shape("layernorm", "output", out.shape(), &[n, c])?;
         expect_shape("layernorm", "cache xhat", cache.xhat.shape(), &[n, c])?;
         expect_shape("layernorm", "cache rstd", cache.rstd.shape(), &[n])?;
-        let cf = F::count(c);
+        self.normalize_rows(x, out, &mut cache.xhat, &mut cache.rstd);
+        Ok(())
+    }
+
+    /// The arithmetic of [`LayerNorm::forward_into`], its shapes checked by
+    /// the caller: `x`, `out`, `xhat (N, C)`, `rstd (N,)`. The KV cache
+    /// (`crate::models::kv_cache`) calls it on the rows of one step.
+    pub(crate) fn normalize_rows(
+        &self,
+        x: &ArrayRef2<F>,
+        out: &mut ArrayRef2<F>,
+        xhat: &mut ArrayRef2<F>,
+        rstd: &mut ArrayRef1<F>,
+    ) {
+        let cf = F::count(self.channels());
         let eps = F::lit(EPS);
         Zip::from(x.rows())
             .and(out.rows_mut())
-            .and(cache.xhat.rows_mut())
-            .and(&mut cache.rstd)
+            .and(xhat.rows_mut())
+            .and(rstd)
             .for_each(|x, mut out, mut xhat, rstd| {
                 let mean = x.sum() / cf;
                 let var = x.fold(F::zero(), |s, &v| s + (v - mean) * (v - mean)) / cf;
@@ -119,7 +133,6 @@ impl<F: Float> LayerNorm<F> {
                         *o = *xh * w + b;
                     });
             });
-        Ok(())
     }
 
     /// The same on `(B, T, C)`, the positions as rows (`cache` for `B·T` rows).

@@ -73,6 +73,16 @@ pub fn causal_softmax_in_place<F: Float>(a: &mut ArrayRef2<F>, scale: F) {
     }
 }
 
+/// The last row of a causal matrix alone: `row` becomes the softmax of
+/// `scale · row`, every entry in the past, exactly as
+/// [`causal_softmax_in_place`] computes row `row.len() - 1`. The KV cache
+/// (`crate::models::kv_cache`) calls it on the scores of its newest position.
+pub fn causal_softmax_last_row<F: Float>(row: &mut [F], scale: F) {
+    if let Some(t) = row.len().checked_sub(1) {
+        crate::ops::with_widest_simd(|| softmax_row(row, t, scale));
+    }
+}
+
 /// Row `t`: the softmax of `scale · row[..=t]`, zeros beyond.
 #[inline(always)]
 fn softmax_row<F: Float>(row: &mut [F], t: usize, scale: F) {

@@ -9,6 +9,7 @@ pub mod deep;
 pub mod diagnostics;
 pub mod gpt;
 pub mod kind;
+pub mod kv_cache;
 pub mod micrograd_nn;
 pub mod mlp;
 pub mod model;

@@ -9,8 +9,9 @@
 //! the model is evaluated on fixed batches of both splits (the one
 //! evaluation, [`crate::train::eval::Evaluator`]): the same examples at
 //! every evaluation, so the losses compare across steps and across runs.
-//! This file holds what is the GPT's own around the loop: the sampler and
-//! the count of a step's operations.
+//! This file holds what is the GPT's own around the loop: the sampler (on
+//! a KV cache, [`crate::models::kv_cache`]), the generation of many samples
+//! at once ([`generate_batch`]) and the count of a step's operations.
 //!
 //! Three settings, in [`crate::train::TrainConfig`]: `GPT_LECTURE`, the
 //! lecture's CPU-sized model on running text; `GPT_MAKEMORE`, makemore's
@@ -29,6 +30,7 @@ use crate::corpus::codec::{self, Codec, Utf8Pieces};
 use crate::corpus::words::Vocab;
 use crate::error::{Error, Result};
 use crate::models::gpt::{Arch, Gpt, GptBody, GptConfig, GptWorkspace};
+use crate::models::kv_cache::KvCache;
 use crate::tokenizer::codec::{from_record, is_tokenizer};
 use crate::train::sampling::{Sampling, multinomial};
 
@@ -75,38 +77,31 @@ pub struct StepFlops {
 // ---------------------------------------------------------------------------
 // Sampling
 
-/// A sampler: a workspace of one row of `block_size` positions and a seeded
-/// generator.
-pub struct Sampler {
-    ws: GptWorkspace<f32>,
-    rng: ChaCha8Rng,
+/// Logits to a token: shaped by a [`Sampling`], a softmax, one draw. Its
+/// buffers are allocated once.
+struct Draw {
     sampling: Sampling,
     logits: Vec<f32>,
     probs: Vec<f64>,
 }
 
-impl Sampler {
-    pub fn new(model: &Gpt<f32>, seed: u64) -> Result<Sampler> {
-        Ok(Sampler {
-            ws: model.workspace(1, model.config.block_size)?,
-            rng: ChaCha8Rng::seed_from_u64(seed),
+impl Draw {
+    fn new(vocab_size: usize) -> Draw {
+        Draw {
             sampling: Sampling::default(),
-            logits: vec![0.0; model.config.vocab_size],
-            probs: vec![0.0; model.config.vocab_size],
-        })
+            logits: vec![0.0; vocab_size],
+            probs: vec![0.0; vocab_size],
+        }
     }
 
-    /// The same sampler, its logits shaped by `sampling` (temperature, top-k).
-    pub fn with_sampling(mut self, sampling: Sampling) -> Result<Sampler> {
-        sampling.validate()?;
-        self.sampling = sampling;
-        Ok(self)
-    }
-
-    /// The token drawn after `context` from the model's softmax.
-    pub fn next(&mut self, model: &Gpt<f32>, context: &[usize]) -> Result<usize> {
-        let logits = model.next_logits(&mut self.ws, context)?;
-        for (x, &l) in self.logits.iter_mut().zip(logits.iter()) {
+    /// A token drawn from `logits (V,)`, and its log-probability under the
+    /// distribution it was drawn from (the logits shaped).
+    fn draw<'a>(
+        &mut self,
+        logits: impl IntoIterator<Item = &'a f32>,
+        rng: &mut ChaCha8Rng,
+    ) -> (usize, f64) {
+        for (x, &l) in self.logits.iter_mut().zip(logits) {
             *x = l;
         }
         self.sampling.apply(&mut self.logits);
@@ -114,7 +109,117 @@ impl Sampler {
         for (p, &x) in self.probs.iter_mut().zip(&self.logits) {
             *p = (x as f64 - max).exp();
         }
-        Ok(multinomial(&self.probs, &mut self.rng))
+        let token = multinomial(&self.probs, rng);
+        let sum: f64 = self.probs.iter().sum();
+        (token, self.logits[token] as f64 - max - sum.ln())
+    }
+}
+
+/// A sampler: a seeded generator, and the model's logits after a context,
+/// shaped by a [`Sampling`] (temperature, top-k).
+///
+/// The logits come from a KV cache of one row ([`KvCache`]): a context
+/// that extends the previous one by a token costs one position, and a
+/// context that shares a beginning with it reuses that beginning. A
+/// context longer than `block_size` slides its window, and then the full
+/// forward pass runs on the window (a workspace of one row). Both give the
+/// logits of [`Gpt::next_logits`] bit for bit, so the tokens drawn are
+/// those of [`Sampler::without_cache`], which reruns the whole context for
+/// every token.
+///
+/// A sampler serves one model: after the model's parameters change, call
+/// [`Sampler::reset`] (what the cache holds was computed with the old ones).
+pub struct Sampler {
+    cache: KvCache<f32>,
+    /// The tokens the cache holds, in order.
+    cached: Vec<usize>,
+    /// `(1, block_size)`: the full pass, for a window or without the cache.
+    window: GptWorkspace<f32>,
+    use_cache: bool,
+    rng: ChaCha8Rng,
+    draw: Draw,
+}
+
+impl Sampler {
+    /// A sampler of `model` drawing from random stream 0 of `seed`.
+    pub fn new(model: &Gpt<f32>, seed: u64) -> Result<Sampler> {
+        let block = model.config.block_size;
+        Ok(Sampler {
+            cache: KvCache::new(model, 1)?,
+            cached: Vec::with_capacity(block),
+            window: model.workspace(1, block)?,
+            use_cache: true,
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            draw: Draw::new(model.config.vocab_size),
+        })
+    }
+
+    /// The same sampler, its logits shaped by `sampling` (temperature, top-k).
+    pub fn with_sampling(mut self, sampling: Sampling) -> Result<Sampler> {
+        sampling.validate()?;
+        self.draw.sampling = sampling;
+        Ok(self)
+    }
+
+    /// The same sampler drawing from random stream `stream` of its seed
+    /// (row `stream` of [`generate_batch`]), before any draw.
+    pub fn with_stream(mut self, stream: u64) -> Sampler {
+        self.rng.set_stream(stream);
+        self
+    }
+
+    /// The same sampler without its KV cache: the full forward pass of the
+    /// context's last `block_size` tokens for every token drawn, as the
+    /// lecture's `generate` does. The same tokens, more slowly.
+    pub fn without_cache(mut self) -> Sampler {
+        self.use_cache = false;
+        self
+    }
+
+    /// Forgets what the cache holds (after the model changed).
+    pub fn reset(&mut self) {
+        self.cache.clear();
+        self.cached.clear();
+    }
+
+    /// The token drawn after `context` from the model's softmax.
+    pub fn next(&mut self, model: &Gpt<f32>, context: &[usize]) -> Result<usize> {
+        self.next_with_logprob(model, context)
+            .map(|(token, _)| token)
+    }
+
+    /// [`Sampler::next`], and the token's log-probability under the
+    /// distribution it was drawn from.
+    pub fn next_with_logprob(
+        &mut self,
+        model: &Gpt<f32>,
+        context: &[usize],
+    ) -> Result<(usize, f64)> {
+        if !self.use_cache || context.len() > model.config.block_size {
+            let logits = model.next_logits(&mut self.window, context)?;
+            return Ok(self.draw.draw(logits, &mut self.rng));
+        }
+        if context.is_empty() {
+            return Err(Error::Config(
+                "gpt: sampling needs a context of at least one token".into(),
+            ));
+        }
+        // Keep what the cache holds of this context, but for its last
+        // token, whose step gives the logits.
+        let same = (self.cached.iter().zip(context))
+            .take_while(|(a, b)| a == b)
+            .count();
+        let keep = same.min(context.len() - 1);
+        self.cache.truncate(0, keep);
+        self.cached.truncate(keep);
+        for &token in &context[keep..context.len() - 1] {
+            self.cache.step(model, &[(0, token)])?;
+            self.cached.push(token);
+        }
+        let last = context[context.len() - 1];
+        let logits = self.cache.step(model, &[(0, last)])?;
+        self.cached.push(last);
+        Ok(self.draw.draw(logits.row(0), &mut self.rng))
     }
 
     /// `count` tokens generated after `context`, each fed back (the
@@ -158,6 +263,125 @@ impl Sampler {
         }
         Ok(all.split_off(1))
     }
+}
+
+/// What [`generate_batch`] drew after one prompt.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Generation {
+    /// The tokens drawn, the stop token included when it was drawn.
+    pub tokens: Vec<usize>,
+    /// The log-probability of each of `tokens` under the distribution it
+    /// was drawn from (the model's own at the default [`Sampling`]).
+    pub logprobs: Vec<f64>,
+    /// Whether the stop token ended it (else it reached `max_new` tokens).
+    pub stopped: bool,
+}
+
+/// Up to `max_new` tokens after each of `prompts`, drawn together, one
+/// position of every unfinished row per step of a shared [`KvCache`]; a
+/// row ends when it draws `stop` (if given) or has `max_new` tokens.
+/// Row `i` draws from random stream `i` of `seed`: what it draws depends
+/// on its prompt alone, and is what one [`Sampler`] of that stream
+/// ([`Sampler::with_stream`]) draws after the same prompt.
+pub fn generate_batch(
+    model: &Gpt<f32>,
+    prompts: &[&[usize]],
+    max_new: usize,
+    stop: Option<usize>,
+    sampling: Sampling,
+    seed: u64,
+) -> Result<Vec<Generation>> {
+    sampling.validate()?;
+    let GptConfig {
+        vocab_size,
+        block_size,
+        ..
+    } = model.config;
+    for (i, prompt) in prompts.iter().enumerate() {
+        if prompt.is_empty() {
+            return Err(Error::Config(format!(
+                "prompt {i} is empty: sampling needs a context of at least one token"
+            )));
+        }
+        if let Some((j, t)) = prompt.iter().enumerate().find(|(_, t)| **t >= vocab_size) {
+            return Err(Error::Config(format!(
+                "prompt {i}: token {t} at position {j} is outside the vocabulary of {vocab_size}"
+            )));
+        }
+    }
+    if let Some(s) = stop.filter(|&s| s >= vocab_size) {
+        return Err(Error::Config(format!(
+            "the stop token {s} is outside the vocabulary of {vocab_size}"
+        )));
+    }
+    let mut gens: Vec<Generation> = prompts
+        .iter()
+        .map(|_| Generation {
+            tokens: Vec::with_capacity(max_new),
+            logprobs: Vec::with_capacity(max_new),
+            stopped: false,
+        })
+        .collect();
+    if prompts.is_empty() || max_new == 0 {
+        return Ok(gens);
+    }
+    let mut all: Vec<Vec<usize>> = prompts
+        .iter()
+        .map(|p| {
+            let mut all = Vec::with_capacity(p.len() + max_new);
+            all.extend_from_slice(p);
+            all
+        })
+        .collect();
+    let mut rngs: Vec<ChaCha8Rng> = (0..prompts.len())
+        .map(|i| {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            rng.set_stream(i as u64);
+            rng
+        })
+        .collect();
+    let mut cache = KvCache::new(model, prompts.len())?;
+    let mut window = model.workspace(1, block_size)?;
+    let mut draw = Draw::new(vocab_size);
+    draw.sampling = sampling;
+    let mut active: Vec<usize> = (0..prompts.len()).collect();
+    let mut feed = Vec::with_capacity(prompts.len());
+    let mut ends = Vec::with_capacity(prompts.len());
+    let mut drawn = Vec::with_capacity(prompts.len());
+    while !active.is_empty() {
+        // Every row within the block feeds its next token; a row whose
+        // tokens are all in the cache draws from the logits of its last.
+        feed.clear();
+        ends.clear();
+        drawn.clear();
+        for &r in &active {
+            if all[r].len() <= block_size {
+                feed.push((r, all[r][cache.len(r)]));
+                ends.push(cache.len(r) + 1 == all[r].len());
+            } else {
+                let logits = model.next_logits(&mut window, &all[r])?;
+                drawn.push((r, draw.draw(logits, &mut rngs[r])));
+            }
+        }
+        if !feed.is_empty() {
+            let logits = cache.step(model, &feed)?;
+            for ((&(r, _), logits), _) in (feed.iter().zip(logits.rows()))
+                .zip(&ends)
+                .filter(|(_, end)| **end)
+            {
+                drawn.push((r, draw.draw(logits, &mut rngs[r])));
+            }
+        }
+        for &(r, (token, logprob)) in &drawn {
+            let g = &mut gens[r];
+            g.tokens.push(token);
+            g.logprobs.push(logprob);
+            g.stopped = stop == Some(token);
+            all[r].push(token);
+        }
+        active.retain(|&r| !gens[r].stopped && gens[r].tokens.len() < max_new);
+    }
+    Ok(gens)
 }
 
 /// `count` tokens (characters, or a tokenizer's tokens) generated after

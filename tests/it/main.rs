@@ -36,6 +36,7 @@ mod gpt_cli;
 mod gpt_model;
 mod integrity;
 mod interrupt;
+mod kv_cache;
 mod mirror;
 mod mutants;
 mod output_safety;
