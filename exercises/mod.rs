@@ -79,6 +79,10 @@ exercises! {
     // "Let's build the GPT Tokenizer": byte-pair encoding, in minbpe's
     // exercise order (get_stats, merge, train, encode, decode).
     bpe = "bpe";
+
+    // State of GPT, fine-tuning: a conversation's targets, the loss on the
+    // answer alone.
+    sft_targets = "sft_targets";
 }
 
 /// Your implementation of every backward pass, as the grader, `check` and

@@ -290,3 +290,57 @@ fn chat_a_pairs_file_round_trips_and_its_errors_name_the_line() {
     }];
     assert!(pairs::to_tsv(&bad).is_err());
 }
+
+#[test]
+fn chat_sft_rows_supervise_the_answer_and_a_batch_of_padding_alone_is_refused_not_nan() {
+    use backprop_ninja::layers::sequence_cross_entropy;
+    use backprop_ninja::layers::sft_targets::{pad, write_row};
+    use backprop_ninja::solutions::sft_targets::targets;
+    use ndarray::{Array2, Array3};
+
+    let f = chars();
+    let r = f
+        .render(&Conversation {
+            prompt: "spell ab".into(),
+            answer: "a,b".into(),
+        })
+        .unwrap();
+    let block = r.len() + 2;
+    let (ids, mask) = pad(&r.ids, &r.mask, block).unwrap();
+    let mut idx = Array2::zeros((2, block));
+    let mut tgt = Array2::zeros((2, block));
+    write_row(targets, &ids, &mask, &mut idx, &mut tgt, 0).unwrap();
+    let counted: Vec<i64> = tgt.row(0).iter().copied().filter(|&y| y != -1).collect();
+    let mut want: Vec<i64> = f
+        .encode_text("a,b")
+        .unwrap()
+        .iter()
+        .map(|&i| i as i64)
+        .collect();
+    want.push(f.assistant_end() as i64);
+    assert_eq!(counted, want, "the answer and its end token, nothing else");
+    let start = r.mask.iter().position(|&m| m == 1).unwrap();
+    assert_eq!(
+        tgt[[0, start - 1]],
+        want[0],
+        "the position before the answer predicts it"
+    );
+    // A row of padding alone: every target ignored.
+    let (ids, mask) = pad(&[], &[], block).unwrap();
+    write_row(targets, &ids, &mask, &mut idx, &mut tgt, 1).unwrap();
+    assert!(tgt.row(1).iter().all(|&y| y == -1));
+    let logits = Array3::<f64>::zeros((1, block, f.vocab_size()));
+    let err = sequence_cross_entropy::forward(&logits, &tgt.slice(ndarray::s![1..2, ..]))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("every target is ignored"), "{err}");
+    // Too long: refused, not truncated; a learner's function of the wrong
+    // length: a clear error.
+    let err = pad(&r.ids, &r.mask, r.len() - 2).unwrap_err().to_string();
+    assert!(err.contains("refused, not truncated"), "{err}");
+    let short = |ids: &[usize], _: &[u8]| (ids.to_vec(), vec![]);
+    let err = write_row(short, &ids, &mask, &mut idx, &mut tgt, 0)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains(&format!("expected {block} of each")), "{err}");
+}
