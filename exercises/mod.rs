@@ -80,6 +80,9 @@ exercises! {
     // exercise order (get_stats, merge, train, encode, decode).
     bpe = "bpe";
 
+    // State of GPT, fine-tuning: a conversation's targets, the loss on the
+    // answer alone.
+    sft_targets = "sft_targets";
     // State of GPT, RLHF: the losses that push the policy toward higher
     // reward, in course order: an answer's log-probability, the policy
     // gradient with a group baseline, the KL penalty to the reference, DPO,

@@ -25,6 +25,7 @@ pub mod position_embedding;
 pub mod relu;
 pub mod sequence_cross_entropy;
 pub mod sequential;
+pub mod sft_targets;
 pub mod softmax;
 pub mod step_by_step;
 pub mod tanh;

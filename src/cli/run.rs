@@ -214,7 +214,19 @@ pub fn held_model(path: &Path) -> Result<String> {
 /// carries no checksums ([`held_model`]).
 pub fn loaded(path: &Path) -> Result<Checkpoint> {
     held_model(path)?;
-    checkpoint::load(path)
+    not_chat(checkpoint::load(path)?, path)
+}
+
+/// Refuses a fine-tuned chat model (`sft`), whose vocabulary is a chat
+/// format's, where a model of `train` is expected, saying what reads it.
+fn not_chat(ckpt: Checkpoint, path: &Path) -> Result<Checkpoint> {
+    if backprop_ninja::chat::format::ChatFormat::is_record(&ckpt.vocab) {
+        return Err(Error::Checkpoint {
+            path: path.to_path_buf(),
+            detail: "it is a chat model fine-tuned by `sft`: talk to it with `chat`, evaluate it with `eval-tasks`, continue it with `sft --resume`".into(),
+        });
+    }
+    Ok(ckpt)
 }
 
 /// The checkpoint `train {asked}` resumes from `path`, refused (naming both
@@ -227,7 +239,7 @@ pub fn resume_checkpoint(path: &Path, asked: ModelKind) -> Result<Checkpoint> {
     if (held == gpt) != (asked == ModelKind::Gpt) {
         return Err(other_model(path, &held, asked.name()));
     }
-    checkpoint::load(path)
+    not_chat(checkpoint::load(path)?, path)
 }
 
 /// A model's own part of `train`, `eval` and `sample`: its settings, its

@@ -17,6 +17,8 @@ use ndarray::IxDyn;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use crate::chat::format::ChatFormat;
+use crate::corpus::codec::Codec;
 use crate::error::{Error, Result};
 use crate::io::weights::{Tensor, get, take};
 use crate::layers::block::Activation;
@@ -86,6 +88,14 @@ pub fn read_model(
         if tokens != config.vocab_size {
             return Err(fail(format!(
                 "its tokenizer has {tokens} ids, vocab_size says {}",
+                config.vocab_size
+            )));
+        }
+    } else if ChatFormat::is_record(vocab) {
+        let tokens = ChatFormat::from_record(vocab, path)?.vocab_size();
+        if tokens != config.vocab_size {
+            return Err(fail(format!(
+                "its chat format has {tokens} tokens, vocab_size says {}",
                 config.vocab_size
             )));
         }

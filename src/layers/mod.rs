@@ -10,7 +10,9 @@
 //! `cross_entropy`, `flatten_consecutive`, `sequential`, `rows`. Lecture 7,
 //! "Let's build GPT": `weighted_average`, `softmax`, `head`, `attention`,
 //! `layernorm`, `relu`, `gelu`, `position_embedding`,
-//! `sequence_cross_entropy`, `block`, `adamw`. State of GPT, RLHF:
+//! `sequence_cross_entropy`, `block`, `adamw`. *State of GPT*'s
+//! fine-tuning: `sft_targets` (a conversation's row, its targets masked to
+//! the answer). State of GPT, RLHF:
 //! `answer_logprob`, `policy_gradient`, `kl_penalty`, `dpo`, `ppo_clip`.
 
 pub mod batchnorm;
@@ -35,6 +37,7 @@ pub mod sequence_cross_entropy;
 pub mod softmax;
 pub mod weighted_average;
 
+pub mod sft_targets;
 pub mod answer_logprob;
 pub mod dpo;
 pub mod kl_penalty;

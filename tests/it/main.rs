@@ -28,6 +28,8 @@ mod cli;
 mod architecture;
 mod bad_input;
 mod bigram;
+mod chat;
+mod chat_cli;
 #[path = "cli.rs"]
 mod cli_runs;
 mod diagnostics;

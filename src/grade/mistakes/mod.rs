@@ -17,7 +17,8 @@
 //! [`layers`] (the MLP's layers, exercises 2 and 3), [`step_by_step`]
 //! (exercise 1), [`wavenet`], [`attention`] and [`gpt`] (lecture 7's core),
 //! [`tokenizer`] (the BPE functions, whose outputs are their answers),
-//! [`rlhf`] (State of GPT's RL losses).
+//! [`finetune`] (the SFT targets, graded by their outputs too), [`rlhf`]
+//! (State of GPT's RL losses).
 //! Every backward pass with more than one path into a tensor has a mistake
 //! per path, each dropped on its own.
 //!
@@ -33,6 +34,7 @@ pub use self::mistake::Mistake;
 
 pub mod attention;
 pub mod bigram;
+pub mod finetune;
 pub mod gpt;
 pub mod layers;
 pub mod micrograd;
@@ -43,7 +45,7 @@ pub mod tokenizer;
 pub mod wavenet;
 
 /// Every chapter's list, in course order.
-const CHAPTERS: [&[Mistake]; 9] = [
+const CHAPTERS: [&[Mistake]; 10] = [
     micrograd::MISTAKES,
     bigram::MISTAKES,
     layers::MISTAKES,
@@ -52,6 +54,7 @@ const CHAPTERS: [&[Mistake]; 9] = [
     attention::MISTAKES,
     gpt::MISTAKES,
     tokenizer::MISTAKES,
+    finetune::MISTAKES,
     rlhf::MISTAKES,
 ];
 

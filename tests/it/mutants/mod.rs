@@ -21,6 +21,7 @@ use backprop_ninja::grade::{SEED, Status, dispatch, mistakes};
 use backprop_ninja::registry::Exercise;
 
 mod bigram;
+mod finetune;
 mod gpt_attention;
 mod gpt_core;
 mod known;
