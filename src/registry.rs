@@ -1389,6 +1389,8 @@ macro_rules! registry_list {
             "as in pretraining, position t predicts token t + 1; the mask says which tokens are the answer's, so it goes with the token predicted: target t counts when mask[t + 1] is 1",
             "T + 1 tokens in, T inputs and T targets out: inputs ids[..T]; a target is ids[t + 1] or -1 (ignored); the position before the answer predicts its first token, the last answer token predicts <|assistant_end|>",
             "let t = ids.len() - 1; idx = ids[..t].to_vec(); targets = (0..t).map(|i| if mask[i + 1] == 1 { ids[i + 1] as i64 } else { -1 }).collect()",
+        ],
+    },
     AnswerLogprob => {
         id: "rlhf::answer_logprob",
         chapter: Rlhf,
