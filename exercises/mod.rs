@@ -79,6 +79,16 @@ exercises! {
     // "Let's build the GPT Tokenizer": byte-pair encoding, in minbpe's
     // exercise order (get_stats, merge, train, encode, decode).
     bpe = "bpe";
+
+    // State of GPT, RLHF: the losses that push the policy toward higher
+    // reward, in course order: an answer's log-probability, the policy
+    // gradient with a group baseline, the KL penalty to the reference, DPO,
+    // PPO's clipped surrogate.
+    answer_logprob = "answer_logprob";
+    policy_gradient = "policy_gradient";
+    kl_penalty = "kl_penalty";
+    dpo = "dpo";
+    ppo_clip = "ppo_clip";
 }
 
 /// Your implementation of every backward pass, as the grader, `check` and

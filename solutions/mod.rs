@@ -30,6 +30,13 @@ pub mod step_by_step;
 pub mod tanh;
 pub mod weighted_average;
 
+// State of GPT, RLHF.
+pub mod answer_logprob;
+pub mod dpo;
+pub mod kl_penalty;
+pub mod policy_gradient;
+pub mod ppo_clip;
+
 /// The reference implementation of every backward pass.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Solutions;

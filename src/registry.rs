@@ -116,6 +116,16 @@ pub enum Exercise {
     BpeEncode,
     /// The tokenizer lecture: ids to a text.
     BpeDecode,
+    /// State of GPT, RLHF: the summed log-probability of an answer's tokens.
+    AnswerLogprob,
+    /// State of GPT, RLHF: REINFORCE with a group baseline, per token.
+    PolicyGradient,
+    /// State of GPT, RLHF: the KL penalty to the frozen reference (`k1`, `k3`).
+    KlPenalty,
+    /// State of GPT: DPO on preference pairs.
+    Dpo,
+    /// State of GPT, RLHF: PPO's clipped surrogate.
+    PpoClip,
 }
 
 /// The chapters of the course, in order.
@@ -128,11 +138,13 @@ pub enum Chapter {
     WaveNet,
     Gpt,
     Tokenizer,
+    Finetune,
+    Rlhf,
 }
 
 impl Chapter {
     /// Every chapter, in course order.
-    pub const ALL: [Chapter; 7] = [
+    pub const ALL: [Chapter; 9] = [
         Chapter::Micrograd,
         Chapter::Bigram,
         Chapter::Layers,
@@ -140,6 +152,8 @@ impl Chapter {
         Chapter::WaveNet,
         Chapter::Gpt,
         Chapter::Tokenizer,
+        Chapter::Finetune,
+        Chapter::Rlhf,
     ];
 
     /// The lecture it follows.
@@ -152,6 +166,8 @@ impl Chapter {
             Chapter::WaveNet => "WaveNet (makemore part 5)",
             Chapter::Gpt => "GPT (let's build GPT)",
             Chapter::Tokenizer => "tokenizer (let's build the GPT tokenizer)",
+            Chapter::Finetune => "fine-tuning: SFT and the reward model (State of GPT)",
+            Chapter::Rlhf => "RLHF: policy gradient, KL, DPO, PPO (State of GPT)",
         }
     }
 }
@@ -1357,6 +1373,109 @@ macro_rules! registry_list {
             "each id stands for bytes: 0..256 for itself, a merge for its pair's bytes concatenated; the text is all of them, read as UTF-8",
             "a token can end inside a multi-byte character, and ids need not make valid UTF-8: replace what is invalid (String::from_utf8_lossy), do not panic",
             "vocab: a map id -> Vec<u8>, bytes b -> [b], then for ((a, b), id) in merges, in order, vocab[id] = vocab[a] ++ vocab[b]; concatenate vocab[id] for each id; String::from_utf8_lossy(&bytes).into_owned()",
+        ],
+    },
+    AnswerLogprob => {
+        id: "rlhf::answer_logprob",
+        chapter: Rlhf,
+        backward:
+            /// The summed log-probability of an answer's tokens: accumulates `dlogits` (`exercises/answer_logprob.rs`; State of GPT).
+            fn answer_logprob_backward<F: Float>(
+                dlogits: &mut ArrayRef3<F>,
+                ds: &::ndarray::ArrayRef1<F>,
+                cache: &$crate::layers::answer_logprob::AnswerLogprobCache<F>,
+                tokens: &ArrayRef2<usize>,
+                mask: &ArrayRef2<bool>,
+            ) = answer_logprob::backward;
+        needed_by: [],
+        graded_by: cases::rlhf::answer_logprob(),
+        hints: [
+            "log softmax at the token: its derivative is one-hot minus probs, the cross-entropy's with the opposite sign; s sums it over the answer's positions",
+            "dlogits (N, T, V); ds (N,) is one number per answer, shared by its positions; prompt and padding positions (mask false) get nothing",
+            "at each position with mask true: dlogits[n, t] += ds[n] · (one_hot(tokens[n, t]) − probs[n, t]); no mean, it is a sum",
+        ],
+    },
+    PolicyGradient => {
+        id: "rlhf::policy_gradient",
+        chapter: Rlhf,
+        backward:
+            /// REINFORCE with a group baseline, a mean over answer tokens: accumulates `dlogp` (`exercises/policy_gradient.rs`; State of GPT).
+            fn policy_gradient_backward<F: Float>(
+                dlogp: &mut ArrayRef2<F>,
+                dloss: F,
+                rewards: &::ndarray::ArrayRef1<F>,
+                mask: &ArrayRef2<bool>,
+                pg: &$crate::layers::policy_gradient::PolicyGradient,
+            ) = policy_gradient::backward;
+        needed_by: [],
+        graded_by: cases::rlhf::policy_gradient(),
+        hints: [
+            "the advantages are constants (rewards from the reward model), so the loss is linear in logp: each token's gradient is its coefficient",
+            "dlogp (N, T); A (N,) is one number per answer: r minus its group's mean (policy_gradient::advantages); M counts the mask's true entries",
+            "at each answer token: dlogp[n, t] += −dloss · A[n] / M; nothing at the prompt's tokens",
+        ],
+    },
+    KlPenalty => {
+        id: "rlhf::kl_penalty",
+        chapter: Rlhf,
+        backward:
+            /// The KL penalty to the frozen reference, `k1` or `k3`, a mean over answer tokens: accumulates `dlogp` (`exercises/kl_penalty.rs`; State of GPT).
+            fn kl_penalty_backward<F: Float>(
+                dlogp: &mut ArrayRef2<F>,
+                dloss: F,
+                logp: &ArrayRef2<F>,
+                logp_ref: &ArrayRef2<F>,
+                mask: &ArrayRef2<bool>,
+                estimator: $crate::layers::kl_penalty::KlEstimator,
+            ) = kl_penalty::backward;
+        needed_by: [],
+        graded_by: cases::rlhf::kl_penalty(),
+        hints: [
+            "the reference is frozen: differentiate each token's k with respect to logp alone; k3 goes through u = logp_ref − logp, whose derivative is −1",
+            "dlogp (N, T); ∂k1/∂logp = 1 and ∂k3/∂logp = 1 − exp(logp_ref − logp) at each token; M counts the mask's true entries",
+            "at each answer token: dlogp[n, t] += dloss · ∂k/∂logp / M; nothing at the prompt's tokens, nothing for logp_ref",
+        ],
+    },
+    Dpo => {
+        id: "rlhf::dpo",
+        chapter: Rlhf,
+        backward:
+            /// DPO, `−log σ(β[(s_w − s_w^ref) − (s_l − s_l^ref)])`, a mean over pairs: accumulates `ds_w`, `ds_l` (`exercises/dpo.rs`; State of GPT).
+            fn dpo_backward<F: Float>(
+                dchosen: &mut ::ndarray::ArrayRef1<F>,
+                drejected: &mut ::ndarray::ArrayRef1<F>,
+                dloss: F,
+                pairs: &$crate::layers::dpo::Pairs<F>,
+                dpo: &$crate::layers::dpo::Dpo,
+            ) = dpo::backward;
+        needed_by: [],
+        graded_by: cases::rlhf::dpo(),
+        hints: [
+            "d(−log σ(z))/dz = −σ(−z); then z is linear in s_w (slope β) and in s_l (slope −β); the references are constants",
+            "ds_w, ds_l (N,), one per pair; z (N,) is dpo::margins(pairs, dpo); the mean over N pairs adds 1/N",
+            "g = dloss · β · σ(−z[n]) / N; ds_w[n] += −g; ds_l[n] += +g",
+        ],
+    },
+    PpoClip => {
+        id: "rlhf::ppo_clip",
+        chapter: Rlhf,
+        backward:
+            /// PPO's clipped surrogate, a mean over answer tokens: accumulates `dlogp` (`exercises/ppo_clip.rs`; State of GPT).
+            fn ppo_clip_backward<F: Float>(
+                dlogp: &mut ArrayRef2<F>,
+                dloss: F,
+                logp: &ArrayRef2<F>,
+                logp_old: &ArrayRef2<F>,
+                advantages: &::ndarray::ArrayRef1<F>,
+                mask: &ArrayRef2<bool>,
+                clip: &$crate::layers::ppo_clip::PpoClip,
+            ) = ppo_clip::backward;
+        needed_by: [],
+        graded_by: cases::rlhf::ppo_clip(),
+        hints: [
+            "d ratio/d logp = ratio (logp_old is a constant); a minimum passes the gradient of the term it takes, and the clipped term is a constant",
+            "dlogp (N, T), A (N,) one per answer; the clip holds at ratio > 1 + ε when A > 0, at ratio < 1 − ε when A < 0 (clip.holds(ratio, A))",
+            "at each answer token where the clip does not hold: dlogp[n, t] += −dloss · A[n] · ratio / M; elsewhere nothing",
         ],
     },
         }

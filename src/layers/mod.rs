@@ -10,7 +10,8 @@
 //! `cross_entropy`, `flatten_consecutive`, `sequential`, `rows`. Lecture 7,
 //! "Let's build GPT": `weighted_average`, `softmax`, `head`, `attention`,
 //! `layernorm`, `relu`, `gelu`, `position_embedding`,
-//! `sequence_cross_entropy`, `block`, `adamw`.
+//! `sequence_cross_entropy`, `block`, `adamw`. State of GPT, RLHF:
+//! `answer_logprob`, `policy_gradient`, `kl_penalty`, `dpo`, `ppo_clip`.
 
 pub mod batchnorm;
 pub mod cross_entropy;
@@ -33,3 +34,9 @@ pub mod relu;
 pub mod sequence_cross_entropy;
 pub mod softmax;
 pub mod weighted_average;
+
+pub mod answer_logprob;
+pub mod dpo;
+pub mod kl_penalty;
+pub mod policy_gradient;
+pub mod ppo_clip;

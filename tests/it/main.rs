@@ -41,6 +41,7 @@ mod mutants;
 mod output_safety;
 #[cfg(feature = "pretrained")]
 mod pretrained;
+mod rl_losses;
 mod robust;
 mod screen;
 mod second_oracle;

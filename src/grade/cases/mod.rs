@@ -11,6 +11,7 @@ pub mod bigram;
 pub mod gpt;
 pub mod layers;
 pub mod micrograd;
+pub mod rlhf;
 pub mod step_by_step;
 pub mod tokenizer;
 pub mod wavenet;
