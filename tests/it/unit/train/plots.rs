@@ -1,19 +1,10 @@
 use backprop_ninja::Solutions;
 use backprop_ninja::corpus::words::Corpus;
-use backprop_ninja::error::{Error, Result};
 use backprop_ninja::models::deep::{Deep, DeepConfig};
-use backprop_ninja::models::deep::{Snapshot, TanhStats};
-use backprop_ninja::models::diagnostics;
-use backprop_ninja::models::diagnostics::UPDATE_GUIDE;
-use backprop_ninja::train::diagnose::Diagnosis;
 use backprop_ninja::train::plots::*;
 use backprop_ninja::train::{Dataset, TrainConfig};
-use plotters::coord::Shift;
-use plotters::style::{FontStyle, register_font};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use std::path::{Path, PathBuf};
-use std::sync::Once;
 
 /// A PNG's width and height from its IHDR chunk, if it is a PNG.
 fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
