@@ -79,6 +79,11 @@ exercises! {
     // "Let's build the GPT Tokenizer": byte-pair encoding, in minbpe's
     // exercise order (get_stats, merge, train, encode, decode).
     bpe = "bpe";
+
+    // State of GPT, fine-tuning: the reward model's pairwise loss and its
+    // scalar head read at the end token.
+    bradley_terry = "bradley_terry";
+    reward_head = "reward_head";
 }
 
 /// Your implementation of every backward pass, as the grader, `check` and

@@ -116,6 +116,10 @@ pub enum Exercise {
     BpeEncode,
     /// The tokenizer lecture: ids to a text.
     BpeDecode,
+    /// State of GPT, the reward model: the Bradley–Terry loss over pairs.
+    BradleyTerry,
+    /// State of GPT, the reward model: the scalar head read at the end token.
+    RewardHead,
 }
 
 /// The chapters of the course, in order.
@@ -128,11 +132,13 @@ pub enum Chapter {
     WaveNet,
     Gpt,
     Tokenizer,
+    Finetune,
+    Rlhf,
 }
 
 impl Chapter {
     /// Every chapter, in course order.
-    pub const ALL: [Chapter; 7] = [
+    pub const ALL: [Chapter; 9] = [
         Chapter::Micrograd,
         Chapter::Bigram,
         Chapter::Layers,
@@ -140,6 +146,8 @@ impl Chapter {
         Chapter::WaveNet,
         Chapter::Gpt,
         Chapter::Tokenizer,
+        Chapter::Finetune,
+        Chapter::Rlhf,
     ];
 
     /// The lecture it follows.
@@ -152,6 +160,8 @@ impl Chapter {
             Chapter::WaveNet => "WaveNet (makemore part 5)",
             Chapter::Gpt => "GPT (let's build GPT)",
             Chapter::Tokenizer => "tokenizer (let's build the GPT tokenizer)",
+            Chapter::Finetune => "fine-tuning: SFT and the reward model (State of GPT)",
+            Chapter::Rlhf => "RLHF: policy gradient, KL, DPO, PPO (State of GPT)",
         }
     }
 }
@@ -1357,6 +1367,49 @@ macro_rules! registry_list {
             "each id stands for bytes: 0..256 for itself, a merge for its pair's bytes concatenated; the text is all of them, read as UTF-8",
             "a token can end inside a multi-byte character, and ids need not make valid UTF-8: replace what is invalid (String::from_utf8_lossy), do not panic",
             "vocab: a map id -> Vec<u8>, bytes b -> [b], then for ((a, b), id) in merges, in order, vocab[id] = vocab[a] ++ vocab[b]; concatenate vocab[id] for each id; String::from_utf8_lossy(&bytes).into_owned()",
+        ],
+    },
+    BradleyTerry => {
+        id: "finetune::bradley_terry",
+        chapter: Finetune,
+        backward:
+            /// The Bradley–Terry loss over `N` pairs: accumulates `dr_chosen`,
+            /// `dr_rejected` (`exercises/bradley_terry.rs`; State of GPT, the reward model).
+            fn bradley_terry_backward<F: Float>(
+                dr_chosen: &mut ::ndarray::ArrayRef1<F>,
+                dr_rejected: &mut ::ndarray::ArrayRef1<F>,
+                dloss: F,
+                r_chosen: &::ndarray::ArrayRef1<F>,
+                r_rejected: &::ndarray::ArrayRef1<F>,
+            ) = bradley_terry::backward;
+        needed_by: [Reward],
+        graded_by: cases::finetune::bradley_terry(),
+        hints: [
+            "the loss is −log σ(Δ) per pair, averaged, with Δ = r_c − r_r; d/dz log σ(z) = σ(−z)",
+            "dr_chosen and dr_rejected are (N,), one entry per pair; the mean divides by N",
+            "with s = σ(r_r − r_c): dr_chosen −= dloss·s/N, dr_rejected += dloss·s/N",
+        ],
+    },
+    RewardHead => {
+        id: "finetune::reward_head",
+        chapter: Finetune,
+        backward:
+            /// The reward head `Linear(C, 1)` read at each row's end token: accumulates
+            /// `dx`, `dw`, `db` (`exercises/reward_head.rs`; State of GPT, the reward model).
+            fn reward_head_backward<F: Float>(
+                dx: &mut ArrayRef3<F>,
+                grads: &mut LinearGrads<F>,
+                dr: &::ndarray::ArrayRef1<F>,
+                x: &ArrayRef3<F>,
+                end: &[usize],
+                head: &Linear<F>,
+            ) = reward_head::backward;
+        needed_by: [Reward],
+        graded_by: cases::finetune::reward_head(),
+        hints: [
+            "a gather, then a Linear(C, 1): the gather's gradient goes back only to the positions it read",
+            "dx (B, T, C) gets one row of C per sequence, at end[b]; dw (C, 1) and db (1,) sum over the B sequences",
+            "for each b: dx[b, end[b]] += dr[b]·w[:, 0]; dw[:, 0] += dr[b]·x[b, end[b]]; db[0] += dr[b]",
         ],
     },
         }

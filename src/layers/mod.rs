@@ -10,7 +10,8 @@
 //! `cross_entropy`, `flatten_consecutive`, `sequential`, `rows`. Lecture 7,
 //! "Let's build GPT": `weighted_average`, `softmax`, `head`, `attention`,
 //! `layernorm`, `relu`, `gelu`, `position_embedding`,
-//! `sequence_cross_entropy`, `block`, `adamw`.
+//! `sequence_cross_entropy`, `block`, `adamw`. State of GPT's reward
+//! model: `bradley_terry`, `reward_head`.
 
 pub mod batchnorm;
 pub mod cross_entropy;
@@ -33,3 +34,6 @@ pub mod relu;
 pub mod sequence_cross_entropy;
 pub mod softmax;
 pub mod weighted_average;
+
+pub mod bradley_terry;
+pub mod reward_head;

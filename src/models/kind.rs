@@ -26,6 +26,9 @@ pub enum ModelKind {
     /// `train gpt`: every step of lecture 7's progression, on text or on
     /// names.
     Gpt,
+    /// `reward`: the reward model of State of GPT, a GPT's trunk with a
+    /// scalar head, trained on pairs of answers.
+    Reward,
 }
 
 impl ModelKind {
@@ -33,7 +36,7 @@ impl ModelKind {
     pub const SAVED: [ModelKind; 3] = [ModelKind::Mlp, ModelKind::WaveNet, ModelKind::Gpt];
 
     /// Its name on the command line and in checkpoints: `bigram`, `mlp`,
-    /// `wavenet`, `deep`, `gpt`.
+    /// `wavenet`, `deep`, `gpt`, `reward`.
     pub fn name(self) -> &'static str {
         match self {
             ModelKind::Bigram => "bigram",
@@ -41,6 +44,7 @@ impl ModelKind {
             ModelKind::WaveNet => "wavenet",
             ModelKind::Deep => "deep",
             ModelKind::Gpt => "gpt",
+            ModelKind::Reward => "reward",
         }
     }
 
@@ -52,6 +56,7 @@ impl ModelKind {
             ModelKind::WaveNet => "WaveNet",
             ModelKind::Deep => "deep MLP",
             ModelKind::Gpt => "GPT",
+            ModelKind::Reward => "reward model",
         }
     }
 

@@ -8,6 +8,7 @@
 
 pub mod attention;
 pub mod bigram;
+pub mod finetune;
 pub mod gpt;
 pub mod layers;
 pub mod micrograd;

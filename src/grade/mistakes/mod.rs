@@ -16,7 +16,8 @@
 //! One file per chapter, like the grading cases: [`micrograd`], [`bigram`],
 //! [`layers`] (the MLP's layers, exercises 2 and 3), [`step_by_step`]
 //! (exercise 1), [`wavenet`], [`attention`] and [`gpt`] (lecture 7's core),
-//! [`tokenizer`] (the BPE functions, whose outputs are their answers).
+//! [`tokenizer`] (the BPE functions, whose outputs are their answers),
+//! [`finetune`] (the reward model's loss and head).
 //! Every backward pass with more than one path into a tensor has a mistake
 //! per path, each dropped on its own.
 //!
@@ -32,6 +33,7 @@ pub use self::mistake::Mistake;
 
 pub mod attention;
 pub mod bigram;
+pub mod finetune;
 pub mod gpt;
 pub mod layers;
 pub mod micrograd;
@@ -41,7 +43,7 @@ pub mod tokenizer;
 pub mod wavenet;
 
 /// Every chapter's list, in course order.
-const CHAPTERS: [&[Mistake]; 8] = [
+const CHAPTERS: [&[Mistake]; 9] = [
     micrograd::MISTAKES,
     bigram::MISTAKES,
     layers::MISTAKES,
@@ -50,6 +52,7 @@ const CHAPTERS: [&[Mistake]; 8] = [
     attention::MISTAKES,
     gpt::MISTAKES,
     tokenizer::MISTAKES,
+    finetune::MISTAKES,
 ];
 
 /// Every known mistake, in course order.
