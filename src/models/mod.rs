@@ -12,4 +12,5 @@ pub mod kind;
 pub mod micrograd_nn;
 pub mod mlp;
 pub mod model;
+pub mod reward;
 pub mod wavenet;

@@ -18,6 +18,7 @@ use crate::layers::params::NamedParams;
 use crate::models::gpt::{Gpt, GptGrads, GptWorkspace};
 use crate::models::kind::ModelKind;
 use crate::models::mlp::{self, Mlp};
+use crate::models::reward::{EncodedPairs, RewardGrads, RewardModel, RewardWorkspace};
 use crate::models::wavenet::{self, WaveNet};
 
 /// What the training loop needs from a model trained in `f32`: a
@@ -197,6 +198,42 @@ impl Trainable for Gpt<f32> {
         self.forward(ws)
     }
     fn train_backward<B: Backprop>(&mut self, ws: &mut Self::Workspace, grads: &mut GptGrads<f32>) {
+        self.backward::<B>(ws, grads);
+    }
+}
+
+/// The reward model trains on preference pairs, a batch of `B` pairs
+/// (`2B` rows of the model's block size).
+impl Trainable for RewardModel<f32> {
+    type Workspace = RewardWorkspace<f32>;
+    type Data = EncodedPairs;
+    const NAME: &'static str = "reward model";
+
+    fn workspace(&self, batch: usize) -> Result<Self::Workspace> {
+        RewardModel::workspace(self, batch, self.config.block_size)
+    }
+    fn zero_grads(&self) -> RewardGrads<f32> {
+        RewardModel::zero_grads(self)
+    }
+    fn check_data(&self, data: &EncodedPairs) -> Result<()> {
+        data.check(self.config.block_size, self.config.vocab_size)
+    }
+    fn fill_batch(
+        ws: &mut Self::Workspace,
+        data: &EncodedPairs,
+        seed: u64,
+        step: usize,
+    ) -> Result<()> {
+        data.sample_into(ws, seed, step)
+    }
+    fn train_forward(&mut self, ws: &mut Self::Workspace) -> Result<f32> {
+        self.forward(ws)
+    }
+    fn train_backward<B: Backprop>(
+        &mut self,
+        ws: &mut Self::Workspace,
+        grads: &mut RewardGrads<f32>,
+    ) {
         self.backward::<B>(ws, grads);
     }
 }

@@ -37,6 +37,7 @@ mod mutants;
 mod output_safety;
 #[cfg(feature = "pretrained")]
 mod pretrained;
+mod reward_model;
 mod robust;
 mod screen;
 mod second_oracle;
