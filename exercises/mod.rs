@@ -80,6 +80,10 @@ exercises! {
     // exercise order (get_stats, merge, train, encode, decode).
     bpe = "bpe";
 
+    // State of GPT, fine-tuning: a conversation's targets, the loss on the
+    // answer alone.
+    sft_targets = "sft_targets";
+
     // State of GPT, fine-tuning: the reward model's pairwise loss and its
     // scalar head read at the end token.
     bradley_terry = "bradley_terry";

@@ -27,6 +27,7 @@ pub mod relu;
 pub mod reward_head;
 pub mod sequence_cross_entropy;
 pub mod sequential;
+pub mod sft_targets;
 pub mod softmax;
 pub mod step_by_step;
 pub mod tanh;

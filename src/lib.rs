@@ -26,6 +26,7 @@
 //! | [`float`], [`error`], [`ops`], [`hyper`], [`corpus`] | numbers (`f32`/`f64`), errors, the matrix-product kernels (the crate's only `unsafe`), the networks' sizes, the corpora |
 //! | [`layers`] | each layer's forward pass (given code): Linear, Embedding, Tanh, BatchNorm1d, cross-entropy, FlattenConsecutive, Sequential; lecture 7's attention, LayerNorm, ReLU, GELU, position embedding, sequence cross-entropy, block, and the AdamW update |
 //! | [`tokenizer`] | the byte-level BPE tokenizer of the tokenizer lecture: split patterns, merges, special tokens, minbpe's `.model` files, the incremental trainer |
+//! | [`chat`] | *State of GPT*'s fine-tuning data: the chat format (special tokens, a conversation's ids and the mask of its answer), the instruction set generated from names with its checkers and held-out names, preference pairs of a stated gold rule |
 //! | [`course`] | the lectures' own code: the scalar engine of micrograd, the bigram, exercise 1's forward pass |
 //! | [`backprop`], [`solutions`] | the `Backprop` trait, generated from the registry; the reference backward passes, with derivations |
 //! | [`models`] | the models assembled from the layers (micrograd's MLP, part 4's MLP, part 5's WaveNet, part 3's deep MLP, lecture 7's GPT), forward and backward through `B: Backprop` |
@@ -57,6 +58,7 @@
 #![deny(unsafe_code)]
 
 pub mod backprop;
+pub mod chat;
 pub mod corpus;
 pub mod course;
 pub mod error;

@@ -116,6 +116,8 @@ pub enum Exercise {
     BpeEncode,
     /// The tokenizer lecture: ids to a text.
     BpeDecode,
+    /// State of GPT, fine-tuning: a conversation's targets, masked to the answer.
+    SftTargets,
     /// State of GPT, the reward model: the Bradley–Terry loss over pairs.
     BradleyTerry,
     /// State of GPT, the reward model: the scalar head read at the end token.
@@ -1367,6 +1369,20 @@ macro_rules! registry_list {
             "each id stands for bytes: 0..256 for itself, a merge for its pair's bytes concatenated; the text is all of them, read as UTF-8",
             "a token can end inside a multi-byte character, and ids need not make valid UTF-8: replace what is invalid (String::from_utf8_lossy), do not panic",
             "vocab: a map id -> Vec<u8>, bytes b -> [b], then for ((a, b), id) in merges, in order, vocab[id] = vocab[a] ++ vocab[b]; concatenate vocab[id] for each id; String::from_utf8_lossy(&bytes).into_owned()",
+        ],
+    },
+    SftTargets => {
+        id: "finetune::sft_targets",
+        chapter: Finetune,
+        backward:
+            /// SFT: a conversation's inputs and targets, the loss on the answer and its end token alone (`exercises/sft_targets.rs`; State of GPT).
+            fn sft_targets(ids: &[usize], mask: &[u8]) -> (Vec<usize>, Vec<i64>) = sft_targets::targets;
+        needed_by: [],
+        graded_by: cases::finetune::sft_targets(),
+        hints: [
+            "as in pretraining, position t predicts token t + 1; the mask says which tokens are the answer's, so it goes with the token predicted: target t counts when mask[t + 1] is 1",
+            "T + 1 tokens in, T inputs and T targets out: inputs ids[..T]; a target is ids[t + 1] or -1 (ignored); the position before the answer predicts its first token, the last answer token predicts <|assistant_end|>",
+            "let t = ids.len() - 1; idx = ids[..t].to_vec(); targets = (0..t).map(|i| if mask[i + 1] == 1 { ids[i + 1] as i64 } else { -1 }).collect()",
         ],
     },
     BradleyTerry => {

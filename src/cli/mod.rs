@@ -10,6 +10,7 @@
 //! | `eval`, `sample` | [`saved`] | a saved model's losses, and names drawn from it |
 //! | `check` | [`check`] | grades every backward pass; `--export` for PyTorch |
 //! | `tokenizer train\|encode\|decode\|show` | [`tokenizer`] | the byte-level BPE tokenizer: trained, saved, used, shown |
+//! | `sft`, `eval-tasks`, `chat` | [`chat`] | *State of GPT*: a names GPT fine-tuned on the instruction set, each task's accuracy, answers to prompts |
 //!
 //! [`output`] holds what they share: printing that survives a closed pipe,
 //! the loss line, the option parsers. `--impl` is dispatched once, by
@@ -39,6 +40,7 @@
 //! and exits 130 or 143 ([`interrupt`]).
 
 pub mod bigram;
+pub mod chat;
 pub mod check;
 pub mod diagnose;
 #[cfg(test)]
@@ -90,6 +92,15 @@ enum Command {
     /// `decode`, `show` its merges (`--pretrained gpt2|gpt4` with
     /// `--features pretrained`).
     Tokenizer(tokenizer::Args),
+    /// Fine-tune a names GPT (`train gpt` on names) on the instruction set
+    /// in the chat format (State of GPT), printing each task's accuracy
+    /// before and after.
+    Sft(Box<chat::SftArgs>),
+    /// Each task's accuracy on held-out prompts, of an `sft` model (or of a
+    /// base, in the chat format).
+    EvalTasks(chat::EvalTasksArgs),
+    /// Answer a prompt with an `sft` model, or each line of stdin.
+    Chat(chat::ChatArgs),
     /// Re-grade your exercises on every save of a file in exercises/
     /// (run it in the crate's folder; Ctrl-C to quit).
     Watch {
@@ -113,6 +124,9 @@ pub fn main() -> ExitCode {
         Command::Diagnose(args) => args.implementation.run(args),
         Command::Check(args) => args.implementation.run(args),
         Command::Tokenizer(args) => args.run(),
+        Command::Sft(args) => args.implementation.run(*args),
+        Command::EvalTasks(args) => chat::eval_tasks(args),
+        Command::Chat(args) => chat::chat(args),
         Command::Eval(args) => saved::eval(args),
         Command::Sample(args) => saved::sample(args),
         Command::Watch { all } => backprop_ninja::watch::main(std::path::Path::new("."), all),

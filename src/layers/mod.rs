@@ -10,8 +10,9 @@
 //! `cross_entropy`, `flatten_consecutive`, `sequential`, `rows`. Lecture 7,
 //! "Let's build GPT": `weighted_average`, `softmax`, `head`, `attention`,
 //! `layernorm`, `relu`, `gelu`, `position_embedding`,
-//! `sequence_cross_entropy`, `block`, `adamw`. State of GPT's reward
-//! model: `bradley_terry`, `reward_head`.
+//! `sequence_cross_entropy`, `block`, `adamw`. *State of GPT*'s
+//! fine-tuning: `sft_targets` (a conversation's row, its targets masked to
+//! the answer), and the reward model's `bradley_terry` and `reward_head`.
 
 pub mod batchnorm;
 pub mod cross_entropy;
@@ -37,3 +38,4 @@ pub mod weighted_average;
 
 pub mod bradley_terry;
 pub mod reward_head;
+pub mod sft_targets;

@@ -24,6 +24,7 @@ mod cli;
 mod architecture;
 mod bad_input;
 mod bigram;
+mod chat;
 #[path = "cli.rs"]
 mod cli_runs;
 mod diagnostics;

@@ -39,16 +39,16 @@ const RANDOM_INPUTS: usize = 20;
 /// recorded. The known mistakes are the exercise's
 /// (`crate::grade::mistakes::tokenizer`), recognised by the dispatch from
 /// the outputs this case records as the learner's answer.
-struct Compared<'a, I, T> {
-    id: &'a str,
-    function: &'static str,
-    inputs: Vec<(String, I)>,
-    otherwise: &'static str,
-    values: fn(&T) -> Vec<f64>,
+pub(crate) struct Compared<'a, I, T> {
+    pub(crate) id: &'a str,
+    pub(crate) function: &'static str,
+    pub(crate) inputs: Vec<(String, I)>,
+    pub(crate) otherwise: &'static str,
+    pub(crate) values: fn(&T) -> Vec<f64>,
 }
 
 impl<I, T: PartialEq + Debug> Compared<'_, I, T> {
-    fn grade(self, learner: impl Fn(&I) -> T, reference: impl Fn(&I) -> T) -> Outcome {
+    pub(crate) fn grade(self, learner: impl Fn(&I) -> T, reference: impl Fn(&I) -> T) -> Outcome {
         let name = format!("{} ({} inputs)", self.function, self.inputs.len());
         let mut wrong = 0;
         let mut message = None;
@@ -162,7 +162,7 @@ fn split_top_level(list: &str) -> Vec<String> {
 }
 
 /// At most 60 characters of `x`'s `Debug` form.
-fn short<T: Debug>(x: &T) -> String {
+pub(crate) fn short<T: Debug>(x: &T) -> String {
     let text = format!("{x:?}");
     match text.char_indices().nth(60) {
         Some((at, _)) => format!("{}…", &text[..at]),
