@@ -8,9 +8,10 @@
 
 /// A model of the course: the neural bigram (makemore part 1), the MLP
 /// (part 4), the deep tanh MLP (part 3, diagnosed, never saved), the
-/// WaveNet (part 5) and the GPT (lecture 7). The MLP, the WaveNet and the
-/// GPT are trained by `train`, saved in checkpoints and held by a
-/// [`crate::models::model::Network`] ([`ModelKind::SAVED`]).
+/// WaveNet (part 5), the GPT (lecture 7) and the reward model (State of
+/// GPT). The MLP, the WaveNet and the GPT are trained by `train`, the
+/// reward model by `reward`; all four are saved in checkpoints and held by
+/// a [`crate::models::model::Network`] ([`ModelKind::SAVED`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ModelKind {
     /// `bigram`: the neural bigram of makemore part 1.
@@ -32,8 +33,13 @@ pub enum ModelKind {
 }
 
 impl ModelKind {
-    /// The kinds `train` trains and a checkpoint holds.
-    pub const SAVED: [ModelKind; 3] = [ModelKind::Mlp, ModelKind::WaveNet, ModelKind::Gpt];
+    /// The kinds a checkpoint holds.
+    pub const SAVED: [ModelKind; 4] = [
+        ModelKind::Mlp,
+        ModelKind::WaveNet,
+        ModelKind::Gpt,
+        ModelKind::Reward,
+    ];
 
     /// Its name on the command line and in checkpoints: `bigram`, `mlp`,
     /// `wavenet`, `deep`, `gpt`, `reward`.
@@ -60,7 +66,7 @@ impl ModelKind {
         }
     }
 
-    /// The kind a checkpoint names (`mlp`, `wavenet`, `gpt`), if it is one
+    /// The kind a checkpoint names (`mlp`, `wavenet`, `gpt`, `reward`), if it is one
     /// of [`ModelKind::SAVED`].
     pub fn from_name(name: &str) -> Option<ModelKind> {
         ModelKind::SAVED.into_iter().find(|k| k.name() == name)

@@ -38,6 +38,7 @@ mod mutants;
 mod output_safety;
 #[cfg(feature = "pretrained")]
 mod pretrained;
+mod reward_cli;
 mod reward_model;
 mod robust;
 mod screen;
