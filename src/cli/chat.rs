@@ -363,7 +363,8 @@ impl WithBackprop for SftArgs {
             vocab: vocab.clone(),
             data: fingerprint.source.clone(),
             fingerprint: Some(fingerprint.clone()),
-            eval_batches: None,
+            // No fixed evaluation batches: its evaluation is the tasks'.
+            eval_batches: Some(0),
             codec: codec.clone(),
         };
         let mut opt = opt;

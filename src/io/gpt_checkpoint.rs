@@ -86,19 +86,19 @@ pub fn read_model(
     config
         .validate()
         .map_err(|e| fail(format!("its configuration makes no model: {e}")))?;
-    if ChatFormat::is_record(vocab) {
-        let tokens = ChatFormat::from_record(vocab, path)?.vocab_size();
-        if tokens != config.vocab_size {
-            return Err(fail(format!(
-                "its chat format has {tokens} tokens, vocab_size says {}",
-                config.vocab_size
-            )));
-        }
-    } else if is_tokenizer(vocab) {
+    if is_tokenizer(vocab) {
         let tokens = file::parse(vocab.as_bytes(), path)?.vocab_size();
         if tokens != config.vocab_size {
             return Err(fail(format!(
                 "its tokenizer has {tokens} ids, vocab_size says {}",
+                config.vocab_size
+            )));
+        }
+    } else if ChatFormat::is_record(vocab) {
+        let tokens = ChatFormat::from_record(vocab, path)?.vocab_size();
+        if tokens != config.vocab_size {
+            return Err(fail(format!(
+                "its chat format has {tokens} tokens, vocab_size says {}",
                 config.vocab_size
             )));
         }

@@ -344,3 +344,36 @@ fn chat_sft_rows_supervise_the_answer_and_a_batch_of_padding_alone_is_refused_no
         .to_string();
     assert!(err.contains(&format!("expected {block} of each")), "{err}");
 }
+
+#[test]
+fn chat_a_grown_base_gives_its_own_tokens_the_same_logits_and_refuses_to_shrink() {
+    use backprop_ninja::chat::extend::extend;
+    use backprop_ninja::models::gpt::{Gpt, GptConfig};
+    use rand::SeedableRng;
+
+    let mut config = GptConfig::makemore(27, 8);
+    config.n_embd = 8;
+    config.n_layer = 1;
+    config.n_head = 2;
+    let base = Gpt::<f32>::new(config, &mut rand_chacha::ChaCha8Rng::seed_from_u64(1)).unwrap();
+    let (grown, what) = extend(&base, 45, 20, 3).unwrap();
+    assert_eq!((what.vocab, what.block), ((27, 45), (8, 20)));
+    assert_eq!(grown, extend(&base, 45, 20, 3).unwrap().0, "seeded");
+    let context = [0, 5, 12, 1];
+    let mut ws = base.workspace(1, 8).unwrap();
+    let before = base.next_logits(&mut ws, &context).unwrap().to_vec();
+    let mut ws = grown.workspace(1, 20).unwrap();
+    let after = grown.next_logits(&mut ws, &context).unwrap().to_vec();
+    for (a, b) in after[..27].iter().zip(&before) {
+        assert!(
+            (a - b).abs() < 1e-5,
+            "the base's logits, unchanged: {a} {b}"
+        );
+    }
+    assert!(
+        after[27..].iter().all(|&l| l == 0.0),
+        "new columns start at zero"
+    );
+    let err = extend(&grown, 27, 20, 3).unwrap_err().to_string();
+    assert!(err.contains("cannot shrink"), "{err}");
+}

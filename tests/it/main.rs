@@ -25,6 +25,7 @@ mod architecture;
 mod bad_input;
 mod bigram;
 mod chat;
+mod chat_cli;
 #[path = "cli.rs"]
 mod cli_runs;
 mod diagnostics;
