@@ -264,7 +264,7 @@ fn check_prints_the_cmp_table_and_exports() {
         out.contains("ex1 dcounts_sum_inv") && out.contains("exact: true"),
         "{out}"
     );
-    assert!(out.contains("solutions: 66/66 done"), "{out}");
+    assert!(out.contains("solutions: 68/68 done"), "{out}");
     assert!(export.exists());
 }
 
