@@ -83,6 +83,11 @@ exercises! {
     // State of GPT, fine-tuning: a conversation's targets, the loss on the
     // answer alone.
     sft_targets = "sft_targets";
+
+    // State of GPT, fine-tuning: the reward model's pairwise loss and its
+    // scalar head read at the end token.
+    bradley_terry = "bradley_terry";
+    reward_head = "reward_head";
     // State of GPT, RLHF: the losses that push the policy toward higher
     // reward, in course order: an answer's log-probability, the policy
     // gradient with a group baseline, the KL penalty to the reference, DPO,

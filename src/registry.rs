@@ -118,6 +118,10 @@ pub enum Exercise {
     BpeDecode,
     /// State of GPT, fine-tuning: a conversation's targets, masked to the answer.
     SftTargets,
+    /// State of GPT, the reward model: the Bradley–Terry loss over pairs.
+    BradleyTerry,
+    /// State of GPT, the reward model: the scalar head read at the end token.
+    RewardHead,
     /// State of GPT, RLHF: the summed log-probability of an answer's tokens.
     AnswerLogprob,
     /// State of GPT, RLHF: REINFORCE with a group baseline, per token.
@@ -1391,6 +1395,47 @@ macro_rules! registry_list {
             "let t = ids.len() - 1; idx = ids[..t].to_vec(); targets = (0..t).map(|i| if mask[i + 1] == 1 { ids[i + 1] as i64 } else { -1 }).collect()",
         ],
     },
+    BradleyTerry => {
+        id: "finetune::bradley_terry",
+        chapter: Finetune,
+        backward:
+            /// The Bradley–Terry loss over `N` pairs: accumulates `dr_chosen`,
+            /// `dr_rejected` (`exercises/bradley_terry.rs`; State of GPT, the reward model).
+            fn bradley_terry_backward<F: Float>(
+                dr_chosen: &mut ::ndarray::ArrayRef1<F>,
+                dr_rejected: &mut ::ndarray::ArrayRef1<F>,
+                dloss: F,
+                r_chosen: &::ndarray::ArrayRef1<F>,
+                r_rejected: &::ndarray::ArrayRef1<F>,
+            ) = bradley_terry::backward;
+        needed_by: [Reward],
+        graded_by: cases::finetune::bradley_terry(),
+        hints: [
+            "the loss is −log σ(Δ) per pair, averaged, with Δ = r_c − r_r; d/dz log σ(z) = σ(−z)",
+            "dr_chosen and dr_rejected are (N,), one entry per pair; the mean divides by N",
+            "with s = σ(r_r − r_c): dr_chosen −= dloss·s/N, dr_rejected += dloss·s/N",
+        ],
+    },
+    RewardHead => {
+        id: "finetune::reward_head",
+        chapter: Finetune,
+        backward:
+            /// The reward head `Linear(C, 1)` read at each row's end token: accumulates
+            /// `dx`, `dw`, `db` (`exercises/reward_head.rs`; State of GPT, the reward model).
+            fn reward_head_backward<F: Float>(
+                dx: &mut ArrayRef3<F>,
+                grads: &mut LinearGrads<F>,
+                dr: &::ndarray::ArrayRef1<F>,
+                x: &ArrayRef3<F>,
+                end: &[usize],
+                head: &Linear<F>,
+            ) = reward_head::backward;
+        needed_by: [Reward],
+        graded_by: cases::finetune::reward_head(),
+        hints: [
+            "a gather, then a Linear(C, 1): the gather's gradient goes back only to the positions it read",
+            "dx (B, T, C) gets one row of C per sequence, at end[b]; dw (C, 1) and db (1,) sum over the B sequences",
+            "for each b: dx[b, end[b]] += dr[b]·w[:, 0]; dw[:, 0] += dr[b]·x[b, end[b]]; db[0] += dr[b]",
     AnswerLogprob => {
         id: "rlhf::answer_logprob",
         chapter: Rlhf,

@@ -126,10 +126,10 @@ pub struct ChatArgs {
 }
 
 /// A base model, its chat format, and the checkpoint's identity.
-struct Loaded {
-    model: Gpt<f32>,
-    format: ChatFormat,
-    ckpt: Checkpoint,
+pub struct Loaded {
+    pub model: Gpt<f32>,
+    pub format: ChatFormat,
+    pub ckpt: Checkpoint,
 }
 
 /// The GPT of the checkpoint `path`; an error naming the file otherwise.
@@ -177,7 +177,7 @@ fn base_format(ckpt: &Checkpoint, path: &Path) -> Result<ChatFormat> {
 
 /// A model to chat with: an SFT checkpoint, or a base grown to its chat
 /// format, untrained rows and all (for the "before" of an evaluation).
-fn load_chat(path: &Path) -> Result<Loaded> {
+pub fn load_chat(path: &Path) -> Result<Loaded> {
     let (model, ckpt) = load_gpt(path)?;
     if ChatFormat::is_record(&ckpt.vocab) {
         let format = ChatFormat::from_record(&ckpt.vocab, path)?;
@@ -208,7 +208,7 @@ fn load_chat(path: &Path) -> Result<Loaded> {
 }
 
 /// The names, split into the pretraining's and SFT's and the held-out ones.
-fn split(data: Option<&Path>) -> Result<(Corpus, NameSplit)> {
+pub fn split(data: Option<&Path>) -> Result<(Corpus, NameSplit)> {
     let corpus = super::bigram::load_corpus(data)?;
     let split = NameSplit::new(&corpus.words, SPLIT_SEED)?;
     Ok((corpus, split))

@@ -36,16 +36,21 @@ pub struct Args {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum CheckModel {
     Gpt,
+    /// The reward model of State of GPT: the GPT's trunk and a scalar head.
+    Reward,
 }
 
 impl WithBackprop for Args {
     fn run<B: Backprop>(self) -> Result<()> {
         let seed = self.seed;
         let gpt = self.model == Some(CheckModel::Gpt);
+        let reward = self.model == Some(CheckModel::Reward);
         // The export is claimed before any grading: refused now, not after.
         let _claimed = match &self.export {
             Some(path) => {
-                let format = if gpt {
+                let format = if reward {
+                    backprop_ninja::io::gpt_export::REWARD_EXPORT_FORMAT
+                } else if gpt {
                     backprop_ninja::io::gpt_export::EXPORT_FORMAT
                 } else {
                     backprop_ninja::io::export::FORMAT
@@ -61,13 +66,22 @@ impl WithBackprop for Args {
         };
         let graded: Vec<_> = Exercise::all()
             .into_iter()
-            .filter(|e| !gpt || e.chapter() == Chapter::Gpt)
+            .filter(|e| {
+                (!gpt && !reward)
+                    || e.chapter() == Chapter::Gpt
+                    || (reward && e.chapter() == Chapter::Finetune)
+            })
             .map(|e| grade::progress::Graded {
                 grade: dispatch::grade_seeded::<B>(e, seed),
                 stub: None,
             })
             .collect();
-        if gpt {
+        if reward {
+            say!(
+                "backward passes of {}/ for the reward model (State of GPT), seed {seed}:",
+                B::NAME
+            );
+        } else if gpt {
             say!(
                 "backward passes of {}/ for the GPT of lecture 7, seed {seed}:",
                 B::NAME
@@ -80,7 +94,21 @@ impl WithBackprop for Args {
             grade::progress::report(B::NAME, &graded).trim_end_matches('\n')
         );
         let grades: Vec<_> = graded.into_iter().map(|g| g.grade).collect();
-        if let (true, Some(path)) = (gpt, &self.export) {
+        if let (true, Some(path)) = (reward, &self.export) {
+            let loss = std::panic::catch_unwind(|| {
+                backprop_ninja::io::gpt_export::export_reward_check::<B>(path, seed)
+            })
+            .map_err(|_| {
+                Error::Grading(format!(
+                    "cannot export {}: the reward model's backward passes are not all written (see the table)",
+                    B::NAME
+                ))
+            })??;
+            say!(
+                "wrote {} (the reward model of a GPT of 2 layers, 2 heads, n_embd 8, block 6, 11 characters: parameters named as makemore's state_dict, 3 pairs as X and end, r, loss {loss:.6} and every gradient as grad.<name>, float64)",
+                path.display()
+            );
+        } else if let (true, Some(path)) = (gpt, &self.export) {
             let loss = std::panic::catch_unwind(|| {
                 backprop_ninja::io::gpt_export::export_check::<B>(path, seed)
             })

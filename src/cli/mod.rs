@@ -49,6 +49,7 @@ pub mod gpt;
 pub mod implementation;
 pub mod interrupt;
 pub mod output;
+pub mod reward;
 pub mod run;
 pub mod saved;
 pub mod tokenizer;
@@ -101,6 +102,10 @@ enum Command {
     EvalTasks(chat::EvalTasksArgs),
     /// Answer a prompt with an `sft` model, or each line of stdin.
     Chat(chat::ChatArgs),
+    /// Train a reward model on preference pairs (State of GPT) from an `sft`
+    /// model, printing its held-out pair accuracy; `reward eval` measures
+    /// it, `reward score` scores one answer.
+    Reward(Box<reward::RewardArgs>),
     /// Re-grade your exercises on every save of a file in exercises/
     /// (run it in the crate's folder; Ctrl-C to quit).
     Watch {
@@ -127,6 +132,7 @@ pub fn main() -> ExitCode {
         Command::Sft(args) => args.implementation.run(*args),
         Command::EvalTasks(args) => chat::eval_tasks(args),
         Command::Chat(args) => chat::chat(args),
+        Command::Reward(args) => args.run(),
         Command::Eval(args) => saved::eval(args),
         Command::Sample(args) => saved::sample(args),
         Command::Watch { all } => backprop_ninja::watch::main(std::path::Path::new("."), all),

@@ -67,7 +67,7 @@ pub fn with_recipe<J: ForRecipe<Output = Result<T>>, T>(kind: ModelKind, job: J)
         ModelKind::Mlp => job.run::<NetArgs<MlpDefaults>>(),
         ModelKind::WaveNet => job.run::<NetArgs<WaveNetDefaults>>(),
         ModelKind::Gpt => job.run::<GptArgs>(),
-        ModelKind::Bigram | ModelKind::Deep => Err(Error::Config(format!(
+        ModelKind::Bigram | ModelKind::Deep | ModelKind::Reward => Err(Error::Config(format!(
             "a {} is not trained by `train`",
             kind.title()
         ))),

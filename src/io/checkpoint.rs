@@ -268,6 +268,7 @@ pub fn save(path: &Path, ckpt: &Checkpoint) -> Result<()> {
     let mut metadata: Vec<(&str, String)> = vec![("vocab", ckpt.vocab.clone())];
     match &ckpt.model {
         Network::Gpt(g) => metadata.extend(gpt_checkpoint::config_metadata(&g.config)),
+        Network::Reward(r) => metadata.extend(gpt_checkpoint::config_metadata(&r.config)),
         Network::Mlp(Mlp { hyper: h, .. }) | Network::WaveNet(WaveNet { hyper: h, .. }) => {
             metadata.extend([
                 ("block_size", h.block.to_string()),
@@ -288,6 +289,7 @@ pub fn save(path: &Path, ckpt: &Checkpoint) -> Result<()> {
                 Network::Mlp(m) => state.check(m),
                 Network::WaveNet(w) => state.check(w),
                 Network::Gpt(g) => state.check(g),
+                Network::Reward(r) => state.check(r),
             };
             checked.map_err(|e| not_written(e.to_string()))?;
             for ((name, m), v) in state.names.iter().zip(&state.m).zip(&state.v) {
@@ -357,12 +359,18 @@ pub fn load(path: &Path) -> Result<Checkpoint> {
     };
     let kind = ModelKind::from_name(&kind).ok_or_else(|| {
         fail(format!(
-            "metadata \"model\" = {kind:?} is not a model this crate knows (mlp, wavenet, gpt)"
+            "metadata \"model\" = {kind:?} is not a model this crate knows (mlp, wavenet, gpt, reward)"
         ))
     })?;
     let vocab: String = get(&meta, "vocab", path)?;
     let model = match kind {
         ModelKind::Gpt => Network::Gpt(gpt_checkpoint::read_model(
+            &mut tensors,
+            &meta,
+            &vocab,
+            path,
+        )?),
+        ModelKind::Reward => Network::Reward(gpt_checkpoint::read_reward(
             &mut tensors,
             &meta,
             &vocab,
@@ -385,56 +393,58 @@ pub fn load(path: &Path) -> Result<Checkpoint> {
         }
     };
     let step: usize = get(&meta, "step", path)?;
-    let (optimizer, settings) = if kind == ModelKind::Gpt || meta.contains_key("adamw_t") {
-        let hyper = AdamW {
-            lr: get(&meta, "lr", path)?,
-            beta1: get(&meta, "beta1", path)?,
-            beta2: get(&meta, "beta2", path)?,
-            eps: get(&meta, "eps", path)?,
-            weight_decay: get(&meta, "weight_decay", path)?,
+    let (optimizer, settings) =
+        if matches!(kind, ModelKind::Gpt | ModelKind::Reward) || meta.contains_key("adamw_t") {
+            let hyper = AdamW {
+                lr: get(&meta, "lr", path)?,
+                beta1: get(&meta, "beta1", path)?,
+                beta2: get(&meta, "beta2", path)?,
+                eps: get(&meta, "eps", path)?,
+                weight_decay: get(&meta, "weight_decay", path)?,
+            };
+            let t: usize = get(&meta, "adamw_t", path)?;
+            if t != step {
+                return Err(fail(format!(
+                    "AdamW has taken {t} steps but the model is at step {step}"
+                )));
+            }
+            let shapes = match &model {
+                Network::Mlp(m) => m.param_shapes(),
+                Network::WaveNet(w) => w.param_shapes(),
+                Network::Gpt(g) => g.param_shapes(),
+                Network::Reward(r) => r.param_shapes(),
+            };
+            let (mut m, mut v) = (vec![], vec![]);
+            for (name, shape) in &shapes {
+                m.push(take(&mut tensors, &moment_name("m", name), shape, path)?);
+                v.push(take::<f32, IxDyn>(
+                    &mut tensors,
+                    &moment_name("v", name),
+                    shape,
+                    path,
+                )?);
+            }
+            if let Some(x) = v.iter().flat_map(|a| a.iter()).find(|x| **x < 0.0) {
+                return Err(fail(format!(
+                    "an AdamW second moment is {x}: squares cannot be negative"
+                )));
+            }
+            let state = AdamWState {
+                hyper,
+                names: shapes.into_iter().map(|(n, _)| n).collect(),
+                m,
+                v,
+                t,
+            };
+            (Optimizer::AdamW(state), OptimizerConfig::AdamW(hyper))
+        } else {
+            let s = Schedule {
+                lr: get(&meta, "lr", path)?,
+                lr_decayed: get(&meta, "lr_decayed", path)?,
+                lr_decay_step: get(&meta, "lr_decay_step", path)?,
+            };
+            (Optimizer::Sgd(s), OptimizerConfig::Sgd(s))
         };
-        let t: usize = get(&meta, "adamw_t", path)?;
-        if t != step {
-            return Err(fail(format!(
-                "AdamW has taken {t} steps but the model is at step {step}"
-            )));
-        }
-        let shapes = match &model {
-            Network::Mlp(m) => m.param_shapes(),
-            Network::WaveNet(w) => w.param_shapes(),
-            Network::Gpt(g) => g.param_shapes(),
-        };
-        let (mut m, mut v) = (vec![], vec![]);
-        for (name, shape) in &shapes {
-            m.push(take(&mut tensors, &moment_name("m", name), shape, path)?);
-            v.push(take::<f32, IxDyn>(
-                &mut tensors,
-                &moment_name("v", name),
-                shape,
-                path,
-            )?);
-        }
-        if let Some(x) = v.iter().flat_map(|a| a.iter()).find(|x| **x < 0.0) {
-            return Err(fail(format!(
-                "an AdamW second moment is {x}: squares cannot be negative"
-            )));
-        }
-        let state = AdamWState {
-            hyper,
-            names: shapes.into_iter().map(|(n, _)| n).collect(),
-            m,
-            v,
-            t,
-        };
-        (Optimizer::AdamW(state), OptimizerConfig::AdamW(hyper))
-    } else {
-        let s = Schedule {
-            lr: get(&meta, "lr", path)?,
-            lr_decayed: get(&meta, "lr_decayed", path)?,
-            lr_decay_step: get(&meta, "lr_decay_step", path)?,
-        };
-        (Optimizer::Sgd(s), OptimizerConfig::Sgd(s))
-    };
     if let Some(extra) = tensors.keys().next() {
         return Err(fail(format!(
             "tensor {extra} is not a parameter, a buffer or an optimiser's moment of this {}",

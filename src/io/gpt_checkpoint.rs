@@ -8,7 +8,9 @@
 //! `lm_head.weight`; Linear weights are this crate's `(in, out)`, the
 //! transpose of PyTorch's `(out, in)`), and its configuration (sizes, step
 //! of the lecture, activation, biases, initialisation) is written to the
-//! metadata by [`config_metadata`] and read back by [`read_model`].
+//! metadata by [`config_metadata`] and read back by [`read_model`]. The
+//! reward model of State of GPT is a GPT's trunk with `reward_head.*` in
+//! place of `lm_head.*`, with the GPT's metadata ([`read_reward`]).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -24,6 +26,7 @@ use crate::io::weights::{Tensor, get, take};
 use crate::layers::block::Activation;
 use crate::layers::params::NamedParams;
 use crate::models::gpt::{Arch, Gpt, GptConfig, GptInit};
+use crate::models::reward::RewardModel;
 use crate::tokenizer::codec::is_tokenizer;
 use crate::tokenizer::file;
 
@@ -129,6 +132,60 @@ pub fn read_model(
         )));
     }
     let mut model = Gpt::<f32>::new(config, &mut ChaCha8Rng::seed_from_u64(0))?;
+    take_params(&mut model, tensors, path)?;
+    Ok(model)
+}
+
+/// The reward model the metadata describes (a GPT's configuration, the
+/// trunk's tensors and `reward_head.*`), checked as [`read_model`] checks
+/// a GPT.
+pub fn read_reward(
+    tensors: &mut BTreeMap<String, Tensor>,
+    meta: &BTreeMap<String, String>,
+    vocab: &str,
+    path: &Path,
+) -> Result<RewardModel<f32>> {
+    // The GPT's reader builds the trunk; its lm_head, which a reward model
+    // has not, is stood in for by zeros and dropped.
+    let c: usize = get(meta, "n_embd", path)?;
+    let v: usize = get(meta, "vocab_size", path)?;
+    if c.checked_mul(v)
+        .is_none_or(|n| n > crate::io::input::MAX_DATA as usize)
+    {
+        return Err(Error::Checkpoint {
+            path: path.to_path_buf(),
+            detail: format!("n_embd {c} and vocab_size {v} are beyond any model"),
+        });
+    }
+    let lm_head_bias: bool = get(meta, "lm_head_bias", path)?;
+    tensors.insert(
+        "lm_head.weight".into(),
+        Tensor::new(ndarray::ArrayD::<f32>::zeros(ndarray::IxDyn(&[c, v]))),
+    );
+    if lm_head_bias {
+        tensors.insert(
+            "lm_head.bias".into(),
+            Tensor::new(ndarray::ArrayD::<f32>::zeros(ndarray::IxDyn(&[v]))),
+        );
+    }
+    let gpt = read_model(tensors, meta, vocab, path)?;
+    let mut model = RewardModel::from_gpt(gpt)?;
+    let head: Vec<(String, Vec<usize>)> = (model.param_shapes().into_iter())
+        .filter(|(name, _)| name.starts_with("reward_head."))
+        .collect();
+    for (name, shape) in &head {
+        let value = take::<f32, IxDyn>(tensors, name, shape, path)?;
+        model.set_param(name, &value)?;
+    }
+    Ok(model)
+}
+
+/// Every parameter of `model` taken from `tensors` by name, in its shape.
+fn take_params<M: NamedParams<f32>>(
+    model: &mut M,
+    tensors: &mut BTreeMap<String, Tensor>,
+    path: &Path,
+) -> Result<()> {
     let shapes = model.param_shapes();
     let mut values = vec![];
     for (name, shape) in &shapes {
@@ -137,5 +194,5 @@ pub fn read_model(
     for ((_, mut p), value) in model.named_params_mut().into_iter().zip(values) {
         p.assign(&value);
     }
-    Ok(model)
+    Ok(())
 }

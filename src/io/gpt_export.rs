@@ -20,6 +20,7 @@ use crate::layers::block::Activation;
 use crate::layers::params::NamedParams;
 use crate::layers::sequence_cross_entropy::IGNORE;
 use crate::models::gpt::{Gpt, GptConfig, GptWorkspace};
+use crate::models::reward::RewardModel;
 
 /// A parameter in PyTorch's layout: Linear weights (`.weight` of a 2-D
 /// tensor other than an embedding table) transposed to `(out, in)`.
@@ -97,6 +98,70 @@ pub fn export_check<B: Backprop>(path: &Path, seed: u64) -> Result<f64> {
     let c = model.config;
     let metadata = BTreeMap::from([
         ("format".to_string(), EXPORT_FORMAT.to_string()),
+        (
+            "crate".to_string(),
+            concat!(env!("CARGO_PKG_NAME"), " ", env!("CARGO_PKG_VERSION")).to_string(),
+        ),
+        ("n_layer".to_string(), c.n_layer.to_string()),
+        ("n_head".to_string(), c.n_head.to_string()),
+        ("n_embd".to_string(), c.n_embd.to_string()),
+        ("block_size".to_string(), c.block_size.to_string()),
+        ("vocab_size".to_string(), c.vocab_size.to_string()),
+        (
+            "activation".to_string(),
+            match c.act {
+                Activation::Relu => "relu",
+                Activation::Gelu => "gelu_tanh",
+            }
+            .to_string(),
+        ),
+    ]);
+    weights::save(path, tensors, metadata)?;
+    Ok(loss)
+}
+
+/// The `format` entry of the reward model's export.
+pub const REWARD_EXPORT_FORMAT: &str = "backprop-ninja reward check export";
+
+/// Writes, in float64, the reward model of the small GPT of
+/// [`export_model`] (its trunk; a head `Linear(8, 1)` drawn at random, so
+/// that the trunk's gradients are not zero): its parameters named as
+/// makemore's `state_dict` (`reward_head.weight (1, 8)`,
+/// `reward_head.bias (1,)`), 3 pairs as `X (6, 6)` (chosen rows, then
+/// rejected) and `end (6,)` (int64), the rewards `r (6,)`, the Bradley–Terry
+/// `loss`, and each parameter's gradient by `B` as `grad.<name>`, with the
+/// GPT's metadata. Returns the loss.
+pub fn export_reward_check<B: Backprop>(path: &Path, seed: u64) -> Result<f64> {
+    let (gpt, _) = export_model(seed)?;
+    let rng = &mut ChaCha8Rng::seed_from_u64(seed ^ 0x5eed);
+    let c = gpt.config;
+    let mut model = RewardModel::from_gpt(gpt)?;
+    model.head.w = randn((c.n_embd, 1), rng) * 0.5;
+    model.head.b = Some(randn(1, rng) * 0.2);
+    let (pairs, t) = (3, 6);
+    let mut ws = model.workspace(pairs, t)?;
+    ws.trunk.idx = Array2::from_shape_fn((2 * pairs, t), |_| rng.random_range(0..c.vocab_size));
+    ws.end = (0..2 * pairs).map(|_| rng.random_range(1..t)).collect();
+    let loss = model.forward(&mut ws)?;
+    let mut grads = model.zero_grads();
+    model.backward::<B>(&mut ws, &mut grads);
+    let mut tensors: Vec<(String, Tensor)> = vec![];
+    for (name, p) in model.named_params() {
+        tensors.push((name.clone(), Tensor::new(to_torch_layout(&name, &p))));
+    }
+    for (name, g) in model.named_grads(&grads) {
+        tensors.push((
+            format!("grad.{name}"),
+            Tensor::new(to_torch_layout(&name, &g)),
+        ));
+    }
+    tensors.push(("X".into(), Tensor::new(ws.trunk.idx.mapv(|i| i as i64))));
+    let end: ndarray::Array1<i64> = ws.end.iter().map(|&e| e as i64).collect();
+    tensors.push(("end".into(), Tensor::new(end)));
+    tensors.push(("r".into(), Tensor::new(ws.r.clone())));
+    tensors.push(("loss".into(), Tensor::new(arr0(loss))));
+    let metadata = BTreeMap::from([
+        ("format".to_string(), REWARD_EXPORT_FORMAT.to_string()),
         (
             "crate".to_string(),
             concat!(env!("CARGO_PKG_NAME"), " ", env!("CARGO_PKG_VERSION")).to_string(),

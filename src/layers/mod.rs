@@ -12,8 +12,9 @@
 //! `layernorm`, `relu`, `gelu`, `position_embedding`,
 //! `sequence_cross_entropy`, `block`, `adamw`. *State of GPT*'s
 //! fine-tuning: `sft_targets` (a conversation's row, its targets masked to
-//! the answer). State of GPT, RLHF:
-//! `answer_logprob`, `policy_gradient`, `kl_penalty`, `dpo`, `ppo_clip`.
+//! the answer), and the reward model's `bradley_terry` and `reward_head`.
+//! State of GPT, RLHF: `answer_logprob`, `policy_gradient`, `kl_penalty`,
+//! `dpo`, `ppo_clip`.
 
 pub mod batchnorm;
 pub mod cross_entropy;
@@ -37,6 +38,8 @@ pub mod sequence_cross_entropy;
 pub mod softmax;
 pub mod weighted_average;
 
+pub mod bradley_terry;
+pub mod reward_head;
 pub mod sft_targets;
 pub mod answer_logprob;
 pub mod dpo;

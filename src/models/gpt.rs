@@ -464,72 +464,34 @@ impl<F: Float> Gpt<F> {
 
     /// A workspace for batches of `b` sequences of `t ≤ block_size` positions.
     pub fn workspace(&self, b: usize, t: usize) -> Result<GptWorkspace<F>> {
-        let GptConfig {
-            vocab_size: v,
-            block_size,
-            n_embd: c,
-            ..
-        } = self.config;
-        if b == 0 || t == 0 || t > block_size {
-            return Err(Error::Config(format!(
-                "a batch of {b} × {t} positions: both must be positive, and {t} at most the block size {block_size}"
-            )));
-        }
-        let x = || Array3::zeros((b, t, c));
-        let (xs, blocks, ln_f) = match &self.net {
-            GptBody::Bigram(_) => (vec![], vec![], None),
-            GptBody::Transformer { h, ln_f, .. } => (
-                (0..=h.len()).map(|_| x()).collect(),
-                h.iter().map(|block| block.cache(b, t)).collect(),
-                ln_f.as_ref().map(|ln| (ln.cache(b * t), x(), x())),
-            ),
+        let trunk = match &self.net {
+            GptBody::Bigram(_) => None,
+            GptBody::Transformer { emb, h, ln_f, .. } => Some(Trunk {
+                emb,
+                h,
+                ln_f: ln_f.as_ref(),
+            }),
         };
-        Ok(GptWorkspace {
-            idx: Array2::zeros((b, t)),
-            targets: Array2::from_elem((b, t), IGNORE),
-            dxs: xs.clone(),
-            xs,
-            blocks,
-            ln_f,
-            logits: Array3::zeros((b, t, v)),
-            dlogits: Array3::zeros((b, t, v)),
-            ce: SequenceCrossEntropyCache::new(b, t, v),
-        })
+        workspace(&self.config, trunk.as_ref(), b, t, self.config.vocab_size)
     }
 
     /// The logits of `ws.idx` into `ws.logits` (no allocation).
     pub fn forward_logits(&self, ws: &mut GptWorkspace<F>) -> Result<()> {
-        let GptWorkspace {
-            idx,
-            xs,
-            blocks,
-            ln_f: ln_f_ws,
-            logits,
-            ..
-        } = ws;
         match &self.net {
-            GptBody::Bigram(table) => table.forward_into(idx, logits),
+            GptBody::Bigram(table) => table.forward_into(&ws.idx, &mut ws.logits),
             GptBody::Transformer {
                 emb,
                 h,
                 ln_f,
                 lm_head,
             } => {
-                expect_shape("gpt", "workspace", &[xs.len()], &[h.len() + 1])?;
-                emb.forward_into(idx, &mut xs[0])?;
-                for (i, (block, cache)) in h.iter().zip(blocks.iter_mut()).enumerate() {
-                    let (below, above) = xs.split_at_mut(i + 1);
-                    block.forward_into(&below[i], &mut above[0], cache)?;
-                }
-                let top = &xs[h.len()];
-                match (ln_f, ln_f_ws) {
-                    (Some(ln), Some((cache, out, _))) => {
-                        ln.forward_3d_into(top, out, cache)?;
-                        lm_head.forward_3d_into(out, logits)
-                    }
-                    (None, None) => lm_head.forward_3d_into(top, logits),
-                    _ => Err(Error::Config("gpt: a workspace of another model".into())),
-                }
+                let trunk = Trunk {
+                    emb,
+                    h,
+                    ln_f: ln_f.as_ref(),
+                };
+                trunk.forward(ws)?;
+                lm_head.forward_3d_into(top(&ws.xs, &ws.ln_f), &mut ws.logits)
             }
         }
     }
@@ -545,24 +507,18 @@ impl<F: Float> Gpt<F> {
     /// (zeroing them first), with `B`'s backward passes throughout.
     pub fn backward<B: Backprop>(&self, ws: &mut GptWorkspace<F>, grads: &mut GptGrads<F>) {
         self.zero_grads_in(grads);
-        let GptWorkspace {
-            idx,
-            targets,
-            xs,
-            dxs,
-            blocks,
-            ln_f: ln_f_ws,
-            dlogits,
-            ce,
-            ..
-        } = ws;
-        dlogits.fill(F::zero());
-        B::sequence_cross_entropy_backward(dlogits, F::one(), ce, targets);
+        ws.dlogits.fill(F::zero());
+        B::sequence_cross_entropy_backward(&mut ws.dlogits, F::one(), &ws.ce, &ws.targets);
         match (&self.net, &mut grads.net) {
-            (GptBody::Bigram(_), GptBodyGrads::Bigram(g)) => B::embedding_backward(g, dlogits, idx),
+            (GptBody::Bigram(_), GptBodyGrads::Bigram(g)) => {
+                B::embedding_backward(g, &ws.dlogits, &ws.idx)
+            }
             (
                 GptBody::Transformer {
-                    h, ln_f, lm_head, ..
+                    emb,
+                    h,
+                    ln_f,
+                    lm_head,
                 },
                 GptBodyGrads::Transformer {
                     emb: g_emb,
@@ -571,41 +527,190 @@ impl<F: Float> Gpt<F> {
                     lm_head: g_lm_head,
                 },
             ) => {
-                for dx in dxs.iter_mut() {
-                    dx.fill(F::zero());
-                }
-                let top = h.len();
-                match (ln_f, ln_f_ws, g_ln_f) {
-                    (Some(ln), Some((cache, out, dout)), Some(g)) => {
-                        dout.fill(F::zero());
-                        B::linear_backward_3d(dout, g_lm_head, dlogits, out, lm_head);
-                        B::layernorm_backward(
-                            &mut rows_mut(&mut dxs[top]),
-                            g,
-                            &rows(dout),
-                            cache,
-                            ln,
-                        );
-                    }
-                    _ => {
-                        B::linear_backward_3d(&mut dxs[top], g_lm_head, dlogits, &xs[top], lm_head)
-                    }
-                }
-                for i in (0..top).rev() {
-                    let (below, above) = dxs.split_at_mut(i + 1);
-                    B::block_backward::<B, F>(
-                        &mut below[i],
-                        &mut g_h[i],
-                        &above[0],
-                        &xs[i],
-                        &mut blocks[i],
-                        &h[i],
-                    );
-                }
-                B::position_embedding_backward(g_emb, &dxs[0], idx);
+                let trunk = Trunk {
+                    emb,
+                    h,
+                    ln_f: ln_f.as_ref(),
+                };
+                Trunk::<F>::clear(ws);
+                let GptWorkspace {
+                    xs,
+                    dxs,
+                    ln_f: ln_f_ws,
+                    dlogits,
+                    ..
+                } = ws;
+                let (top, dtop) = top_mut(xs, dxs, ln_f_ws);
+                B::linear_backward_3d(dtop, g_lm_head, dlogits, top, lm_head);
+                trunk.backward::<B>(
+                    ws,
+                    TrunkGrads {
+                        emb: g_emb,
+                        h: g_h,
+                        ln_f: g_ln_f.as_mut(),
+                    },
+                );
             }
             _ => panic!("gpt: gradients of another model"),
         }
+    }
+}
+
+/// The transformer's trunk, borrowed from a model: the embeddings, the
+/// blocks and `ln_f`, everything before a head. [`Gpt`] puts `lm_head` on
+/// it, the reward model ([`crate::models::reward`]) a scalar head.
+#[derive(Clone, Copy, Debug)]
+pub struct Trunk<'m, F> {
+    /// `wte (V, C)`, `wpe (block_size, C)`
+    pub emb: &'m PositionEmbedding<F>,
+    /// `transformer.h`
+    pub h: &'m [Block<F>],
+    /// `transformer.ln_f`, from [`Arch::LayerNorm`] on
+    pub ln_f: Option<&'m LayerNorm<F>>,
+}
+
+/// The gradients of a [`Trunk`], borrowed from a model's gradients.
+#[derive(Debug)]
+pub struct TrunkGrads<'g, F> {
+    pub emb: &'g mut PositionEmbeddingGrads<F>,
+    pub h: &'g mut [BlockGrads<F>],
+    pub ln_f: Option<&'g mut LayerNormGrads<F>>,
+}
+
+/// The top of the trunk in a workspace, `(B, T, C)`: `ln_f`'s output, or
+/// the last block's without it.
+pub fn top<'w, F>(
+    xs: &'w [Array3<F>],
+    ln_f: &'w Option<(LayerNormCache<F>, Array3<F>, Array3<F>)>,
+) -> &'w Array3<F> {
+    match ln_f {
+        Some((_, out, _)) => out,
+        None => xs.last().expect("a trunk's workspace has its embeddings"),
+    }
+}
+
+/// The top of the trunk and its gradient, `(B, T, C)` each, for a head's
+/// backward pass to read and accumulate into.
+pub fn top_mut<'w, F>(
+    xs: &'w [Array3<F>],
+    dxs: &'w mut [Array3<F>],
+    ln_f: &'w mut Option<(LayerNormCache<F>, Array3<F>, Array3<F>)>,
+) -> (&'w Array3<F>, &'w mut Array3<F>) {
+    match ln_f {
+        Some((_, out, dout)) => (out, dout),
+        None => (
+            xs.last().expect("a trunk's workspace has its embeddings"),
+            dxs.last_mut()
+                .expect("a trunk's workspace has its embeddings"),
+        ),
+    }
+}
+
+/// A workspace for `b × t` positions of a model of `config` (its `trunk`,
+/// none for the bigram), with logits `(b, t, width)`.
+pub fn workspace<F: Float>(
+    config: &GptConfig,
+    trunk: Option<&Trunk<'_, F>>,
+    b: usize,
+    t: usize,
+    width: usize,
+) -> Result<GptWorkspace<F>> {
+    let GptConfig {
+        block_size,
+        n_embd: c,
+        ..
+    } = *config;
+    if b == 0 || t == 0 || t > block_size {
+        return Err(Error::Config(format!(
+            "a batch of {b} × {t} positions: both must be positive, and {t} at most the block size {block_size}"
+        )));
+    }
+    let x = || Array3::zeros((b, t, c));
+    let (xs, blocks, ln_f) = match trunk {
+        None => (vec![], vec![], None),
+        Some(Trunk { h, ln_f, .. }) => (
+            (0..=h.len()).map(|_| x()).collect(),
+            h.iter().map(|block| block.cache(b, t)).collect(),
+            ln_f.map(|ln| (ln.cache(b * t), x(), x())),
+        ),
+    };
+    Ok(GptWorkspace {
+        idx: Array2::zeros((b, t)),
+        targets: Array2::from_elem((b, t), IGNORE),
+        dxs: xs.clone(),
+        xs,
+        blocks,
+        ln_f,
+        logits: Array3::zeros((b, t, width)),
+        dlogits: Array3::zeros((b, t, width)),
+        ce: SequenceCrossEntropyCache::new(b, t, width),
+    })
+}
+
+impl<F: Float> Trunk<'_, F> {
+    /// `ws.idx` through the embeddings, the blocks and `ln_f`: the top of
+    /// the trunk ([`top`]) and every activation the backward pass needs, in
+    /// `ws` (no allocation).
+    pub fn forward(&self, ws: &mut GptWorkspace<F>) -> Result<()> {
+        let GptWorkspace {
+            idx,
+            xs,
+            blocks,
+            ln_f: ln_f_ws,
+            ..
+        } = ws;
+        expect_shape("gpt", "workspace", &[xs.len()], &[self.h.len() + 1])?;
+        self.emb.forward_into(idx, &mut xs[0])?;
+        for (i, (block, cache)) in self.h.iter().zip(blocks.iter_mut()).enumerate() {
+            let (below, above) = xs.split_at_mut(i + 1);
+            block.forward_into(&below[i], &mut above[0], cache)?;
+        }
+        match (self.ln_f, ln_f_ws) {
+            (Some(ln), Some((cache, out, _))) => ln.forward_3d_into(&xs[self.h.len()], out, cache),
+            (None, None) => Ok(()),
+            _ => Err(Error::Config("gpt: a workspace of another model".into())),
+        }
+    }
+
+    /// Zeroes the gradients of the residual stream and of `ln_f`'s output
+    /// in `ws`, before a head's backward pass accumulates into the top.
+    pub fn clear(ws: &mut GptWorkspace<F>) {
+        for dx in ws.dxs.iter_mut() {
+            dx.fill(F::zero());
+        }
+        if let Some((_, _, dout)) = &mut ws.ln_f {
+            dout.fill(F::zero());
+        }
+    }
+
+    /// From the gradient of the top of the trunk (filled by a head's
+    /// backward pass, [`top_mut`]) down through `ln_f`, the blocks and the
+    /// embeddings, with `B`'s backward passes: accumulates into `grads`.
+    pub fn backward<B: Backprop>(&self, ws: &mut GptWorkspace<F>, grads: TrunkGrads<'_, F>) {
+        let GptWorkspace {
+            idx,
+            xs,
+            dxs,
+            blocks,
+            ln_f: ln_f_ws,
+            ..
+        } = ws;
+        let top = self.h.len();
+        if let (Some(ln), Some((cache, _, dout)), Some(g)) = (self.ln_f, ln_f_ws, grads.ln_f) {
+            B::layernorm_backward(&mut rows_mut(&mut dxs[top]), g, &rows(dout), cache, ln);
+        }
+        for i in (0..top).rev() {
+            let (below, above) = dxs.split_at_mut(i + 1);
+            B::block_backward::<B, F>(
+                &mut below[i],
+                &mut grads.h[i],
+                &above[0],
+                &xs[i],
+                &mut blocks[i],
+                &self.h[i],
+            );
+        }
+        B::position_embedding_backward(grads.emb, &dxs[0], idx);
     }
 }
 

@@ -8,9 +8,10 @@
 
 /// A model of the course: the neural bigram (makemore part 1), the MLP
 /// (part 4), the deep tanh MLP (part 3, diagnosed, never saved), the
-/// WaveNet (part 5) and the GPT (lecture 7). The MLP, the WaveNet and the
-/// GPT are trained by `train`, saved in checkpoints and held by a
-/// [`crate::models::model::Network`] ([`ModelKind::SAVED`]).
+/// WaveNet (part 5), the GPT (lecture 7) and the reward model (State of
+/// GPT). The MLP, the WaveNet and the GPT are trained by `train`, the
+/// reward model by `reward`; all four are saved in checkpoints and held by
+/// a [`crate::models::model::Network`] ([`ModelKind::SAVED`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ModelKind {
     /// `bigram`: the neural bigram of makemore part 1.
@@ -26,14 +27,22 @@ pub enum ModelKind {
     /// `train gpt`: every step of lecture 7's progression, on text or on
     /// names.
     Gpt,
+    /// `reward`: the reward model of State of GPT, a GPT's trunk with a
+    /// scalar head, trained on pairs of answers.
+    Reward,
 }
 
 impl ModelKind {
-    /// The kinds `train` trains and a checkpoint holds.
-    pub const SAVED: [ModelKind; 3] = [ModelKind::Mlp, ModelKind::WaveNet, ModelKind::Gpt];
+    /// The kinds a checkpoint holds.
+    pub const SAVED: [ModelKind; 4] = [
+        ModelKind::Mlp,
+        ModelKind::WaveNet,
+        ModelKind::Gpt,
+        ModelKind::Reward,
+    ];
 
     /// Its name on the command line and in checkpoints: `bigram`, `mlp`,
-    /// `wavenet`, `deep`, `gpt`.
+    /// `wavenet`, `deep`, `gpt`, `reward`.
     pub fn name(self) -> &'static str {
         match self {
             ModelKind::Bigram => "bigram",
@@ -41,6 +50,7 @@ impl ModelKind {
             ModelKind::WaveNet => "wavenet",
             ModelKind::Deep => "deep",
             ModelKind::Gpt => "gpt",
+            ModelKind::Reward => "reward",
         }
     }
 
@@ -52,10 +62,11 @@ impl ModelKind {
             ModelKind::WaveNet => "WaveNet",
             ModelKind::Deep => "deep MLP",
             ModelKind::Gpt => "GPT",
+            ModelKind::Reward => "reward model",
         }
     }
 
-    /// The kind a checkpoint names (`mlp`, `wavenet`, `gpt`), if it is one
+    /// The kind a checkpoint names (`mlp`, `wavenet`, `gpt`, `reward`), if it is one
     /// of [`ModelKind::SAVED`].
     pub fn from_name(name: &str) -> Option<ModelKind> {
         ModelKind::SAVED.into_iter().find(|k| k.name() == name)

@@ -13,4 +13,5 @@ pub mod kv_cache;
 pub mod micrograd_nn;
 pub mod mlp;
 pub mod model;
+pub mod reward;
 pub mod wavenet;

@@ -5,7 +5,8 @@
 //! part 5 ([`WaveNet`]) and the GPT of lecture 7 ([`Gpt`]) implement it.
 //! [`Model`] adds what the sampler and the evaluation of a word model need;
 //! the MLP and the WaveNet implement it. A [`Network`] is any of the three,
-//! as a checkpoint holds it; its kind is a [`ModelKind`].
+//! or the reward model of State of GPT ([`RewardModel`]), as a checkpoint
+//! holds it; its kind is a [`ModelKind`].
 
 use ndarray::{Array2, ArrayRef2};
 
@@ -18,6 +19,7 @@ use crate::layers::params::NamedParams;
 use crate::models::gpt::{Gpt, GptGrads, GptWorkspace};
 use crate::models::kind::ModelKind;
 use crate::models::mlp::{self, Mlp};
+use crate::models::reward::{EncodedPairs, RewardGrads, RewardModel, RewardWorkspace};
 use crate::models::wavenet::{self, WaveNet};
 
 /// What the training loop needs from a model trained in `f32`: a
@@ -201,6 +203,42 @@ impl Trainable for Gpt<f32> {
     }
 }
 
+/// The reward model trains on preference pairs, a batch of `B` pairs
+/// (`2B` rows of the model's block size).
+impl Trainable for RewardModel<f32> {
+    type Workspace = RewardWorkspace<f32>;
+    type Data = EncodedPairs;
+    const NAME: &'static str = "reward model";
+
+    fn workspace(&self, batch: usize) -> Result<Self::Workspace> {
+        RewardModel::workspace(self, batch, self.config.block_size)
+    }
+    fn zero_grads(&self) -> RewardGrads<f32> {
+        RewardModel::zero_grads(self)
+    }
+    fn check_data(&self, data: &EncodedPairs) -> Result<()> {
+        data.check(self.config.block_size, self.config.vocab_size)
+    }
+    fn fill_batch(
+        ws: &mut Self::Workspace,
+        data: &EncodedPairs,
+        seed: u64,
+        step: usize,
+    ) -> Result<()> {
+        data.sample_into(ws, seed, step)
+    }
+    fn train_forward(&mut self, ws: &mut Self::Workspace) -> Result<f32> {
+        self.forward(ws)
+    }
+    fn train_backward<B: Backprop>(
+        &mut self,
+        ws: &mut Self::Workspace,
+        grads: &mut RewardGrads<f32>,
+    ) {
+        self.backward::<B>(ws, grads);
+    }
+}
+
 /// A trained model of any kind `train` trains, as a checkpoint holds it.
 /// Code that runs per step takes the model inside (generic over
 /// [`Trainable`]); the enum is matched once, outside the loop.
@@ -210,6 +248,7 @@ pub enum Network {
     Mlp(Mlp<f32>),
     WaveNet(WaveNet<f32>),
     Gpt(Gpt<f32>),
+    Reward(RewardModel<f32>),
 }
 
 impl Network {
@@ -218,6 +257,7 @@ impl Network {
             Network::Mlp(_) => ModelKind::Mlp,
             Network::WaveNet(_) => ModelKind::WaveNet,
             Network::Gpt(_) => ModelKind::Gpt,
+            Network::Reward(_) => ModelKind::Reward,
         }
     }
 
@@ -227,7 +267,7 @@ impl Network {
         match self {
             Network::Mlp(m) => Some(m.hyper),
             Network::WaveNet(w) => Some(w.hyper),
-            Network::Gpt(_) => None,
+            Network::Gpt(_) | Network::Reward(_) => None,
         }
     }
 
@@ -237,6 +277,7 @@ impl Network {
             Network::Mlp(m) => m.hyper.vocab,
             Network::WaveNet(w) => w.hyper.vocab,
             Network::Gpt(g) => g.config.vocab_size,
+            Network::Reward(r) => r.config.vocab_size,
         }
     }
 
@@ -253,6 +294,7 @@ impl Network {
             Network::Mlp(m) => of(m),
             Network::WaveNet(w) => of(w),
             Network::Gpt(g) => of(g),
+            Network::Reward(r) => of(r),
         }
     }
 }
@@ -269,6 +311,12 @@ impl From<WaveNet<f32>> for Network {
     }
 }
 
+impl From<RewardModel<f32>> for Network {
+    fn from(r: RewardModel<f32>) -> Network {
+        Network::Reward(r)
+    }
+}
+
 impl From<Gpt<f32>> for Network {
     fn from(g: Gpt<f32>) -> Network {
         Network::Gpt(g)
@@ -279,11 +327,13 @@ impl From<Gpt<f32>> for Network {
 
 /// Something to do with a model of any kind, for [`Network::with`]: a word
 /// model (the MLP, the WaveNet) goes to [`WithModel::run`], the GPT, whose
-/// data is text or names, to [`WithModel::run_gpt`].
+/// data is text or names, to [`WithModel::run_gpt`], the reward model to
+/// [`WithModel::run_reward`].
 pub trait WithModel {
     type Output;
     fn run<M: Model + Into<Network>>(self, model: M) -> Self::Output;
     fn run_gpt(self, model: Gpt<f32>) -> Self::Output;
+    fn run_reward(self, model: RewardModel<f32>) -> Self::Output;
 }
 
 impl Network {
@@ -293,6 +343,7 @@ impl Network {
             Network::Mlp(m) => job.run(m),
             Network::WaveNet(w) => job.run(w),
             Network::Gpt(g) => job.run_gpt(g),
+            Network::Reward(r) => job.run_reward(r),
         }
     }
 }

@@ -106,7 +106,11 @@ fn estimate_words(kind: ModelKind, hyper: Hyper, batch: usize, examples: usize) 
     // values per example of a pass over all the training examples at once
     // (the MLP calibrates BatchNorm on them; f32 and f64 copies).
     let (params, per_example, all_rows) = match kind {
-        ModelKind::Mlp | ModelKind::Deep | ModelKind::Bigram | ModelKind::Gpt => (
+        ModelKind::Mlp
+        | ModelKind::Deep
+        | ModelKind::Bigram
+        | ModelKind::Gpt
+        | ModelKind::Reward => (
             sum(&[mul(&[v, e]), mul(&[t, e, h]), mul(&[h, v]), mul(&[h, 6])]),
             sum(&[mul(&[t, e]), mul(&[h, 8]), mul(&[v, 4])]),
             sum(&[mul(&[t, e]), mul(&[h, 3])]),

@@ -192,6 +192,10 @@ impl Evaluate for Network {
             Network::Mlp(m) => m.eval_loss(set, room),
             Network::WaveNet(w) => w.eval_loss(set, room),
             Network::Gpt(g) => g.eval_loss(set, room),
+            Network::Reward(_) => Err(Error::Config(format!(
+                "a reward model is evaluated on preference pairs, not on the {} split: use `reward eval`",
+                set.name
+            ))),
         }
     }
     fn vocab_size(&self) -> usize {

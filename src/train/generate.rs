@@ -90,6 +90,9 @@ pub fn generate_streamed(
         Ok(())
     };
     match (model, request) {
+        (Network::Reward(_), _) => Err(Error::Config(
+            "a reward model scores answers and draws nothing: use `reward score`".into(),
+        )),
         (Network::Gpt(g), Request::Text { chars }) if data == DataKind::Text => {
             let codec = from_record(vocab, Path::new("the checkpoint's vocab"))?;
             sample_text_streamed(g, &codec, prefix, chars, seed, sampling, emit)

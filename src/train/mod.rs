@@ -111,7 +111,7 @@ impl TrainConfig {
     pub fn lecture(kind: ModelKind) -> TrainConfig {
         match kind {
             ModelKind::WaveNet => TrainConfig::WAVENET,
-            ModelKind::Gpt => TrainConfig::GPT_LECTURE,
+            ModelKind::Gpt | ModelKind::Reward => TrainConfig::GPT_LECTURE,
             ModelKind::Mlp | ModelKind::Deep | ModelKind::Bigram => TrainConfig::LECTURE,
         }
     }

@@ -45,6 +45,8 @@ mod output_safety;
 #[cfg(feature = "pretrained")]
 mod pretrained;
 mod rl_losses;
+mod reward_cli;
+mod reward_model;
 mod robust;
 mod screen;
 mod second_oracle;

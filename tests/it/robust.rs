@@ -700,6 +700,9 @@ impl backprop_ninja::models::model::WithModel for SampleOne<'_> {
             backprop_ninja::train::sampling::Sampling::default(),
         )
     }
+    fn run_reward(self, model: backprop_ninja::models::reward::RewardModel<f32>) -> Self::Output {
+        Ok(vec![model.score(&[0])?.to_string()])
+    }
 }
 
 /// The trainer's side of divergence: a loss that stays far above its start

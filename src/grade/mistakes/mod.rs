@@ -17,8 +17,8 @@
 //! [`layers`] (the MLP's layers, exercises 2 and 3), [`step_by_step`]
 //! (exercise 1), [`wavenet`], [`attention`] and [`gpt`] (lecture 7's core),
 //! [`tokenizer`] (the BPE functions, whose outputs are their answers),
-//! [`finetune`] (the SFT targets, graded by their outputs too), [`rlhf`]
-//! (State of GPT's RL losses).
+//! [`finetune`] (the SFT targets, graded by their outputs too; the reward
+//! model's loss and head), [`rlhf`] (State of GPT's RL losses).
 //! Every backward pass with more than one path into a tensor has a mistake
 //! per path, each dropped on its own.
 //!

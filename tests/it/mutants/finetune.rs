@@ -1,13 +1,17 @@
-//! # Mutants of fine-tuning (the SFT targets)
+//! # Mutants of fine-tuning (the SFT targets, the reward model)
 //!
 //! `exercises/sft_targets.rs` broken the way learners break it: each known
 //! mistake fails the exercise on the named case that shows it, with its
-//! name, and a panic is reported with what it was handed.
+//! name, and a panic is reported with what it was handed. The reward
+//! model's Bradley–Terry loss and its head read at the end token: each
+//! mutant fails its own exercise, on the rows it breaks, and leaves the
+//! other correct.
 
+use backprop_ninja::grade::table::BackpropTable;
 use backprop_ninja::grade::{Status, dispatch};
 use backprop_ninja::registry::Exercise;
 
-use super::{generic, known, table, wrong};
+use super::{generic, known, status, table, wrong};
 use crate::common::mutant;
 
 /// The message of the known mistake `name`, graded.
@@ -77,4 +81,55 @@ fn the_reference_is_right_and_every_other_exercise_stays_right_under_a_mistake()
         dispatch::grade::<backprop_ninja::Solutions>(Exercise::SftTargets).status,
         Status::Correct
     );
+}
+
+/// The reward model's exercises.
+const FINETUNE: [Exercise; 2] = [Exercise::BradleyTerry, Exercise::RewardHead];
+
+/// Grades `exercise` on `bp`: it must be wrong, the other right. Returns
+/// the failure message.
+fn only_this_finetune_exercise_fails(bp: &BackpropTable, exercise: Exercise) -> String {
+    let message = wrong(bp, exercise);
+    for other in FINETUNE.into_iter().filter(|&e| e != exercise) {
+        assert_eq!(status(bp, other), Status::Correct, "{}", other.id());
+    }
+    message
+}
+
+#[test]
+fn each_bradley_terry_mutant_fails_both_rewards_and_is_named() {
+    for name in ["sign of Δ flipped", "σ(Δ) for σ(−Δ)", "mean forgotten"] {
+        let bp = known("finetune::bradley_terry", name);
+        let message = only_this_finetune_exercise_fails(&bp, Exercise::BradleyTerry);
+        assert!(message.contains("dr_chosen: WRONG"), "{name}: {message}");
+        assert!(message.contains("dr_rejected: WRONG"), "{name}: {message}");
+        assert!(
+            message.contains(&format!("\"{name}\"")),
+            "{name}: {message}"
+        );
+        // The other two are not named: each is told apart from the rest.
+        for other in ["sign of Δ flipped", "σ(Δ) for σ(−Δ)", "mean forgotten"] {
+            if other != name {
+                assert!(
+                    !message.contains(&format!("\"{other}\"")),
+                    "{name}: {message}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_reward_head_read_at_the_last_position_fails_dx_and_dw_not_db() {
+    let bp = known("finetune::reward_head", "read at the last position");
+    let message = only_this_finetune_exercise_fails(&bp, Exercise::RewardHead);
+    assert!(message.contains("dx: WRONG"), "{message}");
+    assert!(message.contains("dw: WRONG"), "{message}");
+    assert!(!message.contains("db: WRONG"), "{message}");
+    assert!(
+        message.contains("\"read at the last position\""),
+        "{message}"
+    );
+    let generic = generic(&bp, Exercise::RewardHead);
+    assert!(!generic.contains("known mistake"), "{generic}");
 }

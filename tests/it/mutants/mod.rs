@@ -6,7 +6,7 @@
 //! grades every one: it must fail its own exercise and be named. The files
 //! here, one per chapter in course order (micrograd, the bigram, the MLP
 //! (exercises 1 and 2), the WaveNet, the GPT's attention and its core, the
-//! tokenizer, RLHF),
+//! tokenizer, fine-tuning's reward model, RLHF),
 //! check more of each: which rows fail, which exercises stay correct, what
 //! the generic hints say when the diagnosis is left out ([`generic`]).
 //!
