@@ -1436,6 +1436,8 @@ macro_rules! registry_list {
             "a gather, then a Linear(C, 1): the gather's gradient goes back only to the positions it read",
             "dx (B, T, C) gets one row of C per sequence, at end[b]; dw (C, 1) and db (1,) sum over the B sequences",
             "for each b: dx[b, end[b]] += dr[b]·w[:, 0]; dw[:, 0] += dr[b]·x[b, end[b]]; db[0] += dr[b]",
+        ],
+    },
     AnswerLogprob => {
         id: "rlhf::answer_logprob",
         chapter: Rlhf,

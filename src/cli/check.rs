@@ -27,17 +27,23 @@ pub struct Args {
     #[arg(long, requires = "export")]
     force: bool,
     /// `gpt`: grade the GPT chapter's exercises only, and `--export` a small
-    /// GPT (makemore's Transformer) instead of exercise 1's network.
+    /// GPT (makemore's Transformer) instead of exercise 1's network; `sft`:
+    /// the same GPT on conversations (and `sft_targets`); `reward`: the
+    /// reward model (and the fine-tuning chapter).
     #[arg(long, value_enum)]
     model: Option<CheckModel>,
 }
 
-/// `check --model gpt`.
+/// `check --model gpt|sft|reward`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum CheckModel {
+    /// Lecture 7's GPT (makemore's Transformer).
     Gpt,
     /// The reward model of State of GPT: the GPT's trunk and a scalar head.
     Reward,
+    /// The GPT on a batch of conversations, its targets built by
+    /// `sft_targets` (State of GPT's supervised fine-tuning).
+    Sft,
 }
 
 impl WithBackprop for Args {
@@ -45,12 +51,13 @@ impl WithBackprop for Args {
         let seed = self.seed;
         let gpt = self.model == Some(CheckModel::Gpt);
         let reward = self.model == Some(CheckModel::Reward);
+        let sft = self.model == Some(CheckModel::Sft);
         // The export is claimed before any grading: refused now, not after.
         let _claimed = match &self.export {
             Some(path) => {
                 let format = if reward {
                     backprop_ninja::io::gpt_export::REWARD_EXPORT_FORMAT
-                } else if gpt {
+                } else if gpt || sft {
                     backprop_ninja::io::gpt_export::EXPORT_FORMAT
                 } else {
                     backprop_ninja::io::export::FORMAT
@@ -67,9 +74,10 @@ impl WithBackprop for Args {
         let graded: Vec<_> = Exercise::all()
             .into_iter()
             .filter(|e| {
-                (!gpt && !reward)
-                    || e.chapter() == Chapter::Gpt
+                (!gpt && !reward && !sft)
+                    || (!reward && e.chapter() == Chapter::Gpt)
                     || (reward && e.chapter() == Chapter::Finetune)
+                    || (sft && *e == Exercise::SftTargets)
             })
             .map(|e| grade::progress::Graded {
                 grade: dispatch::grade_seeded::<B>(e, seed),
@@ -84,6 +92,11 @@ impl WithBackprop for Args {
         } else if gpt {
             say!(
                 "backward passes of {}/ for the GPT of lecture 7, seed {seed}:",
+                B::NAME
+            );
+        } else if sft {
+            say!(
+                "backward passes of {}/ for the GPT fine-tuned on conversations (State of GPT), seed {seed}:",
                 B::NAME
             );
         } else {
@@ -106,6 +119,20 @@ impl WithBackprop for Args {
             })??;
             say!(
                 "wrote {} (the reward model of a GPT of 2 layers, 2 heads, n_embd 8, block 6, 11 characters: parameters named as makemore's state_dict, 3 pairs as X and end, r, loss {loss:.6} and every gradient as grad.<name>, float64)",
+                path.display()
+            );
+        } else if let (true, Some(path)) = (sft, &self.export) {
+            let loss = std::panic::catch_unwind(|| {
+                backprop_ninja::io::gpt_export::export_sft_check::<B>(path, seed)
+            })
+            .map_err(|_| {
+                Error::Grading(format!(
+                    "cannot export {}: the GPT's backward passes or sft_targets are not all written (see the table)",
+                    B::NAME
+                ))
+            })??;
+            say!(
+                "wrote {} (a GPT of 2 layers, 2 heads, n_embd 8, block 6, 11 tokens, the last 4 a chat format's: parameters named as makemore's state_dict, X and Y of 3 conversations built by sft_targets (-1 outside the answers), loss {loss:.6} and every gradient as grad.<name>, float64)",
                 path.display()
             );
         } else if let (true, Some(path)) = (gpt, &self.export) {

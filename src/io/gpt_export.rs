@@ -4,6 +4,10 @@
 //! [`crate::models::gpt`] in float64, named as makemore's `state_dict`, with
 //! its batch, loss, logits and every gradient as `grad.<name>`;
 //! `scripts/verify_gpt_export.py` loads it into PyTorch and compares.
+//! `check --model sft --export FILE` writes the same model with a batch of
+//! conversations, its targets built by `B`'s `sft_targets` (State of GPT's
+//! supervised fine-tuning: the loss on the answers alone), which the same
+//! script checks.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -77,7 +81,65 @@ pub fn export_model(seed: u64) -> Result<(Gpt<f64>, GptWorkspace<f64>)> {
 /// `n_head`, `n_embd`, `block_size`, `vocab_size` and `activation`
 /// (`gelu_tanh`). Returns the loss.
 pub fn export_check<B: Backprop>(path: &Path, seed: u64) -> Result<f64> {
+    let (model, ws) = export_model(seed)?;
+    write_check::<B>(path, model, ws)
+}
+
+/// The special tokens of [`sft_batch`]'s conversations, the last four ids
+/// of the vocabulary as a chat format places them: `<|user_start|>`,
+/// `<|user_end|>`, `<|assistant_start|>`, `<|assistant_end|>`.
+const SFT_SPECIALS: [usize; 4] = [7, 8, 9, 10];
+
+/// [`export_model`]'s GPT with a batch of three conversations of 7 ids
+/// (`<|user_start|>` prompt `<|user_end|><|assistant_start|>` answer
+/// `<|assistant_end|>`, then padding), their ordinary tokens drawn from
+/// `0..7`, and the mask 1 on each answer and its end token: one whose
+/// answer of 2 tokens fills the block, one with an empty answer (its end
+/// token alone supervised), one with a padding position. The inputs and
+/// targets are `B::sft_targets` of each conversation.
+pub fn sft_batch<B: Backprop>(seed: u64) -> Result<(Gpt<f64>, GptWorkspace<f64>)> {
     let (model, mut ws) = export_model(seed)?;
+    let rng = &mut ChaCha8Rng::seed_from_u64(seed ^ 0x5f7);
+    let [us, ue, st, end] = SFT_SPECIALS;
+    let mut token = || rng.random_range(0..us);
+    // (prompt length, answer length, padding): 7 ids each.
+    let shapes = [(1, 2, 0), (2, 0, 1), (1, 1, 1)];
+    let t = ws.idx.ncols();
+    for (row, (prompt, answer, pad)) in shapes.into_iter().enumerate() {
+        let mut ids = vec![us];
+        ids.extend((0..prompt).map(|_| token()));
+        ids.extend([ue, st]);
+        let mut mask = vec![0u8; ids.len()];
+        ids.extend((0..answer).map(|_| token()));
+        ids.push(end);
+        mask.resize(ids.len(), 1);
+        ids.resize(ids.len() + pad, 0);
+        mask.resize(ids.len(), 0);
+        debug_assert_eq!(ids.len(), t + 1);
+        let (idx, targets) = B::sft_targets(&ids, &mask);
+        crate::error::expect_shape("sft_targets", "inputs", &[idx.len()], &[t])?;
+        crate::error::expect_shape("sft_targets", "targets", &[targets.len()], &[t])?;
+        for (j, (&i, &y)) in idx.iter().zip(&targets).enumerate() {
+            ws.idx[[row, j]] = i;
+            ws.targets[[row, j]] = y;
+        }
+    }
+    Ok((model, ws))
+}
+
+/// Writes [`sft_batch`]'s model, batch, loss and gradients by `B` as
+/// [`export_check`] does: `verify_gpt_export.py` checks it. Returns the
+/// loss.
+pub fn export_sft_check<B: Backprop>(path: &Path, seed: u64) -> Result<f64> {
+    let (model, ws) = sft_batch::<B>(seed)?;
+    write_check::<B>(path, model, ws)
+}
+
+fn write_check<B: Backprop>(
+    path: &Path,
+    model: Gpt<f64>,
+    mut ws: GptWorkspace<f64>,
+) -> Result<f64> {
     let loss = model.forward(&mut ws)?;
     let mut grads = model.zero_grads();
     model.backward::<B>(&mut ws, &mut grads);

@@ -38,11 +38,11 @@ pub mod sequence_cross_entropy;
 pub mod softmax;
 pub mod weighted_average;
 
-pub mod bradley_terry;
-pub mod reward_head;
-pub mod sft_targets;
 pub mod answer_logprob;
+pub mod bradley_terry;
 pub mod dpo;
 pub mod kl_penalty;
 pub mod policy_gradient;
 pub mod ppo_clip;
+pub mod reward_head;
+pub mod sft_targets;

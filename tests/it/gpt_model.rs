@@ -151,7 +151,13 @@ fn small_config(base: GptConfig, arch: Arch) -> GptConfig {
 
 /// Every parameter's gradient against finite differences of the loss.
 fn check_gradients(config: GptConfig) {
-    let (model, mut ws) = small(config, 11);
+    let (model, ws) = small(config, 11);
+    check_batch_gradients(model, ws, &format!("{:?}", config.arch));
+}
+
+/// Every parameter's gradient of `model` on the batch of `ws` against
+/// finite differences of the loss.
+fn check_batch_gradients(model: Gpt<f64>, mut ws: GptWorkspace<f64>, what: &str) {
     model.forward(&mut ws).unwrap();
     let mut grads = model.zero_grads();
     model.backward::<Solutions>(&mut ws, &mut grads);
@@ -174,12 +180,8 @@ fn check_gradients(config: GptConfig) {
             m.forward(&mut ws).unwrap()
         };
         let report = oracle::check(name, p, g, loss, &Config::default());
-        assert!(report.passed(), "{:?}: {report}", config.arch);
-        assert!(
-            g.iter().any(|&x| x != 0.0),
-            "{:?}: {name} has a gradient",
-            config.arch
-        );
+        assert!(report.passed(), "{what}: {report}");
+        assert!(g.iter().any(|&x| x != 0.0), "{what}: {name} has a gradient");
     }
 }
 
@@ -490,4 +492,20 @@ fn adamw_moments_of_another_model_or_name_or_shape_are_refused() {
         other_opt.step::<Solutions, _>(&mut model, &grads)
     }));
     assert!(step.is_err(), "a state of another model is refused");
+}
+
+/// The SFT loss (State of GPT): the GPT on conversations whose targets
+/// `sft_targets` built, ignored outside the answers.
+#[test]
+fn sft_gradients_match_finite_differences() {
+    let (model, ws) = backprop_ninja::io::gpt_export::sft_batch::<Solutions>(5).unwrap();
+    // Row 1 has an empty answer: its end token alone counts.
+    let counted: Vec<usize> = ws
+        .targets
+        .rows()
+        .into_iter()
+        .map(|r| r.iter().filter(|&&y| y != IGNORE).count())
+        .collect();
+    assert_eq!(counted, vec![3, 1, 2], "{:?}", ws.targets);
+    check_batch_gradients(model, ws, "sft");
 }

@@ -44,9 +44,9 @@ mod mutants;
 mod output_safety;
 #[cfg(feature = "pretrained")]
 mod pretrained;
-mod rl_losses;
 mod reward_cli;
 mod reward_model;
+mod rl_losses;
 mod robust;
 mod screen;
 mod second_oracle;
