@@ -23,6 +23,7 @@ use backprop_ninja::corpus::codec::{Codec, CodecId};
 use backprop_ninja::corpus::words::Corpus;
 use backprop_ninja::corpus::{DataKind, Fingerprint};
 use backprop_ninja::io::checkpoint::{self, Checkpoint};
+use backprop_ninja::io::output::{Claim, Ours, Output, same_file};
 use backprop_ninja::layers::adamw::AdamW;
 use backprop_ninja::models::gpt::Gpt;
 use backprop_ninja::models::model::Network;
@@ -73,6 +74,11 @@ pub struct SftArgs {
     /// Where the fine-tuned model goes
     #[arg(long, default_value = "sft.safetensors")]
     pub out: PathBuf,
+    /// Replace --out even if it is a regular file that is not a checkpoint
+    /// of this crate (or --pretrain-names even if it exists); a device, FIFO,
+    /// socket or symbolic link never is
+    #[arg(long)]
+    pub force: bool,
     /// One name per line [default: the embedded names]
     #[arg(long)]
     pub data: Option<PathBuf>,
@@ -239,6 +245,14 @@ impl WithBackprop for SftArgs {
         let args = self;
         let (corpus, names) = split(args.data.as_deref())?;
         if let Some(path) = &args.pretrain_names {
+            let inputs: Vec<(&str, &Path)> =
+                args.data.iter().map(|d| ("--data", d.as_path())).collect();
+            let claim = Claim {
+                option: "--pretrain-names",
+                ours: Ours::Names,
+                force: args.force,
+            };
+            let _claimed = Output::claim(path, &inputs, claim)?;
             let text: String = names.train.iter().map(|n| format!("{n}\n")).collect();
             backprop_ninja::io::atomic::write(path, text.as_bytes(), |detail| Error::Checkpoint {
                 path: path.clone(),
@@ -253,6 +267,15 @@ impl WithBackprop for SftArgs {
             return Ok(());
         }
         implementation::ready_for::<B>(&[Exercise::SftTargets])?;
+        let _claimed = claim_out(
+            &args.out,
+            &[
+                ("--base", args.base.as_deref()),
+                ("--resume", args.resume.as_deref()),
+                ("--data", args.data.as_deref()),
+            ],
+            args.force,
+        )?;
         // The run: fresh from a base, or resumed with its settings.
         let (mut model, format, config, start, opt) = match (&args.base, &args.resume) {
             (Some(base), _) => {
@@ -395,6 +418,25 @@ impl WithBackprop for SftArgs {
         }
         Ok(())
     }
+}
+
+/// Claims `out` for a run reading `inputs` (those given), before any work
+/// ([`Output::claim`]: a new file or a checkpoint of this crate, never an
+/// input, a device, a FIFO or a link; `--resume` may name `out` itself).
+pub fn claim_out(out: &Path, inputs: &[(&str, Option<&Path>)], force: bool) -> Result<Output> {
+    let inputs: Vec<(&str, &Path)> = inputs
+        .iter()
+        .filter_map(|&(option, path)| Some((option, path?)))
+        .filter(|&(option, path)| !(option == "--resume" && same_file(path, out)))
+        .collect();
+    let claimed = Output::claim(out, &inputs, Claim::checkpoint(force))?;
+    for stale in &claimed.removed {
+        eprintln!(
+            "note: removed {}, a temporary file left by a run that was stopped",
+            stale.display()
+        );
+    }
+    Ok(claimed)
 }
 
 /// The block every conversation of `names` fits: the longest rendering

@@ -71,6 +71,11 @@ pub struct RewardArgs {
     /// Where the reward model goes
     #[arg(long, default_value = "reward.safetensors")]
     pub out: PathBuf,
+    /// Replace --out even if it is a regular file that is not a checkpoint
+    /// of this crate; a device, FIFO, socket or symbolic link
+    /// never is
+    #[arg(long)]
+    pub force: bool,
     /// One name per line [default: the embedded names]
     #[arg(long)]
     pub data: Option<PathBuf>,
@@ -247,6 +252,16 @@ impl WithBackprop for RewardArgs {
             needs.extend(registry::needed_by(ModelKind::Reward));
             implementation::ready_for::<B>(&needs)?;
         }
+        let _claimed = super::chat::claim_out(
+            &args.out,
+            &[
+                ("--base", args.base.as_deref()),
+                ("--resume", args.resume.as_deref()),
+                ("--pairs", args.pairs.as_deref()),
+                ("--data", args.data.as_deref()),
+            ],
+            args.force,
+        )?;
         let (mut model, format, config, start, opt) = match (&args.base, &args.resume) {
             (Some(base), _) => {
                 let Loaded { model, format, .. } = load_chat(base)?;

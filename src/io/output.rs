@@ -48,6 +48,10 @@ pub enum Ours {
     /// A tokenizer of `tokenizer train`: a text file in minbpe's `.model`
     /// format (its first line).
     Tokenizer,
+    /// A list of names, one a line (`sft --pretrain-names`): it carries no
+    /// mark of the crate, so an existing one is replaced only with
+    /// `--force`.
+    Names,
 }
 
 impl Ours {
@@ -57,6 +61,7 @@ impl Ours {
             Ours::Export(_) => "an export written by backprop-ninja",
             Ours::Picture => "a PNG or SVG picture",
             Ours::Tokenizer => "a tokenizer file (minbpe v1)",
+            Ours::Names => "new (a list of names carries no mark of this crate)",
         }
     }
 }
@@ -171,6 +176,7 @@ pub fn is_ours(path: &Path, ours: Ours) -> bool {
         Ours::Export(format) => safetensors_metadata(&head)
             .is_some_and(|meta| meta.get("format").is_some_and(|f| f == format)),
         Ours::Tokenizer => crate::tokenizer::file::looks_like_model(&head),
+        Ours::Names => false,
         Ours::Picture => {
             const PNG: &[u8] = b"\x89PNG\r\n\x1a\n";
             let text = String::from_utf8_lossy(&head[..head.len().min(1024)]).into_owned();

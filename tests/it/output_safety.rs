@@ -656,3 +656,51 @@ proptest! {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
+
+/// `sft` and `reward` claim `--out` (and `sft --pretrain-names` its list)
+/// as `train` does, before reading the base: a FIFO, a device, a link or
+/// a file the crate did not write is left as it was.
+#[test]
+fn sft_and_reward_claim_their_outputs_before_any_work() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = temp_dir("sft-out");
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/gpt_names.safetensors");
+    let fifo = dir.join("fifo");
+    mkfifo(&fifo);
+    let notes = dir.join("notes.txt");
+    std::fs::write(&notes, "mine\n").unwrap();
+    for command in ["sft", "reward"] {
+        let o = run(&[command, "--base", s(&base), "--out", s(&fifo)]);
+        refused_before_work(&o, "a FIFO");
+        assert!(!stdout(&o).contains("base "), "{command}: {}", stdout(&o));
+        assert!(file_type(&fifo).is_fifo(), "{command}: still a FIFO");
+        let o = run(&[command, "--base", s(&base), "--out", s(&notes)]);
+        refused_before_work(&o, "pass --force");
+        assert_eq!(std::fs::read_to_string(&notes).unwrap(), "mine\n");
+        let o = run(&[command, "--base", s(&base), "--out", s(&base)]);
+        refused_before_work(&o, "the same file as --base");
+        let null = dir.join(format!("fakenull-{command}"));
+        if mknod(&null, 1, 3) {
+            let o = run(&[command, "--base", s(&base), "--out", s(&null), "--force"]);
+            refused_before_work(&o, "a character device");
+            assert!(file_type(&null).is_char_device(), "still a device");
+        }
+    }
+    // The list of names carries no mark of the crate: an existing file is
+    // replaced only with --force; a FIFO never.
+    let o = run(&["sft", "--pretrain-names", s(&notes)]);
+    assert_fails(&o, "--pretrain-names exists");
+    assert_eq!(std::fs::read_to_string(&notes).unwrap(), "mine\n");
+    assert_fails(
+        &run(&["sft", "--pretrain-names", s(&fifo), "--force"]),
+        "a FIFO",
+    );
+    assert!(file_type(&fifo).is_fifo(), "still a FIFO");
+    succeeds(&run(&["sft", "--pretrain-names", s(&notes), "--force"]));
+    let names = std::fs::read_to_string(&notes).unwrap();
+    assert!(
+        names.lines().count() > 20_000,
+        "{} names",
+        names.lines().count()
+    );
+}
