@@ -90,7 +90,12 @@ pub fn generate(names: &[String], rule: GoldRule, n: usize, seed: u64) -> Result
                 && names.iter().filter(starts).any(|s| !rule.prefers(s))
         })
         .collect();
-    if letters.is_empty() || n == 0 {
+    if n == 0 {
+        return Err(Error::Config(
+            "no preference pairs: 0 were asked for; ask for at least 1".into(),
+        ));
+    }
+    if letters.is_empty() {
         return Err(Error::Config(format!(
             "no preference pairs: of {} names, no first letter has both a name the rule prefers and one it does not ({})",
             names.len(),

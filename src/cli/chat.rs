@@ -30,6 +30,7 @@ use backprop_ninja::models::model::Network;
 use backprop_ninja::registry::Exercise;
 use backprop_ninja::tokenizer::codec::is_tokenizer;
 use backprop_ninja::tokenizer::file;
+use backprop_ninja::train::budget::{self, Need};
 use backprop_ninja::train::{self, Optimizer, OptimizerConfig, TrainConfig};
 use backprop_ninja::{Backprop, Error, Result};
 
@@ -348,6 +349,14 @@ impl WithBackprop for SftArgs {
                 ));
             }
         };
+        // The one memory budget, before anything large is allocated.
+        budget::check(&Need::Gpt {
+            config: &model.config,
+            batch: config.batch_size,
+            eval_rows: 1,
+            eval_batches: 0,
+            splits: 1,
+        })?;
         // The instruction set, from the training names only.
         let examples = tasks::examples(&names.train, &Task::ALL, EXAMPLES_PER_TASK, config.seed)?;
         let rendered: Vec<_> = examples
@@ -393,6 +402,9 @@ impl WithBackprop for SftArgs {
         let mut opt = opt;
         let every = args.print_every;
         let out = args.out.clone();
+        // Ctrl-C or SIGTERM: the step finished is saved, and the command
+        // that resumes it said.
+        let catching = super::interrupt::catch()?;
         let timing = train::fit::<B, Gpt<f32>>(
             &mut model,
             &mut opt,
@@ -405,8 +417,11 @@ impl WithBackprop for SftArgs {
                 }
             },
             |m, o, step| checkpoint::save(&out, &make(m, o, step)),
-        )?;
+        )
+        .map_err(|e| interrupted(e, &out))?;
         checkpoint::save(&out, &make(&model, &opt, config.steps.max(start)))?;
+        super::interrupt::after_last_step(config.steps.max(start), &out)?;
+        drop(catching);
         say!(
             "saved {} (step {}), {:.1}s of training",
             out.display(),
@@ -418,6 +433,37 @@ impl WithBackprop for SftArgs {
         }
         Ok(())
     }
+}
+
+/// What an `sft` or `reward` run that ended with `error` says: an
+/// interruption whose step was saved in `out`, in one line on stderr with
+/// the command that resumes it (the same arguments, `--base` and its file
+/// left out, then `--resume OUT`).
+pub fn interrupted(error: Error, out: &Path) -> Error {
+    if let Error::Interrupted {
+        step, saved: true, ..
+    } = error
+    {
+        let mut args = vec![];
+        let mut skip = false;
+        for arg in std::env::args_os() {
+            if std::mem::take(&mut skip) {
+                continue;
+            }
+            let text = arg.to_string_lossy();
+            if text == "--base" {
+                skip = true;
+            } else if !text.starts_with("--base=") {
+                args.push(arg);
+            }
+        }
+        eprintln!(
+            "interrupted at step {step}: saved {}; resume with {}",
+            out.display(),
+            super::interrupt::resume_command(&args, out)
+        );
+    }
+    error
 }
 
 /// Claims `out` for a run reading `inputs` (those given), before any work

@@ -27,6 +27,7 @@ use backprop_ninja::models::kind::ModelKind;
 use backprop_ninja::models::model::Network;
 use backprop_ninja::models::reward::{EncodedPairs, RewardModel, pair_accuracy};
 use backprop_ninja::registry;
+use backprop_ninja::train::budget::{self, Need};
 use backprop_ninja::train::{self, Optimizer, OptimizerConfig, TrainConfig};
 use backprop_ninja::{Backprop, Error, Result};
 
@@ -92,7 +93,7 @@ pub struct RewardArgs {
     #[arg(long, value_parser = output::seed)]
     pub seed: Option<u64>,
     /// Held-out pairs for the pair accuracy
-    #[arg(long, default_value_t = 2000, value_parser = output::count)]
+    #[arg(long, default_value_t = 2000, value_parser = output::positive)]
     pub eval_pairs: usize,
     /// Print the loss every this many steps
     #[arg(long, default_value_t = 100)]
@@ -123,7 +124,7 @@ pub struct RewardEvalArgs {
     #[arg(long)]
     pub data: Option<PathBuf>,
     /// Held-out pairs generated (without --pairs)
-    #[arg(long, default_value_t = 2000, value_parser = output::count)]
+    #[arg(long, default_value_t = 2000, value_parser = output::positive)]
     pub eval_pairs: usize,
 }
 
@@ -361,6 +362,18 @@ impl WithBackprop for RewardArgs {
         let mut opt = opt;
         let every = args.print_every;
         let out = args.out.clone();
+        // The one memory budget: a step holds the chosen and the rejected
+        // rows of its pairs.
+        budget::check(&Need::Gpt {
+            config: &model.config,
+            batch: config.batch_size.saturating_mul(2),
+            eval_rows: 1,
+            eval_batches: 0,
+            splits: 1,
+        })?;
+        // Ctrl-C or SIGTERM: the step finished is saved, and the command
+        // that resumes it said.
+        let catching = super::interrupt::catch()?;
         let timing = train::fit::<B, RewardModel<f32>>(
             &mut model,
             &mut opt,
@@ -373,8 +386,11 @@ impl WithBackprop for RewardArgs {
                 }
             },
             |m, o, step| checkpoint::save(&out, &make(m, o, step)),
-        )?;
+        )
+        .map_err(|e| super::chat::interrupted(e, &out))?;
         checkpoint::save(&out, &make(&model, &opt, config.steps.max(start)))?;
+        super::interrupt::after_last_step(config.steps.max(start), &out)?;
+        drop(catching);
         say!(
             "saved {} (step {}), {:.1}s of training",
             out.display(),

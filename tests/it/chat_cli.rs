@@ -129,3 +129,29 @@ fn sft_writes_the_pretraining_names_without_the_held_out_ones() {
             .all(|n| split.held_out.binary_search(&n.to_string()).is_err())
     );
 }
+
+/// `sft` and `reward` check the one memory budget before anything large
+/// is allocated: a batch beyond it is refused, nothing written.
+#[test]
+fn batches_beyond_the_memory_budget_are_refused_before_any_work() {
+    let dir = temp_dir("sft-budget");
+    let base = fixture("gpt_names.safetensors");
+    for (command, evaluation) in [
+        ("sft", ["--eval-prompts", "0"]),
+        ("reward", ["--eval-pairs", "10"]),
+    ] {
+        let out = dir.join(format!("{command}.safetensors"));
+        let o = bin()
+            .args([command, "--base", s(&base), "--out", s(&out)])
+            .args([
+                "--batch-size",
+                "1000000000000",
+                evaluation[0],
+                evaluation[1],
+            ])
+            .output()
+            .unwrap();
+        assert_fails(&o, "would need more than 16 GiB");
+        assert!(!out.exists(), "{command}: nothing written");
+    }
+}

@@ -307,6 +307,30 @@ fn the_export_holds_parameters_gradients_and_batch_in_pytorchs_layout() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// `check --model sft --export`: the same model and file as the GPT's, its
+/// batch the conversations of `sft_batch`, so that `verify_gpt_export.py`
+/// checks the SFT loss's gradients too.
+#[test]
+fn the_sft_export_is_the_gpt_export_of_conversations() {
+    let dir = std::env::temp_dir().join(format!("bpn-sft-export-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("sft.safetensors");
+    let loss = gpt_export::export_sft_check::<Solutions>(&path, 42).unwrap();
+    let (tensors, metadata) = weights::load(&path).unwrap();
+    assert_eq!(metadata["format"], gpt_export::EXPORT_FORMAT);
+    let (model, mut ws) = gpt_export::sft_batch::<Solutions>(42).unwrap();
+    assert_eq!(tensors["X"].to_f64(), ws.idx.mapv(|i| i as f64).into_dyn());
+    assert_eq!(
+        tensors["Y"].to_f64(),
+        ws.targets.mapv(|y| y as f64).into_dyn()
+    );
+    assert_eq!(ws.targets.iter().filter(|&&y| y != IGNORE).count(), 6);
+    assert_eq!(model.forward(&mut ws).unwrap(), loss);
+    assert_eq!(tensors["loss"].to_f64().into_iter().next(), Some(loss));
+    assert_eq!(tensors.len(), 2 * model.named_params().len() + 4);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 /// The time of one training step (forward and backward, no optimiser) of
 /// the lecture's model at batch 16, block 32, in f32. A measurement, not a
 /// check: `cargo test --release --test gpt_model -- --ignored --nocapture step_time`.

@@ -20,6 +20,26 @@ const FOREVER: &str = "100000000";
 /// `train MODEL` at tiny sizes on `corpus` to step `steps`, into `out`;
 /// `gpt-text` is the GPT trained on `corpus` as running text.
 fn train_args(model: &str, corpus: &Path, steps: &str, out: &Path) -> Vec<String> {
+    if let "sft" | "reward" = model {
+        // State of GPT's fine-tuning runs, from the small names GPT of the
+        // fixtures, on the embedded names.
+        let base =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/gpt_names.safetensors");
+        let evaluation = match model {
+            "sft" => ["--eval-prompts", "0"],
+            _ => ["--eval-pairs", "10"],
+        };
+        let args = [model, "--base", s(&base), "--steps", steps, "--out", s(out)];
+        let more = [
+            "--batch-size",
+            "4",
+            evaluation[0],
+            evaluation[1],
+            "--print-every",
+            "1",
+        ];
+        return args.iter().chain(&more).map(|a| a.to_string()).collect();
+    }
     let mut args = match model {
         "gpt-text" => vec!["train", "gpt", "--text", s(corpus), "--block-size", "8"],
         _ => vec!["train", model, "--data", s(corpus)],
@@ -69,11 +89,15 @@ fn interrupted(args: &[String], ready: fn(&str) -> bool, signals: &[(&str, Durat
     let mut seen = vec![];
     loop {
         let mut line = String::new();
-        assert!(
-            stdout.read_line(&mut line).unwrap() > 0,
-            "ended before it was ready: {}",
-            String::from_utf8_lossy(&seen)
-        );
+        if stdout.read_line(&mut line).unwrap() == 0 {
+            let status = child.wait().unwrap();
+            let errors = errors.join().unwrap();
+            panic!(
+                "ended ({status}) before it was ready: {}{}",
+                String::from_utf8_lossy(&seen),
+                String::from_utf8_lossy(&errors)
+            );
+        }
         seen.extend(line.as_bytes());
         if ready(&line) {
             break;
@@ -192,6 +216,16 @@ fn ctrl_c_saves_the_gpt_on_a_text_and_its_resumed_run_is_the_uninterrupted_one()
 #[test]
 fn sigterm_saves_the_gpt_and_its_resumed_run_is_the_uninterrupted_one() {
     interrupt_and_resume("gpt", "TERM", 143);
+}
+
+#[test]
+fn ctrl_c_saves_the_sft_run_and_its_resumed_run_is_the_uninterrupted_one() {
+    interrupt_and_resume("sft", "INT", 130);
+}
+
+#[test]
+fn sigterm_saves_the_reward_model_and_its_resumed_run_is_the_uninterrupted_one() {
+    interrupt_and_resume("reward", "TERM", 143);
 }
 
 #[test]
