@@ -350,7 +350,7 @@ impl Codec for ChatFormat {
                 chars.len()
             ),
             Text::Bpe(t) => format!(
-                "chat format on the BPE tokenizer {} ({} tokens of the base, 4 special tokens)",
+                "chat format on the {} ({} tokens of the base, 4 special tokens)",
                 t.describe(),
                 self.base_size
             ),
