@@ -143,42 +143,12 @@ fn write_check<B: Backprop>(
     let loss = model.forward(&mut ws)?;
     let mut grads = model.zero_grads();
     model.backward::<B>(&mut ws, &mut grads);
-    let mut tensors: Vec<(String, Tensor)> = vec![];
-    for (name, p) in model.named_params() {
-        tensors.push((name.clone(), Tensor::new(to_torch_layout(&name, &p))));
-    }
-    for (name, g) in model.named_grads(&grads) {
-        tensors.push((
-            format!("grad.{name}"),
-            Tensor::new(to_torch_layout(&name, &g)),
-        ));
-    }
+    let mut tensors = params_and_grads(&model, &grads);
     tensors.push(("X".into(), Tensor::new(ws.idx.mapv(|i| i as i64))));
     tensors.push(("Y".into(), Tensor::new(ws.targets.clone())));
     tensors.push(("loss".into(), Tensor::new(arr0(loss))));
     tensors.push(("logits".into(), Tensor::new(ws.logits.clone())));
-    let c = model.config;
-    let metadata = BTreeMap::from([
-        ("format".to_string(), EXPORT_FORMAT.to_string()),
-        (
-            "crate".to_string(),
-            concat!(env!("CARGO_PKG_NAME"), " ", env!("CARGO_PKG_VERSION")).to_string(),
-        ),
-        ("n_layer".to_string(), c.n_layer.to_string()),
-        ("n_head".to_string(), c.n_head.to_string()),
-        ("n_embd".to_string(), c.n_embd.to_string()),
-        ("block_size".to_string(), c.block_size.to_string()),
-        ("vocab_size".to_string(), c.vocab_size.to_string()),
-        (
-            "activation".to_string(),
-            match c.act {
-                Activation::Relu => "relu",
-                Activation::Gelu => "gelu_tanh",
-            }
-            .to_string(),
-        ),
-    ]);
-    weights::save(path, tensors, metadata)?;
+    weights::save(path, tensors, metadata(EXPORT_FORMAT, &model.config))?;
     Ok(loss)
 }
 
@@ -207,23 +177,41 @@ pub fn export_reward_check<B: Backprop>(path: &Path, seed: u64) -> Result<f64> {
     let loss = model.forward(&mut ws)?;
     let mut grads = model.zero_grads();
     model.backward::<B>(&mut ws, &mut grads);
-    let mut tensors: Vec<(String, Tensor)> = vec![];
-    for (name, p) in model.named_params() {
-        tensors.push((name.clone(), Tensor::new(to_torch_layout(&name, &p))));
-    }
-    for (name, g) in model.named_grads(&grads) {
-        tensors.push((
-            format!("grad.{name}"),
-            Tensor::new(to_torch_layout(&name, &g)),
-        ));
-    }
+    let mut tensors = params_and_grads(&model, &grads);
     tensors.push(("X".into(), Tensor::new(ws.trunk.idx.mapv(|i| i as i64))));
     let end: ndarray::Array1<i64> = ws.end.iter().map(|&e| e as i64).collect();
     tensors.push(("end".into(), Tensor::new(end)));
     tensors.push(("r".into(), Tensor::new(ws.r.clone())));
     tensors.push(("loss".into(), Tensor::new(arr0(loss))));
-    let metadata = BTreeMap::from([
-        ("format".to_string(), REWARD_EXPORT_FORMAT.to_string()),
+    weights::save(path, tensors, metadata(REWARD_EXPORT_FORMAT, &c))?;
+    Ok(loss)
+}
+
+/// Every parameter of `model` in PyTorch's layout, then its gradient in
+/// `grads` as `grad.<name>`.
+fn params_and_grads<M: NamedParams<f64>>(model: &M, grads: &M::Grads) -> Vec<(String, Tensor)> {
+    let mut tensors: Vec<(String, Tensor)> = vec![];
+    for (name, p) in model.named_params() {
+        tensors.push((name.clone(), Tensor::new(to_torch_layout(&name, &p))));
+    }
+    for (name, g) in model.named_grads(grads) {
+        tensors.push((
+            format!("grad.{name}"),
+            Tensor::new(to_torch_layout(&name, &g)),
+        ));
+    }
+    tensors
+}
+
+/// An export's metadata: its `format`, the crate, and the sizes and
+/// activation of the GPT `c`.
+fn metadata(format: &str, c: &GptConfig) -> BTreeMap<String, String> {
+    let activation = match c.act {
+        Activation::Relu => "relu",
+        Activation::Gelu => "gelu_tanh",
+    };
+    BTreeMap::from([
+        ("format".to_string(), format.to_string()),
         (
             "crate".to_string(),
             concat!(env!("CARGO_PKG_NAME"), " ", env!("CARGO_PKG_VERSION")).to_string(),
@@ -233,15 +221,6 @@ pub fn export_reward_check<B: Backprop>(path: &Path, seed: u64) -> Result<f64> {
         ("n_embd".to_string(), c.n_embd.to_string()),
         ("block_size".to_string(), c.block_size.to_string()),
         ("vocab_size".to_string(), c.vocab_size.to_string()),
-        (
-            "activation".to_string(),
-            match c.act {
-                Activation::Relu => "relu",
-                Activation::Gelu => "gelu_tanh",
-            }
-            .to_string(),
-        ),
-    ]);
-    weights::save(path, tensors, metadata)?;
-    Ok(loss)
+        ("activation".to_string(), activation.to_string()),
+    ])
 }
