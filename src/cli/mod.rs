@@ -11,6 +11,8 @@
 //! | `check` | [`check`] | grades every backward pass; `--export` for PyTorch |
 //! | `tokenizer train\|encode\|decode\|show` | [`tokenizer`] | the byte-level BPE tokenizer: trained, saved, used, shown |
 //! | `sft`, `eval-tasks`, `chat` | [`chat`] | *State of GPT*: a names GPT fine-tuned on the instruction set, each task's accuracy, answers to prompts |
+//! | `reward` | [`reward`] | *State of GPT*: the reward model, trained on preference pairs |
+//! | `rlhf` | [`rlhf`] | *State of GPT*: the policy trained on the reward model's scores (REINFORCE, PPO), with a KL penalty |
 //!
 //! [`output`] holds what they share: printing that survives a closed pipe,
 //! the loss line, the option parsers. `--impl` is dispatched once, by
@@ -50,6 +52,7 @@ pub mod implementation;
 pub mod interrupt;
 pub mod output;
 pub mod reward;
+pub mod rlhf;
 pub mod run;
 pub mod saved;
 pub mod tokenizer;
@@ -106,6 +109,11 @@ enum Command {
     /// model, printing its held-out pair accuracy; `reward eval` measures
     /// it, `reward score` scores one answer.
     Reward(Box<reward::RewardArgs>),
+    /// Reinforcement learning from the reward model (State of GPT): an `sft`
+    /// policy trained with REINFORCE or PPO and a KL penalty to itself,
+    /// evaluated on the reward model's score, the gold rule, the KL and the
+    /// answers' variety.
+    Rlhf(Box<rlhf::RlhfArgs>),
     /// Re-grade your exercises on every save of a file in exercises/
     /// (run it in the crate's folder; Ctrl-C to quit).
     Watch {
@@ -133,6 +141,7 @@ pub fn main() -> ExitCode {
         Command::EvalTasks(args) => chat::eval_tasks(args),
         Command::Chat(args) => chat::chat(args),
         Command::Reward(args) => args.run(),
+        Command::Rlhf(args) => args.implementation.run(*args),
         Command::Eval(args) => saved::eval(args),
         Command::Sample(args) => saved::sample(args),
         Command::Watch { all } => backprop_ninja::watch::main(std::path::Path::new("."), all),
