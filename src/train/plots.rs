@@ -450,13 +450,16 @@ struct Rlhf<'a> {
     points: &'a [RlhfPoint],
 }
 
+/// One panel: its title, its unit, its colour, its value of a point.
+type Panel = (&'static str, &'static str, RGBColor, fn(&RlhfPoint) -> f64);
+
 impl Figure for Rlhf<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn {
         root.fill(&WHITE).map_err(text)?;
         let last = self.points.iter().map(|p| p.0).max().unwrap_or(1).max(1) as f64;
         let first = self.points.iter().map(|p| p.0).min().unwrap_or(0) as f64;
         let panels = root.split_evenly((1, 3));
-        let series: [(&str, &str, RGBColor, fn(&RlhfPoint) -> f64); 3] = [
+        let series: [Panel; 3] = [
             ("reward model's score", "mean score", BLUE, |p| p.1),
             ("gold rule's pass rate", "% of answers", GREEN, |p| {
                 100.0 * p.2
