@@ -259,7 +259,7 @@ fn refuse_changes(args: &RlhfArgs) -> Result<()> {
 }
 
 /// The model at `path`, checked against the identity a run recorded.
-fn check_identity<M: backprop_ninja::layers::params::NamedParams<f32>>(
+pub fn check_identity<M: backprop_ninja::layers::params::NamedParams<f32>>(
     model: &M,
     path: &Path,
     recorded: &ModelRef,
@@ -279,7 +279,7 @@ fn check_identity<M: backprop_ninja::layers::params::NamedParams<f32>>(
 }
 
 /// An `sft` policy: a GPT in a chat format; a base is refused.
-fn load_policy(path: &Path) -> Result<Loaded> {
+pub fn load_policy(path: &Path) -> Result<Loaded> {
     let loaded = load_chat(path)?;
     if !backprop_ninja::chat::format::ChatFormat::is_record(&loaded.ckpt.vocab) {
         return Err(Error::Checkpoint {
@@ -292,7 +292,7 @@ fn load_policy(path: &Path) -> Result<Loaded> {
 }
 
 /// The reward model at `path`, in the policy's chat format.
-fn load_reward_for(path: &Path, policy: &Loaded) -> Result<RewardModel<f32>> {
+pub fn load_reward_for(path: &Path, policy: &Loaded) -> Result<RewardModel<f32>> {
     let (reward, format, _) = load_reward(path)?;
     if format.record()? != policy.format.record()? {
         return Err(Error::Checkpoint {
@@ -308,7 +308,7 @@ fn load_reward_for(path: &Path, policy: &Loaded) -> Result<RewardModel<f32>> {
 }
 
 /// The line of one evaluation.
-fn eval_line(label: &str, e: &Evaluation, rule: GoldRule) -> String {
+pub fn eval_line(label: &str, e: &Evaluation, rule: GoldRule) -> String {
     let GoldRule::EndsWith(c) = rule;
     format!(
         "{label}: RM score {:+.3}  gold {:5.1}% (ends in '{c}' {:5.1}%, valid {:5.1}%)  KL {:.3} nats/answer  distinct {:5.1}%  novel {:5.1}%",
@@ -436,6 +436,12 @@ pub fn run<B: Backprop>(args: &RlhfArgs) -> Result<Summary> {
                                 .into(),
                     });
                 };
+                if let Algo::Dpo { .. } = record.settings.algo {
+                    return Err(Error::Checkpoint {
+                        path: path.to_path_buf(),
+                        detail: "it is a dpo checkpoint: resume it with `dpo --resume`".into(),
+                    });
+                }
                 let mut config = policy.ckpt.config;
                 config.steps = args.steps.unwrap_or(config.steps);
                 let ref_path = args
@@ -510,6 +516,7 @@ pub fn run<B: Backprop>(args: &RlhfArgs) -> Result<Summary> {
             Algo::Reinforce => "REINFORCE with the group baseline".to_string(),
             Algo::Ppo { clip, epochs } =>
                 format!("PPO (ε {}, {epochs} steps per rollout)", clip.eps),
+            Algo::Dpo { beta } => format!("DPO (β {beta})"),
         },
         settings.prompts,
         settings.group.group,
@@ -594,7 +601,7 @@ pub fn run<B: Backprop>(args: &RlhfArgs) -> Result<Summary> {
             let mean = rollout.rewards.mean().unwrap_or(0.0);
             let clip = match settings.algo {
                 Algo::Ppo { .. } => format!("  clip {:4.1}%", 100.0 * last.clip_fraction),
-                Algo::Reinforce => String::new(),
+                Algo::Reinforce | Algo::Dpo { .. } => String::new(),
             };
             say!(
                 "step {done:>5}/{}: reward {mean:+.3}  kl {:.4}/token  loss {:+.4}{clip}",
