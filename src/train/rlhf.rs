@@ -474,19 +474,17 @@ pub struct StepStats {
     pub clip_fraction: f64,
 }
 
-/// One optimiser step of `policy` on `rollout`: the loss, its gradient
-/// through `B`'s backward passes, clipping at `clip`, and `opt`'s step
-/// `step`.
-#[allow(clippy::too_many_arguments)]
-pub fn update<B: Backprop>(
-    policy: &mut Gpt<f32>,
-    opt: &mut Optimizer,
+/// The loss of `policy` on `rollout` and its gradient into `grads`
+/// (zeroed first), through `B`'s backward passes: the policy loss's, the
+/// KL's, `answer_logprob`'s (each token an answer of one token), then the
+/// GPT's. Samples, advantages and the reference's log-probabilities are
+/// constants.
+pub fn gradients<B: Backprop>(
+    policy: &Gpt<f32>,
     grads: &mut GptGrads<f32>,
     ws: &mut GptWorkspace<f32>,
     rollout: &Rollout,
     settings: &RlSettings,
-    clip: Option<f64>,
-    step: usize,
 ) -> Result<StepStats> {
     let samples = &rollout.samples;
     let (logp, cache) = token_logprobs(policy, ws, samples)?;
@@ -551,16 +549,33 @@ pub fn update<B: Backprop>(
         B::answer_logprob_backward(&mut dlogits, &ds, &cache, &tokens, &mask);
     }
     policy.backward_from_logits::<B>(ws, grads);
-    if let Some(max) = clip {
-        policy.clip_grad_norm(grads, max);
-    }
-    opt.step::<B, Gpt<f32>>(policy, grads, step);
     Ok(StepStats {
         policy_loss,
         kl,
         loss: policy_loss + settings.kl_coef as f32 * kl,
         clip_fraction,
     })
+}
+
+/// One optimiser step of `policy` on `rollout`: [`gradients`], clipping
+/// their norm at `clip`, and `opt`'s step `step`.
+#[allow(clippy::too_many_arguments)]
+pub fn update<B: Backprop>(
+    policy: &mut Gpt<f32>,
+    opt: &mut Optimizer,
+    grads: &mut GptGrads<f32>,
+    ws: &mut GptWorkspace<f32>,
+    rollout: &Rollout,
+    settings: &RlSettings,
+    clip: Option<f64>,
+    step: usize,
+) -> Result<StepStats> {
+    let stats = gradients::<B>(policy, grads, ws, rollout, settings)?;
+    if let Some(max) = clip {
+        policy.clip_grad_norm(grads, max);
+    }
+    opt.step::<B, Gpt<f32>>(policy, grads, step);
+    Ok(stats)
 }
 
 /// What the evaluation of a policy measured on its sampled answers.
