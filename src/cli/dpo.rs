@@ -291,21 +291,6 @@ impl WithBackprop for DpoArgs {
                 (policy, reference, reward, config, record, 0, opt, source)
             }
             (None, Some(path)) => {
-                for (option, given) in [
-                    ("--beta", args.beta.is_some()),
-                    ("--prompts", args.prompts.is_some()),
-                    ("--pairs", args.pairs.is_some()),
-                    ("--gold", args.gold.is_some()),
-                    ("--batch-size", args.batch_size.is_some()),
-                    ("--lr", args.lr.is_some()),
-                    ("--seed", args.seed.is_some()),
-                ] {
-                    if given {
-                        return Err(Error::Config(format!(
-                            "{option} with --resume: a resumed run keeps its settings (only --steps may grow)"
-                        )));
-                    }
-                }
                 let policy = load_policy(path)?;
                 let record = match &policy.ckpt.rl {
                     Some(r) if matches!(r.settings.algo, Algo::Dpo { .. }) => r.clone(),
@@ -326,6 +311,43 @@ impl WithBackprop for DpoArgs {
                 let reward = load_reward_for(&reward_path, &policy)?;
                 check_identity(&reward, &reward_path, &record.reward, "reward model")?;
                 let mut config = policy.ckpt.config;
+                // The options the printed resume command repeats must be the run's own.
+                let Algo::Dpo { beta } = record.settings.algo else {
+                    return Err(Error::Config(
+                        "a dpo run's record names another algorithm".into(),
+                    ));
+                };
+                let rule = args.gold.as_deref().map(GoldRule::parse).transpose()?;
+                for (option, differs) in [
+                    ("--beta", args.beta.is_some_and(|b| b != beta)),
+                    (
+                        "--prompts",
+                        args.prompts.is_some_and(|p| p != record.settings.prompts),
+                    ),
+                    (
+                        "--pairs",
+                        args.pairs
+                            .as_ref()
+                            .is_some_and(|p| p.display().to_string() != policy.ckpt.data),
+                    ),
+                    ("--gold", rule.is_some_and(|r| r != record.settings.rule)),
+                    (
+                        "--batch-size",
+                        args.batch_size.is_some_and(|b| b != config.batch_size),
+                    ),
+                    (
+                        "--lr",
+                        args.lr
+                            .is_some_and(|l| Some(l) != config.adamw().map(|a| a.lr)),
+                    ),
+                    ("--seed", args.seed.is_some_and(|s| s != config.seed)),
+                ] {
+                    if differs {
+                        return Err(Error::Config(format!(
+                            "{option} differs from the run's: a resumed run keeps its settings (only --steps may grow)"
+                        )));
+                    }
+                }
                 config.steps = args.steps.unwrap_or(config.steps);
                 say!(
                     "resuming {} at step {} of {}",
@@ -428,6 +450,9 @@ impl WithBackprop for DpoArgs {
         };
         let settings = record.settings;
         let rule = settings.rule;
+        // Ctrl-C or SIGTERM from here on: the step finished is saved, and
+        // the command that resumes it said.
+        let catching = super::interrupt::catch()?;
         let before = rlhf::evaluate(&gpt, &env, &settings, &known, args.eval_answers)?;
         say!("{}", eval_line(&format!("step {start:>5}"), &before, rule));
         let mut model = DpoPolicy {
@@ -437,7 +462,6 @@ impl WithBackprop for DpoArgs {
         let mut opt = opt;
         let every = args.print_every;
         let out = args.out.clone();
-        let catching = super::interrupt::catch()?;
         let timing = train::fit::<B, DpoPolicy<f32>>(
             &mut model,
             &mut opt,

@@ -197,10 +197,18 @@ pub fn needs() -> Vec<Exercise> {
     needs
 }
 
-/// The settings of a new run from the options (defaults where not given).
-fn settings_of(args: &RlhfArgs) -> Result<RlSettings> {
-    let d = RlSettings::DEFAULT;
-    let algo = match args.algo.unwrap_or(AlgoName::Reinforce) {
+/// The settings of a run from the options, `base`'s where not given
+/// ([`RlSettings::DEFAULT`] for a new run, the record's on `--resume`).
+fn settings_of(args: &RlhfArgs, base: &RlSettings) -> Result<RlSettings> {
+    let (base_eps, base_epochs) = match base.algo {
+        Algo::Ppo { clip, epochs } => (clip.eps, epochs),
+        _ => (backprop_ninja::layers::ppo_clip::EPS, 4),
+    };
+    let base_name = match base.algo {
+        Algo::Ppo { .. } => AlgoName::Ppo,
+        _ => AlgoName::Reinforce,
+    };
+    let algo = match args.algo.unwrap_or(base_name) {
         AlgoName::Reinforce => {
             if args.ppo_eps.is_some() || args.ppo_epochs.is_some() {
                 return Err(Error::Config(
@@ -210,58 +218,60 @@ fn settings_of(args: &RlhfArgs) -> Result<RlSettings> {
             Algo::Reinforce
         }
         AlgoName::Ppo => Algo::Ppo {
-            clip: PpoClip::new(
-                args.ppo_eps
-                    .unwrap_or(backprop_ninja::layers::ppo_clip::EPS),
-            )?,
-            epochs: args.ppo_epochs.unwrap_or(4),
+            clip: PpoClip::new(args.ppo_eps.unwrap_or(base_eps))?,
+            epochs: args.ppo_epochs.unwrap_or(base_epochs),
         },
     };
     let settings = RlSettings {
         algo,
-        prompts: args.prompts.unwrap_or(d.prompts),
+        prompts: args.prompts.unwrap_or(base.prompts),
         group: PolicyGradient {
-            group: args.samples.unwrap_or(d.group.group),
-            normalize: args.grpo.then_some(GRPO_EPS),
+            group: args.samples.unwrap_or(base.group.group),
+            normalize: if args.grpo {
+                Some(GRPO_EPS)
+            } else {
+                base.group.normalize
+            },
         },
-        kl_coef: args.kl_coef.unwrap_or(d.kl_coef),
+        kl_coef: args.kl_coef.unwrap_or(base.kl_coef),
         kl: match args.kl {
-            None => d.kl,
+            None => base.kl,
             Some(KlName::K1) => KlEstimator::K1,
             Some(KlName::K3) => KlEstimator::K3,
         },
-        temperature: args.temperature.unwrap_or(d.temperature),
+        temperature: args.temperature.unwrap_or(base.temperature),
         rule: match &args.gold {
             Some(g) => GoldRule::parse(g)?,
-            None => d.rule,
+            None => base.rule,
         },
     };
     settings.validate()?;
     Ok(settings)
 }
 
-/// Refuses, on `--resume`, an option that would change the run's settings.
-fn refuse_changes(args: &RlhfArgs) -> Result<()> {
-    let given = [
-        ("--algo", args.algo.is_some()),
-        ("--kl-coef", args.kl_coef.is_some()),
-        ("--kl", args.kl.is_some()),
-        ("--samples", args.samples.is_some()),
-        ("--prompts", args.prompts.is_some()),
-        ("--grpo", args.grpo),
-        ("--ppo-eps", args.ppo_eps.is_some()),
-        ("--ppo-epochs", args.ppo_epochs.is_some()),
-        ("--temperature", args.temperature.is_some()),
-        ("--gold", args.gold.is_some()),
-        ("--lr", args.lr.is_some()),
-        ("--seed", args.seed.is_some()),
-    ];
-    match given.iter().find(|(_, g)| *g) {
-        Some((option, _)) => Err(Error::Config(format!(
-            "{option} with --resume: a resumed run keeps its settings (only --steps may grow)"
-        ))),
-        None => Ok(()),
-    }
+/// Refuses, on `--resume`, options that would change the run's settings
+/// (the same values, as the printed resume command repeats them, are
+/// fine).
+fn refuse_changes(args: &RlhfArgs, record: &RlSettings, config: &TrainConfig) -> Result<()> {
+    let same = |what: &str, differs: bool| {
+        if differs {
+            Err(Error::Config(format!(
+                "{what} differs from the run's: a resumed run keeps its settings (only --steps may grow)"
+            )))
+        } else {
+            Ok(())
+        }
+    };
+    same(
+        "the algorithm, KL, samples, prompts, GRPO, PPO, temperature or gold rule given",
+        settings_of(args, record)? != *record,
+    )?;
+    same(
+        "--lr",
+        args.lr
+            .is_some_and(|lr| Some(lr) != config.adamw().map(|a| a.lr)),
+    )?;
+    same("--seed", args.seed.is_some_and(|s| s != config.seed))
 }
 
 /// The model at `path`, checked against the identity a run recorded.
@@ -399,7 +409,7 @@ pub fn run<B: Backprop>(args: &RlhfArgs) -> Result<Summary> {
                     ));
                 };
                 let policy = load_policy(path)?;
-                let settings = settings_of(args)?;
+                let settings = settings_of(args, &RlSettings::DEFAULT)?;
                 let config = TrainConfig {
                     steps: args.steps.unwrap_or(RLHF.steps),
                     batch_size: settings.prompts,
@@ -435,7 +445,6 @@ pub fn run<B: Backprop>(args: &RlhfArgs) -> Result<Summary> {
                 (policy, config, settings, 0, opt, reference, reward, record)
             }
             (None, Some(path)) => {
-                refuse_changes(args)?;
                 let policy = load_policy(path)?;
                 let Some(record) = policy.ckpt.rl.clone() else {
                     return Err(Error::Checkpoint {
@@ -452,6 +461,7 @@ pub fn run<B: Backprop>(args: &RlhfArgs) -> Result<Summary> {
                     });
                 }
                 let mut config = policy.ckpt.config;
+                refuse_changes(args, &record.settings, &config)?;
                 config.steps = args.steps.unwrap_or(config.steps);
                 let ref_path = args
                     .reference
@@ -565,13 +575,15 @@ pub fn run<B: Backprop>(args: &RlhfArgs) -> Result<Summary> {
     let rule = settings.rule;
     let evaluate =
         |policy: &Gpt<f32>| rlhf::evaluate(policy, &env, &settings, &known, args.eval_answers);
+    // Ctrl-C or SIGTERM from here on: the step finished is saved, and
+    // the command that resumes it said.
+    let catching = super::interrupt::catch()?;
     let before = evaluate(&policy)?;
     say!("{}", eval_line(&format!("step {start:>5}"), &before, rule));
     let mut history = vec![Point {
         step: start,
         eval: before,
     }];
-    let catching = super::interrupt::catch()?;
     let mut grads = policy.zero_grads();
     let t0 = Instant::now();
     let mut step = start;

@@ -12,7 +12,7 @@ use crate::common::cli::{assert_fails, run, s, succeeds, temp_dir};
 
 /// A short `sft` of the fixtures' names GPT and a short `reward` on it,
 /// made once for every test of this file.
-fn models() -> &'static (PathBuf, PathBuf) {
+pub fn models() -> &'static (PathBuf, PathBuf) {
     static MODELS: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
     MODELS.get_or_init(|| {
         let dir = temp_dir("models");
@@ -232,7 +232,10 @@ fn rlhf_refuses_bad_settings_and_models_saying_why() {
         "--out",
         s(&out),
     ]);
-    assert_fails(&changed, "--kl-coef with --resume");
+    assert_fails(
+        &changed,
+        "differs from the run's: a resumed run keeps its settings",
+    );
     let other = run(&[
         "rlhf",
         "--resume",
