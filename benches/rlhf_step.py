@@ -22,7 +22,8 @@ autograd, f32, on one thread:
 First it checks that its two steps agree with the crate's (the losses, the
 clipped gradients; the first step is at the reference, where the KL and its
 gradient are 0, the second is not), then times, as the crate's bench times
-its own (3 warm-up steps, then 5 rounds of 5 steps, the best round's mean):
+its own (3 warm-up steps, then 25 steps timed one by one; the fastest, and
+the median):
 
   update               the step above on the fixed rollout, logp_ref given
                        (the crate: rlhf::update)
@@ -41,7 +42,7 @@ its own (3 warm-up steps, then 5 rounds of 5 steps, the best round's mean):
                        the rewards stay the exported ones
 
 The last lines are machine-readable:
-  RESULT side=torch what=<row> ms_per_step=<ms> ...
+  RESULT side=torch what=<row> ms_per_step=<fastest> median_ms=<median> ...
 
 Usage:
   RLHF_STEP_EXPORT=/tmp/r.safetensors cargo bench --features bench --bench rlhf_step
@@ -70,7 +71,7 @@ except ImportError:  # pragma: no cover
 # makemore's Transformer on the chat format's 45 tokens, block 53: the
 # crate's Gpt::num_params for the same config (tests/it checks it).
 EXPECTED_PARAMS = 209_216
-WARMUP, ROUNDS, STEPS = 3, 5, 5
+WARMUP, STEPS = 3, 25
 KL_COEF = 0.05
 CLIP = 1.0
 ADAMW = dict(lr=1e-4, betas=(0.9, 0.99), eps=1e-8, weight_decay=0.01)
@@ -190,21 +191,19 @@ def check(name, ours, theirs, tol):
 
 
 def timed_rows(rows):
-    """Each row's step: WARMUP untimed, then ROUNDS rounds of STEPS, the
-    best round's mean in ms."""
+    """Each row's step: WARMUP untimed, then STEPS timed one by one; the
+    fastest and the median, in ms."""
     for what, run in rows:
         for _ in range(WARMUP):
             run()
-        best = float('inf')
-        for _ in range(ROUNDS):
-            total = 0.0
-            for _ in range(STEPS):
-                t0 = time.perf_counter()
-                run()
-                total += time.perf_counter() - t0
-            best = min(best, total / STEPS)
-        print(f'RESULT side=torch what={what} ms_per_step={best * 1e3:.2f} '
-              f'warmup={WARMUP} rounds={ROUNDS} steps={STEPS}', flush=True)
+        times = []
+        for _ in range(STEPS):
+            t0 = time.perf_counter()
+            run()
+            times.append((time.perf_counter() - t0) * 1e3)
+        times.sort()
+        print(f'RESULT side=torch what={what} ms_per_step={times[0]:.2f} '
+              f'median_ms={times[STEPS // 2]:.2f} warmup={WARMUP} steps={STEPS}', flush=True)
 
 
 def main(argv=None):

@@ -22,13 +22,14 @@
 //!   with the KV cache ([`rlhf::sample`]).
 //!
 //! Before criterion, each of the three is timed as `benches/rlhf_step.py`
-//! times PyTorch's (3 warm-up steps, then 5 rounds of 5 steps, the best
-//! round's mean) and printed as a `RESULT` line. With `RLHF_STEP_EXPORT`
+//! times PyTorch's (3 warm-up steps, then 25 steps timed one by one; the
+//! fastest, and the median) and printed as a `RESULT` line. With `RLHF_STEP_EXPORT`
 //! set to a path, the model, the rollout (`idx`, `tokens`, `mask`,
 //! `rewards`, `logp_ref`) and the first two updates' losses and clipped
 //! gradients are written there first, in PyTorch's layout, for the script
-//! to run the same step on and to check against. `bash
-//! benches/rlhf_step.sh` runs both and prints the table.
+//! to run the same step on and to check against; with
+//! `RLHF_STEP_RESULTS_ONLY` set, criterion's benches are left out. `bash
+//! benches/rlhf_step.sh` runs both sides and prints the table.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -67,8 +68,7 @@ const ADAMW: AdamW = AdamW {
 const CLIP: Option<f64> = Some(1.0);
 /// The timing of the `RESULT` lines, the script's too.
 const WARMUP: usize = 3;
-const ROUNDS: usize = 5;
-const STEPS: usize = 5;
+const STEPS: usize = 25;
 
 /// The policy, its frozen copy, the format, the prompts, a rollout's
 /// samples and their rewards.
@@ -207,21 +207,19 @@ fn export(path: &Path, s: &Setup, rollout: &Rollout) {
     weights::save(path, tensors, meta).expect("the export written");
 }
 
-/// `step` run `WARMUP` times, then `ROUNDS` rounds of `STEPS`; each call
-/// returns the seconds it timed. Prints and returns the best round's mean,
-/// in ms.
-fn time_steps(what: &str, mut step: impl FnMut() -> f64) -> f64 {
+/// `step` run `WARMUP` times, then `STEPS` times; each call returns the
+/// seconds it timed. Prints the fastest step and the median, in ms.
+fn time_steps(what: &str, mut step: impl FnMut() -> f64) {
     for _ in 0..WARMUP {
         step();
     }
-    let best = (0..ROUNDS)
-        .map(|_| (0..STEPS).map(|_| step()).sum::<f64>() / STEPS as f64)
-        .fold(f64::INFINITY, f64::min);
-    let ms = best * 1e3;
+    let mut times: Vec<f64> = (0..STEPS).map(|_| step() * 1e3).collect();
+    times.sort_by(f64::total_cmp);
     println!(
-        "RESULT side=crate what={what} ms_per_step={ms:.2} warmup={WARMUP} rounds={ROUNDS} steps={STEPS}"
+        "RESULT side=crate what={what} ms_per_step={:.2} median_ms={:.2} warmup={WARMUP} steps={STEPS}",
+        times[0],
+        times[STEPS / 2]
     );
-    ms
 }
 
 /// Seconds `f` takes.
@@ -317,6 +315,9 @@ fn bench_rlhf_step(c: &mut Criterion) {
         })
     });
 
+    if std::env::var_os("RLHF_STEP_RESULTS_ONLY").is_some() {
+        return;
+    }
     let mut group = c.benchmark_group("rlhf_step");
     group.sample_size(10);
     let (mut policy, mut tr, mut ws, mut k) = fresh(&s);
