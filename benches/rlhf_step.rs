@@ -33,7 +33,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use backprop_ninja::Solutions;
 use backprop_ninja::chat::format::ChatFormat;
@@ -320,6 +320,7 @@ fn bench_rlhf_step(c: &mut Criterion) {
     }
     let mut group = c.benchmark_group("rlhf_step");
     group.sample_size(10);
+    group.measurement_time(Duration::from_secs(10));
     let (mut policy, mut tr, mut ws, mut k) = fresh(&s);
     group.bench_function("update", |b| {
         b.iter(|| {
