@@ -22,8 +22,9 @@ autograd, f32, on one thread:
 First it checks that its two steps agree with the crate's (the losses, the
 clipped gradients; the first step is at the reference, where the KL and its
 gradient are 0, the second is not), then times, as the crate's bench times
-its own (3 warm-up steps, then 25 steps timed one by one; the fastest, and
-the median):
+its own (3 warm-up steps, then 25 steps timed one by one; the fastest, the
+median, and the median CPU time of the thread, which leaves out the time a
+shared machine kept it waiting):
 
   update               the step above on the fixed rollout, logp_ref given
                        (the crate: rlhf::update)
@@ -42,7 +43,8 @@ the median):
                        the rewards stay the exported ones
 
 The last lines are machine-readable:
-  RESULT side=torch what=<row> ms_per_step=<fastest> median_ms=<median> ...
+  RESULT side=torch what=<row> ms_per_step=<fastest> median_ms=<median>
+         cpu_median_ms=<median CPU> ...
 
 Usage:
   RLHF_STEP_EXPORT=/tmp/r.safetensors cargo bench --features bench --bench rlhf_step
@@ -192,18 +194,23 @@ def check(name, ours, theirs, tol):
 
 def timed_rows(rows):
     """Each row's step: WARMUP untimed, then STEPS timed one by one; the
-    fastest and the median, in ms."""
+    fastest and the median wall-clock time, and the median CPU time of the
+    thread (time.thread_time, the crate's /proc/thread-self/schedstat), in
+    ms."""
     for what, run in rows:
         for _ in range(WARMUP):
             run()
-        times = []
+        wall, cpu = [], []
         for _ in range(STEPS):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.thread_time()
             run()
-            times.append((time.perf_counter() - t0) * 1e3)
-        times.sort()
-        print(f'RESULT side=torch what={what} ms_per_step={times[0]:.2f} '
-              f'median_ms={times[STEPS // 2]:.2f} warmup={WARMUP} steps={STEPS}', flush=True)
+            wall.append((time.perf_counter() - t0) * 1e3)
+            cpu.append((time.thread_time() - c0) * 1e3)
+        wall.sort()
+        cpu.sort()
+        print(f'RESULT side=torch what={what} ms_per_step={wall[0]:.2f} '
+              f'median_ms={wall[STEPS // 2]:.2f} cpu_median_ms={cpu[STEPS // 2]:.2f} '
+              f'warmup={WARMUP} steps={STEPS}', flush=True)
 
 
 def main(argv=None):

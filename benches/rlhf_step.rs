@@ -23,7 +23,9 @@
 //!
 //! Before criterion, each of the three is timed as `benches/rlhf_step.py`
 //! times PyTorch's (3 warm-up steps, then 25 steps timed one by one; the
-//! fastest, and the median) and printed as a `RESULT` line. With `RLHF_STEP_EXPORT`
+//! fastest, the median, and the median of the thread's CPU time, which
+//! leaves out the time a shared machine kept it waiting) and printed as a
+//! `RESULT` line. With `RLHF_STEP_EXPORT`
 //! set to a path, the model, the rollout (`idx`, `tokens`, `mask`,
 //! `rewards`, `logp_ref`) and the first two updates' losses and clipped
 //! gradients are written there first, in PyTorch's layout, for the script
@@ -208,25 +210,38 @@ fn export(path: &Path, s: &Setup, rollout: &Rollout) {
 }
 
 /// `step` run `WARMUP` times, then `STEPS` times; each call returns the
-/// seconds it timed. Prints the fastest step and the median, in ms.
-fn time_steps(what: &str, mut step: impl FnMut() -> f64) {
+/// wall-clock and the CPU seconds it timed. Prints the fastest step, the
+/// median, and the median CPU time of the thread, in ms.
+fn time_steps(what: &str, mut step: impl FnMut() -> (f64, f64)) {
     for _ in 0..WARMUP {
         step();
     }
-    let mut times: Vec<f64> = (0..STEPS).map(|_| step() * 1e3).collect();
-    times.sort_by(f64::total_cmp);
+    let (mut wall, mut cpu): (Vec<f64>, Vec<f64>) = (0..STEPS).map(|_| step()).unzip();
+    wall.sort_by(f64::total_cmp);
+    cpu.sort_by(f64::total_cmp);
     println!(
-        "RESULT side=crate what={what} ms_per_step={:.2} median_ms={:.2} warmup={WARMUP} steps={STEPS}",
-        times[0],
-        times[STEPS / 2]
+        "RESULT side=crate what={what} ms_per_step={:.2} median_ms={:.2} cpu_median_ms={:.2} warmup={WARMUP} steps={STEPS}",
+        wall[0] * 1e3,
+        wall[STEPS / 2] * 1e3,
+        cpu[STEPS / 2] * 1e3
     );
 }
 
-/// Seconds `f` takes.
-fn timed(f: impl FnOnce()) -> f64 {
-    let start = Instant::now();
+/// The seconds this thread has run on a CPU, from Linux's
+/// `/proc/thread-self/schedstat` (NaN elsewhere): on a shared machine,
+/// the time a step took without the time it waited for a core.
+fn thread_cpu() -> f64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(f64::NAN, |ns| ns * 1e-9)
+}
+
+/// The wall-clock and CPU seconds `f` takes.
+fn timed(f: impl FnOnce()) -> (f64, f64) {
+    let (start, cpu) = (Instant::now(), thread_cpu());
     f();
-    start.elapsed().as_secs_f64()
+    (start.elapsed().as_secs_f64(), thread_cpu() - cpu)
 }
 
 fn bench_rlhf_step(c: &mut Criterion) {

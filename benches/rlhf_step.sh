@@ -12,9 +12,11 @@
 # runs the same step. Then the two time their steps alternately, RUNS times
 # each (default 2): 3 warm-up steps, then 25 steps timed one by one. The
 # table shows each side's fastest step over the runs (the least disturbed
-# by a shared machine's other work) and its median over the steps of the
-# run that gave it; the rows are what benches/rlhf_step.rs's and
-# benches/rlhf_step.py's doc comments say. Needs `pip install torch safetensors`.
+# by a shared machine's other work), its median over the steps of the run
+# that gave it, and the median CPU time of the thread per step (the lowest
+# over runs), which leaves out the time the machine kept it waiting for a
+# core; the rows are what benches/rlhf_step.rs's and benches/rlhf_step.py's
+# doc comments say. Needs `pip install torch safetensors`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-2}
@@ -31,16 +33,18 @@ echo "load after: $(uptime)"
 echo
 awk '
 /^RESULT / {
-    side = ""; what = ""; ms = ""; med = ""
+    side = ""; what = ""; ms = ""; med = ""; cpu = ""
     for (i = 2; i <= NF; i++) {
         split($i, kv, "=")
         if (kv[1] == "side") side = kv[2]
         if (kv[1] == "what") what = kv[2]
         if (kv[1] == "ms_per_step") ms = kv[2] + 0
         if (kv[1] == "median_ms") med = kv[2] + 0
+        if (kv[1] == "cpu_median_ms") cpu = kv[2] + 0
     }
     key = side "/" what
     if (!(key in best) || ms < best[key]) { best[key] = ms; median[key] = med }
+    if (!(key in cpus) || cpu < cpus[key]) cpus[key] = cpu
 }
 END {
     n = split("update with_rewards_update with_rewards_update_ref_only rollout_update", rows, " ")
@@ -49,13 +53,18 @@ END {
     label["with_rewards_update_ref_only"] = "  the same, PyTorch without logp_old fwd"
     label["rollout_update"] = "sample 128 (KV cache), then the above"
     ours["with_rewards_update_ref_only"] = "with_rewards_update"
-    printf "%-44s %20s %20s %7s\n", "step of 128 rows, ms (fastest / median)", "crate", "PyTorch", "ratio"
+    printf "%-44s %26s %26s %13s\n", "step of 128 rows, ms", "crate", "PyTorch", "ratio"
+    printf "%-44s %26s %26s %13s\n", "", "fastest / median /   CPU", "fastest / median /   CPU", "fastest  CPU"
     for (i = 1; i <= n; i++) {
         w = rows[i]
         c = (w in ours) ? ours[w] : w
         if (!(("crate/" c) in best) || !(("torch/" w) in best)) continue
-        cm = best["crate/" c]; tm = best["torch/" w]
-        printf "%-44s %11.1f / %6.1f %11.1f / %6.1f %6.2fx\n", label[w], cm, median["crate/" c], tm, median["torch/" w], tm / cm
+        cm = "crate/" c; tm = "torch/" w
+        printf "%-44s %7.1f / %6.1f / %6.1f %7.1f / %6.1f / %6.1f %6.2fx %5.2fx\n", label[w],
+            best[cm], median[cm], cpus[cm], best[tm], median[tm], cpus[tm],
+            best[tm] / best[cm], cpus[tm] / cpus[cm]
     }
-    print "ratio = PyTorch / crate, fastest steps (above 1: the crate is faster)"
+    print "fastest: the fastest step of all runs, median: over the steps of its run;"
+    print "CPU: the lowest median over runs of the thread CPU time per step"
+    print "ratio = PyTorch / crate (above 1: the crate is faster)"
 }' "$out/results"
