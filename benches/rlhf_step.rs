@@ -21,6 +21,10 @@
 //! - `rlhf_step/rollout_update`: the same after sampling the 128 answers
 //!   with the KV cache ([`rlhf::sample`]).
 //!
+//! With `RLHF_STEP_POLICY` naming a chat checkpoint (`sft`'s), the bench
+//! starts from that model instead: its answers end as names do, and the
+//! rollout is shorter.
+//!
 //! Before criterion, each of the three is timed as `benches/rlhf_step.py`
 //! times PyTorch's (3 warm-up steps, then 25 steps timed one by one; the
 //! fastest, the median, and the median of the thread's CPU time, which
@@ -41,12 +45,14 @@ use backprop_ninja::Solutions;
 use backprop_ninja::chat::format::ChatFormat;
 use backprop_ninja::corpus::codec::Codec;
 use backprop_ninja::corpus::words::Corpus;
+use backprop_ninja::io::checkpoint::{self, Checkpoint};
 use backprop_ninja::io::gpt_export::to_torch_layout;
 use backprop_ninja::io::weights::{self, Tensor};
 use backprop_ninja::layers::adamw::AdamW;
 use backprop_ninja::layers::params::NamedParams;
 use backprop_ninja::models::adamw::AdamWState;
 use backprop_ninja::models::gpt::{Gpt, GptConfig, GptGrads, GptWorkspace};
+use backprop_ninja::models::model::Network;
 use backprop_ninja::train::Optimizer;
 use backprop_ninja::train::rlhf::{self, RlSettings, Rollout, Samples};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
@@ -86,9 +92,15 @@ struct Setup {
 
 fn setup() -> Setup {
     let settings = RlSettings::DEFAULT;
-    let format = ChatFormat::on_chars(NAMES_VOCAB).expect("the names' characters");
-    let config = GptConfig::makemore(format.vocab_size(), BLOCK);
-    let policy = Gpt::<f32>::new(config, &mut ChaCha8Rng::seed_from_u64(SEED)).expect("a GPT");
+    let (policy, format) = match std::env::var("RLHF_STEP_POLICY") {
+        Ok(path) => sft(Path::new(&path)),
+        Err(_) => {
+            let format = ChatFormat::on_chars(NAMES_VOCAB).expect("the names' characters");
+            let config = GptConfig::makemore(format.vocab_size(), BLOCK);
+            let rng = &mut ChaCha8Rng::seed_from_u64(SEED);
+            (Gpt::<f32>::new(config, rng).expect("a GPT"), format)
+        }
+    };
     let names = Corpus::embedded().words;
     let asks = rlhf::prompts(&names, settings.prompts, SEED).expect("prompts");
     let samples = rlhf::sample(
@@ -113,6 +125,24 @@ fn setup() -> Setup {
         samples,
         rewards,
         settings,
+    }
+}
+
+/// The GPT of the chat checkpoint at `path` (`sft`'s) and its format.
+fn sft(path: &Path) -> (Gpt<f32>, ChatFormat) {
+    let which = path.display();
+    match checkpoint::load(path) {
+        Ok(Checkpoint {
+            model: Network::Gpt(g),
+            vocab,
+            ..
+        }) => {
+            let format = ChatFormat::from_record(&vocab, path)
+                .unwrap_or_else(|e| panic!("RLHF_STEP_POLICY={which}: not a chat model: {e}"));
+            (g, format)
+        }
+        Ok(_) => panic!("RLHF_STEP_POLICY={which}: not a GPT checkpoint"),
+        Err(e) => panic!("RLHF_STEP_POLICY={which}: {e}"),
     }
 }
 

@@ -16,7 +16,9 @@
 # that gave it, and the median CPU time of the thread per step (the lowest
 # over runs), which leaves out the time the machine kept it waiting for a
 # core; the rows are what benches/rlhf_step.rs's and benches/rlhf_step.py's
-# doc comments say. Needs `pip install torch safetensors`.
+# doc comments say. With RLHF_STEP_POLICY=FILE (a chat checkpoint, `sft`'s)
+# both start from that model: answers that end as names do, a shorter
+# rollout. Needs `pip install torch safetensors`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-2}
