@@ -11,6 +11,8 @@
 //! | `check` | [`check`] | grades every backward pass; `--export` for PyTorch |
 //! | `tokenizer train\|encode\|decode\|show` | [`tokenizer`] | the byte-level BPE tokenizer: trained, saved, used, shown |
 //! | `sft`, `eval-tasks`, `chat` | [`chat`] | *State of GPT*: a names GPT fine-tuned on the instruction set, each task's accuracy, answers to prompts |
+//! | `reward`, `reward eval\|score` | [`reward`] | *State of GPT*: the reward model trained on preference pairs, its pair accuracy, one answer's reward |
+//! | `pipeline` | [`pipeline`] | *State of GPT*'s stages one after the other, each stage's file kept, one table of what each reached |
 //!
 //! [`output`] holds what they share: printing that survives a closed pipe,
 //! the loss line, the option parsers. `--impl` is dispatched once, by
@@ -49,6 +51,7 @@ pub mod gpt;
 pub mod implementation;
 pub mod interrupt;
 pub mod output;
+pub mod pipeline;
 pub mod reward;
 pub mod run;
 pub mod saved;
@@ -106,6 +109,11 @@ enum Command {
     /// model, printing its held-out pair accuracy; `reward eval` measures
     /// it, `reward score` scores one answer.
     Reward(Box<reward::RewardArgs>),
+    /// State of GPT's whole pipeline on the names, stage by stage (the
+    /// pretraining names, a BPE tokenizer, the base GPT, SFT, the reward
+    /// model), each stage's file left in --dir, and one table of what each
+    /// reached.
+    Pipeline(Box<pipeline::Args>),
     /// Re-grade your exercises on every save of a file in exercises/
     /// (run it in the crate's folder; Ctrl-C to quit).
     Watch {
@@ -133,6 +141,7 @@ pub fn main() -> ExitCode {
         Command::EvalTasks(args) => chat::eval_tasks(args),
         Command::Chat(args) => chat::chat(args),
         Command::Reward(args) => args.run(),
+        Command::Pipeline(args) => args.run(),
         Command::Eval(args) => saved::eval(args),
         Command::Sample(args) => saved::sample(args),
         Command::Watch { all } => backprop_ninja::watch::main(std::path::Path::new("."), all),

@@ -28,7 +28,7 @@ use backprop_ninja::models::model::Network;
 use backprop_ninja::models::reward::{EncodedPairs, RewardModel, pair_accuracy};
 use backprop_ninja::registry;
 use backprop_ninja::train::budget::{self, Need};
-use backprop_ninja::train::{self, Optimizer, OptimizerConfig, TrainConfig};
+use backprop_ninja::train::{self, Optimizer, OptimizerConfig, Timing, TrainConfig};
 use backprop_ninja::{Backprop, Error, Result};
 
 use super::chat::{Loaded, load_chat, split};
@@ -247,6 +247,22 @@ fn pairs_of(
 
 impl WithBackprop for RewardArgs {
     fn run<B: Backprop>(self) -> Result<()> {
+        self.train::<B>().map(|_| ())
+    }
+}
+
+/// What a reward model's run reached: its held-out pair accuracy, on how
+/// many pairs, and its training time.
+pub struct Rewarded {
+    pub after: f64,
+    pub pairs: usize,
+    pub timing: Timing,
+}
+
+impl RewardArgs {
+    /// `reward` from a base (or `--resume`): trains the reward model, saves
+    /// it, and says its held-out pair accuracy before and after.
+    pub fn train<B: Backprop>(self) -> Result<Rewarded> {
         let args = self;
         if B::NAME == "exercises" {
             let mut needs = registry::needed_by(ModelKind::Gpt);
@@ -403,7 +419,11 @@ impl WithBackprop for RewardArgs {
             100.0 * a,
             held_out.len()
         );
-        Ok(())
+        Ok(Rewarded {
+            after: a,
+            pairs: held_out.len(),
+            timing,
+        })
     }
 }
 
