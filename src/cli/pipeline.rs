@@ -39,7 +39,7 @@ use super::gpt::GptArgs;
 use super::implementation::{Impl, WithBackprop};
 use super::interrupt;
 use super::output::{self, say};
-use super::reward::RewardArgs;
+use super::reward::{self, RewardArgs};
 use super::run;
 use super::tokenizer;
 
@@ -92,6 +92,9 @@ pub struct Args {
     /// Held-out prompts per task in SFT's accuracies
     #[arg(long, default_value_t = EVAL_PROMPTS, value_parser = output::positive, allow_negative_numbers = true)]
     pub eval_prompts: usize,
+    /// Held-out pairs for the reward model's pair accuracy
+    #[arg(long, default_value_t = reward::EVAL_PAIRS, value_parser = output::positive, allow_negative_numbers = true)]
+    pub eval_pairs: usize,
     /// Whose backward passes every stage runs with.
     #[arg(long = "impl", value_enum, default_value_t = Impl::Solutions)]
     pub implementation: Impl,
@@ -301,6 +304,8 @@ fn stages(args: &Args, implementation: Option<&str>) -> Vec<Stage> {
                     &sft,
                     &"--steps",
                     &args.reward_steps.to_string(),
+                    &"--eval-pairs",
+                    &args.eval_pairs.to_string(),
                     &"--out",
                     &reward,
                 ]),

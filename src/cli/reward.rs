@@ -53,6 +53,9 @@ pub const TRAIN_PAIRS: usize = 20_000;
 /// The seed of the held-out pairs.
 pub const EVAL_SEED: u64 = 7;
 
+/// Held-out pairs for the pair accuracy, by default.
+pub const EVAL_PAIRS: usize = 2000;
+
 /// `reward`: train a reward model, or `eval` or `score` one.
 #[derive(clap::Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -93,7 +96,7 @@ pub struct RewardArgs {
     #[arg(long, value_parser = output::seed)]
     pub seed: Option<u64>,
     /// Held-out pairs for the pair accuracy
-    #[arg(long, default_value_t = 2000, value_parser = output::positive)]
+    #[arg(long, default_value_t = EVAL_PAIRS, value_parser = output::positive)]
     pub eval_pairs: usize,
     /// Print the loss every this many steps
     #[arg(long, default_value_t = 100)]
@@ -124,7 +127,7 @@ pub struct RewardEvalArgs {
     #[arg(long)]
     pub data: Option<PathBuf>,
     /// Held-out pairs generated (without --pairs)
-    #[arg(long, default_value_t = 2000, value_parser = output::positive)]
+    #[arg(long, default_value_t = EVAL_PAIRS, value_parser = output::positive)]
     pub eval_pairs: usize,
 }
 
