@@ -435,6 +435,7 @@ impl SftArgs {
             // No fixed evaluation batches: its evaluation is the tasks'.
             eval_batches: Some(0),
             codec: codec.clone(),
+            rl: None,
         };
         let mut opt = opt;
         let every = args.print_every;
@@ -455,7 +456,7 @@ impl SftArgs {
             },
             |m, o, step| checkpoint::save(&out, &make(m, o, step)),
         )
-        .map_err(|e| interrupted(e, &out))?;
+        .map_err(|e| interrupted(e, &out, "--base"))?;
         checkpoint::save(&out, &make(&model, &opt, config.steps.max(start)))?;
         super::interrupt::after_last_step(config.steps.max(start), &out)?;
         drop(catching);
@@ -479,11 +480,11 @@ impl SftArgs {
     }
 }
 
-/// What an `sft` or `reward` run that ended with `error` says: an
-/// interruption whose step was saved in `out`, in one line on stderr with
-/// the command that resumes it (the same arguments, `--base` and its file
-/// left out, then `--resume OUT`).
-pub fn interrupted(error: Error, out: &Path) -> Error {
+/// What an `sft`, `reward`, `rlhf` or `dpo` run that ended with `error`
+/// says: an interruption whose step was saved in `out`, in one line on
+/// stderr with the command that resumes it (the same arguments, `start`
+/// (`--base`, `--policy`) and its file left out, then `--resume OUT`).
+pub fn interrupted(error: Error, out: &Path, start: &str) -> Error {
     if let Error::Interrupted {
         step, saved: true, ..
     } = error
@@ -495,9 +496,9 @@ pub fn interrupted(error: Error, out: &Path) -> Error {
                 continue;
             }
             let text = arg.to_string_lossy();
-            if text == "--base" {
+            if text == start {
                 skip = true;
-            } else if !text.starts_with("--base=") {
+            } else if !text.starts_with(&format!("{start}=")) {
                 args.push(arg);
             }
         }

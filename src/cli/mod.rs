@@ -11,7 +11,8 @@
 //! | `check` | [`check`] | grades every backward pass; `--export` for PyTorch |
 //! | `tokenizer train\|encode\|decode\|show` | [`tokenizer`] | the byte-level BPE tokenizer: trained, saved, used, shown |
 //! | `sft`, `eval-tasks`, `chat` | [`chat`] | *State of GPT*: a names GPT fine-tuned on the instruction set, each task's accuracy, answers to prompts |
-//! | `reward`, `reward eval\|score` | [`reward`] | *State of GPT*: the reward model trained on preference pairs, its pair accuracy, one answer's reward |
+//! | `reward` | [`reward`] | *State of GPT*: the reward model, trained on preference pairs |
+//! | `rlhf` | [`rlhf`] | *State of GPT*: the policy trained on the reward model's scores (REINFORCE, PPO), with a KL penalty |
 //! | `pipeline` | [`pipeline`] | *State of GPT*'s stages one after the other, each stage's file kept, one table of what each reached |
 //!
 //! [`output`] holds what they share: printing that survives a closed pipe,
@@ -53,6 +54,7 @@ pub mod interrupt;
 pub mod output;
 pub mod pipeline;
 pub mod reward;
+pub mod rlhf;
 pub mod run;
 pub mod saved;
 pub mod tokenizer;
@@ -109,6 +111,11 @@ enum Command {
     /// model, printing its held-out pair accuracy; `reward eval` measures
     /// it, `reward score` scores one answer.
     Reward(Box<reward::RewardArgs>),
+    /// Reinforcement learning from the reward model (State of GPT): an `sft`
+    /// policy trained with REINFORCE or PPO and a KL penalty to itself,
+    /// evaluated on the reward model's score, the gold rule, the KL and the
+    /// answers' variety.
+    Rlhf(Box<rlhf::RlhfArgs>),
     /// State of GPT's whole pipeline on the names, stage by stage (the
     /// pretraining names, a BPE tokenizer, the base GPT, SFT, the reward
     /// model), each stage's file left in --dir, and one table of what each
@@ -141,6 +148,7 @@ pub fn main() -> ExitCode {
         Command::EvalTasks(args) => chat::eval_tasks(args),
         Command::Chat(args) => chat::chat(args),
         Command::Reward(args) => args.run(),
+        Command::Rlhf(args) => args.implementation.run(*args),
         Command::Pipeline(args) => args.run(),
         Command::Eval(args) => saved::eval(args),
         Command::Sample(args) => saved::sample(args),

@@ -155,7 +155,7 @@ impl RewardArgs {
 }
 
 /// The reward model of the checkpoint `path` and its chat format.
-fn load_reward(path: &Path) -> Result<(RewardModel<f32>, ChatFormat, Checkpoint)> {
+pub fn load_reward(path: &Path) -> Result<(RewardModel<f32>, ChatFormat, Checkpoint)> {
     let ckpt = checkpoint::load(path)?;
     let Network::Reward(model) = &ckpt.model else {
         return Err(Error::Checkpoint {
@@ -377,6 +377,7 @@ impl RewardArgs {
             fingerprint: Some(fingerprint.clone()),
             eval_batches: None,
             codec: codec.clone(),
+            rl: None,
         };
         let mut opt = opt;
         let every = args.print_every;
@@ -406,7 +407,7 @@ impl RewardArgs {
             },
             |m, o, step| checkpoint::save(&out, &make(m, o, step)),
         )
-        .map_err(|e| super::chat::interrupted(e, &out))?;
+        .map_err(|e| super::chat::interrupted(e, &out, "--base"))?;
         checkpoint::save(&out, &make(&model, &opt, config.steps.max(start)))?;
         super::interrupt::after_last_step(config.steps.max(start), &out)?;
         drop(catching);

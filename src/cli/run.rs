@@ -520,6 +520,7 @@ impl<R: Recipe> Job<'_, R> {
             fingerprint: Some(fingerprint.clone()),
             eval_batches: plan.eval_batches,
             codec: codec.clone(),
+            rl: None,
         };
         let saved = Cell::new(None);
         let mut last = first;

@@ -51,6 +51,7 @@ use crate::models::kind::ModelKind;
 use crate::models::mlp::Mlp;
 use crate::models::model::Network;
 use crate::models::wavenet::WaveNet;
+use crate::train::rlhf::RlRecord;
 use crate::train::{Optimizer, OptimizerConfig, Schedule, TrainConfig};
 use ndarray::IxDyn;
 
@@ -87,6 +88,9 @@ pub struct Checkpoint {
     /// description); `None` for a word model, and in files written before
     /// codecs, which hold character models.
     pub codec: Option<CodecId>,
+    /// An RLHF run's settings and the models it runs against; `None` for
+    /// every other run.
+    pub rl: Option<RlRecord>,
 }
 
 impl Checkpoint {
@@ -334,6 +338,9 @@ pub fn save(path: &Path, ckpt: &Checkpoint) -> Result<()> {
             ("codec_fnv1a64", format!("{:016x}", c.fingerprint)),
         ]);
     }
+    if let Some(rl) = &ckpt.rl {
+        metadata.extend(rl.metadata());
+    }
     let metadata = metadata
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -485,6 +492,7 @@ pub fn load(path: &Path) -> Result<Checkpoint> {
             description: get(&meta, "codec", path)?,
         }),
     };
+    let rl = RlRecord::from_metadata(&meta).map_err(fail)?;
     Ok(Checkpoint {
         model,
         optimizer,
@@ -495,6 +503,7 @@ pub fn load(path: &Path) -> Result<Checkpoint> {
         fingerprint,
         eval_batches,
         codec,
+        rl,
     })
 }
 

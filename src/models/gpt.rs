@@ -506,9 +506,21 @@ impl<F: Float> Gpt<F> {
     /// Sets `grads` to the gradient of the loss of the last [`Gpt::forward`]
     /// (zeroing them first), with `B`'s backward passes throughout.
     pub fn backward<B: Backprop>(&self, ws: &mut GptWorkspace<F>, grads: &mut GptGrads<F>) {
-        self.zero_grads_in(grads);
         ws.dlogits.fill(F::zero());
         B::sequence_cross_entropy_backward(&mut ws.dlogits, F::one(), &ws.ce, &ws.targets);
+        self.backward_from_logits::<B>(ws, grads);
+    }
+
+    /// Sets `grads` to the gradient of a loss whose gradient at the logits
+    /// is already in `ws.dlogits` (zeroing `grads` first): the cross-entropy's
+    /// ([`Gpt::backward`]), or RLHF's, through `answer_logprob`. With `B`'s
+    /// backward passes throughout.
+    pub fn backward_from_logits<B: Backprop>(
+        &self,
+        ws: &mut GptWorkspace<F>,
+        grads: &mut GptGrads<F>,
+    ) {
+        self.zero_grads_in(grads);
         match (&self.net, &mut grads.net) {
             (GptBody::Bigram(_), GptBodyGrads::Bigram(g)) => {
                 B::embedding_backward(g, &ws.dlogits, &ws.idx)

@@ -19,6 +19,7 @@ pub mod gpt;
 pub mod interrupt;
 #[cfg(feature = "plots")]
 pub mod plots;
+pub mod rlhf;
 pub mod sampling;
 
 use std::time::{Duration, Instant};

@@ -424,3 +424,74 @@ impl Figure for Dlogits<'_> {
         Ok(())
     }
 }
+
+/// One evaluation of an RLHF run: the step, the reward model's mean
+/// score, the gold rule's pass rate (0 to 1), the KL to the reference
+/// (nats per answer).
+pub type RlhfPoint = (usize, f64, f64, f64);
+
+/// Draws an RLHF run's evaluations into `dir/rlhf.{png,svg}` (created if
+/// needed): the reward model's score, the gold pass rate and the KL over
+/// the steps, one above the other, the picture of over-optimisation (the
+/// score rising while the gold rate stalls as the KL grows).
+pub fn rlhf(dir: &Path, points: &[RlhfPoint]) -> Result<Vec<PathBuf>> {
+    register();
+    if points.is_empty() {
+        return Err(Error::Config("nothing to plot: no evaluation".into()));
+    }
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    write(dir, "rlhf", &Rlhf { points })
+}
+
+struct Rlhf<'a> {
+    points: &'a [RlhfPoint],
+}
+
+/// One panel: its title, its unit, its colour, its value of a point.
+type Panel = (&'static str, &'static str, RGBColor, fn(&RlhfPoint) -> f64);
+
+impl Figure for Rlhf<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn {
+        root.fill(&WHITE).map_err(text)?;
+        let last = self.points.iter().map(|p| p.0).max().unwrap_or(1).max(1) as f64;
+        let first = self.points.iter().map(|p| p.0).min().unwrap_or(0) as f64;
+        let panels = root.split_evenly((1, 3));
+        let series: [Panel; 3] = [
+            ("reward model's score", "mean score", BLUE, |p| p.1),
+            ("gold rule's pass rate", "% of answers", GREEN, |p| {
+                100.0 * p.2
+            }),
+            ("KL to the reference", "nats per answer", RED, |p| p.3),
+        ];
+        for (area, (title, unit, color, value)) in panels.iter().zip(series) {
+            let values: Vec<(f64, f64)> =
+                self.points.iter().map(|p| (p.0 as f64, value(p))).collect();
+            let (lo, hi) = range(values.iter().map(|v| v.1));
+            let mut chart = ChartBuilder::on(area)
+                .caption(title, font(18))
+                .margin(12)
+                .x_label_area_size(40)
+                .y_label_area_size(60)
+                .build_cartesian_2d(first..last, lo..hi)
+                .map_err(text)?;
+            chart
+                .configure_mesh()
+                .x_desc("step")
+                .y_desc(unit)
+                .label_style(font(12))
+                .axis_desc_style(font(14))
+                .draw()
+                .map_err(text)?;
+            chart
+                .draw_series(LineSeries::new(values.clone(), color.stroke_width(2)))
+                .map_err(text)?;
+            chart
+                .draw_series(values.iter().map(|&p| Circle::new(p, 3, color.filled())))
+                .map_err(text)?;
+        }
+        Ok(())
+    }
+}

@@ -48,6 +48,7 @@ mod pretrained;
 mod reward_cli;
 mod reward_model;
 mod rl_losses;
+mod rlhf_cli;
 mod robust;
 mod screen;
 mod second_oracle;

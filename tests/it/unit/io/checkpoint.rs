@@ -33,6 +33,7 @@ fn tiny() -> Checkpoint {
         fingerprint: None,
         eval_batches: None,
         codec: None,
+        rl: None,
     }
 }
 
@@ -76,6 +77,7 @@ fn tiny_gpt() -> Checkpoint {
             fingerprint: 0x0123_4567_89ab_cdef,
             description: "characters (5)".into(),
         }),
+        rl: None,
     }
 }
 
