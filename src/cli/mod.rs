@@ -118,8 +118,8 @@ enum Command {
     Rlhf(Box<rlhf::RlhfArgs>),
     /// State of GPT's whole pipeline on the names, stage by stage (the
     /// pretraining names, a BPE tokenizer, the base GPT, SFT, the reward
-    /// model), each stage's file left in --dir, and one table of what each
-    /// reached.
+    /// model, RLHF), each stage's file left in --dir, and one table of what
+    /// each reached.
     Pipeline(Box<pipeline::Args>),
     /// Re-grade your exercises on every save of a file in exercises/
     /// (run it in the crate's folder; Ctrl-C to quit).

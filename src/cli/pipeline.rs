@@ -1,6 +1,6 @@
 //! `pipeline`: *State of GPT*'s whole pipeline in one command, on the
-//! names (the embedded ones, or `--data FILE`), from nothing to a reward
-//! model, in a few minutes on one core.
+//! names (the embedded ones, or `--data FILE`), from nothing to a policy
+//! trained by reinforcement learning, in a few minutes on one core.
 //!
 //! | stage | the command it runs | the file it leaves in `--dir` |
 //! |---|---|---|
@@ -9,6 +9,7 @@
 //! | pretrain | `train gpt --tokenizer` | `base.safetensors`: the base GPT on their tokens |
 //! | sft | `sft` | `sft.safetensors`: the base fine-tuned on the instruction set |
 //! | reward | `reward` | `reward.safetensors`: the reward model, from the SFT model |
+//! | rlhf | `rlhf` | `rlhf.safetensors`: the SFT model trained on the reward model's scores |
 //!
 //! Each stage is the command a learner types, parsed by that command's own
 //! options and run in this process by the function the command runs: it
@@ -40,6 +41,7 @@ use super::implementation::{Impl, WithBackprop};
 use super::interrupt;
 use super::output::{self, say};
 use super::reward::{self, RewardArgs};
+use super::rlhf::{self, RlhfArgs};
 use super::run;
 use super::tokenizer;
 
@@ -54,6 +56,9 @@ pub const SFT_STEPS: usize = 1500;
 
 /// The reward model's steps by default.
 pub const REWARD_STEPS: usize = 300;
+
+/// RLHF's steps by default.
+pub const RLHF_STEPS: usize = 100;
 
 /// Held-out prompts per task in SFT's accuracies, by default.
 pub const EVAL_PROMPTS: usize = 200;
@@ -92,9 +97,15 @@ pub struct Args {
     /// Held-out prompts per task in SFT's accuracies
     #[arg(long, default_value_t = EVAL_PROMPTS, value_parser = output::positive, allow_negative_numbers = true)]
     pub eval_prompts: usize,
+    /// RLHF's steps (REINFORCE with a KL penalty)
+    #[arg(long, default_value_t = RLHF_STEPS, value_parser = output::count, allow_negative_numbers = true)]
+    pub rlhf_steps: usize,
     /// Held-out pairs for the reward model's pair accuracy
     #[arg(long, default_value_t = reward::EVAL_PAIRS, value_parser = output::positive, allow_negative_numbers = true)]
     pub eval_pairs: usize,
+    /// Answers sampled by each of RLHF's evaluations [default: rlhf's]
+    #[arg(long, value_parser = output::positive, allow_negative_numbers = true)]
+    pub eval_answers: Option<usize>,
     /// Whose backward passes every stage runs with.
     #[arg(long = "impl", value_enum, default_value_t = Impl::Solutions)]
     pub implementation: Impl,
@@ -197,12 +208,17 @@ fn stages(args: &Args, implementation: Option<&str>) -> Vec<Stage> {
     let base = dir.join("base.safetensors");
     let sft = dir.join("sft.safetensors");
     let reward = dir.join("reward.safetensors");
+    let rl = dir.join("rlhf.safetensors");
     let data = match &args.data {
         Some(d) => words(&[&"--data", d]),
         None => vec![],
     };
     let seed = match args.seed {
         Some(s) => words(&[&"--seed", &s.to_string()]),
+        None => vec![],
+    };
+    let answers = match args.eval_answers {
+        Some(n) => words(&[&"--eval-answers", &n.to_string()]),
         None => vec![],
     };
     let imp = match implementation {
@@ -309,6 +325,28 @@ fn stages(args: &Args, implementation: Option<&str>) -> Vec<Stage> {
                     &"--out",
                     &reward,
                 ]),
+                &data,
+                &seed,
+                &imp,
+            ],
+        ),
+        stage(
+            "rlhf",
+            &rl,
+            checkpoint,
+            &["rlhf"],
+            &[
+                &words(&[
+                    &"--policy",
+                    &sft,
+                    &"--reward",
+                    &reward,
+                    &"--steps",
+                    &args.rlhf_steps.to_string(),
+                    &"--out",
+                    &rl,
+                ]),
+                &answers,
                 &data,
                 &seed,
                 &imp,
@@ -473,6 +511,28 @@ impl WithBackprop for Args {
                 "held-out pair accuracy {:.1}% ({} pairs)",
                 100.0 * rewarded.after,
                 rewarded.pairs
+            ),
+            time,
+        });
+
+        let stage = &stages[5];
+        let args: RlhfArgs = stage.parse()?;
+        let (summary, time) = stage.run(6, of, || {
+            let summary = rlhf::run::<B>(&args)?;
+            say!("{}", summary.line());
+            Ok(summary)
+        })?;
+        let steps = summary.history.last().map_or(0, |p| p.step);
+        let (before, after) = (&summary.before, &summary.after);
+        rows.push(Row {
+            stage: stage.name,
+            trained: format!("policy, REINFORCE + KL, {steps} steps"),
+            reached: format!(
+                "gold {:.1}% (SFT {:.1}%), RM score {:+.2}, KL {:.2} nats/answer",
+                100.0 * after.gold,
+                100.0 * before.gold,
+                after.reward,
+                after.kl
             ),
             time,
         });

@@ -15,12 +15,13 @@ use backprop_ninja::io::checkpoint;
 use crate::common::cli::{assert_fails, bin, run, s, succeeds, temp_dir};
 
 /// The stages, in order, and the file each leaves.
-const STAGES: [(&str, &str); 5] = [
+const STAGES: [(&str, &str); 6] = [
     ("names", "pretrain.txt"),
     ("tokenizer", "tokenizer.model"),
     ("pretrain", "base.safetensors"),
     ("sft", "sft.safetensors"),
     ("reward", "reward.safetensors"),
+    ("rlhf", "rlhf.safetensors"),
 ];
 
 /// The pipeline on the embedded names in `dir`, with tiny step counts and
@@ -29,14 +30,9 @@ fn pipeline(dir: &Path, extra: &[&str]) -> Output {
     bin()
         .args(["pipeline", "--dir", s(dir)])
         .args(["--pretrain-steps", "2", "--sft-steps", "2"])
-        .args([
-            "--reward-steps",
-            "2",
-            "--eval-prompts",
-            "2",
-            "--eval-pairs",
-            "20",
-        ])
+        .args(["--reward-steps", "2", "--rlhf-steps", "2"])
+        .args(["--eval-prompts", "2", "--eval-pairs", "20"])
+        .args(["--eval-answers", "16"])
         .args(extra)
         .output()
         .expect("the binary runs")
@@ -90,6 +86,7 @@ fn the_pipeline_runs_every_stage_leaves_its_files_and_each_reruns_alone() {
         "final: train loss",
         "instruction set:",
         "after: held-out pair accuracy",
+        "RM score",
     ] {
         assert!(printed.contains(own), "{own:?} in:\n{printed}");
     }
@@ -112,16 +109,20 @@ fn the_pipeline_runs_every_stage_leaves_its_files_and_each_reruns_alone() {
         assert!(row(&printed, "sft")[2].contains(task), "{printed}");
     }
     assert!(row(&printed, "reward")[2].contains("held-out pair accuracy"));
+    assert!(row(&printed, "rlhf")[1].contains("2 steps"));
+    assert!(row(&printed, "rlhf")[2].starts_with("gold "));
     for (stage, _) in STAGES {
         let time = row(&printed, stage)[3];
         assert!(time.ends_with(" s"), "{stage}'s time {time:?}");
     }
 
-    // Each stage's file is its command's: `eval-tasks` reads the SFT model,
-    // `reward eval` the reward model.
+    // Each stage's file is its command's: `eval-tasks` reads the SFT model
+    // and the RLHF policy, `reward eval` the reward model.
     let sft = dir.join("sft.safetensors");
-    let o = run(&["eval-tasks", "--model", s(&sft), "--prompts", "2"]);
-    assert!(succeeds(&o).contains("count"));
+    for model in [&sft, &dir.join("rlhf.safetensors")] {
+        let o = run(&["eval-tasks", "--model", s(model), "--prompts", "2"]);
+        assert!(succeeds(&o).contains("count"));
+    }
     let reward = dir.join("reward.safetensors");
     let o = run(&["reward", "eval", "--model", s(&reward), "--eval-pairs", "5"]);
     assert!(succeeds(&o).contains("pair accuracy"));
@@ -138,7 +139,7 @@ fn the_pipeline_runs_every_stage_leaves_its_files_and_each_reruns_alone() {
     let o = pipeline(&dir, &[]);
     assert_fails(&o, "pretrain.txt: exists");
     assert!(stderr_has(&o, "--force"));
-    let models = ["base", "sft", "reward"].map(|m| dir.join(format!("{m}.safetensors")));
+    let models = ["base", "sft", "reward", "rlhf"].map(|m| dir.join(format!("{m}.safetensors")));
     let before = models.each_ref().map(|m| tensors(m));
     succeeds(&pipeline(&dir, &["--force"]));
     for (model, tensors_before) in models.iter().zip(before) {
