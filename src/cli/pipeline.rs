@@ -94,12 +94,12 @@ pub struct Args {
     /// The reward model's training steps
     #[arg(long, default_value_t = REWARD_STEPS, value_parser = output::count, allow_negative_numbers = true)]
     pub reward_steps: usize,
-    /// Held-out prompts per task in SFT's accuracies
-    #[arg(long, default_value_t = EVAL_PROMPTS, value_parser = output::positive, allow_negative_numbers = true)]
-    pub eval_prompts: usize,
     /// RLHF's steps (REINFORCE with a KL penalty)
     #[arg(long, default_value_t = RLHF_STEPS, value_parser = output::count, allow_negative_numbers = true)]
     pub rlhf_steps: usize,
+    /// Held-out prompts per task in SFT's accuracies
+    #[arg(long, default_value_t = EVAL_PROMPTS, value_parser = output::positive, allow_negative_numbers = true)]
+    pub eval_prompts: usize,
     /// Held-out pairs for the reward model's pair accuracy
     #[arg(long, default_value_t = reward::EVAL_PAIRS, value_parser = output::positive, allow_negative_numbers = true)]
     pub eval_pairs: usize,
@@ -163,7 +163,9 @@ impl Stage {
         Ok(parsed.args)
     }
 
-    /// Runs `job` as the stage's command, says so first, and times it.
+    /// Runs `job` as the stage's command, says so first, and times it; an
+    /// error is noted with the stage it stopped the pipeline at (an
+    /// interruption has said how to resume the stage).
     fn run<T>(
         &self,
         n: usize,
@@ -173,7 +175,19 @@ impl Stage {
         say!("");
         say!("== {n}/{of} {}: {}", self.name, self.command());
         let start = Instant::now();
-        let done = interrupt::run_as(self.argv(), job)?;
+        let done = interrupt::run_as(self.argv(), job).map_err(|error| {
+            if interrupt::exit_status(&error).is_some() {
+                return error;
+            }
+            Error::Noted {
+                error: Box::new(error),
+                note: format!(
+                    "the pipeline stopped at its stage {n} of {of}, {}: the stages before left their files, and `{}` reruns this one alone",
+                    self.name,
+                    self.command()
+                ),
+            }
+        })?;
         Ok((done, start.elapsed()))
     }
 }

@@ -4,7 +4,8 @@
 //! stage's file left, one table with a row per stage, each stage's command
 //! that reruns it alone (and gives the same bits); `--force` replaces the
 //! pipeline's own files and nothing else; a `--dir` that is a file, and a
-//! file the crate did not write, are refused before any work.
+//! file the crate did not write, are refused before any work; a stage that
+//! fails stops the pipeline, which names it.
 
 use std::fs;
 use std::path::Path;
@@ -194,4 +195,13 @@ fn a_dir_that_is_a_file_and_files_the_crate_did_not_write_are_refused() {
     assert_eq!(left, ["pretrain.txt"]);
     // A --dir that cannot be made.
     assert_fails(&pipeline(&file.join("sub"), &[]), "a-file");
+    // A stage that fails stops the pipeline, which names the stage; the
+    // stages before keep their files, no table pretends the rest ran.
+    let stopped = dir.join("stopped");
+    let o = pipeline(&stopped, &["--vocab-size", "100"]);
+    assert_fails(&o, "below 256");
+    assert_fails(&o, "stopped at its stage 2 of 6, tokenizer");
+    assert!(stopped.join("pretrain.txt").is_file());
+    assert!(!stopped.join("tokenizer.model").exists());
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("| stage"));
 }
