@@ -12,6 +12,7 @@
 //! | `tokenizer train\|encode\|decode\|show` | [`tokenizer`] | the byte-level BPE tokenizer: trained, saved, used, shown |
 //! | `sft`, `eval-tasks`, `chat` | [`chat`] | *State of GPT*: a names GPT fine-tuned on the instruction set, each task's accuracy, answers to prompts |
 //! | `reward` | [`reward`] | *State of GPT*: the reward model, trained on preference pairs |
+//! | `dpo` | [`dpo`] | *State of GPT*: the policy trained on preference pairs with DPO, against a frozen reference |
 //! | `rlhf` | [`rlhf`] | *State of GPT*: the policy trained on the reward model's scores (REINFORCE, PPO), with a KL penalty |
 //! | `pipeline` | [`pipeline`] | *State of GPT*'s stages one after the other, each stage's file kept, one table of what each reached |
 //!
@@ -48,6 +49,7 @@ pub mod check;
 pub mod diagnose;
 #[cfg(test)]
 mod doc_commands;
+pub mod dpo;
 pub mod gpt;
 pub mod implementation;
 pub mod interrupt;
@@ -116,6 +118,10 @@ enum Command {
     /// evaluated on the reward model's score, the gold rule, the KL and the
     /// answers' variety.
     Rlhf(Box<rlhf::RlhfArgs>),
+    /// DPO (State of GPT, preferences without RL): an `sft` policy trained
+    /// on pairs of its own answers labelled by the reward model (or a pairs
+    /// file), against a frozen copy of itself; evaluated as `rlhf` is.
+    Dpo(Box<dpo::DpoArgs>),
     /// State of GPT's whole pipeline on the names, stage by stage (the
     /// pretraining names, a BPE tokenizer, the base GPT, SFT, the reward
     /// model, RLHF), each stage's file left in --dir, and one table of what
@@ -149,6 +155,7 @@ pub fn main() -> ExitCode {
         Command::Chat(args) => chat::chat(args),
         Command::Reward(args) => args.run(),
         Command::Rlhf(args) => args.implementation.run(*args),
+        Command::Dpo(args) => args.implementation.run(*args),
         Command::Pipeline(args) => args.run(),
         Command::Eval(args) => saved::eval(args),
         Command::Sample(args) => saved::sample(args),

@@ -98,6 +98,10 @@ pub struct RewardArgs {
     /// Held-out pairs for the pair accuracy
     #[arg(long, default_value_t = EVAL_PAIRS, value_parser = output::positive)]
     pub eval_pairs: usize,
+    /// The gold rule that labels the generated pairs: ends-with-a, or a
+    /// sparse one such as ends-with-z [default: ends-with-a]
+    #[arg(long, conflicts_with = "pairs")]
+    pub gold: Option<String>,
     /// Print the loss every this many steps
     #[arg(long, default_value_t = 100)]
     pub print_every: usize,
@@ -206,6 +210,7 @@ pub fn encode(format: &ChatFormat, pairs: &[Pair]) -> Result<EncodedPairs> {
 fn pairs_of(
     file: Option<&Path>,
     data: Option<&Path>,
+    rule: GoldRule,
     seed: u64,
     eval_pairs: usize,
 ) -> Result<(Vec<Pair>, Vec<Pair>, String)> {
@@ -234,7 +239,6 @@ fn pairs_of(
         return Ok((train, held, source));
     }
     let (_, names) = split(data)?;
-    let rule = GoldRule::default();
     let train = pairs::generate(&names.train, rule, TRAIN_PAIRS, seed)?;
     let held = pairs::generate(&names.held_out, rule, eval_pairs, EVAL_SEED)?;
     let source = format!(
@@ -340,9 +344,14 @@ impl RewardArgs {
                 ));
             }
         };
+        let rule = match &args.gold {
+            Some(g) => GoldRule::parse(g)?,
+            None => GoldRule::default(),
+        };
         let (train_pairs, held_pairs, source) = pairs_of(
             args.pairs.as_deref(),
             args.data.as_deref(),
+            rule,
             config.seed,
             args.eval_pairs,
         )?;

@@ -44,8 +44,8 @@ use super::implementation::{self, Impl, WithBackprop};
 use super::output::{self, say};
 use super::reward::load_reward;
 
-/// The RLHF run's optimiser: AdamW at makemore's settings, lr 1e-4,
-/// gradients clipped at 1, 300 steps.
+/// The RLHF run's optimiser: AdamW at makemore's settings, lr 1e-4
+/// ([`PPO_LR`] for PPO), gradients clipped at 1, 300 steps.
 pub const RLHF: TrainConfig = TrainConfig {
     steps: 300,
     batch_size: RlSettings::DEFAULT.prompts,
@@ -56,6 +56,11 @@ pub const RLHF: TrainConfig = TrainConfig {
     clip: Some(1.0),
     seed: 2207,
 };
+
+/// PPO's learning rate: its clip bounds how far a rollout's steps move
+/// the policy, so it steps harder than REINFORCE (healthy runs clip 1-20%
+/// of tokens; at 1e-4 it clips about 0.5%).
+pub const PPO_LR: f64 = 3e-4;
 
 /// `--algo`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -134,7 +139,8 @@ pub struct RlhfArgs {
     /// Train up to this step (optimiser steps) [default: 300]
     #[arg(long, value_parser = output::count, allow_negative_numbers = true)]
     pub steps: Option<usize>,
-    /// AdamW's learning rate [default: 0.0001]
+    /// AdamW's learning rate [default: 0.0001; PPO, whose clip bounds its
+    /// steps, 0.0003]
     #[arg(long, allow_negative_numbers = true)]
     pub lr: Option<f64>,
     /// The seed of the prompts and the samples [default: 2207]
@@ -191,10 +197,18 @@ pub fn needs() -> Vec<Exercise> {
     needs
 }
 
-/// The settings of a new run from the options (defaults where not given).
-fn settings_of(args: &RlhfArgs) -> Result<RlSettings> {
-    let d = RlSettings::DEFAULT;
-    let algo = match args.algo.unwrap_or(AlgoName::Reinforce) {
+/// The settings of a run from the options, `base`'s where not given
+/// ([`RlSettings::DEFAULT`] for a new run, the record's on `--resume`).
+fn settings_of(args: &RlhfArgs, base: &RlSettings) -> Result<RlSettings> {
+    let (base_eps, base_epochs) = match base.algo {
+        Algo::Ppo { clip, epochs } => (clip.eps, epochs),
+        _ => (backprop_ninja::layers::ppo_clip::EPS, 4),
+    };
+    let base_name = match base.algo {
+        Algo::Ppo { .. } => AlgoName::Ppo,
+        _ => AlgoName::Reinforce,
+    };
+    let algo = match args.algo.unwrap_or(base_name) {
         AlgoName::Reinforce => {
             if args.ppo_eps.is_some() || args.ppo_epochs.is_some() {
                 return Err(Error::Config(
@@ -204,62 +218,64 @@ fn settings_of(args: &RlhfArgs) -> Result<RlSettings> {
             Algo::Reinforce
         }
         AlgoName::Ppo => Algo::Ppo {
-            clip: PpoClip::new(
-                args.ppo_eps
-                    .unwrap_or(backprop_ninja::layers::ppo_clip::EPS),
-            )?,
-            epochs: args.ppo_epochs.unwrap_or(4),
+            clip: PpoClip::new(args.ppo_eps.unwrap_or(base_eps))?,
+            epochs: args.ppo_epochs.unwrap_or(base_epochs),
         },
     };
     let settings = RlSettings {
         algo,
-        prompts: args.prompts.unwrap_or(d.prompts),
+        prompts: args.prompts.unwrap_or(base.prompts),
         group: PolicyGradient {
-            group: args.samples.unwrap_or(d.group.group),
-            normalize: args.grpo.then_some(GRPO_EPS),
+            group: args.samples.unwrap_or(base.group.group),
+            normalize: if args.grpo {
+                Some(GRPO_EPS)
+            } else {
+                base.group.normalize
+            },
         },
-        kl_coef: args.kl_coef.unwrap_or(d.kl_coef),
+        kl_coef: args.kl_coef.unwrap_or(base.kl_coef),
         kl: match args.kl {
-            None => d.kl,
+            None => base.kl,
             Some(KlName::K1) => KlEstimator::K1,
             Some(KlName::K3) => KlEstimator::K3,
         },
-        temperature: args.temperature.unwrap_or(d.temperature),
+        temperature: args.temperature.unwrap_or(base.temperature),
         rule: match &args.gold {
             Some(g) => GoldRule::parse(g)?,
-            None => d.rule,
+            None => base.rule,
         },
     };
     settings.validate()?;
     Ok(settings)
 }
 
-/// Refuses, on `--resume`, an option that would change the run's settings.
-fn refuse_changes(args: &RlhfArgs) -> Result<()> {
-    let given = [
-        ("--algo", args.algo.is_some()),
-        ("--kl-coef", args.kl_coef.is_some()),
-        ("--kl", args.kl.is_some()),
-        ("--samples", args.samples.is_some()),
-        ("--prompts", args.prompts.is_some()),
-        ("--grpo", args.grpo),
-        ("--ppo-eps", args.ppo_eps.is_some()),
-        ("--ppo-epochs", args.ppo_epochs.is_some()),
-        ("--temperature", args.temperature.is_some()),
-        ("--gold", args.gold.is_some()),
-        ("--lr", args.lr.is_some()),
-        ("--seed", args.seed.is_some()),
-    ];
-    match given.iter().find(|(_, g)| *g) {
-        Some((option, _)) => Err(Error::Config(format!(
-            "{option} with --resume: a resumed run keeps its settings (only --steps may grow)"
-        ))),
-        None => Ok(()),
-    }
+/// Refuses, on `--resume`, options that would change the run's settings
+/// (the same values, as the printed resume command repeats them, are
+/// fine).
+fn refuse_changes(args: &RlhfArgs, record: &RlSettings, config: &TrainConfig) -> Result<()> {
+    let same = |what: &str, differs: bool| {
+        if differs {
+            Err(Error::Config(format!(
+                "{what} differs from the run's: a resumed run keeps its settings (only --steps may grow)"
+            )))
+        } else {
+            Ok(())
+        }
+    };
+    same(
+        "the algorithm, KL, samples, prompts, GRPO, PPO, temperature or gold rule given",
+        settings_of(args, record)? != *record,
+    )?;
+    same(
+        "--lr",
+        args.lr
+            .is_some_and(|lr| Some(lr) != config.adamw().map(|a| a.lr)),
+    )?;
+    same("--seed", args.seed.is_some_and(|s| s != config.seed))
 }
 
 /// The model at `path`, checked against the identity a run recorded.
-fn check_identity<M: backprop_ninja::layers::params::NamedParams<f32>>(
+pub fn check_identity<M: backprop_ninja::layers::params::NamedParams<f32>>(
     model: &M,
     path: &Path,
     recorded: &ModelRef,
@@ -279,7 +295,7 @@ fn check_identity<M: backprop_ninja::layers::params::NamedParams<f32>>(
 }
 
 /// An `sft` policy: a GPT in a chat format; a base is refused.
-fn load_policy(path: &Path) -> Result<Loaded> {
+pub fn load_policy(path: &Path) -> Result<Loaded> {
     let loaded = load_chat(path)?;
     if !backprop_ninja::chat::format::ChatFormat::is_record(&loaded.ckpt.vocab) {
         return Err(Error::Checkpoint {
@@ -292,7 +308,7 @@ fn load_policy(path: &Path) -> Result<Loaded> {
 }
 
 /// The reward model at `path`, in the policy's chat format.
-fn load_reward_for(path: &Path, policy: &Loaded) -> Result<RewardModel<f32>> {
+pub fn load_reward_for(path: &Path, policy: &Loaded) -> Result<RewardModel<f32>> {
     let (reward, format, _) = load_reward(path)?;
     if format.record()? != policy.format.record()? {
         return Err(Error::Checkpoint {
@@ -308,7 +324,7 @@ fn load_reward_for(path: &Path, policy: &Loaded) -> Result<RewardModel<f32>> {
 }
 
 /// The line of one evaluation.
-fn eval_line(label: &str, e: &Evaluation, rule: GoldRule) -> String {
+pub fn eval_line(label: &str, e: &Evaluation, rule: GoldRule) -> String {
     let GoldRule::EndsWith(c) = rule;
     format!(
         "{label}: RM score {:+.3}  gold {:5.1}% (ends in '{c}' {:5.1}%, valid {:5.1}%)  KL {:.3} nats/answer  distinct {:5.1}%  novel {:5.1}%",
@@ -393,12 +409,15 @@ pub fn run<B: Backprop>(args: &RlhfArgs) -> Result<Summary> {
                     ));
                 };
                 let policy = load_policy(path)?;
-                let settings = settings_of(args)?;
+                let settings = settings_of(args, &RlSettings::DEFAULT)?;
                 let config = TrainConfig {
                     steps: args.steps.unwrap_or(RLHF.steps),
                     batch_size: settings.prompts,
                     optimizer: OptimizerConfig::AdamW(AdamW {
-                        lr: args.lr.unwrap_or(1e-4),
+                        lr: args.lr.unwrap_or(match settings.algo {
+                            Algo::Ppo { .. } => PPO_LR,
+                            Algo::Reinforce | Algo::Dpo { .. } => 1e-4,
+                        }),
                         ..AdamW::MAKEMORE
                     }),
                     clip: RLHF.clip,
@@ -426,7 +445,6 @@ pub fn run<B: Backprop>(args: &RlhfArgs) -> Result<Summary> {
                 (policy, config, settings, 0, opt, reference, reward, record)
             }
             (None, Some(path)) => {
-                refuse_changes(args)?;
                 let policy = load_policy(path)?;
                 let Some(record) = policy.ckpt.rl.clone() else {
                     return Err(Error::Checkpoint {
@@ -436,7 +454,14 @@ pub fn run<B: Backprop>(args: &RlhfArgs) -> Result<Summary> {
                                 .into(),
                     });
                 };
+                if let Algo::Dpo { .. } = record.settings.algo {
+                    return Err(Error::Checkpoint {
+                        path: path.to_path_buf(),
+                        detail: "it is a dpo checkpoint: resume it with `dpo --resume`".into(),
+                    });
+                }
                 let mut config = policy.ckpt.config;
+                refuse_changes(args, &record.settings, &config)?;
                 config.steps = args.steps.unwrap_or(config.steps);
                 let ref_path = args
                     .reference
@@ -510,6 +535,7 @@ pub fn run<B: Backprop>(args: &RlhfArgs) -> Result<Summary> {
             Algo::Reinforce => "REINFORCE with the group baseline".to_string(),
             Algo::Ppo { clip, epochs } =>
                 format!("PPO (ε {}, {epochs} steps per rollout)", clip.eps),
+            Algo::Dpo { beta } => format!("DPO (β {beta})"),
         },
         settings.prompts,
         settings.group.group,
@@ -549,13 +575,15 @@ pub fn run<B: Backprop>(args: &RlhfArgs) -> Result<Summary> {
     let rule = settings.rule;
     let evaluate =
         |policy: &Gpt<f32>| rlhf::evaluate(policy, &env, &settings, &known, args.eval_answers);
+    // Ctrl-C or SIGTERM from here on: the step finished is saved, and
+    // the command that resumes it said.
+    let catching = super::interrupt::catch()?;
     let before = evaluate(&policy)?;
     say!("{}", eval_line(&format!("step {start:>5}"), &before, rule));
     let mut history = vec![Point {
         step: start,
         eval: before,
     }];
-    let catching = super::interrupt::catch()?;
     let mut grads = policy.zero_grads();
     let t0 = Instant::now();
     let mut step = start;
@@ -594,7 +622,7 @@ pub fn run<B: Backprop>(args: &RlhfArgs) -> Result<Summary> {
             let mean = rollout.rewards.mean().unwrap_or(0.0);
             let clip = match settings.algo {
                 Algo::Ppo { .. } => format!("  clip {:4.1}%", 100.0 * last.clip_fraction),
-                Algo::Reinforce => String::new(),
+                Algo::Reinforce | Algo::Dpo { .. } => String::new(),
             };
             say!(
                 "step {done:>5}/{}: reward {mean:+.3}  kl {:.4}/token  loss {:+.4}{clip}",

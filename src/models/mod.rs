@@ -7,6 +7,7 @@
 pub mod adamw;
 pub mod deep;
 pub mod diagnostics;
+pub mod dpo_policy;
 pub mod gpt;
 pub mod kind;
 pub mod kv_cache;

@@ -47,6 +47,7 @@ use crate::corpus::codec::Codec;
 use crate::corpus::fnv1a64;
 use crate::error::{Error, Result};
 use crate::layers::answer_logprob::{self, AnswerLogprobCache};
+use crate::layers::dpo::Dpo;
 use crate::layers::kl_penalty::{self, KlEstimator};
 use crate::layers::params::NamedParams;
 use crate::layers::policy_gradient::{self, PolicyGradient};
@@ -64,6 +65,10 @@ pub enum Algo {
     Reinforce,
     /// PPO: `epochs` steps per rollout, the clipped surrogate.
     Ppo { clip: PpoClip, epochs: usize },
+    /// DPO, trained on preference pairs by `train::fit`, not by rollouts:
+    /// its run keeps the same record (the pairs' prompts and sampling, the
+    /// reference, the reward model that labelled them).
+    Dpo { beta: f64 },
 }
 
 impl Algo {
@@ -72,13 +77,14 @@ impl Algo {
         match self {
             Algo::Reinforce => "reinforce",
             Algo::Ppo { .. } => "ppo",
+            Algo::Dpo { .. } => "dpo",
         }
     }
 
     /// Optimiser steps per rollout.
     pub fn epochs(&self) -> usize {
         match self {
-            Algo::Reinforce => 1,
+            Algo::Reinforce | Algo::Dpo { .. } => 1,
             Algo::Ppo { epochs, .. } => *epochs,
         }
     }
@@ -132,12 +138,18 @@ impl RlSettings {
                 self.kl_coef
             )));
         }
-        if let Algo::Ppo { clip, epochs } = self.algo {
-            PpoClip::new(clip.eps)?;
-            if epochs == 0 {
-                return Err(Error::Config(
-                    "PPO with 0 epochs: each rollout needs at least one step".into(),
-                ));
+        match self.algo {
+            Algo::Reinforce => {}
+            Algo::Ppo { clip, epochs } => {
+                PpoClip::new(clip.eps)?;
+                if epochs == 0 {
+                    return Err(Error::Config(
+                        "PPO with 0 epochs: each rollout needs at least one step".into(),
+                    ));
+                }
+            }
+            Algo::Dpo { beta } => {
+                Dpo::new(beta)?;
             }
         }
         Sampling {
@@ -246,6 +258,8 @@ pub struct Samples {
     pub mask: Array2<bool>,
     /// `(N,)` each full sequence, for the reward model
     pub sequences: Vec<Vec<usize>>,
+    /// `(N,)` how many of each sequence's tokens are its prompt's
+    pub prompt_lens: Vec<usize>,
 }
 
 /// `per_prompt` answers to each of `asks`, sampled from `policy` at
@@ -314,6 +328,7 @@ pub fn sample(
         tokens,
         mask,
         sequences,
+        prompt_lens: prompts.iter().map(Vec::len).collect(),
     })
 }
 
@@ -459,19 +474,17 @@ pub struct StepStats {
     pub clip_fraction: f64,
 }
 
-/// One optimiser step of `policy` on `rollout`: the loss, its gradient
-/// through `B`'s backward passes, clipping at `clip`, and `opt`'s step
-/// `step`.
-#[allow(clippy::too_many_arguments)]
-pub fn update<B: Backprop>(
-    policy: &mut Gpt<f32>,
-    opt: &mut Optimizer,
+/// The loss of `policy` on `rollout` and its gradient into `grads`
+/// (zeroed first), through `B`'s backward passes: the policy loss's, the
+/// KL's, `answer_logprob`'s (each token an answer of one token), then the
+/// GPT's. Samples, advantages and the reference's log-probabilities are
+/// constants.
+pub fn gradients<B: Backprop>(
+    policy: &Gpt<f32>,
     grads: &mut GptGrads<f32>,
     ws: &mut GptWorkspace<f32>,
     rollout: &Rollout,
     settings: &RlSettings,
-    clip: Option<f64>,
-    step: usize,
 ) -> Result<StepStats> {
     let samples = &rollout.samples;
     let (logp, cache) = token_logprobs(policy, ws, samples)?;
@@ -482,6 +495,11 @@ pub fn update<B: Backprop>(
             let loss = policy_gradient::forward(&logp, mask, &rollout.rewards, &settings.group)?;
             B::policy_gradient_backward(&mut dlogp, 1.0, &rollout.rewards, mask, &settings.group);
             (loss, 0.0)
+        }
+        Algo::Dpo { .. } => {
+            return Err(Error::Config(
+                "DPO trains on pairs (`dpo`), not on rollouts".into(),
+            ));
         }
         Algo::Ppo { clip, .. } => {
             let out =
@@ -531,16 +549,33 @@ pub fn update<B: Backprop>(
         B::answer_logprob_backward(&mut dlogits, &ds, &cache, &tokens, &mask);
     }
     policy.backward_from_logits::<B>(ws, grads);
-    if let Some(max) = clip {
-        policy.clip_grad_norm(grads, max);
-    }
-    opt.step::<B, Gpt<f32>>(policy, grads, step);
     Ok(StepStats {
         policy_loss,
         kl,
         loss: policy_loss + settings.kl_coef as f32 * kl,
         clip_fraction,
     })
+}
+
+/// One optimiser step of `policy` on `rollout`: [`gradients`], clipping
+/// their norm at `clip`, and `opt`'s step `step`.
+#[allow(clippy::too_many_arguments)]
+pub fn update<B: Backprop>(
+    policy: &mut Gpt<f32>,
+    opt: &mut Optimizer,
+    grads: &mut GptGrads<f32>,
+    ws: &mut GptWorkspace<f32>,
+    rollout: &Rollout,
+    settings: &RlSettings,
+    clip: Option<f64>,
+    step: usize,
+) -> Result<StepStats> {
+    let stats = gradients::<B>(policy, grads, ws, rollout, settings)?;
+    if let Some(max) = clip {
+        policy.clip_grad_norm(grads, max);
+    }
+    opt.step::<B, Gpt<f32>>(policy, grads, step);
+    Ok(stats)
 }
 
 /// What the evaluation of a policy measured on its sampled answers.
@@ -695,15 +730,17 @@ impl RlRecord {
     /// As checkpoint metadata, `rl_*` keys.
     pub fn metadata(&self) -> Vec<(&'static str, String)> {
         let s = &self.settings;
-        let (eps, epochs) = match s.algo {
-            Algo::Reinforce => ("none".to_string(), 1),
-            Algo::Ppo { clip, epochs } => (clip.eps.to_string(), epochs),
+        let (eps, epochs, beta) = match s.algo {
+            Algo::Reinforce => ("none".to_string(), 1, "none".to_string()),
+            Algo::Ppo { clip, epochs } => (clip.eps.to_string(), epochs, "none".to_string()),
+            Algo::Dpo { beta } => ("none".to_string(), 1, beta.to_string()),
         };
         let GoldRule::EndsWith(letter) = s.rule;
         vec![
             ("rl_algo", s.algo.name().to_string()),
             ("rl_ppo_eps", eps),
             ("rl_ppo_epochs", epochs.to_string()),
+            ("rl_dpo_beta", beta),
             ("rl_prompts", s.prompts.to_string()),
             ("rl_samples", s.group.group.to_string()),
             (
@@ -765,9 +802,12 @@ impl RlRecord {
                 },
                 epochs: parse("rl_ppo_epochs", &text("rl_ppo_epochs")?)?,
             },
+            "dpo" => Algo::Dpo {
+                beta: optional("rl_dpo_beta")?.ok_or("metadata \"rl_dpo_beta\" is none")?,
+            },
             other => {
                 return Err(format!(
-                    "metadata \"rl_algo\" = {other:?} is not reinforce or ppo"
+                    "metadata \"rl_algo\" = {other:?} is not reinforce, ppo or dpo"
                 ));
             }
         };

@@ -20,6 +20,32 @@ const FOREVER: &str = "100000000";
 /// `train MODEL` at tiny sizes on `corpus` to step `steps`, into `out`;
 /// `gpt-text` is the GPT trained on `corpus` as running text.
 fn train_args(model: &str, corpus: &Path, steps: &str, out: &Path) -> Vec<String> {
+    if model == "rlhf" {
+        // RLHF from the short SFT and reward models of `rlhf_cli`.
+        let (sft, reward) = crate::rlhf_cli::models();
+        let args = [
+            "rlhf",
+            "--policy",
+            s(sft),
+            "--reward",
+            s(reward),
+            "--steps",
+            steps,
+            "--out",
+            s(out),
+            "--prompts",
+            "2",
+            "--samples",
+            "2",
+            "--eval-answers",
+            "2",
+            "--eval-every",
+            "0",
+            "--print-every",
+            "1",
+        ];
+        return args.iter().map(|a| a.to_string()).collect();
+    }
     if let "sft" | "reward" = model {
         // State of GPT's fine-tuning runs, from the small names GPT of the
         // fixtures, on the embedded names.
@@ -226,6 +252,11 @@ fn ctrl_c_saves_the_sft_run_and_its_resumed_run_is_the_uninterrupted_one() {
 #[test]
 fn sigterm_saves_the_reward_model_and_its_resumed_run_is_the_uninterrupted_one() {
     interrupt_and_resume("reward", "TERM", 143);
+}
+
+#[test]
+fn ctrl_c_saves_the_rlhf_run_and_its_resumed_run_is_the_uninterrupted_one() {
+    interrupt_and_resume("rlhf", "INT", 130);
 }
 
 #[test]

@@ -12,7 +12,7 @@ use crate::common::cli::{assert_fails, run, s, succeeds, temp_dir};
 
 /// A short `sft` of the fixtures' names GPT and a short `reward` on it,
 /// made once for every test of this file.
-fn models() -> &'static (PathBuf, PathBuf) {
+pub fn models() -> &'static (PathBuf, PathBuf) {
     static MODELS: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
     MODELS.get_or_init(|| {
         let dir = temp_dir("models");
@@ -232,7 +232,10 @@ fn rlhf_refuses_bad_settings_and_models_saying_why() {
         "--out",
         s(&out),
     ]);
-    assert_fails(&changed, "--kl-coef with --resume");
+    assert_fails(
+        &changed,
+        "differs from the run's: a resumed run keeps its settings",
+    );
     let other = run(&[
         "rlhf",
         "--resume",
@@ -274,4 +277,108 @@ fn rlhf_refuses_bad_settings_and_models_saying_why() {
         s(&out),
     ]);
     assert_fails(&swapped, "is not the reward model this run started with");
+}
+
+/// `dpo` with tiny settings and `extra` options, writing `out`.
+fn dpo(out: &Path, extra: &[&str]) -> std::process::Output {
+    let (sft, reward) = models();
+    let mut args = vec![
+        "dpo",
+        "--policy",
+        s(sft),
+        "--reward",
+        s(reward),
+        "--batch-size",
+        "3",
+        "--eval-answers",
+        "6",
+        "--print-every",
+        "1",
+        "--out",
+        s(out),
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+#[test]
+fn dpo_starts_at_ln_2_on_sampled_or_given_pairs_and_resumes_bit_for_bit() {
+    let dir = temp_dir("dpo");
+    let straight = dir.join("straight.safetensors");
+    let out = succeeds(&dpo(&straight, &["--prompts", "12", "--steps", "4"]));
+    // The policy starts as its reference: every margin 0, the loss ln 2.
+    assert!(out.contains("step      1/4: loss 0.6931"), "{out}");
+    for measure in ["RM score", "gold", "KL", "distinct", "novel"] {
+        assert!(out.contains(measure), "{measure} in: {out}");
+    }
+    let half = dir.join("half.safetensors");
+    succeeds(&dpo(&half, &["--prompts", "12", "--steps", "2"]));
+    let resumed = dir.join("resumed.safetensors");
+    let out = succeeds(&run(&[
+        "dpo",
+        "--resume",
+        s(&half),
+        "--steps",
+        "4",
+        "--eval-answers",
+        "6",
+        "--out",
+        s(&resumed),
+    ]));
+    assert!(out.contains("resuming"), "{out}");
+    let (a, b) = (
+        checkpoint::load(&straight).unwrap(),
+        checkpoint::load(&resumed).unwrap(),
+    );
+    assert_eq!(a.model, b.model, "resumed at step 2, the run ends the same");
+    assert_eq!(a.optimizer, b.optimizer);
+    // A pairs file, its lines' errors named.
+    let pairs = dir.join("pairs.tsv");
+    std::fs::write(
+        &pairs,
+        "a name that starts with k\tkayla\tkim\na name that starts with e\temma\teve\n",
+    )
+    .unwrap();
+    let from_file = dir.join("file.safetensors");
+    let out = succeeds(&dpo(&from_file, &["--pairs", s(&pairs), "--steps", "2"]));
+    assert!(out.contains("2 pairs"), "{out}");
+    std::fs::write(&pairs, "a name that starts with k\tkayla\tkayla\n").unwrap();
+    assert_fails(
+        &dpo(&from_file, &["--pairs", s(&pairs), "--steps", "2"]),
+        "pairs.tsv:1: chosen and rejected are the same answer",
+    );
+}
+
+#[test]
+fn dpo_refuses_bad_settings_saying_why() {
+    let dir = temp_dir("dpo-bad");
+    let out = dir.join("d.safetensors");
+    for (opts, expected) in [
+        (&["--beta", "-0.1"][..], "DPO's β is -0.1"),
+        (&["--beta", "NaN"], "DPO's β is NaN"),
+        (&["--prompts", "0"], "0"),
+        (&["--batch-size", "0"], "--batch-size must be at least 1"),
+    ] {
+        let (sft, reward) = models();
+        let mut args = vec![
+            "dpo",
+            "--policy",
+            s(sft),
+            "--reward",
+            s(reward),
+            "--out",
+            s(&out),
+        ];
+        args.extend_from_slice(opts);
+        assert_fails(&run(&args), expected);
+    }
+    assert!(!out.exists(), "nothing written by a refused run");
+    let rl = dir.join("rl.safetensors");
+    succeeds(&rlhf(&rl, &["--steps", "2"]));
+    let wrong = run(&["dpo", "--resume", s(&rl), "--out", s(&out)]);
+    assert_fails(&wrong, "not a dpo checkpoint");
+    let d = dir.join("d2.safetensors");
+    succeeds(&dpo(&d, &["--prompts", "6", "--steps", "1"]));
+    let wrong = run(&["rlhf", "--resume", s(&d), "--out", s(&out)]);
+    assert_fails(&wrong, "it is a dpo checkpoint");
 }

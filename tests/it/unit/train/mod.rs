@@ -8,4 +8,5 @@ mod gpt;
 mod interrupt;
 #[cfg(feature = "plots")]
 mod plots;
+mod rlhf;
 mod sampling;
