@@ -19,12 +19,15 @@
 //! At the end, one table: the stage, what it trained, the metric it
 //! reached, the time it took.
 //!
-//! The pipeline's files are checked before any work: `--dir` must be a
-//! directory (made if missing); a file of the pipeline already there is
-//! refused without `--force`, and even with it, the pipeline replaces only
-//! what the crate wrote (a checkpoint or a tokenizer of this crate, the
-//! very names `pretrain.txt` would hold), never another file.
+//! Every stage's options are parsed, and with `--impl exercises` every
+//! exercise the stages train with is checked, before any work; so are the
+//! pipeline's files: `--dir` must be a directory (made if missing); a file
+//! of the pipeline already there is refused without `--force`, and even
+//! with it, the pipeline replaces only what the crate wrote (a checkpoint
+//! or a tokenizer of this crate, the very names `pretrain.txt` would
+//! hold), never another file.
 
+use std::collections::HashSet;
 use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -32,17 +35,19 @@ use std::time::{Duration, Instant};
 
 use backprop_ninja::chat::tasks::Task;
 use backprop_ninja::io::output::{Ours, is_ours};
+use backprop_ninja::models::kind::ModelKind;
+use backprop_ninja::registry::{self, Exercise};
 use backprop_ninja::{Backprop, Error, Result};
 use clap::Parser;
 
 use super::chat::{self, SftArgs};
 use super::gpt::GptArgs;
-use super::implementation::{Impl, WithBackprop};
+use super::implementation::{self, Impl, WithBackprop};
 use super::interrupt;
 use super::output::{self, say};
 use super::reward::{self, RewardArgs};
 use super::rlhf::{self, RlhfArgs};
-use super::run;
+use super::run::{self, Recipe};
 use super::tokenizer;
 
 /// The tokenizer's ids by default: the 256 bytes and 44 merges.
@@ -438,11 +443,37 @@ fn check_earlier(stages: &[Stage], force: bool, names: &str) -> Result<()> {
     Ok(())
 }
 
+/// The exercises every stage trains with, once each: the tokenizer's
+/// (`get_stats` and `merge`, its pattern splitting the text), the GPT's
+/// and its encoder's, `sft_targets`, the reward model's, RLHF's.
+fn needs(gpt: &GptArgs) -> Vec<Exercise> {
+    let mut all = vec![Exercise::BpeGetStats, Exercise::BpeMerge];
+    all.extend(registry::needed_by(ModelKind::Gpt));
+    all.extend(gpt.needs());
+    all.push(Exercise::SftTargets);
+    all.extend(registry::needed_by(ModelKind::Reward));
+    all.extend(rlhf::needs());
+    let mut seen = HashSet::new();
+    all.retain(|e| seen.insert(*e));
+    all
+}
+
 impl WithBackprop for Args {
     fn run<B: Backprop>(self) -> Result<()> {
         let implementation =
             (B::NAME != <backprop_ninja::Solutions as Backprop>::NAME).then_some(B::NAME);
         let stages = stages(&self, implementation);
+        // Every stage's options parsed, and the exercises they train with
+        // ready, before any work.
+        let names_args: SftArgs = stages[0].parse()?;
+        let tokenizer_args: tokenizer::TrainArgs = stages[1].parse()?;
+        let gpt_args: GptArgs = stages[2].parse()?;
+        let sft_args: SftArgs = stages[3].parse()?;
+        let reward_args: RewardArgs = stages[4].parse()?;
+        let rlhf_args: RlhfArgs = stages[5].parse()?;
+        if implementation.is_some() {
+            implementation::ready_for::<B>(&needs(&gpt_args))?;
+        }
         let (_, split) = chat::split(self.data.as_deref())?;
         make_dir(&self.dir)?;
         check_earlier(&stages, self.force, &chat::pretrain_text(&split))?;
@@ -450,7 +481,7 @@ impl WithBackprop for Args {
         let mut rows = vec![];
 
         let stage = &stages[0];
-        let args: SftArgs = stage.parse()?;
+        let args = names_args;
         let (kept, time) = stage.run(1, of, || {
             chat::pretrain_names(&stage.file, args.data.as_deref(), args.force)
         })?;
@@ -465,8 +496,7 @@ impl WithBackprop for Args {
         });
 
         let stage = &stages[1];
-        let args: tokenizer::TrainArgs = stage.parse()?;
-        let (learned, time) = stage.run(2, of, || args.learn::<B>())?;
+        let (learned, time) = stage.run(2, of, || tokenizer_args.learn::<B>())?;
         let text = chat::pretrain_text(&split);
         let ids = learned.tokenizer.encode_ordinary(&text)?;
         rows.push(Row {
@@ -483,8 +513,7 @@ impl WithBackprop for Args {
         });
 
         let stage = &stages[2];
-        let args: GptArgs = stage.parse()?;
-        let (trained, time) = stage.run(3, of, || run::train::<B, GptArgs>(&args))?;
+        let (trained, time) = stage.run(3, of, || run::train::<B, GptArgs>(&gpt_args))?;
         rows.push(Row {
             stage: stage.name,
             trained: format!("base GPT, {} steps", trained.timing.steps),
@@ -497,8 +526,7 @@ impl WithBackprop for Args {
         });
 
         let stage = &stages[3];
-        let args: SftArgs = stage.parse()?;
-        let (tuned, time) = stage.run(4, of, || args.fine_tune::<B>())?;
+        let (tuned, time) = stage.run(4, of, || sft_args.fine_tune::<B>())?;
         let reached = match &tuned.after {
             Some(after) => Task::ALL
                 .iter()
@@ -516,8 +544,7 @@ impl WithBackprop for Args {
         });
 
         let stage = &stages[4];
-        let args: RewardArgs = stage.parse()?;
-        let (rewarded, time) = stage.run(5, of, || args.train::<B>())?;
+        let (rewarded, time) = stage.run(5, of, || reward_args.train::<B>())?;
         rows.push(Row {
             stage: stage.name,
             trained: format!("reward model, {} steps", rewarded.timing.steps),
@@ -530,9 +557,8 @@ impl WithBackprop for Args {
         });
 
         let stage = &stages[5];
-        let args: RlhfArgs = stage.parse()?;
         let (summary, time) = stage.run(6, of, || {
-            let summary = rlhf::run::<B>(&args)?;
+            let summary = rlhf::run::<B>(&rlhf_args)?;
             say!("{}", summary.line());
             Ok(summary)
         })?;
