@@ -5,7 +5,8 @@
 //! that reruns it alone (and gives the same bits); `--force` replaces the
 //! pipeline's own files and nothing else; a `--dir` that is a file, and a
 //! file the crate did not write, are refused before any work; a stage that
-//! fails stops the pipeline, which names it.
+//! fails stops the pipeline, which names it; Ctrl-C in a stage says the
+//! command that resumes that stage alone.
 
 use std::fs;
 use std::path::Path;
@@ -217,4 +218,78 @@ fn maintainers_the_pipeline_with_the_stubs_names_every_exercise_before_any_work(
         assert!(err.contains(exercise), "{exercise} in: {err}");
     }
     assert_eq!(fs::read_dir(&dir).unwrap().count(), 0, "nothing written");
+}
+
+/// Ctrl-C during a stage: the stage saves its step and says the command
+/// that resumes it, its own (not the pipeline's), which does.
+#[test]
+fn ctrl_c_in_a_stage_says_the_command_that_resumes_that_stage() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::Stdio;
+
+    let dir = temp_dir("ctrl-c");
+    let mut child = bin()
+        .args(["pipeline", "--dir", s(&dir), "--pretrain-steps", "2"])
+        .args(["--sft-steps", "100000", "--eval-prompts", "2"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut err = child.stderr.take().unwrap();
+    let errors = std::thread::spawn(move || {
+        let mut text = String::new();
+        err.read_to_string(&mut text).unwrap();
+        text
+    });
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut seen = String::new();
+    loop {
+        let mut line = String::new();
+        assert_ne!(stdout.read_line(&mut line).unwrap(), 0, "ended: {seen}");
+        seen.push_str(&line);
+        // The first loss line of SFT (the base's have no '/').
+        if line.starts_with("step ") && line.contains('/') {
+            break;
+        }
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    stdout.read_to_string(&mut seen).unwrap();
+    let status = child.wait().unwrap();
+    let err = errors.join().unwrap();
+    assert_eq!(status.code(), Some(130), "{err}");
+    assert!(!err.contains("error:"), "{err}");
+    assert!(!seen.contains("| stage"), "no table: {seen}");
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("interrupted at step "))
+        .unwrap_or_else(|| panic!("no interruption line in: {err}"));
+    let (step, command) = line["interrupted at step ".len()..]
+        .split_once(": saved ")
+        .and_then(|(step, rest)| {
+            Some((
+                step.parse::<usize>().ok()?,
+                rest.split_once("; resume with ")?.1,
+            ))
+        })
+        .unwrap_or_else(|| panic!("{line}"));
+    let sft = dir.join("sft.safetensors");
+    assert!(
+        command.starts_with("backprop-ninja sft ")
+            && command.ends_with(&format!("--resume {}", s(&sft))),
+        "{command}"
+    );
+    assert_eq!(checkpoint::load(&sft).unwrap().step, step);
+    // The command said, two steps further, resumes the stage alone.
+    let words: Vec<String> = command
+        .replace("--steps 100000", &format!("--steps {}", step + 2))
+        .split_whitespace()
+        .skip(1)
+        .map(String::from)
+        .collect();
+    succeeds(&bin().args(&words).output().unwrap());
+    assert_eq!(checkpoint::load(&sft).unwrap().step, step + 2);
 }
