@@ -533,3 +533,24 @@ fn sft_gradients_match_finite_differences() {
     assert_eq!(counted, vec![3, 1, 2], "{:?}", ws.targets);
     check_batch_gradients(model, ws, "sft");
 }
+
+/// `benches/rlhf_step.py` builds the chat model in PyTorch and refuses to
+/// time it unless it has the parameter count it states: the crate's, for
+/// makemore's Transformer on the chat format of the names' characters.
+#[test]
+fn the_rlhf_step_scripts_model_has_the_crates_parameter_count() {
+    use backprop_ninja::chat::format::ChatFormat;
+    use backprop_ninja::corpus::codec::Codec;
+    let format = ChatFormat::on_chars(".abcdefghijklmnopqrstuvwxyz").unwrap();
+    assert_eq!(format.vocab_size(), 45);
+    let rng = &mut ChaCha8Rng::seed_from_u64(0);
+    let chat = Gpt::<f32>::new(GptConfig::makemore(format.vocab_size(), 53), rng).unwrap();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/rlhf_step.py");
+    let script = std::fs::read_to_string(path).unwrap();
+    let stated: Vec<usize> = script
+        .lines()
+        .filter_map(|l| l.strip_prefix("EXPECTED_PARAMS = "))
+        .map(|n| n.trim().replace('_', "").parse().unwrap())
+        .collect();
+    assert_eq!(stated, [chat.num_params()], "{path}");
+}
