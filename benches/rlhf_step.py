@@ -29,13 +29,10 @@ shared machine kept it waiting):
 
   update               the step above on the fixed rollout, logp_ref given
                        (the crate: rlhf::update)
-  with_rewards_update  the advantages, the reference's forward under no_grad
-                       (logp_ref) and the policy's (logp_old, which the crate
-                       computes for PPO whatever the algorithm), then the
-                       step (the crate: rlhf::with_rewards + rlhf::update)
-  with_rewards_update_ref_only
-                       the same without the policy's logp_old forward: the
-                       step as a PyTorch REINFORCE loop would write it
+  with_rewards_update  the advantages and the reference's forward under
+                       no_grad (logp_ref), then the step (the crate:
+                       rlhf::with_rewards + rlhf::update in one workspace;
+                       REINFORCE reads no logp_old)
   rollout_update       sampling the 128 answers first, with a KV cache, all
                        rows in one batch until each has drawn
                        <|assistant_end|> or the block is full, at
@@ -291,15 +288,7 @@ def main(argv=None):
     def with_rewards_update():
         a = advantages(rewards, group)
         lr = reference_logprobs(reference, batch)
-        reference_logprobs(p2, batch)  # logp_old, as the crate computes it
         step(p2, o2, batch, a, lr)
-
-    p3, o3 = trainer()
-
-    def with_rewards_update_ref_only():
-        a = advantages(rewards, group)
-        lr = reference_logprobs(reference, batch)
-        step(p3, o3, batch, a, lr)
 
     p4, o4 = trainer()
 
@@ -307,13 +296,11 @@ def main(argv=None):
         b = sample(p4, prompts, end)
         a = advantages(rewards, group)
         lr = reference_logprobs(reference, b)
-        reference_logprobs(p4, b)
         step(p4, o4, b, a, lr)
 
     timed_rows([
         ('update', update),
         ('with_rewards_update', with_rewards_update),
-        ('with_rewards_update_ref_only', with_rewards_update_ref_only),
         ('rollout_update', rollout_update),
     ])
 

@@ -15,9 +15,9 @@
 //!   the gradient's norm clipped at 1, AdamW (lr 1e-4, makemore's betas
 //!   and weight decay);
 //! - `rlhf_step/with_rewards_update`: [`rlhf::with_rewards`] (the
-//!   advantages, the reference's forward for `logp_ref`, the policy's for
-//!   `logp_old`), then the update: a rollout's work once its samples are
-//!   scored;
+//!   advantages, the reference's forward for `logp_ref`; REINFORCE reads
+//!   no `logp_old`), then the update in the same workspace: a rollout's
+//!   work once its samples are scored;
 //! - `rlhf_step/rollout_update`: the same after sampling the 128 answers
 //!   with the KV cache ([`rlhf::sample`]).
 //!
@@ -276,12 +276,14 @@ fn timed(f: impl FnOnce()) -> (f64, f64) {
 
 fn bench_rlhf_step(c: &mut Criterion) {
     let s = setup();
+    let mut first = None;
     let rollout = rlhf::with_rewards(
         &s.policy,
         &s.reference,
         s.samples.clone(),
         s.rewards.clone(),
         &s.settings,
+        rlhf::workspace_for(&mut first, &s.policy, &s.samples).expect("a workspace"),
     )
     .expect("a rollout");
     let (n, t) = s.samples.idx.dim();
@@ -304,13 +306,14 @@ fn bench_rlhf_step(c: &mut Criterion) {
         rlhf::update::<Solutions>(policy, opt, grads, ws, rollout, &s.settings, CLIP, step)
             .expect("a step")
     };
-    let score = |policy: &Gpt<f32>, samples: Samples| {
+    let score = |policy: &Gpt<f32>, samples: Samples, ws: &mut GptWorkspace<f32>| {
         rlhf::with_rewards(
             policy,
             &s.reference,
             samples,
             s.rewards.clone(),
             &s.settings,
+            ws,
         )
         .expect("a rollout")
     };
@@ -328,12 +331,15 @@ fn bench_rlhf_step(c: &mut Criterion) {
         samples
     };
     // A full step samples anew: its rollout's positions may differ, and
-    // its workspace is made for it, as `rlhf` makes one per rollout.
-    let full = |policy: &mut Gpt<f32>, tr: &mut (Optimizer, GptGrads<f32>), step: usize| {
-        let rollout = score(policy, sample(policy));
-        let (n, t) = rollout.samples.idx.dim();
-        let mut ws = policy.workspace(n, t).expect("a workspace");
-        update(policy, tr, &mut ws, &rollout, step)
+    // its workspace is reused only when they do not, as `rlhf` does.
+    let full = |policy: &mut Gpt<f32>,
+                tr: &mut (Optimizer, GptGrads<f32>),
+                slot: &mut Option<GptWorkspace<f32>>,
+                step: usize| {
+        let samples = sample(policy);
+        let ws = rlhf::workspace_for(slot, policy, &samples).expect("a workspace");
+        let rollout = score(policy, samples, ws);
+        update(policy, tr, ws, &rollout, step)
     };
 
     let (mut policy, mut tr, mut ws, mut k) = fresh(&s);
@@ -348,15 +354,16 @@ fn bench_rlhf_step(c: &mut Criterion) {
         let samples = s.samples.clone();
         k += 1;
         timed(|| {
-            let rollout = score(&policy, samples);
+            let rollout = score(&policy, samples, &mut ws);
             update(&mut policy, &mut tr, &mut ws, &rollout, k - 1);
         })
     });
     let (mut policy, mut tr, _, mut k) = fresh(&s);
+    let mut slot = None;
     time_steps("rollout_update", || {
         k += 1;
         timed(|| {
-            full(&mut policy, &mut tr, k - 1);
+            full(&mut policy, &mut tr, &mut slot, k - 1);
         })
     });
 
@@ -379,17 +386,18 @@ fn bench_rlhf_step(c: &mut Criterion) {
             || s.samples.clone(),
             |samples| {
                 k += 1;
-                let rollout = score(&policy, samples);
+                let rollout = score(&policy, samples, &mut ws);
                 update(&mut policy, &mut tr, &mut ws, &rollout, k - 1)
             },
             BatchSize::LargeInput,
         )
     });
     let (mut policy, mut tr, _, mut k) = fresh(&s);
+    let mut slot = None;
     group.bench_function("rollout_update", |b| {
         b.iter(|| {
             k += 1;
-            full(&mut policy, &mut tr, k - 1)
+            full(&mut policy, &mut tr, &mut slot, k - 1)
         })
     });
     group.finish();

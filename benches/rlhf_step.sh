@@ -49,12 +49,10 @@ awk '
     if (!(key in cpus) || cpu < cpus[key]) cpus[key] = cpu
 }
 END {
-    n = split("update with_rewards_update with_rewards_update_ref_only rollout_update", rows, " ")
+    n = split("update with_rewards_update rollout_update", rows, " ")
     label["update"] = "update: policy fwd+bwd, losses, clip, AdamW"
-    label["with_rewards_update"] = "ref + policy fwd (no grad), then update"
-    label["with_rewards_update_ref_only"] = "  the same, PyTorch without logp_old fwd"
+    label["with_rewards_update"] = "reference fwd (no grad), then update"
     label["rollout_update"] = "sample 128 (KV cache), then the above"
-    ours["with_rewards_update_ref_only"] = "with_rewards_update"
     printf "%-44s %26s %26s %13s\n", "step of 128 rows, ms", "crate", "PyTorch", "ratio"
     printf "%-44s %26s %26s %13s\n", "", "fastest / median /   CPU", "fastest / median /   CPU", "fastest  CPU"
     for (i = 1; i <= n; i++) {

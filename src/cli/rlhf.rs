@@ -589,16 +589,25 @@ pub fn run<B: Backprop>(args: &RlhfArgs) -> Result<Summary> {
     let mut step = start;
     let mut last = StepStats::default();
     let mut clip_sum = (0.0, 0usize);
+    // One workspace, reallocated only when a rollout's longest sequence
+    // changes: the rollout's log-probabilities and its steps share it.
+    let mut slot = None;
     while step < config.steps {
-        let rollout = rlhf::rollout(&policy, &env, &settings, config.seed, step / epochs)?;
-        let (n, t) = rollout.samples.idx.dim();
-        let mut ws = policy.workspace(n, t)?;
+        let rollout = rlhf::rollout(
+            &policy,
+            &env,
+            &settings,
+            config.seed,
+            step / epochs,
+            &mut slot,
+        )?;
+        let ws = rlhf::workspace_for(&mut slot, &policy, &rollout.samples)?;
         for _ in 0..epochs {
             last = rlhf::update::<B>(
                 &mut policy,
                 &mut opt,
                 &mut grads,
-                &mut ws,
+                ws,
                 &rollout,
                 &settings,
                 config.clip,

@@ -338,15 +338,30 @@ pub fn sample(
 /// if none ended).
 pub fn rewards(reward: &RewardModel<f32>, samples: &Samples) -> Result<Array1<f32>> {
     let mut r = Array1::<f32>::zeros(samples.answers.len());
-    for (i, seq) in samples.sequences.iter().enumerate() {
-        if samples.ended[i] {
-            r[i] = reward.score(seq)?;
+    let ended: Vec<usize> = (0..r.len()).filter(|&i| samples.ended[i]).collect();
+    if let Some(&first) = ended.first() {
+        // One batch, the reward model's rows in pairs: the ended answers,
+        // the last row repeating the first if they are odd in number.
+        let t = ended
+            .iter()
+            .map(|&i| samples.sequences[i].len())
+            .max()
+            .unwrap_or(1);
+        let mut ws = reward.workspace(ended.len().div_ceil(2), t)?;
+        let rows = ws.end.len();
+        for row in 0..rows {
+            let seq = &samples.sequences[*ended.get(row).unwrap_or(&first)];
+            let mut idx = ws.trunk.idx.row_mut(row);
+            idx.fill(0);
+            idx.iter_mut().zip(seq).for_each(|(a, &b)| *a = b);
+            ws.end[row] = seq.len() - 1;
+        }
+        reward.rewards(&mut ws)?;
+        for (row, &i) in ended.iter().enumerate() {
+            r[i] = ws.r[row];
         }
     }
-    let lowest = (samples.ended.iter().zip(&r))
-        .filter(|(e, _)| **e)
-        .map(|(_, &r)| r)
-        .fold(f32::INFINITY, f32::min);
+    let lowest = ended.iter().map(|&i| r[i]).fold(f32::INFINITY, f32::min);
     let floor = if lowest.is_finite() {
         lowest - 1.0
     } else {
@@ -426,8 +441,9 @@ pub struct Rollout {
     pub advantages: Array1<f32>,
     /// `(N, T)` the frozen reference's
     pub logp_ref: Array2<f32>,
-    /// `(N, T)` the policy's when it sampled (PPO's `logp_old`)
-    pub logp_old: Array2<f32>,
+    /// `(N, T)` the policy's when it sampled (PPO's `logp_old`; REINFORCE
+    /// reads none)
+    pub logp_old: Option<Array2<f32>>,
 }
 
 /// The prompts of rollout `r`: `P` prompts "a name that starts with …",
@@ -446,6 +462,7 @@ pub fn rollout(
     settings: &RlSettings,
     seed: u64,
     r: usize,
+    ws: &mut Option<GptWorkspace<f32>>,
 ) -> Result<Rollout> {
     let seed = rollout_seed(seed, r);
     let asks = prompts(env.names, settings.prompts, seed)?;
@@ -458,7 +475,8 @@ pub fn rollout(
         seed,
     )?;
     let rewards = rewards(env.reward, &samples)?;
-    with_rewards(policy, env.reference, samples, rewards, settings)
+    let ws = workspace_for(ws, policy, &samples)?;
+    with_rewards(policy, env.reference, samples, rewards, settings, ws)
 }
 
 /// What one optimiser step measured.
@@ -502,13 +520,18 @@ pub fn gradients<B: Backprop>(
             ));
         }
         Algo::Ppo { clip, .. } => {
-            let out =
-                ppo_clip::forward(&logp, &rollout.logp_old, &rollout.advantages, mask, &clip)?;
+            let logp_old = rollout.logp_old.as_ref().ok_or_else(|| {
+                Error::Config(
+                    "PPO's step needs the sampling policy's log-probabilities: a rollout made for PPO"
+                        .into(),
+                )
+            })?;
+            let out = ppo_clip::forward(&logp, logp_old, &rollout.advantages, mask, &clip)?;
             B::ppo_clip_backward(
                 &mut dlogp,
                 1.0,
                 &logp,
-                &rollout.logp_old,
+                logp_old,
                 &rollout.advantages,
                 mask,
                 &clip,
@@ -684,21 +707,25 @@ pub fn evaluate(
     Ok(e)
 }
 
-/// A rollout of `samples` whose rewards are given: their advantages, and
-/// the reference's and the policy's log-probabilities. What [`rollout`]
-/// does after the reward model's scores; the benches start here.
+/// A rollout of `samples` whose rewards are given: their advantages, the
+/// reference's log-probabilities and, for PPO, the policy's, computed in
+/// `ws` (of the samples' `(N, T)`, [`workspace_for`]; the update then
+/// reuses it). What [`rollout`] does after the reward model's scores; the
+/// benches start here.
 pub fn with_rewards(
     policy: &Gpt<f32>,
     reference: &Gpt<f32>,
     samples: Samples,
     rewards: Array1<f32>,
     settings: &RlSettings,
+    ws: &mut GptWorkspace<f32>,
 ) -> Result<Rollout> {
     let advantages = policy_gradient::advantages(&rewards, &settings.group)?;
-    let (n, t) = samples.idx.dim();
-    let mut ws = policy.workspace(n, t)?;
-    let (logp_ref, _) = token_logprobs(reference, &mut ws, &samples)?;
-    let (logp_old, _) = token_logprobs(policy, &mut ws, &samples)?;
+    let (logp_ref, _) = token_logprobs(reference, ws, &samples)?;
+    let logp_old = match settings.algo {
+        Algo::Ppo { .. } => Some(token_logprobs(policy, ws, &samples)?.0),
+        Algo::Reinforce | Algo::Dpo { .. } => None,
+    };
     Ok(Rollout {
         samples,
         rewards,
@@ -706,6 +733,22 @@ pub fn with_rewards(
         logp_ref,
         logp_old,
     })
+}
+
+/// The workspace in `slot` if it has `samples`' `(N, T)`, else a new one
+/// of that size put there: a run allocates one only when a rollout's
+/// longest sequence changes.
+pub fn workspace_for<'w>(
+    slot: &'w mut Option<GptWorkspace<f32>>,
+    model: &Gpt<f32>,
+    samples: &Samples,
+) -> Result<&'w mut GptWorkspace<f32>> {
+    let dim = samples.idx.dim();
+    if slot.as_ref().is_none_or(|ws| ws.dim() != dim) {
+        *slot = Some(model.workspace(dim.0, dim.1)?);
+    }
+    slot.as_mut()
+        .ok_or_else(|| Error::Config("no workspace".into()))
 }
 
 /// A model a run reads but does not train (the reference, the reward

@@ -45,27 +45,30 @@ fn names() -> Vec<String> {
 }
 
 /// A rollout of 2 prompts x 3 answers from `policy`, seeded rewards, the
-/// reference another model (so that the KL has a gradient), and for PPO a
-/// sampling policy that is yet another one (ratios away from 1).
+/// reference another model (so that the KL has a gradient).
 fn rollout(policy: &Gpt<f32>, settings: &RlSettings) -> Rollout {
     let asks = rlhf::prompts(&names(), settings.prompts, 5).unwrap();
     let samples = rlhf::sample(policy, &format(), &asks, settings.group.group, 1.0, 9).unwrap();
     let n = samples.answers.len();
     let rewards = Array1::from_iter((0..n).map(|i| ((i * 7 % 5) as f32) - 2.0));
     let reference = gpt(77);
-    let mut r = rlhf::with_rewards(policy, &reference, samples, rewards, settings).unwrap();
+    let mut slot = None;
+    let ws = rlhf::workspace_for(&mut slot, policy, &samples).unwrap();
+    let mut r = rlhf::with_rewards(policy, &reference, samples, rewards, settings, ws).unwrap();
+    // For PPO, a sampling policy that is another model's log-probabilities
+    // pulled most of the way to the policy's: ratios near 1, most inside
+    // the clip and a few outside.
     let old = gpt(78);
-    let mut ws = old
-        .workspace(r.samples.idx.nrows(), r.samples.idx.ncols())
-        .unwrap();
-    r.logp_old = rlhf::token_logprobs(&old, &mut ws, &r.samples).unwrap().0;
-    // The old policy's log-probabilities, pulled halfway to the policy's:
-    // ratios near 1, most inside the clip and a few outside.
-    let mut ws = policy
-        .workspace(r.samples.idx.nrows(), r.samples.idx.ncols())
-        .unwrap();
-    let now = rlhf::token_logprobs(policy, &mut ws, &r.samples).unwrap().0;
-    r.logp_old = (&r.logp_old - &now) * 0.1 + &now;
+    let ws = rlhf::workspace_for(&mut slot, policy, &r.samples).unwrap();
+    let then = rlhf::token_logprobs(&old, ws, &r.samples).unwrap().0;
+    let now = rlhf::token_logprobs(policy, ws, &r.samples).unwrap().0;
+    assert_eq!(
+        r.logp_old.is_some(),
+        matches!(settings.algo, Algo::Ppo { .. })
+    );
+    if r.logp_old.is_some() {
+        r.logp_old = Some((&then - &now) * 0.1 + &now);
+    }
     r
 }
 
