@@ -31,7 +31,7 @@ use backprop_ninja::registry::Exercise;
 use backprop_ninja::tokenizer::codec::is_tokenizer;
 use backprop_ninja::tokenizer::file;
 use backprop_ninja::train::budget::{self, Need};
-use backprop_ninja::train::{self, Optimizer, OptimizerConfig, TrainConfig};
+use backprop_ninja::train::{self, Optimizer, OptimizerConfig, Timing, TrainConfig};
 use backprop_ninja::{Backprop, Error, Result};
 
 use super::implementation::{self, Impl, WithBackprop};
@@ -243,30 +243,67 @@ fn print_accuracy(
 
 impl WithBackprop for SftArgs {
     fn run<B: Backprop>(self) -> Result<()> {
+        match &self.pretrain_names {
+            Some(path) => pretrain_names(path, self.data.as_deref(), self.force).map(|_| ()),
+            None => self.fine_tune::<B>().map(|_| ()),
+        }
+    }
+}
+
+/// What `sft --pretrain-names` wrote: the names for pretraining, and how
+/// many were held out.
+pub struct PretrainNames {
+    pub train: usize,
+    pub held_out: usize,
+}
+
+/// `sft --pretrain-names PATH`: the names the pretraining may use (all but
+/// the held-out ones), one a line.
+pub fn pretrain_names(path: &Path, data: Option<&Path>, force: bool) -> Result<PretrainNames> {
+    let (_, names) = split(data)?;
+    let inputs: Vec<(&str, &Path)> = data.iter().map(|&d| ("--data", d)).collect();
+    let claim = Claim {
+        option: "--pretrain-names",
+        ours: Ours::Names,
+        force,
+    };
+    let _claimed = Output::claim(path, &inputs, claim)?;
+    let text = pretrain_text(&names);
+    backprop_ninja::io::atomic::write(path, text.as_bytes(), |detail| Error::Checkpoint {
+        path: path.to_path_buf(),
+        detail,
+    })?;
+    say!(
+        "{}: {} names for pretraining ({} held out for the evaluation, seed {SPLIT_SEED})",
+        path.display(),
+        names.train.len(),
+        names.held_out.len()
+    );
+    Ok(PretrainNames {
+        train: names.train.len(),
+        held_out: names.held_out.len(),
+    })
+}
+
+/// The text of `sft --pretrain-names`: the training names, one a line.
+pub fn pretrain_text(names: &NameSplit) -> String {
+    names.train.iter().map(|n| format!("{n}\n")).collect()
+}
+
+/// What an `sft` run reached: each task's accuracy after it, in the order
+/// of [`Task::ALL`] (none with no evaluation prompts), and its training
+/// time.
+pub struct Tuned {
+    pub after: Option<Vec<f64>>,
+    pub timing: Timing,
+}
+
+impl SftArgs {
+    /// `sft` from a base (or `--resume`): fine-tunes, saves, and says each
+    /// task's accuracy before and after.
+    pub fn fine_tune<B: Backprop>(self) -> Result<Tuned> {
         let args = self;
         let (corpus, names) = split(args.data.as_deref())?;
-        if let Some(path) = &args.pretrain_names {
-            let inputs: Vec<(&str, &Path)> =
-                args.data.iter().map(|d| ("--data", d.as_path())).collect();
-            let claim = Claim {
-                option: "--pretrain-names",
-                ours: Ours::Names,
-                force: args.force,
-            };
-            let _claimed = Output::claim(path, &inputs, claim)?;
-            let text: String = names.train.iter().map(|n| format!("{n}\n")).collect();
-            backprop_ninja::io::atomic::write(path, text.as_bytes(), |detail| Error::Checkpoint {
-                path: path.clone(),
-                detail,
-            })?;
-            say!(
-                "{}: {} names for pretraining ({} held out for the evaluation, seed {SPLIT_SEED})",
-                path.display(),
-                names.train.len(),
-                names.held_out.len()
-            );
-            return Ok(());
-        }
         implementation::ready_for::<B>(&[Exercise::SftTargets])?;
         let _claimed = claim_out(
             &args.out,
@@ -429,10 +466,17 @@ impl WithBackprop for SftArgs {
             config.steps.max(start),
             timing.total().as_secs_f64()
         );
+        let mut after = None;
         if args.eval_prompts > 0 {
-            print_accuracy("after", &model, &format, &names.held_out, args.eval_prompts)?;
+            after = Some(print_accuracy(
+                "after",
+                &model,
+                &format,
+                &names.held_out,
+                args.eval_prompts,
+            )?);
         }
-        Ok(())
+        Ok(Tuned { after, timing })
     }
 }
 
@@ -447,7 +491,7 @@ pub fn interrupted(error: Error, out: &Path, start: &str) -> Error {
     {
         let mut args = vec![];
         let mut skip = false;
-        for arg in std::env::args_os() {
+        for arg in super::interrupt::command_line() {
             if std::mem::take(&mut skip) {
                 continue;
             }

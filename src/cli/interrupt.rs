@@ -9,6 +9,7 @@
 
 use std::ffi::OsString;
 use std::path::Path;
+use std::sync::Mutex;
 
 use backprop_ninja::train::interrupt::{self, Catching};
 use backprop_ninja::{Error, Result};
@@ -18,9 +19,32 @@ pub fn catch() -> Result<Catching> {
     interrupt::catch().map_err(Error::Config)
 }
 
+/// The command line of the run in progress, when it is not this
+/// process's: a stage of `pipeline` runs as its own command.
+static RUNNING_AS: Mutex<Option<Vec<OsString>>> = Mutex::new(None);
+
+/// Runs `job` as the command `args` (the program and its arguments): the
+/// command line a resume command repeats while it runs.
+pub fn run_as<T>(args: Vec<OsString>, job: impl FnOnce() -> T) -> T {
+    let set = |args| *RUNNING_AS.lock().unwrap_or_else(|e| e.into_inner()) = args;
+    set(Some(args));
+    let done = job();
+    set(None);
+    done
+}
+
+/// The command line of the run in progress: this process's, or the one
+/// [`run_as`] gives.
+pub fn command_line() -> Vec<OsString> {
+    let running_as = RUNNING_AS.lock().unwrap_or_else(|e| e.into_inner());
+    running_as
+        .clone()
+        .unwrap_or_else(|| std::env::args_os().collect())
+}
+
 /// `arg` as a shell reads it back: as it is if it needs no quotes, else in
 /// single quotes.
-fn quoted(arg: &str) -> String {
+pub fn quoted(arg: &str) -> String {
     let plain = |c: char| c.is_ascii_alphanumeric() || "_-./=:,+@%".contains(c);
     if !arg.is_empty() && arg.chars().all(plain) {
         arg.to_string()
@@ -65,7 +89,7 @@ pub fn ended(error: Error, out: &Path, kept: impl FnOnce(Error) -> Error) -> Err
         step, saved: true, ..
     } = error
     {
-        let args: Vec<OsString> = std::env::args_os().collect();
+        let args = command_line();
         eprintln!(
             "interrupted at step {step}: saved {}; resume with {}",
             out.display(),

@@ -14,6 +14,7 @@
 //! | `reward` | [`reward`] | *State of GPT*: the reward model, trained on preference pairs |
 //! | `dpo` | [`dpo`] | *State of GPT*: the policy trained on preference pairs with DPO, against a frozen reference |
 //! | `rlhf` | [`rlhf`] | *State of GPT*: the policy trained on the reward model's scores (REINFORCE, PPO), with a KL penalty |
+//! | `pipeline` | [`pipeline`] | *State of GPT*'s stages one after the other, each stage's file kept, one table of what each reached |
 //!
 //! [`output`] holds what they share: printing that survives a closed pipe,
 //! the loss line, the option parsers. `--impl` is dispatched once, by
@@ -53,6 +54,7 @@ pub mod gpt;
 pub mod implementation;
 pub mod interrupt;
 pub mod output;
+pub mod pipeline;
 pub mod reward;
 pub mod rlhf;
 pub mod run;
@@ -120,6 +122,11 @@ enum Command {
     /// on pairs of its own answers labelled by the reward model (or a pairs
     /// file), against a frozen copy of itself; evaluated as `rlhf` is.
     Dpo(Box<dpo::DpoArgs>),
+    /// State of GPT's whole pipeline on the names, stage by stage (the
+    /// pretraining names, a BPE tokenizer, the base GPT, SFT, the reward
+    /// model, RLHF), each stage's file left in --dir, and one table of what
+    /// each reached.
+    Pipeline(Box<pipeline::Args>),
     /// Re-grade your exercises on every save of a file in exercises/
     /// (run it in the crate's folder; Ctrl-C to quit).
     Watch {
@@ -149,6 +156,7 @@ pub fn main() -> ExitCode {
         Command::Reward(args) => args.run(),
         Command::Rlhf(args) => args.implementation.run(*args),
         Command::Dpo(args) => args.implementation.run(*args),
+        Command::Pipeline(args) => args.run(),
         Command::Eval(args) => saved::eval(args),
         Command::Sample(args) => saved::sample(args),
         Command::Watch { all } => backprop_ninja::watch::main(std::path::Path::new("."), all),

@@ -28,7 +28,7 @@ use backprop_ninja::models::model::Network;
 use backprop_ninja::models::reward::{EncodedPairs, RewardModel, pair_accuracy};
 use backprop_ninja::registry;
 use backprop_ninja::train::budget::{self, Need};
-use backprop_ninja::train::{self, Optimizer, OptimizerConfig, TrainConfig};
+use backprop_ninja::train::{self, Optimizer, OptimizerConfig, Timing, TrainConfig};
 use backprop_ninja::{Backprop, Error, Result};
 
 use super::chat::{Loaded, load_chat, split};
@@ -52,6 +52,9 @@ pub const TRAIN_PAIRS: usize = 20_000;
 
 /// The seed of the held-out pairs.
 pub const EVAL_SEED: u64 = 7;
+
+/// Held-out pairs for the pair accuracy, by default.
+pub const EVAL_PAIRS: usize = 2000;
 
 /// `reward`: train a reward model, or `eval` or `score` one.
 #[derive(clap::Args)]
@@ -93,7 +96,7 @@ pub struct RewardArgs {
     #[arg(long, value_parser = output::seed)]
     pub seed: Option<u64>,
     /// Held-out pairs for the pair accuracy
-    #[arg(long, default_value_t = 2000, value_parser = output::positive)]
+    #[arg(long, default_value_t = EVAL_PAIRS, value_parser = output::positive)]
     pub eval_pairs: usize,
     /// The gold rule that labels the generated pairs: ends-with-a, or a
     /// sparse one such as ends-with-z [default: ends-with-a]
@@ -128,7 +131,7 @@ pub struct RewardEvalArgs {
     #[arg(long)]
     pub data: Option<PathBuf>,
     /// Held-out pairs generated (without --pairs)
-    #[arg(long, default_value_t = 2000, value_parser = output::positive)]
+    #[arg(long, default_value_t = EVAL_PAIRS, value_parser = output::positive)]
     pub eval_pairs: usize,
 }
 
@@ -251,6 +254,22 @@ fn pairs_of(
 
 impl WithBackprop for RewardArgs {
     fn run<B: Backprop>(self) -> Result<()> {
+        self.train::<B>().map(|_| ())
+    }
+}
+
+/// What a reward model's run reached: its held-out pair accuracy, on how
+/// many pairs, and its training time.
+pub struct Rewarded {
+    pub after: f64,
+    pub pairs: usize,
+    pub timing: Timing,
+}
+
+impl RewardArgs {
+    /// `reward` from a base (or `--resume`): trains the reward model, saves
+    /// it, and says its held-out pair accuracy before and after.
+    pub fn train<B: Backprop>(self) -> Result<Rewarded> {
         let args = self;
         if B::NAME == "exercises" {
             let mut needs = registry::needed_by(ModelKind::Gpt);
@@ -413,7 +432,11 @@ impl WithBackprop for RewardArgs {
             100.0 * a,
             held_out.len()
         );
-        Ok(())
+        Ok(Rewarded {
+            after: a,
+            pairs: held_out.len(),
+            timing,
+        })
     }
 }
 

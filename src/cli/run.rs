@@ -378,8 +378,17 @@ pub struct Training<R>(pub R);
 
 impl<R: Recipe> WithBackprop for Training<R> {
     fn run<B: Backprop>(self) -> Result<()> {
-        train::<B, R>(&self.0)
+        train::<B, R>(&self.0).map(|_| ())
     }
+}
+
+/// What a finished run reached: its last evaluation and its training time.
+pub struct Trained {
+    /// The last evaluation's losses, one per split, the held-out one last.
+    pub losses: Vec<f64>,
+    /// The held-out split's name: `val` or `test`.
+    pub held_out: &'static str,
+    pub timing: Timing,
 }
 
 /// The one runner: trains the model of `args` with backward passes `B`,
@@ -391,7 +400,7 @@ impl<R: Recipe> WithBackprop for Training<R> {
 /// checkpoint's, by its fingerprint), the memory the sizes need, and the
 /// output (not an input, a regular file the crate wrote or a new one,
 /// writable, locked against a second run: [`Output::claim`]).
-pub fn train<B: Backprop, R: Recipe>(args: &R) -> Result<()> {
+pub fn train<B: Backprop, R: Recipe>(args: &R) -> Result<Trained> {
     let common = args.common();
     if B::NAME == "exercises" {
         let mut needs = registry::needed_by(R::KIND);
@@ -482,7 +491,7 @@ impl<R: Recipe> Job<'_, R> {
         mut model: R::Model,
         mut opt: Optimizer,
         mut evaluator: Evaluator,
-    ) -> Result<()> {
+    ) -> Result<Trained> {
         let (args, plan, split) = (self.args, &self.plan, &self.split);
         let (config, start) = (plan.config, plan.start);
         let out = &args.common().out;
@@ -586,9 +595,14 @@ impl<R: Recipe> Job<'_, R> {
             timing.per_step(timing.total())
         );
         args.conclude(plan, split, &model, &timing, &last)?;
+        let trained = Trained {
+            losses: last,
+            held_out,
+            timing,
+        };
         let (request, seed) = args.samples(plan);
         if output::closed() || request == (Request::Names { count: 0 }) {
-            return Ok(());
+            return Ok(trained);
         }
         let samples = generate(
             &model.into(),
@@ -615,6 +629,6 @@ impl<R: Recipe> Job<'_, R> {
                 say!("{}", samples.concat());
             }
         }
-        Ok(())
+        Ok(trained)
     }
 }

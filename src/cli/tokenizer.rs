@@ -60,8 +60,9 @@ impl Pattern {
     }
 }
 
+/// `tokenizer train`.
 #[derive(clap::Args)]
-struct TrainArgs {
+pub struct TrainArgs {
     /// The text to learn the merges from (UTF-8).
     #[arg(long)]
     text: PathBuf,
@@ -189,6 +190,18 @@ fn is_reference<B: Backprop>() -> bool {
 
 impl WithBackprop for TrainArgs {
     fn run<B: Backprop>(self) -> Result<()> {
+        self.learn::<B>().map(|_| ())
+    }
+}
+
+/// What `tokenizer train` learned: the tokenizer it saved.
+pub struct Learned {
+    pub tokenizer: Tokenizer,
+}
+
+impl TrainArgs {
+    /// `tokenizer train`: learns the merges, saves them, and says so.
+    pub fn learn<B: Backprop>(self) -> Result<Learned> {
         let pattern = self.pattern.text();
         let split = Split::new(pattern)?;
         train::merges_wanted(self.vocab_size)?;
@@ -233,7 +246,7 @@ impl WithBackprop for TrainArgs {
             t.describe(),
             self.out.display()
         );
-        Ok(())
+        Ok(Learned { tokenizer: t })
     }
 }
 

@@ -42,6 +42,7 @@ mod kv_cache;
 mod mirror;
 mod mutants;
 mod output_safety;
+mod pipeline;
 #[cfg(feature = "pretrained")]
 mod pretrained;
 mod reward_cli;
