@@ -155,7 +155,9 @@ pub struct RlhfArgs {
     /// Print a line every this many steps
     #[arg(long, default_value_t = 20)]
     pub print_every: usize,
-    /// Save the checkpoint every this many steps too
+    /// Save the checkpoint every this many steps too (each once the next
+    /// rollout's losses are sound: a run that diverges keeps its last good
+    /// checkpoint)
     #[arg(long, default_value_t = 100)]
     pub save_every: usize,
     /// Draw the reward, the gold rate and the KL over the steps into this
@@ -592,6 +594,7 @@ pub fn run<B: Backprop>(args: &RlhfArgs) -> Result<Summary> {
     // One workspace, reallocated only when a rollout's longest sequence
     // changes: the rollout's log-probabilities and its steps share it.
     let mut slot = None;
+    let mut pending: Option<(Gpt<f32>, Optimizer, usize)> = None;
     while step < config.steps {
         let rollout = rlhf::rollout(
             &policy,
@@ -648,8 +651,14 @@ pub fn run<B: Backprop>(args: &RlhfArgs) -> Result<Summary> {
                 eval: e,
             });
         }
+        // The state a checkpoint is due for is saved once the next
+        // rollout's steps have sound losses (as the one training loop
+        // does): a run that diverges keeps its last good checkpoint.
+        if let Some((kept, kept_opt, at)) = pending.take() {
+            checkpoint::save(&args.out, &make(&kept, &kept_opt, at))?;
+        }
         if every(args.save_every) {
-            checkpoint::save(&args.out, &make(&policy, &opt, done))?;
+            pending = Some((policy.clone(), opt.clone(), done));
         }
         if let Some(signal) = interrupt::caught()
             && done < config.steps

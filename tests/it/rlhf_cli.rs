@@ -382,3 +382,36 @@ fn dpo_refuses_bad_settings_saying_why() {
     let wrong = run(&["rlhf", "--resume", s(&d), "--out", s(&out)]);
     assert_fails(&wrong, "it is a dpo checkpoint");
 }
+
+#[test]
+fn a_run_that_diverges_stops_and_keeps_the_last_good_checkpoint() {
+    let dir = temp_dir("diverged");
+    let out = dir.join("r.safetensors");
+    succeeds(&rlhf(&out, &["--steps", "2"]));
+    let good = std::fs::read(&out).unwrap();
+    // A step so large the policy's numbers overflow: the run stops with an
+    // error that says so, and the file holds the good run still.
+    let o = rlhf(
+        &out,
+        &[
+            "--steps",
+            "30",
+            "--lr",
+            "1e30",
+            "--save-every",
+            "1",
+            "--force",
+        ],
+    );
+    let err = crate::common::cli::stderr(&o);
+    assert!(
+        err.contains("became NaN") || err.contains("not written"),
+        "a clear error: {err}"
+    );
+    assert_fails(&o, "");
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        good,
+        "the last good checkpoint kept"
+    );
+}
