@@ -514,7 +514,7 @@ pub fn run<B: Backprop>(args: &RlhfArgs) -> Result<Summary> {
     let Loaded {
         model: mut policy,
         format,
-        ..
+        ckpt,
     } = policy;
     let env = Env {
         reference: &reference,
@@ -559,6 +559,12 @@ pub fn run<B: Backprop>(args: &RlhfArgs) -> Result<Summary> {
         hash: fnv1a64(names.train.iter().flat_map(|n| n.bytes().chain([b'\n']))),
         source: format!("rlhf prompts about {} training names", names.train.len()),
     };
+    if start > 0 && ckpt.fingerprint.as_ref().map(|f| f.hash) != Some(fingerprint.hash) {
+        return Err(Error::Config(format!(
+            "the names the prompts are drawn from ({}) are not the ones this run started with: give its --data",
+            fingerprint.source
+        )));
+    }
     let codec = Some(CodecId::of(&format));
     let make = |model: &Gpt<f32>, opt: &Optimizer, step: usize| Checkpoint {
         model: model.clone().into(),

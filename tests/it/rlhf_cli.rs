@@ -248,6 +248,24 @@ fn rlhf_refuses_bad_settings_and_models_saying_why() {
         s(&out),
     ]);
     assert_fails(&other, "not a reward model");
+    let names = dir.join("names.txt");
+    std::fs::write(
+        &names,
+        "emma\nolivia\nava\nisabella\nsophia\nmia\namelia\nharper\nevelyn\nabigail\nemily\n",
+    )
+    .unwrap();
+    let other_names = run(&[
+        "rlhf",
+        "--resume",
+        s(&half),
+        "--steps",
+        "4",
+        "--data",
+        s(&names),
+        "--out",
+        s(&out),
+    ]);
+    assert_fails(&other_names, "are not the ones this run started with");
     let sft_as_resume = run(&["rlhf", "--resume", s(sft), "--out", s(&out)]);
     assert_fails(&sft_as_resume, "not an rlhf checkpoint");
     // Another reward model than the run's: refused by its identity.
