@@ -10,7 +10,7 @@ use ndarray_rand::rand_distr::{Distribution, StandardNormal};
 use rand::Rng;
 
 /// `f32` or `f64`.
-pub trait Float: NdFloat + Default + std::iter::Sum {
+pub trait Float: NdFloat + Default + std::iter::Sum + kernels::Elem {
     /// A literal in this float type, e.g. `F::lit(0.5)`.
     fn lit(x: f64) -> Self;
     /// A count (a batch size, a fan-in) as this float type.

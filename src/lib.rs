@@ -23,7 +23,7 @@
 //!
 //! | module | what it holds |
 //! |---|---|
-//! | [`float`], [`error`], [`ops`], [`hyper`], [`corpus`] | numbers (`f32`/`f64`), errors, the matrix-product kernels (the crate's only `unsafe`), the networks' sizes, the corpora |
+//! | [`float`], [`error`], [`ops`], [`hyper`], [`corpus`] | numbers (`f32`/`f64`), errors, the matrix products (their kernels, `kernels/`, are the only `unsafe`), the networks' sizes, the corpora |
 //! | [`layers`] | each layer's forward pass (given code): Linear, Embedding, Tanh, BatchNorm1d, cross-entropy, FlattenConsecutive, Sequential; lecture 7's attention, LayerNorm, ReLU, GELU, position embedding, sequence cross-entropy, block, and the AdamW update |
 //! | [`tokenizer`] | the byte-level BPE tokenizer of the tokenizer lecture: split patterns, merges, special tokens, minbpe's `.model` files, the incremental trainer |
 //! | [`chat`] | *State of GPT*'s fine-tuning data: the chat format (special tokens, a conversation's ids and the mask of its answer), the instruction set generated from names with its checkers and held-out names, preference pairs of a stated gold rule |
@@ -54,7 +54,8 @@
 //! - Arguments come in the order *gradients out, upstream gradient, what the
 //!   forward pass kept*.
 //! - Layers are generic over [`Float`]: checked in `f64`, trained in `f32`.
-//! - No `unsafe` outside the matrix-product kernels (`ops/kernels.rs`).
+//! - No `unsafe`: the matrix-product kernels, the only `unsafe` code, are a
+//!   crate of their own (`kernels/lib.rs`).
 #![deny(unsafe_code)]
 
 pub mod backprop;

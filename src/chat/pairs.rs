@@ -77,25 +77,34 @@ pub struct Pair {
     pub rejected: String,
 }
 
+/// The names of one first letter: those a rule prefers, and the others.
+type Sides<'a> = (Vec<&'a String>, Vec<&'a String>);
+
 /// `n` pairs for `starts` prompts about the first letters of `names`
 /// (two distinct valid names starting with the letter, one preferred by
 /// `rule`, one not), seeded. Letters with no name on either side are never
 /// asked; an error if no letter has both.
 pub fn generate(names: &[String], rule: GoldRule, n: usize, seed: u64) -> Result<Vec<Pair>> {
     let names: Vec<&String> = names.iter().filter(|s| is_name_like(s)).collect();
-    let letters: Vec<char> = ('a'..='z')
-        .filter(|&c| {
-            let starts = |s: &&&String| s.starts_with(c);
-            names.iter().filter(starts).any(|s| rule.prefers(s))
-                && names.iter().filter(starts).any(|s| !rule.prefers(s))
+    // Each first letter's names, split by the rule, in the names' order:
+    // (preferred, the others).
+    let by_letter: Vec<(char, Sides)> = ('a'..='z')
+        .map(|c| {
+            let sides: Sides = names
+                .iter()
+                .copied()
+                .filter(|s| s.starts_with(c))
+                .partition(|s| rule.prefers(s));
+            (c, sides)
         })
+        .filter(|(_, (good, bad))| !good.is_empty() && !bad.is_empty())
         .collect();
     if n == 0 {
         return Err(Error::Config(
             "no preference pairs: 0 were asked for; ask for at least 1".into(),
         ));
     }
-    if letters.is_empty() {
+    if by_letter.is_empty() {
         return Err(Error::Config(format!(
             "no preference pairs: of {} names, no first letter has both a name the rule prefers and one it does not ({})",
             names.len(),
@@ -105,11 +114,8 @@ pub fn generate(names: &[String], rule: GoldRule, n: usize, seed: u64) -> Result
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut pairs = Vec::with_capacity(n);
     for _ in 0..n {
-        let c = *letters.choose(&mut rng).expect("letters");
-        let (good, bad): (Vec<&String>, Vec<&String>) = names
-            .iter()
-            .filter(|s| s.starts_with(c))
-            .partition(|s| rule.prefers(s));
+        let (c, (good, bad)) = by_letter.choose(&mut rng).expect("letters");
+        let c = *c;
         let chosen = good.choose(&mut rng).expect("a preferred name");
         let rejected = bad.choose(&mut rng).expect("another name");
         pairs.push(Pair {

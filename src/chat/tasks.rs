@@ -16,6 +16,8 @@
 //! of the names is held out ([`NameSplit`]) of both the pretraining and
 //! the SFT data, and the evaluation's prompts name only those.
 
+use std::collections::HashMap;
+
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -67,7 +69,7 @@ impl Task {
 }
 
 /// What a prompt asks: the task and its arguments.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Ask {
     /// A name that starts with this letter.
     Starts(char),
@@ -117,17 +119,21 @@ impl Ask {
         match self {
             Ask::Spell(name) => Ok(spelled(name)),
             Ask::Count(c, name) => Ok(name.chars().filter(|x| x == c).count().to_string()),
-            Ask::Starts(_) | Ask::EndsA5 => {
-                let fits: Vec<&String> = names.iter().filter(|n| self.check(n)).collect();
-                fits.choose(rng).map(|n| n.to_string()).ok_or_else(|| {
-                    Error::Config(format!(
-                        "no name of the {} answers {:?}",
-                        names.len(),
-                        self.prompt()
-                    ))
-                })
-            }
+            Ask::Starts(_) | Ask::EndsA5 => self.draw(&self.fitting(names), names.len(), rng),
         }
+    }
+
+    /// The names of `names` that answer this prompt, in their order.
+    fn fitting<'a>(&self, names: &'a [String]) -> Vec<&'a String> {
+        names.iter().filter(|n| self.check(n)).collect()
+    }
+
+    /// One of `fits` (the names of `of` that answer this prompt), drawn
+    /// from `rng`; an error if there is none.
+    fn draw(&self, fits: &[&String], of: usize, rng: &mut impl Rng) -> Result<String> {
+        fits.choose(rng).map(|n| n.to_string()).ok_or_else(|| {
+            Error::Config(format!("no name of the {of} answers {:?}", self.prompt()))
+        })
     }
 }
 
@@ -227,10 +233,22 @@ pub fn examples(names: &[String], tasks: &[Task], n: usize, seed: u64) -> Result
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut out = Vec::with_capacity(n * tasks.len());
+    // The names that answer each `starts` and `ends_a5` prompt, found once
+    // (27 lists at most), not once per example: the same draws as
+    // `Ask::reference`, without its scan of every name.
+    let mut fitting: HashMap<Ask, Vec<&String>> = HashMap::new();
     for _ in 0..n {
         for &task in tasks {
             let ask = ask(task, names, &mut rng)?;
-            let answer = ask.reference(names, &mut rng)?;
+            let answer = match ask {
+                Ask::Starts(_) | Ask::EndsA5 => {
+                    let fits = fitting
+                        .entry(ask.clone())
+                        .or_insert_with(|| ask.fitting(names));
+                    ask.draw(fits, names.len(), &mut rng)?
+                }
+                Ask::Spell(_) | Ask::Count(..) => ask.reference(names, &mut rng)?,
+            };
             let conversation = Conversation {
                 prompt: ask.prompt(),
                 answer,

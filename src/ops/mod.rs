@@ -24,7 +24,7 @@
 //! | file | what it holds |
 //! |---|---|
 //! | `ops/mod.rs` | the entry points and the choice of kernel: safe code |
-//! | `ops/kernels.rs` | the loops: the crate's only `unsafe`, with its safety argument |
+//! | `kernels/lib.rs` | the loops, a crate of their own: the only `unsafe`, with its safety argument, compiled optimised even in test builds |
 //! | `tests/it/unit/ops.rs` | every kernel, layout and tile edge against `ndarray`'s `dot` |
 
 use ndarray::ArrayRef2;
@@ -32,11 +32,9 @@ use ndarray::linalg::general_mat_mul;
 
 use crate::float::Float;
 
-// The one exception to the crate's `#![deny(unsafe_code)]`: raw-pointer tile
-// loops and `#[target_feature]` functions (see the module's header).
-#[allow(unsafe_code)]
-mod kernels;
-
+// The loops themselves, raw-pointer tiles and `#[target_feature]` copies,
+// are the crate `kernels` (`kernels/lib.rs`): the only `unsafe` code, and
+// compiled optimised even in test builds.
 pub use kernels::Kernel;
 pub(crate) use kernels::with_widest_simd;
 

@@ -1,7 +1,19 @@
-//! # The one module with `unsafe`: the tiled loops behind `matmul_acc` and `map_into`
+//! # The matrix-product kernels: the tiled loops behind `matmul_acc` and `map_into`
 //!
-//! The crate root denies `unsafe_code`; `ops/mod.rs` allows it for this
-//! module alone. It is needed for two things:
+//! A crate of its own (`kernels/Cargo.toml`) under the library's `ops`
+//! module (`src/ops/mod.rs`, the safe entry points that the layers call),
+//! for two reasons:
+//!
+//! - it holds all the `unsafe` code of backprop-ninja, which denies
+//!   `unsafe_code` everywhere else;
+//! - it is compiled with optimisations even in test builds (its profile in
+//!   the workspace's `Cargo.toml`): its loops are vectorised only at
+//!   `opt-level` 2 and up, and a test build of the library (`opt-level` 1,
+//!   fast to compile) would otherwise run its matrix products several times
+//!   slower. The products for `f32` and `f64` are compiled here, not in the
+//!   crates that call them ([`Elem`]).
+//!
+//! `unsafe` is needed for two things:
 //!
 //! - the tile loops index the operands through raw pointers and strides, and
 //!   read a row of `b` as one `[F; W]`, so that the compiler sees no bounds
@@ -24,18 +36,47 @@
 //!   [`Kernel::is_available`] said that this CPU has its features.
 //!
 //! The order of the arithmetic is fixed here, for each [`Kernel`]: the same
-//! inputs give the same bits on every run and every machine that runs that
-//! kernel.
+//! inputs give the same bits on every run, every machine that runs that
+//! kernel, and every `opt-level` (no fast-math: the compiler may not
+//! reorder floating-point sums).
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 use std::marker::PhantomData;
 
-use ndarray::ArrayRef2;
+use ndarray::{ArrayRef2, NdFloat};
 
-use crate::float::Float;
+/// `f32` or `f64`: the element types whose products are compiled here.
+///
+/// [`Elem::run_compiled`] is implemented for each type in this crate, not
+/// generically, so that its loops are compiled with this crate's
+/// optimisations, whatever the caller's.
+pub trait Elem: NdFloat + sealed::Sealed {
+    /// Runs `op` on `kernel`: [`Op::run`]'s body, compiled here for `Self`.
+    #[doc(hidden)]
+    fn run_compiled(op: Op<'_, Self>, kernel: Kernel);
+}
 
-/// Which compiled copy of the loops runs. [`matmul_acc`](super::matmul_acc) and [`map_into`](super::map_into)
-/// take [`Kernel::best`]; the tests force each one.
+impl Elem for f32 {
+    fn run_compiled(op: Op<'_, f32>, kernel: Kernel) {
+        op.run_here(kernel)
+    }
+}
+
+impl Elem for f64 {
+    fn run_compiled(op: Op<'_, f64>, kernel: Kernel) {
+        op.run_here(kernel)
+    }
+}
+
+mod sealed {
+    /// Only `f32` and `f64` are [`Elem`](super::Elem)s.
+    pub trait Sealed {}
+    impl Sealed for f32 {}
+    impl Sealed for f64 {}
+}
+
+/// Which compiled copy of the loops runs. The library's `matmul_acc` and
+/// `map_into` take [`Kernel::best`]; the tests force each one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kernel {
     /// Plain Rust for the baseline target, `x·y + acc` rounded twice.
@@ -100,7 +141,7 @@ enum Layout {
 }
 
 /// One product `c += a @ b`, as raw parts, ready for a kernel.
-pub(super) struct Op<'a, F> {
+pub struct Op<'a, F> {
     m: usize,
     n: usize,
     k: usize,
@@ -125,7 +166,7 @@ fn strides<F>(x: &ArrayRef2<F>) -> [isize; 2] {
     ]
 }
 
-impl<'a, F: Float> Op<'a, F> {
+impl<'a, F: Elem> Op<'a, F> {
     /// `c += a @ b` for the kernels, or `None` when they do not read this
     /// layout (then `general_mat_mul` does it): `c`'s rows must be
     /// contiguous, and either `b`'s rows, or `b`'s columns and `a`'s rows
@@ -135,11 +176,7 @@ impl<'a, F: Float> Op<'a, F> {
     ///
     /// # Panics
     /// If the shapes do not match or one is empty.
-    pub(super) fn new(
-        c: &'a mut ArrayRef2<F>,
-        a: &'a ArrayRef2<F>,
-        b: &'a ArrayRef2<F>,
-    ) -> Option<Self> {
+    pub fn new(c: &'a mut ArrayRef2<F>, a: &'a ArrayRef2<F>, b: &'a ArrayRef2<F>) -> Option<Self> {
         let (m, k) = a.dim();
         let n = b.ncols();
         assert!(
@@ -177,11 +214,17 @@ impl<'a, F: Float> Op<'a, F> {
         })
     }
 
-    /// Runs the product on `kernel`.
+    /// Runs the product on `kernel`, with the loops compiled in this crate
+    /// ([`Elem::run_compiled`]).
     ///
     /// # Panics
     /// If this CPU cannot run `kernel`.
-    pub(super) fn run(self, kernel: Kernel) {
+    pub fn run(self, kernel: Kernel) {
+        F::run_compiled(self, kernel)
+    }
+
+    /// [`Op::run`]'s body, for [`Elem::run_compiled`].
+    fn run_here(self, kernel: Kernel) {
         assert!(
             kernel.is_available(),
             "the {kernel:?} kernel needs CPU features this machine lacks"
@@ -435,7 +478,7 @@ impl<'a, F: Float> Op<'a, F> {
 /// `x · y + acc`, fused where the CPU has FMA (a call to a slow software
 /// `fma` otherwise, so not used there).
 #[inline(always)]
-fn fmadd<F: Float, const FMA: bool>(x: F, y: F, acc: F) -> F {
+fn fmadd<F: Elem, const FMA: bool>(x: F, y: F, acc: F) -> F {
     if FMA { x.mul_add(y, acc) } else { x * y + acc }
 }
 
@@ -444,14 +487,14 @@ fn fmadd<F: Float, const FMA: bool>(x: F, y: F, acc: F) -> F {
 ///
 /// # Panics
 /// If the slices differ in length or this CPU cannot run `kernel`.
-pub(super) fn map<F: Float>(kernel: Kernel, out: &mut [F], x: &[F], f: impl Fn(F) -> F) {
+pub fn map<F: Elem>(kernel: Kernel, out: &mut [F], x: &[F], f: impl Fn(F) -> F) {
     assert_eq!(out.len(), x.len(), "map_into: lengths differ");
     assert!(
         kernel.is_available(),
         "the {kernel:?} kernel needs CPU features this machine lacks"
     );
     #[inline(always)]
-    fn each<F: Float>(out: &mut [F], x: &[F], f: impl Fn(F) -> F) {
+    fn each<F: Elem>(out: &mut [F], x: &[F], f: impl Fn(F) -> F) {
         for (o, &x) in out.iter_mut().zip(x) {
             *o = f(x);
         }
@@ -460,14 +503,14 @@ pub(super) fn map<F: Float>(kernel: Kernel, out: &mut [F], x: &[F], f: impl Fn(F
     /// The CPU has AVX2 and FMA.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn each_avx2<F: Float>(out: &mut [F], x: &[F], f: impl Fn(F) -> F) {
+    unsafe fn each_avx2<F: Elem>(out: &mut [F], x: &[F], f: impl Fn(F) -> F) {
         each(out, x, f)
     }
     /// # Safety
     /// The CPU has AVX-512F, AVX2 and FMA.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx2,fma")]
-    unsafe fn each_avx512<F: Float>(out: &mut [F], x: &[F], f: impl Fn(F) -> F) {
+    unsafe fn each_avx512<F: Elem>(out: &mut [F], x: &[F], f: impl Fn(F) -> F) {
         each(out, x, f)
     }
     match kernel {
@@ -484,10 +527,10 @@ pub(super) fn map<F: Float>(kernel: Kernel, out: &mut [F], x: &[F], f: impl Fn(F
 }
 
 /// Runs `f` inside a function compiled for the widest SIMD this CPU has
-/// ([`Kernel::best`](Kernel::best)), so that the loops of `f`, inlined
+/// ([`Kernel::best`]), so that the loops of `f`, inlined
 /// there, use 8 or 16 lanes: the same operations in the same order on every
 /// path. The causal softmax uses it for its branch-free `fast_exp`.
-pub(crate) fn with_widest_simd<R>(f: impl FnOnce() -> R) -> R {
+pub fn with_widest_simd<R>(f: impl FnOnce() -> R) -> R {
     /// # Safety
     /// The CPU must have AVX-512F, AVX2 and FMA.
     #[cfg(target_arch = "x86_64")]
