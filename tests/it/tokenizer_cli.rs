@@ -212,8 +212,14 @@ fn decode_refuses_ids_outside_the_vocabulary() {
     assert!(!o.status.success());
 }
 
+/// With the shipped stubs, `--impl exercises` refuses to train before any
+/// work, naming the learner's function still at `todo!()`. Ignored in a
+/// learner's `cargo test` (their `bpe.rs` stops being stubs, and the run
+/// builds the command a second time, with their crate); CI runs it with
+/// `cargo test -- --ignored`.
 #[test]
-fn impl_learner_waits_for_the_learners_own_functions() {
+#[ignore = "maintainers: the shipped exercises are todo!() stubs"]
+fn maintainers_impl_learner_waits_for_the_learners_own_functions() {
     let dir = temp_dir("exercises");
     let (model, o) = train(&dir, "260", &["--impl", "exercises"]);
     assert_fails(&o, "tokenizer::get_stats (exercises/bpe.rs)");
