@@ -111,6 +111,10 @@ pub struct Args {
     /// Answers sampled by each of RLHF's evaluations [default: rlhf's]
     #[arg(long, value_parser = output::positive, allow_negative_numbers = true)]
     pub eval_answers: Option<usize>,
+    /// Print the loss every this many steps in SFT, the reward model and
+    /// RLHF [default: each stage's own]
+    #[arg(long, value_parser = output::positive, allow_negative_numbers = true)]
+    pub print_every: Option<usize>,
     /// Whose backward passes every stage runs with.
     #[arg(long = "impl", value_enum, default_value_t = Impl::Solutions)]
     pub implementation: Impl,
@@ -240,6 +244,10 @@ fn stages(args: &Args, implementation: Option<&str>) -> Vec<Stage> {
         Some(n) => words(&[&"--eval-answers", &n.to_string()]),
         None => vec![],
     };
+    let every = match args.print_every {
+        Some(n) => words(&[&"--print-every", &n.to_string()]),
+        None => vec![],
+    };
     let imp = match implementation {
         Some(i) => words(&[&"--impl", &i]),
         None => vec![],
@@ -323,6 +331,7 @@ fn stages(args: &Args, implementation: Option<&str>) -> Vec<Stage> {
                     &"--out",
                     &sft,
                 ]),
+                &every,
                 &data,
                 &seed,
                 &imp,
@@ -344,6 +353,7 @@ fn stages(args: &Args, implementation: Option<&str>) -> Vec<Stage> {
                     &"--out",
                     &reward,
                 ]),
+                &every,
                 &data,
                 &seed,
                 &imp,
@@ -366,6 +376,7 @@ fn stages(args: &Args, implementation: Option<&str>) -> Vec<Stage> {
                     &rl,
                 ]),
                 &answers,
+                &every,
                 &data,
                 &seed,
                 &imp,

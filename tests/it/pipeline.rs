@@ -231,6 +231,7 @@ fn ctrl_c_in_a_stage_says_the_command_that_resumes_that_stage() {
     let mut child = bin()
         .args(["pipeline", "--dir", s(&dir), "--pretrain-steps", "2"])
         .args(["--sft-steps", "100000", "--eval-prompts", "2"])
+        .args(["--print-every", "1"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -247,8 +248,11 @@ fn ctrl_c_in_a_stage_says_the_command_that_resumes_that_stage() {
         let mut line = String::new();
         assert_ne!(stdout.read_line(&mut line).unwrap(), 0, "ended: {seen}");
         seen.push_str(&line);
-        // The first loss line of SFT (the base's have no '/').
+        // The first loss line of SFT (the base's have no '/'): step 1, as
+        // `--print-every 1` reached the stage.
         if line.starts_with("step ") && line.contains('/') {
+            let step = line.split_whitespace().nth(1);
+            assert!(step.is_some_and(|s| s.starts_with("1/")), "{line}");
             break;
         }
     }
