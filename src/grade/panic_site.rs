@@ -135,13 +135,32 @@ pub fn learner_frame(backtrace: &str) -> Option<String> {
 /// from `/…/backprop-ninja/exercises/tanh.rs:20:5`, `./exercises/…` or
 /// `src/../exercises/…`; `None` for a path elsewhere.
 pub fn crate_relative(path: &str) -> Option<String> {
-    let root = env!("CARGO_MANIFEST_DIR");
-    let rest = match path.strip_prefix(root) {
+    let inside = crate::root()
+        .to_str()
+        .and_then(|root| path.strip_prefix(root));
+    let rest = match inside {
         Some(rest) => rest.trim_start_matches('/'),
         None if path.starts_with('/') => return None,
         None => path.trim_start_matches("./"),
     };
-    Some(rest.strip_prefix("src/../").unwrap_or(rest).to_string())
+    Some(normalized(rest))
+}
+
+/// `rest` without its `dir/..` pairs: `exercises/tanh.rs` from
+/// `src/../exercises/tanh.rs`, `src/layers/linear.rs` from
+/// `lib/../src/layers/linear.rs` (the library's manifest is in `lib/`).
+fn normalized(rest: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in rest.split('/') {
+        match part {
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
+            }
+            "." | "" => {}
+            _ => parts.push(part),
+        }
+    }
+    parts.join("/")
 }
 
 /// Runs `f`, catching a panic with its site; the panic is not printed.

@@ -11,7 +11,6 @@
 //! is [`crate::grade::compact`]; it ends with the same lines.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use super::Status;
 use super::hint_levels;
@@ -71,7 +70,7 @@ pub fn place(g: &Graded) -> String {
 /// the crate's folder; none for an exercise of several functions (the
 /// chain) or a file that cannot be read.
 pub fn function_line(e: Exercise) -> Option<usize> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(e.file());
+    let path = crate::root().join(e.file());
     let text = std::fs::read_to_string(path).ok()?;
     line_of_fn(&text, &function_name(e))
 }
@@ -141,7 +140,7 @@ pub fn report(implementation: &str, graded: &[Graded]) -> String {
     out.push_str(&last_lines(
         implementation,
         graded,
-        &hint_levels::shown(Path::new(env!("CARGO_MANIFEST_DIR"))),
+        &hint_levels::shown(crate::root()),
     ));
     out
 }
@@ -293,7 +292,7 @@ pub fn function_name(e: Exercise) -> String {
 /// The derivation of a solved exercise, from the solution's doc comments:
 /// the file's own (`//!`), for a layer, and the function's (`///`).
 pub fn derivation(e: Exercise) -> Option<String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(e.solution_file());
+    let path = crate::root().join(e.solution_file());
     let text = std::fs::read_to_string(path).ok()?;
     Some(derivation_from(
         &text,

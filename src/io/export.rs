@@ -61,7 +61,7 @@ pub fn export_check(path: &Path, f: &Forward, grads: &Grads) -> Result<()> {
         ("format".to_string(), FORMAT.to_string()),
         (
             "crate".to_string(),
-            concat!(env!("CARGO_PKG_NAME"), " ", env!("CARGO_PKG_VERSION")).to_string(),
+            concat!("backprop-ninja ", env!("CARGO_PKG_VERSION")).to_string(),
         ),
     ]);
     weights::save(path, tensors, metadata)

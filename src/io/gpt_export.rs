@@ -214,7 +214,7 @@ fn metadata(format: &str, c: &GptConfig) -> BTreeMap<String, String> {
         ("format".to_string(), format.to_string()),
         (
             "crate".to_string(),
-            concat!(env!("CARGO_PKG_NAME"), " ", env!("CARGO_PKG_VERSION")).to_string(),
+            concat!("backprop-ninja ", env!("CARGO_PKG_VERSION")).to_string(),
         ),
         ("n_layer".to_string(), c.n_layer.to_string()),
         ("n_head".to_string(), c.n_head.to_string()),

@@ -659,3 +659,26 @@ pub fn hyper_for(kind: ModelKind, vocab: usize) -> Hyper {
         _ => lecture_hyper(vocab),
     }
 }
+
+/// The reference's training step for every model the command trains,
+/// compiled here, in the library, which test builds optimise: the command
+/// and the tests, built unoptimised, call these copies instead of
+/// compiling their own (the instances the library compiles are shared
+/// with the crates above it). Never called.
+#[doc(hidden)]
+#[inline(never)]
+pub fn reference_instances() -> [*const (); 6] {
+    use crate::Solutions;
+    use crate::models::{
+        deep::Deep, dpo_policy::DpoPolicy, gpt::Gpt, mlp::Mlp, reward::RewardModel,
+        wavenet::WaveNet,
+    };
+    [
+        train_step::<Solutions, Mlp<f32>> as *const (),
+        train_step::<Solutions, WaveNet<f32>> as *const (),
+        train_step::<Solutions, Gpt<f32>> as *const (),
+        train_step::<Solutions, RewardModel<f32>> as *const (),
+        train_step::<Solutions, DpoPolicy<f32>> as *const (),
+        train_step::<Solutions, Deep> as *const (),
+    ]
+}
