@@ -1,6 +1,7 @@
 //! # `pipeline`, as a user runs it
 //!
-//! The whole pipeline with tiny step counts on the embedded names: every
+//! The whole pipeline with tiny step counts on 2,000 of the embedded names
+//! (`--data`; the stages' evaluations stay small): every
 //! stage's file left, one table with a row per stage, each stage's command
 //! that reruns it alone (and gives the same bits); `--force` replaces the
 //! pipeline's own files and nothing else; a `--dir` that is a file, and a
@@ -9,8 +10,9 @@
 //! command that resumes that stage alone.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::sync::OnceLock;
 
 use backprop_ninja::io::checkpoint;
 
@@ -26,11 +28,11 @@ const STAGES: [(&str, &str); 6] = [
     ("rlhf", "rlhf.safetensors"),
 ];
 
-/// The pipeline on the embedded names in `dir`, with tiny step counts and
+/// The pipeline on [`names`] in `dir`, with tiny step counts and
 /// evaluations, and `extra`.
 fn pipeline(dir: &Path, extra: &[&str]) -> Output {
     bin()
-        .args(["pipeline", "--dir", s(dir)])
+        .args(["pipeline", "--dir", s(dir), "--data", s(names())])
         .args(["--pretrain-steps", "2", "--sft-steps", "2"])
         .args(["--reward-steps", "2", "--rlhf-steps", "2"])
         .args(["--eval-prompts", "2", "--eval-pairs", "20"])
@@ -38,6 +40,20 @@ fn pipeline(dir: &Path, extra: &[&str]) -> Output {
         .args(extra)
         .output()
         .expect("the binary runs")
+}
+
+/// The first 2,000 of the embedded names, in a file of their own (outside
+/// every pipeline's `--dir`).
+fn names() -> &'static Path {
+    static NAMES: OnceLock<PathBuf> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        let all = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("data/names.txt"))
+            .unwrap();
+        let path = temp_dir("names").join("names.txt");
+        let first: Vec<&str> = all.lines().take(2000).collect();
+        fs::write(&path, first.join("\n") + "\n").unwrap();
+        path
+    })
 }
 
 fn tensors(path: &Path) -> Vec<(String, ndarray::ArrayD<f32>)> {
@@ -229,7 +245,8 @@ fn ctrl_c_in_a_stage_says_the_command_that_resumes_that_stage() {
 
     let dir = temp_dir("ctrl-c");
     let mut child = bin()
-        .args(["pipeline", "--dir", s(&dir), "--pretrain-steps", "2"])
+        .args(["pipeline", "--dir", s(&dir), "--data", s(names())])
+        .args(["--pretrain-steps", "2"])
         .args(["--sft-steps", "100000", "--eval-prompts", "2"])
         .args(["--print-every", "1"])
         .stdout(Stdio::piped())
