@@ -660,14 +660,19 @@ pub fn hyper_for(kind: ModelKind, vocab: usize) -> Hyper {
     }
 }
 
-/// The reference's training step for every model the command trains,
-/// compiled here, in the library, which test builds optimise: the command
-/// and the tests, built unoptimised, call these copies instead of
-/// compiling their own (the instances the library compiles are shared
-/// with the crates above it). Never called.
+/// The reference's training step of every model the command trains, and
+/// its RLHF gradients, compiled here, in the library: test builds optimise
+/// the library (`[profile.dev.package]` in Cargo.toml) but not the command
+/// and the tests above it, and rustc lets a crate built at opt-level 0 or 1
+/// call the copy of a generic function that a dependency built at opt-level
+/// 0 or 1 compiled, instead of compiling its own. So `train gpt` in a test
+/// build runs these optimised copies (without them, a GPT step took three
+/// times as long). Never called; a function the library never asks for,
+/// such as [`fit`] with the command's own closures, is compiled where it
+/// is called.
 #[doc(hidden)]
 #[inline(never)]
-pub fn reference_instances() -> [*const (); 6] {
+pub fn reference_instances() -> [*const (); 7] {
     use crate::Solutions;
     use crate::models::{
         deep::Deep, dpo_policy::DpoPolicy, gpt::Gpt, mlp::Mlp, reward::RewardModel,
@@ -680,5 +685,6 @@ pub fn reference_instances() -> [*const (); 6] {
         train_step::<Solutions, RewardModel<f32>> as *const (),
         train_step::<Solutions, DpoPolicy<f32>> as *const (),
         train_step::<Solutions, Deep> as *const (),
+        crate::train::rlhf::gradients::<Solutions> as *const (),
     ]
 }

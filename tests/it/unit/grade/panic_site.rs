@@ -25,3 +25,28 @@ fn the_learners_frame_is_found_in_a_backtrace() {
         None
     );
 }
+
+#[test]
+fn a_path_in_the_crate_is_named_from_its_root() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    for (path, relative) in [
+        (
+            format!("{root}/exercises/tanh.rs:20:5"),
+            "exercises/tanh.rs:20:5",
+        ),
+        ("./exercises/tanh.rs".into(), "exercises/tanh.rs"),
+        ("src/../exercises/tanh.rs".into(), "exercises/tanh.rs"),
+        // The library's manifest is in lib/: rustc sees its files so.
+        (
+            "lib/../src/layers/linear.rs:7:1".into(),
+            "src/layers/linear.rs:7:1",
+        ),
+        (
+            format!("{root}/lib/../src/grade/mod.rs"),
+            "src/grade/mod.rs",
+        ),
+    ] {
+        assert_eq!(crate_relative(&path).as_deref(), Some(relative), "{path}");
+    }
+    assert_eq!(crate_relative("/elsewhere/src/main.rs"), None);
+}
