@@ -16,6 +16,7 @@ pub mod diagnose;
 pub mod eval;
 pub mod generate;
 pub mod gpt;
+pub mod instances;
 pub mod interrupt;
 #[cfg(feature = "plots")]
 pub mod plots;
@@ -658,33 +659,4 @@ pub fn hyper_for(kind: ModelKind, vocab: usize) -> Hyper {
         ModelKind::WaveNet => wavenet_hyper(vocab),
         _ => lecture_hyper(vocab),
     }
-}
-
-/// The reference's training step of every model the command trains, and
-/// its RLHF gradients, compiled here, in the library: test builds optimise
-/// the library (`[profile.dev.package]` in Cargo.toml) but not the command
-/// and the tests above it, and rustc lets a crate built at opt-level 0 or 1
-/// call the copy of a generic function that a dependency built at opt-level
-/// 0 or 1 compiled, instead of compiling its own. So `train gpt` in a test
-/// build runs these optimised copies (without them, a GPT step took three
-/// times as long). Never called; a function the library never asks for,
-/// such as [`fit`] with the command's own closures, is compiled where it
-/// is called.
-#[doc(hidden)]
-#[inline(never)]
-pub fn reference_instances() -> [*const (); 7] {
-    use crate::Solutions;
-    use crate::models::{
-        deep::Deep, dpo_policy::DpoPolicy, gpt::Gpt, mlp::Mlp, reward::RewardModel,
-        wavenet::WaveNet,
-    };
-    [
-        train_step::<Solutions, Mlp<f32>> as *const (),
-        train_step::<Solutions, WaveNet<f32>> as *const (),
-        train_step::<Solutions, Gpt<f32>> as *const (),
-        train_step::<Solutions, RewardModel<f32>> as *const (),
-        train_step::<Solutions, DpoPolicy<f32>> as *const (),
-        train_step::<Solutions, Deep> as *const (),
-        crate::train::rlhf::gradients::<Solutions> as *const (),
-    ]
 }
