@@ -88,7 +88,7 @@ pub use float::Float;
 pub use solutions::Solutions;
 
 /// The crate's folder, where `exercises/` and `solutions/` are: the
-/// workspace's root, above this library's manifest (`lib/Cargo.toml`).
+/// workspace's root, above this library's manifest (`core/Cargo.toml`).
 pub fn root() -> &'static std::path::Path {
     let lib = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     lib.parent().unwrap_or(lib)

@@ -148,7 +148,7 @@ pub fn crate_relative(path: &str) -> Option<String> {
 
 /// `rest` without its `dir/..` pairs: `exercises/tanh.rs` from
 /// `src/../exercises/tanh.rs`, `src/layers/linear.rs` from
-/// `lib/../src/layers/linear.rs` (the library's manifest is in `lib/`).
+/// `core/../src/layers/linear.rs` (the library's manifest is in `core/`).
 fn normalized(rest: &str) -> String {
     let mut parts: Vec<&str> = Vec::new();
     for part in rest.split('/') {

@@ -65,7 +65,7 @@ fn watch_regrades_a_saved_exercise_and_ends_on_ctrl_c() {
         "src",
         "exercises",
         "solutions",
-        "lib",
+        "core",
         "kernels",
         "tests",
         "benches",

@@ -36,13 +36,13 @@ fn a_path_in_the_crate_is_named_from_its_root() {
         ),
         ("./exercises/tanh.rs".into(), "exercises/tanh.rs"),
         ("src/../exercises/tanh.rs".into(), "exercises/tanh.rs"),
-        // The library's manifest is in lib/: rustc sees its files so.
+        // The library's manifest is in core/: rustc sees its files so.
         (
-            "lib/../src/layers/linear.rs:7:1".into(),
+            "core/../src/layers/linear.rs:7:1".into(),
             "src/layers/linear.rs:7:1",
         ),
         (
-            format!("{root}/lib/../src/grade/mod.rs"),
+            format!("{root}/core/../src/grade/mod.rs"),
             "src/grade/mod.rs",
         ),
     ] {
