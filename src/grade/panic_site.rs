@@ -132,8 +132,9 @@ pub fn learner_frame(backtrace: &str) -> Option<String> {
 }
 
 /// A path inside this crate, relative to its root: `exercises/tanh.rs:20:5`
-/// from `/…/backprop-ninja/exercises/tanh.rs:20:5`, `./exercises/…` or
-/// `src/../exercises/…`; `None` for a path elsewhere.
+/// from `/…/backprop-ninja/exercises/tanh.rs:20:5`, `./exercises/…`,
+/// `src/../exercises/…` or `core/../src/…` (how rustc names the library's
+/// files); `None` for a path elsewhere.
 pub fn crate_relative(path: &str) -> Option<String> {
     let inside = crate::root()
         .to_str()
@@ -146,8 +147,8 @@ pub fn crate_relative(path: &str) -> Option<String> {
     Some(normalized(rest))
 }
 
-/// `rest` without its `dir/..` pairs: `exercises/tanh.rs` from
-/// `src/../exercises/tanh.rs`, `src/layers/linear.rs` from
+/// `rest` without its `dir/..` pairs and `.` parts: `exercises/tanh.rs`
+/// from `src/../exercises/tanh.rs`, `src/layers/linear.rs` from
 /// `core/../src/layers/linear.rs` (the library's manifest is in `core/`).
 fn normalized(rest: &str) -> String {
     let mut parts: Vec<&str> = Vec::new();

@@ -1,7 +1,7 @@
 //! # `pipeline`, as a user runs it
 //!
-//! The whole pipeline with tiny step counts on 2,000 of the embedded names
-//! (`--data`; the stages' evaluations stay small): every
+//! The whole pipeline with tiny step counts on 2,000 of the embedded
+//! names (`--data`, so that the stages' evaluations stay small): every
 //! stage's file left, one table with a row per stage, each stage's command
 //! that reruns it alone (and gives the same bits); `--force` replaces the
 //! pipeline's own files and nothing else; a `--dir` that is a file, and a
