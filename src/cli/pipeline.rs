@@ -222,6 +222,14 @@ fn words(items: &[&dyn AsRef<OsStr>]) -> Vec<OsString> {
     items.iter().map(|w| w.as_ref().to_os_string()).collect()
 }
 
+/// `flag value` when there is a value; nothing when there is none.
+fn option(flag: &str, value: Option<impl AsRef<OsStr>>) -> Vec<OsString> {
+    match value {
+        Some(v) => words(&[&flag, &v]),
+        None => vec![],
+    }
+}
+
 /// The stages of `args`, in order; `implementation`, the `--impl` of
 /// every stage that trains (none for the reference's).
 fn stages(args: &Args, implementation: Option<&str>) -> Vec<Stage> {
@@ -232,26 +240,11 @@ fn stages(args: &Args, implementation: Option<&str>) -> Vec<Stage> {
     let sft = dir.join("sft.safetensors");
     let reward = dir.join("reward.safetensors");
     let rl = dir.join("rlhf.safetensors");
-    let data = match &args.data {
-        Some(d) => words(&[&"--data", d]),
-        None => vec![],
-    };
-    let seed = match args.seed {
-        Some(s) => words(&[&"--seed", &s.to_string()]),
-        None => vec![],
-    };
-    let answers = match args.eval_answers {
-        Some(n) => words(&[&"--eval-answers", &n.to_string()]),
-        None => vec![],
-    };
-    let every = match args.print_every {
-        Some(n) => words(&[&"--print-every", &n.to_string()]),
-        None => vec![],
-    };
-    let imp = match implementation {
-        Some(i) => words(&[&"--impl", &i]),
-        None => vec![],
-    };
+    let data = option("--data", args.data.as_ref());
+    let seed = option("--seed", args.seed.map(|s| s.to_string()));
+    let answers = option("--eval-answers", args.eval_answers.map(|n| n.to_string()));
+    let every = option("--print-every", args.print_every.map(|n| n.to_string()));
+    let imp = option("--impl", implementation);
     let checkpoint = (Ours::Checkpoint, "a checkpoint of this crate");
     let stage = |name, file: &PathBuf, (ours, what), command, parts: &[&[OsString]]| Stage {
         name,
