@@ -18,9 +18,9 @@
 //! - its directory exists and a file can be created and removed in it (a
 //!   probe file, `.<name>.probe-<pid>`), and an existing file can be
 //!   replaced (not another user's file in a sticky directory such as `/tmp`);
-//! - no other run writes the same output: an advisory lock (`flock`, through
-//!   the `fs4` crate) on a hidden sibling, `.<name>.lock`, held until the
-//!   [`Output`] is dropped;
+//! - no other run writes the same output: an advisory lock
+//!   ([`File::try_lock`], `flock` on Unix) on a hidden sibling,
+//!   `.<name>.lock`, held until the [`Output`] is dropped;
 //! - temporary files of the same output left by a killed run
 //!   (`<name>.tmp-<pid>-<n>`, see [`crate::io::weights::save`]) are removed.
 
@@ -402,9 +402,9 @@ impl Output {
                         ),
                     )
                 })?;
-            match fs4::FileExt::try_lock(&file) {
+            match file.try_lock() {
                 Ok(()) => {}
-                Err(fs4::TryLockError::WouldBlock) => {
+                Err(fs::TryLockError::WouldBlock) => {
                     return Err(fail(
                         out,
                         format!(
@@ -413,7 +413,7 @@ impl Output {
                         ),
                     ));
                 }
-                Err(fs4::TryLockError::Error(source)) => {
+                Err(fs::TryLockError::Error(source)) => {
                     return Err(Error::Io {
                         path: lock_path.to_path_buf(),
                         source,
@@ -458,7 +458,7 @@ impl Drop for Output {
     fn drop(&mut self) {
         if let Some(file) = self.lock.take() {
             let _ = fs::remove_file(&self.lock_path);
-            let _ = fs4::FileExt::unlock(&file);
+            let _ = file.unlock();
         }
     }
 }

@@ -12,7 +12,7 @@
 //! leaves a truncated file behind. [`load`] says plainly what is wrong with a
 //! file it cannot read, and [`take`] what is wrong with a tensor.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::str::FromStr;
 
@@ -260,7 +260,8 @@ pub fn save(
             return Err(fail(format!("cannot save two tensors named {name}")));
         }
     }
-    let metadata = (!metadata.is_empty()).then(|| metadata.into_iter().collect::<HashMap<_, _>>());
+    let metadata =
+        (!metadata.is_empty()).then(|| metadata.into_iter().collect::<hashbrown::HashMap<_, _>>());
     let bytes = safetensors::serialize(&raw, metadata)
         .map_err(|e| fail(format!("cannot serialise: {e}")))?;
 

@@ -50,7 +50,7 @@ use std::sync::mpsc::channel;
 use crate::error::{Error, Result};
 use event_loop::{DEBOUNCE, run_on};
 use grading::{cargo_grade_first, saved_since};
-use saves::{Event, watcher};
+use saves::{on_ctrl_c, watcher};
 use screen::{CLEAR, Screen, report_size, terminal_size};
 
 /// `watch` in the crate at `dir`: until Ctrl-C. The screen fits the
@@ -65,10 +65,7 @@ pub fn main(dir: &Path, all: bool) -> Result<()> {
     }
     let (tx, rx) = channel();
     let _watcher = watcher(&exercises, tx.clone())?;
-    ctrlc::set_handler(move || {
-        let _ = tx.send(Event::Stop);
-    })
-    .map_err(|e| Error::Config(format!("cannot catch Ctrl-C: {e}")))?;
+    on_ctrl_c(tx)?;
     let mut stdout = io::stdout();
     let size = (!all).then(terminal_size);
     let report = size.map(report_size);

@@ -2,7 +2,7 @@
 //!
 //! Part of the learner's loop ([`crate::watch`]): the file-system watcher
 //! (`notify`) over `exercises/`, which sends an [`Event::Changed`] for each
-//! saved `.rs` file; Ctrl-C sends [`Event::Stop`].
+//! saved `.rs` file; Ctrl-C sends [`Event::Stop`] ([`on_ctrl_c`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::Sender;
@@ -37,4 +37,24 @@ pub fn watcher(dir: &Path, tx: Sender<Event>) -> Result<notify::RecommendedWatch
         .watch(dir, RecursiveMode::Recursive)
         .map_err(|e| Error::Config(format!("cannot watch {}: {e}", dir.display())))?;
     Ok(watcher)
+}
+
+/// Sends an [`Event::Stop`] at each Ctrl-C (SIGINT), from a thread of its
+/// own (`signal-hook`, the crate that also stops a training run cleanly:
+/// [`crate::train::interrupt`]). Elsewhere than on Unix, Ctrl-C keeps its
+/// default action.
+pub fn on_ctrl_c(tx: Sender<Event>) -> Result<()> {
+    #[cfg(unix)]
+    {
+        let mut signals = signal_hook::iterator::Signals::new([signal_hook::consts::SIGINT])
+            .map_err(|e| Error::Config(format!("cannot catch Ctrl-C: {e}")))?;
+        std::thread::spawn(move || {
+            for _ in signals.forever() {
+                let _ = tx.send(Event::Stop);
+            }
+        });
+    }
+    #[cfg(not(unix))]
+    drop(tx);
+    Ok(())
 }
