@@ -34,7 +34,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for entry in Cargo.toml Cargo.lock README.md build.rs src core kernels exercises solutions tests benches examples assets data docs; do
+for entry in Cargo.toml Cargo.lock README.md build.rs src core kernels watch exercises solutions tests benches examples assets data docs; do
     if [ -e "$root/$entry" ]; then
         cp -r "$root/$entry" "$work/"
     fi

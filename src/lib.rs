@@ -32,7 +32,7 @@
 //! | [`models`] | the models assembled from the layers (micrograd's MLP, part 4's MLP, part 5's WaveNet, part 3's deep MLP, lecture 7's GPT), forward and backward through `B: Backprop` |
 //! | [`train`], [`grade`], [`io`] | the training loops; the grader (the dispatch, oracle, cases per chapter, report, the scalar second oracle); checkpoints and exports |
 //! | [`registry`] | every exercise once: chapter, its backward pass's signature (so its file and function), hints, models that need it, grading case, 2-D twin |
-//! | [`watch`] | the learner's loop: re-grading on every save |
+//! | `src/watch/` (crate `watch`, `watch/Cargo.toml`) | the learner's loop: re-grading on every save; a crate of its own on top of this one, so that this one builds without the file watcher |
 //! | `src/cli/` (the binary) | the `backprop-ninja` command |
 //!
 //! Your backward passes, `exercises/`, are a crate of their own
@@ -73,8 +73,6 @@ pub mod ops;
 pub mod registry;
 pub mod tokenizer;
 pub mod train;
-// The learner's loop: `watch` re-grades on every save.
-pub mod watch;
 
 #[doc = include_str!("../docs/ndarray.md")]
 pub mod ndarray_guide {}

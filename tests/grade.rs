@@ -33,13 +33,13 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use backprop_ninja::grade::progress::{self as report, Graded, grade_one};
-use backprop_ninja::grade::{Status, compact, dispatch, hint_levels};
-use backprop_ninja::registry::Exercise;
 // `watch` sets FIRST_VAR to the module just saved (`tanh`): its exercises
 // are graded first, and their verdict printed before the report, up to the
 // line FIRST_END.
-use backprop_ninja::watch::grading::{FIRST_END, FIRST_VAR};
+use backprop_ninja::grade::compact::{FIRST_END, FIRST_VAR};
+use backprop_ninja::grade::progress::{self as report, Graded, grade_one};
+use backprop_ninja::grade::{Status, compact, dispatch, hint_levels};
+use backprop_ninja::registry::Exercise;
 use backprop_ninja::{Backprop, Solutions};
 use exercises::Exercises;
 

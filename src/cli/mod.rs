@@ -159,7 +159,7 @@ pub fn main() -> ExitCode {
         Command::Pipeline(args) => args.run(),
         Command::Eval(args) => saved::eval(args),
         Command::Sample(args) => saved::sample(args),
-        Command::Watch { all } => backprop_ninja::watch::main(std::path::Path::new("."), all),
+        Command::Watch { all } => watch::run(std::path::Path::new("."), all),
         Command::Hint { exercise } => {
             backprop_ninja::grade::hint_levels::next(std::path::Path::new("."), &exercise)
                 .map_err(Error::Config)

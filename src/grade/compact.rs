@@ -39,6 +39,14 @@ pub const SOLVED: &str = "solved:";
 /// The end of a list of failures that does not fit.
 pub const MORE: &str = "(watch --all)";
 
+/// The variable with which the watch asks the grade to grade one module's
+/// exercises first (the file just saved: `tanh`) and print their verdict
+/// before the report.
+pub const FIRST_VAR: &str = "BACKPROP_NINJA_FIRST";
+
+/// The line with which the grade ends that verdict.
+pub const FIRST_END: &str = "-- the saved file's verdict ends here; the report follows --";
+
 /// A terminal's size, in rows and columns of characters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Size {

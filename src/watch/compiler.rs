@@ -1,6 +1,6 @@
 //! # What the compiler said, read for `watch`
 //!
-//! Part of the learner's loop ([`crate::watch`]): cuts the output of `cargo`
+//! Part of the learner's loop ([`crate`]): cuts the output of `cargo`
 //! into one block per error (warnings left out), finds the file each error
 //! is in and so the exercise modules that do not compile
 //! ([`broken_modules`], which [`super::grading`] sets aside), and shows an

@@ -1,6 +1,6 @@
 //! # The loop of `watch`: grade, show, wait for a save
 //!
-//! Part of the learner's loop ([`crate::watch`]): grades, draws the
+//! Part of the learner's loop ([`crate`]): grades, draws the
 //! [`Screen`], then waits for a save (a burst of saves within the debounce,
 //! [`DEBOUNCE`] in the command, counts as one) or for Ctrl-C, and again.
 //! It takes the grading, the events and the terminal as arguments, which is

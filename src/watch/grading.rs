@@ -1,6 +1,6 @@
 //! # The grade `watch` runs, and its retries without the broken files
 //!
-//! Part of the learner's loop ([`crate::watch`]): the grade is the learner's
+//! Part of the learner's loop ([`crate`]): the grade is the learner's
 //! crate's `cargo test --test grade exercises` run as a child process, so that an
 //! exercise that does not compile cannot stop the watch. When only files of
 //! `exercises/` stop the compiler ([`super::compiler::broken_modules`]), the
@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::Command;
 
 use super::compiler::broken_modules;
-use crate::grade::compact::{self, Size};
+use backprop_ninja::grade::compact::{self, FIRST_END, FIRST_VAR, Size};
 
 /// One run of the grade.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,7 +30,7 @@ pub enum Outcome {
 /// Runs the grade: the learner's `cargo test --test grade exercises` in `dir`, and again
 /// without the files of `exercises/` that do not compile, if that is what
 /// stopped it ([`grade_isolating`]). With a `screen`, the report fits it
-/// ([`crate::grade::compact`]); without, it is the full report.
+/// ([`backprop_ninja::grade::compact`]); without, it is the full report.
 pub fn cargo_grade(dir: &Path, screen: Option<Size>) -> Outcome {
     cargo_grade_first(dir, screen, None, &mut |_| {})
 }
@@ -71,8 +71,8 @@ pub fn saved_since(dir: &Path, since: std::time::SystemTime) -> Option<String> {
 /// (the files of `exercises/` the registry names).
 pub fn exercise_modules() -> Vec<&'static str> {
     let mut modules: Vec<&str> = vec![];
-    for e in crate::registry::Exercise::all() {
-        let module = crate::grade::skipped::module_of(e.file());
+    for e in backprop_ninja::registry::Exercise::all() {
+        let module = backprop_ninja::grade::skipped::module_of(e.file());
         if !modules.contains(&module) {
             modules.push(module);
         }
@@ -86,13 +86,6 @@ pub const SKIP_VAR: &str = "BACKPROP_NINJA_SKIP";
 
 /// The learner's package, whose test `grade` prints the report.
 pub const PACKAGE: &str = "backprop-ninja-exercises";
-
-/// The variable that makes the grader grade one module's exercises first
-/// and print their verdict before the report: `tanh`.
-pub const FIRST_VAR: &str = "BACKPROP_NINJA_FIRST";
-
-/// The line with which the grader ends that verdict.
-pub const FIRST_END: &str = "-- the saved file's verdict ends here; the report follows --";
 
 /// `cargo test -p backprop-ninja-exercises --test grade exercises` in `dir`
 /// (only the learner's small crate is rebuilt), with the exercise modules

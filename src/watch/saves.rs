@@ -1,13 +1,13 @@
 //! # The saves `watch` reacts to
 //!
-//! Part of the learner's loop ([`crate::watch`]): the file-system watcher
+//! Part of the learner's loop ([`crate`]): the file-system watcher
 //! (`notify`) over `exercises/`, which sends an [`Event::Changed`] for each
 //! saved `.rs` file; Ctrl-C sends [`Event::Stop`] ([`on_ctrl_c`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::Sender;
 
-use crate::error::{Error, Result};
+use backprop_ninja::error::{Error, Result};
 
 /// What the watch reacts to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,7 +41,7 @@ pub fn watcher(dir: &Path, tx: Sender<Event>) -> Result<notify::RecommendedWatch
 
 /// Sends an [`Event::Stop`] at each Ctrl-C (SIGINT), from a thread of its
 /// own (`signal-hook`, the crate that also stops a training run cleanly:
-/// [`crate::train::interrupt`]). Elsewhere than on Unix, Ctrl-C keeps its
+/// [`backprop_ninja::train::interrupt`]). Elsewhere than on Unix, Ctrl-C keeps its
 /// default action.
 pub fn on_ctrl_c(tx: Sender<Event>) -> Result<()> {
     #[cfg(unix)]

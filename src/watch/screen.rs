@@ -1,7 +1,7 @@
 //! # The screen `watch` draws after each grade
 //!
-//! Part of the learner's loop ([`crate::watch`]): the screen is cleared and
-//! shows the grade on one screen ([`crate::grade::compact`]: each chapter's
+//! Part of the learner's loop ([`crate`]): the screen is cleared and
+//! shows the grade on one screen ([`backprop_ninja::grade::compact`]: each chapter's
 //! count on one line, what fails with its diagnosis and `file:line`, and
 //! last the `next:`/`fix:` line with its hint and the command for the next
 //! hint level) and, for an exercise that has just turned right, its
@@ -17,9 +17,9 @@ use std::collections::BTreeSet;
 
 use super::compiler::{errors_by_file, first_error};
 use super::grading::Outcome;
-use crate::grade::compact::{self, MORE, Size};
-use crate::grade::progress as report;
-use crate::registry::Exercise;
+use backprop_ninja::grade::compact::{self, MORE, Size};
+use backprop_ninja::grade::progress as report;
+use backprop_ninja::registry::Exercise;
 
 /// Clears the terminal and puts the cursor home.
 pub const CLEAR: &str = "\x1b[2J\x1b[H";

@@ -13,10 +13,10 @@ use std::collections::BTreeMap;
 use backprop_ninja::grade::compact::{self, Size};
 use backprop_ninja::grade::progress::{self, Graded, grade_one};
 use backprop_ninja::registry::{Chapter, Exercise, REGISTRY};
-use backprop_ninja::watch::grading::Outcome;
-use backprop_ninja::watch::screen::{CLEAR, Screen, report_size};
 use backprop_ninja::{Backprop, Solutions};
 use exercises::Exercises;
+use watch::grading::Outcome;
+use watch::screen::{CLEAR, Screen, report_size};
 
 use crate::common::bessel_replaced_by_n;
 

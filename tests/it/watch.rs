@@ -67,6 +67,7 @@ fn watch_regrades_a_saved_exercise_and_ends_on_ctrl_c() {
         "solutions",
         "core",
         "kernels",
+        "watch",
         "tests",
         "benches",
         "examples",

@@ -27,15 +27,19 @@ pub fn test_dir(tag: &str) -> std::path::PathBuf {
 }
 
 /// The lines of `files` (path → text) that declare something for `cargo
-/// test` alone, outside `src/cli/` (which `tests/it` mounts as a module).
+/// test` alone, outside `src/cli/` (which `tests/it` mounts as a module),
+/// but for the empty runner of a crate without tests (`#[cfg(test)] fn
+/// main() {}`, the watch's, which `cargo test NAME` builds all the same).
 fn test_only_code(files: &[(String, String)]) -> Vec<String> {
     let mut found = vec![];
     for (path, text) in files {
         if path.starts_with("src/cli/") {
             continue;
         }
-        for (i, line) in text.lines().enumerate() {
-            if line.contains("#[cfg(test)]") || line.contains("#[test]") {
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            let empty_runner = lines.get(i + 1).is_some_and(|l| l.trim() == "fn main() {}");
+            if (line.contains("#[cfg(test)]") && !empty_runner) || line.contains("#[test]") {
                 found.push(format!("{path}:{}: {}", i + 1, line.trim()));
             }
         }
@@ -85,9 +89,17 @@ fn the_library_holds_no_tests_that_would_never_run() {
             "src/cli/x.rs".to_string(),
             "#[cfg(test)]\nmod tests {}\n".to_string(),
         ),
+        (
+            "src/watch/mod.rs".to_string(),
+            "pub fn run() {}\n#[cfg(test)]\nfn main() {}\n#[cfg(test)]\nfn main() { check() }\n"
+                .to_string(),
+        ),
     ];
     assert_eq!(
         test_only_code(&planted),
-        ["src/layers/x.rs:2: #[cfg(test)]"]
+        [
+            "src/layers/x.rs:2: #[cfg(test)]",
+            "src/watch/mod.rs:4: #[cfg(test)]"
+        ]
     );
 }

@@ -1,5 +1,5 @@
 use crate::unit::watch::fixtures::BROKEN;
-use backprop_ninja::watch::compiler::*;
+use watch::compiler::*;
 
 #[test]
 fn notes_for_generic_code() {

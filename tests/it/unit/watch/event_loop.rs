@@ -1,12 +1,12 @@
-use backprop_ninja::watch::grading::Outcome;
-use backprop_ninja::watch::saves::Event;
 use std::path::PathBuf;
 use std::sync::mpsc::channel;
 use std::time::Duration;
+use watch::grading::Outcome;
+use watch::saves::Event;
 
 use crate::unit::watch::fixtures::{BROKEN, ELSEWHERE, GELU_BROKEN, RIGHT, WITHOUT_GELU};
-use backprop_ninja::watch::event_loop::*;
-use backprop_ninja::watch::screen::CLEAR;
+use watch::event_loop::*;
+use watch::screen::CLEAR;
 
 const NOT_YET: &str = "next: layers::tanh (exercises/tanh.rs:18)\n\nlayers: 0/1 done, next: tanh\n\nexercises: 0/1 done, 1 not attempted, 0 wrong\n";
 

@@ -1,8 +1,9 @@
 use crate::unit::watch::fixtures::{ELSEWHERE, GELU_BROKEN, RIGHT, WITHOUT_GELU};
-use backprop_ninja::watch::compiler::broken_modules;
-use backprop_ninja::watch::compiler::errors_by_file;
-use backprop_ninja::watch::grading::*;
+use backprop_ninja::grade::compact::FIRST_END;
 use std::process::Command;
+use watch::compiler::broken_modules;
+use watch::compiler::errors_by_file;
+use watch::grading::*;
 
 const HEAD_BROKEN: &str = "error[E0599]: no method named `tt` found\n  --> exercises/head.rs:30:7\n   |\n30 |     a.tt()\n\nFor more information about this error, try `rustc --explain E0599`.\nerror: could not compile `backprop-ninja` (lib) due to 1 previous error\n";
 const MODULES: &[&str] = &["gelu", "head", "tanh"];

@@ -1,8 +1,8 @@
 use crate::unit::watch::fixtures::GELU_BROKEN;
 use backprop_ninja::grade::compact;
 use backprop_ninja::grade::compact::Size;
-use backprop_ninja::watch::grading::Outcome;
-use backprop_ninja::watch::screen::*;
+use watch::grading::Outcome;
+use watch::screen::*;
 
 const NEXT: &str =
     "fix: layers::linear at exercises/linear.rs:17; hint 1 of 3: cargo run -- hint layers::linear";
