@@ -1105,6 +1105,48 @@ fn features_of(args: &[&str]) -> BTreeMap<String, String> {
     crates
 }
 
+/// The crates that test builds leave unoptimised (`opt-level = 0` in
+/// Cargo.toml's `[profile.dev.package]`) are linked into the command and
+/// the watch alone, never under the library: an unoptimised crate exports
+/// its copies of generic and inline code (`Range::next`, ...), and the
+/// library, optimised, would call them instead of compiling its own (with
+/// the regular-expression crates unoptimised, the tests ran a quarter
+/// slower). The derive macros run inside the compiler and are not linked.
+#[test]
+fn the_command_alone_links_the_unoptimised_crates() {
+    let manifest = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
+        .expect("Cargo.toml");
+    let section = manifest
+        .split("\n[profile.dev.package]\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n[").next())
+        .expect("a [profile.dev.package] section");
+    let unoptimised: Vec<&str> = section
+        .lines()
+        .filter_map(|line| line.strip_suffix(" = { opt-level = 0 }"))
+        .collect();
+    assert!(
+        unoptimised.len() > 20,
+        "read {} unoptimised crates",
+        unoptimised.len()
+    );
+    let library = features_of(&[
+        "--edges",
+        "normal,no-proc-macro",
+        "--package",
+        "backprop-ninja-core",
+    ]);
+    assert!(library.len() > 20, "cargo tree listed {}", library.len());
+    let under: Vec<&str> = unoptimised
+        .into_iter()
+        .filter(|name| library.keys().any(|k| k.split(' ').next() == Some(*name)))
+        .collect();
+    assert!(
+        under.is_empty(),
+        "unoptimised in test builds but linked into the library: {under:?}"
+    );
+}
+
 /// `--impl exercises` hands the run over to the command as the learner's
 /// crate builds it (`cargo run --manifest-path exercises/Cargo.toml
 /// --features command`). Under `cargo test` that build must find the
