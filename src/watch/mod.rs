@@ -26,6 +26,10 @@
 //! does not compile cannot stop the watch, which does not link it. The loop
 //! takes the grading as a function, which is how it is tested.
 //!
+//! A crate of its own, `watch` (`watch/Cargo.toml`), on top of the library
+//! (`backprop_ninja`): the library builds without the file watcher, which a
+//! first `watch` on a clean clone compiles beside it.
+//!
 //! One file per part, each depending only on those above it:
 //!
 //! | module | what it does |
