@@ -217,18 +217,9 @@ pub trait NamedParams<F: Float> {
     /// Sets the parameter `name` to `value`, or says why not.
     fn set_param(&mut self, name: &str, value: &ArrayD<F>) -> Result<()> {
         let mut result = Err(Error::Config(format!("no parameter is named {name}")));
-        self.walk_mut(&mut ParamPath::named(), &mut |n, mut p| {
+        self.walk_mut(&mut ParamPath::named(), &mut |n, p| {
             if n == name {
-                result = if p.shape() == value.shape() {
-                    p.assign(value);
-                    Ok(())
-                } else {
-                    Err(Error::Config(format!(
-                        "parameter {name} has shape {:?}, not {:?}",
-                        p.shape(),
-                        value.shape()
-                    )))
-                };
+                result = assign(name, p, value);
             }
         });
         result
@@ -236,9 +227,7 @@ pub trait NamedParams<F: Float> {
 
     /// Every gradient to zero, allocating nothing.
     fn zero_grads_in(&self, grads: &mut Self::Grads) {
-        self.walk_grads_mut(grads, &mut ParamPath::unnamed(), &mut |_, mut g| {
-            g.fill(F::zero())
-        });
+        self.walk_grads_mut(grads, &mut ParamPath::unnamed(), &mut |_, g| zero(g));
     }
 
     /// PyTorch's `clip_grad_norm_(parameters, max_norm)`: the norm of all
@@ -248,15 +237,13 @@ pub trait NamedParams<F: Float> {
     fn clip_grad_norm(&self, grads: &mut Self::Grads, max_norm: f64) -> f64 {
         let mut sum = 0.0f64;
         self.walk_grads_mut(grads, &mut ParamPath::unnamed(), &mut |_, g| {
-            sum += g.iter().map(|&x| x.as_f64() * x.as_f64()).sum::<f64>();
+            sum += sum_of_squares(g)
         });
         let norm = sum.sqrt();
         let coef = max_norm / (norm + 1e-6);
         if coef < 1.0 {
             let coef = F::lit(coef);
-            self.walk_grads_mut(grads, &mut ParamPath::unnamed(), &mut |_, mut g| {
-                g.mapv_inplace(|x| x * coef)
-            });
+            self.walk_grads_mut(grads, &mut ParamPath::unnamed(), &mut |_, g| scale(g, coef));
         }
         norm
     }
@@ -264,22 +251,57 @@ pub trait NamedParams<F: Float> {
     /// Gradient descent: `p -= lr · dp` for every parameter, and the
     /// gradients back to zero, in one pass, allocating nothing.
     fn sgd_step(&mut self, grads: &mut Self::Grads, lr: F) {
-        self.walk_zip_mut(
-            grads,
-            &mut ParamPath::unnamed(),
-            &mut |_, mut p, mut g| match (p.as_slice_mut(), g.as_slice_mut()) {
-                (Some(p), Some(g)) => {
-                    for (p, g) in p.iter_mut().zip(g) {
-                        *p -= lr * *g;
-                        *g = F::zero();
-                    }
-                }
-                _ => {
-                    p.zip_mut_with(&g, |p, &g| *p -= lr * g);
-                    g.fill(F::zero());
-                }
-            },
-        );
+        self.walk_zip_mut(grads, &mut ParamPath::unnamed(), &mut |_, p, g| {
+            sgd_update(p, g, lr)
+        });
+    }
+}
+
+// The walks' work on one tensor, generic over `F` alone: compiled once per
+// float type, not once per model.
+
+/// `p = value`, if the shapes agree.
+fn assign<F: Float>(name: &str, mut p: ArrayViewMutD<'_, F>, value: &ArrayD<F>) -> Result<()> {
+    if p.shape() == value.shape() {
+        p.assign(value);
+        Ok(())
+    } else {
+        Err(Error::Config(format!(
+            "parameter {name} has shape {:?}, not {:?}",
+            p.shape(),
+            value.shape()
+        )))
+    }
+}
+
+/// `g = 0`.
+fn zero<F: Float>(mut g: ArrayViewMutD<'_, F>) {
+    g.fill(F::zero())
+}
+
+/// `Σ g²`.
+fn sum_of_squares<F: Float>(g: ArrayViewMutD<'_, F>) -> f64 {
+    g.iter().map(|&x| x.as_f64() * x.as_f64()).sum::<f64>()
+}
+
+/// `g *= coef`.
+fn scale<F: Float>(mut g: ArrayViewMutD<'_, F>, coef: F) {
+    g.mapv_inplace(|x| x * coef)
+}
+
+/// `p -= lr · g`, then `g = 0`.
+fn sgd_update<F: Float>(mut p: ArrayViewMutD<'_, F>, mut g: ArrayViewMutD<'_, F>, lr: F) {
+    match (p.as_slice_mut(), g.as_slice_mut()) {
+        (Some(p), Some(g)) => {
+            for (p, g) in p.iter_mut().zip(g) {
+                *p -= lr * *g;
+                *g = F::zero();
+            }
+        }
+        _ => {
+            p.zip_mut_with(&g, |p, &g| *p -= lr * g);
+            g.fill(F::zero());
+        }
     }
 }
 

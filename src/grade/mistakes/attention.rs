@@ -102,6 +102,21 @@ pub fn attention_with<const BUG: u8>(
     cache: &mut AttentionCache<f64>,
     layer: &CausalSelfAttention<f64>,
 ) {
+    attention_with_bug(BUG, dx, grads, dout, x, cache, layer)
+}
+
+/// [`attention_with`]'s body, compiled once for all its mistakes, not once per
+/// mistake.
+#[inline(never)]
+fn attention_with_bug(
+    bug: u8,
+    dx: &mut ArrayRef3<f64>,
+    grads: &mut AttentionGrads<f64>,
+    dout: &ArrayRef3<f64>,
+    x: &ArrayRef3<f64>,
+    cache: &mut AttentionCache<f64>,
+    layer: &CausalSelfAttention<f64>,
+) {
     let (c, hs, scale) = (layer.n_embd(), layer.head_size(), layer.scale());
     let (batch, t) = cache.dim();
     let mut dy = Array3::zeros(cache.y.raw_dim()); // (B, T, C)
@@ -126,28 +141,28 @@ pub fn attention_with<const BUG: u8>(
                 qkv.slice(s![.., k..k + hs]),
                 qkv.slice(s![.., v..v + hs]),
             );
-            let dyh = if BUG == HEADS_TIME_SWAPPED {
+            let dyh = if bug == HEADS_TIME_SWAPPED {
                 dy_swapped.index_axis(Axis(0), h).to_owned()
             } else {
                 dy.slice(s![b, .., h * hs..(h + 1) * hs]).to_owned()
             }; // (T, hs)
             let mut dqkv = dqkv.index_axis_mut(Axis(0), b);
-            if BUG == ATT_UNTRANSPOSED {
+            if bug == ATT_UNTRANSPOSED {
                 matmul_acc(&mut dqkv.slice_mut(s![.., v..v + hs]), &att, &dyh);
             } else {
                 matmul_acc(&mut dqkv.slice_mut(s![.., v..v + hs]), &att.t(), &dyh);
             }
             let mut datt: Array2<f64> = dyh.dot(&vv.t()); // (T, T)
             for (mut d, a) in datt.rows_mut().into_iter().zip(att.rows()) {
-                let dot = if BUG == NO_ROW_SUM { 0.0 } else { a.dot(&d) };
+                let dot = if bug == NO_ROW_SUM { 0.0 } else { a.dot(&d) };
                 d.zip_mut_with(&a, |d, &a| *d = a * (*d - dot));
             }
-            let (q_scale, k_scale) = match BUG {
+            let (q_scale, k_scale) = match bug {
                 SCALE_ON_Q_ONLY => (scale, 1.0),
                 SCALE_TWICE => (scale * scale, scale * scale),
                 _ => (scale, scale),
             };
-            let (into_q, into_k) = if BUG == DQ_DK_SWAPPED { (k, q) } else { (q, k) };
+            let (into_q, into_k) = if bug == DQ_DK_SWAPPED { (k, q) } else { (q, k) };
             matmul_acc(
                 &mut dqkv.slice_mut(s![.., into_q..into_q + hs]),
                 &(&datt * q_scale),

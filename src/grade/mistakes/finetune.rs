@@ -82,7 +82,21 @@ fn bradley_terry_with<const BUG: u8>(
     r_chosen: &ArrayRef1<f64>,
     r_rejected: &ArrayRef1<f64>,
 ) {
-    let n = if BUG == BT_NO_MEAN {
+    bradley_terry_with_bug(BUG, dr_chosen, dr_rejected, dloss, r_chosen, r_rejected)
+}
+
+/// [`bradley_terry_with`]'s body, compiled once for all its mistakes, not once per
+/// mistake.
+#[inline(never)]
+fn bradley_terry_with_bug(
+    bug: u8,
+    dr_chosen: &mut ArrayRef1<f64>,
+    dr_rejected: &mut ArrayRef1<f64>,
+    dloss: f64,
+    r_chosen: &ArrayRef1<f64>,
+    r_rejected: &ArrayRef1<f64>,
+) {
+    let n = if bug == BT_NO_MEAN {
         1.0
     } else {
         r_chosen.len() as f64
@@ -95,17 +109,17 @@ fn bradley_terry_with<const BUG: u8>(
         .for_each(|dc, dr, &c, &r| {
             // Δ = r_c − r_r, or r_r − r_c when flipped: the loss of the
             // rejected answer preferred, and its gradient.
-            let delta = if BUG == BT_DELTA_FLIPPED {
+            let delta = if bug == BT_DELTA_FLIPPED {
                 r - c
             } else {
                 c - r
             };
-            let s = if BUG == BT_SIGMOID_OF_DELTA {
+            let s = if bug == BT_SIGMOID_OF_DELTA {
                 sigmoid(delta)
             } else {
                 sigmoid(-delta)
             };
-            let sign = if BUG == BT_DELTA_FLIPPED { -1.0 } else { 1.0 };
+            let sign = if bug == BT_DELTA_FLIPPED { -1.0 } else { 1.0 };
             *dc -= sign * scale * s;
             *dr += sign * scale * s;
         });

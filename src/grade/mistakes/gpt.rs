@@ -39,27 +39,41 @@ pub fn layernorm_with<const BUG: u8>(
     cache: &LayerNormCache<f64>,
     layer: &LayerNorm<f64>,
 ) {
+    layernorm_with_bug(BUG, dx, grads, dout, cache, layer)
+}
+
+/// [`layernorm_with`]'s body, compiled once for all its mistakes, not once per
+/// mistake.
+#[inline(never)]
+fn layernorm_with_bug(
+    bug: u8,
+    dx: &mut ArrayRef2<f64>,
+    grads: &mut LayerNormGrads<f64>,
+    dout: &ArrayRef2<f64>,
+    cache: &LayerNormCache<f64>,
+    layer: &LayerNorm<f64>,
+) {
     let c = layer.channels() as f64;
-    let bessel = if BUG == LN_BESSEL { c / (c - 1.0) } else { 1.0 };
+    let bessel = if bug == LN_BESSEL { c / (c - 1.0) } else { 1.0 };
     Zip::from(dx.rows_mut())
         .and(dout.rows())
         .and(cache.xhat.rows())
         .and(&cache.rstd)
         .for_each(|mut dx, dy, xhat, &r| {
             let g = &dy * &layer.weight;
-            let mean_g = if BUG == LN_MEAN_PATH_DROPPED {
+            let mean_g = if bug == LN_MEAN_PATH_DROPPED {
                 0.0
             } else {
                 g.sum() / c
             };
-            let mean_gx = if BUG == LN_VARIANCE_PATH_DROPPED {
+            let mean_gx = if bug == LN_VARIANCE_PATH_DROPPED {
                 0.0
             } else {
                 (&g * &xhat).sum() / c
             };
             grads.dweight += &(&dy * &xhat);
             grads.dbias += &dy;
-            let direct = if BUG == LN_DIRECT_PATH_DROPPED {
+            let direct = if bug == LN_DIRECT_PATH_DROPPED {
                 0.0
             } else {
                 1.0
@@ -90,10 +104,17 @@ pub fn gelu_with<const BUG: u8>(
     dout: &ArrayRef2<f64>,
     x: &ArrayRef2<f64>,
 ) {
+    gelu_with_bug(BUG, dx, dout, x)
+}
+
+/// [`gelu_with`]'s body, compiled once for all its mistakes, not once per
+/// mistake.
+#[inline(never)]
+fn gelu_with_bug(bug: u8, dx: &mut ArrayRef2<f64>, dout: &ArrayRef2<f64>, x: &ArrayRef2<f64>) {
     let (k, a) = (SQRT_2_OVER_PI, COEFF);
     Zip::from(dx).and(dout).and(x).for_each(|dx, &dout, &x| {
         let tanh_u = (k * (x + a * x * x * x)).tanh();
-        let three = if BUG == GELU_CUBIC_WITHOUT_3 {
+        let three = if bug == GELU_CUBIC_WITHOUT_3 {
             1.0
         } else {
             3.0
@@ -101,7 +122,7 @@ pub fn gelu_with<const BUG: u8>(
         let du = k * (1.0 + three * a * x * x);
         let first = 0.5 * (1.0 + tanh_u);
         let second = 0.5 * x * (1.0 - tanh_u * tanh_u) * du;
-        let local = match BUG {
+        let local = match bug {
             GELU_TANH_TERM_ONLY => first,
             GELU_X_TERM_ONLY => second,
             _ => first + second,
@@ -177,6 +198,21 @@ pub fn block_with<const BUG: u8, L: Backprop>(
     cache: &mut BlockCache<f64>,
     block: &Block<f64>,
 ) {
+    block_with_bug::<L>(BUG, dx, grads, dout, x, cache, block)
+}
+
+/// [`block_with`]'s body, compiled once for all its mistakes, not once per
+/// mistake.
+#[inline(never)]
+fn block_with_bug<L: Backprop>(
+    bug: u8,
+    dx: &mut ArrayRef3<f64>,
+    grads: &mut BlockGrads<f64>,
+    dout: &ArrayRef3<f64>,
+    x: &ArrayRef3<f64>,
+    cache: &mut BlockCache<f64>,
+    block: &Block<f64>,
+) {
     let BlockCache {
         ln_1,
         attn,
@@ -206,7 +242,7 @@ pub fn block_with<const BUG: u8, L: Backprop>(
             let h2: &ArrayRef3<f64> = ln_2.as_ref().map_or(&*x1, |(_, h2)| h2);
             dh.fill(0.0);
             L::linear_backward_3d(dh, &mut g.c_fc, dfc, h2, &m.c_fc);
-            let mut into = if BUG == MLP_BRANCH_DROPPED {
+            let mut into = if bug == MLP_BRANCH_DROPPED {
                 sink.view_mut()
             } else {
                 rows_mut(dx1)
@@ -218,7 +254,7 @@ pub fn block_with<const BUG: u8, L: Backprop>(
                 _ => into += &rows(dh),
             }
             if block.residual {
-                match BUG {
+                match bug {
                     RESIDUAL_ASSIGNED => dx1.assign(dout),
                     MLP_RESIDUAL_DROPPED => {}
                     _ => *dx1 += dout,
@@ -231,7 +267,7 @@ pub fn block_with<const BUG: u8, L: Backprop>(
     dh.fill(0.0);
     L::attention_backward(dh, &mut grads.attn, dx1, h1, attn, &block.attn);
     sink.fill(0.0);
-    let mut into = if BUG == ATTN_BRANCH_DROPPED {
+    let mut into = if bug == ATTN_BRANCH_DROPPED {
         sink.view_mut()
     } else {
         rows_mut(dx)
@@ -240,7 +276,7 @@ pub fn block_with<const BUG: u8, L: Backprop>(
         (Some(ln), Some((c, _)), Some(g)) => L::layernorm_backward(&mut into, g, &rows(dh), c, ln),
         _ => into += &rows(dh),
     }
-    if block.residual && BUG != ATTN_RESIDUAL_DROPPED {
+    if block.residual && bug != ATTN_RESIDUAL_DROPPED {
         *dx += &*dx1;
     }
 }
@@ -261,8 +297,23 @@ pub fn adamw_with<const BUG: u8>(
     t: usize,
     h: &AdamW,
 ) {
+    adamw_with_bug(BUG, param, m, v, grad, t, h)
+}
+
+/// [`adamw_with`]'s body, compiled once for all its mistakes, not once per
+/// mistake.
+#[inline(never)]
+fn adamw_with_bug(
+    bug: u8,
+    param: &mut ArrayRef<f64, Ix2>,
+    m: &mut ArrayRef<f64, Ix2>,
+    v: &mut ArrayRef<f64, Ix2>,
+    grad: &ArrayRef<f64, Ix2>,
+    t: usize,
+    h: &AdamW,
+) {
     let (lr, b1, b2) = (h.lr, h.beta1, h.beta2);
-    let (c1, c2) = match BUG {
+    let (c1, c2) = match bug {
         ADAMW_UNCORRECTED => (1.0, 1.0),
         _ => (1.0 - b1.powi(t as i32), 1.0 - b2.powi(t as i32)),
     };
@@ -271,7 +322,7 @@ pub fn adamw_with<const BUG: u8>(
         .and(v)
         .and(grad)
         .for_each(|p, m, v, &g| {
-            let g = if BUG == ADAMW_L2 {
+            let g = if bug == ADAMW_L2 {
                 g + h.weight_decay * *p // the decay folded into the gradient
             } else {
                 *p *= 1.0 - lr * h.weight_decay;

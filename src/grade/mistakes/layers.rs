@@ -86,18 +86,32 @@ pub fn batchnorm_with<const BUG: u8>(
     cache: &BatchNormCache<f64>,
     layer: &BatchNorm1d<f64>,
 ) {
+    batchnorm_with_bug(BUG, dx, grads, dout, cache, layer)
+}
+
+/// [`batchnorm_with`]'s body, compiled once for all its mistakes, not once per
+/// mistake.
+#[inline(never)]
+fn batchnorm_with_bug(
+    bug: u8,
+    dx: &mut ArrayRef2<f64>,
+    grads: &mut BatchNormGrads<f64>,
+    dout: &ArrayRef2<f64>,
+    cache: &BatchNormCache<f64>,
+    layer: &BatchNorm1d<f64>,
+) {
     let n = dout.nrows() as f64;
     let sum = dout.sum_axis(Axis(0)); // (H,)
     let sum_xh = (&dout.view() * &cache.xhat).sum_axis(Axis(0)); // (H,)
     grads.dgain += &sum_xh;
     grads.dbias += &sum;
     let scale = &layer.gain.row(0) * &cache.var_inv.row(0) / n; // (H,)
-    let bessel = if BUG == BESSEL_DROPPED {
+    let bessel = if bug == BESSEL_DROPPED {
         1.0
     } else {
         n / (n - 1.0)
     };
-    let (mean_path, variance_path) = (BUG != MEAN_PATH_DROPPED, BUG != VARIANCE_PATH_DROPPED);
+    let (mean_path, variance_path) = (bug != MEAN_PATH_DROPPED, bug != VARIANCE_PATH_DROPPED);
     Zip::from(dx)
         .and(dout)
         .and(&cache.xhat)
@@ -105,7 +119,7 @@ pub fn batchnorm_with<const BUG: u8>(
         .and_broadcast(&sum)
         .and_broadcast(&sum_xh)
         .for_each(|dx, &dy, &xh, &scale, &sum, &sum_xh| {
-            let mut local = if BUG == DIRECT_PATH_DROPPED {
+            let mut local = if bug == DIRECT_PATH_DROPPED {
                 0.0
             } else {
                 n * dy

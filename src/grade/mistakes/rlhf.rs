@@ -30,9 +30,23 @@ fn answer_logprob_with<const BUG: u8>(
     tokens: &ArrayRef2<usize>,
     mask: &ArrayRef2<bool>,
 ) {
+    answer_logprob_with_bug(BUG, dlogits, ds, cache, tokens, mask)
+}
+
+/// [`answer_logprob_with`]'s body, compiled once for all its mistakes, not once per
+/// mistake.
+#[inline(never)]
+fn answer_logprob_with_bug(
+    bug: u8,
+    dlogits: &mut ArrayRef3<f64>,
+    ds: &ArrayRef1<f64>,
+    cache: &AnswerLogprobCache<f64>,
+    tokens: &ArrayRef2<usize>,
+    mask: &ArrayRef2<bool>,
+) {
     for (n, &ds) in ds.iter().enumerate() {
         let length = mask.row(n).iter().filter(|&&m| m).count().max(1) as f64;
-        let scale = match BUG {
+        let scale = match bug {
             LP_SIGN => -ds,
             LP_MEAN => ds / length,
             _ => ds,
@@ -42,7 +56,7 @@ fn answer_logprob_with<const BUG: u8>(
             .and(tokens.row(n))
             .and(mask.row(n))
             .for_each(|mut dl, p, &y, &m| {
-                if m || BUG == LP_PROMPT_COUNTED {
+                if m || bug == LP_PROMPT_COUNTED {
                     dl.zip_mut_with(&p, |dl, &p| *dl -= scale * p);
                     dl[y] += scale;
                 }
@@ -65,20 +79,34 @@ fn policy_gradient_with<const BUG: u8>(
     mask: &ArrayRef2<bool>,
     pg: &PolicyGradient,
 ) {
-    let a = advantages_with(rewards, pg, BUG != PG_NO_BASELINE);
-    let m = match BUG {
+    policy_gradient_with_bug(BUG, dlogp, dloss, rewards, mask, pg)
+}
+
+/// [`policy_gradient_with`]'s body, compiled once for all its mistakes, not once per
+/// mistake.
+#[inline(never)]
+fn policy_gradient_with_bug(
+    bug: u8,
+    dlogp: &mut ArrayRef2<f64>,
+    dloss: f64,
+    rewards: &ArrayRef1<f64>,
+    mask: &ArrayRef2<bool>,
+    pg: &PolicyGradient,
+) {
+    let a = advantages_with(rewards, pg, bug != PG_NO_BASELINE);
+    let m = match bug {
         PG_NO_MEAN => 1,
         PG_PROMPT_COUNTED => mask.len(),
         _ => mask.iter().filter(|&&m| m).count(),
     };
-    let sign = if BUG == PG_SIGN { 1.0 } else { -1.0 };
+    let sign = if bug == PG_SIGN { 1.0 } else { -1.0 };
     let scale = sign * dloss / m as f64;
     Zip::from(dlogp.rows_mut())
         .and(mask.rows())
         .and(&a)
         .for_each(|mut d, mask, &a| {
             Zip::from(&mut d).and(&mask).for_each(|d, &m| {
-                if m || BUG == PG_PROMPT_COUNTED {
+                if m || bug == PG_PROMPT_COUNTED {
                     *d += scale * a;
                 }
             });
@@ -120,7 +148,22 @@ fn kl_penalty_with<const BUG: u8>(
     mask: &ArrayRef2<bool>,
     estimator: KlEstimator,
 ) {
-    let m = match BUG {
+    kl_penalty_with_bug(BUG, dlogp, dloss, logp, logp_ref, mask, estimator)
+}
+
+/// [`kl_penalty_with`]'s body, compiled once for all its mistakes, not once per
+/// mistake.
+#[inline(never)]
+fn kl_penalty_with_bug(
+    bug: u8,
+    dlogp: &mut ArrayRef2<f64>,
+    dloss: f64,
+    logp: &ArrayRef2<f64>,
+    logp_ref: &ArrayRef2<f64>,
+    mask: &ArrayRef2<bool>,
+    estimator: KlEstimator,
+) {
+    let m = match bug {
         KL_NO_MEAN => 1,
         KL_PROMPT_COUNTED => mask.len(),
         _ => mask.iter().filter(|&&m| m).count(),
@@ -131,7 +174,7 @@ fn kl_penalty_with<const BUG: u8>(
         .and(logp_ref)
         .and(mask)
         .for_each(|d, &l, &r, &m| {
-            if !m && BUG != KL_PROMPT_COUNTED {
+            if !m && bug != KL_PROMPT_COUNTED {
                 return;
             }
             let u = r - l;
@@ -139,7 +182,7 @@ fn kl_penalty_with<const BUG: u8>(
                 KlEstimator::K1 => (1.0, -1.0),
                 KlEstimator::K3 => (-u.exp_m1(), u.exp_m1()),
             };
-            let dk = match (BUG, estimator) {
+            let dk = match (bug, estimator) {
                 (KL_REFERENCE_NOT_FROZEN, _) => dk + dk_ref,
                 (KL_RATIO_INVERTED, KlEstimator::K3) => -(-u).exp_m1(),
                 (KL_CHAIN_RULE, KlEstimator::K3) => u.exp_m1(),
@@ -163,24 +206,38 @@ fn dpo_with<const BUG: u8>(
     pairs: &Pairs<f64>,
     dpo: &Dpo,
 ) {
-    let z = if BUG == DPO_NO_REFERENCE {
+    dpo_with_bug(BUG, dchosen, drejected, dloss, pairs, dpo)
+}
+
+/// [`dpo_with`]'s body, compiled once for all its mistakes, not once per
+/// mistake.
+#[inline(never)]
+fn dpo_with_bug(
+    bug: u8,
+    dchosen: &mut ArrayRef1<f64>,
+    drejected: &mut ArrayRef1<f64>,
+    dloss: f64,
+    pairs: &Pairs<f64>,
+    dpo: &Dpo,
+) {
+    let z = if bug == DPO_NO_REFERENCE {
         (&pairs.chosen - &pairs.rejected) * dpo.beta
     } else {
         margins(pairs, dpo)
     };
-    let n = if BUG == DPO_NO_MEAN { 1 } else { z.len() };
+    let n = if bug == DPO_NO_MEAN { 1 } else { z.len() };
     let scale = dloss / n as f64;
     Zip::from(dchosen)
         .and(drejected)
         .and(&z)
         .for_each(|dw, dl, &z| {
-            let s = if BUG == DPO_SIGMA_OF_Z {
+            let s = if bug == DPO_SIGMA_OF_Z {
                 sigmoid(z)
             } else {
                 sigmoid(-z)
             };
             *dw -= scale * dpo.beta * s;
-            *dl += if BUG == DPO_BETA_ONE_SIDE {
+            *dl += if bug == DPO_BETA_ONE_SIDE {
                 scale * s
             } else {
                 scale * dpo.beta * s
@@ -198,7 +255,6 @@ const PPO_NO_MEAN: u8 = 5;
 
 /// PPO's backward pass, `-dloss·A·ratio/M` where the clip does not hold,
 /// with one change chosen by `BUG`.
-#[allow(clippy::too_many_arguments)]
 fn ppo_clip_with<const BUG: u8>(
     dlogp: &mut ArrayRef2<f64>,
     dloss: f64,
@@ -208,12 +264,29 @@ fn ppo_clip_with<const BUG: u8>(
     mask: &ArrayRef2<bool>,
     clip: &PpoClip,
 ) {
-    let m = match BUG {
+    ppo_clip_with_bug(BUG, dlogp, dloss, logp, logp_old, advantages, mask, clip)
+}
+
+/// [`ppo_clip_with`]'s body, compiled once for all its mistakes, not once per
+/// mistake.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)] // the table's seven, and the mistake
+fn ppo_clip_with_bug(
+    bug: u8,
+    dlogp: &mut ArrayRef2<f64>,
+    dloss: f64,
+    logp: &ArrayRef2<f64>,
+    logp_old: &ArrayRef2<f64>,
+    advantages: &ArrayRef1<f64>,
+    mask: &ArrayRef2<bool>,
+    clip: &PpoClip,
+) {
+    let m = match bug {
         PPO_NO_MEAN => 1,
         PPO_PROMPT_COUNTED => mask.len(),
         _ => mask.iter().filter(|&&m| m).count(),
     };
-    let sign = if BUG == PPO_SIGN { 1.0 } else { -1.0 };
+    let sign = if bug == PPO_SIGN { 1.0 } else { -1.0 };
     let scale = sign * dloss / m as f64;
     let (lo, hi) = (1.0 - clip.eps, 1.0 + clip.eps);
     for (((mut d, logp), logp_old), (mask, &a)) in dlogp
@@ -228,17 +301,17 @@ fn ppo_clip_with<const BUG: u8>(
             .and(&logp_old)
             .and(&mask)
             .for_each(|d, &l, &old, &m| {
-                let ratio = if BUG == PPO_RATIO_INVERTED {
+                let ratio = if bug == PPO_RATIO_INVERTED {
                     (old - l).exp()
                 } else {
                     (l - old).exp()
                 };
-                let holds = match BUG {
+                let holds = match bug {
                     PPO_MAX => (a > 0.0 && ratio < lo) || (a < 0.0 && ratio > hi),
                     PPO_NO_CLIP => false,
                     _ => clip.holds(ratio, a),
                 };
-                if (m || BUG == PPO_PROMPT_COUNTED) && !holds {
+                if (m || bug == PPO_PROMPT_COUNTED) && !holds {
                     *d += scale * a * ratio;
                 }
             });

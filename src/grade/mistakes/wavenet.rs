@@ -117,7 +117,20 @@ pub fn sequential_with<const BUG: u8, L: Backprop>(
     cache: &SequentialCache<f64>,
     model: &Sequential<f64>,
 ) {
-    let order: Vec<usize> = if BUG == FORWARD_ORDER {
+    sequential_with_bug::<L>(BUG, grads, douts, cache, model)
+}
+
+/// [`sequential_with`]'s body, compiled once for all its mistakes, not once per
+/// mistake.
+#[inline(never)]
+fn sequential_with_bug<L: Backprop>(
+    bug: u8,
+    grads: &mut [LayerGrads<f64>],
+    douts: &mut [Array3<f64>],
+    cache: &SequentialCache<f64>,
+    model: &Sequential<f64>,
+) {
+    let order: Vec<usize> = if bug == FORWARD_ORDER {
         (0..model.layers.len()).collect()
     } else {
         (0..model.layers.len()).rev().collect()
@@ -140,7 +153,7 @@ pub fn sequential_with<const BUG: u8, L: Backprop>(
                 L::batchnorm_backward_3d(&mut below[i - 1], g, dout, c, bn)
             }
             (Layer::Tanh, _) => {
-                let out = if BUG == TANH_HANDED_ITS_INPUT {
+                let out = if bug == TANH_HANDED_ITS_INPUT {
                     &cache.outs[i - 1]
                 } else {
                     &cache.outs[i]
